@@ -1,0 +1,72 @@
+# The two commands that matter: `make run` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask
+STAMPS := .make
+export FLASK_APP := app.py
+
+.PHONY: run test lint format bench deps assets browser clean
+
+deps: $(STAMPS)/python $(STAMPS)/node assets
+
+$(STAMPS)/python: requirements.txt requirements-dev.txt
+	@mkdir -p $(STAMPS)
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	@mkdir -p $(STAMPS)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# NHS.UK frontend's compiled CSS, JS and images, served by this app (never from a CDN).
+assets: $(STAMPS)/node
+	@mkdir -p static/nhsuk
+	@cp node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css \
+	    node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.js static/nhsuk/
+	@cp -r node_modules/nhsuk-frontend/dist/nhsuk/assets static/nhsuk/
+
+# Debian's chromium drives the browser tests. Installed when missing and the machine allows it;
+# under CI a missing browser fails the run, elsewhere the browser tests skip and say why.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing chromium for browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  elif [ "$$CI" = "true" ]; then \
+	    echo "chromium is required for browser tests under CI" >&2; exit 1; \
+	  else \
+	    echo "chromium is not installed and cannot be installed here: browser tests will skip"; \
+	  fi; \
+	fi
+
+run: deps
+	@mkdir -p instance
+	$(FLASK) db upgrade
+	@if [ ! -f instance/.demo-loaded ]; then $(FLASK) demo load && touch instance/.demo-loaded; fi
+	@echo "Serving on http://127.0.0.1:5000 (emails are printed below). Ctrl-C stops everything."
+	@trap 'kill 0' EXIT INT TERM; \
+	  MAIL_SERVER=127.0.0.1 MAIL_PORT=8025 \
+	  $(PY) -m aiosmtpd -n -c aiosmtpd.handlers.Debugging stdout -l 127.0.0.1:8025 & \
+	  MAIL_SERVER=127.0.0.1 MAIL_PORT=8025 $(FLASK) run --host 127.0.0.1 --port 5000 & \
+	  wait
+
+test: deps browser
+	$(PY) -m pytest
+
+lint: $(STAMPS)/python
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMPS)/python
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: deps
+	$(PY) -m bench
+
+clean:
+	rm -rf $(STAMPS) static/nhsuk

@@ -1,0 +1,5 @@
+"""Entry point for `flask` and gunicorn (`gunicorn app:app`)."""
+
+from diaspora import create_app
+
+app = create_app()

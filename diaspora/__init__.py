@@ -1,0 +1,55 @@
+"""The diaspora engagement platform: create_app() builds the Flask application."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from diaspora.config import INSTANCE_DIR, Config, config_from_environment
+from diaspora.extensions import init_extensions
+from diaspora.templating import TEMPLATES_DIR, init_templating
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_class: type[Config] | None = None, **overrides: object) -> Flask:
+    config = (config_class or config_from_environment())()
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "static"),
+        template_folder=str(TEMPLATES_DIR),
+        instance_path=str(INSTANCE_DIR),
+    )
+    app.config.from_object(config)
+    app.config["MIGRATIONS_DIR"] = ROOT / "migrations"
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    init_templating(app)
+    init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from diaspora.admin.views import bp as admin_bp
+    from diaspora.auth.views import bp as auth_bp
+    from diaspora.core.errors import register_error_pages
+    from diaspora.core.security import register_security
+    from diaspora.core.views import bp as core_bp
+    from diaspora.organisations.views import bp as organisations_bp
+
+    register_security(app)
+    register_error_pages(app)
+    for blueprint in (core_bp, auth_bp, organisations_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_cli(app: Flask) -> None:
+    from diaspora.auth.cli import users_cli
+    from diaspora.demo import demo_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

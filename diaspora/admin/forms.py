@@ -1,0 +1,19 @@
+from wtforms import SelectMultipleField, StringField
+
+from diaspora.auth.models import ROLE_LABELS
+from diaspora.widgets import CheckboxList, NhsukForm
+
+
+class RolesForm(NhsukForm):
+    roles = SelectMultipleField(
+        "Roles",
+        choices=[(role.value, label) for role, label in ROLE_LABELS.items()],
+        widget=CheckboxList(),
+    )
+
+
+class UserSearchForm(NhsukForm):
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    q = StringField("Search by name or email address")

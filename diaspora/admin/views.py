@@ -1,0 +1,111 @@
+"""Administration: users, the organisation verification queue and the audit log."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from diaspora.admin.forms import RolesForm, UserSearchForm
+from diaspora.audit.services import recent_events
+from diaspora.auth import services as accounts
+from diaspora.auth.models import Role, User
+from diaspora.extensions import db
+from diaspora.organisations import services as organisations
+from diaspora.organisations.forms import RejectForm
+from diaspora.organisations.models import Organisation
+from diaspora.reference.places import country_name
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PER_PAGE = 50
+
+
+@bp.before_request
+@login_required
+def _admins_only():
+    if not current_user.has_role(Role.ADMIN):
+        abort(403)
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+@bp.get("/")
+def index():
+    return render_template(
+        "admin/index.html", queue_size=len(organisations.verification_queue(db.session))
+    )
+
+
+@bp.get("/users")
+def users():
+    form = UserSearchForm(request.args)
+    page = db.paginate(accounts.search_users(form.q.data or ""), page=_page(), per_page=PER_PAGE)
+    return render_template("admin/users.html", form=form, page=page)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user(user_id: int):
+    person = db.session.get(User, user_id) or abort(404)
+    form = RolesForm(data={"roles": sorted(person.role_names)})
+    if form.validate_on_submit():
+        if person.id == current_user.id and Role.ADMIN not in form.roles.data:
+            form.roles.errors.append("You cannot remove your own administrator role")
+        else:
+            accounts.set_roles(db.session, person, set(form.roles.data), actor=current_user)
+            db.session.commit()
+            flash("Roles saved.", "success")
+            return redirect(url_for("admin.user", user_id=person.id))
+    memberships = organisations.memberships_for(db.session, person)
+    return render_template("admin/user.html", person=person, form=form, memberships=memberships)
+
+
+@bp.post("/users/<int:user_id>/active")
+def set_active(user_id: int):
+    person = db.session.get(User, user_id) or abort(404)
+    active = request.form.get("active") == "1"
+    if person.id == current_user.id and not active:
+        flash("You cannot disable your own account.", "error")
+    else:
+        accounts.set_active(db.session, person, active, actor=current_user)
+        db.session.commit()
+        flash("Account enabled." if active else "Account disabled.", "success")
+    return redirect(url_for("admin.user", user_id=person.id))
+
+
+@bp.get("/organisations")
+def organisation_queue():
+    return render_template(
+        "admin/organisations.html", queue=organisations.verification_queue(db.session)
+    )
+
+
+@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+def organisation(organisation_id: int):
+    org = db.session.get(Organisation, organisation_id) or abort(404)
+    form = RejectForm()
+    if request.method == "POST":
+        if request.form.get("decision") == "verify":
+            organisations.decide_verification(db.session, org, current_user, verified=True)
+            db.session.commit()
+            flash(f"{org.name} is verified. Its owners have been told.", "success")
+            return redirect(url_for("admin.organisation_queue"))
+        if form.validate():
+            organisations.decide_verification(
+                db.session, org, current_user, verified=False, reason=form.reason.data
+            )
+            db.session.commit()
+            flash(f"{org.name} has been rejected. Its owners have been told.", "success")
+            return redirect(url_for("admin.organisation_queue"))
+    return render_template(
+        "admin/organisation.html",
+        organisation=org,
+        form=form,
+        owners=organisations.owners(db.session, org),
+        country=country_name(org.country),
+    )
+
+
+@bp.get("/audit")
+def audit():
+    action = request.args.get("action") or None
+    page = db.paginate(recent_events(action), page=_page(), per_page=PER_PAGE)
+    return render_template("admin/audit.html", page=page, action=action)

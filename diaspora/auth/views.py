@@ -1,0 +1,277 @@
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from diaspora.auth import services
+from diaspora.auth.forms import (
+    AccountDetailsForm,
+    AccountTypeForm,
+    ChangeEmailForm,
+    ChangePasswordForm,
+    EmailOnlyForm,
+    ResetPasswordForm,
+    SignInForm,
+    StaffRegistrationForm,
+)
+from diaspora.auth.models import ROLE_LABELS, Role
+from diaspora.core.security import start_session_clock
+from diaspora.extensions import db, limiter
+from diaspora.organisations import services as organisations
+from diaspora.organisations.forms import OrganisationRegistrationForm
+
+bp = Blueprint("auth", __name__, url_prefix="/account")
+
+
+def _sign_in_key() -> str:
+    """Failures are counted per account (a digest of the address typed), not per IP address."""
+    return "sign-in:" + services.fingerprint(
+        services.normalise_email(request.form.get("email", ""))
+    )
+
+
+def _is_safe_next(target: str | None) -> bool:
+    return bool(target) and target.startswith("/") and not target.startswith("//")
+
+
+# Registration ---------------------------------------------------------------------------
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    form = AccountTypeForm()
+    if form.validate_on_submit():
+        return redirect(url_for(f"auth.register_{form.account_type.data}"))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/register/staff", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def register_staff():
+    form = StaffRegistrationForm()
+    if form.validate_on_submit():
+        services.register_user(
+            db.session,
+            email=form.email.data,
+            display_name=form.display_name.data,
+            password=form.password.data,
+            roles=[Role.STAFF],
+        )
+        db.session.commit()
+        return redirect(url_for("auth.check_email"))
+    return render_template("auth/register_staff.html", form=form)
+
+
+@bp.route("/register/organisation", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def register_organisation():
+    form = OrganisationRegistrationForm(choices=organisations.joinable_organisations(db.session))
+    if form.validate_on_submit():
+        user = services.register_user(
+            db.session,
+            email=form.email.data,
+            display_name=form.display_name.data,
+            password=form.password.data,
+            roles=[],
+        )
+        if user is not None:
+            if form.organisation_choice.data == "new":
+                organisations.create_organisation(db.session, user, **form.organisation_fields())
+            else:
+                organisation = db.session.get(
+                    organisations.Organisation, int(form.existing_organisation.data)
+                )
+                organisations.request_to_join(db.session, user, organisation)
+        db.session.commit()
+        return redirect(url_for("auth.check_email"))
+    return render_template("auth/register_organisation.html", form=form)
+
+
+@bp.get("/check-your-email")
+def check_email():
+    return render_template("auth/check_email.html")
+
+
+@bp.route("/verify/<token>", methods=["GET", "POST"])
+def verify_email(token: str):
+    """The link in the email opens a page; the button on it makes the change (never a GET)."""
+    user = services.user_for_verification(db.session, token)
+    if user is None:
+        return render_template("auth/link_invalid.html", purpose="verify"), 400
+    if request.method == "POST":
+        services.verify_email(db.session, user)
+        db.session.commit()
+        flash("Your email address is confirmed. You can now sign in.", "success")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/verify_email.html")
+
+
+@bp.route("/resend-verification", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def resend_verification():
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        user = services.find_user_by_email(db.session, form.email.data)
+        if user is not None and not user.email_verified:
+            services.send_verification(db.session, user)
+        db.session.commit()
+        return redirect(url_for("auth.check_email"))
+    return render_template("auth/resend_verification.html", form=form)
+
+
+# Signing in and out ---------------------------------------------------------------------
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_FAILURE_LIMIT"],
+    key_func=_sign_in_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 302,
+)
+def sign_in():
+    form = SignInForm()
+    expired = session.pop("expired", False)
+    if form.validate_on_submit():
+        user = services.authenticate(db.session, form.email.data, form.password.data)
+        db.session.commit()  # keeps the audit record of a failure too
+        if user is None:
+            form.email.errors.append("Enter a correct email address and password")
+        elif not user.email_verified:
+            form.email.errors.append(
+                "You need to confirm your email address before you can sign in"
+            )
+            return render_template("auth/sign_in.html", form=form, unverified=True), 200
+        else:
+            session.clear()
+            login_user(user)
+            start_session_clock()
+            target = request.args.get("next")
+            return redirect(target if _is_safe_next(target) else url_for("core.home"))
+    return render_template("auth/sign_in.html", form=form, expired=expired)
+
+
+@bp.post("/sign-out")
+@login_required
+def sign_out():
+    services.end_all_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.signed_out"))
+
+
+@bp.get("/signed-out")
+def signed_out():
+    return render_template("auth/signed_out.html")
+
+
+# Forgotten and changed passwords --------------------------------------------------------
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def forgot_password():
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        services.send_password_reset(db.session, form.email.data)
+        db.session.commit()
+        return render_template("auth/reset_sent.html")
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = services.user_for_reset(db.session, token)
+    if user is None:
+        return render_template("auth/link_invalid.html", purpose="reset"), 400
+    form = ResetPasswordForm()
+    form.person = user
+    if form.validate_on_submit():
+        services.set_password(db.session, user, form.password.data, via="reset")
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+# Account settings -----------------------------------------------------------------------
+
+
+@bp.get("")
+@login_required
+def account():
+    roles = [ROLE_LABELS[Role(role)] for role in sorted(current_user.role_names)]
+    return render_template("auth/account.html", roles=roles)
+
+
+@bp.route("/details", methods=["GET", "POST"])
+@login_required
+def details():
+    form = AccountDetailsForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.display_name = form.display_name.data.strip()
+        current_user.time_zone = form.time_zone.data
+        db.session.commit()
+        flash("Your details have been saved.", "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/details.html", form=form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    form.person = current_user
+    if form.validate_on_submit():
+        if not services.check_password(current_user, form.current_password.data):
+            form.current_password.errors.append("Your current password is not correct")
+        else:
+            services.set_password(db.session, current_user, form.password.data, via="change")
+            db.session.commit()
+            # Every other session ends; this one carries on with the new alternative id.
+            login_user(current_user)
+            start_session_clock()
+            flash("Your password has been changed.", "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/email", methods=["GET", "POST"])
+@login_required
+def change_email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        if not services.check_password(current_user, form.current_password.data):
+            form.current_password.errors.append("Your current password is not correct")
+        else:
+            services.request_email_change(db.session, current_user, form.email.data)
+            db.session.commit()
+            return redirect(url_for("auth.check_email"))
+    return render_template("auth/change_email.html", form=form)
+
+
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email_change(token: str):
+    user = services.user_for_email_change(db.session, token)
+    if user is None:
+        return render_template("auth/link_invalid.html", purpose="email"), 400
+    if request.method == "POST":
+        changed = services.confirm_email_change(db.session, user)
+        db.session.commit()
+        if not changed:
+            return render_template("auth/link_invalid.html", purpose="email"), 409
+        flash("Your email address has been changed.", "success")
+        return redirect(
+            url_for("auth.account" if current_user.is_authenticated else "auth.sign_in")
+        )
+    return render_template("auth/confirm_email_change.html")

@@ -1,0 +1,104 @@
+"""Configuration, read only from the environment, with safe defaults for development."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    """Development defaults; every value can be overridden by an environment variable."""
+
+    ENV_NAME = "development"
+    SERVICE_NAME = "Diaspora health partnerships"
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'diaspora.sqlite'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    SERVER_NAME = os.environ.get("SERVER_NAME")
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
+    SESSION_ABSOLUTE_HOURS = _int("SESSION_ABSOLUTE_HOURS", 12)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_ABSOLUTE_HOURS)
+    HSTS = _bool("HSTS", False)
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    SIGN_IN_FAILURE_LIMIT = os.environ.get("SIGN_IN_FAILURE_LIMIT", "10 per 15 minutes")
+
+    # Argon2id, OWASP password storage cheat sheet: m=19 MiB, t=2, p=1.
+    ARGON2_MEMORY_KIB = _int("ARGON2_MEMORY_KIB", 19456)
+    ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 2)
+    ARGON2_PARALLELISM = _int("ARGON2_PARALLELISM", 1)
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = _int("MAIL_PORT", 8025)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "Diaspora health partnerships <no-reply@diaspora.localhost>"
+    )
+    MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 10)
+
+    EMAIL_VERIFY_MAX_AGE = timedelta(days=3)
+    PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
+    INVITATION_MAX_AGE = timedelta(days=14)
+
+    def __init__(self) -> None:
+        if not self.SECRET_KEY:
+            # Development only: a fresh key each start signs everyone out, which is acceptable here.
+            self.SECRET_KEY = secrets.token_hex(32)
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    HSTS = _bool("HSTS", True)
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
+
+    def __init__(self) -> None:
+        if not self.SECRET_KEY:
+            raise RuntimeError("SECRET_KEY must be set in production.")
+
+
+class TestConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_SQLITE_URL", "sqlite://")
+    RATELIMIT_STORAGE_URI = "memory://"
+    # Cheaper hashing keeps the suite fast; production parameters are tested separately.
+    ARGON2_MEMORY_KIB = 1024
+    ARGON2_TIME_COST = 1
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 0  # tests that send mail point this at their own SMTP server
+    MAIL_TIMEOUT = 5
+
+
+def config_from_environment() -> type[Config]:
+    """The configuration class named by FLASK_ENV / APP_ENV (development unless told otherwise)."""
+    name = (os.environ.get("APP_ENV") or os.environ.get("FLASK_ENV") or "development").lower()
+    return {"production": ProductionConfig, "testing": TestConfig}.get(name, Config)

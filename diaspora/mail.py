@@ -1,0 +1,71 @@
+"""Email over SMTP, sent only after the database transaction that asked for it commits.
+
+Messages queued during a request wait in the SQLAlchemy session's `info`; a rollback drops them,
+so nobody is emailed about a change that never happened.
+"""
+
+import logging
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import Flask, current_app, render_template
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+_PENDING = "pending_mail"
+
+
+class Mailer:
+    def init_app(self, app: Flask) -> None:
+        app.extensions["mailer"] = self
+
+    def queue(
+        self, session: Session, to: str, subject: str, template: str, **context: object
+    ) -> EmailMessage:
+        """Render `templates/email/<template>.txt` and send it once `session` commits."""
+        message = self.build(to, subject, render_template(f"email/{template}.txt", **context))
+        session.info.setdefault(_PENDING, []).append((current_app._get_current_object(), message))
+        return message
+
+    def build(self, to: str, subject: str, body: str) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+        message["To"] = to
+        message["Subject"] = subject
+        message["Message-ID"] = make_msgid(domain="diaspora.localhost")
+        message.set_content(body)
+        return message
+
+    @staticmethod
+    def deliver(app: Flask, messages: list[EmailMessage]) -> None:
+        config = app.config
+        with smtplib.SMTP(
+            config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
+        ) as smtp:
+            if config["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if config["MAIL_USERNAME"]:
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+            for message in messages:
+                smtp.send_message(message)
+
+
+@event.listens_for(Session, "after_commit")
+def _send_after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING, [])
+    by_app: dict[Flask, list[EmailMessage]] = {}
+    for app, message in pending:
+        by_app.setdefault(app, []).append(message)
+    for app, messages in by_app.items():
+        try:
+            Mailer.deliver(app, messages)
+        except (OSError, smtplib.SMTPException) as error:
+            # The change is committed; say what failed without naming the recipients.
+            log.error("Could not send %d email(s): %s", len(messages), type(error).__name__)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)

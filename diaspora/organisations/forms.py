@@ -1,0 +1,139 @@
+from urllib.parse import urlparse
+
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from diaspora.auth.forms import NewPasswordMixin, email_field, name_field, new_password_field
+from diaspora.organisations.models import KIND_LABELS, Organisation
+from diaspora.reference.places import countries
+from diaspora.widgets import NhsukForm
+
+
+def _check_website(_form, field) -> None:
+    if not field.data:
+        return
+    parsed = urlparse(field.data.strip())
+    if parsed.scheme not in {"http", "https"} or not parsed.netloc or " " in field.data.strip():
+        raise ValidationError(
+            "Enter a website address in the correct format, like https://www.example.org"
+        )
+
+
+class OrganisationFieldsMixin:
+    """The organisation's own details, shared by registration, creation and editing."""
+
+    name = StringField(
+        "Organisation name",
+        validators=[
+            InputRequired("Enter the organisation's name"),
+            Length(max=200, message="Organisation name must be 200 characters or fewer"),
+        ],
+    )
+    kind = SelectField(
+        "Type of organisation",
+        choices=[("", "Select a type")] + [(k.value, label) for k, label in KIND_LABELS.items()],
+        validators=[InputRequired("Select the type of organisation")],
+    )
+    country = SelectField(
+        "Country",
+        description="Where the organisation is based.",
+        choices=[],
+        validators=[InputRequired("Select the country where the organisation is based")],
+    )
+    website = StringField(
+        "Website (optional)",
+        validators=[
+            Optional(),
+            Length(max=300, message="Website must be 300 characters or fewer"),
+            _check_website,
+        ],
+    )
+    description = TextAreaField(
+        "What the organisation does (optional)",
+        validators=[Length(max=2000, message="Description must be 2000 characters or fewer")],
+    )
+
+    def _set_country_choices(self) -> None:
+        self.country.choices = [("", "Select a country"), *countries()]
+
+    def organisation_fields(self) -> dict[str, str]:
+        return {
+            "name": self.name.data,
+            "kind": self.kind.data,
+            "country": self.country.data,
+            "website": self.website.data,
+            "description": self.description.data or "",
+        }
+
+
+class OrganisationForm(OrganisationFieldsMixin, NhsukForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._set_country_choices()
+
+
+class OrganisationRegistrationForm(NewPasswordMixin, OrganisationFieldsMixin, NhsukForm):
+    """A representative's account together with the organisation they create or join."""
+
+    display_name = name_field()
+    email = email_field(
+        "Your work email address", description="We will send you a link to confirm it."
+    )
+    password = new_password_field()
+    organisation_choice = RadioField(
+        "Is your organisation already registered?",
+        choices=[("new", "No, register a new organisation"), ("join", "Yes, ask to join it")],
+        validators=[InputRequired("Select whether your organisation is already registered")],
+    )
+    existing_organisation = SelectField("Organisation", choices=[], validators=[Optional()])
+
+    def __init__(self, *args, choices: list[Organisation], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._set_country_choices()
+        self.existing_organisation.choices = [("", "Select your organisation")] + [
+            (str(o.id), o.name) for o in choices
+        ]
+        # The organisation's details are only needed for a new one.
+        for field in (self.name, self.kind, self.country):
+            field.flags.required = False
+
+    def validate(self, extra_validators=None) -> bool:
+        choice = self.organisation_choice.data
+        org_fields = (self.name, self.kind, self.country, self.website, self.description)
+        if choice != "new":
+            for field in org_fields:
+                field.validators = [Optional()]
+        ok = super().validate(extra_validators)
+        if choice == "join" and not self.existing_organisation.data:
+            self.existing_organisation.errors.append("Select the organisation you want to join")
+            ok = False
+        return ok
+
+
+class JoinForm(NhsukForm):
+    organisation = SelectField(
+        "Organisation",
+        choices=[],
+        validators=[InputRequired("Select the organisation you want to join")],
+    )
+
+    def __init__(self, *args, choices: list[Organisation], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation.choices = [("", "Select an organisation")] + [
+            (str(o.id), o.name) for o in choices
+        ]
+
+
+class InviteForm(NhsukForm):
+    email = email_field("Email address of the person to invite")
+
+
+class RejectForm(NhsukForm):
+    reason = TextAreaField(
+        "Reason for rejecting",
+        description="The organisation's owners will see this.",
+        validators=[
+            InputRequired("Enter the reason for rejecting this organisation"),
+            Length(max=2000, message="Reason must be 2000 characters or fewer"),
+        ],
+    )

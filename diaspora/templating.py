@@ -1,0 +1,47 @@
+"""Jinja set-up: our templates first, then the NHS.UK frontend macros; filters for times."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, g
+from flask_login import current_user
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+
+from diaspora.config import INSTANCE_DIR
+from diaspora.widgets import error_list
+
+TEMPLATES_DIR = INSTANCE_DIR.parent / "templates"
+DEFAULT_TIME_ZONE = "Europe/London"
+
+
+def viewer_zone() -> ZoneInfo:
+    zone = getattr(current_user, "time_zone", None) or DEFAULT_TIME_ZONE
+    return ZoneInfo(zone)
+
+
+def local_datetime(value: datetime | None, fmt: str = "%-d %B %Y at %H:%M") -> str:
+    """A UTC time from the database, shown in the viewer's time zone."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:  # SQLite returns naive datetimes; they are stored as UTC
+        value = value.replace(tzinfo=ZoneInfo("UTC"))
+    return value.astimezone(viewer_zone()).strftime(fmt)
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_options = {
+        "undefined": ChainableUndefined,
+        "loader": ChoiceLoader(
+            [FileSystemLoader(str(TEMPLATES_DIR)), PackageLoader("nhsuk_frontend_jinja")]
+        ),
+        "autoescape": True,
+    }
+    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.globals["nhsuk_error_list"] = error_list
+
+    @app.context_processor
+    def _globals() -> dict:
+        return {
+            "service_name": app.config["SERVICE_NAME"],
+            "cspNonce": g.get("csp_nonce"),
+        }

@@ -1,0 +1,169 @@
+"""WTForms rendered through the NHS.UK frontend macros.
+
+Forms declare ordinary WTForms fields; `NhsukMeta.render_field` picks the nhsuk macro that fits
+each field, so no template builds form markup by hand. Keyword arguments given when rendering
+(`form.email(autocomplete="email", hint="...")`) are merged into the macro's parameters.
+"""
+
+from typing import Any
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from wtforms import Field, Form, widgets
+
+_MACROS = {
+    "input": ("nhsuk/components/input/macro.jinja", "input"),
+    "password": ("nhsuk/components/password-input/macro.jinja", "passwordInput"),
+    "textarea": ("nhsuk/components/textarea/macro.jinja", "textarea"),
+    "select": ("nhsuk/components/select/macro.jinja", "select"),
+    "radios": ("nhsuk/components/radios/macro.jinja", "radios"),
+    "checkboxes": ("nhsuk/components/checkboxes/macro.jinja", "checkboxes"),
+}
+
+
+def _call_macro(kind: str, params: dict[str, Any]) -> Markup:
+    path, name = _MACROS[kind]
+    macro = getattr(current_app.jinja_env.get_template(path).module, name)
+    return macro(params)  # already Markup: the macro escapes what it is given
+
+
+def _common(field: Field, overrides: dict[str, Any]) -> dict[str, Any]:
+    params: dict[str, Any] = {"id": field.id, "name": field.name}
+    if field.description:
+        params["hint"] = {"text": field.description}
+    if field.errors:
+        params["errorMessage"] = {"text": field.errors[0]}
+    params.update(overrides)
+    if isinstance(params.get("hint"), str):
+        params["hint"] = {"text": params["hint"]}
+    return params
+
+
+def _label(field: Field, overrides: dict[str, Any]) -> dict[str, Any]:
+    label = {"text": field.label.text}
+    label.update(overrides.pop("label", {}))
+    return label
+
+
+def _choices(field: Field, selected_key: str) -> list[dict[str, Any]]:
+    items = []
+    for value, text, selected, _render_kw in field.iter_choices():
+        items.append({"value": value, "text": text, selected_key: selected})
+    return items
+
+
+def render_input(field: Field, **overrides: Any) -> Markup:
+    params = _common(field, overrides)
+    params["label"] = _label(field, params)
+    params.setdefault("value", field._value())
+    params.setdefault("type", getattr(field.widget, "input_type", "text"))
+    return _call_macro("input", params)
+
+
+def render_password(field: Field, **overrides: Any) -> Markup:
+    params = _common(field, overrides)
+    params["label"] = _label(field, params)
+    return _call_macro("password", params)  # a password is never echoed back
+
+
+def render_textarea(field: Field, **overrides: Any) -> Markup:
+    params = _common(field, overrides)
+    params["label"] = _label(field, params)
+    params.setdefault("value", field._value())
+    return _call_macro("textarea", params)
+
+
+def render_select(field: Field, **overrides: Any) -> Markup:
+    params = _common(field, overrides)
+    params["label"] = _label(field, params)
+    params.setdefault("items", _choices(field, "selected"))
+    return _call_macro("select", params)
+
+
+def _fieldset(field: Field, params: dict[str, Any]) -> None:
+    legend = {"text": field.label.text}
+    legend.update(params.pop("legend", {}))
+    params.pop("id")
+    params["idPrefix"] = field.id
+    params.setdefault("fieldset", {"legend": legend})
+
+
+def render_radios(field: Field, **overrides: Any) -> Markup:
+    params = _common(field, overrides)
+    _fieldset(field, params)
+    params.setdefault("items", _choices(field, "checked"))
+    return _call_macro("radios", params)
+
+
+def render_checkboxes(field: Field, **overrides: Any) -> Markup:
+    params = _common(field, overrides)
+    _fieldset(field, params)
+    params.setdefault("items", _choices(field, "checked"))
+    return _call_macro("checkboxes", params)
+
+
+def render_checkbox(field: Field, **overrides: Any) -> Markup:
+    """A single yes/no checkbox (BooleanField), shown as a one-item checkboxes group."""
+    params = _common(field, overrides)
+    params.pop("id")
+    params["idPrefix"] = field.id
+    item = {"value": "y", "text": field.label.text, "checked": bool(field.data)}
+    if "hint" in params:
+        item["hint"] = params.pop("hint")
+    params.setdefault("items", [item])
+    return _call_macro("checkboxes", params)
+
+
+def _renderer_for(field: Field):
+    widget = field.widget
+    if isinstance(widget, widgets.HiddenInput | widgets.SubmitInput):
+        return None
+    if isinstance(widget, widgets.PasswordInput):
+        return render_password
+    if isinstance(widget, widgets.TextArea):
+        return render_textarea
+    if isinstance(widget, widgets.CheckboxInput):
+        return render_checkbox
+    if isinstance(widget, widgets.ListWidget):
+        is_radio = isinstance(widget, RadioList) or field.type == "RadioField"
+        return render_radios if is_radio else render_checkboxes
+    if isinstance(widget, widgets.Select):
+        return render_select
+    if isinstance(widget, widgets.Input):
+        return render_input
+    return None
+
+
+class RadioList(widgets.ListWidget):
+    """Marker widget: render a SelectField as nhsuk radios."""
+
+
+class CheckboxList(widgets.ListWidget):
+    """Marker widget for a SelectMultipleField shown as nhsuk checkboxes."""
+
+    def __init__(self) -> None:
+        super().__init__(prefix_label=False)
+
+
+class NhsukMeta(FlaskForm.Meta):
+    def render_field(self, field: Field, render_kw: dict[str, Any]) -> Markup:
+        renderer = _renderer_for(field)
+        if renderer is None:
+            return super().render_field(field, render_kw)
+        return renderer(field, **render_kw)
+
+
+class NhsukForm(FlaskForm):
+    """Base for every form: CSRF from Flask-WTF, markup from the NHS.UK frontend."""
+
+    Meta = NhsukMeta
+
+
+def error_list(form: Form) -> list[dict[str, str]]:
+    """Items for the nhsuk error summary, each linking to its field."""
+    items = []
+    for field in form:
+        if field.errors:
+            items.append({"text": field.errors[0], "href": f"#{field.id}"})
+    return items
