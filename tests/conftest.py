@@ -1,0 +1,119 @@
+"""Fixtures shared by every test.
+
+Every test that uses `app` runs twice: on SQLite, and on PostgreSQL when TEST_DATABASE_URL is
+set (CI sets it); without it the PostgreSQL run is skipped and says why. The schema comes from
+the Alembic migrations, never from create_all(), so the tests exercise what production runs.
+"""
+
+import os
+
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from diaspora import create_app
+from diaspora.config import TestConfig
+from diaspora.extensions import db as _db
+from diaspora.extensions import limiter
+from tests.factories import Factories
+from tests.helpers import QueryCounter, SmtpSink, sign_in
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _reset_postgresql(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def migrate_to_head(url: str) -> None:
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config()
+        command.upgrade(config, "head")
+        _db.engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory) -> str:
+    """A migrated database per backend, shared by the whole run."""
+    if request.param == "postgresql":
+        if not PG_URL:
+            pytest.skip("PostgreSQL variant: set TEST_DATABASE_URL to run it (CI does)")
+        _reset_postgresql(PG_URL)
+        url = PG_URL
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    migrate_to_head(url)
+    return url
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        yield app
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """The database session, inside a transaction rolled back after the test.
+
+    Code under test commits as usual: its commits release savepoints in the outer transaction.
+    """
+    connection = _db.engine.connect()
+    outer = connection.begin()
+    original = _db.session
+    _db.session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    )
+    limiter.reset()
+    try:
+        yield _db
+    finally:
+        _db.session.remove()
+        _db.session = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def make(db) -> Factories:
+    return Factories(db.session)
+
+
+@pytest.fixture
+def login_as(client, make):
+    """Sign a fresh verified account with the given role in through the real sign-in form."""
+
+    def _login(role: str = "staff", **kwargs):
+        user = make.user(roles=[role] if role else [], **kwargs)
+        sign_in(client, user.email)
+        return user
+
+    return _login
+
+
+@pytest.fixture
+def queries(app) -> QueryCounter:
+    return QueryCounter(_db.engine)
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server on a free local port; the app sends its mail there."""
+    sink = SmtpSink()
+    sink.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port)
+    yield sink
+    sink.stop()

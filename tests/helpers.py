@@ -1,0 +1,115 @@
+"""Small tools the tests share: forms with their CSRF token, a query counter, an SMTP sink."""
+
+import re
+import socket
+import threading
+from contextlib import contextmanager
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+from sqlalchemy import event
+
+from tests.factories import PASSWORD
+
+CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def csrf_token(client, url: str) -> str:
+    page = client.get(url)
+    match = CSRF.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} (status {page.status_code})"
+    return match.group(1)
+
+
+def submit(client, url: str, data: dict, *, page: str | None = None, **kwargs):
+    """POST a form the way a browser does: with the CSRF token from the page that shows it."""
+    payload = dict(data, csrf_token=csrf_token(client, page or url))
+    return client.post(url, data=payload, **kwargs)
+
+
+def sign_in(client, email: str, password: str = PASSWORD):
+    response = submit(client, "/account/sign-in", {"email": email, "password": password})
+    assert response.status_code == 302, "sign-in failed"
+    return response
+
+
+def error_summary(response) -> list[str]:
+    html = response.get_data(as_text=True)
+    block = re.search(r'class="nhsuk-error-summary__list"(.*?)</ul>', html, re.S)
+    if not block:
+        return []
+    return [
+        re.sub(r"\s+", " ", item).strip()
+        for item in re.findall(r"<a [^>]*>(.*?)</a>", block.group(1), re.S)
+    ]
+
+
+class QueryCounter:
+    """Counts the SQL statements an engine runs inside `with counter.count():`."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.statements: list[str] = []
+
+    @contextmanager
+    def count(self):
+        self.statements = []
+
+        def _record(_conn, _cursor, statement, *_args):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+                self.statements.append(statement)
+
+        event.listen(self.engine, "before_cursor_execute", _record)
+        try:
+            yield self
+        finally:
+            event.remove(self.engine, "before_cursor_execute", _record)
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SmtpSink:
+    """An aiosmtpd server that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self._arrived = threading.Condition()
+        self.port = free_port()
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, _server, _session, envelope):
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        with self._arrived:
+            self.messages.append(message)
+            self._arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    def start(self) -> None:
+        self._controller.start()
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def wait_for(self, count: int, timeout: float = 10) -> list[EmailMessage]:
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.messages) >= count, timeout)
+        assert len(self.messages) >= count, f"expected {count} emails, got {len(self.messages)}"
+        return self.messages
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+    @staticmethod
+    def link(message: EmailMessage) -> str:
+        body = message.get_body(("plain",)).get_content()
+        match = re.search(r"https?://\S+", body)
+        assert match, "no link in the email"
+        return match.group(0)
