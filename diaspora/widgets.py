@@ -5,12 +5,13 @@ each field, so no template builds form markup by hand. Keyword arguments given w
 (`form.email(autocomplete="email", hint="...")`) are merged into the macro's parameters.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import Field, Form, widgets
+from wtforms import Field, Form, SelectChoice, widgets
 
 _MACROS = {
     "input": ("nhsuk/components/input/macro.jinja", "input"),
@@ -158,6 +159,12 @@ class NhsukForm(FlaskForm):
     """Base for every form: CSRF from Flask-WTF, markup from the NHS.UK frontend."""
 
     Meta = NhsukMeta
+
+
+def options(pairs: Iterable[tuple[str, str]], placeholder: str | None = None) -> list[SelectChoice]:
+    """Choices for a select, radios or checkboxes, with an optional empty first option."""
+    choices = [SelectChoice(value, label) for value, label in pairs]
+    return [SelectChoice("", placeholder), *choices] if placeholder else choices
 
 
 def error_list(form: Form) -> list[dict[str, str]]:

@@ -9,6 +9,8 @@ import os
 
 import pytest
 from alembic import command
+from flask import g
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -22,11 +24,18 @@ from tests.helpers import QueryCounter, SmtpSink, sign_in
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 
-def _reset_postgresql(url: str) -> None:
+def _schema_url(url: str, schema: str) -> str:
+    """The same database, with every connection's search_path set to one schema."""
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
+
+
+def _recreate_schema(url: str, schema: str, *, drop_only: bool = False) -> None:
     engine = create_engine(url)
     with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        if not drop_only:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine.dispose()
 
 
@@ -39,17 +48,24 @@ def migrate_to_head(url: str) -> None:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request, tmp_path_factory) -> str:
-    """A migrated database per backend, shared by the whole run."""
+def database_url(request, tmp_path_factory):
+    """A migrated database per backend, shared by the whole run.
+
+    On PostgreSQL each run gets a schema of its own, so runs side by side never collide.
+    """
     if request.param == "postgresql":
         if not PG_URL:
             pytest.skip("PostgreSQL variant: set TEST_DATABASE_URL to run it (CI does)")
-        _reset_postgresql(PG_URL)
-        url = PG_URL
+        schema = f"test_run_{os.getpid()}"
+        _recreate_schema(PG_URL, schema)
+        url = _schema_url(PG_URL, schema)
+        migrate_to_head(url)
+        yield url
+        _recreate_schema(PG_URL, schema, drop_only=True)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
-    migrate_to_head(url)
-    return url
+        migrate_to_head(url)
+        yield url
 
 
 @pytest.fixture
@@ -82,8 +98,19 @@ def db(app):
         connection.close()
 
 
+class AppClient(FlaskClient):
+    """Requests share the test's application context, and so its database session, but each
+    starts with an empty `g`, as in production: otherwise Flask-Login's cached user and
+    Flask-WTF's cached token would leak from one request into the next."""
+
+    def open(self, *args, **kwargs):
+        g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app, db):
+    app.test_client_class = AppClient
     return app.test_client()
 
 

@@ -1,5 +1,6 @@
 """Small tools the tests share: forms with their CSRF token, a query counter, an SMTP sink."""
 
+import html as html_lib
 import re
 import socket
 import threading
@@ -36,13 +37,11 @@ def sign_in(client, email: str, password: str = PASSWORD):
 
 def error_summary(response) -> list[str]:
     html = response.get_data(as_text=True)
-    block = re.search(r'class="nhsuk-error-summary__list"(.*?)</ul>', html, re.S)
+    block = re.search(r'class="[^"]*nhsuk-error-summary__list"(.*?)</ul>', html, re.S)
     if not block:
         return []
-    return [
-        re.sub(r"\s+", " ", item).strip()
-        for item in re.findall(r"<a [^>]*>(.*?)</a>", block.group(1), re.S)
-    ]
+    items = re.findall(r"<a [^>]*>(.*?)</a>", block.group(1), re.S)
+    return [html_lib.unescape(re.sub(r"\s+", " ", item).strip()) for item in items]
 
 
 class QueryCounter:

@@ -1,13 +1,13 @@
 from wtforms import SelectMultipleField, StringField
 
 from diaspora.auth.models import ROLE_LABELS
-from diaspora.widgets import CheckboxList, NhsukForm
+from diaspora.widgets import CheckboxList, NhsukForm, options
 
 
 class RolesForm(NhsukForm):
     roles = SelectMultipleField(
         "Roles",
-        choices=[(role.value, label) for role, label in ROLE_LABELS.items()],
+        choices=options((role.value, label) for role, label in ROLE_LABELS.items()),
         widget=CheckboxList(),
     )
 

@@ -89,12 +89,16 @@ def organisation(organisation_id: int):
             flash(f"{org.name} is verified. Its owners have been told.", "success")
             return redirect(url_for("admin.organisation_queue"))
         if form.validate():
-            organisations.decide_verification(
-                db.session, org, current_user, verified=False, reason=form.reason.data
-            )
-            db.session.commit()
-            flash(f"{org.name} has been rejected. Its owners have been told.", "success")
-            return redirect(url_for("admin.organisation_queue"))
+            try:
+                organisations.decide_verification(
+                    db.session, org, current_user, verified=False, reason=form.reason.data
+                )
+            except organisations.OrganisationError as error:
+                form.reason.errors.append(str(error))
+            else:
+                db.session.commit()
+                flash(f"{org.name} has been rejected. Its owners have been told.", "success")
+                return redirect(url_for("admin.organisation_queue"))
     return render_template(
         "admin/organisation.html",
         organisation=org,

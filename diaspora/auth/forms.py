@@ -1,11 +1,11 @@
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from diaspora.auth.services import password_problem
 from diaspora.reference.places import time_zones
-from diaspora.widgets import NhsukForm
+from diaspora.widgets import NhsukForm, options
 
 EMAIL_REQUIRED = "Enter your email address"
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
@@ -39,7 +39,7 @@ def name_field() -> StringField:
     return StringField(
         "Full name",
         validators=[
-            InputRequired("Enter your full name"),
+            DataRequired("Enter your full name"),
             Length(max=120, message="Full name must be 120 characters or fewer"),
         ],
     )
@@ -74,10 +74,12 @@ def new_password_field(label: str = "Create a password") -> PasswordField:
 class AccountTypeForm(NhsukForm):
     account_type = RadioField(
         "How will you use this service?",
-        choices=[
-            ("staff", "I work in the NHS and want to help health systems abroad"),
-            ("organisation", "I represent an organisation that needs help or coordinates it"),
-        ],
+        choices=options(
+            [
+                ("staff", "I work in the NHS and want to help health systems abroad"),
+                ("organisation", "I represent an organisation that needs help or coordinates it"),
+            ]
+        ),
         validators=[InputRequired("Select how you will use this service")],
     )
 
@@ -126,4 +128,4 @@ class AccountDetailsForm(NhsukForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.time_zone.choices = [(zone, zone.replace("_", " ")) for zone in time_zones()]
+        self.time_zone.choices = options((zone, zone.replace("_", " ")) for zone in time_zones())

@@ -1,12 +1,12 @@
 from urllib.parse import urlparse
 
 from wtforms import RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from diaspora.auth.forms import NewPasswordMixin, email_field, name_field, new_password_field
 from diaspora.organisations.models import KIND_LABELS, Organisation
 from diaspora.reference.places import countries
-from diaspora.widgets import NhsukForm
+from diaspora.widgets import NhsukForm, options
 
 
 def _check_website(_form, field) -> None:
@@ -25,13 +25,13 @@ class OrganisationFieldsMixin:
     name = StringField(
         "Organisation name",
         validators=[
-            InputRequired("Enter the organisation's name"),
+            DataRequired("Enter the organisation's name"),
             Length(max=200, message="Organisation name must be 200 characters or fewer"),
         ],
     )
     kind = SelectField(
         "Type of organisation",
-        choices=[("", "Select a type")] + [(k.value, label) for k, label in KIND_LABELS.items()],
+        choices=options(((k.value, label) for k, label in KIND_LABELS.items()), "Select a type"),
         validators=[InputRequired("Select the type of organisation")],
     )
     country = SelectField(
@@ -54,7 +54,7 @@ class OrganisationFieldsMixin:
     )
 
     def _set_country_choices(self) -> None:
-        self.country.choices = [("", "Select a country"), *countries()]
+        self.country.choices = options(countries(), "Select a country")
 
     def organisation_fields(self) -> dict[str, str]:
         return {
@@ -82,7 +82,9 @@ class OrganisationRegistrationForm(NewPasswordMixin, OrganisationFieldsMixin, Nh
     password = new_password_field()
     organisation_choice = RadioField(
         "Is your organisation already registered?",
-        choices=[("new", "No, register a new organisation"), ("join", "Yes, ask to join it")],
+        choices=options(
+            [("new", "No, register a new organisation"), ("join", "Yes, ask to join it")]
+        ),
         validators=[InputRequired("Select whether your organisation is already registered")],
     )
     existing_organisation = SelectField("Organisation", choices=[], validators=[Optional()])
@@ -90,9 +92,9 @@ class OrganisationRegistrationForm(NewPasswordMixin, OrganisationFieldsMixin, Nh
     def __init__(self, *args, choices: list[Organisation], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._set_country_choices()
-        self.existing_organisation.choices = [("", "Select your organisation")] + [
-            (str(o.id), o.name) for o in choices
-        ]
+        self.existing_organisation.choices = options(
+            ((str(o.id), o.name) for o in choices), "Select your organisation"
+        )
         # The organisation's details are only needed for a new one.
         for field in (self.name, self.kind, self.country):
             field.flags.required = False
@@ -119,9 +121,9 @@ class JoinForm(NhsukForm):
 
     def __init__(self, *args, choices: list[Organisation], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.organisation.choices = [("", "Select an organisation")] + [
-            (str(o.id), o.name) for o in choices
-        ]
+        self.organisation.choices = options(
+            ((str(o.id), o.name) for o in choices), "Select an organisation"
+        )
 
 
 class InviteForm(NhsukForm):
@@ -133,7 +135,7 @@ class RejectForm(NhsukForm):
         "Reason for rejecting",
         description="The organisation's owners will see this.",
         validators=[
-            InputRequired("Enter the reason for rejecting this organisation"),
+            DataRequired("Enter the reason for rejecting this organisation"),
             Length(max=2000, message="Reason must be 2000 characters or fewer"),
         ],
     )
