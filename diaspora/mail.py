@@ -35,7 +35,8 @@ class Mailer:
         message["To"] = to
         message["Subject"] = subject
         message["Message-ID"] = make_msgid(domain="diaspora.localhost")
-        message.set_content(body)
+        # 8bit keeps links whole for people reading mail as text (quoted-printable splits them).
+        message.set_content(body, cte="8bit")
         return message
 
     @staticmethod
@@ -48,8 +49,9 @@ class Mailer:
                 smtp.starttls()
             if config["MAIL_USERNAME"]:
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+            options = ["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else []
             for message in messages:
-                smtp.send_message(message)
+                smtp.send_message(message, mail_options=options)
 
 
 @event.listens_for(Session, "after_commit")
