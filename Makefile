@@ -22,12 +22,15 @@ $(STAMPS)/node: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# NHS.UK frontend's compiled CSS, JS and images, served by this app (never from a CDN).
-assets: $(STAMPS)/node
-	@mkdir -p static/nhsuk
-	@cp node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css \
-	    node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.js static/nhsuk/
+# NHS.UK frontend's CSS (compiled here, see static/scss/nhsuk.scss), JS and images, all served by
+# this app: never from a CDN.
+assets: static/nhsuk/nhsuk.css
+	@cp node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.js static/nhsuk/
 	@cp -r node_modules/nhsuk-frontend/dist/nhsuk/assets static/nhsuk/
+
+static/nhsuk/nhsuk.css: static/scss/nhsuk.scss $(STAMPS)/node
+	@mkdir -p static/nhsuk
+	npx --no-install sass --pkg-importer=node --style=compressed --no-source-map --quiet-deps $< $@
 
 # Debian's chromium drives the browser tests. Installed when missing and the machine allows it;
 # under CI a missing browser fails the run, elsewhere the browser tests skip and say why.

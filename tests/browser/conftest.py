@@ -1,0 +1,203 @@
+"""Fixtures for the browser tests: Debian's chromium, driven by Playwright, against a live server.
+
+Each test gets its own server on a free local port, its own freshly migrated database (SQLite,
+and PostgreSQL in a schema of its own when TEST_DATABASE_URL is set) and its own SMTP sink, so
+the rolled-back tests' shared database is never touched. Every page a tab loads must pass
+axe-core's WCAG 2.2 AA rules: a page loaded but never checked fails the test.
+"""
+
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from sqlalchemy import create_engine, make_url, text
+from werkzeug.serving import make_server
+
+from diaspora import create_app
+from diaspora.config import TestConfig
+from diaspora.extensions import db
+from tests.conftest import PG_URL, migrate_to_head
+from tests.helpers import SmtpSink
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+SCHEMA = "browser"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is not installed (Debian's chromium package; `make browser`)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}: CI must run the browser tests", pytrace=False)
+        pytest.skip(f"browser tests: {reason}")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+def _on_postgresql(*statements: str) -> None:
+    engine = create_engine(PG_URL)
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def live_database_url(request, tmp_path) -> Iterator[str]:
+    """A migrated database for the live server alone: a SQLite file, or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'browser.sqlite'}"
+        migrate_to_head(url)
+        yield url
+        return
+    if not PG_URL:
+        pytest.skip("PostgreSQL variant: set TEST_DATABASE_URL to run it (CI does)")
+    _on_postgresql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE", f"CREATE SCHEMA {SCHEMA}")
+    url = (
+        make_url(PG_URL)
+        .update_query_dict({"options": f"-csearch_path={SCHEMA}"})
+        .render_as_string(hide_password=False)
+    )
+    try:
+        migrate_to_head(url)
+        yield url
+    finally:
+        _on_postgresql(f"DROP SCHEMA {SCHEMA} CASCADE")
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask
+    mail: SmtpSink
+
+
+@pytest.fixture
+def live_server(live_database_url) -> Iterator[LiveServer]:
+    """The app served by werkzeug in a background thread; its mail goes to a real SMTP sink."""
+    mail = SmtpSink()
+    mail.start()
+    try:
+        app = create_app(
+            TestConfig,
+            SQLALCHEMY_DATABASE_URI=live_database_url,
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=mail.port,
+        )
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        # A short poll interval: shutdown() waits up to one interval for the loop to notice.
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.start()
+        try:
+            yield LiveServer(f"http://127.0.0.1:{server.server_port}", app, mail)
+        finally:
+            server.shutdown()
+            thread.join()
+            server.server_close()
+            with app.app_context():
+                db.engine.dispose()
+    finally:
+        mail.stop()
+
+
+def _design_system_known_issue(rule: str, node: dict) -> bool:
+    """aria-expanded on an NHS.UK conditional-reveal radio or checkbox, which axe reports.
+
+    ARIA 1.2 does not allow aria-expanded on those roles, but the NHS.UK and GOV.UK design
+    systems set it on purpose because screen readers announce it (alphagov/govuk-frontend#979).
+    Only that exact finding is let through; anything else on the element still fails.
+    """
+    if rule != "aria-allowed-attr":
+        return False
+    if "nhsuk-radios__input" not in node["html"] and "nhsuk-checkboxes__input" not in node["html"]:
+        return False
+    if node["any"]:
+        return False
+    findings = [item for check in node["all"] + node["none"] for item in check["data"] or []]
+    return bool(findings) and all(item.startswith("aria-expanded=") for item in findings)
+
+
+class Tab:
+    """One person's browser tab. Load pages through visit() and follow(): both check them."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.unchecked: list[str] = []
+        page.on("load", lambda loaded: self.unchecked.append(loaded.url))
+
+    def visit(self, url: str) -> None:
+        """Go to a path on the live server, or to a full URL such as a link from an email."""
+        self.page.goto(url)
+        self.check_accessibility()
+
+    def follow(self, target: Locator) -> None:
+        """Click a link or button that loads a page, wait for it and check it."""
+        with self.page.expect_event("load"):
+            target.click()
+        self.check_accessibility()
+
+    def check_accessibility(self) -> None:
+        """Run axe-core on the page as it is now; call it again after the page changes itself."""
+        results = self.page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+            " resultTypes: ['violations']})",
+            WCAG_TAGS,
+        )
+        self.unchecked.clear()
+        problems = []
+        for violation in results["violations"]:
+            nodes = [
+                node
+                for node in violation["nodes"]
+                if not _design_system_known_issue(violation["id"], node)
+            ]
+            if nodes:
+                targets = "\n".join(f"    {' '.join(map(str, node['target']))}" for node in nodes)
+                problems.append(f"  {violation['id']}: {violation['help']}\n{targets}")
+        assert not problems, (
+            f"axe-core found {len(problems)} accessibility violation(s) on {self.page.url}:\n"
+            + "\n".join(problems)
+        )
+
+
+@pytest.fixture
+def open_tab(browser, live_server) -> Iterator:
+    """Opens a tab in a browser context of its own: a separate person with their own cookies.
+
+    axe-core goes in as an init script, which the app's Content-Security-Policy does not block:
+    pages run under the same policy as in a real browser.
+    """
+    contexts = []
+    tabs: list[Tab] = []
+
+    def _open() -> Tab:
+        context = browser.new_context(base_url=live_server.url)
+        context.add_init_script(path=AXE)
+        contexts.append(context)
+        tabs.append(Tab(context.new_page()))
+        return tabs[-1]
+
+    yield _open
+    for context in contexts:
+        context.close()
+    unchecked = [url for tab in tabs for url in tab.unchecked]
+    assert not unchecked, f"pages loaded without an accessibility check: {unchecked}"
