@@ -1,6 +1,7 @@
 from flask import has_request_context, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.local import LocalProxy
 
 from diaspora.audit.models import AuditEvent
 from diaspora.auth.models import User
@@ -18,6 +19,8 @@ def record(
 
     `details` must hold no personal data (ids, reasons and role names are fine; emails are not).
     """
+    if isinstance(subject, LocalProxy):  # current_user: record the User, not the proxy's type
+        subject = subject._get_current_object()
     event = AuditEvent(
         actor_id=actor.id if actor is not None else None,
         action=action,

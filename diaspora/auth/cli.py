@@ -1,4 +1,5 @@
 import getpass
+import sys
 
 import click
 from flask.cli import AppGroup
@@ -18,7 +19,7 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 def create_admin_command(email: str, name: str, password_stdin: bool) -> None:
     """Create the first administrator (or make an existing account an administrator)."""
     if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\n")
+        password = sys.stdin.readline().rstrip("\n")  # click.get_text_stream is deprecated
     else:
         password = getpass.getpass("Password: ")
         if getpass.getpass("Password again: ") != password:

@@ -239,7 +239,9 @@ def change_password():
             services.set_password(db.session, current_user, form.password.data, via="change")
             db.session.commit()
             # Every other session ends; this one carries on with the new alternative id.
-            login_user(current_user)
+            # (The user itself, not the `current_user` proxy: Flask-Login stores what it is given
+            # as the request's user, and a proxy pointing at itself recurses without end.)
+            login_user(current_user._get_current_object())
             start_session_clock()
             flash("Your password has been changed.", "success")
             return redirect(url_for("auth.account"))

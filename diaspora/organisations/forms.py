@@ -98,6 +98,12 @@ class OrganisationRegistrationForm(NewPasswordMixin, OrganisationFieldsMixin, Nh
         # The organisation's details are only needed for a new one.
         for field in (self.name, self.kind, self.country):
             field.flags.required = False
+        # Page order (about you, then the organisation), which the error summary follows;
+        # the mixin's fields were declared first and would otherwise lead the list.
+        first = ("csrf_token", "display_name", "email", "password", "organisation_choice")
+        self._fields = {name: self._fields[name] for name in first if name in self._fields} | {
+            name: field for name, field in self._fields.items() if name not in first
+        }
 
     def validate(self, extra_validators=None) -> bool:
         choice = self.organisation_choice.data

@@ -1,0 +1,32 @@
+"""What the application logs names no one."""
+
+import logging
+
+from diaspora.auth.models import User
+from tests.helpers import free_port, submit
+
+EMAIL = "private.person@example.org"
+NAME = "Private Person"
+
+
+def test_a_failed_email_send_logs_no_address(app, client, db, caplog):
+    app.config["MAIL_PORT"] = free_port()  # nothing listens there
+    caplog.set_level(logging.DEBUG)
+
+    data = {"display_name": NAME, "email": EMAIL, "password": "a long enough password"}
+    response = submit(client, "/account/register/staff", data)
+
+    assert response.status_code == 302  # the account is made even though the email failed
+    assert db.session.scalar(db.select(User).filter_by(email=EMAIL)) is not None
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.name for r in errors] == ["diaspora.mail"]
+    assert "Could not send 1 email(s)" in errors[0].getMessage()
+    for record in caplog.records:
+        text = record.getMessage() + (record.exc_text or "")
+        assert "private.person" not in text.lower(), f"{record.name} logged the address"
+        assert NAME.lower() not in text.lower(), f"{record.name} logged the name"
+
+
+def test_users_are_shown_by_id_only(make):
+    user = make.user(email=EMAIL, name=NAME)
+    assert repr(user) == f"<User {user.id}>"
