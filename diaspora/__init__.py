@@ -28,6 +28,8 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
 
     init_templating(app)
     init_extensions(app)
+    from diaspora import models  # noqa: F401  (every table registered, for Alembic too)
+
     _register_blueprints(app)
     _register_cli(app)
     return app
@@ -39,11 +41,24 @@ def _register_blueprints(app: Flask) -> None:
     from diaspora.core.errors import register_error_pages
     from diaspora.core.security import register_security
     from diaspora.core.views import bp as core_bp
+    from diaspora.credentials.views import bp as credentials_bp
+    from diaspora.directory.views import bp as directory_bp
+    from diaspora.mydata.views import bp as mydata_bp
     from diaspora.organisations.views import bp as organisations_bp
+    from diaspora.registry.views import bp as registry_bp
 
     register_security(app)
     register_error_pages(app)
-    for blueprint in (core_bp, auth_bp, organisations_bp, admin_bp):
+    for blueprint in (
+        core_bp,
+        auth_bp,
+        organisations_bp,
+        registry_bp,
+        credentials_bp,
+        directory_bp,
+        mydata_bp,
+        admin_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

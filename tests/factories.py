@@ -6,6 +6,8 @@ from diaspora.auth.models import User, UserRole
 from diaspora.auth.services import hash_password
 from diaspora.core.time import utcnow
 from diaspora.organisations.models import MemberRole, Membership, Organisation, Verification
+from diaspora.registry.models import CountryTie, LanguageSkill, ProfileSkill, StaffProfile
+from diaspora.registry.services import refresh_search_text
 
 PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)
@@ -70,3 +72,32 @@ class Factories:
             self.session.add(Membership(user=member, organisation=organisation))
         self.session.commit()
         return organisation
+
+    def profile(
+        self,
+        user: User | None = None,
+        *,
+        visibility: str = "verified_organisations",
+        consent: bool = True,
+        profession: str = "doctor",
+        ties: tuple[tuple[str, str], ...] = (("BD", "born"),),
+        languages: tuple[tuple[str, int], ...] = (("ben", 4), ("eng", 3)),
+        skills: tuple[tuple[str, int], ...] = (("neonatal_resuscitation", 4),),
+        **fields,
+    ) -> StaffProfile:
+        """A completed profile; ties are (country, kind), languages and skills (code, level)."""
+        profile = StaffProfile(
+            user=user or self.user(roles=["staff"]),
+            profession=profession,
+            visibility=visibility,
+            consent_to_contact=consent,
+            completed_at=utcnow(),
+            **fields,
+        )
+        profile.ties = [CountryTie(country=c, kind=k) for c, k in ties]
+        profile.languages = [LanguageSkill(language=c, proficiency=p) for c, p in languages]
+        profile.skills = [ProfileSkill(code=c, level=level) for c, level in skills]
+        refresh_search_text(profile)
+        self.session.add(profile)
+        self.session.commit()
+        return profile

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("credentials", __name__, url_prefix="/credentials")

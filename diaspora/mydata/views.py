@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("mydata", __name__, url_prefix="/account/my-data")

@@ -1,0 +1,108 @@
+"""Facts shipped with the product: professions, grades, skills, regulators, the WHO list, languages.
+
+Each data file in `data/` names its source in its header lines (starting with `#`).
+"""
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pycountry
+
+DATA = Path(__file__).parent / "data"
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (DATA / name).open(encoding="utf-8") as handle:
+        return list(csv.DictReader(line for line in handle if not line.startswith("#")))
+
+
+@dataclass(frozen=True)
+class Profession:
+    code: str
+    name: str
+    group: str
+    regulator: str
+    hcpc_prefix: str
+    clinical: bool
+
+
+@dataclass(frozen=True)
+class Regulator:
+    code: str
+    name: str
+    pattern: re.Pattern | None
+    example: str
+    format_hint: str
+
+
+@cache
+def professions() -> dict[str, Profession]:
+    return {
+        row["code"]: Profession(
+            row["code"],
+            row["name"],
+            row["group"],
+            row["regulator"],
+            row["hcpc_prefix"],
+            row["clinical"] == "yes",
+        )
+        for row in _rows("professions.csv")
+    }
+
+
+@cache
+def grades() -> dict[str, dict[str, str]]:
+    return {row["code"]: row for row in _rows("grades.csv")}
+
+
+@cache
+def skills() -> dict[str, dict[str, str]]:
+    return {row["code"]: row for row in _rows("skills.csv")}
+
+
+@cache
+def regulators() -> dict[str, Regulator]:
+    return {
+        row["code"]: Regulator(
+            row["code"],
+            row["name"],
+            re.compile(row["pattern"]) if row["pattern"] else None,
+            row["example"],
+            row["format_hint"],
+        )
+        for row in _rows("regulators.csv")
+    }
+
+
+@cache
+def who_safeguards_list() -> frozenset[str]:
+    """Alpha-2 codes of the WHO Health Workforce Support and Safeguards List countries."""
+    return frozenset(row["iso2"] for row in _rows("who_safeguards_2023.csv"))
+
+
+def on_safeguards_list(country: str | None) -> bool:
+    return (country or "") in who_safeguards_list()
+
+
+# Spoken widely in partner countries but without an ISO 639-1 code: Sylheti, Chittagonian, Twi,
+# Krio, Nigerian Pidgin, Saraiki, Ilocano, Cebuano (Cebuano has one; listed for clarity).
+EXTRA_LANGUAGES = {"syl", "ctg", "twi", "kri", "pcm", "skr", "ilo", "ceb"}
+
+
+@cache
+def languages() -> list[tuple[str, str]]:
+    """(ISO 639-3 code, English name): the ISO 639-1 languages plus widely spoken extras."""
+    pairs = {
+        (lang.alpha_3, lang.name)
+        for lang in pycountry.languages
+        if hasattr(lang, "alpha_2") or lang.alpha_3 in EXTRA_LANGUAGES
+    }
+    return sorted(pairs, key=lambda pair: pair[1])
+
+
+@cache
+def language_names() -> dict[str, str]:
+    return dict(languages())

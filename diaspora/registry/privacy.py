@@ -1,0 +1,67 @@
+"""Who may see a staff profile. Every page, search, count and export asks these functions.
+
+A profile's owner chooses its audience (`StaffProfile.visibility`):
+- private: only its owner; administrators may open it, but it is never listed anywhere;
+- coordinators: also coordinators, i.e. active members of a verified charity or NHS trust;
+- verified_organisations: also active members of any verified organisation.
+Contact details are never part of what an audience sees.
+"""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from diaspora.auth.models import Role, User
+from diaspora.organisations.models import (
+    COORDINATING_KINDS,
+    Membership,
+    MembershipStatus,
+    Organisation,
+    Verification,
+)
+from diaspora.registry.models import StaffProfile, Visibility
+
+
+def verified_memberships(session: Session, user: User) -> list[Organisation]:
+    """The verified organisations the user is an active member of."""
+    return list(
+        session.scalars(
+            select(Organisation)
+            .join(Membership, Membership.organisation_id == Organisation.id)
+            .where(
+                Membership.user_id == user.id,
+                Membership.status == MembershipStatus.ACTIVE,
+                Organisation.verification == Verification.VERIFIED,
+            )
+        )
+    )
+
+
+def is_coordinator(session: Session, user: User) -> bool:
+    """A coordinator of a verified charity or NHS trust (the role alone is not enough)."""
+    return user.has_role(Role.COORDINATOR) and any(
+        org.kind in COORDINATING_KINDS for org in verified_memberships(session, user)
+    )
+
+
+def listable_audiences(session: Session, viewer: User) -> set[str]:
+    """The visibilities whose profiles may appear in this viewer's searches, counts and exports."""
+    if not viewer.is_authenticated:
+        return set()
+    if viewer.has_role(Role.ADMIN) or is_coordinator(session, viewer):
+        return {Visibility.COORDINATORS, Visibility.VERIFIED_ORGANISATIONS}
+    if verified_memberships(session, viewer):
+        return {Visibility.VERIFIED_ORGANISATIONS}
+    return set()
+
+
+def can_search(session: Session, viewer: User) -> bool:
+    return bool(listable_audiences(session, viewer))
+
+
+def can_view(session: Session, viewer: User, profile: StaffProfile) -> bool:
+    """Whether the viewer may open this profile's page."""
+    if not viewer.is_authenticated:
+        return False
+    if profile.user_id == viewer.id or viewer.has_role(Role.ADMIN):
+        return True
+    return profile.visibility in listable_audiences(session, viewer)
