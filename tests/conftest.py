@@ -69,8 +69,11 @@ def database_url(request, tmp_path_factory):
 
 
 @pytest.fixture
-def app(database_url):
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url)
+def app(request, database_url):
+    """The application; `@pytest.mark.app_config(KEY=value)` overrides its configuration."""
+    marker = request.node.get_closest_marker("app_config")
+    overrides = marker.kwargs if marker else {}
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url, **overrides)
     with app.app_context():
         yield app
         _db.engine.dispose()

@@ -1,5 +1,11 @@
 """Ten failed sign-ins lock one account's sign-in for a while, and nobody else's."""
 
+import os
+import socket
+
+import pytest
+import redis
+
 from tests.factories import PASSWORD
 from tests.helpers import sign_in, submit
 
@@ -55,3 +61,30 @@ def test_successful_sign_ins_do_not_count_as_failures(client, make):
         sign_in(client, user.email)
     fail_ten_times(client, user.email)  # all ten are answered normally, none with 429
     assert_throttled(attempt(client, user.email, PASSWORD))
+
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def _redis_available() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.app_config(RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX="throttle-test")
+def test_failures_are_counted_in_redis_as_in_production(client, make):
+    """Production keeps the counts in Redis so that every worker shares them."""
+    if not _redis_available():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Redis is expected on 127.0.0.1:6379 under CI")
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    user = make.user()
+    fail_ten_times(client, user.email)
+    assert_throttled(attempt(client, user.email, PASSWORD))
+    store = redis.Redis.from_url(REDIS_URL)
+    keys = store.keys("*throttle-test*")
+    assert keys, "the limiter did not store its counts in Redis"
+    store.delete(*keys)
