@@ -94,10 +94,10 @@ class Factories:
             completed_at=utcnow(),
             **fields,
         )
+        self.session.add(profile)
         profile.ties = [CountryTie(country=c, kind=k) for c, k in ties]
         profile.languages = [LanguageSkill(language=c, proficiency=p) for c, p in languages]
         profile.skills = [ProfileSkill(code=c, level=level) for c, level in skills]
         refresh_search_text(profile)
-        self.session.add(profile)
         self.session.commit()
         return profile

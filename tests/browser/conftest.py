@@ -35,7 +35,7 @@ CHROMIUM_ARGS = [
 ]
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-SCHEMA = "browser"
+SCHEMA = f"browser_{os.getpid()}"  # one per run: runs side by side never collide
 
 
 @pytest.fixture(scope="session")
