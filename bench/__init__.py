@@ -8,4 +8,6 @@ Figure names: every scenario runs on a temporary SQLite file and prints its plai
 (`app.home_rps`). When BENCH_DATABASE_URL names a PostgreSQL database, every scenario runs
 again on it and prints the same names suffixed with the backend (`app.home_rps.postgresql`).
 That database's public schema is dropped and recreated first: never point it at real data.
+A scenario whose figures name their database themselves (`registry.search_p95_ms.sqlite.100k`,
+`...postgresql.100k`) marks them `Figure(..., suffixed=False)`: they print as named.
 """

@@ -6,10 +6,10 @@ import sys
 
 from sqlalchemy import make_url
 
-from bench import app_throughput
+from bench import app_throughput, registry_search
 from bench.database import fresh_database
 
-SCENARIOS = [app_throughput.run]
+SCENARIOS = [app_throughput.run, registry_search.run]
 
 
 def main() -> None:

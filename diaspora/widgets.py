@@ -6,12 +6,14 @@ each field, so no template builds form markup by hand. Keyword arguments given w
 """
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from flask import current_app
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import Field, Form, SelectChoice, widgets
+from wtforms.utils import unset_value
 
 _MACROS = {
     "input": ("nhsuk/components/input/macro.jinja", "input"),
@@ -20,6 +22,7 @@ _MACROS = {
     "select": ("nhsuk/components/select/macro.jinja", "select"),
     "radios": ("nhsuk/components/radios/macro.jinja", "radios"),
     "checkboxes": ("nhsuk/components/checkboxes/macro.jinja", "checkboxes"),
+    "date": ("nhsuk/components/date-input/macro.jinja", "dateInput"),
 }
 
 
@@ -116,8 +119,38 @@ def render_checkbox(field: Field, **overrides: Any) -> Markup:
     return _call_macro("checkboxes", params)
 
 
+def render_date(field: "NhsDateField", **overrides: Any) -> Markup:
+    """Day, month and year boxes in a fieldset. The day box carries the field's id, so the
+    label-less error summary link lands on the first box; the group gets `<id>-date`."""
+    params = _common(field, overrides)
+    params.pop("name")
+    legend = {"text": field.label.text}
+    legend.update(params.pop("legend", {}))
+    params["id"] = f"{field.id}-date"
+    params.setdefault("fieldset", {"legend": legend})
+    error_class = "nhsuk-input--error" if field.errors else ""
+    shown = field.shown_parts()
+    params.setdefault(
+        "items",
+        [
+            {
+                "id": field.id if part == "day" else f"{field.id}-{part}",
+                "name": f"{field.name}-{part}",
+                "label": part.capitalize(),
+                "value": shown[part],
+                "width": 4 if part == "year" else 2,
+                "classes": error_class,
+            }
+            for part in NhsDateField.PARTS
+        ],
+    )
+    return _call_macro("date", params)
+
+
 def _renderer_for(field: Field):
     widget = field.widget
+    if isinstance(widget, DateInput):
+        return render_date
     if isinstance(widget, widgets.HiddenInput | widgets.SubmitInput):
         return None
     if isinstance(widget, widgets.PasswordInput):
@@ -145,6 +178,82 @@ class CheckboxList(widgets.ListWidget):
 
     def __init__(self) -> None:
         super().__init__(prefix_label=False)
+
+
+class DateInput:
+    """Widget of NhsDateField: the nhsuk date input (day, month and year boxes)."""
+
+    def __call__(self, field: Field, **kwargs: Any) -> Markup:
+        return render_date(field, **kwargs)
+
+
+class NhsDateField(Field):
+    """A local date typed as day, month and year, posted as `<name>-day`, `-month`, `-year`.
+
+    Nothing typed leaves `data` None and `raw_data` empty, so `Optional()` and
+    `InputRequired()` work as usual. What was typed is shown back even when it is not a date.
+    """
+
+    PARTS = ("day", "month", "year")
+    widget = DateInput()
+
+    def __init__(
+        self,
+        label=None,
+        validators=None,
+        *,
+        invalid_message: str = "Enter a real date",
+        message_name: str | None = None,
+        **kwargs,
+    ):
+        super().__init__(label, validators, **kwargs)
+        self.invalid_message = invalid_message
+        self.message_name = message_name  # how messages name the date; the label by default
+        self.typed: dict[str, str] | None = None
+
+    def process(self, formdata, data=unset_value, extra_filters=None) -> None:
+        self.typed = None
+        if formdata is not None:
+            self.typed = {
+                part: (formdata.get(f"{self.name}-{part}") or "").strip() for part in self.PARTS
+            }
+        super().process(formdata, data, extra_filters)
+
+    def process_formdata(self, valuelist) -> None:
+        if self.typed is None:
+            return
+        self.data = None
+        if not any(self.typed.values()):
+            self.raw_data = []
+            return
+        self.raw_data = ["-".join(self.typed[part] for part in ("year", "month", "day"))]
+        missing = [part for part in self.PARTS if not self.typed[part]]
+        if missing:
+            name = self.message_name or self.label.text
+            raise ValueError(f"{name} must include a {' and '.join(missing)}")
+        if not all(self.typed[part].isdecimal() for part in self.PARTS):
+            raise ValueError(self.invalid_message)
+        if len(self.typed["year"]) != 4:
+            raise ValueError("Year must include 4 numbers")
+        try:
+            self.data = date(*(int(self.typed[part]) for part in ("year", "month", "day")))
+        except ValueError as error:
+            raise ValueError(self.invalid_message) from error
+
+    def shown_parts(self) -> dict[str, str]:
+        """What the boxes show: what was typed, else the stored date."""
+        if self.typed is not None and any(self.typed.values()):
+            return self.typed
+        if isinstance(self.data, date):
+            return {
+                "day": str(self.data.day),
+                "month": str(self.data.month),
+                "year": str(self.data.year),
+            }
+        return dict.fromkeys(self.PARTS, "")
+
+    def _value(self) -> str:
+        return self.data.isoformat() if isinstance(self.data, date) else ""
 
 
 class NhsukMeta(FlaskForm.Meta):

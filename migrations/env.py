@@ -6,12 +6,16 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from diaspora.models import metadata_for
+
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
     fileConfig(config.config_file_name)
 
 db = current_app.extensions["migrate"].db
-target_metadata = db.metadata
+# Without the objects built for other databases only (the PostgreSQL full-text index on SQLite):
+# see diaspora.models.metadata_for for why.
+target_metadata = metadata_for(db.engine.dialect.name)
 options = current_app.extensions["migrate"].configure_args
 
 

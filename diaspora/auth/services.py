@@ -18,6 +18,7 @@ from diaspora.audit.services import record
 from diaspora.auth.models import Role, User, UserRole, new_session_token
 from diaspora.core.time import utcnow
 from diaspora.extensions import mail
+from diaspora.registry.services import profile_for, refresh_search_text
 
 PASSWORD_MIN, PASSWORD_MAX = 10, 128
 
@@ -161,6 +162,15 @@ def verify_email(session: Session, user: User) -> None:
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
         record(session, "account.email_verified", actor=user, subject=user)
+
+
+def update_details(session: Session, user: User, display_name: str, time_zone: str) -> None:
+    user.display_name = display_name.strip()
+    user.time_zone = time_zone
+    # Directory search looks for people by name: keep the profile's search text in step.
+    profile = profile_for(session, user)
+    if profile is not None:
+        refresh_search_text(profile)
 
 
 # Signing in and out ---------------------------------------------------------------------

@@ -219,8 +219,9 @@ def account():
 def details():
     form = AccountDetailsForm(obj=current_user)
     if form.validate_on_submit():
-        current_user.display_name = form.display_name.data.strip()
-        current_user.time_zone = form.time_zone.data
+        services.update_details(
+            db.session, current_user, form.display_name.data, form.time_zone.data
+        )
         db.session.commit()
         flash("Your details have been saved.", "success")
         return redirect(url_for("auth.account"))

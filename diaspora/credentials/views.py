@@ -1,3 +1,179 @@
-from flask import Blueprint
+"""Staff add their registrations; administrators and coordinators verify them."""
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
+
+from diaspora.auth.models import Role, User
+from diaspora.credentials import presenters, services
+from diaspora.credentials.forms import CredentialForm, DecisionForm
+from diaspora.credentials.models import Credential, CredentialStatus
+from diaspora.extensions import db
+from diaspora.registry.services import profile_for
+from diaspora.widgets import NhsukForm
 
 bp = Blueprint("credentials", __name__, url_prefix="/credentials")
+PER_PAGE = 25
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _staff_only() -> None:
+    if not current_user.has_role(Role.STAFF):
+        abort(403)
+
+
+def _verifiers_only() -> None:
+    if not _can_verify():
+        abort(403)
+
+
+def _can_verify() -> bool:
+    """Cached for the request: the navigation asks on every page."""
+    if "can_verify_credentials" not in g:
+        user = current_user
+        g.can_verify_credentials = bool(
+            user.is_authenticated
+            and user.has_role(Role.ADMIN, Role.COORDINATOR)
+            and services.can_verify(db.session, _me())
+        )
+    return g.can_verify_credentials
+
+
+@bp.app_context_processor
+def _navigation() -> dict:
+    def can_verify_credentials() -> bool:
+        """For the header's "Verify registrations" link."""
+        try:
+            return _can_verify()
+        except SQLAlchemyError:  # an error page for a failed query must still render
+            return False
+
+    return {"can_verify_credentials": can_verify_credentials}
+
+
+def _own_credential(credential_id: int) -> Credential:
+    _staff_only()
+    return services.owned_credential(db.session, _me(), credential_id) or abort(404)
+
+
+# The owner's pages -------------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def index():
+    _staff_only()
+    profile = profile_for(db.session, _me())
+    today = services.today()
+    items = [presenters.present(c, today) for c in services.credentials_for(db.session, profile)]
+    return render_template("credentials/index.html", items=items)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def add():
+    _staff_only()
+    form = CredentialForm(session=db.session, profile=profile_for(db.session, _me()))
+    if form.validate_on_submit():
+        credential = services.add_credential(db.session, _me(), form.details())
+        db.session.commit()
+        flash(
+            f"Your {services.regulator_label(credential.regulator, credential.regulator_name)} "
+            "registration has been added. It will be checked against the register.",
+            "success",
+        )
+        return redirect(url_for("credentials.index"))
+    return render_template("credentials/form.html", form=form, credential=None)
+
+
+@bp.route("/<int:credential_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(credential_id: int):
+    credential = _own_credential(credential_id)
+    form = CredentialForm(session=db.session, profile=credential.profile, editing=credential)
+    if form.validate_on_submit():
+        reset = services.update_credential(db.session, credential, _me(), form.details())
+        db.session.commit()
+        flash(
+            "Your registration has been saved. The new number will be checked against the register."
+            if reset
+            else "Your registration has been saved.",
+            "success",
+        )
+        return redirect(url_for("credentials.index"))
+    return render_template(
+        "credentials/form.html", form=form, credential=presenters.present(credential)
+    )
+
+
+@bp.route("/<int:credential_id>/remove", methods=["GET", "POST"])
+@login_required
+def remove(credential_id: int):
+    credential = _own_credential(credential_id)
+    form = NhsukForm()
+    if form.validate_on_submit():
+        services.remove_credential(db.session, credential, _me())
+        db.session.commit()
+        flash("The registration has been removed.", "success")
+        return redirect(url_for("credentials.index"))
+    return render_template(
+        "credentials/remove.html", form=form, credential=presenters.present(credential)
+    )
+
+
+# Verification --------------------------------------------------------------------------------
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+@bp.get("/queue")
+@login_required
+def queue():
+    _verifiers_only()
+    page = db.paginate(
+        services.verification_queue(db.session, _me()), page=_page(), per_page=PER_PAGE
+    )
+    today = services.today()
+    items = [presenters.present_for_review(c, today) for c in page.items]
+    return render_template("credentials/queue.html", page=page, items=items)
+
+
+@bp.route("/queue/<int:credential_id>", methods=["GET", "POST"])
+@login_required
+def review(credential_id: int):
+    _verifiers_only()
+    try:
+        credential = services.credential_to_verify(db.session, _me(), credential_id)
+    except LookupError:
+        abort(404)
+    except services.NotAllowed:
+        abort(403)
+    form = DecisionForm()
+    if credential.status == CredentialStatus.UNVERIFIED and form.validate_on_submit():
+        verified = form.decision.data == CredentialStatus.VERIFIED
+        try:
+            services.decide(
+                db.session, credential, _me(), verified=verified, note=form.note.data or ""
+            )
+        except services.CredentialError as error:
+            for name, message in error.errors.items():
+                form[name].errors.append(message)
+        else:
+            db.session.commit()
+            name = credential.profile.user.display_name
+            outcome = "verified" if verified else "rejected"
+            flash(f"The registration of {name} is {outcome}.", "success")
+            return redirect(url_for("credentials.queue"))
+    elif request.method == "POST" and credential.status != CredentialStatus.UNVERIFIED:
+        flash("This registration has already been checked.", "error")
+        return redirect(url_for("credentials.queue"))
+    return render_template(
+        "credentials/review.html",
+        form=form,
+        item=presenters.present_for_review(credential),
+    )

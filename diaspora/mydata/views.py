@@ -1,3 +1,78 @@
-from flask import Blueprint
+"""Your data: download a copy of everything, or delete your account."""
+
+import json
+
+from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, logout_user
+
+from diaspora.core.time import utcnow
+from diaspora.extensions import db, limiter
+from diaspora.mydata import services
+from diaspora.mydata.forms import delete_account_form
 
 bp = Blueprint("mydata", __name__, url_prefix="/account/my-data")
+
+
+def _erase_key() -> str:
+    """Wrong passwords are counted per account, so a stolen session cannot guess for long."""
+    user_id = getattr(current_user, "id", None)
+    return f"erase:{user_id}" if user_id is not None else f"erase-ip:{request.remote_addr}"
+
+
+@bp.get("")
+@login_required
+def index():
+    return render_template("mydata/index.html")
+
+
+@bp.post("/download")
+@login_required
+def download():
+    data = services.export_data(db.session, current_user)
+    services.record_export(db.session, current_user)
+    db.session.commit()
+    body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    filename = f"my-data-{utcnow().date().isoformat()}.json"
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit(
+    "10 per hour",
+    key_func=_erase_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 302,
+)
+def delete():
+    handovers = services.handovers(db.session, current_user)
+    form = delete_account_form(handovers)
+    if form.validate_on_submit():
+        try:
+            services.erase_account(db.session, current_user, form.password.data, form.successors())
+        except services.WrongPassword as error:
+            form.password.errors.append(str(error))
+        except services.ErasureRefused as error:
+            db.session.rollback()
+            form.password.errors.append(str(error))
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            return redirect(url_for("mydata.deleted"))
+    return render_template(
+        "mydata/delete.html",
+        form=form,
+        handovers=handovers,
+        left_alone=services.left_without_members(db.session, current_user),
+        has_profile=services.profile_of(db.session, current_user) is not None,
+        memberships=services.memberships_of(db.session, current_user),
+    )
+
+
+@bp.get("/deleted")
+def deleted():
+    return render_template("mydata/deleted.html")

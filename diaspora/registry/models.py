@@ -12,6 +12,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.auth.models import User
@@ -74,6 +75,24 @@ class StaffProfile(db.Model):
         CheckConstraint("hours_per_month BETWEEN 0 AND 200", name="hours_range"),
         CheckConstraint("years_experience BETWEEN 0 AND 70", name="years_range"),
         Index("ix_staff_profiles_listing", "visibility", "consent_to_contact", "profession"),
+        # The directory's listing rule and its column filters, with the id to join on: result
+        # counts are answered from this index alone, without visiting the (wide) table rows.
+        Index(
+            "ix_staff_profiles_directory",
+            "visibility",
+            "completed_at",
+            "profession",
+            "grade",
+            "modality",
+            "hours_per_month",
+            "unavailable_until",
+            "id",
+        ),
+        # Directory free-text search, PostgreSQL only (SQLite has no tsvector and uses LIKE).
+        # Alembic's autogenerate leaves it out elsewhere: diaspora.models.metadata_for.
+        Index("ix_staff_profiles_search_vector", "search_vector", postgresql_using="gin").ddl_if(
+            dialect="postgresql"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,6 +115,12 @@ class StaffProfile(db.Model):
 
     # Name, specialty, bio and skills in one lower-cased text, for free-text search.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # PostgreSQL: to_tsvector('simple', search_text), kept up to date by a trigger (migration
+    # 0003), so full-text search and ranking never re-parse the text. Never set it yourself.
+    # SQLite: always NULL (its search uses LIKE on search_text). Not loaded unless asked for.
+    search_vector: Mapped[str | None] = mapped_column(
+        TSVECTOR().with_variant(Text(), "sqlite"), deferred=True
+    )
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

@@ -1,0 +1,156 @@
+"""Forms for adding and changing a registration, and for the verifier's decision."""
+
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, ValidationError
+
+from diaspora.credentials import services
+from diaspora.credentials.models import Credential, CredentialStatus
+from diaspora.reference.catalogue import professions, regulators
+from diaspora.reference.places import countries
+from diaspora.registry.models import StaffProfile
+from diaspora.widgets import NhsDateField, NhsukForm, options
+
+
+def regulator_choices() -> list[tuple[str, str]]:
+    pairs = [(code, services.regulator_label(code)) for code in regulators()]
+    return [*pairs, (services.OTHER, "A regulator outside the UK")]
+
+
+def number_hint(profile: StaffProfile | None) -> str:
+    """What the person's number looks like, from their profession when we know it."""
+    profession = professions().get((profile.profession if profile else None) or "")
+    if profession is not None and profession.hcpc_prefix:
+        prefix = profession.hcpc_prefix
+        return f"For the HCPC, your number starts with {prefix}, like {prefix}123456."
+    regulator = regulators().get(profession.regulator) if profession else None
+    if regulator is not None and regulator.pattern is not None:
+        what = services.NUMBER_NAMES[regulator.code]
+        return (
+            f"For the {regulator.code}, your {what} is {regulator.format_hint}, "
+            f"like {regulator.example}."
+        )
+    return "As it appears on the regulator's register."
+
+
+class CredentialForm(NhsukForm):
+    regulator = RadioField(
+        "Who are you registered with?",
+        choices=options(regulator_choices()),
+        invalid_choice_message="Select your regulator",
+    )
+    regulator_name = StringField(
+        "Name of the regulator",
+        description="For example, Bangladesh Medical and Dental Council (BMDC).",
+    )
+    country = SelectField(
+        "Country",
+        choices=[],
+        validate_choice=False,  # checked by the service, and only for a regulator outside the UK
+    )
+    number = StringField("Registration number")
+    expires_on = NhsDateField(
+        "Expiry date (optional)",
+        description="If your registration has one. For example, 31 3 2027",
+        message_name="Expiry date",
+        invalid_message="Expiry date must be a real date",
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        session: Session,
+        profile: StaffProfile | None,
+        editing: Credential | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if editing is not None and "data" not in kwargs:
+            kwargs["data"] = self.data_from(editing)
+        super().__init__(*args, **kwargs)
+        self.session = session
+        self.profile = profile
+        self.editing = editing
+        self.country.choices = options(countries(), "Select a country")
+        self.number.description = number_hint(profile)
+
+    @staticmethod
+    def data_from(credential: Credential) -> dict[str, Any]:
+        return {
+            "regulator": credential.regulator,
+            "regulator_name": credential.regulator_name,
+            "country": credential.country if credential.regulator == services.OTHER else "",
+            "number": credential.number,
+            "expires_on": credential.expires_on,
+        }
+
+    def details(self) -> services.CredentialInput:
+        return services.CredentialInput(
+            regulator=self.regulator.data or "",
+            number=self.number.data or "",
+            regulator_name=self.regulator_name.data or "",
+            country=self.country.data or "",
+            expires_on=self.expires_on.data,
+        )
+
+    def validate_expires_on(self, field: NhsDateField) -> None:
+        if field.data is not None and field.data.year < 1900:
+            raise ValidationError("Expiry date must be a real date")
+
+    def validate(self, extra_validators=None) -> bool:
+        """The fields' own checks, then every rule of the service, so all problems show at once."""
+        super().validate(extra_validators)
+        try:
+            services.check(self.session, self.details(), self.profile, editing=self.editing)
+        except services.CredentialError as error:
+            self.add_errors(error.errors)
+        return not any(field.errors for field in self)
+
+    def add_errors(self, errors: dict[str, str]) -> None:
+        for name, message in errors.items():
+            field = self[name]
+            if message not in field.errors:
+                field.errors.append(message)
+
+    # Rendering --------------------------------------------------------------------------
+
+    def regulator_items(self, other_fields: Markup) -> list[dict[str, Any]]:
+        """The regulator radios, with the fields for a regulator outside the UK revealed
+        under the last one."""
+        items = []
+        for value, label, selected, _render_kw in self.regulator.iter_choices():
+            item: dict[str, Any] = {"value": value, "text": label, "checked": selected}
+            if value == services.OTHER:
+                item["conditional"] = {"html": other_fields}
+            items.append(item)
+        return items
+
+
+class DecisionForm(NhsukForm):
+    decision = RadioField(
+        "Does the register confirm this registration?",
+        choices=options(
+            [
+                (CredentialStatus.VERIFIED.value, "Yes, mark it as verified"),
+                (CredentialStatus.REJECTED.value, "No, reject it"),
+            ]
+        ),
+        invalid_choice_message="Select whether you verify or reject this registration",
+    )
+    note = TextAreaField(
+        "Note",
+        description=(
+            "What you checked, or why you rejected it. The person will see this note. "
+            "Required if you reject the registration."
+        ),
+        validators=[Length(max=2000, message="Note must be 2000 characters or fewer")],
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.decision.data == CredentialStatus.REJECTED and not (self.note.data or "").strip():
+            self.note.errors.append("Enter a note saying why the registration was rejected")
+            ok = False
+        return ok

@@ -1,0 +1,462 @@
+"""Professional registrations: the format rules, the owner's changes and their verification.
+
+Functions never commit; the caller does. Rules that refuse input raise `CredentialError`, whose
+`errors` map a field name to a message safe to show.
+
+For other areas (directory search, profile pages, exports):
+- `verified_credential_clause()`: a SQL condition on `StaffProfile` ("has a current verified
+  registration"), for `select(StaffProfile).where(verified_credential_clause())`;
+- `has_verified_credential(session, profile)`: the same question for one profile;
+- `profile_ids_with_verified_credential(session, ids)`: the same for a page of results, one query;
+- `credentials_for(session, profile)`: a profile's credentials with their verifiers loaded.
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.orm import Session, contains_eager, selectinload
+
+from diaspora.audit.services import record
+from diaspora.auth.models import Role, User
+from diaspora.core.time import utcnow
+from diaspora.credentials.models import Credential, CredentialStatus
+from diaspora.reference.catalogue import Profession, professions, regulators
+from diaspora.reference.places import country_names
+from diaspora.registry import privacy
+from diaspora.registry.models import StaffProfile
+from diaspora.registry.services import profile_for
+
+OTHER = "OTHER"
+UK = "GB"
+EXPIRY_WARNING_DAYS = 60
+MAX_NUMBER_LENGTH = 40
+
+# What each regulator calls its number, for messages ("Enter your NMC PIN ...").
+NUMBER_NAMES = {
+    "GMC": "GMC reference number",
+    "NMC": "NMC PIN",
+    "HCPC": "HCPC registration number",
+    "GPhC": "GPhC registration number",
+    "GDC": "GDC registration number",
+    "GOsC": "GOsC registration number",
+}
+
+# The regulators' public register searches, for the people who verify.
+REGISTER_SEARCH_URLS = {
+    "GMC": "https://www.gmc-uk.org/registration-and-licensing/the-medical-register",
+    "NMC": "https://www.nmc.org.uk/registration/search-the-register/",
+    "HCPC": "https://www.hcpc-uk.org/check-the-register/",
+    "GPhC": "https://www.pharmacyregulation.org/registers",
+    "GDC": "https://olr.gdc-uk.org/SearchRegister",
+}
+
+# (regulator, profession) pairs whose number format has not been verified: any number is
+# accepted (see the header of reference/data/regulators.csv and shared/reference/regulators.csv).
+UNVERIFIED_FORMATS = {("GPhC", "pharmacy_technician")}
+
+_WHITESPACE = re.compile(r"\s+")
+_ALLOWED = re.compile(r"[A-Z0-9][A-Z0-9/.\-]*")
+
+
+class CredentialError(Exception):
+    """Input or an action the rules refuse; `errors` maps field names to messages."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+class NotAllowed(Exception):
+    """The person may not take this action on this credential (the view answers 403)."""
+
+
+# The format rules -------------------------------------------------------------------------
+
+
+def regulator_label(code: str, other_name: str = "") -> str:
+    if code == OTHER:
+        return other_name
+    regulator = regulators().get(code)
+    return f"{regulator.name} ({code})" if regulator else code
+
+
+def normalise_number(number: str | None) -> str:
+    """Registration numbers are compared without spaces, in capitals: ' 71a 2998e' → '71A2998E'."""
+    return _WHITESPACE.sub("", number or "").upper()
+
+
+def _profession(code: str | None) -> Profession | None:
+    return professions().get(code or "")
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def regulator_problem(regulator: str, profession_code: str | None) -> str | None:
+    """Why this UK regulator does not fit the person's profession, or None when it does.
+
+    A regulator outside the UK always fits; so does any regulator for a profession the UK does
+    not regulate (managers, educators, "other").
+    """
+    profession = _profession(profession_code)
+    if regulator == OTHER or profession is None or not profession.regulator:
+        return None
+    if regulator == profession.regulator:
+        return None
+    name = profession.name.lower()
+    return (
+        f"Your profile says you are {_article(name)} {name}, registered with the "
+        f"{profession.regulator}, not the {regulator}. Choose the {profession.regulator}, "
+        "or change your profession on your profile"
+    )
+
+
+def number_problem(regulator: str, number: str, profession_code: str | None) -> str | None:
+    """Why this (normalised) number is not valid for the regulator, or None when it is."""
+    if not number:
+        return "Enter your registration number"
+    if len(number) > MAX_NUMBER_LENGTH:
+        return f"Registration number must be {MAX_NUMBER_LENGTH} characters or fewer"
+    if not _ALLOWED.fullmatch(number):
+        return (
+            "Registration number must only include letters, numbers, hyphens, "
+            "full stops and slashes"
+        )
+    if regulator == OTHER:
+        return None
+    entry = regulators().get(regulator)
+    if entry is None:
+        return "Select your regulator"
+    if entry.pattern is None or (regulator, profession_code) in UNVERIFIED_FORMATS:
+        return None
+    what = NUMBER_NAMES.get(regulator, f"{regulator} registration number")
+    profession = _profession(profession_code)
+    if regulator == "HCPC" and profession is not None and profession.hcpc_prefix:
+        prefix = profession.hcpc_prefix
+        example = f"{prefix}123456"
+        if re.fullmatch(rf"{prefix}\d{{1,6}}", number):
+            return None
+        if entry.pattern.fullmatch(number):  # an HCPC number, but another profession's
+            plural = profession.name.lower() + "s"
+            return (
+                f"HCPC registration numbers for {plural} start with {prefix}. "
+                f"Enter your number in the correct format, like {example}"
+            )
+        return (
+            f"Enter your {what} in the correct format: {prefix} then up to 6 digits, like {example}"
+        )
+    if entry.pattern.fullmatch(number):
+        return None
+    return f"Enter your {what} in the correct format: {entry.format_hint}, like {entry.example}"
+
+
+@dataclass(frozen=True)
+class CredentialInput:
+    """What the owner enters; `number` is normalised by `check`."""
+
+    regulator: str
+    number: str
+    regulator_name: str = ""
+    country: str = UK
+    expires_on: date | None = None
+
+
+def check(
+    session: Session,
+    details: CredentialInput,
+    profile: StaffProfile | None,
+    *,
+    editing: Credential | None = None,
+) -> CredentialInput:
+    """The input cleaned (number normalised, a UK regulator's country set), or CredentialError."""
+    errors: dict[str, str] = {}
+    regulator = details.regulator
+    number = normalise_number(details.number)
+    name = (details.regulator_name or "").strip()
+    country = details.country or ""
+    profession = profile.profession if profile is not None else None
+    if regulator != OTHER and regulator not in regulators():
+        errors["regulator"] = "Select your regulator"
+    elif problem := regulator_problem(regulator, profession):
+        errors["regulator"] = problem
+    if regulator == OTHER:
+        if not name:
+            errors["regulator_name"] = "Enter the name of the regulator"
+        elif len(name) > 200:
+            errors["regulator_name"] = "Regulator name must be 200 characters or fewer"
+        if country not in country_names():
+            errors["country"] = "Select the country of the regulator"
+    else:
+        name, country = "", UK
+    if "regulator" in errors:  # the number's format depends on the regulator
+        if not number:
+            errors["number"] = "Enter your registration number"
+    elif problem := number_problem(regulator, number, profession):
+        errors["number"] = problem
+    if not errors and profile is not None and profile.id is not None:
+        duplicate = select(Credential.id).where(
+            Credential.profile_id == profile.id,
+            Credential.regulator == regulator,
+            Credential.regulator_name == name,
+            Credential.number == number,
+        )
+        if editing is not None:
+            duplicate = duplicate.where(Credential.id != editing.id)
+        if session.scalar(duplicate.limit(1)) is not None:
+            errors["number"] = "You have already added this registration"
+    if errors:
+        raise CredentialError(errors)
+    return CredentialInput(regulator, number, name, country, details.expires_on)
+
+
+# The owner's changes ----------------------------------------------------------------------
+
+
+def credentials_for(session: Session, profile: StaffProfile | None) -> list[Credential]:
+    """A profile's credentials, oldest first, with their verifiers loaded."""
+    if profile is None or profile.id is None:
+        return []
+    return list(
+        session.scalars(
+            select(Credential)
+            .where(Credential.profile_id == profile.id)
+            .options(selectinload(Credential.verified_by))
+            .order_by(Credential.created_at, Credential.id)
+        )
+    )
+
+
+def owned_credential(session: Session, owner: User, credential_id: int) -> Credential | None:
+    """The credential if it belongs to this person, else None (the view answers 404)."""
+    return session.scalar(
+        select(Credential)
+        .join(StaffProfile, StaffProfile.id == Credential.profile_id)
+        .where(Credential.id == credential_id, StaffProfile.user_id == owner.id)
+    )
+
+
+def add_credential(session: Session, owner: User, details: CredentialInput) -> Credential:
+    """Add a registration, creating the owner's (private, empty) profile when missing."""
+    profile = profile_for(session, owner)
+    clean = check(session, details, profile)
+    profile = profile or profile_for(session, owner, create=True)
+    credential = Credential(
+        profile=profile,
+        regulator=clean.regulator,
+        regulator_name=clean.regulator_name,
+        country=clean.country,
+        number=clean.number,
+        expires_on=clean.expires_on,
+        status=CredentialStatus.UNVERIFIED,
+        note="",
+    )
+    session.add(credential)
+    session.flush()
+    record(session, "credential.added", actor=owner, subject=credential, status=credential.status)
+    return credential
+
+
+def _reset(credential: Credential) -> None:
+    credential.status = CredentialStatus.UNVERIFIED
+    credential.verified_by = None
+    credential.verified_by_id = None
+    credential.verified_at = None
+    credential.note = ""
+
+
+def update_credential(
+    session: Session, credential: Credential, owner: User, details: CredentialInput
+) -> bool:
+    """Save the owner's changes. A new number (or regulator) needs checking again: a verified or
+    rejected credential goes back to unverified. Returns whether it was reset."""
+    clean = check(session, details, credential.profile, editing=credential)
+    identity_changed = (clean.regulator, clean.regulator_name, clean.country, clean.number) != (
+        credential.regulator,
+        credential.regulator_name,
+        credential.country,
+        credential.number,
+    )
+    previous = credential.status
+    reset = identity_changed and previous != CredentialStatus.UNVERIFIED
+    credential.regulator = clean.regulator
+    credential.regulator_name = clean.regulator_name
+    credential.country = clean.country
+    credential.number = clean.number
+    credential.expires_on = clean.expires_on
+    if reset:
+        _reset(credential)
+    record(
+        session,
+        "credential.updated",
+        actor=owner,
+        subject=credential,
+        status=credential.status,
+        previous_status=previous,
+    )
+    return reset
+
+
+def remove_credential(session: Session, credential: Credential, owner: User) -> None:
+    record(
+        session,
+        "credential.removed",
+        actor=owner,
+        subject=credential,
+        profile_id=credential.profile_id,
+        status=credential.status,
+    )
+    session.delete(credential)
+
+
+# Verification ------------------------------------------------------------------------------
+
+
+def can_verify(session: Session, user: User) -> bool:
+    """Administrators, and coordinators of verified charities and NHS trusts."""
+    if not user.is_authenticated:
+        return False
+    return user.has_role(Role.ADMIN) or privacy.is_coordinator(session, user)
+
+
+def _visible_to(query: Select, session: Session, verifier: User) -> Select:
+    """Verifiers see only credentials of people they could see anyway, never their own.
+
+    Administrators may open every profile; coordinators only those shown to coordinators, so a
+    private profile's registrations are checked by administrators alone.
+    """
+    query = query.where(StaffProfile.user_id != verifier.id)
+    if not verifier.has_role(Role.ADMIN):
+        query = query.where(
+            StaffProfile.visibility.in_(privacy.listable_audiences(session, verifier))
+        )
+    return query
+
+
+def verification_queue(session: Session, verifier: User) -> Select:
+    """Unverified credentials the verifier may check, oldest first, with person and profile
+    loaded in the same query (for `db.paginate`)."""
+    query = (
+        select(Credential)
+        .join(Credential.profile)
+        .join(StaffProfile.user)
+        .where(Credential.status == CredentialStatus.UNVERIFIED)
+        .options(contains_eager(Credential.profile).contains_eager(StaffProfile.user))
+        .order_by(Credential.created_at, Credential.id)
+    )
+    return _visible_to(query, session, verifier)
+
+
+def credential_to_verify(session: Session, verifier: User, credential_id: int) -> Credential:
+    """A credential the verifier may decide on. LookupError when it is not theirs to see (404);
+    NotAllowed when it is their own (403)."""
+    credential = session.get(Credential, credential_id)
+    if credential is None:
+        raise LookupError(credential_id)
+    if credential.profile.user_id == verifier.id:
+        raise NotAllowed("You cannot verify your own registration")
+    query = _visible_to(
+        select(Credential.id).join(Credential.profile).where(Credential.id == credential_id),
+        session,
+        verifier,
+    )
+    if session.scalar(query) is None:
+        raise LookupError(credential_id)
+    return credential
+
+
+def decide(
+    session: Session, credential: Credential, verifier: User, *, verified: bool, note: str = ""
+) -> None:
+    """Mark an unverified credential verified or rejected (a rejection needs a note)."""
+    if not can_verify(session, verifier):
+        raise NotAllowed("Only administrators and coordinators verify registrations")
+    if credential.profile.user_id == verifier.id:
+        raise NotAllowed("You cannot verify your own registration")
+    if credential.status != CredentialStatus.UNVERIFIED:
+        raise CredentialError({"decision": "This registration has already been checked"})
+    note = (note or "").strip()
+    if not verified and not note:
+        raise CredentialError({"note": "Enter a note saying why the registration was rejected"})
+    credential.status = CredentialStatus.VERIFIED if verified else CredentialStatus.REJECTED
+    credential.verified_by = verifier
+    credential.verified_at = utcnow()
+    credential.note = note
+    record(
+        session,
+        f"credential.{credential.status}",
+        actor=verifier,
+        subject=credential,
+        profile_id=credential.profile_id,
+        status=credential.status,
+    )
+
+
+# Expiry --------------------------------------------------------------------------------------
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+def days_to_expiry(credential: Credential, on: date | None = None) -> int | None:
+    if credential.expires_on is None:
+        return None
+    return (credential.expires_on - (on or today())).days
+
+
+def expiry_warning(credential: Credential, on: date | None = None) -> str | None:
+    """'Expired', 'Expires today' or 'Expires in N days' within 60 days of expiry, else None.
+
+    A registration is valid up to and including its expiry date.
+    """
+    days = days_to_expiry(credential, on)
+    if days is None or days > EXPIRY_WARNING_DAYS:
+        return None
+    if days < 0:
+        return "Expired"
+    if days == 0:
+        return "Expires today"
+    return f"Expires in {days} day{'' if days == 1 else 's'}"
+
+
+# For other areas -----------------------------------------------------------------------------
+
+
+def verified_credential_clause(on: date | None = None):
+    """SQL condition on StaffProfile: it has a verified credential that has not expired."""
+    current = on or today()
+    return exists().where(
+        Credential.profile_id == StaffProfile.id,
+        Credential.status == CredentialStatus.VERIFIED,
+        or_(Credential.expires_on.is_(None), Credential.expires_on >= current),
+    )
+
+
+def has_verified_credential(
+    session: Session, profile: StaffProfile, on: date | None = None
+) -> bool:
+    """Whether the profile has a verified credential that has not expired."""
+    query = select(StaffProfile.id).where(
+        StaffProfile.id == profile.id, verified_credential_clause(on)
+    )
+    return session.scalar(query) is not None
+
+
+def profile_ids_with_verified_credential(
+    session: Session, profile_ids: Iterable[int], on: date | None = None
+) -> set[int]:
+    """Of these profiles, the ids of those with a current verified credential (one query)."""
+    ids = list(profile_ids)
+    if not ids:
+        return set()
+    current = on or today()
+    query = select(Credential.profile_id).where(
+        Credential.profile_id.in_(ids),
+        Credential.status == CredentialStatus.VERIFIED,
+        or_(Credential.expires_on.is_(None), Credential.expires_on >= current),
+    )
+    return set(session.scalars(query))

@@ -1,0 +1,197 @@
+"""Directory results as the plain values the templates and the CSV export show.
+
+What is shown is what the profile's audience may see: never an email address or other contact
+detail, never a registration number. Labels come from the reference catalogue.
+"""
+
+from collections.abc import Callable
+from datetime import date
+
+from diaspora.credentials import services as credentials
+from diaspora.credentials.models import CredentialStatus
+from diaspora.directory.services import Result
+from diaspora.reference.catalogue import grades, language_names, on_safeguards_list, professions
+from diaspora.reference.places import country_name
+from diaspora.registry.models import (
+    MODALITY_LABELS,
+    PROFICIENCY_LABELS,
+    SKILL_LEVEL_LABELS,
+    TIE_LABELS,
+    StaffProfile,
+)
+from diaspora.registry.services import skill_label
+
+TOP_SKILLS = 3
+DATE = "%-d %B %Y"
+CSV_HEADER = [
+    "Profile link",
+    "Name",
+    "Profession",
+    "Grade or band",
+    "Specialty",
+    "Country ties",
+    "Countries on the WHO safeguards list",
+    "Languages",
+    "Skills",
+    "Hours a month",
+    "Can help",
+    "Not available until",
+    "Travel windows",
+    "Verified registration",
+    "Last active",
+]
+
+
+def profession_label(code: str | None) -> str:
+    entry = professions().get(code or "")
+    return entry.name if entry else ""
+
+
+def grade_label(code: str | None) -> str:
+    entry = grades().get(code or "")
+    return entry["name"] if entry else ""
+
+
+def ties(profile: StaffProfile) -> list[dict]:
+    return [
+        {
+            "country": country_name(tie.country),
+            "kind": TIE_LABELS.get(tie.kind, tie.kind),
+            "safeguards": on_safeguards_list(tie.country),
+        }
+        for tie in profile.ties
+    ]
+
+
+def languages(profile: StaffProfile) -> list[str]:
+    names = language_names()
+    ranked = sorted(profile.languages, key=lambda item: -item.proficiency)
+    level = {n: label.lower() for n, label in PROFICIENCY_LABELS.items()}
+    return [f"{names.get(i.language, i.language)} ({level[i.proficiency]})" for i in ranked]
+
+
+def skills(profile: StaffProfile, limit: int | None = None) -> list[str]:
+    """Strongest first; `limit` keeps the top few for a result card."""
+    ranked = sorted(profile.skills, key=lambda skill: (-skill.level, skill_label(skill.code)))
+    return [
+        f"{skill_label(skill.code, skill.tag)} ({SKILL_LEVEL_LABELS[skill.level].lower()})"
+        for skill in ranked[:limit]
+    ]
+
+
+def _day(value: date | None) -> str:
+    return value.strftime(DATE) if value else ""
+
+
+def _span(start: date, end: date) -> str:
+    return _day(start) if start == end else f"{_day(start)} to {_day(end)}"
+
+
+def upcoming_windows(profile: StaffProfile, today: date) -> list[str]:
+    return [_span(w.starts_on, w.ends_on) for w in profile.windows if w.ends_on >= today]
+
+
+def availability(profile: StaffProfile, today: date) -> str:
+    """One line: hours, how, and when (a later start or the next travel window)."""
+    parts = []
+    if profile.hours_per_month:
+        parts.append(f"{profile.hours_per_month} hours a month")
+    how = MODALITY_LABELS.get(profile.modality or "")
+    if how:
+        parts.append(how if not parts else how.lower())
+    if profile.unavailable_until and profile.unavailable_until > today:
+        parts.append(f"not available until {_day(profile.unavailable_until)}")
+    windows = upcoming_windows(profile, today)
+    if windows:
+        more = f" (and {len(windows) - 1} more)" if len(windows) > 1 else ""
+        parts.append(f"can travel {windows[0]}{more}")
+    if not parts:
+        return "Not given"
+    text = ", ".join(parts)
+    return text[0].upper() + text[1:]
+
+
+def card(result: Result, today: date) -> dict:
+    """What a result in the list shows."""
+    profile = result.profile
+    return {
+        "id": profile.id,
+        "name": profile.user.display_name,
+        "profession": profession_label(profile.profession),
+        "grade": grade_label(profile.grade),
+        "specialty": profile.specialty,
+        "ties": ties(profile),
+        "languages": languages(profile),
+        "skills": skills(profile, TOP_SKILLS),
+        "availability": availability(profile, today),
+        "verified": result.verified,
+    }
+
+
+def details(result: Result, today: date) -> dict:
+    """What the profile page shows: the card, and the rest of the profile but contact details."""
+    profile = result.profile
+    verified = [
+        credentials.regulator_label(credential.regulator, credential.regulator_name)
+        for credential in profile.credentials
+        if credential.status == CredentialStatus.VERIFIED
+        and (credentials.days_to_expiry(credential, today) or 0) >= 0
+    ]
+    return {
+        **card(result, today),
+        "skills": skills(profile),
+        "employer": profile.nhs_employer,
+        "years": profile.years_experience,
+        "bio": profile.bio,
+        "windows": upcoming_windows(profile, today),
+        "verified_with": verified,
+    }
+
+
+def _cell(value: object) -> str:
+    """A CSV cell a spreadsheet will not run: text starting like a formula gets a quote mark."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_row(result: Result, today: date, link: Callable[[int], str]) -> list[str]:
+    profile = result.profile
+    listed_ties = ties(profile)
+    row = [
+        link(profile.id),
+        profile.user.display_name,
+        profession_label(profile.profession),
+        grade_label(profile.grade),
+        profile.specialty,
+        "; ".join(f"{tie['country']} ({tie['kind'].lower()})" for tie in listed_ties),
+        "; ".join(sorted({tie["country"] for tie in listed_ties if tie["safeguards"]})),
+        "; ".join(languages(profile)),
+        "; ".join(skills(profile)),
+        profile.hours_per_month,
+        MODALITY_LABELS.get(profile.modality or "", ""),
+        _day(profile.unavailable_until),
+        "; ".join(upcoming_windows(profile, today)),
+        "Yes" if result.verified else "No",
+        _day(profile.last_active_at.date()),
+    ]
+    return [_cell(value) for value in row]
+
+
+def pagination(page, link: Callable[[int], str]) -> dict | None:
+    """Parameters for the nhsuk numbered pagination: first, last, and two either side."""
+    if page.pages <= 1:
+        return None
+    shown = sorted(
+        {1, page.pages} | set(range(max(page.page - 2, 1), min(page.page + 2, page.pages) + 1))
+    )
+    items: list[dict] = []
+    for previous, number in zip([0, *shown], shown, strict=False):
+        if number - previous > 1:
+            items.append({"ellipsis": True})
+        items.append({"number": number, "href": link(number), "current": number == page.page})
+    params: dict = {"items": items}
+    if page.has_prev:
+        params["previous"] = {"href": link(page.prev_num)}
+    if page.has_next:
+        params["next"] = {"href": link(page.next_num)}
+    return params
