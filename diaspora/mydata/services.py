@@ -37,6 +37,7 @@ from diaspora.registry.models import (
     VISIBILITY_LABELS,
     StaffProfile,
 )
+from diaspora.registry.services import load_profile
 
 EXPORT_FORMAT = "diaspora-my-data"
 EXPORT_VERSION = 1
@@ -64,19 +65,6 @@ def _label(labels: dict, key: str | None) -> str | None:
 
 
 # Subject access: everything about the person ---------------------------------------------
-
-
-def profile_of(session: Session, user: User) -> StaffProfile | None:
-    return session.scalar(
-        select(StaffProfile)
-        .where(StaffProfile.user_id == user.id)
-        .options(
-            selectinload(StaffProfile.ties),
-            selectinload(StaffProfile.languages),
-            selectinload(StaffProfile.skills),
-            selectinload(StaffProfile.windows),
-        )
-    )
 
 
 def credentials_of(session: Session, profile: StaffProfile | None) -> list[Credential]:
@@ -253,7 +241,7 @@ def _event(event: AuditEvent, user: User) -> dict[str, Any]:
 
 def export_data(session: Session, user: User) -> dict[str, Any]:
     """Everything the service holds about the person, as JSON-ready data."""
-    profile = profile_of(session, user)
+    profile = load_profile(session, user)
     credentials = credentials_of(session, profile)
     events = _events_about(session, user, profile, [c.id for c in credentials])
     return {
@@ -376,7 +364,7 @@ def erase_account(
     for membership in memberships:
         session.delete(membership)
 
-    profile = profile_of(session, user)
+    profile = load_profile(session, user)
     credentials = credentials_of(session, profile)
     if profile is not None:
         for credential in credentials:

@@ -9,6 +9,7 @@ from diaspora.core.time import utcnow
 from diaspora.extensions import db, limiter
 from diaspora.mydata import services
 from diaspora.mydata.forms import delete_account_form
+from diaspora.registry.services import profile_for
 
 bp = Blueprint("mydata", __name__, url_prefix="/account/my-data")
 
@@ -68,7 +69,7 @@ def delete():
         form=form,
         handovers=handovers,
         left_alone=services.left_without_members(db.session, current_user),
-        has_profile=services.profile_of(db.session, current_user) is not None,
+        has_profile=profile_for(db.session, current_user) is not None,
         memberships=services.memberships_of(db.session, current_user),
     )
 
