@@ -29,7 +29,7 @@ class AuditEvent(db.Model):
 
 
 class AuditLogIsAppendOnly(RuntimeError):
-    pass
+    """Raised on any attempt to change or delete an audit event through the ORM."""
 
 
 @event.listens_for(AuditEvent, "before_update")

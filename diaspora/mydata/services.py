@@ -268,7 +268,7 @@ class ErasureRefused(Exception):
 
 
 class WrongPassword(ErasureRefused):
-    pass
+    """The password given to confirm the deletion is not the account's."""
 
 
 @dataclass
