@@ -317,9 +317,7 @@ def remove_credential(session: Session, credential: Credential, owner: User) -> 
 
 def can_verify(session: Session, user: User) -> bool:
     """Administrators, and coordinators of verified charities and NHS trusts."""
-    if not user.is_authenticated:
-        return False
-    return user.has_role(Role.ADMIN) or privacy.is_coordinator(session, user)
+    return privacy.access_of(session, user).oversees
 
 
 def _visible_to(query: Select, session: Session, verifier: User) -> Select:

@@ -1,10 +1,11 @@
 """Staff add their registrations; administrators and coordinators verify them."""
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from diaspora.auth.models import Role, User
+from diaspora.core.viewer import viewer_access
 from diaspora.credentials import presenters, services
 from diaspora.credentials.forms import CredentialForm, DecisionForm
 from diaspora.credentials.models import Credential, CredentialStatus
@@ -31,15 +32,7 @@ def _verifiers_only() -> None:
 
 
 def _can_verify() -> bool:
-    """Cached for the request: the navigation asks on every page."""
-    if "can_verify_credentials" not in g:
-        user = current_user
-        g.can_verify_credentials = bool(
-            user.is_authenticated
-            and user.has_role(Role.ADMIN, Role.COORDINATOR)
-            and services.can_verify(db.session, _me())
-        )
-    return g.can_verify_credentials
+    return viewer_access().oversees
 
 
 @bp.app_context_processor

@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
 
 from diaspora.audit import services as audit
 from diaspora.audit.models import AuditEvent
-from diaspora.auth.models import Role, User
+from diaspora.auth.models import User
 from diaspora.credentials import services as credentials
 from diaspora.registry import privacy
 from diaspora.registry.models import (
@@ -182,11 +182,12 @@ class ResultPage:
 
 
 def access_for(session: Session, viewer: User) -> Access:
+    return directory_access(privacy.access_of(session, viewer))
+
+
+def directory_access(viewer: privacy.ViewerAccess) -> Access:
     """Search needs a listable audience (privacy.py); export is for coordinators and admins."""
-    audiences = frozenset(privacy.listable_audiences(session, viewer))
-    is_admin = viewer.is_authenticated and viewer.has_role(Role.ADMIN)
-    can_export = bool(audiences) and (is_admin or privacy.is_coordinator(session, viewer))
-    return Access(audiences, can_export, is_admin)
+    return Access(viewer.audiences, bool(viewer.audiences) and viewer.oversees, viewer.admin)
 
 
 def _dialect(session: Session) -> str:

@@ -7,11 +7,12 @@ verified organisations, administrators); everyone else signed in gets 403.
 import csv
 import io
 
-from flask import Blueprint, Response, abort, g, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from diaspora.core.time import utcnow
+from diaspora.core.viewer import viewer_access
 from diaspora.directory import presenters, services
 from diaspora.directory.forms import DirectorySearchForm
 from diaspora.extensions import db
@@ -20,10 +21,7 @@ bp = Blueprint("directory", __name__, url_prefix="/directory")
 
 
 def _access() -> services.Access:
-    """The signed-in viewer's directory access, worked out once per request."""
-    if "directory_access" not in g:
-        g.directory_access = services.access_for(db.session, current_user)
-    return g.directory_access
+    return services.directory_access(viewer_access())
 
 
 @bp.before_request

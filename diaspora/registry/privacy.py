@@ -7,6 +7,8 @@ A profile's owner chooses its audience (`StaffProfile.visibility`):
 Contact details are never part of what an audience sees.
 """
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -36,26 +38,48 @@ def verified_memberships(session: Session, user: User) -> list[Organisation]:
     )
 
 
-def is_coordinator(session: Session, user: User) -> bool:
-    """A coordinator of a verified charity or NHS trust (the role alone is not enough)."""
-    return user.has_role(Role.COORDINATOR) and any(
-        org.kind in COORDINATING_KINDS for org in verified_memberships(session, user)
+@dataclass(frozen=True)
+class ViewerAccess:
+    """What one viewer may see of the registry, from a single look at their memberships."""
+
+    audiences: frozenset[str]  # the visibilities listed in their searches, counts and exports
+    coordinator: bool  # a coordinator of a verified charity or NHS trust (the role alone is not)
+    admin: bool
+
+    @property
+    def oversees(self) -> bool:
+        """Administrators and coordinators: they export the directory and verify registrations."""
+        return self.admin or self.coordinator
+
+
+def access_of(session: Session, viewer: User) -> ViewerAccess:
+    if not viewer.is_authenticated:
+        return ViewerAccess(frozenset(), coordinator=False, admin=False)
+    organisations = verified_memberships(session, viewer)
+    coordinator = viewer.has_role(Role.COORDINATOR) and any(
+        org.kind in COORDINATING_KINDS for org in organisations
     )
+    admin = viewer.has_role(Role.ADMIN)
+    if admin or coordinator:
+        audiences = {Visibility.COORDINATORS, Visibility.VERIFIED_ORGANISATIONS}
+    elif organisations:
+        audiences = {Visibility.VERIFIED_ORGANISATIONS}
+    else:
+        audiences = set()
+    return ViewerAccess(frozenset(audiences), coordinator=coordinator, admin=admin)
+
+
+def is_coordinator(session: Session, user: User) -> bool:
+    return access_of(session, user).coordinator
 
 
 def listable_audiences(session: Session, viewer: User) -> set[str]:
     """The visibilities whose profiles may appear in this viewer's searches, counts and exports."""
-    if not viewer.is_authenticated:
-        return set()
-    if viewer.has_role(Role.ADMIN) or is_coordinator(session, viewer):
-        return {Visibility.COORDINATORS, Visibility.VERIFIED_ORGANISATIONS}
-    if verified_memberships(session, viewer):
-        return {Visibility.VERIFIED_ORGANISATIONS}
-    return set()
+    return set(access_of(session, viewer).audiences)
 
 
 def can_search(session: Session, viewer: User) -> bool:
-    return bool(listable_audiences(session, viewer))
+    return bool(access_of(session, viewer).audiences)
 
 
 def can_view(session: Session, viewer: User, profile: StaffProfile) -> bool:
