@@ -38,12 +38,18 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
 def _register_blueprints(app: Flask) -> None:
     from diaspora.admin.views import bp as admin_bp
     from diaspora.auth.views import bp as auth_bp
+    from diaspora.bookings.views import bp as bookings_bp
+    from diaspora.contributions.views import bp as contributions_bp
     from diaspora.core.errors import register_error_pages
     from diaspora.core.security import register_security
     from diaspora.core.views import bp as core_bp
     from diaspora.credentials.views import bp as credentials_bp
     from diaspora.directory.views import bp as directory_bp
+    from diaspora.engagements.views import bp as engagements_bp
+    from diaspora.milestones.views import bp as milestones_bp
     from diaspora.mydata.views import bp as mydata_bp
+    from diaspora.notifications.views import bp as notifications_bp
+    from diaspora.opportunities.views import bp as opportunities_bp
     from diaspora.organisations.views import bp as organisations_bp
     from diaspora.registry.views import bp as registry_bp
 
@@ -56,6 +62,12 @@ def _register_blueprints(app: Flask) -> None:
         registry_bp,
         credentials_bp,
         directory_bp,
+        opportunities_bp,
+        engagements_bp,
+        bookings_bp,
+        contributions_bp,
+        milestones_bp,
+        notifications_bp,
         mydata_bp,
         admin_bp,
     ):

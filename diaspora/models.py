@@ -4,8 +4,19 @@ from sqlalchemy import MetaData
 
 from diaspora.audit.models import AuditEvent
 from diaspora.auth.models import User, UserRole
+from diaspora.bookings.models import CalendarFeed
+from diaspora.contributions.models import Certificate, HoursLog
 from diaspora.credentials.models import Credential
+from diaspora.engagements.models import Engagement
 from diaspora.extensions import db
+from diaspora.notifications.models import Notification
+from diaspora.opportunities.models import (
+    Opportunity,
+    OpportunityLanguage,
+    OpportunityProfession,
+    OpportunitySkill,
+    TeachingSession,
+)
 from diaspora.organisations.models import Membership, Organisation
 from diaspora.registry.models import (
     AvailabilityWindow,
@@ -18,13 +29,23 @@ from diaspora.registry.models import (
 __all__ = [
     "AuditEvent",
     "AvailabilityWindow",
+    "CalendarFeed",
+    "Certificate",
     "CountryTie",
     "Credential",
+    "Engagement",
+    "HoursLog",
     "LanguageSkill",
     "Membership",
+    "Notification",
+    "Opportunity",
+    "OpportunityLanguage",
+    "OpportunityProfession",
+    "OpportunitySkill",
     "Organisation",
     "ProfileSkill",
     "StaffProfile",
+    "TeachingSession",
     "User",
     "UserRole",
 ]

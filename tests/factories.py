@@ -1,10 +1,19 @@
 """Factories for test data: plain functions on a session, no magic."""
 
 import itertools
+from datetime import UTC, date, datetime, timedelta
 
 from diaspora.auth.models import User, UserRole
 from diaspora.auth.services import hash_password
 from diaspora.core.time import utcnow
+from diaspora.engagements.models import Engagement
+from diaspora.opportunities.models import (
+    Opportunity,
+    OpportunityLanguage,
+    OpportunityProfession,
+    OpportunitySkill,
+    TeachingSession,
+)
 from diaspora.organisations.models import MemberRole, Membership, Organisation, Verification
 from diaspora.registry.models import CountryTie, LanguageSkill, ProfileSkill, StaffProfile
 from diaspora.registry.services import refresh_search_text
@@ -101,3 +110,102 @@ class Factories:
         refresh_search_text(profile)
         self.session.commit()
         return profile
+
+    def opportunity(
+        self,
+        organisation: Organisation | None = None,
+        *,
+        kind: str = "project",
+        status: str = "open",
+        country: str = "BD",
+        modality: str = "remote",
+        professions: tuple[str, ...] = ("doctor",),
+        skills: tuple[tuple[str, int], ...] = (("neonatal_resuscitation", 3),),
+        languages: tuple[tuple[str, int], ...] = (),
+        sessions: int = 1,
+        capacity: int = 20,
+        starts_at: datetime | None = None,
+        **fields,
+    ) -> Opportunity:
+        """An opportunity of any kind; a teaching one gets `sessions` weekly occurrences from
+        `starts_at` (default: a week from now) with `capacity` places each."""
+        n = next(_sequence)
+        if organisation is None:
+            organisation = self.organisation(owner=self.user(roles=["partner"]))
+        first = starts_at or (utcnow() + timedelta(days=7)).replace(
+            minute=0, second=0, microsecond=0
+        )
+        defaults = {
+            "title": f"Opportunity {n}",
+            "description": "Help wanted.",
+            "starts_on": first.date() if kind == "teaching" else date.today(),
+            "ends_on": None if kind == "teaching" else date.today() + timedelta(days=90),
+            "hours_per_month": None if kind == "teaching" else 8,
+            "places": None if kind == "teaching" else 3,
+        }
+        if kind == "teaching":
+            defaults |= {
+                "host_time_zone": "Asia/Dhaka",
+                "duration_minutes": 60,
+                "capacity": capacity,
+                "join_link": f"https://meet.example.org/session-{n}",
+                "audience": "Final-year nursing students",
+                "learners_expected": 40,
+                "recurrence": "weekly" if sessions > 1 else "none",
+                "occurrences": sessions,
+            }
+        elif kind == "placement":
+            defaults |= {
+                "host_institution": "Sylhet MAG Osmani Medical College Hospital",
+                "duration_months": 6,
+            }
+        opportunity = Opportunity(
+            organisation=organisation,
+            kind=kind,
+            status=status,
+            country=country,
+            modality=modality,
+            published_at=None if status == "draft" else utcnow(),
+            **(defaults | fields),
+        )
+        opportunity.professions = [OpportunityProfession(profession=p) for p in professions]
+        opportunity.skills = [OpportunitySkill(code=c, min_level=level) for c, level in skills]
+        opportunity.languages = [
+            OpportunityLanguage(language=c, min_proficiency=p) for c, p in languages
+        ]
+        if kind == "teaching":
+            opportunity.sessions = [
+                TeachingSession(
+                    number=i + 1,
+                    starts_at=first.astimezone(UTC) + timedelta(weeks=i),
+                    duration_minutes=opportunity.duration_minutes,
+                    capacity=capacity,
+                )
+                for i in range(sessions)
+            ]
+        self.session.add(opportunity)
+        self.session.commit()
+        return opportunity
+
+    def engagement(
+        self,
+        opportunity: Opportunity | None = None,
+        user: User | None = None,
+        *,
+        state: str = "applied",
+        **fields,
+    ) -> Engagement:
+        """An engagement put straight into `state` (services are what tests test)."""
+        opportunity = opportunity or self.opportunity()
+        user = user or self.profile().user
+        now = utcnow()
+        engagement = Engagement(
+            opportunity=opportunity,
+            user=user,
+            state=state,
+            applied_at=now if state != "interested" else None,
+            **fields,
+        )
+        self.session.add(engagement)
+        self.session.commit()
+        return engagement

@@ -1,0 +1,1 @@
+"""Tele-teaching bookings: places, the waiting list, attendance, calendar files and feeds."""

@@ -1,0 +1,1 @@
+"""Contributions: hours and learners logged against engagements, and certificates for them."""

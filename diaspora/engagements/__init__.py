@@ -1,0 +1,1 @@
+"""Engagements: a staff member on an opportunity, from interest to completion."""

@@ -1,0 +1,1 @@
+"""Engagement rules: applying, deciding, employer release, and telling the other side."""

@@ -1,0 +1,67 @@
+"""The engagement state machine: the one place that says which changes are legal.
+
+Services call `move()`; a change not in TRANSITIONS raises IllegalTransition whatever the
+page offered, so a crafted request cannot skip a step.
+"""
+
+from datetime import datetime
+
+from diaspora.core.time import utcnow
+from diaspora.engagements.models import Engagement, EngagementState, ReleaseStatus
+
+S = EngagementState
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.INTERESTED: frozenset({S.APPLIED, S.WITHDRAWN}),
+    S.APPLIED: frozenset({S.ACCEPTED, S.DECLINED, S.WITHDRAWN, S.EXPIRED}),
+    S.WAITING: frozenset({S.ACCEPTED, S.WITHDRAWN, S.CANCELLED}),
+    S.ACCEPTED: frozenset({S.ACTIVE, S.WITHDRAWN, S.CANCELLED, S.NO_SHOW}),
+    S.ACTIVE: frozenset({S.COMPLETED, S.CANCELLED}),
+    S.DECLINED: frozenset(),
+    S.WITHDRAWN: frozenset(),
+    S.EXPIRED: frozenset(),
+    S.COMPLETED: frozenset(),
+    S.NO_SHOW: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+FINAL = frozenset(state for state, targets in TRANSITIONS.items() if not targets)
+# States in which a person holds, or waits for, a part in the opportunity.
+LIVE = frozenset({S.INTERESTED, S.APPLIED, S.WAITING, S.ACCEPTED, S.ACTIVE})
+
+
+class IllegalTransition(Exception):
+    """A change of state the rules do not allow; `str()` is a message fit to show a person."""
+
+
+def can_move(engagement: Engagement, to: str) -> bool:
+    if to not in TRANSITIONS.get(engagement.state, frozenset()):
+        return False
+    return not (to == S.ACTIVE and not released(engagement))
+
+
+def released(engagement: Engagement) -> bool:
+    return engagement.release_status in (ReleaseStatus.NOT_NEEDED, ReleaseStatus.CONFIRMED)
+
+
+def move(engagement: Engagement, to: str, *, at: datetime | None = None) -> None:
+    """Change the state, stamping the matching time; refuse anything TRANSITIONS does not list."""
+    if to not in TRANSITIONS.get(engagement.state, frozenset()):
+        raise IllegalTransition(
+            f"An engagement that is {engagement.state.replace('_', ' ')} cannot become "
+            f"{to.replace('_', ' ')}."
+        )
+    if to == S.ACTIVE and not released(engagement):
+        raise IllegalTransition(
+            "This engagement cannot start until the person's NHS line manager confirms release."
+        )
+    now = at or utcnow()
+    engagement.state = to
+    if to == S.APPLIED:
+        engagement.applied_at = now
+    elif to in (S.ACCEPTED, S.DECLINED, S.EXPIRED):
+        engagement.decided_at = now
+    elif to == S.ACTIVE:
+        engagement.started_at = now
+    if to in FINAL:
+        engagement.ended_at = now

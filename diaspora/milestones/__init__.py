@@ -1,0 +1,1 @@
+"""Earn-learn-return plans: templates, plans and their dated milestones."""

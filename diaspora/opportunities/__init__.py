@@ -1,0 +1,1 @@
+"""Opportunities posted by verified partner organisations: projects, tele-teaching, placements."""

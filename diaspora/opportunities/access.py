@@ -1,0 +1,44 @@
+"""Who may see and who may manage an opportunity: the checks every area's routes share."""
+
+from flask import abort
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from diaspora.auth.models import Role, User
+from diaspora.extensions import db
+from diaspora.opportunities.models import Opportunity, OpportunityStatus
+from diaspora.organisations.models import Membership, MembershipStatus, Verification
+
+
+def manages(session: Session, user: User, opportunity: Opportunity) -> bool:
+    """Active members of the verified organisation that posted it manage an opportunity."""
+    if opportunity.organisation.verification != Verification.VERIFIED:
+        return False
+    query = select(Membership.id).where(
+        Membership.user_id == user.id,
+        Membership.organisation_id == opportunity.organisation_id,
+        Membership.status == MembershipStatus.ACTIVE,
+    )
+    return session.scalar(query) is not None
+
+
+def can_see(session: Session, user: User, opportunity: Opportunity) -> bool:
+    """Anyone signed in sees a published opportunity; a draft only its organisation and admins."""
+    if opportunity.status != OpportunityStatus.DRAFT:
+        return True
+    return user.has_role(Role.ADMIN) or manages(session, user, opportunity)
+
+
+def visible_or_404(user: User, opportunity_id: int) -> Opportunity:
+    opportunity = db.session.get(Opportunity, opportunity_id)
+    if opportunity is None or not can_see(db.session, user, opportunity):
+        abort(404)
+    return opportunity
+
+
+def managed_or_404(user: User, opportunity_id: int) -> Opportunity:
+    """The opportunity, if `user` manages it: 404 if they may not know of it, 403 if they may."""
+    opportunity = visible_or_404(user, opportunity_id)
+    if not manages(db.session, user, opportunity):
+        abort(403)
+    return opportunity

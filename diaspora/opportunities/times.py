@@ -1,0 +1,55 @@
+"""Tele-teaching times: typed in the host's zone, stored in UTC, shown in both zones."""
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from diaspora.core.time import as_utc
+
+
+class LocalTimeError(ValueError):
+    """A local time that does not exist or an unknown zone; `str()` is fit to show a person."""
+
+
+def zone(name: str | None) -> ZoneInfo:
+    if not name or name not in available_timezones():
+        raise LocalTimeError("Choose a time zone from the list")
+    try:
+        return ZoneInfo(name)
+    except ZoneInfoNotFoundError as error:  # pragma: no cover - listed zones load
+        raise LocalTimeError("Choose a time zone from the list") from error
+
+
+def local_to_utc(day: date, at: time, zone_name: str) -> datetime:
+    """The UTC instant of a wall-clock time in `zone_name`.
+
+    A time skipped when clocks go forward does not exist, so it is refused rather than moved.
+    A time that happens twice when clocks go back means its first occurrence.
+    """
+    local = datetime.combine(day, at, tzinfo=zone(zone_name))
+    instant = local.astimezone(UTC)
+    if instant.astimezone(local.tzinfo).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise LocalTimeError(
+            f"{at:%H:%M} does not exist in {place(zone_name)} on {day:%-d %B %Y} because the "
+            "clocks go forward; choose another time"
+        )
+    return instant
+
+
+def place(zone_name: str) -> str:
+    """The city a zone is named after: "Asia/Dhaka" → "Dhaka"."""
+    return zone_name.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def in_zone(instant: datetime, zone_name: str) -> datetime:
+    return as_utc(instant).astimezone(ZoneInfo(zone_name))
+
+
+def both_zones(instant: datetime, host_zone: str, viewer_zone: str) -> str:
+    """E.g. "14:00 in Dhaka, 08:00 in London"; the viewer's day is named when it differs."""
+    host = in_zone(instant, host_zone)
+    text = f"{host:%H:%M} in {place(host_zone)}"
+    if viewer_zone == host_zone:
+        return text
+    viewer = in_zone(instant, viewer_zone)
+    day = "" if viewer.date() == host.date() else f" on {viewer:%A %-d %B}"
+    return f"{text}, {viewer:%H:%M}{day} in {place(viewer_zone)}"
