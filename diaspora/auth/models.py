@@ -3,7 +3,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.core.time import utcnow
@@ -31,6 +31,15 @@ def new_session_token() -> str:
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = (
+        # Disabled accounts are few; lists that leave them out read this small index.
+        Index(
+            "ix_users_disabled",
+            "id",
+            sqlite_where=text("NOT active"),
+            postgresql_where=text("NOT active"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased, which makes the unique index case-insensitive on every database.

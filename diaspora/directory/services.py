@@ -202,12 +202,15 @@ def _tsquery(filters: Filters) -> ColumnElement:
 
 def _listed(audiences: frozenset[str]) -> list[ColumnElement[bool]]:
     """THE privacy rule for lists (privacy.listable_audiences): completed profiles whose owner
-    chose one of the viewer's audiences. ix_staff_profiles_directory answers it from the index."""
+    chose one of the viewer's audiences and whose account is not disabled.
+    ix_staff_profiles_directory answers the first part from the index; the few disabled
+    accounts come from the partial index ix_users_disabled."""
     if not audiences:
         return [false()]
     return [
         StaffProfile.completed_at.is_not(None),
         StaffProfile.visibility.in_(sorted(audiences)),
+        StaffProfile.user_id.not_in(select(User.id).where(User.active.is_(False))),
     ]
 
 

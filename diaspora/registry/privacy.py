@@ -83,9 +83,10 @@ def can_search(session: Session, viewer: User) -> bool:
 
 
 def can_view(session: Session, viewer: User, profile: StaffProfile) -> bool:
-    """Whether the viewer may open this profile's page."""
+    """Whether the viewer may open this profile's page. A disabled account's profile is shown to
+    administrators only, as it is left out of every list."""
     if not viewer.is_authenticated:
         return False
     if profile.user_id == viewer.id or viewer.has_role(Role.ADMIN):
         return True
-    return profile.visibility in listable_audiences(session, viewer)
+    return profile.user.active and profile.visibility in listable_audiences(session, viewer)

@@ -25,6 +25,7 @@ def upgrade():
     bind, tables = _new_tables()
     for table in tables:
         table.create(bind)
+    op.create_index("ix_users_disabled", "users", ["id"], sqlite_where=__import__("sqlalchemy").text("NOT active"), postgresql_where=__import__("sqlalchemy").text("NOT active"))
 
 
 def downgrade():
@@ -32,6 +33,7 @@ def downgrade():
     old = {"users", "user_roles", "audit_events", "organisations", "memberships", "staff_profiles",
            "country_ties", "profile_languages", "profile_skills", "availability_windows",
            "credentials", "alembic_version"}
+    op.drop_index("ix_users_disabled", table_name="users")
     metadata = metadata_for(bind.dialect.name)
     for table in reversed(metadata.sorted_tables):
         if table.name not in old:

@@ -29,14 +29,13 @@ def test_only_completed_profiles_are_listed(db, person):
     assert names(db) == ["Complete"]
 
 
-def test_a_disabled_account_is_listed_as_privacy_py_says(db, person):
-    """Decision: listing follows privacy.py alone, which does not look at User.active. Hiding
-    disabled accounts would need an index on users.active (another area's table): without
-    one, checking it cost every count a scan of users (20-40 ms at 100,000 profiles)."""
+def test_a_disabled_account_is_not_listed(db, person):
+    person("Active")
     disabled = person("Disabled")
     disabled.user.active = False
     db.session.commit()
-    assert names(db) == ["Disabled"]
+    assert names(db) == ["Active"]
+    assert services.search(db.session, COORDINATOR, Filters()).total == 1
 
 
 def test_profession_and_grade(db, person):
@@ -316,3 +315,14 @@ def test_an_export_is_audited_with_filter_names_and_no_values(db, make, viewer):
         "filters": ["text", "country", "language", "min_proficiency"],
     }
     assert "Okeke" not in str(event.details)
+
+
+def test_a_disabled_accounts_profile_page_is_for_administrators_only(db, person, viewer):
+    disabled = person("Disabled")
+    disabled.user.active = False
+    db.session.commit()
+    coordinator, admin = viewer("coordinator_verified"), viewer("admin")
+    for who, expected in ((coordinator, None), (admin, disabled)):
+        access = services.access_for(db.session, who)
+        result = services.viewable_profile(db.session, access, who, disabled.id)
+        assert (result and result.profile) is expected
