@@ -51,10 +51,13 @@ run: deps
 	$(FLASK) db upgrade
 	@if [ ! -f instance/.demo-loaded ]; then $(FLASK) demo load && touch instance/.demo-loaded; fi
 	@echo "Serving on http://127.0.0.1:5000 (emails are printed below). Ctrl-C stops everything."
+	@echo "The scheduler sends reminders and other emails from the outbox every minute."
 	@trap 'kill 0' EXIT INT TERM; \
 	  MAIL_SERVER=127.0.0.1 MAIL_PORT=8025 \
 	  $(PY) -m aiosmtpd -n -c aiosmtpd.handlers.Debugging stdout -l 127.0.0.1:8025 & \
 	  MAIL_SERVER=127.0.0.1 MAIL_PORT=8025 $(FLASK) run --host 127.0.0.1 --port 5000 & \
+	  MAIL_SERVER=127.0.0.1 MAIL_PORT=8025 SERVICE_URL=http://127.0.0.1:5000 \
+	  $(FLASK) scheduler run & \
 	  wait
 
 test: deps browser

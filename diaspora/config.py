@@ -32,6 +32,9 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     SERVER_NAME = os.environ.get("SERVER_NAME")
+    # The service's address as people reach it, for links in emails sent by the scheduler
+    # (no request to take it from). Default: PREFERRED_URL_SCHEME://SERVER_NAME, else local.
+    SERVICE_URL = os.environ.get("SERVICE_URL")
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
 
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)

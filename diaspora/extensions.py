@@ -51,10 +51,18 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+# A connection given `execution_options(sqlite_begin="IMMEDIATE")` takes SQLite's write lock
+# when its transaction begins, so claims made by several processes queue rather than collide.
+SQLITE_BEGIN_MODES = {"DEFERRED", "IMMEDIATE", "EXCLUSIVE"}
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        if mode not in SQLITE_BEGIN_MODES:
+            raise ValueError(f"unknown SQLite transaction mode {mode!r}")
+        connection.exec_driver_sql("BEGIN" if mode == "DEFERRED" else f"BEGIN {mode}")
 
 
 def init_extensions(app: Flask) -> None:

@@ -6,8 +6,11 @@ so nobody is emailed about a change that never happened.
 
 import logging
 import smtplib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 
 from flask import Flask, current_app, render_template
 from sqlalchemy import event
@@ -41,17 +44,33 @@ class Mailer:
 
     @staticmethod
     def deliver(app: Flask, messages: list[EmailMessage]) -> None:
-        config = app.config
-        with smtplib.SMTP(
-            config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
-        ) as smtp:
-            if config["MAIL_USE_TLS"]:
-                smtp.starttls()
-            if config["MAIL_USERNAME"]:
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-            options = ["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else []
+        with smtp_connection(app.config) as smtp:
+            options = mail_options(smtp)
             for message in messages:
                 smtp.send_message(message, mail_options=options)
+
+
+@contextmanager
+def smtp_connection(config: Mapping[str, Any]) -> Iterator[smtplib.SMTP]:
+    """One connection to the configured SMTP server (TLS and login when configured), closed
+    afterwards. Raises OSError or smtplib.SMTPException when the server cannot be reached."""
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"])
+    try:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        yield smtp
+    finally:
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
+
+
+def mail_options(smtp: smtplib.SMTP) -> list[str]:
+    """8bit bodies when the server says it takes them."""
+    return ["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else []
 
 
 @event.listens_for(Session, "after_commit")

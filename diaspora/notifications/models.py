@@ -1,7 +1,18 @@
+"""Notifications: an outbox of emails and in-app messages, sent once each by the scheduler."""
+
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.auth.models import User
@@ -24,7 +35,12 @@ class DeliveryState(StrEnum):
 
 class Notification(db.Model):
     """One message to one person on one channel. `dedupe_key` names what it is about (e.g.
-    `milestone:12:lead:7`); unique per recipient and channel, so nothing is said twice."""
+    `milestone:12:lead:7`); unique per recipient and channel, so nothing is said twice.
+
+    Email rows go `pending` → `sending` (claimed by one scheduler) → `sent` / `failed`.
+    Inbox rows are shown once due (`due_at` has passed) unless cancelled; the delivery job
+    records them as `sent` then. `digest` email rows wait for the recipient's daily summary.
+    """
 
     __tablename__ = "notifications"
     __table_args__ = (
@@ -42,6 +58,7 @@ class Notification(db.Model):
     link: Mapped[str | None] = mapped_column(String(500))  # a path in the service
     dedupe_key: Mapped[str | None] = mapped_column(String(200))
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    digest: Mapped[bool] = mapped_column(Boolean, default=False)
     state: Mapped[str] = mapped_column(String(10), default=DeliveryState.PENDING)
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -56,3 +73,23 @@ class Notification(db.Model):
 
     def __repr__(self) -> str:  # no personal data
         return f"<Notification {self.id} {self.kind} {self.channel} {self.state}>"
+
+
+class NotificationPreference(db.Model):
+    """How one person wants one kind of message by email: at all, and at once or in the daily
+    summary. No row means the kind's default (see notifications.kinds)."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (UniqueConstraint("user_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    email_on: Mapped[bool] = mapped_column(Boolean, default=True)
+    digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    def __repr__(self) -> str:
+        return f"<NotificationPreference {self.user_id} {self.kind}>"

@@ -1,15 +1,31 @@
 """Telling people things: every message is a row in the outbox, written in the same transaction
-as the change it reports, so a rollback leaves nothing to send. The scheduler delivers them."""
+as the change it reports, so a rollback leaves nothing to send. The scheduler delivers them.
 
-from datetime import datetime
+Also here: each person's preferences (which kinds they want by email, at once or in a daily
+summary), their inbox, and the administrators' view of the outbox.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import render_template
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.orm import Session, joinedload
 
+from diaspora.audit.services import record
 from diaspora.auth.models import User
-from diaspora.core.time import utcnow
-from diaspora.notifications.models import Channel, Notification
+from diaspora.core.time import as_utc, utcnow
+from diaspora.notifications.kinds import KINDS, kind_of
+from diaspora.notifications.models import (
+    Channel,
+    DeliveryState,
+    Notification,
+    NotificationPreference,
+)
+
+DIGEST_HOUR = time(9, 0)
+DEFAULT_TIME_ZONE = "Europe/London"
 
 
 def notify(
@@ -25,17 +41,27 @@ def notify(
     attachment: tuple[str, str] | None = None,
     **context: object,
 ) -> list[Notification]:
-    """Queue an email and an in-app message to `recipient`, rendered from
+    """Queue an in-app message and an email to `recipient`, rendered from
     `templates/notifications/<template>.txt` (context: `recipient`, `link` and `context`).
 
+    The in-app message is always queued. The email follows the person's preference for `kind`:
+    none when they turned it off; in their daily summary (due at the next 09:00 in their time
+    zone, from `due_at`) when they chose that; otherwise at `due_at` (default: now).
     With a `dedupe_key` a message already queued under that key is not queued again.
     Returns the rows added.
     """
     body = render_template(
         f"notifications/{template}.txt", recipient=recipient, link=link, **context
     )
+    due = as_utc(due_at) if due_at is not None else utcnow()
+    email_on, digest = preference_for(session, recipient.id, kind)
+    channels: list[tuple[str, datetime, bool]] = [(Channel.INBOX, due, False)]
+    if email_on:
+        channels.append(
+            (Channel.EMAIL, next_digest_time(due, recipient.time_zone) if digest else due, digest)
+        )
     added = []
-    for channel in (Channel.INBOX, Channel.EMAIL):
+    for channel, channel_due, in_digest in channels:
         if dedupe_key and _exists(session, recipient.id, channel, dedupe_key):
             continue
         row = Notification(
@@ -46,7 +72,10 @@ def notify(
             body=body,
             link=link,
             dedupe_key=dedupe_key,
-            due_at=due_at or utcnow(),
+            due_at=channel_due,
+            digest=in_digest,
+            state=DeliveryState.PENDING,
+            attempts=0,
             attachment_name=attachment[0] if attachment else None,
             attachment=attachment[1] if attachment else None,
         )
@@ -62,3 +91,296 @@ def _exists(session: Session, recipient_id: int, channel: str, dedupe_key: str) 
         Notification.dedupe_key == dedupe_key,
     )
     return session.scalar(query) is not None
+
+
+def cancel_pending(session: Session, recipient_id: int, dedupe_keys: list[str]) -> int:
+    """Cancel the messages under these keys that have not gone out yet (the thing they are
+    about was done, cancelled or moved). Inbox messages already shown stay. Returns how many."""
+    if not dedupe_keys:
+        return 0
+    result = session.execute(
+        update(Notification)
+        .where(
+            Notification.recipient_id == recipient_id,
+            Notification.dedupe_key.in_(dedupe_keys),
+            Notification.state == DeliveryState.PENDING,
+            (Notification.channel == Channel.EMAIL) | (Notification.due_at > utcnow()),
+        )
+        .values(state=DeliveryState.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+# Time ---------------------------------------------------------------------------------------
+
+
+def zone_of(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or DEFAULT_TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIME_ZONE)
+
+
+def next_digest_time(after: datetime, zone_name: str | None) -> datetime:
+    """The first 09:00 in the person's time zone at or after `after`, in UTC."""
+    zone = zone_of(zone_name)
+    local = as_utc(after).astimezone(zone)
+    candidate = datetime.combine(local.date(), DIGEST_HOUR, tzinfo=zone)
+    if candidate < local:
+        candidate = datetime.combine(local.date() + timedelta(days=1), DIGEST_HOUR, tzinfo=zone)
+    return as_utc(candidate)
+
+
+# Preferences ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preference:
+    kind: str
+    label: str
+    hint: str
+    email_on: bool
+    digest: bool
+    can_digest: bool
+
+    @property
+    def choice(self) -> str:
+        if not self.email_on:
+            return "off"
+        return "digest" if self.digest else "immediate"
+
+
+def preference_for(session: Session, user_id: int, kind: str) -> tuple[bool, bool]:
+    """(email on, in the daily summary) for one kind: the person's choice, else the default."""
+    spec = kind_of(kind)
+    row = session.execute(
+        select(NotificationPreference.email_on, NotificationPreference.digest).where(
+            NotificationPreference.user_id == user_id, NotificationPreference.kind == kind
+        )
+    ).first()
+    if row is None:
+        return True, spec.digest and spec.can_digest
+    return bool(row.email_on), bool(row.digest) and spec.can_digest
+
+
+def preferences(session: Session, user: User) -> list[Preference]:
+    """Every registered kind with the person's choice for it."""
+    chosen = {
+        row.kind: row
+        for row in session.scalars(
+            select(NotificationPreference).where(NotificationPreference.user_id == user.id)
+        )
+    }
+    listed = []
+    for kind in KINDS.values():
+        row = chosen.get(kind.name)
+        email_on = row.email_on if row else True
+        digest = (row.digest if row else kind.digest) and kind.can_digest
+        listed.append(
+            Preference(kind.name, kind.label, kind.hint, email_on, digest, kind.can_digest)
+        )
+    return listed
+
+
+def set_preferences(session: Session, user: User, choices: dict[str, str]) -> list[str]:
+    """Save `kind -> "immediate" | "digest" | "off"`; returns the kinds that changed.
+    Unknown kinds, and a daily summary for a kind that cannot wait, raise ValueError."""
+    current = {p.kind: p for p in preferences(session, user)}
+    rows = {
+        row.kind: row
+        for row in session.scalars(
+            select(NotificationPreference).where(NotificationPreference.user_id == user.id)
+        )
+    }
+    changed = []
+    for kind, choice in choices.items():
+        if kind not in KINDS or choice not in {"immediate", "digest", "off"}:
+            raise ValueError(f"unknown preference {kind}={choice}")
+        if choice == "digest" and not KINDS[kind].can_digest:
+            raise ValueError(f"{kind} cannot be put in the daily summary")
+        if current[kind].choice == choice:
+            continue
+        row = rows.get(kind)
+        if row is None:
+            row = NotificationPreference(user_id=user.id, kind=kind)
+            session.add(row)
+        row.email_on = choice != "off"
+        row.digest = choice == "digest"
+        changed.append(kind)
+    return changed
+
+
+# The inbox -----------------------------------------------------------------------------------
+
+
+def _shown(now: datetime | None = None):
+    """What an inbox shows: in-app messages that are due and not cancelled."""
+    return (
+        (Notification.channel == Channel.INBOX)
+        & (Notification.due_at <= (now or utcnow()))
+        & (Notification.state != DeliveryState.CANCELLED)
+    )
+
+
+def inbox_query(user: User) -> Select:
+    """The person's messages, newest first."""
+    return (
+        select(Notification)
+        .where(Notification.recipient_id == user.id, _shown())
+        .order_by(Notification.due_at.desc(), Notification.id.desc())
+    )
+
+
+def unread_count(session: Session, user: User) -> int:
+    return session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.recipient_id == user.id, Notification.read_at.is_(None), _shown())
+    )
+
+
+def message_for(session: Session, user: User, notification_id: int) -> Notification | None:
+    """One of the person's own shown messages, or None (someone else's is never found)."""
+    return session.scalar(
+        select(Notification).where(
+            Notification.id == notification_id, Notification.recipient_id == user.id, _shown()
+        )
+    )
+
+
+def mark_read(notification: Notification) -> None:
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+
+
+def mark_all_read(session: Session, user: User) -> int:
+    result = session.execute(
+        update(Notification)
+        .where(Notification.recipient_id == user.id, Notification.read_at.is_(None), _shown())
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def forget(session: Session, user: User) -> int:
+    """Delete every message and preference of a person whose account is erased."""
+    session.execute(delete(NotificationPreference).where(NotificationPreference.user_id == user.id))
+    result = session.execute(
+        delete(Notification)
+        .where(Notification.recipient_id == user.id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def export_for(session: Session, user: User) -> list[dict[str, object]]:
+    """The person's messages (in-app and email), for their "my data" download."""
+    rows = session.scalars(
+        select(Notification)
+        .where(Notification.recipient_id == user.id)
+        .order_by(Notification.created_at, Notification.id)
+    )
+    return [
+        {
+            "channel": row.channel,
+            "kind": row.kind,
+            "subject": row.subject,
+            "body": row.body,
+            "link": row.link,
+            "due_at": as_utc(row.due_at).isoformat(),
+            "state": row.state,
+            "sent_at": as_utc(row.sent_at).isoformat() if row.sent_at else None,
+            "read_at": as_utc(row.read_at).isoformat() if row.read_at else None,
+        }
+        for row in rows
+    ]
+
+
+# The outbox, for administrators --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboxCounts:
+    pending: int
+    sending: int
+    sent_today: int
+    failed: int
+
+
+def outbox_counts(session: Session, now: datetime | None = None) -> OutboxCounts:
+    """Email counts: waiting (due or not), being sent, sent since midnight UTC, failed."""
+    now = now or utcnow()
+    midnight = as_utc(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    email = Notification.channel == Channel.EMAIL
+    by_state = dict(
+        session.execute(
+            select(Notification.state, func.count())
+            .where(
+                email,
+                Notification.state.in_(
+                    [DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.FAILED]
+                ),
+            )
+            .group_by(Notification.state)
+        ).all()
+    )
+    sent_today = session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(email, Notification.state == DeliveryState.SENT, Notification.sent_at >= midnight)
+    )
+    return OutboxCounts(
+        pending=by_state.get(DeliveryState.PENDING, 0),
+        sending=by_state.get(DeliveryState.SENDING, 0),
+        sent_today=sent_today or 0,
+        failed=by_state.get(DeliveryState.FAILED, 0),
+    )
+
+
+def failed_query() -> Select:
+    """Failed emails with their recipients, most recent first."""
+    return (
+        select(Notification)
+        .options(joinedload(Notification.recipient))
+        .where(Notification.channel == Channel.EMAIL, Notification.state == DeliveryState.FAILED)
+        .order_by(Notification.claimed_at.desc(), Notification.id.desc())
+    )
+
+
+def _retry_values(now: datetime) -> dict[str, object]:
+    return {
+        "state": DeliveryState.PENDING,
+        "attempts": 0,
+        "due_at": now,
+        "claimed_at": None,
+    }
+
+
+def retry(session: Session, admin: User, notification_id: int) -> bool:
+    """Put one failed email back in the queue, to be sent at the next tick. False when there
+    is no such failed email."""
+    notification = session.get(Notification, notification_id)
+    if (
+        notification is None
+        or notification.channel != Channel.EMAIL
+        or notification.state != DeliveryState.FAILED
+    ):
+        return False
+    for name, value in _retry_values(utcnow()).items():
+        setattr(notification, name, value)
+    record(session, "notification.retried", actor=admin, subject=notification)
+    return True
+
+
+def retry_all(session: Session, admin: User) -> int:
+    result = session.execute(
+        update(Notification)
+        .where(Notification.channel == Channel.EMAIL, Notification.state == DeliveryState.FAILED)
+        .values(**_retry_values(utcnow()))
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount:
+        record(session, "notification.retried_all", actor=admin, count=result.rowcount)
+    return result.rowcount

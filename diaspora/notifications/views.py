@@ -1,3 +1,156 @@
-from flask import Blueprint
+"""Each person's messages and email preferences; the administrators' outbox page."""
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
+
+from diaspora.auth.models import Role, User
+from diaspora.extensions import db
+from diaspora.notifications import presenters, services
+from diaspora.notifications.forms import PreferencesForm
+from diaspora.widgets import NhsukForm
 
 bp = Blueprint("notifications", __name__)
+PER_PAGE = 20
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+@bp.app_context_processor
+def _header() -> dict:
+    def inbox_unread() -> int | None:
+        """Unread messages for the header: one query a page, none for visitors."""
+        if not current_user.is_authenticated:
+            return None
+        if "inbox_unread" not in g:
+            try:
+                g.inbox_unread = services.unread_count(db.session, _me())
+            except SQLAlchemyError:  # an error page for a failed query must still render
+                g.inbox_unread = None
+        return g.inbox_unread
+
+    return {"inbox_unread": inbox_unread}
+
+
+# The inbox -----------------------------------------------------------------------------------
+
+
+@bp.get("/notifications")
+@login_required
+def inbox():
+    page = db.paginate(services.inbox_query(_me()), page=_page(), per_page=PER_PAGE)
+    g.inbox_unread = services.unread_count(db.session, _me())  # the header's count too
+    return render_template(
+        "notifications/inbox.html",
+        page=page,
+        items=[presenters.message(n) for n in page.items],
+        unread=g.inbox_unread,
+    )
+
+
+def _safe_path(link: str | None) -> str | None:
+    """Links are paths in the service; anything else is not followed."""
+    if link and link.startswith("/") and not link.startswith("//") and "\\" not in link:
+        return link
+    return None
+
+
+@bp.post("/notifications/<int:notification_id>/open")
+@login_required
+def open_message(notification_id: int):
+    notification = services.message_for(db.session, _me(), notification_id) or abort(404)
+    if not NhsukForm().validate_on_submit():
+        abort(400)
+    services.mark_read(notification)
+    link = _safe_path(notification.link)
+    db.session.commit()
+    return redirect(link or url_for("notifications.inbox"))
+
+
+@bp.post("/notifications/read-all")
+@login_required
+def read_all():
+    if not NhsukForm().validate_on_submit():
+        abort(400)
+    count = services.mark_all_read(db.session, _me())
+    db.session.commit()
+    if count:
+        flash(f"{count} message{'' if count == 1 else 's'} marked as read.", "success")
+    return redirect(url_for("notifications.inbox"))
+
+
+# Preferences ---------------------------------------------------------------------------------
+
+
+@bp.route("/notifications/preferences", methods=["GET", "POST"])
+@login_required
+def preferences():
+    form = PreferencesForm.for_preferences(services.preferences(db.session, _me()))
+    if form.validate_on_submit():
+        changed = services.set_preferences(db.session, _me(), form.choices())
+        db.session.commit()
+        flash(
+            "Your email preferences have been saved." if changed else "Nothing was changed.",
+            "success",
+        )
+        return redirect(url_for("notifications.preferences"))
+    return render_template("notifications/preferences.html", form=form)
+
+
+# The outbox, for administrators --------------------------------------------------------------
+
+
+def _admins_only() -> None:
+    if not current_user.has_role(Role.ADMIN):
+        abort(403)
+
+
+@bp.get("/admin/outbox")
+@login_required
+def outbox():
+    _admins_only()
+    page = db.paginate(services.failed_query(), page=_page(), per_page=PER_PAGE)
+    return render_template(
+        "notifications/outbox.html",
+        counts=services.outbox_counts(db.session),
+        page=page,
+        failed=[presenters.failed_row(n) for n in page.items],
+        form=NhsukForm(),
+    )
+
+
+@bp.post("/admin/outbox/<int:notification_id>/retry")
+@login_required
+def retry(notification_id: int):
+    _admins_only()
+    if not NhsukForm().validate_on_submit():
+        abort(400)
+    if not services.retry(db.session, _me(), notification_id):
+        abort(404)
+    db.session.commit()
+    flash(f"Email {notification_id} will be sent again at the next delivery run.", "success")
+    return redirect(url_for("notifications.outbox"))
+
+
+@bp.post("/admin/outbox/retry-all")
+@login_required
+def retry_all():
+    _admins_only()
+    if not NhsukForm().validate_on_submit():
+        abort(400)
+    count = services.retry_all(db.session, _me())
+    db.session.commit()
+    flash(
+        f"{count} failed email{'' if count == 1 else 's'} will be sent again at the next "
+        "delivery run."
+        if count
+        else "There were no failed emails to send again.",
+        "success",
+    )
+    return redirect(url_for("notifications.outbox"))

@@ -1,0 +1,266 @@
+"""Emails built from outbox rows, and sending a batch of them over one SMTP connection.
+
+Nothing here touches the database: jobs.py claims the rows, hands them over as `Outgoing`
+messages and records each outcome this module reports.
+"""
+
+import logging
+import mimetypes
+import re
+import smtplib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.header import Header
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, parseaddr
+from typing import Any
+
+from flask import current_app
+
+from diaspora.core.time import as_utc
+from diaspora.mail import mail_options, smtp_connection
+
+log = logging.getLogger(__name__)
+
+DIGEST_SUBJECT = "Your daily summary"
+_ADDRESS = re.compile(r"\S*@\S*")
+_METHOD = re.compile(r"^METHOD:(\w+)", re.M)
+MAX_LINE = 998  # octets in a line of an 8bit body (RFC 5322)
+
+
+@dataclass(frozen=True)
+class Row:
+    """What an email needs from one outbox row and its recipient."""
+
+    id: int
+    kind: str
+    subject: str
+    body: str
+    link: str | None
+    attachment_name: str | None
+    attachment: str | None
+    due_at: datetime
+
+
+@dataclass
+class Outgoing:
+    """One email: a single row, or several rows of one person's daily summary."""
+
+    rows: list[Row]
+    to: str
+    name: str
+    digest: bool = False
+    data: bytes | None = field(default=None, repr=False)  # ready to send, or:
+    message: EmailMessage | None = field(default=None, repr=False)
+
+    @property
+    def ids(self) -> list[int]:
+        return [row.id for row in self.rows]
+
+
+@dataclass
+class Outcome:
+    sent: list[int] = field(default_factory=list)
+    retry: dict[int, str] = field(default_factory=dict)  # id -> error, to try again later
+    failed: dict[int, str] = field(default_factory=dict)  # id -> error, never to be retried
+
+
+# Building ---------------------------------------------------------------------------------
+
+
+def service_url(config: Mapping[str, Any]) -> str:
+    if config.get("SERVICE_URL"):
+        return str(config["SERVICE_URL"]).rstrip("/")
+    if config.get("SERVER_NAME"):
+        return f"{config.get('PREFERRED_URL_SCHEME') or 'https'}://{config['SERVER_NAME']}"
+    return "http://127.0.0.1:5000"
+
+
+def message_domain(config: Mapping[str, Any]) -> str:
+    """The domain of the sender's address: Message-IDs are made under it."""
+    address = parseaddr(str(config["MAIL_DEFAULT_SENDER"]))[1]
+    return address.rpartition("@")[2] or "diaspora.localhost"
+
+
+def message_id(notification_id: int, domain: str, *, digest: bool = False) -> str:
+    """Derived from the row, so an email sent again after a crash is recognisably the same."""
+    return f"<notification-{notification_id}{'.digest' if digest else ''}@{domain}>"
+
+
+def _path(endpoint: str) -> str:
+    return current_app.url_map.bind("").build(endpoint)
+
+
+class Composer:
+    """Writes the emails of one batch: plain UTF-8 text sent as 8bit, a link to the service,
+    and the calendar files or other attachments the rows carry.
+
+    A plain message (no attachment, an ASCII address, no overlong line) is written straight
+    to bytes: the email package takes milliseconds per message, which matters at thousands of
+    reminders a tick. Any other message is built with the email package.
+    """
+
+    def __init__(self, config: Mapping[str, Any], now: datetime) -> None:
+        self.base = service_url(config)
+        self.sender = str(config["MAIL_DEFAULT_SENDER"])
+        self.envelope_from = parseaddr(self.sender)[1]
+        self.domain = message_domain(config)
+        self.date = format_datetime(as_utc(now))
+        self.footer = (
+            "\n--\n"
+            f"{config.get('SERVICE_NAME', '')}\n"
+            f"Your messages: {self.base}{_path('notifications.inbox')}\n"
+            f"Choose which emails you get: {self.base}{_path('notifications.preferences')}\n"
+        )
+        probe = EmailMessage()
+        probe["From"] = self.sender
+        self.from_header = probe.as_string(policy=SMTP).split("\r\n\r\n")[0]
+
+    def compose(self, outgoing: Outgoing) -> None:
+        """Set `outgoing.data` (the bytes to send) or `outgoing.message`."""
+        first = min(outgoing.rows, key=lambda row: row.id)
+        if outgoing.digest:
+            subject = DIGEST_SUBJECT
+            body = _digest_body(outgoing, self.base)
+        else:
+            subject = first.subject
+            body = first.body.rstrip() + "\n"
+            if first.link:
+                body += f"\nOpen it in the service:\n{self.base}{first.link}\n"
+        body += self.footer
+        identifier = message_id(first.id, self.domain, digest=outgoing.digest)
+        lines = body.splitlines()
+        plain = (
+            outgoing.to.isascii()
+            and not any(row.attachment_name for row in outgoing.rows)
+            and all(len(line.encode()) <= MAX_LINE for line in lines)
+        )
+        if plain:
+            outgoing.data = self._raw(outgoing.to, subject, identifier, lines)
+            return
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = outgoing.to
+        message["Subject"] = subject
+        message["Date"] = self.date
+        message["Message-ID"] = identifier
+        # 8bit keeps links whole for people reading mail as text (quoted-printable splits them)
+        fits = all(len(line.encode()) <= MAX_LINE for line in lines)
+        message.set_content(body, cte="8bit" if fits else None)
+        for row in outgoing.rows:
+            if row.attachment_name and row.attachment is not None:
+                _attach(message, row.attachment_name, row.attachment)
+        outgoing.message = message
+
+    def _raw(self, to: str, subject: str, identifier: str, lines: list[str]) -> bytes:
+        if subject.isascii() and subject.isprintable() and len(subject) < 900:
+            subject_header = f"Subject: {subject}"
+        else:
+            encoded = Header(" ".join(subject.split()), "utf-8").encode(linesep="\r\n")
+            subject_header = f"Subject: {encoded}"
+        head = [
+            self.from_header,
+            f"To: {to}",
+            subject_header,
+            f"Date: {self.date}",
+            f"Message-ID: {identifier}",
+            "MIME-Version: 1.0",
+            'Content-Type: text/plain; charset="utf-8"',
+            "Content-Transfer-Encoding: 8bit",
+        ]
+        return ("\r\n".join(head) + "\r\n\r\n" + "\r\n".join(lines) + "\r\n").encode()
+
+
+def _digest_body(outgoing: Outgoing, base: str) -> str:
+    rows = sorted(outgoing.rows, key=lambda row: (row.due_at, row.id))
+    count = len(rows)
+    lines = [
+        f"Hello {outgoing.name},",
+        "",
+        f"Here {'is' if count == 1 else 'are'} {count} "
+        f"message{'' if count == 1 else 's'} from the last day.",
+    ]
+    for number, row in enumerate(rows, 1):
+        lines += ["", f"{number}. {row.subject}", "", row.body.strip()]
+        if row.link:
+            lines += ["", f"Open it in the service:\n{base}{row.link}"]
+    return "\n".join(lines) + "\n"
+
+
+def _attach(message: EmailMessage, name: str, text: str) -> None:
+    if name.lower().endswith(".ics"):
+        method = _METHOD.search(text)
+        params = {"method": method.group(1)} if method else {}
+        message.add_attachment(text, subtype="calendar", filename=name, params=params)
+        return
+    kind = mimetypes.guess_type(name)[0] or "text/plain"
+    maintype, _, subtype = kind.partition("/")
+    if maintype == "text":
+        message.add_attachment(text, subtype=subtype, filename=name)
+    else:
+        message.add_attachment(
+            text.encode("utf-8"), maintype=maintype, subtype=subtype, filename=name
+        )
+
+
+# Sending ----------------------------------------------------------------------------------
+
+
+def describe(error: BaseException) -> str:
+    """What went wrong, for the outbox page and the logs: the kind of error and the server's
+    code and words, with any email address taken out."""
+    code = getattr(error, "smtp_code", None)
+    text = getattr(error, "smtp_error", b"")
+    if isinstance(error, smtplib.SMTPRecipientsRefused) and error.recipients:
+        code, text = next(iter(error.recipients.values()))
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    if not text and not isinstance(error, smtplib.SMTPResponseException):
+        text = str(error)
+    text = _ADDRESS.sub("[address]", " ".join(str(text).split()))[:300]
+    return f"{type(error).__name__}" + (f" {code}" if code else "") + (f": {text}" if text else "")
+
+
+def _code(error: BaseException) -> int | None:
+    if isinstance(error, smtplib.SMTPRecipientsRefused) and error.recipients:
+        return next(iter(error.recipients.values()))[0]
+    return getattr(error, "smtp_code", None)
+
+
+def send(config: Mapping[str, Any], outgoing: Iterable[Outgoing]) -> Outcome:
+    """Send each message over one connection. A 5xx answer fails that message for good; a 4xx
+    answer, a timeout or a lost connection leaves it (and, when the connection is gone, every
+    message not yet sent) to be tried again later."""
+    outcome = Outcome()
+    queue = list(outgoing)
+    composer_from = parseaddr(str(config["MAIL_DEFAULT_SENDER"]))[1]
+    try:
+        with smtp_connection(config) as smtp:
+            options = mail_options(smtp)
+            while queue:
+                item = queue[0]
+                try:
+                    if item.data is not None:
+                        smtp.sendmail(composer_from, [item.to], item.data, mail_options=options)
+                    else:
+                        smtp.send_message(item.message, mail_options=options)
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
+                    # smtplib has reset the conversation, or closed it after a 421
+                    queue.pop(0)
+                    code = _code(error) or 0
+                    target = outcome.failed if code >= 500 else outcome.retry
+                    target.update(dict.fromkeys(item.ids, describe(error)))
+                    if code == 421:  # the server is closing the connection
+                        raise
+                else:
+                    queue.pop(0)
+                    outcome.sent.extend(item.ids)
+    except (OSError, smtplib.SMTPException) as error:  # refused, timed out, disconnected
+        reason = describe(error)
+        for item in queue:
+            outcome.retry.update(dict.fromkeys(item.ids, reason))
+        if queue:
+            log.warning("SMTP unavailable, %d email(s) left for later: %s", len(queue), reason)
+    return outcome

@@ -1,0 +1,266 @@
+"""Delivering the outbox: claim due emails in batches, send them, record what happened.
+
+A claim is one short transaction that moves rows from `pending` to `sending`, so two
+schedulers never take the same row: on PostgreSQL `SELECT ... FOR UPDATE SKIP LOCKED` lets
+them claim different rows side by side; on SQLite the claim starts with `BEGIN IMMEDIATE`,
+taking the write lock first, so claims queue one after another. Sending happens outside any
+transaction; the outcome of each batch is written in a second short transaction.
+
+An email is sent at least once and, unless a process dies between the SMTP server accepting
+it and the outcome being written, exactly once: a row left in `sending` for more than
+STUCK_AFTER is claimed again, and its Message-ID, derived from the row's id, shows it is the
+same email.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, scoped_session
+
+from diaspora.auth.models import User
+from diaspora.core.time import as_utc, utcnow
+from diaspora.extensions import db
+from diaspora.notifications import delivery
+from diaspora.notifications.delivery import Outcome, Outgoing, Row
+from diaspora.notifications.models import Channel, DeliveryState, Notification
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 100
+MAX_ATTEMPTS = 6
+# Wait before attempt n+1 after attempt n failed (the last wait repeats).
+BACKOFF = [timedelta(minutes=m) for m in (1, 5, 15, 60, 240)]
+STUCK_AFTER = timedelta(minutes=10)
+
+
+def deliver_due(now: datetime | None = None) -> int:
+    """Send every email that is due, batch after batch until none is left; show the inbox
+    messages that are due; cancel what is due for disabled or erased accounts. Commits.
+    Returns how many emails (outbox rows) were sent.
+
+    `now` fixes the clock (for tests); by default each batch reads the time afresh.
+    """
+    session = db.session
+    session.commit()  # a claim must start its own transaction
+    settle(session, _moment(now))
+    sent = 0
+    while True:
+        moment = _moment(now)
+        ids = claim(session, moment)
+        if not ids:
+            return sent
+        sent += send_claimed(session, ids, moment)
+
+
+def _moment(now: datetime | None) -> datetime:
+    return as_utc(now) if now is not None else utcnow()
+
+
+@contextmanager
+def _write(session: Session) -> Iterator[Session]:
+    """A short write transaction, committed at the end. On SQLite it takes the write lock at
+    once (BEGIN IMMEDIATE), so concurrent writers queue instead of failing."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("the session has changes in progress: commit them first")
+        session.commit()  # only reads in progress: end them
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def settle(session: Session, now: datetime) -> None:
+    """Due messages to disabled or erased accounts are cancelled; due inbox messages are
+    recorded as shown."""
+    inactive = select(User.id).where(User.active.is_(False))
+    with _write(session):
+        session.execute(
+            update(Notification)
+            .where(
+                Notification.state.in_([DeliveryState.PENDING, DeliveryState.SENDING]),
+                Notification.due_at <= now,
+                Notification.recipient_id.in_(inactive),
+            )
+            .values(state=DeliveryState.CANCELLED)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            update(Notification)
+            .where(
+                Notification.channel == Channel.INBOX,
+                Notification.state == DeliveryState.PENDING,
+                Notification.due_at <= now,
+            )
+            .values(state=DeliveryState.SENT, sent_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _claimable(now: datetime):
+    return and_(
+        Notification.channel == Channel.EMAIL,
+        or_(
+            and_(Notification.state == DeliveryState.PENDING, Notification.due_at <= now),
+            and_(
+                Notification.state == DeliveryState.SENDING,
+                Notification.claimed_at < now - STUCK_AFTER,
+            ),
+        ),
+    )
+
+
+def claim(session: Session, now: datetime | None = None, limit: int = BATCH_SIZE) -> list[int]:
+    """Claim up to `limit` due emails (and emails stuck in `sending` for longer than
+    STUCK_AFTER): state `sending`, `claimed_at` now, one more attempt. Commits; returns their
+    ids. A person's daily summary is claimed whole: all their due summary rows together.
+
+    The session must have no changes in progress."""
+    now = _moment(now)
+    with _write(session):
+        picked = session.execute(
+            select(Notification.id, Notification.recipient_id, Notification.digest)
+            .where(_claimable(now))
+            .order_by(Notification.due_at, Notification.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        ids = [row.id for row in picked]
+        summaries = {row.recipient_id for row in picked if row.digest}
+        if summaries:
+            ids += session.scalars(
+                select(Notification.id)
+                .where(
+                    _claimable(now),
+                    Notification.digest.is_(True),
+                    Notification.recipient_id.in_(summaries),
+                    Notification.id.not_in(ids),
+                )
+                .with_for_update(skip_locked=True)
+            ).all()
+        if ids:
+            session.execute(
+                update(Notification)
+                .where(Notification.id.in_(ids))
+                .values(
+                    state=DeliveryState.SENDING,
+                    claimed_at=now,
+                    attempts=Notification.attempts + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+    return ids
+
+
+def send_claimed(session: Session, ids: list[int], now: datetime | None = None) -> int:
+    """Send the claimed rows over one SMTP connection and record each outcome. Commits.
+    Returns how many rows were sent."""
+    now = _moment(now)
+    config = current_app.config
+    rows = session.execute(
+        select(Notification, User.email, User.display_name, User.active)
+        .join(User, User.id == Notification.recipient_id)
+        .where(Notification.id.in_(ids), Notification.state == DeliveryState.SENDING)
+    ).all()
+    attempts = {row.Notification.id: row.Notification.attempts for row in rows}
+    inactive = [row.Notification.id for row in rows if not row.active]
+    outgoing: list[Outgoing] = []
+    summaries: dict[int, Outgoing] = {}
+    for notification, email, name, active in rows:
+        if not active:
+            continue
+        row = Row(
+            notification.id,
+            notification.kind,
+            notification.subject,
+            notification.body,
+            notification.link,
+            notification.attachment_name,
+            notification.attachment,
+            as_utc(notification.due_at),
+        )
+        if notification.digest:
+            summary = summaries.get(notification.recipient_id)
+            if summary is None:
+                summary = summaries[notification.recipient_id] = Outgoing(
+                    [], email, name, digest=True
+                )
+                outgoing.append(summary)
+            summary.rows.append(row)
+        else:
+            outgoing.append(Outgoing([row], email, name))
+    session.commit()  # end the read before talking to the SMTP server
+
+    composer = delivery.Composer(config, now)
+    for item in outgoing:
+        composer.compose(item)
+    outcome = delivery.send(config, outgoing) if outgoing else Outcome()
+    _record(session, outcome, attempts, inactive, now)
+    if outcome.retry or outcome.failed:
+        log.warning(
+            "Email delivery: %d sent, %d to retry, %d failed",
+            len(outcome.sent),
+            len(outcome.retry),
+            len(outcome.failed),
+        )
+    return len(outcome.sent)
+
+
+def _record(
+    session: Session,
+    outcome: Outcome,
+    attempts: dict[int, int],
+    inactive: list[int],
+    now: datetime,
+) -> None:
+    claimed = Notification.state == DeliveryState.SENDING
+    with _write(session):
+        if outcome.sent:
+            session.execute(
+                update(Notification)
+                .where(Notification.id.in_(outcome.sent), claimed)
+                .values(state=DeliveryState.SENT, sent_at=now, last_error=None)
+                .execution_options(synchronize_session=False)
+            )
+        if inactive:
+            session.execute(
+                update(Notification)
+                .where(Notification.id.in_(inactive), claimed)
+                .values(state=DeliveryState.CANCELLED)
+                .execution_options(synchronize_session=False)
+            )
+        retry_at: dict[tuple[datetime, str], list[int]] = defaultdict(list)
+        failed: dict[str, list[int]] = defaultdict(list)
+        for notification_id, error in outcome.retry.items():
+            tried = attempts.get(notification_id, MAX_ATTEMPTS)
+            if tried >= MAX_ATTEMPTS:
+                failed[error].append(notification_id)
+            else:
+                wait = BACKOFF[min(tried, len(BACKOFF)) - 1]
+                retry_at[(now + wait, error)].append(notification_id)
+        for notification_id, error in outcome.failed.items():
+            failed[error].append(notification_id)
+        for (due, error), group in retry_at.items():
+            session.execute(
+                update(Notification)
+                .where(Notification.id.in_(group), claimed)
+                .values(state=DeliveryState.PENDING, due_at=due, last_error=error)
+                .execution_options(synchronize_session=False)
+            )
+        for error, group in failed.items():
+            session.execute(
+                update(Notification)
+                .where(Notification.id.in_(group), claimed)
+                .values(state=DeliveryState.FAILED, last_error=error)
+                .execution_options(synchronize_session=False)
+            )

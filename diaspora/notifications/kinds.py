@@ -1,0 +1,64 @@
+"""The kinds of message the service sends, and how each is emailed unless a person says
+otherwise. Every area's kinds are listed here, so the preferences page can offer them all."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: str
+    hint: str
+    digest: bool = False  # default: in the daily summary rather than at once
+    can_digest: bool = True  # False for messages whose time matters (a session about to start)
+
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind(
+            "engagement_update",
+            "Applications and engagements",
+            "When an organisation answers your application, or an engagement starts or ends.",
+        ),
+        Kind(
+            "booking_update",
+            "Teaching session changes",
+            "When a session you booked moves or is cancelled, or you get a place from the "
+            "waiting list.",
+        ),
+        Kind(
+            "booking_reminder",
+            "Teaching session reminders",
+            "A day and an hour before a session you booked. Always sent at that time.",
+            can_digest=False,
+        ),
+        Kind(
+            "hours_update",
+            "Hours and certificates",
+            "When hours you logged are approved or questioned, or a certificate is ready.",
+            digest=True,
+        ),
+        Kind(
+            "milestone_reminder",
+            "Plan milestone reminders",
+            "Before a milestone in your earn, learn and return plan is due.",
+            digest=True,
+        ),
+        Kind(
+            "milestone_overdue",
+            "Overdue milestones",
+            "When a milestone in your plan, or in the plan of someone you coordinate, is overdue.",
+        ),
+        Kind(
+            "credential_expiry",
+            "Registration expiry",
+            "60 and 14 days before a professional registration you added expires.",
+        ),
+    )
+}
+
+
+def kind_of(name: str) -> Kind:
+    """The registered kind, or one emailed at once for a kind not listed yet."""
+    return KINDS.get(name) or Kind(name, name.replace("_", " ").capitalize(), "")

@@ -1,0 +1,40 @@
+"""Messages and outbox rows as the dicts the templates take."""
+
+from typing import Any
+
+from diaspora.notifications.kinds import kind_of
+from diaspora.notifications.models import Notification
+
+PREVIEW_CHARS = 240
+
+
+def preview(body: str) -> str:
+    text = " ".join(body.split())
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1].rstrip() + "…"
+
+
+def message(notification: Notification) -> dict[str, Any]:
+    """One inbox entry. `at` stays a datetime, for the `local_datetime` filter."""
+    return {
+        "id": notification.id,
+        "subject": notification.subject,
+        "preview": preview(notification.body),
+        "kind": kind_of(notification.kind).label,
+        "at": notification.due_at,
+        "unread": notification.read_at is None,
+        "has_link": bool(notification.link),
+    }
+
+
+def failed_row(notification: Notification) -> dict[str, Any]:
+    """A failed email for the outbox page: who by id and name, never their address."""
+    return {
+        "id": notification.id,
+        "recipient": f"{notification.recipient.display_name} (user {notification.recipient_id})",
+        "kind": kind_of(notification.kind).label,
+        "subject": notification.subject,
+        "attempts": notification.attempts,
+        "error": notification.last_error or "No error recorded",
+        "due_at": notification.due_at,
+        "last_tried": notification.claimed_at,
+    }

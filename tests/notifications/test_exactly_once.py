@@ -1,0 +1,73 @@
+"""Exactly once: 10,000 due emails, three schedulers claiming at the same time, each with its
+own connection. Every email reaches the SMTP server once: none twice, none left behind."""
+
+import threading
+from datetime import UTC, datetime
+
+import time_machine
+from sqlalchemy import event
+
+from diaspora.extensions import db
+from diaspora.notifications.jobs import claim, deliver_due
+from diaspora.notifications.models import DeliveryState
+from tests.notifications.conftest import message_id
+
+COUNT = 10_000
+CLAIMERS = 3
+T0 = datetime(2027, 5, 4, 10, 0, tzinfo=UTC)
+
+
+def test_three_concurrent_claimers_send_10000_emails_exactly_once(committed):
+    ids = committed.add_due(COUNT, T0)
+    assert len(ids) == COUNT
+    start = threading.Barrier(CLAIMERS)
+    sent: list[int] = []
+    errors: list[BaseException] = []
+
+    def claimer() -> None:
+        try:
+            with committed.app.app_context():
+                start.wait()
+                sent.append(deliver_due(now=T0))
+                db.session.remove()
+        except BaseException as error:  # reported by the test below
+            errors.append(error)
+
+    with time_machine.travel(T0, tick=False):
+        threads = [threading.Thread(target=claimer) for _ in range(CLAIMERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+
+    assert errors == []
+    assert sum(sent) == COUNT
+    assert all(count > 0 for count in sent), f"one claimer did nothing: {sent}"
+    committed.sink.wait_for(COUNT)
+    received = committed.sink.ids()
+    assert committed.sink.total == COUNT
+    assert set(received.values()) == {1}, "an email arrived twice"
+    assert set(received) == {message_id(i) for i in ids}
+    assert committed.states() == {DeliveryState.SENT: COUNT}
+
+
+def test_a_claim_locks_as_each_database_needs(committed):
+    """SQLite: the claim's transaction takes the write lock first; PostgreSQL: rows another
+    claimer holds are skipped, not waited for."""
+    committed.add_due(3, T0, recipients=1)
+    statements: list[str] = []
+    with committed.app.app_context():
+
+        def _record(_conn, _cursor, statement, *_args):
+            statements.append(" ".join(statement.split()))
+
+        event.listen(db.engine, "before_cursor_execute", _record)
+        try:
+            assert len(claim(db.session, T0)) == 3
+        finally:
+            event.remove(db.engine, "before_cursor_execute", _record)
+        db.session.remove()
+    if committed.url.startswith("sqlite"):
+        assert statements[0] == "BEGIN IMMEDIATE"
+    else:
+        assert any(s.endswith("FOR UPDATE SKIP LOCKED") for s in statements), statements
