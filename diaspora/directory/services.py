@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
 from diaspora.audit import services as audit
 from diaspora.audit.models import AuditEvent
 from diaspora.auth.models import User
+from diaspora.core.paging import PageNumbers
 from diaspora.credentials import services as credentials
 from diaspora.registry import privacy
 from diaspora.registry.models import (
@@ -143,42 +144,13 @@ class Result:
 
 
 @dataclass(frozen=True)
-class ResultPage:
+class ResultPage(PageNumbers):
     """One page of results and what pagination needs (the same names as Flask-SQLAlchemy's)."""
 
     items: list[Result]
     total: int
     page: int
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(ceil(self.total / self.per_page), 1)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int | None:
-        return self.page - 1 if self.has_prev else None
-
-    @property
-    def next_num(self) -> int | None:
-        return self.page + 1 if self.has_next else None
-
-    @property
-    def first_number(self) -> int:
-        """The position of the first result on this page, counting from 1 (0 when empty)."""
-        return (self.page - 1) * self.per_page + 1 if self.items else 0
-
-    @property
-    def last_number(self) -> int:
-        return (self.page - 1) * self.per_page + len(self.items)
 
 
 def access_for(session: Session, viewer: User) -> Access:

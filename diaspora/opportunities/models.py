@@ -74,6 +74,13 @@ class Recurrence(StrEnum):
     MONTHLY = "monthly"
 
 
+RECURRENCE_LABELS = {
+    Recurrence.NONE: "A single session",
+    Recurrence.WEEKLY: "Every week",
+    Recurrence.MONTHLY: "Every month, on the same day of the month",
+}
+
+
 class Opportunity(db.Model):
     __tablename__ = "opportunities"
     __table_args__ = (
@@ -128,6 +135,8 @@ class Opportunity(db.Model):
     )
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Why it was cancelled, as the organisation told the people taking part.
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
     created_by: Mapped[User | None] = relationship()

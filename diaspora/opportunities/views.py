@@ -1,3 +1,285 @@
-from flask import Blueprint
+"""Opportunity pages: the listing and detail for everyone signed in; posting, editing and the
+lifecycle for members of the verified organisation that posted it."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from diaspora.auth.models import User
+from diaspora.core.time import utcnow
+from diaspora.extensions import db
+from diaspora.opportunities import access, presenters, services
+from diaspora.opportunities.forms import FORMS, CancelForm, KindForm, ListingForm
+from diaspora.opportunities.models import KIND_LABELS, Opportunity
+from diaspora.templating import viewer_zone
+from diaspora.widgets import NhsukForm
 
 bp = Blueprint("opportunities", __name__)
+
+ENDINGS = {
+    "close": {
+        "title": "Close this opportunity",
+        "button": "Close opportunity",
+        "explain": "Nobody new can apply or book. People already taking part carry on.",
+        "done": "The opportunity is closed.",
+    },
+    "complete": {
+        "title": "Mark this opportunity as completed",
+        "button": "Mark as completed",
+        "explain": "Use this when the work is done. It can no longer be changed.",
+        "done": "The opportunity is marked as completed.",
+    },
+    "cancel": {
+        "title": "Cancel this opportunity",
+        "button": "Cancel opportunity",
+        "explain": "Sessions still to come are cancelled with their bookings, and everyone "
+        "taking part is told, with your reason. This cannot be undone.",
+        "done": "The opportunity is cancelled. Everyone taking part has been told.",
+    },
+}
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _zone_name() -> str:
+    return viewer_zone().key
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+# The listing -----------------------------------------------------------------------------------
+
+
+def _filter_args() -> dict[str, str]:
+    known = {field.name for field in ListingForm(formdata=None)}
+    return {key: value for key, value in request.args.items() if key in known and value}
+
+
+@bp.get("/opportunities")
+@login_required
+def index():
+    form = ListingForm(request.args)
+    results = None
+    if form.validate():
+        results = services.listing(db.session, form.filters(), page=_page())
+    args = _filter_args()
+    return render_template(
+        "opportunities/index.html",
+        title="Find opportunities",
+        form=form,
+        results=results,
+        cards=presenters.cards(results, _zone_name()) if results else [],
+        pagination=presenters.pagination(
+            results, lambda n: url_for("opportunities.index", **args, page=n)
+        )
+        if results
+        else None,
+        can_post=bool(services.posting_organisations(db.session, _me())),
+    )
+
+
+# Detail ---------------------------------------------------------------------------------------
+
+
+@bp.get("/opportunities/<int:opportunity_id>")
+@login_required
+def detail(opportunity_id: int):
+    opportunity = access.visible_or_404(_me(), opportunity_id)
+    manager = access.manages(db.session, _me(), opportunity)
+    return render_template(
+        "opportunities/detail.html",
+        title=opportunity.title,
+        opportunity=opportunity,
+        facts=presenters.facts(opportunity, _zone_name(), now=utcnow()),
+        status=presenters.status(opportunity),
+        manager=manager,
+        editable=opportunity.status in services.EDITABLE,
+        endings=[
+            (action, ENDINGS[action]["button"])
+            for action, (sources, _) in services.LIFECYCLE.items()
+            if action != "publish" and opportunity.status in sources
+        ],
+    )
+
+
+# Posting --------------------------------------------------------------------------------------
+
+
+def _posting_organisations():
+    organisations = services.posting_organisations(db.session, _me())
+    if not organisations:
+        abort(403)
+    return organisations
+
+
+@bp.route("/opportunities/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """First which kind (and for which organisation), then the form for that kind."""
+    organisations = _posting_organisations()
+    chooser = KindForm(request.args, organisations=organisations)
+    asked = "kind" in request.args or "organisation" in request.args
+    if not asked or not chooser.validate():
+        return render_template(
+            "opportunities/new.html",
+            title="Post an opportunity",
+            form=chooser if asked else KindForm(formdata=None, organisations=organisations),
+            organisations=organisations,
+        )
+    organisation = next(o for o in organisations if str(o.id) == chooser.organisation.data)
+    kind = chooser.kind.data
+    form = FORMS[kind]()
+    if form.validate_on_submit():
+        try:
+            opportunity = services.create(db.session, organisation, _me(), form.details())
+        except services.OpportunityError as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            flash("Your opportunity is saved as a draft. Publish it when it is ready.", "success")
+            return redirect(url_for("opportunities.detail", opportunity_id=opportunity.id))
+    return render_template(
+        "opportunities/form.html",
+        title=f"New {KIND_LABELS[kind].lower()}",
+        form=form,
+        kind=kind,
+        organisation=organisation,
+        opportunity=None,
+        back_link={"href": url_for("opportunities.new", organisation=organisation.id)},
+    )
+
+
+@bp.route("/opportunities/<int:opportunity_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(opportunity_id: int):
+    opportunity = access.managed_or_404(_me(), opportunity_id)
+    if opportunity.status not in services.EDITABLE:
+        flash("Only draft and open opportunities can be changed.", "error")
+        return redirect(url_for("opportunities.detail", opportunity_id=opportunity.id))
+    form = FORMS[opportunity.kind](editing=opportunity)
+    if form.validate_on_submit():
+        try:
+            services.update(db.session, opportunity, _me(), form.details())
+        except services.OpportunityError as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            flash("Your changes are saved.", "success")
+            return redirect(url_for("opportunities.detail", opportunity_id=opportunity.id))
+    return render_template(
+        "opportunities/form.html",
+        title=f"Change {opportunity.title}",
+        form=form,
+        kind=opportunity.kind,
+        organisation=opportunity.organisation,
+        opportunity=opportunity,
+        back_link={"href": url_for("opportunities.detail", opportunity_id=opportunity.id)},
+    )
+
+
+# The lifecycle --------------------------------------------------------------------------------
+
+
+def _done(opportunity: Opportunity, message: str, category: str = "success"):
+    flash(message, category)
+    return redirect(url_for("opportunities.detail", opportunity_id=opportunity.id))
+
+
+@bp.post("/opportunities/<int:opportunity_id>/publish")
+@login_required
+def publish(opportunity_id: int):
+    opportunity = access.managed_or_404(_me(), opportunity_id)
+    if not NhsukForm().validate_on_submit():
+        abort(400)
+    try:
+        services.publish(db.session, opportunity, _me())
+    except services.NotAllowed as error:
+        return _done(opportunity, str(error), "error")
+    db.session.commit()
+    return _done(opportunity, "Your opportunity is published.")
+
+
+@bp.route(
+    "/opportunities/<int:opportunity_id>/<any(close, complete, cancel):action>",
+    methods=["GET", "POST"],
+)
+@login_required
+def end(opportunity_id: int, action: str):
+    """Close, complete or cancel: a page that asks, whose button makes the change."""
+    opportunity = access.managed_or_404(_me(), opportunity_id)
+    sources, _ = services.LIFECYCLE[action]
+    if opportunity.status not in sources:
+        return _done(opportunity, f"A {opportunity.status} opportunity cannot be changed.", "error")
+    form = CancelForm() if action == "cancel" else NhsukForm()
+    if form.validate_on_submit():
+        try:
+            if action == "cancel":
+                services.cancel(db.session, opportunity, _me(), reason=form.reason.data)
+            elif action == "close":
+                services.close(db.session, opportunity, _me())
+            else:
+                services.complete(db.session, opportunity, _me())
+        except services.NotAllowed as error:
+            return _done(opportunity, str(error), "error")
+        db.session.commit()
+        return _done(opportunity, ENDINGS[action]["done"])
+    return render_template(
+        "opportunities/confirm.html",
+        title=f"{ENDINGS[action]['title']}: {opportunity.title}",
+        heading=ENDINGS[action]["title"],
+        form=form,
+        action=action,
+        text=ENDINGS[action],
+        opportunity=opportunity,
+        back_link={"href": url_for("opportunities.detail", opportunity_id=opportunity.id)},
+    )
+
+
+@bp.route(
+    "/opportunities/<int:opportunity_id>/sessions/<int:session_id>/cancel",
+    methods=["GET", "POST"],
+)
+@login_required
+def cancel_session(opportunity_id: int, session_id: int):
+    """Cancel one occurrence of a series, with its bookings."""
+    opportunity = access.managed_or_404(_me(), opportunity_id)
+    teaching_session = services.session_of(opportunity, session_id) or abort(404)
+    form = NhsukForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel_session(db.session, teaching_session, _me())
+        except services.NotAllowed as error:
+            return _done(opportunity, str(error), "error")
+        db.session.commit()
+        return _done(opportunity, "The session is cancelled. Everyone booked has been told.")
+    when = presenters.when(
+        teaching_session.starts_at, opportunity.host_time_zone or "UTC", _zone_name()
+    )
+    return render_template(
+        "opportunities/cancel_session.html",
+        title=f"Cancel session {teaching_session.number}: {opportunity.title}",
+        form=form,
+        opportunity=opportunity,
+        teaching_session=teaching_session,
+        when=when,
+        back_link={"href": url_for("opportunities.manage")},
+    )
+
+
+# The organisation's opportunities ---------------------------------------------------------
+
+
+@bp.get("/opportunities/manage")
+@login_required
+def manage():
+    organisations = _posting_organisations()
+    opportunities = services.managed_opportunities(db.session, _me())
+    return render_template(
+        "opportunities/manage.html",
+        title="Your organisation's opportunities",
+        organisations=organisations,
+        groups=presenters.groups(opportunities, _zone_name(), utcnow()),
+    )

@@ -1,0 +1,42 @@
+"""Page numbers for a list shown a page at a time."""
+
+from math import ceil
+
+
+class PageNumbers:
+    """What pagination needs, with the same names as Flask-SQLAlchemy's, for any class that has
+    `items`, `total`, `page` (counting from 1) and `per_page`."""
+
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(ceil(self.total / self.per_page), 1)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    @property
+    def first_number(self) -> int:
+        """The position of the first item on this page, counting from 1 (0 when empty)."""
+        return (self.page - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def last_number(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.items)

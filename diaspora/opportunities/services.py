@@ -1,0 +1,896 @@
+"""Opportunity rules: posting, editing, the lifecycle, tele-teaching schedules, and the listing.
+
+Only active members of a verified organisation post for it. Every opportunity starts as a draft;
+`publish` opens it, and `close`, `complete` and `cancel` end it (LIFECYCLE says from where).
+Drafts and open opportunities may be edited; the rest are history.
+
+Tele-teaching times are typed as a wall-clock time in the host's zone. Each occurrence of a
+series is worked out as a local date first, then turned into UTC with `times.local_to_utc`, so a
+weekly session at 14:00 in London stays at 14:00 in London when the clocks change. Moving a
+session that people booked tells them (bookings.services.session_moved); cancelling one cancels
+their bookings (bookings.services.session_cancelled); cancelling an opportunity also ends every
+engagement on it (engagements.services.end_all).
+
+The listing reads open opportunities only, a page at a time, newest start last, in a fixed
+number of queries: one count, one page (with the organisation joined), one for the next session
+of the tele-teaching rows.
+
+Functions here never commit; the caller does.
+"""
+
+import calendar
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, time, timedelta
+from math import ceil
+from urllib.parse import urlsplit
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, contains_eager, raiseload, selectinload
+
+from diaspora.audit.services import record
+from diaspora.auth.models import User
+from diaspora.core.paging import PageNumbers
+from diaspora.core.time import as_utc, utcnow
+from diaspora.opportunities import times
+from diaspora.opportunities.models import (
+    Modality,
+    Opportunity,
+    OpportunityKind,
+    OpportunityLanguage,
+    OpportunityProfession,
+    OpportunitySkill,
+    OpportunityStatus,
+    Recurrence,
+    SessionStatus,
+    TeachingSession,
+)
+from diaspora.organisations.models import (
+    Membership,
+    MembershipStatus,
+    Organisation,
+    Verification,
+)
+from diaspora.reference.catalogue import language_names, professions, skills
+from diaspora.reference.places import country_names
+
+PER_PAGE = 20
+MAX_WANTED = 5  # rows of wanted skills, and of wanted languages, on the form
+MAX_HOURS = 200
+MIN_DURATION, MAX_DURATION = 15, 480
+MIN_OCCURRENCES, MAX_OCCURRENCES = 2, 52
+MAX_CAPACITY = 1000
+MAX_PLACES = 1000
+MAX_PLACEMENT_MONTHS = 36
+MAX_TITLE = 150
+MAX_REGION = 120
+MAX_AUDIENCE = 200
+MAX_TEXT = 5000
+MAX_LINK = 500
+
+EDITABLE = {OpportunityStatus.DRAFT, OpportunityStatus.OPEN}
+# action: (the statuses it may start from, the status it leads to)
+LIFECYCLE = {
+    "publish": ({OpportunityStatus.DRAFT}, OpportunityStatus.OPEN),
+    "close": ({OpportunityStatus.OPEN}, OpportunityStatus.CLOSED),
+    "complete": ({OpportunityStatus.OPEN, OpportunityStatus.CLOSED}, OpportunityStatus.COMPLETED),
+    "cancel": (
+        {OpportunityStatus.DRAFT, OpportunityStatus.OPEN, OpportunityStatus.CLOSED},
+        OpportunityStatus.CANCELLED,
+    ),
+}
+
+
+class OpportunityError(Exception):
+    """Input the rules refuse: `errors` maps each form field's name to a message fit to show."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+class NotAllowed(Exception):
+    """A change the rules refuse (a closed opportunity edited, a draft closed); `str()` is fit
+    to show."""
+
+
+@dataclass
+class OpportunityInput:
+    """What a person typed for an opportunity of `kind`; fields of other kinds are ignored."""
+
+    kind: str
+    title: str = ""
+    description: str = ""
+    country: str = ""
+    region: str = ""
+    modality: str = ""
+    professions: list[str] = field(default_factory=list)
+    skills: list[tuple[str, int]] = field(default_factory=list)  # (code, minimum level)
+    languages: list[tuple[str, int]] = field(default_factory=list)  # (ISO 639-3, proficiency)
+    # Projects: first and last day. Placements: earliest and latest start. Teaching: the first
+    # session's local date (ends_on is worked out from the recurrence).
+    starts_on: date | None = None
+    ends_on: date | None = None
+    hours_per_month: int | None = None
+    places: int | None = None
+    # Tele-teaching
+    start_time: time | None = None
+    host_time_zone: str = ""
+    duration_minutes: int | None = None
+    capacity: int | None = None
+    join_link: str = ""  # when editing, empty keeps the current link
+    audience: str = ""
+    learners_expected: int | None = None
+    recurrence: str = Recurrence.NONE
+    occurrences: int | None = None
+    # Return placements
+    host_institution: str = ""
+    duration_months: int | None = None
+    support_travel: bool = False
+    support_housing: bool = False
+    support_stipend: bool = False
+    service_commitment: str = ""
+
+    @classmethod
+    def from_opportunity(cls, opportunity: Opportunity) -> "OpportunityInput":
+        """The opportunity as it stands, for a form to start from (never the join link)."""
+        data = cls(kind=opportunity.kind)
+        for name in (f.name for f in fields(cls)):
+            if name in ("kind", "professions", "skills", "languages", "start_time", "join_link"):
+                continue
+            value = getattr(opportunity, name, None)
+            if value is not None:
+                setattr(data, name, value)
+        data.professions = [p.profession for p in opportunity.professions]
+        data.skills = [(s.code, s.min_level) for s in opportunity.skills]
+        data.languages = [(lang.language, lang.min_proficiency) for lang in opportunity.languages]
+        if opportunity.kind == OpportunityKind.TEACHING and opportunity.sessions:
+            first = min(opportunity.sessions, key=lambda s: s.number)
+            local = times.in_zone(first.starts_at, opportunity.host_time_zone or "UTC")
+            data.starts_on, data.start_time = local.date(), local.time().replace(tzinfo=None)
+            data.ends_on = None
+        if data.recurrence == Recurrence.NONE:
+            data.occurrences = None
+        return data
+
+
+# Who may post ---------------------------------------------------------------------------------
+
+
+def posting_organisations(session: Session, user: User) -> list[Organisation]:
+    """The verified organisations `user` is an active member of: those they may post for."""
+    return list(
+        session.scalars(
+            select(Organisation)
+            .join(Membership, Membership.organisation_id == Organisation.id)
+            .where(
+                Membership.user_id == user.id,
+                Membership.status == MembershipStatus.ACTIVE,
+                Organisation.verification == Verification.VERIFIED,
+            )
+            .order_by(Organisation.name, Organisation.id)
+        )
+    )
+
+
+def can_post_for(session: Session, user: User, organisation: Organisation) -> bool:
+    return any(org.id == organisation.id for org in posting_organisations(session, user))
+
+
+# Tele-teaching schedules ----------------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day of the month `months` later, or the month's last day when it is shorter."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def occurrence_dates(first: date, recurrence: str, count: int | None) -> list[date]:
+    """The local dates of a series: one date, or `count` weekly or monthly ones."""
+    if recurrence == Recurrence.WEEKLY:
+        return [first + timedelta(weeks=n) for n in range(count or 1)]
+    if recurrence == Recurrence.MONTHLY:
+        return [add_months(first, n) for n in range(count or 1)]
+    return [first]
+
+
+def schedule(
+    first: date, at: time, zone_name: str, recurrence: str, count: int | None
+) -> list[tuple[date, datetime]]:
+    """(local date, UTC start) of every occurrence; raises times.LocalTimeError for a time that
+    does not exist on one of the dates."""
+    return [
+        (day, times.local_to_utc(day, at, zone_name))
+        for day in occurrence_dates(first, recurrence, count)
+    ]
+
+
+# Checks ---------------------------------------------------------------------------------------
+
+
+def _https(link: str) -> bool:
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        return False
+    return parts.scheme == "https" and bool(parts.hostname) and " " not in link
+
+
+def _between(value: int | None, low: int, high: int) -> bool:
+    return value is not None and low <= value <= high
+
+
+def _check_common(data: OpportunityInput, errors: dict[str, str]) -> None:
+    if data.kind not in {kind.value for kind in OpportunityKind}:
+        errors["kind"] = "Select the kind of opportunity"
+    if not data.title.strip():
+        errors["title"] = "Enter a title"
+    elif len(data.title.strip()) > MAX_TITLE:
+        errors["title"] = f"Title must be {MAX_TITLE} characters or fewer"
+    if not data.description.strip():
+        errors["description"] = "Enter a description of the work"
+    elif len(data.description) > MAX_TEXT:
+        errors["description"] = f"Description must be {MAX_TEXT} characters or fewer"
+    if data.country not in country_names():
+        errors["country"] = "Select a country from the list"
+    if len(data.region.strip()) > MAX_REGION:
+        errors["region"] = f"Region must be {MAX_REGION} characters or fewer"
+    if data.modality not in {m.value for m in Modality}:
+        errors["modality"] = "Select how people will take part: remotely, on site or both"
+    if not data.professions:
+        errors["professions"] = "Select at least one profession"
+    elif any(code not in professions() for code in data.professions):
+        errors["professions"] = "Select professions from the list"
+    _check_wanted(data.skills, skills(), "skill", "skill", errors)
+    _check_wanted(data.languages, language_names(), "language", "language", errors)
+
+
+def _check_wanted(
+    rows: list[tuple[str, int]], known, field_prefix: str, noun: str, errors: dict[str, str]
+) -> None:
+    if len(rows) > MAX_WANTED:
+        errors[f"{field_prefix}_1"] = f"Choose up to {MAX_WANTED} of them"
+        return
+    seen: set[str] = set()
+    for number, (code, level) in enumerate(rows, start=1):
+        name = f"{field_prefix}_{number}"
+        if code not in known:
+            errors[name] = f"Select a {noun} from the list"  # noqa: S608 (a message, not SQL)
+        elif code in seen:
+            errors[name] = f"You have chosen this {noun} twice: choose it once"
+        elif not _between(level, 1, 4):
+            errors[f"{field_prefix}_level_{number}"] = "Select a minimum level from the list"
+        seen.add(code)
+
+
+def _check_places(data: OpportunityInput, errors: dict[str, str]) -> None:
+    if data.places is None:
+        errors["places"] = "Enter the number of places"
+    elif data.places < 1:
+        errors["places"] = "Number of places must be at least 1"
+    elif data.places > MAX_PLACES:
+        errors["places"] = f"Number of places must be {MAX_PLACES} or fewer"
+
+
+def _check_project(data: OpportunityInput, errors: dict[str, str]) -> None:
+    if data.starts_on is None:
+        errors.setdefault("starts_on", "Enter the start date")
+    if data.ends_on is None:
+        errors.setdefault("ends_on", "Enter the end date")
+    elif data.starts_on is not None and data.ends_on < data.starts_on:
+        errors["ends_on"] = "The end date must be the same as or after the start date"
+    if data.hours_per_month is None:
+        errors.setdefault("hours_per_month", "Enter the hours a month")
+    elif not _between(data.hours_per_month, 1, MAX_HOURS):
+        errors["hours_per_month"] = f"Hours a month must be between 1 and {MAX_HOURS}"
+    _check_places(data, errors)
+
+
+def _check_placement(data: OpportunityInput, errors: dict[str, str]) -> None:
+    if not data.host_institution.strip():
+        errors["host_institution"] = "Enter the host institution"
+    elif len(data.host_institution.strip()) > 200:
+        errors["host_institution"] = "Host institution must be 200 characters or fewer"
+    if data.duration_months is None:
+        errors.setdefault("duration_months", "Enter the duration in months")
+    elif not _between(data.duration_months, 1, MAX_PLACEMENT_MONTHS):
+        errors["duration_months"] = f"Duration must be between 1 and {MAX_PLACEMENT_MONTHS} months"
+    if data.starts_on is None:
+        errors.setdefault("starts_on", "Enter the earliest start date")
+    if data.ends_on is None:
+        errors.setdefault("ends_on", "Enter the latest start date")
+    elif data.starts_on is not None and data.ends_on < data.starts_on:
+        errors["ends_on"] = "The latest start must be the same as or after the earliest start"
+    if data.hours_per_month is not None and not _between(data.hours_per_month, 1, MAX_HOURS):
+        errors["hours_per_month"] = f"Hours a month must be between 1 and {MAX_HOURS}"
+    if len(data.service_commitment) > MAX_TEXT:
+        errors["service_commitment"] = f"Service commitment must be {MAX_TEXT} characters or fewer"
+    _check_places(data, errors)
+
+
+def _check_teaching(
+    data: OpportunityInput,
+    errors: dict[str, str],
+    now: datetime,
+    opportunity: Opportunity | None,
+) -> None:
+    if data.starts_on is None:
+        errors.setdefault("starts_on", "Enter the date of the first session")
+    if data.start_time is None:
+        errors.setdefault("start_time", "Enter the start time, like 14:00")
+    try:
+        times.zone(data.host_time_zone)
+    except times.LocalTimeError as error:
+        errors["host_time_zone"] = str(error)
+    if data.duration_minutes is None:
+        errors.setdefault("duration_minutes", "Enter the duration in minutes")
+    elif not _between(data.duration_minutes, MIN_DURATION, MAX_DURATION):
+        errors["duration_minutes"] = (
+            f"Duration must be between {MIN_DURATION} and {MAX_DURATION} minutes"
+        )
+    if data.capacity is None:
+        errors.setdefault("capacity", "Enter the number of places in each session")
+    elif data.capacity < 1:
+        errors["capacity"] = "Capacity must be at least 1 place"
+    elif data.capacity > MAX_CAPACITY:
+        errors["capacity"] = f"Capacity must be {MAX_CAPACITY} places or fewer"
+    link = data.join_link.strip()
+    if not link:
+        if opportunity is None or not opportunity.join_link:
+            errors["join_link"] = "Enter the link people use to join the session"
+    elif len(link) > MAX_LINK:
+        errors["join_link"] = f"Join link must be {MAX_LINK} characters or fewer"
+    elif not _https(link):
+        errors["join_link"] = "Enter a join link that starts with https://"
+    if len(data.audience.strip()) > MAX_AUDIENCE:
+        errors["audience"] = f"Audience must be {MAX_AUDIENCE} characters or fewer"
+    if data.learners_expected is not None and not _between(data.learners_expected, 1, 100_000):
+        errors["learners_expected"] = "Learners expected must be between 1 and 100,000"
+    if data.recurrence not in {r.value for r in Recurrence}:
+        errors["recurrence"] = "Select whether the session repeats"
+    elif data.recurrence != Recurrence.NONE and not _between(
+        data.occurrences, MIN_OCCURRENCES, MAX_OCCURRENCES
+    ):
+        errors["occurrences"] = (
+            f"Number of sessions must be between {MIN_OCCURRENCES} and {MAX_OCCURRENCES}"
+        )
+    if any(name in errors for name in ("starts_on", "start_time", "host_time_zone", "occurrences")):
+        return
+    try:
+        planned = schedule(
+            data.starts_on, data.start_time, data.host_time_zone, data.recurrence, data.occurrences
+        )
+    except times.LocalTimeError as error:
+        errors["start_time"] = str(error)
+        return
+    _check_future(planned, errors, now, opportunity)
+    if opportunity is not None and data.capacity is not None and "capacity" not in errors:
+        _check_capacity(opportunity, data.capacity, errors, now)
+
+
+def _check_future(
+    planned: list[tuple[date, datetime]],
+    errors: dict[str, str],
+    now: datetime,
+    opportunity: Opportunity | None,
+) -> None:
+    """Every session still to come must start in the future; sessions already held keep their
+    times and are not checked."""
+    held = {
+        s.number
+        for s in (opportunity.sessions if opportunity is not None else [])
+        if as_utc(s.starts_at) <= now
+    }
+    for number, (day, instant) in enumerate(planned, start=1):
+        if number in held or instant > now:
+            continue
+        if number == 1:
+            errors["starts_on"] = "The first session must be in the future"
+        else:
+            errors["starts_on"] = (
+                f"Session {number}, on {day:%-d %B %Y}, would be in the past: "
+                "choose a later first date"
+            )
+        return
+
+
+def _check_capacity(
+    opportunity: Opportunity, capacity: int, errors: dict[str, str], now: datetime
+) -> None:
+    """The sessions still to come take the new capacity: none may hold more bookings."""
+    booked = [
+        s
+        for s in opportunity.sessions
+        if s.status == SessionStatus.SCHEDULED and s.booked and as_utc(s.starts_at) > now
+    ]
+    fullest = max(booked, key=lambda s: s.booked, default=None)
+    if fullest is not None and capacity < fullest.booked:
+        local = times.in_zone(fullest.starts_at, opportunity.host_time_zone or "UTC")
+        errors["capacity"] = (
+            f"Capacity cannot be lower than {fullest.booked}: that many places are already "
+            f"booked on the session of {local:%-d %B %Y}"
+        )
+
+
+def check(
+    data: OpportunityInput,
+    *,
+    now: datetime | None = None,
+    opportunity: Opportunity | None = None,
+) -> dict[str, str]:
+    """Every problem with `data`, by form field name (empty when there is none).
+
+    `opportunity` is the one being edited: its sessions already held keep their times, and its
+    capacity may not go below the places already booked.
+    """
+    now = now or utcnow()
+    errors: dict[str, str] = {}
+    _check_common(data, errors)
+    if opportunity is not None and data.kind != opportunity.kind:
+        errors["kind"] = "The kind of an opportunity cannot be changed"
+    if data.kind == OpportunityKind.PROJECT:
+        _check_project(data, errors)
+    elif data.kind == OpportunityKind.PLACEMENT:
+        _check_placement(data, errors)
+    elif data.kind == OpportunityKind.TEACHING:
+        _check_teaching(data, errors, now, opportunity)
+    return errors
+
+
+# Posting and editing --------------------------------------------------------------------------
+
+
+def _apply(opportunity: Opportunity, data: OpportunityInput) -> None:
+    opportunity.title = data.title.strip()
+    opportunity.description = data.description.strip()
+    opportunity.country = data.country
+    opportunity.region = data.region.strip()
+    opportunity.modality = data.modality
+    _replace_wanted(opportunity, data)
+    if data.kind == OpportunityKind.PROJECT:
+        opportunity.starts_on, opportunity.ends_on = data.starts_on, data.ends_on
+        opportunity.hours_per_month, opportunity.places = data.hours_per_month, data.places
+    elif data.kind == OpportunityKind.PLACEMENT:
+        opportunity.starts_on, opportunity.ends_on = data.starts_on, data.ends_on
+        opportunity.hours_per_month, opportunity.places = data.hours_per_month, data.places
+        opportunity.host_institution = data.host_institution.strip()
+        opportunity.duration_months = data.duration_months
+        opportunity.support_travel = data.support_travel
+        opportunity.support_housing = data.support_housing
+        opportunity.support_stipend = data.support_stipend
+        opportunity.service_commitment = data.service_commitment.strip()
+    else:
+        opportunity.host_time_zone = data.host_time_zone
+        opportunity.duration_minutes = data.duration_minutes
+        opportunity.capacity = data.capacity
+        if data.join_link.strip():
+            opportunity.join_link = data.join_link.strip()
+        opportunity.audience = data.audience.strip()
+        opportunity.learners_expected = data.learners_expected
+        opportunity.recurrence = data.recurrence
+        recurring = data.recurrence != Recurrence.NONE
+        opportunity.occurrences = data.occurrences if recurring else 1
+        opportunity.hours_per_month = None
+        opportunity.places = None
+
+
+def _replace_wanted(opportunity: Opportunity, data: OpportunityInput) -> None:
+    """Keep the rows that stay (the unique constraints would refuse a delete-then-insert of the
+    same code in one flush), change their levels, add and remove the rest."""
+    wanted = list(dict.fromkeys(data.professions))
+    opportunity.professions = [p for p in opportunity.professions if p.profession in wanted]
+    have = {p.profession for p in opportunity.professions}
+    opportunity.professions += [
+        OpportunityProfession(profession=p) for p in wanted if p not in have
+    ]
+
+    levels = dict(data.skills)
+    opportunity.skills = [s for s in opportunity.skills if s.code in levels]
+    for skill in opportunity.skills:
+        skill.min_level = levels.pop(skill.code)
+    opportunity.skills += [OpportunitySkill(code=c, min_level=lv) for c, lv in levels.items()]
+
+    spoken = dict(data.languages)
+    opportunity.languages = [lang for lang in opportunity.languages if lang.language in spoken]
+    for language in opportunity.languages:
+        language.min_proficiency = spoken.pop(language.language)
+    opportunity.languages += [
+        OpportunityLanguage(language=c, min_proficiency=p) for c, p in spoken.items()
+    ]
+
+
+def _set_dates_from_sessions(opportunity: Opportunity) -> None:
+    zone_name = opportunity.host_time_zone or "UTC"
+    days = [times.in_zone(s.starts_at, zone_name).date() for s in opportunity.sessions]
+    opportunity.starts_on = min(days) if days else None
+    opportunity.ends_on = max(days) if days else None
+
+
+def create(
+    session: Session,
+    organisation: Organisation,
+    actor: User,
+    data: OpportunityInput,
+    *,
+    now: datetime | None = None,
+) -> Opportunity:
+    """A draft opportunity (and, for tele-teaching, one session per occurrence)."""
+    if not can_post_for(session, actor, organisation):
+        raise NotAllowed("Only members of a verified organisation can post opportunities for it")
+    now = now or utcnow()
+    errors = check(data, now=now)
+    if errors:
+        raise OpportunityError(errors)
+    opportunity = Opportunity(
+        organisation=organisation,
+        kind=data.kind,
+        status=OpportunityStatus.DRAFT,
+        created_by=actor,
+        professions=[],
+        skills=[],
+        languages=[],
+        sessions=[],
+    )
+    _apply(opportunity, data)
+    if data.kind == OpportunityKind.TEACHING:
+        planned = schedule(
+            data.starts_on, data.start_time, data.host_time_zone, data.recurrence, data.occurrences
+        )
+        opportunity.sessions = [
+            TeachingSession(
+                number=number,
+                starts_at=instant,
+                duration_minutes=data.duration_minutes,
+                capacity=data.capacity,
+            )
+            for number, (_day, instant) in enumerate(planned, start=1)
+        ]
+        _set_dates_from_sessions(opportunity)
+    session.add(opportunity)
+    session.flush()
+    record(session, "opportunity.created", actor=actor, subject=opportunity, kind=data.kind)
+    return opportunity
+
+
+@dataclass
+class Rescheduled:
+    """What an edit did to a series: sessions moved, added, and cancelled (beyond the new end)."""
+
+    moved: list[TeachingSession] = field(default_factory=list)
+    added: list[TeachingSession] = field(default_factory=list)
+    cancelled: list[TeachingSession] = field(default_factory=list)
+
+
+def update(
+    session: Session,
+    opportunity: Opportunity,
+    actor: User,
+    data: OpportunityInput,
+    *,
+    now: datetime | None = None,
+) -> Rescheduled:
+    """Change a draft or open opportunity.
+
+    For tele-teaching, each session still to come takes its new time, duration and capacity;
+    sessions already held keep theirs. People booked on a session whose time or duration
+    changed are told (bookings.services.session_moved); sessions past a shortened series are
+    cancelled (bookings.services.session_cancelled); a longer series gets new sessions.
+    """
+    if opportunity.status not in EDITABLE:
+        raise NotAllowed("Only draft and open opportunities can be changed")
+    now = now or utcnow()
+    data.kind = data.kind or opportunity.kind
+    errors = check(data, now=now, opportunity=opportunity)
+    if errors:
+        raise OpportunityError(errors)
+    _apply(opportunity, data)
+    result = Rescheduled()
+    if opportunity.kind == OpportunityKind.TEACHING:
+        result = _reschedule(opportunity, data, now)
+        _set_dates_from_sessions(opportunity)
+    session.flush()
+    if result.moved or result.cancelled:
+        from diaspora.bookings import services as bookings  # bookings build on this area
+
+        for teaching_session in result.moved:
+            bookings.session_moved(session, teaching_session)
+        for teaching_session in result.cancelled:
+            bookings.session_cancelled(session, teaching_session)
+    record(session, "opportunity.updated", actor=actor, subject=opportunity)
+    return result
+
+
+def _reschedule(opportunity: Opportunity, data: OpportunityInput, now: datetime) -> Rescheduled:
+    planned = schedule(
+        data.starts_on, data.start_time, data.host_time_zone, data.recurrence, data.occurrences
+    )
+    by_number = {s.number: s for s in opportunity.sessions}
+    result = Rescheduled()
+    for number, (_day, instant) in enumerate(planned, start=1):
+        existing = by_number.get(number)
+        if existing is None:
+            added = TeachingSession(
+                number=number,
+                starts_at=instant,
+                duration_minutes=data.duration_minutes,
+                capacity=data.capacity,
+            )
+            opportunity.sessions.append(added)
+            result.added.append(added)
+            continue
+        if existing.status != SessionStatus.SCHEDULED or as_utc(existing.starts_at) <= now:
+            continue  # cancelled, or already held: left as it was
+        existing.capacity = data.capacity
+        if as_utc(existing.starts_at) != instant or existing.duration_minutes != (
+            data.duration_minutes
+        ):
+            existing.starts_at = instant
+            existing.duration_minutes = data.duration_minutes
+            result.moved.append(existing)
+    for number, existing in by_number.items():
+        if (
+            number > len(planned)
+            and existing.status == SessionStatus.SCHEDULED
+            and as_utc(existing.starts_at) > now
+        ):
+            result.cancelled.append(existing)
+    if opportunity.status == OpportunityStatus.DRAFT:
+        result.moved = []  # nobody can have booked a draft's sessions: nobody to tell
+    return result
+
+
+# The lifecycle --------------------------------------------------------------------------------
+
+
+def _move(opportunity: Opportunity, action: str) -> None:
+    sources, target = LIFECYCLE[action]
+    if opportunity.status not in sources:
+        raise NotAllowed(f"A {opportunity.status} opportunity cannot be {_past_tense(action)}")
+    opportunity.status = target
+
+
+def _past_tense(action: str) -> str:
+    return {"publish": "published", "close": "closed", "complete": "completed"}.get(
+        action, "cancelled"
+    )
+
+
+def publish(
+    session: Session, opportunity: Opportunity, actor: User, *, now: datetime | None = None
+) -> None:
+    """Open a draft to everyone signed in. A tele-teaching series needs a session to come."""
+    now = now or utcnow()
+    if opportunity.kind == OpportunityKind.TEACHING and not any(
+        s.status == SessionStatus.SCHEDULED and as_utc(s.starts_at) > now
+        for s in opportunity.sessions
+    ):
+        raise NotAllowed("Every session has already started: change the date before publishing")
+    _move(opportunity, "publish")
+    opportunity.published_at = now
+    record(session, "opportunity.published", actor=actor, subject=opportunity)
+
+
+def close(
+    session: Session, opportunity: Opportunity, actor: User, *, now: datetime | None = None
+) -> None:
+    """Stop taking new people; those taking part carry on."""
+    _move(opportunity, "close")
+    opportunity.closed_at = now or utcnow()
+    record(session, "opportunity.closed", actor=actor, subject=opportunity)
+
+
+def complete(
+    session: Session, opportunity: Opportunity, actor: User, *, now: datetime | None = None
+) -> None:
+    """Mark the work done."""
+    _move(opportunity, "complete")
+    opportunity.closed_at = opportunity.closed_at or now or utcnow()
+    record(session, "opportunity.completed", actor=actor, subject=opportunity)
+
+
+def cancel(
+    session: Session,
+    opportunity: Opportunity,
+    actor: User,
+    *,
+    reason: str,
+    now: datetime | None = None,
+) -> None:
+    """Call the whole thing off: sessions still to come are cancelled with their bookings, and
+    every engagement ends; each person is told, with `reason`."""
+    from diaspora.bookings import services as bookings  # these areas build on this one
+    from diaspora.engagements import services as engagements
+
+    now = now or utcnow()
+    _move(opportunity, "cancel")
+    opportunity.closed_at = now
+    opportunity.cancel_reason = reason.strip()
+    for teaching_session in opportunity.sessions:
+        if (
+            teaching_session.status == SessionStatus.SCHEDULED
+            and as_utc(teaching_session.starts_at) > now
+        ):
+            bookings.session_cancelled(session, teaching_session)
+    engagements.end_all(session, opportunity, reason=reason.strip())
+    record(session, "opportunity.cancelled", actor=actor, subject=opportunity)
+
+
+def cancel_session(
+    session: Session,
+    teaching_session: TeachingSession,
+    actor: User,
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Cancel one occurrence of a series that has not started yet, with its bookings."""
+    from diaspora.bookings import services as bookings
+
+    now = now or utcnow()
+    if teaching_session.opportunity.status not in EDITABLE:
+        raise NotAllowed("Sessions of a closed opportunity cannot be cancelled")
+    if teaching_session.status != SessionStatus.SCHEDULED:
+        raise NotAllowed("This session has already been cancelled")
+    if as_utc(teaching_session.starts_at) <= now:
+        raise NotAllowed("This session has already started")
+    bookings.session_cancelled(session, teaching_session)
+    record(
+        session,
+        "opportunity.session_cancelled",
+        actor=actor,
+        subject=teaching_session.opportunity,
+        session_id=teaching_session.id,
+    )
+
+
+def session_of(opportunity: Opportunity, session_id: int) -> TeachingSession | None:
+    return next((s for s in opportunity.sessions if s.id == session_id), None)
+
+
+# The organisation's own list ------------------------------------------------------------------
+
+
+def managed_opportunities(session: Session, user: User) -> list[Opportunity]:
+    """Every opportunity of the verified organisations `user` is an active member of, soonest
+    first, with their sessions (three queries whatever their number)."""
+    organisation_ids = select(Membership.organisation_id).where(
+        Membership.user_id == user.id, Membership.status == MembershipStatus.ACTIVE
+    )
+    return list(
+        session.scalars(
+            select(Opportunity)
+            .join(Organisation, Opportunity.organisation_id == Organisation.id)
+            .where(
+                Opportunity.organisation_id.in_(organisation_ids),
+                Organisation.verification == Verification.VERIFIED,
+            )
+            .order_by(Opportunity.starts_on, Opportunity.id)
+            .options(
+                contains_eager(Opportunity.organisation),
+                selectinload(Opportunity.sessions),
+                raiseload(Opportunity.professions),
+                raiseload(Opportunity.skills),
+                raiseload(Opportunity.languages),
+            )
+        )
+    )
+
+
+# The listing ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    kind: str | None = None
+    country: str | None = None
+    modality: str | None = None
+    profession: str | None = None
+    skill: str | None = None
+    language: str | None = None
+    starts_from: date | None = None  # starts on or after
+    starts_by: date | None = None  # starts on or before
+
+
+@dataclass
+class ListingPage(PageNumbers):
+    """One page of open opportunities (the same names as Flask-SQLAlchemy's pagination)."""
+
+    items: list[Opportunity]
+    total: int
+    page: int
+    per_page: int
+    next_sessions: dict[int, datetime] = field(default_factory=dict)
+
+
+def _filtered(statement: Select, filters: Filters) -> Select:
+    statement = statement.where(Opportunity.status == OpportunityStatus.OPEN)
+    if filters.kind:
+        statement = statement.where(Opportunity.kind == filters.kind)
+    if filters.country:
+        statement = statement.where(Opportunity.country == filters.country)
+    if filters.modality:
+        statement = statement.where(Opportunity.modality == filters.modality)
+    if filters.profession:
+        statement = statement.where(
+            Opportunity.id.in_(
+                select(OpportunityProfession.opportunity_id).where(
+                    OpportunityProfession.profession == filters.profession
+                )
+            )
+        )
+    if filters.skill:
+        statement = statement.where(
+            Opportunity.id.in_(
+                select(OpportunitySkill.opportunity_id).where(
+                    OpportunitySkill.code == filters.skill
+                )
+            )
+        )
+    if filters.language:
+        statement = statement.where(
+            Opportunity.id.in_(
+                select(OpportunityLanguage.opportunity_id).where(
+                    OpportunityLanguage.language == filters.language
+                )
+            )
+        )
+    if filters.starts_from:
+        statement = statement.where(Opportunity.starts_on >= filters.starts_from)
+    if filters.starts_by:
+        statement = statement.where(Opportunity.starts_on <= filters.starts_by)
+    return statement
+
+
+def count_statement(filters: Filters) -> Select:
+    return _filtered(select(func.count(Opportunity.id)), filters)
+
+
+def page_statement(filters: Filters, page: int, per_page: int = PER_PAGE) -> Select:
+    """A page of open opportunities, soonest start first, with their organisation joined."""
+    return (
+        _filtered(select(Opportunity), filters)
+        .order_by(Opportunity.starts_on, Opportunity.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .options(
+            raiseload(Opportunity.professions),
+            raiseload(Opportunity.skills),
+            raiseload(Opportunity.languages),
+            raiseload(Opportunity.sessions),
+        )
+    )
+
+
+def listing(
+    session: Session,
+    filters: Filters,
+    *,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    now: datetime | None = None,
+) -> ListingPage:
+    """One page of open opportunities; a page past the end shows the last page. Three
+    queries at most: the count, the page, and the next session of its tele-teaching rows."""
+    total = session.scalar(count_statement(filters)) or 0
+    page = min(max(page, 1), max(ceil(total / per_page), 1))
+    items = list(session.scalars(page_statement(filters, page, per_page))) if total else []
+    teaching = [o.id for o in items if o.kind == OpportunityKind.TEACHING]
+    return ListingPage(items, total, page, per_page, next_sessions(session, teaching, now=now))
+
+
+def next_sessions(
+    session: Session, opportunity_ids: list[int], *, now: datetime | None = None
+) -> dict[int, datetime]:
+    """The start of each opportunity's next scheduled session (one query)."""
+    if not opportunity_ids:
+        return {}
+    rows = session.execute(
+        select(TeachingSession.opportunity_id, func.min(TeachingSession.starts_at))
+        .where(
+            TeachingSession.opportunity_id.in_(opportunity_ids),
+            TeachingSession.status == SessionStatus.SCHEDULED,
+            TeachingSession.starts_at > (now or utcnow()),
+        )
+        .group_by(TeachingSession.opportunity_id)
+    )
+    return {opportunity_id: as_utc(start) for opportunity_id, start in rows if start is not None}

@@ -1,0 +1,23 @@
+"""The demo opportunities load through the posting rules, open, and only once."""
+
+from sqlalchemy import func, select
+
+from diaspora.demo import load_demo
+from diaspora.opportunities import demo
+from diaspora.opportunities.models import Opportunity
+
+
+def test_demo_opportunities_load_once_and_are_open(db):
+    load_demo()
+    demo.load(db.session)
+    db.session.commit()
+    opportunities = db.session.scalars(select(Opportunity)).all()
+    assert len(opportunities) == 6
+    assert {o.status for o in opportunities} == {"open"}
+    assert {o.kind for o in opportunities} == {"project", "teaching", "placement"}
+    assert {o.country for o in opportunities} >= {"BD", "NG", "GH", "PK"}
+    series = next(o for o in opportunities if o.host_time_zone == "Asia/Dhaka")
+    assert len(series.sessions) == 8
+    demo.load(db.session)
+    db.session.commit()
+    assert db.session.scalar(select(func.count(Opportunity.id))) == 6
