@@ -79,6 +79,7 @@ class Engagement(db.Model):
     state: Mapped[str] = mapped_column(String(20))
     message: Mapped[str] = mapped_column(Text, default="")  # the applicant's
     decision_message: Mapped[str] = mapped_column(Text, default="")  # the organisation's
+    end_reason: Mapped[str] = mapped_column(Text, default="")  # why it was cancelled
     ends_on: Mapped[date | None] = mapped_column(Date)  # completes automatically after this
 
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -97,6 +98,9 @@ class Engagement(db.Model):
     release_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     release_decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     release_note: Mapped[str] = mapped_column(Text, default="")
+    # New with every request to a manager and part of its signed link, so a link stops working
+    # once another one is sent (to the same manager or another).
+    release_nonce: Mapped[str | None] = mapped_column(String(32))
 
     opportunity: Mapped[Opportunity] = relationship()
     session: Mapped[TeachingSession | None] = relationship()

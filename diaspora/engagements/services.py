@@ -1,1 +1,822 @@
-"""Engagement rules: applying, deciding, employer release, and telling the other side."""
+"""Engagement rules: interest, applications, decisions, employer release, and telling the other
+side of every change.
+
+Every change of state goes through `states.move`, so a change the rules do not allow raises
+`IllegalTransition` whichever page (or crafted request) asked for it. Who may ask is checked by
+the edge (the person owns the engagement, or manages the opportunity); what follows what, and
+which changes each side may make, is checked here. Functions never commit: the edge commits
+once, and the outbox rows written here (and the line manager's email) go with that commit.
+"""
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, has_request_context, url_for
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
+
+from diaspora.audit.services import record
+from diaspora.auth.models import Role, User
+from diaspora.auth.services import fingerprint, make_token, normalise_email, read_token
+from diaspora.core.time import utcnow
+from diaspora.credentials.services import profile_ids_with_verified_credential
+from diaspora.engagements import states
+from diaspora.engagements.models import STATE_LABELS, Engagement, ReleaseStatus
+from diaspora.engagements.models import EngagementState as S
+from diaspora.engagements.states import IllegalTransition
+from diaspora.extensions import mail
+from diaspora.notifications.services import notify
+from diaspora.opportunities.access import manages
+from diaspora.opportunities.models import Modality, Opportunity, OpportunityKind, OpportunityStatus
+from diaspora.organisations.models import Membership, MembershipStatus
+from diaspora.registry.models import StaffProfile
+from diaspora.registry.privacy import ViewerAccess
+
+KIND = "engagement_update"  # the notifications' kind
+MESSAGE_MAX = 1000
+NUDGE_AFTER = timedelta(days=7)
+EXPIRE_AFTER = timedelta(days=21)
+RELEASE_MAX_AGE = timedelta(days=30)  # the manager's link; RELEASE_MAX_AGE in the config wins
+RELEASE_PURPOSE = "release"
+
+# Once the organisation has offered a place, each side may reach the other.
+CONTACT_STATES = frozenset({S.ACCEPTED, S.ACTIVE, S.COMPLETED, S.NO_SHOW})
+# The changes each side makes from its pages (the jobs and `end_all` make the others).
+PERSON_MOVES = frozenset({S.APPLIED, S.WITHDRAWN})
+ORGANISATION_MOVES = frozenset({S.ACCEPTED, S.DECLINED, S.ACTIVE, S.COMPLETED, S.NO_SHOW})
+# How an applicants list is ordered: what needs an answer first.
+STATE_ORDER = [S.APPLIED, S.ACCEPTED, S.ACTIVE, S.INTERESTED, S.WAITING, S.COMPLETED]
+
+
+class EngagementError(ValueError):
+    """Input the rules refuse: messages keyed by the name of the form field they belong to."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(problems.values()))
+        self.problems = problems
+
+
+class ProfileIncomplete(Exception):
+    """The staff member must complete their profile before they take part."""
+
+
+# Input ----------------------------------------------------------------------------------------
+
+
+def clean_text(value: str | None) -> str:
+    """Trimmed, with Windows line endings made plain (a textarea posts CRLF)."""
+    return (value or "").replace("\r\n", "\n").strip()
+
+
+def message_problem(value: str | None, *, label: str, required: bool) -> str | None:
+    text = clean_text(value)
+    if required and not text:
+        return f"Enter {label[0].lower()}{label[1:]}"
+    if len(text) > MESSAGE_MAX:
+        return f"{label} must be {MESSAGE_MAX} characters or fewer"
+    return None
+
+
+EMAIL_FORMAT = "Enter an email address in the correct format, like name@nhs.net"
+
+
+def manager_email_problem(value: str | None) -> str | None:
+    """Any well-formed address: many NHS trusts use their own domain rather than nhs.net."""
+    text = (value or "").strip()
+    if not text:
+        return "Enter your line manager's email address"
+    if len(text) > 254:
+        return "Email address must be 254 characters or fewer"
+    try:
+        validate_email(
+            text,
+            check_deliverability=False,
+            test_environment=current_app.config["ENV_NAME"] != "production",
+        )
+    except EmailNotValidError:
+        return EMAIL_FORMAT
+    return None
+
+
+def _refuse(**problems: str | None) -> None:
+    found = {name: message for name, message in problems.items() if message}
+    if found:
+        raise EngagementError(found)
+
+
+# What an opportunity takes -------------------------------------------------------------------
+
+
+def takes_applications(opportunity: Opportunity) -> bool:
+    """Projects and placements are applied to; tele-teaching sessions are booked instead."""
+    return opportunity.kind != OpportunityKind.TEACHING
+
+
+def is_open(opportunity: Opportunity) -> bool:
+    return opportunity.status == OpportunityStatus.OPEN and takes_applications(opportunity)
+
+
+def needs_release(opportunity: Opportunity) -> bool:
+    """Placements, and projects worked on site in whole or part, take the person away from
+    their NHS job: their line manager must release them."""
+    if opportunity.kind == OpportunityKind.PLACEMENT:
+        return True
+    return opportunity.kind == OpportunityKind.PROJECT and opportunity.modality in (
+        Modality.ON_SITE,
+        Modality.HYBRID,
+    )
+
+
+def profile_complete(session: Session, user: User) -> bool:
+    completed = session.scalar(
+        select(StaffProfile.completed_at).where(StaffProfile.user_id == user.id)
+    )
+    return completed is not None
+
+
+def engagement_of(session: Session, user: User, opportunity: Opportunity) -> Engagement | None:
+    """The person's engagement with a project or placement (not their teaching bookings)."""
+    return session.scalar(
+        select(Engagement).where(
+            Engagement.opportunity_id == opportunity.id,
+            Engagement.user_id == user.id,
+            Engagement.session_id.is_(None),
+        )
+    )
+
+
+def _check_can_take_part(session: Session, user: User, opportunity: Opportunity) -> None:
+    if not takes_applications(opportunity):
+        raise IllegalTransition("Tele-teaching sessions are booked, not applied for.")
+    if opportunity.status != OpportunityStatus.OPEN:
+        raise IllegalTransition("This opportunity is not taking applications.")
+    if not profile_complete(session, user):
+        raise ProfileIncomplete("Complete your profile before you apply.")
+
+
+def already_engaged(engagement: Engagement) -> IllegalTransition:
+    if engagement.state == S.INTERESTED:
+        return IllegalTransition("You have already said you are interested in this opportunity.")
+    if engagement.state in states.FINAL:
+        label = STATE_LABELS[S(engagement.state)].lower()
+        return IllegalTransition(
+            f"Your engagement with this opportunity is {label}: you cannot apply again."
+        )
+    return IllegalTransition("You have already applied for this opportunity.")
+
+
+# The staff member's side -----------------------------------------------------------------------
+
+
+def express_interest(session: Session, user: User, opportunity: Opportunity) -> Engagement:
+    _check_can_take_part(session, user, opportunity)
+    existing = engagement_of(session, user, opportunity)
+    if existing is not None:
+        raise already_engaged(existing)
+    engagement = _insert(
+        session, user, Engagement(opportunity=opportunity, user=user, state=S.INTERESTED)
+    )
+    record(session, "engagement.interested", actor=user, subject=engagement)
+    _tell_organisation(
+        session,
+        engagement,
+        subject=f"{user.display_name} is interested in {opportunity.title}",
+        template="engagement_interest",
+        dedupe_key=f"engagement:{engagement.id}:interested",
+    )
+    return engagement
+
+
+def apply(session: Session, user: User, opportunity: Opportunity, message: str) -> Engagement:
+    """Apply with a short message; someone who said they were interested goes on to apply."""
+    _refuse(message=message_problem(message, label="Your message", required=True))
+    _check_can_take_part(session, user, opportunity)
+    engagement = engagement_of(session, user, opportunity)
+    if engagement is None:
+        engagement = _insert(
+            session,
+            user,
+            Engagement(
+                opportunity=opportunity,
+                user=user,
+                state=S.APPLIED,
+                applied_at=utcnow(),
+                message=clean_text(message),
+            ),
+        )
+    elif engagement.state != S.INTERESTED:
+        raise already_engaged(engagement)
+    else:
+        states.move(engagement, S.APPLIED)
+    engagement.message = clean_text(message)
+    session.flush()
+    record(session, "engagement.applied", actor=user, subject=engagement)
+    _tell_organisation(
+        session,
+        engagement,
+        subject=f"{user.display_name} applied for {opportunity.title}",
+        template="engagement_applied",
+        dedupe_key=f"engagement:{engagement.id}:applied",
+    )
+    return engagement
+
+
+def _insert(session: Session, user: User, engagement: Engagement) -> Engagement:
+    """Add a new engagement. The database holds one per person and opportunity: a second
+    request racing the first (a double click) is refused like any repeat."""
+    try:
+        with session.begin_nested():
+            session.add(engagement)
+            session.flush()
+    except IntegrityError:
+        existing = engagement_of(session, user, engagement.opportunity)
+        if existing is None:
+            raise
+        raise already_engaged(existing) from None
+    return engagement
+
+
+def withdraw(session: Session, engagement: Engagement, actor: User) -> None:
+    _not_a_booking(engagement)
+    states.move(engagement, S.WITHDRAWN)
+    record(session, "engagement.withdrawn", actor=actor, subject=engagement)
+    _tell_organisation(
+        session,
+        engagement,
+        subject=f"{engagement.user.display_name} withdrew from {engagement.opportunity.title}",
+        template="engagement_withdrawn",
+        dedupe_key=f"engagement:{engagement.id}:withdrawn",
+    )
+
+
+def _not_a_booking(engagement: Engagement) -> None:
+    if engagement.session_id is not None:
+        raise IllegalTransition(
+            "This is a booking for a tele-teaching session: change it from the session."
+        )
+
+
+# The organisation's side -----------------------------------------------------------------------
+
+
+def decide(
+    session: Session, engagement: Engagement, actor: User, *, accept: bool, message: str
+) -> None:
+    """Accept or decline an application. Accepting a placement or an on-site project asks for
+    the staff member's employer release: they cannot start until their manager confirms it."""
+    _refuse(
+        decision_message=message_problem(message, label="Your message", required=False),
+    )
+    _not_a_booking(engagement)
+    to = S.ACCEPTED if accept else S.DECLINED
+    states.move(engagement, to)
+    engagement.decision_message = clean_text(message)
+    if accept and needs_release(engagement.opportunity):
+        engagement.release_status = ReleaseStatus.NEEDED
+    record(session, f"engagement.{to}", actor=actor, subject=engagement)
+    title = engagement.opportunity.title
+    _tell_person(
+        session,
+        engagement,
+        subject=f"You have a place: {title}" if accept else f"Your application: {title}",
+        template="engagement_decided",
+        dedupe_key=f"engagement:{engagement.id}:{to}",
+        accepted=accept,
+        release_needed=engagement.release_status == ReleaseStatus.NEEDED,
+    )
+
+
+CHANGE_SUBJECTS = {
+    S.ACTIVE: "Your engagement has started: {title}",
+    S.COMPLETED: "Your engagement is complete: {title}",
+    S.NO_SHOW: "Recorded as did not attend: {title}",
+}
+
+
+def change(session: Session, engagement: Engagement, actor: User | None, to: str) -> None:
+    """Start (accepted → active), complete (active → completed) or record a no-show
+    (accepted → no_show), and tell the staff member."""
+    if to not in CHANGE_SUBJECTS:
+        raise IllegalTransition("That change is not made here.")
+    _not_a_booking(engagement)
+    states.move(engagement, to)
+    record(session, f"engagement.{to}", actor=actor, subject=engagement)
+    _tell_person(
+        session,
+        engagement,
+        subject=CHANGE_SUBJECTS[S(to)].format(title=engagement.opportunity.title),
+        template="engagement_changed",
+        dedupe_key=f"engagement:{engagement.id}:{to}",
+        state=to,
+    )
+
+
+def cancel(session: Session, engagement: Engagement, actor: User, *, reason: str) -> None:
+    """The organisation ends a place it offered (accepted or active), saying why. An
+    application is declined, not cancelled."""
+    _refuse(reason=message_problem(reason, label="The reason", required=True))
+    _not_a_booking(engagement)
+    if engagement.state in (S.INTERESTED, S.APPLIED):
+        raise IllegalTransition("An application is not cancelled: decline it instead.")
+    _end(session, engagement, actor, clean_text(reason))
+
+
+def _end(session: Session, engagement: Engagement, actor: User | None, reason: str) -> None:
+    states.move(engagement, S.CANCELLED)
+    engagement.end_reason = reason
+    record(session, "engagement.cancelled", actor=actor, subject=engagement)
+    _tell_person(
+        session,
+        engagement,
+        subject=f"Cancelled: {engagement.opportunity.title}",
+        template="engagement_cancelled",
+        dedupe_key=f"engagement:{engagement.id}:cancelled",
+        reason=reason,
+    )
+
+
+def end_all(session: Session, opportunity: Opportunity, *, reason: str) -> int:
+    """For an opportunity being cancelled: every live engagement that is not a teaching booking
+    (bookings end with their session) becomes cancelled, and each person is told why.
+    Returns how many ended."""
+    live = session.scalars(
+        select(Engagement)
+        .where(
+            Engagement.opportunity_id == opportunity.id,
+            Engagement.session_id.is_(None),
+            Engagement.state.in_(states.LIVE),
+        )
+        .options(joinedload(Engagement.user))
+        .order_by(Engagement.id)
+    ).all()
+    for engagement in live:
+        _end(session, engagement, None, clean_text(reason))
+    return len(live)
+
+
+# Employer release ------------------------------------------------------------------------------
+
+RELEASE_CHANGEABLE = (ReleaseStatus.NEEDED, ReleaseStatus.REQUESTED, ReleaseStatus.DECLINED)
+
+
+def can_request_release(engagement: Engagement) -> bool:
+    """The staff member may name (or change) their manager until the release is confirmed."""
+    return engagement.state == S.ACCEPTED and engagement.release_status in RELEASE_CHANGEABLE
+
+
+def release_max_age() -> timedelta:
+    return current_app.config.get("RELEASE_MAX_AGE", RELEASE_MAX_AGE)
+
+
+def request_release(session: Session, engagement: Engagement, manager_email: str) -> str:
+    """Email the line manager a signed link to confirm or decline the release. A new request
+    (another address, or the same again) makes every earlier link stop working.
+    Returns the link's token."""
+    problem = manager_email_problem(manager_email)
+    if problem is None and normalise_email(manager_email) == normalise_email(engagement.user.email):
+        problem = "Enter your line manager's email address, not your own"
+    _refuse(manager_email=problem)
+    if not can_request_release(engagement):
+        raise IllegalTransition("Your line manager's release is not needed now.")
+    email = normalise_email(manager_email)
+    engagement.release_manager_email = email
+    engagement.release_status = ReleaseStatus.REQUESTED
+    engagement.release_requested_at = utcnow()
+    engagement.release_decided_at = None
+    engagement.release_note = ""
+    engagement.release_nonce = secrets.token_hex(8)
+    token = make_token(
+        RELEASE_PURPOSE,
+        {"e": engagement.id, "m": fingerprint(email), "n": engagement.release_nonce},
+    )
+    opportunity = engagement.opportunity
+    mail.queue(
+        session,
+        email,
+        f"Please confirm release for {engagement.user.display_name}",
+        "engagement_release",
+        person=engagement.user,
+        opportunity=opportunity,
+        dates=dates_of(opportunity, engagement),
+        days=release_max_age().days,
+        url=url_for("engagements.release", token=token, _external=True),
+    )
+    record(session, "engagement.release_requested", actor=engagement.user, subject=engagement)
+    return token
+
+
+@dataclass(frozen=True)
+class ReleaseLink:
+    """What a manager's link leads to: the engagement, or why it does not work."""
+
+    engagement: Engagement | None
+    problem: str | None = None  # "invalid" (bad, expired or replaced), "used", "closed"
+
+
+def release_link(session: Session, token: str) -> ReleaseLink:
+    data = read_token(RELEASE_PURPOSE, token, release_max_age())
+    if not isinstance(data, dict) or not isinstance(data.get("e"), int):
+        return ReleaseLink(None, "invalid")
+    engagement = session.get(Engagement, data["e"])
+    if (
+        engagement is None
+        or not engagement.release_manager_email
+        or data.get("m") != fingerprint(engagement.release_manager_email)
+        or data.get("n") != engagement.release_nonce
+    ):
+        return ReleaseLink(None, "invalid")
+    if engagement.release_status in (ReleaseStatus.CONFIRMED, ReleaseStatus.DECLINED):
+        return ReleaseLink(engagement, "used")
+    if engagement.release_status != ReleaseStatus.REQUESTED or engagement.state != S.ACCEPTED:
+        return ReleaseLink(engagement, "closed")
+    return ReleaseLink(engagement)
+
+
+def decide_release(session: Session, engagement: Engagement, *, confirm: bool, note: str) -> None:
+    """The manager's answer; the staff member and the organisation are both told."""
+    _refuse(note=message_problem(note, label="Your note", required=False))
+    if engagement.release_status != ReleaseStatus.REQUESTED or engagement.state != S.ACCEPTED:
+        raise IllegalTransition("This request has already been answered or is no longer needed.")
+    engagement.release_status = ReleaseStatus.CONFIRMED if confirm else ReleaseStatus.DECLINED
+    engagement.release_decided_at = utcnow()
+    engagement.release_note = clean_text(note)
+    record(session, f"engagement.release_{engagement.release_status}", subject=engagement)
+    outcome = "confirmed" if confirm else "declined"
+    context = {
+        "confirmed": confirm,
+        "note": engagement.release_note,
+        "person": engagement.user,
+        "opportunity": engagement.opportunity,
+    }
+    key = f"engagement:{engagement.id}:release:{engagement.release_nonce}"
+    _tell_person(
+        session,
+        engagement,
+        subject=f"Your line manager {outcome} your release: {engagement.opportunity.title}",
+        template="engagement_release_decided",
+        dedupe_key=key,
+        for_person=True,
+        **context,
+    )
+    _tell_organisation(
+        session,
+        engagement,
+        subject=f"Release {outcome} for {engagement.user.display_name}",
+        template="engagement_release_decided",
+        dedupe_key=key,
+        for_person=False,
+        **context,
+    )
+
+
+# Telling the other side ------------------------------------------------------------------------
+
+
+def path_to(endpoint: str, **values: object) -> str:
+    """A path in the service, from a request or from a scheduled job (which has no request)."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    adapter = current_app.url_map.bind(
+        "localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/"
+    )
+    return adapter.build(endpoint, values)
+
+
+def organisation_members(session: Session, organisation_id: int) -> list[User]:
+    """The active members (with active accounts) of an organisation: who hears of applicants."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.organisation_id == organisation_id,
+                Membership.status == MembershipStatus.ACTIVE,
+                User.active.is_(True),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def _tell_organisation(
+    session: Session,
+    engagement: Engagement,
+    *,
+    subject: str,
+    template: str,
+    dedupe_key: str | None = None,
+    **context: object,
+) -> None:
+    link = path_to("engagements.detail", engagement_id=engagement.id)
+    context.setdefault("person", engagement.user)
+    context.setdefault("opportunity", engagement.opportunity)
+    for member in organisation_members(session, engagement.opportunity.organisation_id):
+        notify(
+            session,
+            member,
+            KIND,
+            subject=subject,
+            template=template,
+            link=link,
+            dedupe_key=dedupe_key,
+            engagement=engagement,
+            **context,
+        )
+
+
+def _tell_person(
+    session: Session,
+    engagement: Engagement,
+    *,
+    subject: str,
+    template: str,
+    dedupe_key: str | None = None,
+    **context: object,
+) -> None:
+    context.setdefault("opportunity", engagement.opportunity)
+    notify(
+        session,
+        engagement.user,
+        KIND,
+        subject=subject,
+        template=template,
+        link=path_to("engagements.detail", engagement_id=engagement.id),
+        dedupe_key=dedupe_key,
+        engagement=engagement,
+        **context,
+    )
+
+
+# Scheduled work --------------------------------------------------------------------------------
+
+
+def nudge_unanswered(session: Session, now: datetime) -> int:
+    """Applications left unanswered for NUDGE_AFTER: tell the organisation once."""
+    due = session.scalars(
+        select(Engagement)
+        .where(
+            Engagement.state == S.APPLIED,
+            Engagement.session_id.is_(None),
+            Engagement.applied_at <= now - NUDGE_AFTER,
+            Engagement.nudged_at.is_(None),
+        )
+        .options(joinedload(Engagement.user))
+        .order_by(Engagement.id)
+    ).all()
+    for engagement in due:
+        engagement.nudged_at = now
+        _tell_organisation(
+            session,
+            engagement,
+            subject=f"Waiting for your answer: {engagement.user.display_name}",
+            template="engagement_nudge",
+            dedupe_key=f"engagement:{engagement.id}:nudge",
+            days=NUDGE_AFTER.days,
+            left=(EXPIRE_AFTER - NUDGE_AFTER).days,
+        )
+    return len(due)
+
+
+def expire_unanswered(session: Session, now: datetime) -> int:
+    """Applications left unanswered for EXPIRE_AFTER expire; the applicant is told."""
+    due = session.scalars(
+        select(Engagement)
+        .where(
+            Engagement.state == S.APPLIED,
+            Engagement.session_id.is_(None),
+            Engagement.applied_at <= now - EXPIRE_AFTER,
+        )
+        .options(joinedload(Engagement.user))
+        .order_by(Engagement.id)
+    ).all()
+    for engagement in due:
+        states.move(engagement, S.EXPIRED, at=now)
+        record(session, "engagement.expired", subject=engagement)
+        _tell_person(
+            session,
+            engagement,
+            subject=f"Your application has expired: {engagement.opportunity.title}",
+            template="engagement_expired",
+            dedupe_key=f"engagement:{engagement.id}:expired",
+            days=EXPIRE_AFTER.days,
+        )
+    return len(due)
+
+
+def complete_finished(session: Session, now: datetime) -> int:
+    """Active engagements whose end date (their own, else the opportunity's) has passed."""
+    today = now.date()
+    ends_on = func.coalesce(Engagement.ends_on, Opportunity.ends_on)
+    due = session.scalars(
+        select(Engagement)
+        .join(Opportunity, Opportunity.id == Engagement.opportunity_id)
+        .where(Engagement.state == S.ACTIVE, ends_on.is_not(None), ends_on < today)
+        .options(joinedload(Engagement.user))
+        .order_by(Engagement.id)
+    ).all()
+    for engagement in due:
+        states.move(engagement, S.COMPLETED, at=now)
+        record(session, "engagement.completed", subject=engagement)
+        _tell_person(
+            session,
+            engagement,
+            subject=CHANGE_SUBJECTS[S.COMPLETED].format(title=engagement.opportunity.title),
+            template="engagement_changed",
+            dedupe_key=f"engagement:{engagement.id}:completed",
+            state=S.COMPLETED,
+        )
+    return len(due)
+
+
+# Reading ---------------------------------------------------------------------------------------
+
+
+def dates_of(opportunity: Opportunity, engagement: Engagement | None = None) -> str:
+    """The dates in words: the engagement's own end when it has one."""
+    if engagement is not None and engagement.session is not None:
+        return ""  # a teaching booking: its session's time, shown in the viewer's zone
+    starts = opportunity.starts_on
+    ends = (engagement.ends_on if engagement is not None else None) or opportunity.ends_on
+    if starts and ends:
+        return f"{_day(starts)} to {_day(ends)}"
+    if starts:
+        return f"From {_day(starts)}"
+    if ends:
+        return f"Until {_day(ends)}"
+    return "Not given"
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def _without_opportunity_lists():
+    """Opportunities load their wanted professions, skills and languages eagerly; lists of
+    engagements do not show them."""
+    return (
+        lazyload(Opportunity.professions),
+        lazyload(Opportunity.skills),
+        lazyload(Opportunity.languages),
+    )
+
+
+def engagement_by_id(session: Session, engagement_id: int) -> Engagement | None:
+    return session.scalar(
+        select(Engagement)
+        .where(Engagement.id == engagement_id)
+        .options(
+            joinedload(Engagement.user),
+            joinedload(Engagement.opportunity).options(*_without_opportunity_lists()),
+            joinedload(Engagement.session),
+        )
+    )
+
+
+def engagements_of(session: Session, user: User) -> list[Engagement]:
+    """All the person's engagements, teaching bookings included, newest first (one query)."""
+    return list(
+        session.scalars(
+            select(Engagement)
+            .where(Engagement.user_id == user.id)
+            .options(
+                joinedload(Engagement.opportunity).options(*_without_opportunity_lists()),
+                joinedload(Engagement.session),
+            )
+            .order_by(Engagement.created_at.desc(), Engagement.id.desc())
+        )
+    )
+
+
+def state_counts(session: Session, opportunity: Opportunity) -> dict[str, int]:
+    rows = session.execute(
+        select(Engagement.state, func.count())
+        .where(Engagement.opportunity_id == opportunity.id)
+        .group_by(Engagement.state)
+    )
+    return {state: count for state, count in rows}
+
+
+def may_view_profile(access: ViewerAccess, viewer: User, profile: StaffProfile) -> bool:
+    """`registry.privacy.can_view`, answered from the viewer's access worked out once for the
+    page rather than once per applicant; a profile not yet completed is not shown."""
+    if profile.completed_at is None and not access.admin:
+        return False
+    if profile.user_id == viewer.id or access.admin:
+        return True
+    return profile.user.active and profile.visibility in access.audiences
+
+
+@dataclass(frozen=True)
+class Applicant:
+    engagement: Engagement
+    profile: StaffProfile | None  # None when the viewer may not see it
+    verified: bool
+    contact: str | None  # the email address, once a place is offered
+
+
+def _state_rank(state: str) -> int:
+    return STATE_ORDER.index(S(state)) if state in STATE_ORDER else len(STATE_ORDER)
+
+
+def applicants(
+    session: Session, opportunity: Opportunity, viewer: User, access: ViewerAccess
+) -> list[Applicant]:
+    """Everyone engaged with a project or placement, each shown as their profile's privacy
+    allows this viewer. A fixed number of queries, however many applicants."""
+    engagements = list(
+        session.scalars(
+            select(Engagement)
+            .where(Engagement.opportunity_id == opportunity.id, Engagement.session_id.is_(None))
+            .options(joinedload(Engagement.user))
+            .order_by(Engagement.applied_at.is_(None), Engagement.applied_at, Engagement.id)
+        )
+    )
+    engagements.sort(key=lambda e: _state_rank(e.state))  # stable: keeps the date order
+    return _present_applicants(session, engagements, viewer, access)
+
+
+def applicant(
+    session: Session, engagement: Engagement, viewer: User, access: ViewerAccess
+) -> Applicant:
+    return _present_applicants(session, [engagement], viewer, access)[0]
+
+
+def _present_applicants(
+    session: Session, engagements: list[Engagement], viewer: User, access: ViewerAccess
+) -> list[Applicant]:
+    user_ids = {e.user_id for e in engagements}
+    profiles: dict[int, StaffProfile] = {}
+    if user_ids:
+        profiles = {
+            profile.user_id: profile
+            for profile in session.scalars(
+                select(StaffProfile)
+                .where(StaffProfile.user_id.in_(user_ids))
+                .options(
+                    selectinload(StaffProfile.ties),
+                    selectinload(StaffProfile.languages),
+                    selectinload(StaffProfile.skills),
+                )
+            )
+        }
+    shown = {
+        user_id: profile
+        for user_id, profile in profiles.items()
+        if may_view_profile(access, viewer, profile)
+    }
+    verified = profile_ids_with_verified_credential(session, _ids(shown.values()))
+    return [
+        Applicant(
+            engagement=e,
+            profile=shown.get(e.user_id),
+            verified=e.user_id in shown and shown[e.user_id].id in verified,
+            contact=e.user.email if e.state in CONTACT_STATES else None,
+        )
+        for e in engagements
+    ]
+
+
+def _ids(profiles: Iterable[StaffProfile]) -> list[int]:
+    return [profile.id for profile in profiles]
+
+
+# The panel on an opportunity's page ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Panel:
+    """What the viewer of an opportunity's page is offered about engaging with it."""
+
+    role: str  # "manager" or "staff"
+    engagement: Engagement | None = None
+    profile_complete: bool = False
+    counts: dict[str, int] | None = None
+
+
+def panel_for(session: Session, viewer: User, opportunity: Opportunity) -> Panel | None:
+    """Two queries at most: whether the viewer manages the opportunity, then either the counts
+    by state (managers) or the viewer's profile and engagement in one (staff)."""
+    if not viewer.is_authenticated:
+        return None
+    if manages(session, viewer, opportunity):
+        return Panel("manager", counts=state_counts(session, opportunity))
+    if not viewer.has_role(Role.STAFF) or not takes_applications(opportunity):
+        return None
+    row = session.execute(
+        select(StaffProfile.completed_at, Engagement)
+        .select_from(User)
+        .outerjoin(StaffProfile, StaffProfile.user_id == User.id)
+        .outerjoin(
+            Engagement,
+            (Engagement.user_id == User.id)
+            & (Engagement.opportunity_id == opportunity.id)
+            & Engagement.session_id.is_(None),
+        )
+        .where(User.id == viewer.id)
+    ).first()
+    completed, engagement = row if row is not None else (None, None)
+    return Panel("staff", engagement=engagement, profile_complete=completed is not None)

@@ -2,6 +2,11 @@
 
 Services call `move()`; a change not in TRANSITIONS raises IllegalTransition whatever the
 page offered, so a crafted request cannot skip a step.
+
+Who may ask for which change is the services' and views' business (the person withdraws, the
+organisation decides, the jobs expire and complete); this table says only what may follow what.
+`cancelled` means the organisation ended it: from `interested` or `applied` only when the
+opportunity itself is cancelled, from a place or a waiting list at any time.
 """
 
 from datetime import datetime
@@ -12,8 +17,8 @@ from diaspora.engagements.models import Engagement, EngagementState, ReleaseStat
 S = EngagementState
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.INTERESTED: frozenset({S.APPLIED, S.WITHDRAWN}),
-    S.APPLIED: frozenset({S.ACCEPTED, S.DECLINED, S.WITHDRAWN, S.EXPIRED}),
+    S.INTERESTED: frozenset({S.APPLIED, S.WITHDRAWN, S.CANCELLED}),
+    S.APPLIED: frozenset({S.ACCEPTED, S.DECLINED, S.WITHDRAWN, S.EXPIRED, S.CANCELLED}),
     S.WAITING: frozenset({S.ACCEPTED, S.WITHDRAWN, S.CANCELLED}),
     S.ACCEPTED: frozenset({S.ACTIVE, S.WITHDRAWN, S.CANCELLED, S.NO_SHOW}),
     S.ACTIVE: frozenset({S.COMPLETED, S.CANCELLED}),
@@ -26,6 +31,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 FINAL = frozenset(state for state, targets in TRANSITIONS.items() if not targets)
+# A booking on one tele-teaching session (`session_id` set) that its holder cancelled may be
+# taken again: the same row comes back to a place or to the end of the waiting list, since a
+# person has one row per session (UNIQUE(session_id, user_id)). Nothing else leaves a final state.
+REBOOKING: dict[str, frozenset[str]] = {S.WITHDRAWN: frozenset({S.ACCEPTED, S.WAITING})}
 # States in which a person holds, or waits for, a part in the opportunity.
 LIVE = frozenset({S.INTERESTED, S.APPLIED, S.WAITING, S.ACCEPTED, S.ACTIVE})
 
@@ -34,8 +43,15 @@ class IllegalTransition(Exception):
     """A change of state the rules do not allow; `str()` is a message fit to show a person."""
 
 
+def _allowed(engagement: Engagement) -> frozenset[str]:
+    allowed = TRANSITIONS.get(engagement.state, frozenset())
+    if engagement.session_id is not None:
+        allowed = allowed | REBOOKING.get(engagement.state, frozenset())
+    return allowed
+
+
 def can_move(engagement: Engagement, to: str) -> bool:
-    if to not in TRANSITIONS.get(engagement.state, frozenset()):
+    if to not in _allowed(engagement):
         return False
     return not (to == S.ACTIVE and not released(engagement))
 
@@ -45,8 +61,9 @@ def released(engagement: Engagement) -> bool:
 
 
 def move(engagement: Engagement, to: str, *, at: datetime | None = None) -> None:
-    """Change the state, stamping the matching time; refuse anything TRANSITIONS does not list."""
-    if to not in TRANSITIONS.get(engagement.state, frozenset()):
+    """Change the state, stamping the matching time; refuse anything TRANSITIONS (or, for a
+    session's booking, REBOOKING) does not list."""
+    if to not in _allowed(engagement):
         raise IllegalTransition(
             f"An engagement that is {engagement.state.replace('_', ' ')} cannot become "
             f"{to.replace('_', ' ')}."
@@ -65,3 +82,5 @@ def move(engagement: Engagement, to: str, *, at: datetime | None = None) -> None
         engagement.started_at = now
     if to in FINAL:
         engagement.ended_at = now
+    elif engagement.ended_at is not None:  # a booking taken again
+        engagement.ended_at = None

@@ -1,3 +1,454 @@
-from flask import Blueprint
+"""Staff say they are interested or apply; organisations review applicants and decide; line
+managers confirm release through a signed link; both sides follow the engagement to its end.
+
+An engagement's pages are for the staff member it belongs to and for the people who manage its
+opportunity; anyone else gets 404, as if it did not exist. The one public page is the line
+manager's, reached through the signed link in their email.
+"""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response
+
+from diaspora.auth.models import Role, User
+from diaspora.core.viewer import viewer_access
+from diaspora.engagements import presenters, services, states
+from diaspora.engagements.forms import (
+    ApplyForm,
+    CancelForm,
+    DecisionForm,
+    ReleaseDecisionForm,
+    ReleaseRequestForm,
+)
+from diaspora.engagements.models import Engagement
+from diaspora.engagements.models import EngagementState as S
+from diaspora.engagements.services import EngagementError, ProfileIncomplete
+from diaspora.engagements.states import IllegalTransition
+from diaspora.extensions import db
+from diaspora.opportunities.access import managed_or_404, manages, visible_or_404
+from diaspora.opportunities.models import Opportunity
+from diaspora.widgets import NhsukForm
 
 bp = Blueprint("engagements", __name__)
+
+WITHDRAWABLE = (S.INTERESTED, S.APPLIED, S.ACCEPTED)
+CANCELLABLE = (S.ACCEPTED, S.ACTIVE)
+CHANGES = {
+    "start": (S.ACTIVE, "The engagement has started."),
+    "complete": (S.COMPLETED, "The engagement is complete."),
+    "no_show": (S.NO_SHOW, "Recorded: the person did not attend."),
+}
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _staff_only() -> None:
+    if not current_user.has_role(Role.STAFF):
+        abort(403)
+
+
+def _opportunity_url(opportunity: Opportunity) -> str:
+    return url_for("opportunities.detail", opportunity_id=opportunity.id)
+
+
+def _detail_url(engagement: Engagement) -> str:
+    return url_for("engagements.detail", engagement_id=engagement.id)
+
+
+def _refused(error: IllegalTransition, to: str) -> Response:
+    flash(str(error), "error")
+    return redirect(to)
+
+
+def _add_errors(form: NhsukForm, error: EngagementError) -> None:
+    for name, message in error.problems.items():
+        if message not in form[name].errors:
+            form[name].errors.append(message)
+
+
+def _complete_your_profile() -> Response:
+    flash("Complete your profile before you apply for opportunities.", "error")
+    return redirect(url_for("registry.profile"))
+
+
+# Whose engagement ------------------------------------------------------------------------------
+
+
+def _engagement(engagement_id: int) -> tuple[Engagement, str]:
+    """The engagement and the viewer's part in it ("owner" or "manager"); 404 for anyone else."""
+    engagement = services.engagement_by_id(db.session, engagement_id)
+    if engagement is None:
+        abort(404)
+    if engagement.user_id == current_user.id:
+        return engagement, "owner"
+    if manages(db.session, current_user, engagement.opportunity):
+        return engagement, "manager"
+    abort(404)
+
+
+def _owned(engagement_id: int) -> Engagement:
+    engagement, part = _engagement(engagement_id)
+    if part != "owner":
+        abort(403)
+    return engagement
+
+
+def _managed(engagement_id: int) -> Engagement:
+    engagement, part = _engagement(engagement_id)
+    if part != "manager":
+        abort(403)
+    return engagement
+
+
+# The panel on the opportunity's page -----------------------------------------------------------
+
+
+@bp.app_template_global()
+def engagement_panel(opportunity: Opportunity) -> dict | None:
+    """For `engagements/_panel.html`: what the viewer may do about this opportunity."""
+    try:
+        panel = services.panel_for(db.session, current_user, opportunity)
+    except SQLAlchemyError:  # an error page for a failed query must still render
+        return None
+    if panel is None:
+        return None
+    if panel.role == "manager":
+        counts = presenters.counts(panel.counts or {})
+        return {
+            "role": "manager",
+            "counts": counts,
+            "count_rows": [
+                {"key": {"text": row["label"]}, "value": {"text": str(row["count"])}}
+                for row in counts
+            ],
+            "applicants_url": (
+                url_for("engagements.applicants", opportunity_id=opportunity.id)
+                if services.takes_applications(opportunity)
+                else None
+            ),
+        }
+    engagement = panel.engagement
+    return {
+        "role": "staff",
+        "profile_complete": panel.profile_complete,
+        "open": services.is_open(opportunity),
+        "engagement": presenters.state_tag(engagement.state) if engagement else None,
+        "state": engagement.state if engagement else None,
+        "detail_url": _detail_url(engagement) if engagement else None,
+    }
+
+
+# The staff member's side -----------------------------------------------------------------------
+
+
+@bp.post("/opportunities/<int:opportunity_id>/interest")
+@login_required
+def interest(opportunity_id: int):
+    _staff_only()
+    opportunity = visible_or_404(_me(), opportunity_id)
+    try:
+        engagement = services.express_interest(db.session, _me(), opportunity)
+    except ProfileIncomplete:
+        return _complete_your_profile()
+    except IllegalTransition as error:
+        return _refused(error, _opportunity_url(opportunity))
+    db.session.commit()
+    flash(
+        f"{opportunity.organisation.name} can see that you are interested. "
+        "You can apply when you are ready.",
+        "success",
+    )
+    return redirect(_detail_url(engagement))
+
+
+@bp.route("/opportunities/<int:opportunity_id>/apply", methods=["GET", "POST"])
+@login_required
+def apply(opportunity_id: int):
+    _staff_only()
+    opportunity = visible_or_404(_me(), opportunity_id)
+    if not services.takes_applications(opportunity):
+        abort(404)
+    if not services.profile_complete(db.session, _me()):
+        return _complete_your_profile()
+    existing = services.engagement_of(db.session, _me(), opportunity)
+    if existing is not None and existing.state != S.INTERESTED:
+        return _refused(services.already_engaged(existing), _detail_url(existing))
+    if not services.is_open(opportunity):
+        flash("This opportunity is not taking applications.", "error")
+        return redirect(_opportunity_url(opportunity))
+    form = ApplyForm()
+    if form.validate_on_submit():
+        try:
+            engagement = services.apply(db.session, _me(), opportunity, form.message.data)
+        except EngagementError as error:
+            _add_errors(form, error)
+        except ProfileIncomplete:
+            return _complete_your_profile()
+        except IllegalTransition as error:
+            return _refused(error, _opportunity_url(opportunity))
+        else:
+            db.session.commit()
+            flash(f"Your application has been sent to {opportunity.organisation.name}.", "success")
+            return redirect(_detail_url(engagement))
+    return render_template(
+        "engagements/apply.html",
+        form=form,
+        opportunity=opportunity,
+        opportunity_url=_opportunity_url(opportunity),
+    )
+
+
+@bp.get("/engagements")
+@login_required
+def mine():
+    _staff_only()
+    groups = presenters.mine(services.engagements_of(db.session, _me()))
+    return render_template("engagements/mine.html", groups=groups)
+
+
+@bp.route("/engagements/<int:engagement_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(engagement_id: int):
+    engagement = _owned(engagement_id)
+    if request.method == "POST":
+        try:
+            services.withdraw(db.session, engagement, _me())
+        except IllegalTransition as error:
+            return _refused(error, _detail_url(engagement))
+        db.session.commit()
+        flash(f"You have withdrawn from {engagement.opportunity.title}.", "success")
+        return redirect(_detail_url(engagement))
+    if engagement.session_id is not None or engagement.state not in WITHDRAWABLE:
+        return _refused(
+            IllegalTransition("You cannot withdraw from this engagement now."),
+            _detail_url(engagement),
+        )
+    return render_template(
+        "engagements/withdraw.html",
+        item=presenters.detail(engagement),
+        detail_url=_detail_url(engagement),
+    )
+
+
+@bp.route("/engagements/<int:engagement_id>/release", methods=["GET", "POST"])
+@login_required
+def release_manager(engagement_id: int):
+    """The staff member names their line manager, who is emailed a link to confirm release."""
+    engagement = _owned(engagement_id)
+    if not services.can_request_release(engagement):
+        return _refused(
+            IllegalTransition("Your line manager's release is not needed now."),
+            _detail_url(engagement),
+        )
+    form = ReleaseRequestForm(data={"manager_email": engagement.release_manager_email or ""})
+    if form.validate_on_submit():
+        try:
+            services.request_release(db.session, engagement, form.manager_email.data)
+        except EngagementError as error:
+            _add_errors(form, error)
+        except IllegalTransition as error:
+            return _refused(error, _detail_url(engagement))
+        else:
+            db.session.commit()
+            flash(
+                "We have emailed your line manager a link to confirm your release. "
+                "We will tell you when they answer.",
+                "success",
+            )
+            return redirect(_detail_url(engagement))
+    return render_template(
+        "engagements/release_request.html",
+        form=form,
+        item=presenters.detail(engagement),
+        detail_url=_detail_url(engagement),
+    )
+
+
+# Both sides ------------------------------------------------------------------------------------
+
+
+def _detail_page(engagement: Engagement, part: str, decision_form: DecisionForm | None = None):
+    context = {
+        "engagement": engagement,
+        "item": presenters.detail(engagement),
+        "part": part,
+        "opportunity_url": _opportunity_url(engagement.opportunity),
+    }
+    if part == "owner":
+        context |= {
+            "can_withdraw": engagement.session_id is None and engagement.state in WITHDRAWABLE,
+            "can_apply": engagement.state == S.INTERESTED
+            and services.is_open(engagement.opportunity),
+            "can_request_release": services.can_request_release(engagement),
+        }
+    else:
+        person = services.applicant(db.session, engagement, _me(), viewer_access())
+        context |= {
+            "person": presenters.applicant(person),
+            "form": decision_form or DecisionForm(),
+            "can_decide": engagement.session_id is None and engagement.state == S.APPLIED,
+            "can_start": engagement.state == S.ACCEPTED,
+            "released": states.released(engagement),
+            "can_no_show": engagement.state == S.ACCEPTED,
+            "can_complete": engagement.state == S.ACTIVE,
+            "can_cancel": engagement.state in CANCELLABLE,
+            "applicants_url": url_for(
+                "engagements.applicants", opportunity_id=engagement.opportunity_id
+            ),
+        }
+        if engagement.session_id is not None:  # teaching bookings are run from the session
+            context |= {"can_start": False, "can_no_show": False, "can_complete": False}
+            context["can_cancel"] = False
+    return render_template("engagements/detail.html", **context)
+
+
+@bp.get("/engagements/<int:engagement_id>")
+@login_required
+def detail(engagement_id: int):
+    engagement, part = _engagement(engagement_id)
+    return _detail_page(engagement, part)
+
+
+# The organisation's side -----------------------------------------------------------------------
+
+
+@bp.get("/opportunities/<int:opportunity_id>/applicants")
+@login_required
+def applicants(opportunity_id: int):
+    opportunity = managed_or_404(_me(), opportunity_id)
+    people = services.applicants(db.session, opportunity, _me(), viewer_access())
+    return render_template(
+        "engagements/applicants.html",
+        opportunity=opportunity,
+        opportunity_url=_opportunity_url(opportunity),
+        people=[presenters.applicant(person) for person in people],
+        teaching=not services.takes_applications(opportunity),
+    )
+
+
+@bp.post("/engagements/<int:engagement_id>/decision")
+@login_required
+def decide(engagement_id: int):
+    engagement = _managed(engagement_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            services.decide(
+                db.session,
+                engagement,
+                _me(),
+                accept=form.accept,
+                message=form.decision_message.data,
+            )
+        except EngagementError as error:
+            _add_errors(form, error)
+        except IllegalTransition as error:
+            return _refused(error, _detail_url(engagement))
+        else:
+            db.session.commit()
+            name = engagement.user.display_name
+            outcome = "accepted" if form.accept else "declined"
+            flash(
+                f"You have {outcome} the application from {name}. They have been told.",
+                "success",
+            )
+            return redirect(_detail_url(engagement))
+    return _detail_page(engagement, "manager", decision_form=form)
+
+
+def _change(engagement_id: int, action: str):
+    engagement = _managed(engagement_id)
+    to, done = CHANGES[action]
+    try:
+        services.change(db.session, engagement, _me(), to)
+    except IllegalTransition as error:
+        return _refused(error, _detail_url(engagement))
+    db.session.commit()
+    flash(done, "success")
+    return redirect(_detail_url(engagement))
+
+
+@bp.post("/engagements/<int:engagement_id>/start")
+@login_required
+def start(engagement_id: int):
+    return _change(engagement_id, "start")
+
+
+@bp.post("/engagements/<int:engagement_id>/complete")
+@login_required
+def complete(engagement_id: int):
+    return _change(engagement_id, "complete")
+
+
+@bp.post("/engagements/<int:engagement_id>/no-show")
+@login_required
+def no_show(engagement_id: int):
+    return _change(engagement_id, "no_show")
+
+
+@bp.route("/engagements/<int:engagement_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(engagement_id: int):
+    engagement = _managed(engagement_id)
+    form = CancelForm()
+    if request.method == "GET" and engagement.state not in CANCELLABLE:
+        return _refused(
+            IllegalTransition("Only a place that was offered can be cancelled."),
+            _detail_url(engagement),
+        )
+    if form.validate_on_submit():
+        try:
+            services.cancel(db.session, engagement, _me(), reason=form.reason.data)
+        except EngagementError as error:
+            _add_errors(form, error)
+        except IllegalTransition as error:
+            return _refused(error, _detail_url(engagement))
+        else:
+            db.session.commit()
+            flash(f"Cancelled. {engagement.user.display_name} has been told why.", "success")
+            return redirect(_detail_url(engagement))
+    return render_template(
+        "engagements/cancel.html",
+        form=form,
+        item=presenters.detail(engagement),
+        name=engagement.user.display_name,
+        detail_url=_detail_url(engagement),
+    )
+
+
+# The line manager's page (public: reached through the signed link) -----------------------------
+
+
+@bp.route("/release/<token>", methods=["GET", "POST"])
+def release(token: str):
+    link = services.release_link(db.session, token)
+    if link.problem is not None or link.engagement is None:
+        return render_template("engagements/release_unavailable.html", problem=link.problem)
+    engagement = link.engagement
+    form = ReleaseDecisionForm()
+    if form.validate_on_submit():
+        try:
+            services.decide_release(
+                db.session, engagement, confirm=form.confirm, note=form.note.data
+            )
+        except EngagementError as error:
+            _add_errors(form, error)
+        except IllegalTransition:
+            return render_template("engagements/release_unavailable.html", problem="used")
+        else:
+            db.session.commit()
+            outcome = "confirmed" if form.confirm else "declined"
+            flash(
+                f"Thank you. You have {outcome} the release of {engagement.user.display_name}.",
+                "success",
+            )
+            return redirect(request.path)
+    return render_template(
+        "engagements/release.html",
+        form=form,
+        name=engagement.user.display_name,
+        item=presenters.detail(engagement),
+    )
