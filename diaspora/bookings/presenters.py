@@ -1,0 +1,148 @@
+"""Bookings as the dicts the templates take, so the templates hold no rules."""
+
+from typing import Any
+
+from flask import url_for
+
+from diaspora.bookings import services
+from diaspora.bookings.services import HOLDS_PLACE, Overview, SessionRow
+from diaspora.core.time import as_utc
+from diaspora.engagements.models import EngagementState
+from diaspora.opportunities.models import OpportunityStatus, SessionStatus, TeachingSession
+
+S = EngagementState
+
+
+def duration(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if rest:
+        parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
+    return " ".join(parts) or "0 minutes"
+
+
+def places_left(teaching_session: TeachingSession, waiting: int) -> str:
+    left = max(teaching_session.capacity - teaching_session.booked, 0)
+    if left:
+        plural = "s" if teaching_session.capacity != 1 else ""
+        return f"{left} of {teaching_session.capacity} place{plural} left"
+    if waiting:
+        people = "person is" if waiting == 1 else "people are"
+        return f"Full: {waiting} {people} on the waiting list"
+    return "Full"
+
+
+def your_booking(row: SessionRow) -> tuple[str, dict[str, str] | None]:
+    """(what the viewer's booking is, in words; an nhsuk tag for it)."""
+    booking = row.booking
+    if booking is None:
+        return "Not booked", None
+    state = booking.state
+    if state == S.ACCEPTED:
+        return "You are booked on this session", {"text": "Booked", "colour": "green"}
+    if state == S.WAITING:
+        return (
+            f"You are number {row.position} on the waiting list",
+            {"text": f"Waiting list: number {row.position}", "colour": "yellow"},
+        )
+    if state in (S.ACTIVE, S.COMPLETED):
+        return "You attended this session", {"text": "Attended", "colour": "green"}
+    if state == S.NO_SHOW:
+        return "Recorded as not attending", {"text": "Did not attend", "colour": "grey"}
+    if state == S.CANCELLED:
+        return "Your booking was cancelled with the session", {
+            "text": "Cancelled",
+            "colour": "red",
+        }
+    return "Not booked (you cancelled your booking)", None
+
+
+def session_row(row: SessionRow, overview: Overview, zone_name: str) -> dict[str, Any]:
+    teaching_session = row.session
+    opportunity = teaching_session.opportunity
+    started = as_utc(teaching_session.starts_at) <= overview.now
+    cancelled = teaching_session.status == SessionStatus.CANCELLED
+    booking = row.booking
+    state = booking.state if booking is not None else None
+    holds_place = state in HOLDS_PLACE
+    open_for_booking = (
+        not cancelled and not started and opportunity.status == OpportunityStatus.OPEN
+    )
+    may_book = (
+        open_for_booking
+        and overview.staff
+        and overview.profile_complete
+        and (booking is None or state == S.WITHDRAWN)
+    )
+    full = teaching_session.booked >= teaching_session.capacity
+    status_text, tag = your_booking(row)
+    if cancelled:
+        tag = {"text": "Session cancelled", "colour": "red"}
+    may_join = not cancelled and (overview.manager or holds_place)
+    may_download = overview.manager or (state in services.MAY_DOWNLOAD)
+    return {
+        "id": teaching_session.id,
+        "anchor": f"session-{teaching_session.id}",
+        "heading": heading(teaching_session),
+        "when": services.when(teaching_session, zone_name),
+        "duration": duration(teaching_session.duration_minutes),
+        "places": "Cancelled" if cancelled else places_left(teaching_session, row.waiting),
+        "status": status_text,
+        "tag": tag,
+        "cancelled": cancelled,
+        "started": started,
+        "book_url": url_for("bookings.book", session_id=teaching_session.id),
+        "can_book": may_book and not full,
+        "can_wait": may_book and full,
+        "can_cancel": not started and state == S.ACCEPTED,
+        "can_leave": not started and state == S.WAITING,
+        "cancel_url": url_for("bookings.cancel", session_id=teaching_session.id),
+        "join_link": opportunity.join_link if may_join else None,
+        "ics_url": url_for("bookings.ics", session_id=teaching_session.id)
+        if may_download
+        else None,
+        "attendance_url": url_for("bookings.attendance", session_id=teaching_session.id)
+        if overview.manager and started and not cancelled
+        else None,
+        "attendance_recorded": teaching_session.attendance_recorded_at is not None,
+    }
+
+
+def heading(teaching_session: TeachingSession) -> str:
+    opportunity = teaching_session.opportunity
+    if (opportunity.occurrences or 1) > 1 or len(opportunity.sessions) > 1:
+        return f"Session {teaching_session.number}"
+    return "The session"
+
+
+def sessions(overview: Overview, zone_name: str) -> dict[str, Any]:
+    """Everything the opportunity page's sessions section shows."""
+    rows = [session_row(row, overview, zone_name) for row in overview.rows]
+    return {
+        "rows": rows,
+        "manager": overview.manager,
+        "staff": overview.staff,
+        "needs_profile": overview.staff and not overview.profile_complete,
+        "profile_url": url_for("registry.profile"),
+        "has_bookings": any(row.booking is not None for row in overview.rows),
+        "calendar_url": url_for("bookings.calendar"),
+    }
+
+
+def attendee(engagement) -> dict[str, Any]:
+    state = engagement.state
+    return {
+        "id": engagement.id,
+        "name": engagement.user.display_name,
+        "outcome": "Attended"
+        if state in (S.ACTIVE, S.COMPLETED)
+        else "Did not attend"
+        if state == S.NO_SHOW
+        else "Booked",
+    }
+
+
+def attendance_rows(people: list[dict[str, Any]]) -> list[list[dict[str, str]]]:
+    return [[{"text": person["name"]}, {"text": person["outcome"]}] for person in people]

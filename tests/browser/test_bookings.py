@@ -1,0 +1,138 @@
+"""Two staff members and one place on a tele-teaching session, in a real browser: the first books
+and downloads the calendar file, the second joins the waiting list and gets the place when the
+first cancels. Every page is checked with axe-core.
+
+The opportunity is made in the database: posting one through the form is the opportunities
+area's own browser test.
+"""
+
+import re
+from datetime import timedelta
+
+import pytest
+from icalendar import Calendar
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from diaspora.auth.models import User
+from diaspora.bookings import services
+from diaspora.core.time import utcnow
+from diaspora.extensions import db
+from diaspora.opportunities.models import Opportunity
+from tests.factories import PASSWORD, Factories
+
+pytestmark = pytest.mark.browser
+
+FIRST = "ama@nhs.example.org"
+SECOND = "ben@nhs.example.org"
+JOIN = "https://meet.example.org/sylhet-neonatal"
+
+
+def _setup(make: Factories) -> tuple[int, str]:
+    host = make.user(roles=["partner"], name="Hana Host", email="host@example.org")
+    organisation = make.organisation(owner=host, name="Sylhet Nursing College")
+    for email, name in ((FIRST, "Ama Mensah"), (SECOND, "Ben Okafor")):
+        user = make.user(email=email, name=name)
+        make.session.refresh(user)  # the shared factory reads the user: load it first
+        make.profile(user)
+    opportunity = make.opportunity(
+        organisation,
+        kind="teaching",
+        title="Neonatal resuscitation for nursing students",
+        capacity=1,
+        join_link=JOIN,
+        starts_at=(utcnow() + timedelta(days=10)).replace(minute=0, second=0, microsecond=0),
+    )
+    return opportunity.id, opportunity.sessions[0].uid
+
+
+def _sign_in(tab, email: str) -> None:
+    page = tab.page
+    tab.visit("/account/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    tab.follow(page.get_by_role("button", name="Sign in"))
+
+
+def _booking(page: Page):
+    return page.locator(".nhsuk-summary-list__row", has_text="Your booking")
+
+
+def test_book_download_wait_and_get_promoted(live_server, open_tab, tmp_path):
+    with live_server.app.app_context():
+        opportunity_id, uid = _setup(Factories(db.session))
+    detail = f"/opportunities/{opportunity_id}"
+
+    first = open_tab()
+    _sign_in(first, FIRST)
+    first.visit(detail)
+    expect(first.page.get_by_text("1 of 1 place left")).to_be_visible()
+    expect(first.page.get_by_text(JOIN)).to_have_count(0)
+    first.follow(first.page.get_by_role("button", name="Book a place"))
+    expect(first.page.get_by_text("You have booked a place")).to_be_visible()
+    expect(_booking(first.page)).to_contain_text("You are booked on this session")
+    expect(first.page.get_by_role("link", name=JOIN)).to_be_visible()
+
+    with first.page.expect_download() as download:
+        first.page.get_by_role("link", name=re.compile("Download the calendar file")).click()
+    path = tmp_path / "session.ics"
+    download.value.save_as(path)
+    calendar = Calendar.from_ical(path.read_bytes())
+    event = calendar.events[0]
+    assert str(event["UID"]) == uid
+    assert event.start.utcoffset() == timedelta(0)
+    assert JOIN in str(event["LOCATION"])
+
+    second = open_tab()
+    _sign_in(second, SECOND)
+    second.visit(detail)
+    expect(second.page.get_by_text("This session is full.")).to_be_visible()
+    expect(second.page.get_by_role("button", name="Book a place")).to_have_count(0)
+    second.follow(second.page.get_by_role("button", name="Join the waiting list"))
+    expect(_booking(second.page)).to_contain_text("You are number 1 on the waiting list")
+    expect(second.page.get_by_text(JOIN)).to_have_count(0)
+
+    first.follow(first.page.get_by_role("button", name="Cancel my booking"))
+    expect(first.page.get_by_role("heading", level=1)).to_have_text("Cancel your booking")
+    first.follow(first.page.get_by_role("button", name="Cancel your booking"))
+    expect(first.page.get_by_text("Your booking is cancelled.")).to_be_visible()
+    expect(_booking(first.page)).to_contain_text("Not booked")
+
+    second.visit(detail)  # reload
+    expect(_booking(second.page)).to_contain_text("You are booked on this session")
+    expect(second.page.get_by_role("link", name=JOIN)).to_be_visible()
+
+
+def test_calendar_link_and_attendance_pages(live_server, open_tab):
+    with live_server.app.app_context():
+        make = Factories(db.session)
+        opportunity_id, _uid = _setup(make)
+        opportunity = db.session.get(Opportunity, opportunity_id)
+        teaching_session = opportunity.sessions[0]
+        person = db.session.scalar(select(User).where(User.email == FIRST))
+        services.book(db.session, person.id, teaching_session.id)
+        teaching_session.starts_at = utcnow() - timedelta(hours=2)  # held this morning
+        db.session.commit()
+        session_id = teaching_session.id
+
+    staff = open_tab()
+    _sign_in(staff, FIRST)
+    staff.visit("/calendar")
+    staff.follow(staff.page.get_by_role("button", name="Create my calendar link"))
+    link = staff.page.get_by_label("Your private calendar link")
+    expect(link).to_have_value(re.compile(r"/calendar/feed/.+\.ics$"))
+    staff.page.get_by_text("How to add the link to your calendar app").click()
+    staff.check_accessibility()  # with the instructions open
+    staff.follow(staff.page.get_by_role("link", name="Turn off my calendar link"))
+    staff.follow(staff.page.get_by_role("button", name="Turn off my calendar link"))
+    expect(staff.page.get_by_role("button", name="Create my calendar link")).to_be_visible()
+
+    host = open_tab()
+    _sign_in(host, "host@example.org")
+    host.visit(f"/opportunities/{opportunity_id}")
+    host.follow(host.page.get_by_role("link", name=re.compile("Record attendance")))
+    host.page.get_by_label("Ama Mensah").check()
+    host.follow(host.page.get_by_role("button", name="Save attendance"))
+    expect(host.page.get_by_text("Attendance recorded: 1 attended, 0 did not.")).to_be_visible()
+    expect(host.page.get_by_role("table")).to_contain_text("Ama Mensah")
+    assert f"/sessions/{session_id}/attendance" in host.page.url
