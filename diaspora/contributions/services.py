@@ -1,0 +1,704 @@
+"""Hours and learners logged against engagements, their review, and certificates of contribution.
+
+Functions never commit; the caller does. Rules that refuse input raise `ContributionError`,
+whose `errors` map a field name to a message safe to show.
+
+The rules:
+- A person logs time against their own engagement when it is accepted, active or completed;
+  against a tele-teaching booking only once it is completed (they attended).
+- The month is the month the time was given: not in the future, not before the month before
+  the work began (one month of slack for preparation, e.g. writing teaching material), and not
+  after the month the engagement ended.
+- Hours are more than 0, with at most two decimals, stored as whole minutes. Everything one
+  person logs for one calendar month, pending and approved, across all their engagements, is at
+  most 200 hours: more is not plausible.
+- Learners reached: 0 to 100,000.
+- The organisation that posted the opportunity approves or declines each log; a decline needs a
+  reason. Only approved time counts anywhere: other areas use `approved_minutes()` and
+  `approved_totals()` (one aggregate query for any number of engagements).
+- A certificate is issued to the person for a completed engagement with approved time. Issuing
+  again after more time is approved replaces it with a new certificate under a new code; the
+  old code's page says it was replaced. A revoked certificate is never replaced.
+
+For other areas:
+- `approved_minutes(session, engagement_ids) -> dict[int, int]`
+- `approved_totals(session, engagement_ids) -> dict[int, Totals]` (minutes, learners, logs)
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from flask import url_for
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from diaspora.audit.services import record
+from diaspora.auth.models import Role, User
+from diaspora.contributions import codes
+from diaspora.contributions.models import Certificate, HoursLog, HoursStatus
+from diaspora.core.time import as_utc, utcnow
+from diaspora.engagements.models import Engagement, EngagementState
+from diaspora.notifications.services import notify
+from diaspora.opportunities.access import manages
+from diaspora.opportunities.models import KIND_LABELS, Opportunity
+from diaspora.organisations.models import Membership, MembershipStatus
+
+KIND = "hours_update"
+SLACK_MONTHS = 1
+MONTHLY_LIMIT_HOURS = 200
+MONTHLY_LIMIT_MINUTES = MONTHLY_LIMIT_HOURS * 60
+MAX_LEARNERS = 100_000
+MAX_NOTE = 2000
+MAX_REASON = 2000
+
+LOGGABLE = frozenset({EngagementState.ACCEPTED, EngagementState.ACTIVE, EngagementState.COMPLETED})
+
+
+class ContributionError(Exception):
+    """Input or an action the rules refuse; `errors` maps field names to messages."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+class CertificateUnavailable(Exception):
+    """No certificate can be issued for this engagement; `str()` says why, fit to show."""
+
+
+@dataclass(frozen=True)
+class HoursInput:
+    month: str  # "YYYY-MM"
+    hours: str
+    learners: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Totals:
+    minutes: int = 0
+    learners: int = 0
+    logs: int = 0
+
+
+# Months ---------------------------------------------------------------------------------------
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_label(month: date) -> str:
+    return f"{month:%B %Y}"
+
+
+def parse_month(text: str | None) -> date | None:
+    """'2026-03' → 1 March 2026; None for anything else."""
+    try:
+        year, month = (int(part) for part in (text or "").strip().split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return None
+
+
+def _local_day(instant, zone: str | None) -> date:
+    return as_utc(instant).astimezone(ZoneInfo(zone or "UTC")).date()
+
+
+def work_began(engagement: Engagement) -> date:
+    """The day the work began: the session's date for tele-teaching, else the opportunity's
+    start (or, without one, the day the engagement was created)."""
+    if engagement.session is not None:
+        return _local_day(engagement.session.starts_at, engagement.opportunity.host_time_zone)
+    opportunity = engagement.opportunity
+    if opportunity.starts_on is not None:
+        return opportunity.starts_on
+    return as_utc(engagement.created_at).date()
+
+
+def month_range(engagement: Engagement, today: date) -> tuple[date, date] | None:
+    """The first and last month time can be logged for, or None when there is none."""
+    first = add_months(month_start(work_began(engagement)), -SLACK_MONTHS)
+    last = month_start(today)
+    if engagement.ended_at is not None:
+        last = min(last, month_start(as_utc(engagement.ended_at).date()))
+    return (first, last) if first <= last else None
+
+
+def loggable_months(engagement: Engagement, today: date) -> list[date]:
+    """The months a log may name, most recent first."""
+    bounds = month_range(engagement, today)
+    if bounds is None:
+        return []
+    first, month = bounds
+    months = []
+    while month >= first:
+        months.append(month)
+        month = add_months(month, -1)
+    return months
+
+
+# Logging --------------------------------------------------------------------------------------
+
+
+def logging_problem(engagement: Engagement) -> str | None:
+    """Why time cannot be logged against this engagement now, or None when it can."""
+    if engagement.session_id is not None:
+        if engagement.state == EngagementState.COMPLETED:
+            return None
+        return "You can log time for a tele-teaching session once it has taken place."
+    if engagement.state in LOGGABLE:
+        return None
+    return "You can log time once the organisation has accepted you for this opportunity."
+
+
+def can_log(engagement: Engagement) -> bool:
+    return logging_problem(engagement) is None
+
+
+def parse_hours(text: str | None) -> int | None:
+    """Hours as typed ('2', '2.5', '2,5', '0.25') in whole minutes; None if it is not such a
+    number."""
+    cleaned = (text or "").strip()
+    if "," in cleaned and "." not in cleaned:  # a decimal comma: 2,5
+        cleaned = cleaned.replace(",", ".")
+    try:
+        hours = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    if not hours.is_finite() or hours.as_tuple().exponent < -2:
+        return None
+    return int((hours * 60).to_integral_value())
+
+
+def minutes_in_month(
+    session: Session, user_id: int, month: date, *, excluding: int | None = None
+) -> int:
+    """Pending and approved minutes one person has logged for a month, on all engagements."""
+    query = (
+        select(func.coalesce(func.sum(HoursLog.minutes), 0))
+        .join(Engagement, Engagement.id == HoursLog.engagement_id)
+        .where(
+            Engagement.user_id == user_id,
+            HoursLog.month == month,
+            HoursLog.status.in_((HoursStatus.PENDING, HoursStatus.APPROVED)),
+        )
+    )
+    if excluding is not None:
+        query = query.where(HoursLog.id != excluding)
+    return int(session.scalar(query) or 0)
+
+
+def hours_text(minutes: int) -> str:
+    """150 → '2.5 hours', 60 → '1 hour', 20 → '0.33 hours'."""
+    hours = Decimal(minutes) / 60
+    text = f"{hours:.2f}".rstrip("0").rstrip(".")
+    return f"{text} hour" if text == "1" else f"{text} hours"
+
+
+def check_hours(
+    session: Session, engagement: Engagement, data: HoursInput, today: date
+) -> tuple[date, int, int, str]:
+    """The month, minutes, learners and note, or ContributionError naming every problem."""
+    errors: dict[str, str] = {}
+    problem = logging_problem(engagement)
+    if problem:
+        raise ContributionError({"month": problem})
+
+    month = parse_month(data.month)
+    bounds = month_range(engagement, today)
+    if not (data.month or "").strip():
+        errors["month"] = "Select the month you gave the time"
+    elif month is None:
+        errors["month"] = "Select a month from the list"
+    elif month > month_start(today):
+        errors["month"] = "The month cannot be in the future"
+    elif bounds is None or month < bounds[0]:
+        first = bounds[0] if bounds else add_months(month_start(work_began(engagement)), -1)
+        errors["month"] = f"The month must be {month_label(first)} or later"
+    elif month > bounds[1]:
+        errors["month"] = (
+            f"The month must be {month_label(bounds[1])} or earlier, when this engagement ended"
+        )
+
+    minutes = parse_hours(data.hours)
+    if not (data.hours or "").strip():
+        errors["hours"] = "Enter the number of hours"
+    elif minutes is None:
+        errors["hours"] = "Hours must be a number, like 2 or 2.5, with at most 2 decimal places"
+    elif minutes <= 0:
+        errors["hours"] = "Hours must be more than 0"
+    elif minutes > MONTHLY_LIMIT_MINUTES:
+        errors["hours"] = f"Hours must be {MONTHLY_LIMIT_HOURS} or fewer for one month"
+
+    learners = 0
+    typed = (data.learners or "").strip().replace(",", "")
+    if typed:
+        if not typed.isdecimal():
+            errors["learners"] = "Learners reached must be a whole number, like 0 or 40"
+        else:
+            learners = int(typed)
+            if learners > MAX_LEARNERS:
+                errors["learners"] = f"Learners reached must be {MAX_LEARNERS:,} or fewer"
+
+    note = (data.note or "").strip()
+    if len(note) > MAX_NOTE:
+        errors["note"] = f"Note must be {MAX_NOTE} characters or fewer"
+
+    if "month" not in errors and "hours" not in errors and month is not None and minutes:
+        _lock_person(session, engagement.user_id)
+        already = minutes_in_month(session, engagement.user_id, month)
+        if already + minutes > MONTHLY_LIMIT_MINUTES:
+            room = MONTHLY_LIMIT_MINUTES - already
+            more = (
+                f"so you can log up to {hours_text(room)} more"
+                if room > 0
+                else "so you cannot log more for that month"
+            )
+            errors["hours"] = (
+                f"You have already logged {hours_text(already)} for {month_label(month)}. "
+                f"No more than {MONTHLY_LIMIT_HOURS} hours can be logged for one month, {more}"
+            )
+
+    if errors:
+        raise ContributionError(errors)
+    assert month is not None and minutes is not None
+    return month, minutes, learners, note
+
+
+def _lock_person(session: Session, user_id: int) -> None:
+    """On PostgreSQL, serialise one person's logging so two requests cannot both pass the
+    monthly limit (SQLite has one writer at a time; the FOR UPDATE is left out there)."""
+    session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
+def log_hours(session: Session, engagement: Engagement, data: HoursInput, today: date) -> HoursLog:
+    """Save a log, pending review, and tell the organisation's active members."""
+    month, minutes, learners, note = check_hours(session, engagement, data, today)
+    log = HoursLog(
+        engagement=engagement,
+        month=month,
+        minutes=minutes,
+        learners_reached=learners,
+        note=note,
+        status=HoursStatus.PENDING,
+    )
+    session.add(log)
+    session.flush()
+    record(
+        session,
+        "hours.logged",
+        actor=engagement.user,
+        subject=log,
+        engagement_id=engagement.id,
+        minutes=minutes,
+    )
+    opportunity = engagement.opportunity
+    link = url_for("contributions.review", opportunity_id=opportunity.id)
+    for member in organisation_members(session, opportunity.organisation_id):
+        if member.id == engagement.user_id:
+            continue
+        notify(
+            session,
+            member,
+            KIND,
+            subject=f"Hours to review: {opportunity.title}",
+            template="contributions_logged",
+            link=link,
+            dedupe_key=f"hours:{log.id}:logged",
+            person=engagement.user.display_name,
+            opportunity=opportunity,
+            month=month_label(month),
+            hours=hours_text(minutes),
+            learners=learners,
+        )
+    return log
+
+
+def organisation_members(session: Session, organisation_id: int) -> list[User]:
+    query = (
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.organisation_id == organisation_id,
+            Membership.status == MembershipStatus.ACTIVE,
+            User.active.is_(True),
+        )
+        .order_by(User.id)
+    )
+    return list(session.scalars(query))
+
+
+def logs_for(session: Session, engagement: Engagement) -> list[HoursLog]:
+    query = (
+        select(HoursLog)
+        .where(HoursLog.engagement_id == engagement.id)
+        .order_by(HoursLog.month.desc(), HoursLog.id.desc())
+    )
+    return list(session.scalars(query))
+
+
+def owned_engagement(session: Session, user: User, engagement_id: int) -> Engagement | None:
+    """The engagement, if it is `user`'s own; None otherwise (the view answers 404)."""
+    query = (
+        select(Engagement)
+        .where(Engagement.id == engagement_id, Engagement.user_id == user.id)
+        .options(joinedload(Engagement.opportunity), joinedload(Engagement.session))
+    )
+    return session.scalar(query)
+
+
+# Review ---------------------------------------------------------------------------------------
+
+
+def _logs_of(opportunity: Opportunity):
+    return (
+        select(HoursLog)
+        .join(Engagement, Engagement.id == HoursLog.engagement_id)
+        .where(Engagement.opportunity_id == opportunity.id)
+        .options(
+            joinedload(HoursLog.engagement).joinedload(Engagement.user),
+            joinedload(HoursLog.engagement).joinedload(Engagement.session),
+            joinedload(HoursLog.decided_by),
+        )
+    )
+
+
+def pending_logs(session: Session, opportunity: Opportunity) -> list[HoursLog]:
+    """Logs waiting for a decision, oldest first."""
+    query = _logs_of(opportunity).where(HoursLog.status == HoursStatus.PENDING)
+    return list(session.scalars(query.order_by(HoursLog.created_at, HoursLog.id)))
+
+
+def decided_logs(session: Session, opportunity: Opportunity, limit: int = 100) -> list[HoursLog]:
+    """The most recent decisions, newest first."""
+    query = _logs_of(opportunity).where(HoursLog.status != HoursStatus.PENDING)
+    query = query.order_by(HoursLog.decided_at.desc(), HoursLog.id.desc()).limit(limit)
+    return list(session.scalars(query))
+
+
+def log_to_review(session: Session, opportunity: Opportunity, log_id: int) -> HoursLog | None:
+    """A log of one of this opportunity's engagements, or None."""
+    query = (
+        select(HoursLog)
+        .join(Engagement, Engagement.id == HoursLog.engagement_id)
+        .where(HoursLog.id == log_id, Engagement.opportunity_id == opportunity.id)
+    )
+    return session.scalar(query)
+
+
+def decide(
+    session: Session, log: HoursLog, reviewer: User, *, approve: bool, reason: str = ""
+) -> HoursLog:
+    """Approve or decline a pending log and tell the person. A decline needs a reason.
+
+    The change is a conditional update, so of two reviewers deciding at once only one wins; the
+    other gets a ContributionError.
+    """
+    reason = (reason or "").strip()
+    if not approve and not reason:
+        raise ContributionError({"reason": "Enter the reason for declining these hours"})
+    if len(reason) > MAX_REASON:
+        raise ContributionError({"reason": f"Reason must be {MAX_REASON} characters or fewer"})
+    status = HoursStatus.APPROVED if approve else HoursStatus.DECLINED
+    now = utcnow()
+    changed = session.execute(
+        update(HoursLog)
+        .where(HoursLog.id == log.id, HoursLog.status == HoursStatus.PENDING)
+        .values(
+            status=status,
+            decided_by_id=reviewer.id,
+            decided_at=now,
+            decline_reason="" if approve else reason,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise ContributionError({"decision": "These hours have already been reviewed"})
+    session.expire(log)
+    record(
+        session,
+        f"hours.{status}",
+        actor=reviewer,
+        subject=log,
+        engagement_id=log.engagement_id,
+        minutes=log.minutes,
+    )
+    engagement = log.engagement
+    opportunity = engagement.opportunity
+    notify(
+        session,
+        engagement.user,
+        KIND,
+        subject=(
+            f"Your hours for {opportunity.title} were {'approved' if approve else 'not approved'}"
+        ),
+        template="contributions_decided",
+        link=url_for("contributions.log", engagement_id=engagement.id),
+        dedupe_key=f"hours:{log.id}:{status}",
+        approved=approve,
+        reason=reason,
+        opportunity=opportunity,
+        organisation=opportunity.organisation.name,
+        month=month_label(log.month),
+        hours=hours_text(log.minutes),
+    )
+    return log
+
+
+# What counts ----------------------------------------------------------------------------------
+
+
+def approved_totals(session: Session, engagement_ids: Iterable[int]) -> dict[int, Totals]:
+    """Approved minutes, learners and number of logs per engagement, in one query. Every id
+    asked about is in the answer (zeros when nothing is approved)."""
+    ids = sorted(set(engagement_ids))
+    if not ids:
+        return {}
+    query = (
+        select(
+            HoursLog.engagement_id,
+            func.sum(HoursLog.minutes),
+            func.sum(HoursLog.learners_reached),
+            func.count(HoursLog.id),
+        )
+        .where(HoursLog.engagement_id.in_(ids), HoursLog.status == HoursStatus.APPROVED)
+        .group_by(HoursLog.engagement_id)
+    )
+    totals = dict.fromkeys(ids, Totals())
+    for engagement_id, minutes, learners, count in session.execute(query):
+        totals[engagement_id] = Totals(int(minutes or 0), int(learners or 0), int(count))
+    return totals
+
+
+def approved_minutes(session: Session, engagement_ids: Iterable[int]) -> dict[int, int]:
+    """Approved minutes per engagement, in one query; 0 for an engagement with none."""
+    return {key: value.minutes for key, value in approved_totals(session, engagement_ids).items()}
+
+
+# Certificates ---------------------------------------------------------------------------------
+
+
+def standing_certificate(session: Session, engagement_id: int) -> Certificate | None:
+    """The engagement's certificate that has not been replaced (it may be revoked)."""
+    query = select(Certificate).where(
+        Certificate.engagement_id == engagement_id, Certificate.superseded_at.is_(None)
+    )
+    return session.scalar(query)
+
+
+def certificate_problem(engagement: Engagement, totals: Totals) -> str | None:
+    """Why no certificate can be issued for this engagement, or None when one can."""
+    if engagement.state != EngagementState.COMPLETED:
+        return "A certificate is available once the engagement is completed."
+    if totals.minutes <= 0:
+        return "A certificate is available once the organisation has approved some of your hours."
+    return None
+
+
+def engagement_dates(engagement: Engagement) -> tuple[date | None, date | None]:
+    """The dates a certificate names: the session's date for tele-teaching; otherwise from
+    when the engagement started to when it ended, or the opportunity's dates where unknown."""
+    if engagement.session is not None:
+        day = work_began(engagement)
+        return day, day
+    opportunity = engagement.opportunity
+    start = as_utc(engagement.started_at).date() if engagement.started_at else None
+    end = as_utc(engagement.ended_at).date() if engagement.ended_at else None
+    return start or opportunity.starts_on, end or engagement.ends_on or opportunity.ends_on
+
+
+def activity_of(opportunity: Opportunity) -> str:
+    return f"{KIND_LABELS.get(opportunity.kind, 'Opportunity')}: {opportunity.title}"[:200]
+
+
+def issue_certificate(session: Session, engagement: Engagement) -> Certificate:
+    """The engagement's certificate: the standing one if its hours are still right, else a new
+    one (replacing the old). Raises CertificateUnavailable when none can be issued."""
+    totals = approved_totals(session, [engagement.id])[engagement.id]
+    problem = certificate_problem(engagement, totals)
+    if problem:
+        raise CertificateUnavailable(problem)
+    current = standing_certificate(session, engagement.id)
+    if current is not None and current.revoked_at is not None:
+        raise CertificateUnavailable("Your certificate for this engagement has been revoked.")
+    if (
+        current is not None
+        and current.minutes == totals.minutes
+        and current.learners_reached == totals.learners
+    ):
+        return current
+    now = utcnow()
+    if current is not None:
+        current.superseded_at = now
+        session.flush()  # before the new row: one standing certificate per engagement
+    opportunity = engagement.opportunity
+    starts_on, ends_on = engagement_dates(engagement)
+    certificate = Certificate(
+        engagement=engagement,
+        code=codes.new_code(),
+        person_name=engagement.user.display_name[:120],
+        organisation_name=opportunity.organisation.name[:200],
+        country=opportunity.country,
+        activity=activity_of(opportunity),
+        minutes=totals.minutes,
+        learners_reached=totals.learners,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        issued_at=now,
+    )
+    session.add(certificate)
+    session.flush()
+    record(
+        session,
+        "certificate.issued",
+        actor=engagement.user,
+        subject=certificate,
+        engagement_id=engagement.id,
+        replaces=current.id if current is not None else None,
+    )
+    return certificate
+
+
+def certificate_by_code(session: Session, typed: str | None) -> Certificate | None:
+    code = codes.normalise(typed)
+    if code is None:
+        return None
+    return session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def certificates_for(session: Session, opportunity: Opportunity) -> list[Certificate]:
+    """The standing certificates of an opportunity's engagements, newest first."""
+    query = (
+        select(Certificate)
+        .join(Engagement, Engagement.id == Certificate.engagement_id)
+        .where(Engagement.opportunity_id == opportunity.id, Certificate.superseded_at.is_(None))
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    )
+    return list(session.scalars(query))
+
+
+def can_revoke(session: Session, user: User, certificate: Certificate) -> bool:
+    """Administrators, and the managers of the opportunity, revoke certificates."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.has_role(Role.ADMIN):
+        return True
+    return manages(session, user, certificate.engagement.opportunity)
+
+
+def revoke(session: Session, certificate: Certificate, actor: User, reason: str) -> Certificate:
+    """Revoke a standing certificate with a reason (audited; the person is told)."""
+    reason = (reason or "").strip()
+    if certificate.superseded_at is not None:
+        raise ContributionError({"reason": "This certificate has been replaced by a newer one"})
+    if certificate.revoked_at is not None:
+        raise ContributionError({"reason": "This certificate has already been revoked"})
+    if not reason:
+        raise ContributionError({"reason": "Enter the reason for revoking this certificate"})
+    if len(reason) > MAX_REASON:
+        raise ContributionError({"reason": f"Reason must be {MAX_REASON} characters or fewer"})
+    certificate.revoked_at = utcnow()
+    certificate.revoked_by_id = actor.id
+    certificate.revoked_reason = reason
+    record(
+        session,
+        "certificate.revoked",
+        actor=actor,
+        subject=certificate,
+        engagement_id=certificate.engagement_id,
+        reason=reason,
+    )
+    engagement = certificate.engagement
+    notify(
+        session,
+        engagement.user,
+        KIND,
+        subject=f"Your certificate for {engagement.opportunity.title} has been revoked",
+        template="contributions_revoked",
+        link=url_for("contributions.log", engagement_id=engagement.id),
+        dedupe_key=f"certificate:{certificate.id}:revoked",
+        opportunity=engagement.opportunity,
+        organisation=certificate.organisation_name,
+        reason=reason,
+    )
+    return certificate
+
+
+# A person's data ------------------------------------------------------------------------------
+
+
+def export_for(session: Session, user: User) -> dict[str, list[dict]]:
+    """Everything this area holds about `user`, for their copy of their data."""
+    logs = session.scalars(
+        select(HoursLog)
+        .join(Engagement, Engagement.id == HoursLog.engagement_id)
+        .where(Engagement.user_id == user.id)
+        .order_by(HoursLog.month, HoursLog.id)
+    )
+    certificates = session.scalars(
+        select(Certificate)
+        .join(Engagement, Engagement.id == Certificate.engagement_id)
+        .where(Engagement.user_id == user.id)
+        .order_by(Certificate.issued_at, Certificate.id)
+    )
+    return {
+        "hours_logged": [
+            {
+                "engagement_id": log.engagement_id,
+                "month": log.month.isoformat(),
+                "minutes": log.minutes,
+                "learners_reached": log.learners_reached,
+                "note": log.note,
+                "status": log.status,
+                "decline_reason": log.decline_reason,
+                "logged_at": as_utc(log.created_at).isoformat(),
+            }
+            for log in logs
+        ],
+        "certificates": [
+            {
+                "code": c.code,
+                "name": c.person_name,
+                "organisation": c.organisation_name,
+                "country": c.country,
+                "activity": c.activity,
+                "minutes": c.minutes,
+                "learners_reached": c.learners_reached,
+                "starts_on": c.starts_on.isoformat() if c.starts_on else None,
+                "ends_on": c.ends_on.isoformat() if c.ends_on else None,
+                "issued_at": as_utc(c.issued_at).isoformat(),
+                "replaced_at": as_utc(c.superseded_at).isoformat() if c.superseded_at else None,
+                "revoked_at": as_utc(c.revoked_at).isoformat() if c.revoked_at else None,
+            }
+            for c in certificates
+        ],
+    }
+
+
+def forget(session: Session, user: User) -> int:
+    """For an account's erasure: delete the person's certificates (their codes then show "No
+    certificate has this code", so the name is no longer public) and clear the notes of their
+    hours logs. The minutes stay, as the organisation's record of approved work, tied only to
+    the anonymised account. Returns how many certificates were deleted."""
+    engagement_ids = select(Engagement.id).where(Engagement.user_id == user.id)
+    certificates = list(
+        session.scalars(select(Certificate).where(Certificate.engagement_id.in_(engagement_ids)))
+    )
+    for certificate in certificates:
+        session.delete(certificate)
+    session.execute(
+        update(HoursLog)
+        .where(HoursLog.engagement_id.in_(engagement_ids))
+        .values(note="")
+        .execution_options(synchronize_session=False)
+    )
+    return len(certificates)
