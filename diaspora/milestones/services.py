@@ -1,0 +1,774 @@
+"""Plans, their templates and milestones: the rules. Functions never commit; the caller does.
+
+Rules that refuse input raise `PlanError`, whose `errors` map a field name to a message safe to
+show; an action the person may not take raises `NotAllowed` (the view answers 403).
+
+For other areas:
+- `milestone_events(session, user) -> list[icalendar.Event]`: a calendar feed source (the
+  person's milestones as all-day events);
+- `cancel_pending_reminders(session, milestone_ids) -> int`: cancel reminders not yet sent.
+- `load_templates(session) -> int`: add the shipped plan templates that are missing.
+"""
+
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import icalendar
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from diaspora.audit.services import record
+from diaspora.auth.models import Role, User, UserRole
+from diaspora.core.time import utcnow
+from diaspora.notifications.models import Channel, DeliveryState, Notification
+from diaspora.organisations.models import (
+    COORDINATING_KINDS,
+    Membership,
+    MembershipStatus,
+    Organisation,
+    Verification,
+)
+from diaspora.reference.places import country_names
+from diaspora.registry import privacy
+
+from .models import Anchor, Milestone, Plan, PlanTemplate, TemplateMilestone, TemplateStatus
+
+TEMPLATES_FILE = Path(__file__).resolve().parent / "data" / "plan_templates.toml"
+DEFAULT_LEAD_DAYS = (30, 7, 1)
+MAX_LEAD_VALUES = 5
+MAX_LEAD_DAY = 365
+# A template milestone counted from the start that would fall this close to the plan's end, or
+# after it, is left out: the final review covers it (a 12-month MTI has no 12-month review).
+NEAR_END_DAYS = 30
+MAX_PLAN_YEARS = 10
+DEFAULT_ZONE = "Europe/London"
+
+
+class PlanError(Exception):
+    """Input or an action the rules refuse; `errors` maps field names to messages."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+class NotAllowed(Exception):
+    """The person may not take this action (the view answers 403)."""
+
+
+# Dates ---------------------------------------------------------------------------------------
+
+
+def zone_of(user: User | None) -> ZoneInfo:
+    try:
+        return ZoneInfo((user.time_zone if user else None) or DEFAULT_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+def local_today(user: User | None, now: datetime | None = None) -> date:
+    """The date it is now where the person is."""
+    return (now or utcnow()).astimezone(zone_of(user)).date()
+
+
+def due_date(anchor: str, offset_days: int, starts_on: date, ends_on: date) -> date:
+    base = starts_on if anchor == Anchor.START else ends_on
+    return base + timedelta(days=offset_days)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it has no such day)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in range(day.day, 27, -1):
+        try:
+            return date(year, month, candidate)
+        except ValueError:
+            continue
+    return date(year, month, min(day.day, 28))
+
+
+# Templates -----------------------------------------------------------------------------------
+
+
+def load_templates(session: Session, path: Path = TEMPLATES_FILE) -> int:
+    """Add the shipped templates that are missing (found by key); return how many were added.
+
+    A template that exists is never changed: administrators may have edited it.
+    """
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    existing = set(session.scalars(select(PlanTemplate.key).where(PlanTemplate.key.is_not(None))))
+    added = 0
+    for item in data.get("template", []):
+        if item["key"] in existing:
+            continue
+        template = PlanTemplate(
+            key=item["key"],
+            name=item["name"],
+            scheme=item["scheme"],
+            description=item.get("description", ""),
+            months=item.get("months"),
+            status=item.get("status", TemplateStatus.ACTIVE),
+            status_note=item.get("status_note", ""),
+        )
+        template.milestones = [
+            TemplateMilestone(
+                title=m["title"],
+                description=m.get("description", ""),
+                anchor=m["anchor"],
+                offset_days=m["offset"],
+                position=position,
+            )
+            for position, m in enumerate(item.get("milestone", []))
+        ]
+        session.add(template)
+        added += 1
+    session.flush()
+    return added
+
+
+def can_edit_templates(session: Session, user: User) -> bool:
+    """Administrators, and coordinators of verified charities and NHS trusts."""
+    return user.is_authenticated and privacy.access_of(session, user).oversees
+
+
+def all_templates(session: Session) -> list[tuple[PlanTemplate, int]]:
+    """Every template with its number of milestones, active ones first."""
+    order = case(
+        (PlanTemplate.status == TemplateStatus.ACTIVE, 0),
+        (PlanTemplate.status == TemplateStatus.CLOSING, 1),
+        else_=2,
+    )
+    counts = (
+        select(TemplateMilestone.template_id, func.count().label("n"))
+        .group_by(TemplateMilestone.template_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(PlanTemplate, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.template_id == PlanTemplate.id)
+        .order_by(order, PlanTemplate.name, PlanTemplate.id)
+    )
+    return [(template, n) for template, n in rows]
+
+
+def startable_templates(session: Session) -> list[PlanTemplate]:
+    """The templates a new plan may start from: active ones, then closing ones."""
+    return [
+        template
+        for template, _ in all_templates(session)
+        if template.status != TemplateStatus.RETIRED
+    ]
+
+
+def template_to_start(session: Session, template_id: int) -> PlanTemplate | None:
+    template = session.get(PlanTemplate, template_id)
+    if template is None or template.status == TemplateStatus.RETIRED:
+        return None
+    return template
+
+
+@dataclass(frozen=True)
+class TemplateInput:
+    name: str
+    scheme: str
+    description: str = ""
+    months: int | None = None
+    status: str = TemplateStatus.ACTIVE
+    status_note: str = ""
+
+
+def check_template(details: TemplateInput) -> TemplateInput:
+    errors = {}
+    name, scheme = details.name.strip(), details.scheme.strip()
+    if not name:
+        errors["name"] = "Enter the name of the template"
+    elif len(name) > 150:
+        errors["name"] = "Name must be 150 characters or fewer"
+    if not scheme:
+        errors["scheme"] = "Enter a short code for the scheme"
+    elif len(scheme) > 40:
+        errors["scheme"] = "Scheme code must be 40 characters or fewer"
+    if details.months is not None and not 1 <= details.months <= 12 * MAX_PLAN_YEARS:
+        errors["months"] = f"Typical length must be between 1 and {12 * MAX_PLAN_YEARS} months"
+    if details.status not in set(TemplateStatus):
+        errors["status"] = "Select the status of the template"
+    if errors:
+        raise PlanError(errors)
+    return TemplateInput(
+        name,
+        scheme,
+        details.description.strip(),
+        details.months,
+        details.status,
+        details.status_note.strip(),
+    )
+
+
+def save_template(
+    session: Session, actor: User, details: TemplateInput, template: PlanTemplate | None = None
+) -> PlanTemplate:
+    if not can_edit_templates(session, actor):
+        raise NotAllowed("Only administrators and coordinators edit plan templates")
+    clean = check_template(details)
+    if template is None:
+        template = PlanTemplate(created_by=actor)
+        session.add(template)
+    previous = template.status
+    template.name = clean.name
+    template.scheme = clean.scheme
+    template.description = clean.description
+    template.months = clean.months
+    template.status = clean.status
+    template.status_note = clean.status_note
+    session.flush()
+    record(
+        session,
+        "plan_template.saved",
+        actor=actor,
+        subject=template,
+        status=template.status,
+        previous_status=previous,
+    )
+    return template
+
+
+@dataclass(frozen=True)
+class TemplateMilestoneInput:
+    title: str
+    anchor: str
+    offset_days: int | None
+    description: str = ""
+
+
+def check_template_milestone(details: TemplateMilestoneInput) -> TemplateMilestoneInput:
+    errors = {}
+    title = details.title.strip()
+    if not title:
+        errors["title"] = "Enter the title of the milestone"
+    elif len(title) > 200:
+        errors["title"] = "Title must be 200 characters or fewer"
+    if details.anchor not in (Anchor.START, Anchor.END):
+        errors["anchor"] = "Select whether the milestone is counted from the start or the end"
+    limit = 366 * MAX_PLAN_YEARS
+    if details.offset_days is None:
+        errors["offset_days"] = "Enter the number of days, for example 14 or -30"
+    elif not -limit <= details.offset_days <= limit:
+        errors["offset_days"] = f"Days must be between -{limit} and {limit}"
+    if errors:
+        raise PlanError(errors)
+    return TemplateMilestoneInput(
+        title, details.anchor, details.offset_days, details.description.strip()
+    )
+
+
+def save_template_milestone(
+    session: Session,
+    actor: User,
+    template: PlanTemplate,
+    details: TemplateMilestoneInput,
+    item: TemplateMilestone | None = None,
+) -> TemplateMilestone:
+    """Add or change a template's milestone. Plans already made from it keep their own copies."""
+    if not can_edit_templates(session, actor):
+        raise NotAllowed("Only administrators and coordinators edit plan templates")
+    clean = check_template_milestone(details)
+    if item is None:
+        position = max((m.position for m in template.milestones), default=-1) + 1
+        item = TemplateMilestone(position=position)
+        template.milestones.append(item)
+    item.title = clean.title
+    item.description = clean.description
+    item.anchor = clean.anchor
+    item.offset_days = clean.offset_days or 0
+    template.updated_at = utcnow()
+    session.flush()
+    record(session, "plan_template.milestone_saved", actor=actor, subject=template)
+    return item
+
+
+def remove_template_milestone(
+    session: Session, actor: User, template: PlanTemplate, item: TemplateMilestone
+) -> None:
+    if not can_edit_templates(session, actor):
+        raise NotAllowed("Only administrators and coordinators edit plan templates")
+    template.milestones.remove(item)
+    template.updated_at = utcnow()
+    record(session, "plan_template.milestone_removed", actor=actor, subject=template)
+
+
+# Coordinators --------------------------------------------------------------------------------
+
+
+def coordinator_choices(session: Session) -> list[tuple[int, str]]:
+    """(user id, "Name, Organisation") for everyone a plan may name as its coordinator: people
+    with the coordinator role in a verified charity or NHS trust, by name."""
+    rows = session.execute(
+        select(User.id, User.display_name, Organisation.name)
+        .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.COORDINATOR))
+        .join(Membership, Membership.user_id == User.id)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(
+            User.active.is_(True),
+            Membership.status == MembershipStatus.ACTIVE,
+            Organisation.verification == Verification.VERIFIED,
+            Organisation.kind.in_([str(kind) for kind in COORDINATING_KINDS]),
+        )
+        .order_by(User.display_name, User.id, Organisation.name)
+    )
+    names: dict[int, tuple[str, list[str]]] = {}
+    for user_id, name, organisation in rows:
+        names.setdefault(user_id, (name, []))[1].append(organisation)
+    return [(user_id, f"{name}, {', '.join(orgs)}") for user_id, (name, orgs) in names.items()]
+
+
+def is_current_coordinator(session: Session, user: User | None) -> bool:
+    return user is not None and user.active and privacy.is_coordinator(session, user)
+
+
+# Plans ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    starts_on: date | None
+    expected_end_on: date | None = None
+    scheme: str = ""
+    return_country: str = ""
+    coordinator_id: int | None = None
+
+
+def check_plan(
+    session: Session, details: PlanInput, template: PlanTemplate | None, owner: User
+) -> PlanInput:
+    """The input cleaned (scheme and end filled in from the template), or PlanError."""
+    errors = {}
+    scheme = details.scheme.strip() or (template.name if template else "")
+    if not scheme:
+        errors["scheme"] = "Enter the name of your scheme"
+    elif len(scheme) > 150:
+        errors["scheme"] = "Scheme must be 150 characters or fewer"
+    starts_on, ends_on = details.starts_on, details.expected_end_on
+    if starts_on is None:
+        errors["starts_on"] = "Enter the date your plan starts"
+    if ends_on is None and starts_on is not None:
+        if template is not None and template.months:
+            ends_on = add_months(starts_on, template.months)
+        else:
+            errors["expected_end_on"] = "Enter the date you expect your plan to end"
+    if starts_on is not None and ends_on is not None:
+        if ends_on <= starts_on:
+            errors["expected_end_on"] = "Expected end date must be after the start date"
+        elif ends_on > add_months(starts_on, 12 * MAX_PLAN_YEARS):
+            errors["expected_end_on"] = (
+                f"Expected end date must be within {MAX_PLAN_YEARS} years of the start date"
+            )
+    country = details.return_country or ""
+    if country and country not in country_names():
+        errors["return_country"] = "Select a country from the list"
+    coordinator_id = details.coordinator_id
+    if coordinator_id is not None:
+        if coordinator_id == owner.id:
+            errors["coordinator_id"] = "Choose a coordinator other than yourself"
+        elif coordinator_id not in dict(coordinator_choices(session)):
+            errors["coordinator_id"] = "Select a coordinator from the list"
+    if errors:
+        raise PlanError(errors)
+    return PlanInput(starts_on, ends_on, scheme, country, coordinator_id)
+
+
+def start_plan(
+    session: Session, owner: User, template: PlanTemplate | None, details: PlanInput
+) -> Plan:
+    """A staff member's new plan, with the template's milestones dated."""
+    if not owner.has_role(Role.STAFF):
+        raise NotAllowed("Only staff members have plans")
+    if template is not None and template.status == TemplateStatus.RETIRED:
+        raise PlanError({"template": "This scheme is retired: it cannot start new plans"})
+    clean = check_plan(session, details, template, owner)
+    assert clean.starts_on is not None and clean.expected_end_on is not None
+    now = utcnow()
+    plan = Plan(
+        owner=owner,
+        template=template,
+        scheme=clean.scheme,
+        starts_on=clean.starts_on,
+        expected_end_on=clean.expected_end_on,
+        return_country=clean.return_country or None,
+        coordinator_id=clean.coordinator_id,
+        created_at=now,
+    )
+    last_start_day = clean.expected_end_on - timedelta(days=NEAR_END_DAYS)
+    for item in template.milestones if template else []:
+        due = due_date(item.anchor, item.offset_days, clean.starts_on, clean.expected_end_on)
+        if item.anchor == Anchor.START and due >= last_start_day:
+            continue
+        plan.milestones.append(
+            Milestone(
+                title=item.title,
+                description=item.description,
+                due_on=due,
+                anchor=item.anchor,
+                offset_days=item.offset_days,
+                position=item.position,
+                scheduled_at=now,
+            )
+        )
+    session.add(plan)
+    session.flush()
+    record(session, "plan.started", actor=owner, subject=plan, template_id=plan.template_id)
+    return plan
+
+
+def update_plan(session: Session, plan: Plan, actor: User, details: PlanInput) -> int:
+    """Change a plan's details. A new start or end moves the open milestones that hang on it
+    (done ones and fixed ones stay), cancelling their unsent reminders. Returns how many moved."""
+    _own(plan, actor)
+    clean = check_plan(session, details, plan.template, actor)
+    assert clean.starts_on is not None and clean.expected_end_on is not None
+    plan.scheme = clean.scheme
+    plan.return_country = clean.return_country or None
+    plan.coordinator_id = clean.coordinator_id
+    plan.starts_on = clean.starts_on
+    plan.expected_end_on = clean.expected_end_on
+    moved = []
+    now = utcnow()
+    for milestone in plan.milestones:
+        if milestone.is_done or milestone.anchor == Anchor.FIXED:
+            continue
+        due = due_date(
+            milestone.anchor, milestone.offset_days, plan.starts_on, plan.expected_end_on
+        )
+        if due != milestone.due_on:
+            milestone.due_on = due
+            milestone.scheduled_at = now
+            moved.append(milestone.id)
+    cancel_pending_reminders(session, moved, plan=plan)
+    record(session, "plan.updated", actor=actor, subject=plan, moved=len(moved))
+    return len(moved)
+
+
+def set_lead_days(session: Session, plan: Plan, actor: User, values: Sequence[int]) -> None:
+    _own(plan, actor)
+    values = tuple(values)
+    plan.lead_days = None if values == DEFAULT_LEAD_DAYS else ",".join(map(str, values))
+
+
+def delete_plan(session: Session, plan: Plan, actor: User) -> None:
+    """Delete a plan and its milestones; their unsent reminders are cancelled."""
+    _own(plan, actor)
+    cancel_pending_reminders(session, [m.id for m in plan.milestones], plan=plan)
+    record(session, "plan.deleted", actor=actor, subject=plan)
+    session.delete(plan)
+
+
+def _own(plan: Plan, actor: User) -> None:
+    if plan.owner_id != actor.id:
+        raise NotAllowed("Only the plan's owner changes it")
+
+
+def owned_plan(session: Session, user: User, plan_id: int) -> Plan | None:
+    """The plan if it is this person's, else None (the view answers 404)."""
+    plan = session.get(Plan, plan_id)
+    return plan if plan is not None and plan.owner_id == user.id else None
+
+
+def viewable_plan(session: Session, user: User, plan_id: int) -> Plan | None:
+    """The plan if this person may see it: its owner, or the coordinator it names while they
+    coordinate for a verified charity or NHS trust. None otherwise (404: not even its existence
+    is told)."""
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        return None
+    if plan.owner_id == user.id:
+        return plan
+    if plan.coordinator_id == user.id and is_current_coordinator(session, user):
+        return plan
+    return None
+
+
+@dataclass
+class PlanSummary:
+    plan: Plan
+    total: int = 0
+    done: int = 0
+    overdue: int = 0
+    overdue_items: list[Milestone] = field(default_factory=list)
+
+
+def _summaries(session: Session, plans: Sequence[Plan], now: datetime | None) -> list[PlanSummary]:
+    """Progress and overdue counts for these plans, in one query however many there are."""
+    summaries = {plan.id: PlanSummary(plan) for plan in plans}
+    if not summaries:
+        return []
+    rows = session.execute(
+        select(Milestone.plan_id, Milestone.due_on, Milestone.done_at).where(
+            Milestone.plan_id.in_(summaries)
+        )
+    )
+    today_of = {plan.id: local_today(plan.owner, now) for plan in plans}
+    for plan_id, due_on, done_at in rows:
+        summary = summaries[plan_id]
+        summary.total += 1
+        if done_at is not None:
+            summary.done += 1
+        elif due_on < today_of[plan_id]:
+            summary.overdue += 1
+    return list(summaries.values())
+
+
+def plans_of(session: Session, owner: User, now: datetime | None = None) -> list[PlanSummary]:
+    plans = session.scalars(
+        select(Plan)
+        .where(Plan.owner_id == owner.id)
+        .options(joinedload(Plan.owner), joinedload(Plan.coordinator))
+        .order_by(Plan.starts_on.desc(), Plan.id.desc())
+    ).all()
+    return _summaries(session, plans, now)
+
+
+def coordinated_plans(
+    session: Session, coordinator: User, now: datetime | None = None
+) -> list[PlanSummary]:
+    """The plans that name this person as coordinator, by owner's name, with their overdue
+    milestones oldest first. Empty unless they coordinate for a verified organisation."""
+    if not is_current_coordinator(session, coordinator):
+        return []
+    plans = session.scalars(
+        select(Plan)
+        .join(User, User.id == Plan.owner_id)
+        .where(Plan.coordinator_id == coordinator.id)
+        .options(joinedload(Plan.owner))
+        .order_by(User.display_name, Plan.starts_on, Plan.id)
+    ).all()
+    summaries = _summaries(session, plans, now)
+    by_plan = {s.plan.id: s for s in summaries}
+    if by_plan:
+        latest = max(local_today(s.plan.owner, now) for s in summaries)
+        overdue = session.scalars(
+            select(Milestone)
+            .where(
+                Milestone.plan_id.in_(by_plan),
+                Milestone.done_at.is_(None),
+                Milestone.due_on < latest,
+            )
+            .order_by(Milestone.due_on, Milestone.id)
+        )
+        for milestone in overdue:
+            summary = by_plan[milestone.plan_id]
+            if milestone.due_on < local_today(summary.plan.owner, now):
+                summary.overdue_items.append(milestone)
+    return summaries
+
+
+def timeline(session: Session, plan: Plan) -> list[Milestone]:
+    """The plan's milestones in date order."""
+    return list(
+        session.scalars(
+            select(Milestone)
+            .where(Milestone.plan_id == plan.id)
+            .order_by(Milestone.due_on, Milestone.position, Milestone.id)
+        )
+    )
+
+
+# Milestones ----------------------------------------------------------------------------------
+
+
+def plan_milestone(session: Session, plan: Plan, milestone_id: int) -> Milestone | None:
+    milestone = session.get(Milestone, milestone_id)
+    return milestone if milestone is not None and milestone.plan_id == plan.id else None
+
+
+@dataclass(frozen=True)
+class MilestoneInput:
+    title: str
+    due_on: date | None
+    description: str = ""
+
+
+def check_milestone(details: MilestoneInput, plan: Plan) -> MilestoneInput:
+    errors = {}
+    title = details.title.strip()
+    if not title:
+        errors["title"] = "Enter the title of the milestone"
+    elif len(title) > 200:
+        errors["title"] = "Title must be 200 characters or fewer"
+    if len(details.description) > 2000:
+        errors["description"] = "Description must be 2000 characters or fewer"
+    if details.due_on is None:
+        errors["due_on"] = "Enter the date the milestone is due"
+    elif abs((details.due_on - plan.starts_on).days) > 366 * (MAX_PLAN_YEARS + 2):
+        errors["due_on"] = "Due date must be within a few years of your plan"
+    if errors:
+        raise PlanError(errors)
+    return MilestoneInput(title, details.due_on, details.description.strip())
+
+
+def add_milestone(session: Session, plan: Plan, actor: User, details: MilestoneInput) -> Milestone:
+    """The person's own milestone, on a date of its own."""
+    _own(plan, actor)
+    clean = check_milestone(details, plan)
+    assert clean.due_on is not None
+    milestone = Milestone(
+        plan=plan,
+        title=clean.title,
+        description=clean.description,
+        due_on=clean.due_on,
+        anchor=Anchor.FIXED,
+        offset_days=0,
+        created_by_user=True,
+        position=max((m.position for m in plan.milestones), default=0) + 1,
+        scheduled_at=utcnow(),
+    )
+    session.add(milestone)
+    session.flush()
+    return milestone
+
+
+def update_milestone(
+    session: Session, milestone: Milestone, actor: User, details: MilestoneInput
+) -> bool:
+    """Change the person's own milestone; a new date cancels its unsent reminders. Returns
+    whether the date moved."""
+    _own(milestone.plan, actor)
+    if not milestone.created_by_user:
+        raise NotAllowed("Milestones from the scheme move with the plan's dates")
+    clean = check_milestone(details, milestone.plan)
+    milestone.title = clean.title
+    milestone.description = clean.description
+    moved = clean.due_on != milestone.due_on
+    if moved:
+        assert clean.due_on is not None
+        milestone.due_on = clean.due_on
+        milestone.scheduled_at = utcnow()
+        cancel_pending_reminders(session, [milestone.id], plan=milestone.plan)
+    return moved
+
+
+def mark_done(session: Session, milestone: Milestone, actor: User, note: str = "") -> None:
+    """Mark a milestone done; reminders about it that have not gone yet never will."""
+    _own(milestone.plan, actor)
+    note = (note or "").strip()
+    if len(note) > 2000:
+        raise PlanError({"note": "Note must be 2000 characters or fewer"})
+    if milestone.is_done:
+        raise PlanError({"note": "This milestone is already done"})
+    milestone.done_at = utcnow()
+    milestone.done_note = note
+    cancel_pending_reminders(session, [milestone.id], plan=milestone.plan)
+
+
+def undo_done(session: Session, milestone: Milestone, actor: User) -> None:
+    """Open a done milestone again. Reminders before its date that fell while it was done are
+    not sent late; overdue reminders carry on."""
+    _own(milestone.plan, actor)
+    milestone.done_at = None
+    milestone.done_note = ""
+    milestone.scheduled_at = utcnow()
+
+
+def remove_milestone(session: Session, milestone: Milestone, actor: User) -> None:
+    """Delete one of the person's own milestones (the scheme's stay: they can mark them done)."""
+    _own(milestone.plan, actor)
+    if not milestone.created_by_user:
+        raise NotAllowed("Only your own milestones can be deleted")
+    cancel_pending_reminders(session, [milestone.id], plan=milestone.plan)
+    session.delete(milestone)
+
+
+def cancel_pending_reminders(
+    session: Session, milestone_ids: Iterable[int], *, plan: Plan | None = None
+) -> int:
+    """Cancel the reminders about these milestones that have not gone out yet (their dedupe
+    keys start `milestone:<id>:`): emails not sent, in-app messages not showing yet. With the
+    plan given, only its owner's and coordinator's messages are searched, through the recipient
+    index. Returns how many were cancelled."""
+    ids = sorted(set(milestone_ids))
+    if not ids:
+        return 0
+    prefixes = [Notification.dedupe_key.like(f"milestone:{mid}:%") for mid in ids]
+    conditions = [
+        Notification.state == DeliveryState.PENDING,
+        # An in-app message already showing stays in the inbox; one not due yet goes.
+        or_(Notification.channel == Channel.EMAIL, Notification.due_at > utcnow()),
+    ]
+    if plan is not None:
+        recipients = {plan.owner_id, plan.coordinator_id} - {None}
+        conditions.append(Notification.recipient_id.in_(recipients))
+    cancelled = 0
+    for start in range(0, len(prefixes), 200):
+        result = session.execute(
+            update(Notification)
+            .where(*conditions, or_(*prefixes[start : start + 200]))
+            .values(state=DeliveryState.CANCELLED)
+            .execution_options(synchronize_session=False)
+        )
+        cancelled += result.rowcount or 0
+    return cancelled
+
+
+# Reminder lead times -------------------------------------------------------------------------
+
+
+def lead_days_of(plan: Plan | str | None) -> tuple[int, ...]:
+    """A plan's lead times, largest first (its own, or the default 30, 7 and 1 days)."""
+    value = plan.lead_days if isinstance(plan, Plan) else plan
+    if not value:
+        return DEFAULT_LEAD_DAYS
+    return tuple(int(part) for part in value.split(",") if part)
+
+
+def parse_lead_days(value: str) -> tuple[int, ...]:
+    """'30, 7, 1' → (30, 7, 1): whole numbers of days from 0 to 365, at most 5, largest first."""
+    parts = [part.strip() for part in (value or "").replace(";", ",").split(",")]
+    parts = [part for part in parts if part]
+    if not parts:
+        raise PlanError({"lead_days": "Enter at least one number of days"})
+    if not all(part.isdecimal() for part in parts):
+        raise PlanError(
+            {"lead_days": "Enter whole numbers of days separated by commas, like 30, 7, 1"}
+        )
+    numbers = sorted({int(part) for part in parts}, reverse=True)
+    if any(n > MAX_LEAD_DAY for n in numbers):
+        raise PlanError({"lead_days": f"Each number of days must be {MAX_LEAD_DAY} or fewer"})
+    if len(numbers) > MAX_LEAD_VALUES:
+        raise PlanError({"lead_days": f"Enter {MAX_LEAD_VALUES} reminders or fewer"})
+    return tuple(numbers)
+
+
+# Calendar feed -------------------------------------------------------------------------------
+
+
+def milestone_events(session: Session, user: User) -> list[icalendar.Event]:
+    """The person's milestones as all-day events, for their calendar feed."""
+    rows = session.execute(
+        select(Milestone, Plan.scheme)
+        .join(Plan, Plan.id == Milestone.plan_id)
+        .where(Plan.owner_id == user.id)
+        .order_by(Milestone.due_on, Milestone.id)
+    )
+    stamp = utcnow().astimezone(UTC).replace(microsecond=0)
+    events = []
+    for milestone, scheme in rows:
+        event = icalendar.Event()
+        event.add("uid", f"milestone-{milestone.id}@diaspora")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", milestone.due_on)
+        event.add("dtend", milestone.due_on + timedelta(days=1))
+        done = " (done)" if milestone.is_done else ""
+        event.add("summary", f"{milestone.title}{done}")
+        description = f"{scheme}: {milestone.description}" if milestone.description else scheme
+        event.add("description", description)
+        event.add("transp", "TRANSPARENT")
+        events.append(event)
+    return events
+
+
+def plan_path(plan_id: int) -> str:
+    """The plan's page, as a path (links in messages are paths in the service)."""
+    return f"/plans/{plan_id}"

@@ -1,0 +1,147 @@
+"""Fixtures for the plans and milestones tests: the shipped templates, people, plans."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from diaspora.milestones import services
+from diaspora.milestones.models import Milestone, Plan, PlanTemplate
+from diaspora.notifications.models import Notification
+
+
+@pytest.fixture
+def templates(db) -> dict[str, PlanTemplate]:
+    """The shipped templates, by key."""
+    services.load_templates(db.session)
+    db.session.commit()
+    return {t.key: t for t in db.session.scalars(select(PlanTemplate)) if t.key}
+
+
+@pytest.fixture
+def coordinator(make):
+    """A coordinator of a verified charity: someone a plan may name."""
+    user = make.user(roles=["coordinator"], name="Carla Coordinator")
+    make.organisation(kind="charity", members=(user,), name="Sylhet Link")
+    return user
+
+
+@pytest.fixture
+def staff(make):
+    return make.user(roles=["staff"], name="Sam Staff")
+
+
+@pytest.fixture
+def make_plan(db, templates):
+    """A plan started through the service: `template` is a shipped key or None (custom)."""
+
+    def _plan(
+        owner,
+        *,
+        template: str | None = "mti",
+        starts_on: date = date(2027, 1, 4),
+        ends_on: date | None = None,
+        coordinator=None,
+        created_at: datetime | None = None,
+    ) -> Plan:
+        chosen = templates[template] if template else templates["custom"]
+        details = services.PlanInput(
+            starts_on=starts_on,
+            expected_end_on=ends_on,
+            return_country="BD",
+            coordinator_id=coordinator.id if coordinator else None,
+        )
+        plan = services.start_plan(db.session, owner, chosen, details)
+        if created_at is not None:
+            plan.created_at = created_at
+            for milestone in plan.milestones:
+                milestone.scheduled_at = created_at
+        db.session.commit()
+        return plan
+
+    return _plan
+
+
+@pytest.fixture
+def add_milestone(db):
+    """A fixed milestone added straight to a plan; `scheduled_at` backdates when it was set."""
+
+    def _add(plan: Plan, due_on: date, *, title: str = "Own milestone", scheduled_at=None):
+        milestone = Milestone(
+            plan=plan,
+            title=title,
+            due_on=due_on,
+            anchor="fixed",
+            created_by_user=True,
+            scheduled_at=scheduled_at or datetime(2020, 1, 1, tzinfo=UTC),
+        )
+        db.session.add(milestone)
+        db.session.commit()
+        return milestone
+
+    return _add
+
+
+@pytest.fixture
+def outbox(db):
+    """The in-app rows (one per reminder) as (recipient id, kind, dedupe key, due_at)."""
+
+    def _rows(prefix: str = "") -> list[Notification]:
+        query = select(Notification).where(Notification.channel == "inbox")
+        if prefix:
+            query = query.where(Notification.dedupe_key.like(f"{prefix}%"))
+        return list(db.session.scalars(query.order_by(Notification.id)))
+
+    return _rows
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def days(n: int) -> timedelta:
+    return timedelta(days=n)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def committed_app(request, tmp_path):
+    """The app on a migrated database of its own whose commits are real, for jobs run in several
+    threads at once (the shared test database rolls each test back, on one connection)."""
+    import os
+
+    from sqlalchemy import create_engine, make_url, text
+
+    from diaspora import create_app
+    from diaspora.config import TestConfig
+    from diaspora.extensions import db as _db
+    from tests.conftest import PG_URL, migrate_to_head
+
+    schema = f"milestones_{os.getpid()}"
+
+    def on_postgresql(statement: str) -> None:
+        engine = create_engine(PG_URL)
+        with engine.begin() as connection:
+            connection.execute(text(statement))
+        engine.dispose()
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'concurrent.sqlite'}"
+    else:
+        if not PG_URL:
+            pytest.skip("PostgreSQL variant: set TEST_DATABASE_URL to run it (CI does)")
+        on_postgresql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        on_postgresql(f"CREATE SCHEMA {schema}")
+        url = (
+            make_url(PG_URL)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
+    try:
+        migrate_to_head(url)
+        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
+        yield app
+        with app.app_context():
+            _db.engine.dispose()
+    finally:
+        if request.param == "postgresql":
+            on_postgresql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
