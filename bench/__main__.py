@@ -6,10 +6,24 @@ import sys
 
 from sqlalchemy import make_url
 
-from bench import app_throughput, registry_search
+from bench import (
+    app_throughput,
+    opportunities_booking,
+    opportunities_listing,
+    registry_search,
+    reminders_delivery,
+    reminders_tick,
+)
 from bench.database import fresh_database
 
-SCENARIOS = [app_throughput.run, registry_search.run]
+SCENARIOS = [
+    app_throughput.run,
+    registry_search.run,
+    opportunities_listing.run,
+    opportunities_booking.run,
+    reminders_delivery.run,
+    reminders_tick.run,
+]
 
 
 def main() -> None:

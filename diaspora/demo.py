@@ -17,9 +17,14 @@ from sqlalchemy import select
 
 from diaspora.auth.models import Role, User, UserRole
 from diaspora.auth.services import hash_password, normalise_email
+from diaspora.bookings import demo as bookings_demo
+from diaspora.contributions import demo as contributions_demo
 from diaspora.core.time import utcnow
 from diaspora.credentials.models import Credential, CredentialStatus
+from diaspora.engagements import demo as engagements_demo
 from diaspora.extensions import db
+from diaspora.milestones import demo as milestones_demo
+from diaspora.opportunities import demo as opportunities_demo
 from diaspora.organisations.models import MemberRole, Membership, Organisation, Verification
 from diaspora.organisations.services import member_role_for
 from diaspora.reference.catalogue import grades, professions
@@ -710,6 +715,17 @@ def load_demo() -> dict[str, int]:
         user.display_name = person.name  # accounts made by an older demo kept older names
         _create_profile(user, staff_profile_spec(person, now.date()), admin, now)
     db.session.flush()
+
+    # Each area's demo builds on the people and organisations above, in dependency order.
+    for area in (
+        opportunities_demo,
+        engagements_demo,
+        bookings_demo,
+        contributions_demo,
+        milestones_demo,
+    ):
+        area.load(db.session)
+        db.session.flush()
 
     return {
         "users": db.session.query(User).count(),

@@ -9,6 +9,7 @@ from diaspora.contributions.models import Certificate, HoursLog
 from diaspora.credentials.models import Credential
 from diaspora.engagements.models import Engagement
 from diaspora.extensions import db
+from diaspora.milestones.models import Milestone, Plan, PlanTemplate, TemplateMilestone
 from diaspora.notifications.models import Notification
 from diaspora.opportunities.models import (
     Opportunity,
@@ -37,15 +38,19 @@ __all__ = [
     "HoursLog",
     "LanguageSkill",
     "Membership",
+    "Milestone",
     "Notification",
     "Opportunity",
     "OpportunityLanguage",
     "OpportunityProfession",
     "OpportunitySkill",
     "Organisation",
+    "Plan",
+    "PlanTemplate",
     "ProfileSkill",
     "StaffProfile",
     "TeachingSession",
+    "TemplateMilestone",
     "User",
     "UserRole",
 ]

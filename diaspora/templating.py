@@ -28,13 +28,18 @@ def local_datetime(value: datetime | None, fmt: str = "%-d %B %Y at %H:%M") -> s
     return value.astimezone(viewer_zone()).strftime(fmt)
 
 
+def _escapes(template_name: str | None) -> bool:
+    return not (template_name or "").endswith(".txt")
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_options = {
         "undefined": ChainableUndefined,
         "loader": ChoiceLoader(
             [FileSystemLoader(str(TEMPLATES_DIR)), PackageLoader("nhsuk_frontend_jinja")]
         ),
-        "autoescape": True,
+        # HTML is escaped; plain-text emails are not (an apostrophe is not an entity there).
+        "autoescape": _escapes,
     }
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.globals["nhsuk_error_list"] = error_list

@@ -19,8 +19,10 @@ from diaspora.audit.models import AuditEvent
 from diaspora.audit.services import record
 from diaspora.auth.models import User
 from diaspora.auth.services import check_password, end_all_sessions
+from diaspora.contributions import services as contributions
 from diaspora.core.time import as_utc, utcnow
 from diaspora.credentials.models import Credential
+from diaspora.notifications import services as notifications
 from diaspora.organisations.models import (
     MemberRole,
     Membership,
@@ -253,6 +255,8 @@ def export_data(session: Session, user: User) -> dict[str, Any]:
         "staff_profile": _profile(profile) if profile is not None else None,
         "credentials": [_credential(c) for c in credentials],
         "audit_events": [_event(e, user) for e in events],
+        "messages": notifications.export_for(session, user),
+        "contributions": contributions.export_for(session, user),
     }
 
 
@@ -370,6 +374,8 @@ def erase_account(
         for credential in credentials:
             session.delete(credential)
         session.delete(profile)  # ties, languages, skills and windows go with it
+    notifications.forget(session, user)  # messages and email preferences
+    contributions.forget(session, user)  # certificates naming them; notes they wrote
     session.flush()
 
     user.email = placeholder_email(user)

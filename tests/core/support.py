@@ -4,7 +4,7 @@ import re
 from contextlib import contextmanager
 
 from sqlalchemy import select
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import AnyConverter, IntegerConverter
 
 from diaspora import create_app
 from diaspora.config import ProductionConfig
@@ -39,15 +39,21 @@ def rules_accepting(app, method: str) -> list:
 
 
 def dummy_path(rule, ids: dict[str, int] | None = None) -> str:
-    """The rule's path with made-up arguments: integers become an id, everything else "x"."""
+    """The rule's path with made-up arguments: integers become an id, a choice its first
+    option, everything else "x"."""
     ids = ids or {}
-    values = {
-        name: ids.get(name, 1) if isinstance(rule._converters[name], IntegerConverter) else "x"
-        for name in rule.arguments
-    }
+    values = {name: _dummy(rule._converters[name], ids.get(name, 1)) for name in rule.arguments}
     built = rule.build(values)
     assert built is not None, f"could not build {rule.rule}"
     return built[1]
+
+
+def _dummy(converter, number: int) -> int | str:
+    if isinstance(converter, IntegerConverter):
+        return number
+    if isinstance(converter, AnyConverter):
+        return sorted(converter.items)[0]
+    return "x"
 
 
 def snapshot() -> dict[str, list[tuple]]:
