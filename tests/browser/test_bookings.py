@@ -2,8 +2,8 @@
 and downloads the calendar file, the second joins the waiting list and gets the place when the
 first cancels. Every page is checked with axe-core.
 
-The opportunity is made in the database: posting one through the form is the opportunities
-area's own browser test.
+The last test walks the whole journey from the organisation's posting form; the others make
+the opportunity in the database.
 """
 
 import re
@@ -136,3 +136,71 @@ def test_calendar_link_and_attendance_pages(live_server, open_tab):
     expect(host.page.get_by_text("Attendance recorded: 1 attended, 0 did not.")).to_be_visible()
     expect(host.page.get_by_role("table")).to_contain_text("Ama Mensah")
     assert f"/sessions/{session_id}/attendance" in host.page.url
+
+
+def test_an_organisation_posts_a_session_that_one_person_books_and_another_waits_for(
+    live_server, open_tab, tmp_path
+):
+    """The whole journey: posted and published through the organisation's forms, booked, the
+    calendar file downloaded, the waiting list joined, and the place passed on."""
+    with live_server.app.app_context():
+        make = Factories(db.session)
+        host = make.user(email="host@example.org", name="Hana Host", roles=["partner"])
+        make.organisation(name="Sylhet Nursing College", members=(host,))
+        for email, name in ((FIRST, "Ama Mensah"), (SECOND, "Ben Okafor")):
+            user = make.user(email=email, name=name)
+            make.session.refresh(user)
+            make.profile(user)
+
+    poster = open_tab()
+    page = poster.page
+    _sign_in(poster, "host@example.org")
+    poster.visit("/opportunities/manage")
+    poster.follow(page.get_by_role("button", name="Post an opportunity"))
+    page.get_by_label("Tele-teaching session").check()
+    poster.follow(page.get_by_role("button", name="Continue"))
+    day = utcnow().date() + timedelta(days=10)
+    page.get_by_label("Title", exact=True).fill("Neonatal resuscitation for nursing students")
+    page.get_by_label("Description").fill("Case-based teaching.")
+    page.get_by_label("Country", exact=True).select_option(label="Bangladesh")
+    page.get_by_label("Remote", exact=True).check()
+    page.get_by_label("Your time zone").select_option("Asia/Dhaka")
+    page.get_by_label("Day", exact=True).fill(str(day.day))
+    page.get_by_label("Month", exact=True).fill(str(day.month))
+    page.get_by_label("Year", exact=True).fill(str(day.year))
+    page.get_by_label("Start time").fill("14:00")
+    page.get_by_label("Duration in minutes").fill("60")
+    page.get_by_label("A single session").check()
+    page.get_by_label("Places in each session").fill("1")
+    page.get_by_label("Join link").fill(JOIN)
+    page.get_by_label("Doctor", exact=True).check()
+    poster.follow(page.get_by_role("button", name="Save as draft"))
+    poster.follow(page.get_by_role("button", name="Publish"))
+    expect(page.get_by_text("Your opportunity is published.")).to_be_visible()
+    detail = re.sub(r"^https?://[^/]+", "", page.url)
+
+    first = open_tab()
+    _sign_in(first, FIRST)
+    first.visit(detail)
+    expect(first.page.get_by_text("14:00 in Dhaka").first).to_be_visible()
+    first.follow(first.page.get_by_role("button", name="Book a place"))
+    expect(_booking(first.page)).to_contain_text("You are booked on this session")
+    with first.page.expect_download() as download:
+        first.page.get_by_role("link", name=re.compile("Download the calendar file")).click()
+    path = tmp_path / "session.ics"
+    download.value.save_as(path)
+    event = Calendar.from_ical(path.read_bytes()).events[0]
+    assert event.start.utcoffset() == timedelta(0)
+    assert (event.start.hour, event.start.minute) == (8, 0)  # 14:00 in Dhaka is 08:00 UTC
+
+    second = open_tab()
+    _sign_in(second, SECOND)
+    second.visit(detail)
+    second.follow(second.page.get_by_role("button", name="Join the waiting list"))
+    expect(_booking(second.page)).to_contain_text("You are number 1 on the waiting list")
+
+    first.follow(first.page.get_by_role("button", name="Cancel my booking"))
+    first.follow(first.page.get_by_role("button", name="Cancel your booking"))
+    second.visit(detail)
+    expect(_booking(second.page)).to_contain_text("You are booked on this session")
+    expect(second.page.get_by_role("link", name=JOIN)).to_be_visible()
