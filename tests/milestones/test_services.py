@@ -4,6 +4,7 @@ import icalendar
 import pytest
 from sqlalchemy import select
 
+from diaspora.bookings.services import calendar_for
 from diaspora.milestones import services
 from diaspora.milestones.models import Milestone, PlanTemplate
 from diaspora.notifications.models import Notification
@@ -224,6 +225,14 @@ def test_milestones_are_all_day_calendar_events(db, staff, make_plan, make):
     for event in events:
         calendar.add_component(event)
     assert b"DTSTART;VALUE=DATE:20270104" in calendar.to_ical()
+
+
+def test_the_personal_calendar_feed_carries_the_plans_milestones(app, db, staff, make_plan):
+    plan = make_plan(staff)
+    with app.test_request_context():
+        feed = icalendar.Calendar.from_ical(calendar_for(db.session, staff))
+    uids = {str(event["UID"]) for event in feed.events}
+    assert {f"milestone-{m.id}@diaspora" for m in plan.milestones} <= uids
 
 
 def test_deleting_a_plan_deletes_its_milestones(db, staff, make_plan):
