@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
@@ -820,3 +820,21 @@ def panel_for(session: Session, viewer: User, opportunity: Opportunity) -> Panel
     ).first()
     completed, engagement = row if row is not None else (None, None)
     return Panel("staff", engagement=engagement, profile_complete=completed is not None)
+
+
+def forget(session: Session, user: User) -> None:
+    """For an account's erasure: clear what the person and others wrote about them, and their
+    line manager's address. The engagements stay, tied to the anonymised account, so the
+    organisation's record and the hours given still count."""
+    session.execute(
+        update(Engagement)
+        .where(Engagement.user_id == user.id)
+        .values(
+            message="",
+            decision_message="",
+            end_reason="",
+            release_manager_email=None,
+            release_note="",
+        )
+        .execution_options(synchronize_session=False)
+    )

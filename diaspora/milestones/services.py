@@ -772,3 +772,9 @@ def milestone_events(session: Session, user: User) -> list[icalendar.Event]:
 def plan_path(plan_id: int) -> str:
     """The plan's page, as a path (links in messages are paths in the service)."""
     return f"/plans/{plan_id}"
+
+
+def forget(session: Session, user: User) -> None:
+    """For an account's erasure: delete the person's plans and their milestones."""
+    for plan in session.scalars(select(Plan).where(Plan.owner_id == user.id)):
+        session.delete(plan)

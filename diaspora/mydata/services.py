@@ -22,6 +22,8 @@ from diaspora.auth.services import check_password, end_all_sessions
 from diaspora.contributions import services as contributions
 from diaspora.core.time import as_utc, utcnow
 from diaspora.credentials.models import Credential
+from diaspora.engagements import services as engagements
+from diaspora.milestones import services as milestones
 from diaspora.notifications import services as notifications
 from diaspora.organisations.models import (
     MemberRole,
@@ -376,6 +378,8 @@ def erase_account(
         session.delete(profile)  # ties, languages, skills and windows go with it
     notifications.forget(session, user)  # messages and email preferences
     contributions.forget(session, user)  # certificates naming them; notes they wrote
+    engagements.forget(session, user)  # messages about them, their line manager's address
+    milestones.forget(session, user)  # their plans
     session.flush()
 
     user.email = placeholder_email(user)

@@ -1,11 +1,15 @@
 """Deleting your account: your data erased, the records others rely on kept anonymous."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
 from diaspora.audit.models import AuditEvent
 from diaspora.auth.models import User, UserRole
 from diaspora.credentials.models import Credential
+from diaspora.engagements.models import Engagement
+from diaspora.milestones.models import Milestone, Plan
 from diaspora.mydata import services
 from diaspora.organisations.models import Membership, Organisation
 from diaspora.registry.models import (
@@ -319,3 +323,31 @@ def test_wrong_passwords_are_throttled(client, make, db):
     for _ in range(10):
         assert delete_account(client, "not my password").status_code == 200
     assert delete_account(client, "not my password").status_code == 429
+
+
+def test_engagement_messages_and_plans_go_with_the_account(client, make, db):
+    person = full_person(make)
+    engagement = make.engagement(
+        user=person.user,
+        message="Zz-application from me",
+        release_manager_email="zz.manager@nhs.example.org",
+        release_note="Zz-release note",
+    )
+    plan = Plan(
+        owner_id=person.user.id,
+        scheme="Zz-scheme",
+        starts_on=date(2027, 1, 4),
+        expected_end_on=date(2029, 1, 4),
+        return_country="GH",
+    )
+    plan.milestones = [Milestone(title="Zz-milestone", due_on=date(2027, 2, 1), anchor="fixed")]
+    db.session.add(plan)
+    db.session.commit()
+    assert rows_mentioning("Zz-application", "zz.manager", "Zz-release", "Zz-scheme")
+    sign_in(client, EMAIL)
+
+    assert delete_account(client).status_code == 302
+
+    assert rows_mentioning("Zz-application", "zz.manager", "Zz-release", "Zz-scheme") == []
+    assert db.session.get(Engagement, engagement.id) is not None  # the record of work stays
+    assert count(db, Plan) == 0 and count(db, Milestone) == 0
