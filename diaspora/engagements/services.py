@@ -33,6 +33,7 @@ from diaspora.notifications.services import notify
 from diaspora.opportunities.access import manages
 from diaspora.opportunities.models import Modality, Opportunity, OpportunityKind, OpportunityStatus
 from diaspora.organisations.models import Membership, MembershipStatus
+from diaspora.registry import privacy
 from diaspora.registry.models import StaffProfile
 from diaspora.registry.privacy import ViewerAccess
 
@@ -705,9 +706,7 @@ def may_view_profile(access: ViewerAccess, viewer: User, profile: StaffProfile) 
     page rather than once per applicant; a profile not yet completed is not shown."""
     if profile.completed_at is None and not access.admin:
         return False
-    if profile.user_id == viewer.id or access.admin:
-        return True
-    return profile.user.active and profile.visibility in access.audiences
+    return privacy.visible_with(access, viewer, profile)
 
 
 @dataclass(frozen=True)
