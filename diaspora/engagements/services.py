@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 from diaspora.audit.services import record
 from diaspora.auth.models import Role, User
 from diaspora.auth.services import fingerprint, make_token, normalise_email, read_token
-from diaspora.core.time import utcnow
+from diaspora.core.time import as_utc, utcnow
 from diaspora.credentials.services import profile_ids_with_verified_credential
 from diaspora.engagements import states
 from diaspora.engagements.models import STATE_LABELS, Engagement, ReleaseStatus
@@ -819,6 +819,45 @@ def panel_for(session: Session, viewer: User, opportunity: Opportunity) -> Panel
     ).first()
     completed, engagement = row if row is not None else (None, None)
     return Panel("staff", engagement=engagement, profile_complete=completed is not None)
+
+
+def export_for(session: Session, user: User) -> list[dict[str, object]]:
+    """The person's engagements and bookings, for their copy of their data. The line manager's
+    address is theirs to see: they gave it."""
+    rows = session.scalars(
+        select(Engagement)
+        .where(Engagement.user_id == user.id)
+        .options(joinedload(Engagement.opportunity), joinedload(Engagement.session))
+        .order_by(Engagement.created_at, Engagement.id)
+    )
+    return [
+        {
+            "opportunity": {
+                "id": e.opportunity_id,
+                "title": e.opportunity.title,
+                "kind": e.opportunity.kind,
+                "organisation": e.opportunity.organisation.name,
+            },
+            "session_starts_at": _iso(e.session.starts_at) if e.session else None,
+            "state": e.state,
+            "message": e.message,
+            "decision_message": e.decision_message,
+            "end_reason": e.end_reason,
+            "ends_on": e.ends_on.isoformat() if e.ends_on else None,
+            "release_status": e.release_status,
+            "release_manager_email": e.release_manager_email,
+            "created_at": _iso(e.created_at),
+            "applied_at": _iso(e.applied_at),
+            "decided_at": _iso(e.decided_at),
+            "started_at": _iso(e.started_at),
+            "ended_at": _iso(e.ended_at),
+        }
+        for e in rows
+    ]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return as_utc(value).isoformat() if value is not None else None
 
 
 def forget(session: Session, user: User) -> None:

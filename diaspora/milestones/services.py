@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 from sqlalchemy import and_, case, func, or_, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from diaspora.audit.services import record
 from diaspora.auth.models import Role, User, UserRole
-from diaspora.core.time import utcnow
+from diaspora.core.time import as_utc, utcnow
 from diaspora.notifications.models import Channel, DeliveryState, Notification
 from diaspora.organisations.models import (
     COORDINATING_KINDS,
@@ -772,6 +772,36 @@ def milestone_events(session: Session, user: User) -> list[icalendar.Event]:
 def plan_path(plan_id: int) -> str:
     """The plan's page, as a path (links in messages are paths in the service)."""
     return f"/plans/{plan_id}"
+
+
+def export_for(session: Session, user: User) -> list[dict[str, object]]:
+    """The person's plans and milestones, for their copy of their data."""
+    plans = session.scalars(
+        select(Plan)
+        .where(Plan.owner_id == user.id)
+        .options(selectinload(Plan.milestones))
+        .order_by(Plan.starts_on, Plan.id)
+    )
+    return [
+        {
+            "scheme": plan.scheme,
+            "starts_on": plan.starts_on.isoformat(),
+            "expected_end_on": plan.expected_end_on.isoformat(),
+            "return_country": plan.return_country,
+            "has_coordinator": plan.coordinator_id is not None,
+            "milestones": [
+                {
+                    "title": m.title,
+                    "description": m.description,
+                    "due_on": m.due_on.isoformat(),
+                    "done_at": as_utc(m.done_at).isoformat() if m.done_at else None,
+                    "done_note": m.done_note,
+                }
+                for m in plan.milestones
+            ],
+        }
+        for plan in plans
+    ]
 
 
 def forget(session: Session, user: User) -> None:

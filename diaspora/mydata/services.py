@@ -259,6 +259,8 @@ def export_data(session: Session, user: User) -> dict[str, Any]:
         "audit_events": [_event(e, user) for e in events],
         "messages": notifications.export_for(session, user),
         "contributions": contributions.export_for(session, user),
+        "engagements": engagements.export_for(session, user),
+        "plans": milestones.export_for(session, user),
     }
 
 

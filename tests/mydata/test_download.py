@@ -7,6 +7,8 @@ from datetime import date
 import pytest
 
 from diaspora.audit.models import AuditEvent
+from diaspora.core.time import as_utc
+from diaspora.milestones.models import Milestone, Plan
 from tests.factories import PASSWORD
 from tests.helpers import csrf_token, sign_in, submit
 from tests.mydata.support import BIO, EMAIL, NAME, NMC_PIN, SPECIALTY, full_person
@@ -183,6 +185,50 @@ def test_a_download_is_audited(client, make, db):
         person.user.id,
     )
     assert EMAIL not in json.dumps(event.details)
+
+
+def test_the_file_holds_engagements_bookings_and_plans(client, make, db):
+    person = full_person(make)
+    make.engagement(
+        user=person.user,
+        message="My application",
+        release_manager_email="manager@nhs.example.org",
+    )
+    teaching = make.opportunity(kind="teaching", sessions=1)
+    make.engagement(teaching, person.user, state="accepted", session_id=teaching.sessions[0].id)
+    plan = Plan(
+        owner_id=person.user.id,
+        scheme="Medical Training Initiative",
+        starts_on=date(2027, 1, 4),
+        expected_end_on=date(2029, 1, 4),
+        return_country="GH",
+    )
+    plan.milestones = [Milestone(title="Exam booked", due_on=date(2027, 2, 1), anchor="fixed")]
+    db.session.add(plan)
+    db.session.commit()
+    sign_in(client, EMAIL)
+
+    data, _ = download(client)
+
+    application, booking = data["engagements"]
+    assert application["message"] == "My application"
+    assert application["release_manager_email"] == "manager@nhs.example.org"
+    assert application["session_starts_at"] is None
+    assert booking["state"] == "accepted"
+    assert booking["session_starts_at"] == as_utc(teaching.sessions[0].starts_at).isoformat()
+    assert booking["opportunity"]["kind"] == "teaching"
+    [exported] = data["plans"]
+    assert exported["scheme"] == "Medical Training Initiative"
+    assert exported["return_country"] == "GH"
+    assert exported["milestones"] == [
+        {
+            "title": "Exam booked",
+            "description": "",
+            "due_on": "2027-02-01",
+            "done_at": None,
+            "done_note": "",
+        }
+    ]
 
 
 @pytest.mark.parametrize("path", [PAGE, "/account/my-data/delete"])
