@@ -25,7 +25,7 @@ from diaspora.engagements.models import Engagement
 from diaspora.engagements.models import EngagementState as S
 from diaspora.engagements.services import EngagementError, ProfileIncomplete
 from diaspora.engagements.states import IllegalTransition
-from diaspora.extensions import db
+from diaspora.extensions import db, limiter
 from diaspora.opportunities.access import managed_or_404, manages, visible_or_404
 from diaspora.opportunities.models import Opportunity
 from diaspora.widgets import NhsukForm
@@ -422,7 +422,13 @@ def cancel(engagement_id: int):
 # The line manager's page (public: reached through the signed link) -----------------------------
 
 
+# Public and reached without an account: a cap on guesses and on hammering, far above what a
+# line manager answering one request needs.
+RELEASE_LIMIT = "30 per minute"
+
+
 @bp.route("/release/<token>", methods=["GET", "POST"])
+@limiter.limit(RELEASE_LIMIT)
 def release(token: str):
     link = services.release_link(db.session, token)
     if link.problem is not None or link.engagement is None:

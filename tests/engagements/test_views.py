@@ -551,6 +551,12 @@ def test_a_wrong_or_expired_link_shows_a_clear_page(db, client, client_for, offe
     assert "Release Sadia Rahman" in html(client.get(link))
 
 
+def test_the_release_page_is_rate_limited(db, client):
+    statuses = [client.get(f"/release/guess{n}").status_code for n in range(30)]
+    assert set(statuses) == {200}
+    assert client.get("/release/one-more-guess").status_code == 429
+
+
 def test_release_is_not_asked_for_a_remote_project(db, client_for, make, project, staff):
     engagement = make.engagement(project, staff, state="accepted")
     browser = client_for(staff)
