@@ -2,13 +2,16 @@
 
 from sqlalchemy import MetaData
 
+from diaspora.api.models import AccessToken
 from diaspora.audit.models import AuditEvent
 from diaspora.auth.models import User, UserRole
 from diaspora.bookings.models import CalendarFeed
+from diaspora.cohorts.models import Cohort, CohortMember
 from diaspora.contributions.models import Certificate, HoursLog
 from diaspora.credentials.models import Credential
 from diaspora.engagements.models import Engagement
 from diaspora.extensions import db
+from diaspora.matching import models as matching_models  # noqa: F401  (tables of their own)
 from diaspora.milestones.models import Milestone, Plan, PlanTemplate, TemplateMilestone
 from diaspora.notifications.models import Notification
 from diaspora.opportunities.models import (
@@ -28,10 +31,13 @@ from diaspora.registry.models import (
 )
 
 __all__ = [
+    "AccessToken",
     "AuditEvent",
     "AvailabilityWindow",
     "CalendarFeed",
     "Certificate",
+    "Cohort",
+    "CohortMember",
     "CountryTie",
     "Credential",
     "Engagement",

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from diaspora.auth.models import User, UserRole
 from diaspora.auth.services import hash_password
+from diaspora.cohorts.models import Cohort, CohortMember
 from diaspora.core.time import utcnow
 from diaspora.engagements.models import Engagement
 from diaspora.opportunities.models import (
@@ -209,3 +210,37 @@ class Factories:
         self.session.add(engagement)
         self.session.commit()
         return engagement
+
+    def coordinator(self, organisation: Organisation | None = None, **fields) -> User:
+        """A coordinator: the role and an active membership of a verified charity (or of
+        `organisation`, which should be a charity or an NHS trust)."""
+        user = self.user(roles=["coordinator"], **fields)
+        if organisation is None:
+            self.organisation(owner=user, kind="charity", country="GB")
+        else:
+            self.session.add(Membership(user=user, organisation=organisation))
+            self.session.commit()
+        return user
+
+    def cohort(
+        self,
+        organisation: Organisation | None = None,
+        *,
+        name: str | None = None,
+        members: tuple[User, ...] = (),
+        created_by: User | None = None,
+        **fields,
+    ) -> Cohort:
+        """A cohort of `organisation` (a new verified charity by default) with these members."""
+        organisation = organisation or self.organisation(kind="charity", country="GB")
+        cohort = Cohort(
+            organisation=organisation,
+            name=name or f"Cohort {next(_sequence)}",
+            created_by_id=created_by.id if created_by else None,
+            **fields,
+        )
+        self.session.add(cohort)
+        for member in members:
+            cohort.members.append(CohortMember(user=member))
+        self.session.commit()
+        return cohort

@@ -1,0 +1,1 @@
+"""Cohorts: the groups of volunteers a coordinator's organisation brings together."""
