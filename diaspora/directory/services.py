@@ -1,6 +1,6 @@
 """The volunteer directory: who coordinators and partners can find, filtered, ranked and paged.
 
-Privacy comes first: every query here starts from `_listed()`, which keeps only completed
+Privacy comes first: every query here starts from `listed()`, which keeps only completed
 profiles whose owner chose an audience the viewer belongs to
 (`privacy.listable_audiences`). Private profiles are therefore never in results, counts or
 exports, for anyone, administrators included. Of the owner's account a result reads the name
@@ -172,7 +172,7 @@ def _tsquery(filters: Filters) -> ColumnElement:
     return func.to_tsquery(literal_column("'simple'"), query)
 
 
-def _listed(audiences: frozenset[str]) -> list[ColumnElement[bool]]:
+def listed(audiences: frozenset[str]) -> list[ColumnElement[bool]]:
     """THE privacy rule for lists (privacy.listable_audiences): completed profiles whose owner
     chose one of the viewer's audiences and whose account is not disabled.
     ix_staff_profiles_directory answers the first part from the index; the few disabled
@@ -182,7 +182,7 @@ def _listed(audiences: frozenset[str]) -> list[ColumnElement[bool]]:
     return [
         StaffProfile.completed_at.is_not(None),
         StaffProfile.visibility.in_(sorted(audiences)),
-        StaffProfile.user_id.not_in(select(User.id).where(User.active.is_(False))),
+        StaffProfile.user_id.not_in(select(User.id).where(~User.active)),
     ]
 
 
@@ -201,7 +201,7 @@ def _match(access: Access, filters: Filters, dialect: str) -> _Matched:
     travel window is a semi-join (IN), as a person may have several. Each child table has an
     index that starts with the filtered code and ends with profile_id."""
     joins: list[tuple[object, ColumnElement[bool]]] = []
-    where = _listed(access.audiences)
+    where = listed(access.audiences)
     strengths: list[ColumnElement] = []
     if filters.words:
         if dialect == "postgresql":
