@@ -10,6 +10,8 @@ docs/adr/0006-match-scoring-weights.md explains them.
 - `score(candidate, need, today)` scores one pair: `None` when a hard filter excludes it.
 - `score_many`, `score_array` and `top` score many candidates for one need at once, with numpy;
   they give exactly what `score` gives for each candidate.
+- `score_needs` and `top_needs` score one candidate against many needs (recommendations), with
+  the same guarantee.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -699,15 +701,118 @@ def top(
     if limit <= 0 or not candidates:
         return []
     scores = score_array(candidates, need, today, for_candidate=for_candidate)
+    results = []
+    for index in _best(scores, limit):
+        match = score(candidates[index], need, today, for_candidate=for_candidate)
+        assert match is not None
+        results.append((int(index), match))
+    return results
+
+
+# --- Many needs for one candidate --------------------------------------------------------------
+#
+# The person's recommendations: one candidate against every open need. Each need asks for
+# different codes, so the fractions are worked out need by need with the plain path's own
+# functions (a loop over needs, never over a need's candidates), then weighted and summed as
+# arrays in the order of `WEIGHTS`: the same floating-point operations as `score`.
+
+
+def _levels_credit(held: Mapping[str, int], wanted: Mapping[str, int]) -> float:
+    """`_levels`'s number without its notes."""
+    if not wanted:
+        return NEUTRAL
+    total = 0.0
+    for code, want in wanted.items():
+        total += _credit(held.get(code, 0), want)
+    return total / len(wanted)
+
+
+def _membership_credit(value: str | None, wanted: frozenset[str]) -> float:
+    if not wanted:
+        return NEUTRAL
+    return 1.0 if value in wanted else 0.0
+
+
+def _dates_credit(candidate: Candidate, need: Need, today: date) -> float:
+    """`_dates`'s number without its notes."""
+    total, count = 0.0, 1
+    if need.modality != REMOTE:
+        count = 2
+        total += 1.0 if _window(candidate, need, today) is not None else 0.0
+    total += _availability_credit(candidate.unavailable_until, need, today)
+    return total / count
+
+
+def _need_fractions(
+    candidate: Candidate, needs: Sequence[Need], today: date
+) -> dict[str, np.ndarray]:
+    c = candidate
+
+    def column(credit: Callable[[Need], float]) -> np.ndarray:
+        return _column([credit(need) for need in needs], np.float64)
+
+    return {
+        "profession": column(lambda n: _membership_credit(c.profession, n.professions)),
+        "grade": column(lambda n: _membership_credit(c.grade, n.grades)),
+        "skills": column(lambda n: _levels_credit(c.skills, n.skills)),
+        "languages": column(lambda n: _levels_credit(c.languages, n.languages)),
+        "country_tie": column(lambda n: _tie_credit(c, n.country)),
+        "modality": column(
+            lambda n: (
+                0.0 if c.modality is None else MODALITY_CREDIT.get((n.modality, c.modality), 0.0)
+            )
+        ),
+        "hours": column(lambda n: _hours_credit(c.hours_per_month, n.hours_per_month)),
+        "dates": column(lambda n: _dates_credit(c, n, today)),
+        "credential": column(
+            lambda n: (1.0 if c.has_verified_credential else 0.0) if n.clinical else NEUTRAL
+        ),
+        "safeguards": column(_safeguards),
+    }
+
+
+def score_needs(
+    candidate: Candidate, needs: Sequence[Need], today: date, *, for_candidate: bool = True
+) -> np.ndarray:
+    """The candidate's score for every need as a float array, NaN where a hard filter excludes
+    the pair. `for_candidate` defaults to True: ranking needs is the person's own view."""
+    fractions = _need_fractions(candidate, needs, today)
+    total = np.zeros(len(needs))
+    for name in WEIGHTS:
+        total += WEIGHTS[name] * fractions[name]
+    excluded = _column(
+        [exclusion(candidate, n, for_candidate=for_candidate) is not None for n in needs], bool
+    )
+    total[excluded] = np.nan
+    return total
+
+
+def _best(scores: np.ndarray, limit: int) -> np.ndarray:
+    """Indexes of the `limit` best scores (NaN left out), best first; ties keep their order."""
     kept = np.flatnonzero(~np.isnan(scores))
     if len(kept) > limit:
         # Everyone scoring at least the limit-th best score, ties included, then a stable sort.
         threshold = np.partition(scores[kept], len(kept) - limit)[len(kept) - limit]
         kept = kept[scores[kept] >= threshold]
-    order = kept[np.argsort(-scores[kept], kind="stable")][:limit]
+    return kept[np.argsort(-scores[kept], kind="stable")][:limit]
+
+
+def top_needs(
+    candidate: Candidate,
+    needs: Sequence[Need],
+    today: date,
+    limit: int,
+    *,
+    for_candidate: bool = True,
+) -> list[tuple[int, Match]]:
+    """The best `limit` needs for the candidate as (index in `needs`, match), best first; equal
+    scores keep the needs' order. Only these few get their reasons and gaps worked out."""
+    if limit <= 0 or not needs:
+        return []
+    scores = score_needs(candidate, needs, today, for_candidate=for_candidate)
     results = []
-    for index in order:
-        match = score(candidates[index], need, today, for_candidate=for_candidate)
+    for index in _best(scores, limit):
+        match = score(candidate, needs[index], today, for_candidate=for_candidate)
         assert match is not None
         results.append((int(index), match))
     return results

@@ -1,0 +1,26 @@
+"""The matching benchmark runs at a small size and names its figures as the issue does."""
+
+from bench import matching
+from bench.database import migrate_to_head
+
+
+def test_the_matching_benchmark_runs_at_a_small_size(tmp_path):
+    url = f"sqlite:///{tmp_path / 'matching.sqlite'}"
+    migrate_to_head(url)
+    figures = matching.run(url, profiles=(300,), opportunities=150, runs=12)
+    by_name = {figure.name: figure for figure in figures}
+    assert set(by_name) == {
+        "matching.candidates_p95_ms.sqlite.300",
+        "matching.candidates_median_ms.sqlite.300",
+        "matching.recommendations_p95_ms.sqlite.300",
+        "matching.recommendations_median_ms.sqlite.300",
+    }
+    assert all(figure.value > 0 and figure.unit == "ms" for figure in figures)
+    line = by_name["matching.candidates_p95_ms.sqlite.300"].line(".postgresql")
+    assert line.startswith("BENCH matching.candidates_p95_ms.sqlite.300 ")
+
+
+def test_sizes_are_named_in_thousands():
+    assert matching._size_name(100_000) == "100k"
+    assert matching._size_name(10_000) == "10k"
+    assert matching._size_name(2500) == "2500"
