@@ -40,6 +40,8 @@ JOBS: list[str] = [
     "diaspora.milestones.jobs:milestone_reminders",
     "diaspora.milestones.jobs:session_reminders",
     "diaspora.milestones.jobs:credential_reminders",
+    # Matching: the weekly digest of new opportunities that match a person strongly.
+    "diaspora.matching.jobs:weekly_digests",
 ]
 
 

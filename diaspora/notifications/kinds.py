@@ -55,6 +55,28 @@ KINDS: dict[str, Kind] = {
             "Registration expiry",
             "60 and 14 days before a professional registration you added expires.",
         ),
+        Kind(
+            "match_invitation",
+            "Invitations to apply",
+            "When an organisation or your coordinator invites you to an opportunity.",
+        ),
+        Kind(
+            "opportunity_alert",
+            "New opportunities that match you",
+            "Opportunities that match your profile, at once or in a weekly digest as you chose "
+            "on your recommendations page.",
+            can_digest=False,
+        ),
+        Kind(
+            "cohort_message",
+            "Messages to your cohorts",
+            "When a coordinator writes to a cohort you belong to.",
+        ),
+        Kind(
+            "cohort_update",
+            "Cohort invitations and changes",
+            "When you are invited to a cohort, added to one or removed from one.",
+        ),
     )
 }
 

@@ -31,6 +31,7 @@ from diaspora.audit.services import record
 from diaspora.auth.models import User
 from diaspora.core.paging import PageNumbers
 from diaspora.core.time import as_utc, utcnow
+from diaspora.matching import alerts
 from diaspora.opportunities import times
 from diaspora.opportunities.models import (
     Modality,
@@ -669,6 +670,7 @@ def publish(
     _move(opportunity, "publish")
     opportunity.published_at = now
     record(session, "opportunity.published", actor=actor, subject=opportunity)
+    alerts.on_published(session, opportunity)
 
 
 def close(

@@ -84,11 +84,11 @@ def test_other_kinds_keep_their_defaults(db, make):
 def test_an_unknown_kind_is_emailed_at_once(db, make):
     user = make.user()
     with time_machine.travel(datetime(2027, 5, 4, 10, 0, tzinfo=UTC), tick=False):
-        _notify(db, user, kind="cohort_message")
+        _notify(db, user, kind="partner_news")
     email = _rows(db, user)[Channel.EMAIL]
     assert email.digest is False
     assert as_utc(email.due_at) == datetime(2027, 5, 4, 10, 0, tzinfo=UTC)
-    assert kind_of("cohort_message").label == "Cohort message"
+    assert kind_of("partner_news").label == "Partner news"
 
 
 def test_every_area_kind_is_registered():
@@ -100,8 +100,13 @@ def test_every_area_kind_is_registered():
         "milestone_reminder",
         "milestone_overdue",
         "credential_expiry",
+        "match_invitation",
+        "opportunity_alert",
+        "cohort_message",
+        "cohort_update",
     }
     assert KINDS["booking_reminder"].can_digest is False
+    assert KINDS["opportunity_alert"].can_digest is False  # weekly digests are matching's own
 
 
 # The daily summary at 09:00 local ------------------------------------------------------------

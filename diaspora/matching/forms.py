@@ -1,0 +1,66 @@
+"""The matching forms: the recommendations' filters, the alert setting, and the bare forms
+behind the buttons (they carry the CSRF token and nothing else worth validating)."""
+
+from wtforms import RadioField, SelectField
+from wtforms.validators import Optional
+
+from diaspora.matching.models import AlertFrequency
+from diaspora.matching.services import NO_ALERTS, Filters
+from diaspora.opportunities.models import KIND_LABELS, MODALITY_LABELS
+from diaspora.reference.places import countries
+from diaspora.widgets import NhsukForm, options
+
+
+class FilterForm(NhsukForm):
+    """Narrow the recommendations: a GET form (it changes nothing, so it carries no token)."""
+
+    class Meta:
+        csrf = False
+
+    kind = SelectField(
+        "Kind",
+        choices=options(((k.value, label) for k, label in KIND_LABELS.items()), "Any kind"),
+        validators=[Optional()],
+        invalid_choice_message="Select a kind from the list",
+    )
+    country = SelectField(
+        "Country",
+        choices=options(countries(), "Any country"),
+        validators=[Optional()],
+        invalid_choice_message="Select a country from the list",
+    )
+    modality = SelectField(
+        "How people take part",
+        choices=options(
+            ((m.value, label) for m, label in MODALITY_LABELS.items()), "Remotely or on site"
+        ),
+        validators=[Optional()],
+        invalid_choice_message="Select how people take part from the list",
+    )
+
+    def filters(self) -> Filters:
+        return Filters(
+            kind=self.kind.data or None,
+            country=self.country.data or None,
+            modality=self.modality.data or None,
+        )
+
+
+ALERT_LABELS = [
+    (AlertFrequency.IMMEDIATE, "Yes, tell me at once"),
+    (AlertFrequency.WEEKLY, "Yes, in a weekly digest on Mondays"),
+    (NO_ALERTS, "No alerts"),
+]
+
+
+class AlertForm(NhsukForm):
+    alerts = RadioField(
+        "Tell me about new opportunities that match me strongly",
+        choices=options(ALERT_LABELS),
+        default=NO_ALERTS,
+        invalid_choice_message="Select whether you want alerts",
+    )
+
+
+class ButtonForm(NhsukForm):
+    """A button's form: the CSRF token only."""

@@ -1,0 +1,87 @@
+"""Matches as the pages show them: a score in words, reasons and gaps in words, and the few
+facts of each opportunity or person worth a glance."""
+
+from diaspora.matching.models import Invitation, InvitationState
+from diaspora.matching.scoring import Labels, Match
+from diaspora.matching.services import GOOD, STRONG, Recommendation, Suggestion
+from diaspora.opportunities.models import KIND_LABELS, MODALITY_LABELS
+from diaspora.opportunities.presenters import dates
+from diaspora.reference.places import country_name
+
+INVITATION_TAGS = {
+    InvitationState.PENDING: {"text": "Invited", "colour": "blue"},
+    InvitationState.ACCEPTED: {"text": "Invitation accepted", "colour": "green"},
+    InvitationState.DECLINED: {"text": "Invitation declined", "colour": "grey"},
+}
+ANSWER_TAGS = {
+    InvitationState.PENDING: {"text": "Waiting for your answer", "colour": "blue"},
+    InvitationState.ACCEPTED: {"text": "Accepted", "colour": "green"},
+    InvitationState.DECLINED: {"text": "Declined", "colour": "grey"},
+}
+
+
+def strength(score: float) -> dict[str, str]:
+    """The score in words, with the tag colour that goes with it."""
+    if score >= STRONG:
+        return {"text": "Strong match", "colour": "green"}
+    if score >= GOOD:
+        return {"text": "Good match", "colour": "aqua-green"}
+    return {"text": "Partial match", "colour": "grey"}
+
+
+def _match(match: Match, labels: Labels) -> dict:
+    return {
+        "strength": strength(match.score),
+        "score": round(match.score),
+        "priority": match.priority,
+        "reasons": match.reason_texts(labels),
+        "gaps": match.gap_texts(labels),
+    }
+
+
+def recommendation(item: Recommendation, labels: Labels) -> dict:
+    opportunity = item.opportunity
+    return {
+        "id": opportunity.id,
+        "title": opportunity.title,
+        "organisation": opportunity.organisation.name,
+        "kind": KIND_LABELS.get(opportunity.kind, opportunity.kind),
+        "country": country_name(opportunity.country),
+        "modality": MODALITY_LABELS.get(opportunity.modality, opportunity.modality),
+        "dates": dates(opportunity),
+        **_match(item.match, labels),
+    }
+
+
+def suggestion(item: Suggestion, labels: Labels) -> dict:
+    profile = item.profile
+    work = [
+        labels.professions.get(profile.profession, profile.profession)
+        if profile.profession
+        else "",
+        labels.grades.get(profile.grade, profile.grade) if profile.grade else "",
+    ]
+    return {
+        "user_id": item.user_id,
+        "profile_id": profile.id,
+        "name": item.name,
+        "work": ", ".join(part for part in work if part) or "Profession not given",
+        "can_open": item.can_open,
+        "invitation": INVITATION_TAGS.get(item.invitation) if item.invitation else None,
+        **_match(item.match, labels),
+    }
+
+
+def invitation(item: Invitation) -> dict:
+    opportunity = item.opportunity
+    return {
+        "id": item.id,
+        "opportunity_id": opportunity.id,
+        "title": opportunity.title,
+        "organisation": opportunity.organisation.name,
+        "message": item.message,
+        "pending": item.state == InvitationState.PENDING,
+        "accepted": item.state == InvitationState.ACCEPTED,
+        "open": opportunity.status == "open",
+        "tag": ANSWER_TAGS[item.state],
+    }

@@ -1,0 +1,255 @@
+"""Matching pages: a staff member's recommendations, hidden opportunities and alert setting; an
+organisation's suggested candidates for its open opportunities, with invitations to apply; the
+invited person's invitations, accepted or declined."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from diaspora.auth.models import Role, User
+from diaspora.engagements.services import takes_applications
+from diaspora.extensions import db
+from diaspora.matching import engine, invitations, presenters, services
+from diaspora.matching.forms import AlertForm, ButtonForm, FilterForm
+from diaspora.matching.invitations import InvitationError
+from diaspora.opportunities import access
+from diaspora.opportunities.models import Opportunity, OpportunityStatus
+
+bp = Blueprint("matching", __name__)
+
+HOME_LIST = 3
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _staff() -> User:
+    me = _me()
+    if not me.has_role(Role.STAFF):
+        abort(403)
+    return me
+
+
+def _checked() -> None:
+    """A button's POST: the CSRF token must be right."""
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+
+
+@bp.app_context_processor
+def _matching_context() -> dict:
+    def recommended_short_list() -> dict | None:
+        """The home page's top few recommendations, for staff."""
+        if not current_user.is_authenticated or not current_user.has_role(Role.STAFF):
+            return None
+        me = _me()
+        if not services.can_be_recommended(db.session, me):
+            return {"complete_profile": True, "items": []}
+        labels = engine.labels()
+        items = services.recommended(db.session, me, limit=HOME_LIST)
+        return {
+            "complete_profile": False,
+            "items": [presenters.recommendation(i, labels) for i in items],
+        }
+
+    def invitation_panel(opportunity: Opportunity) -> dict | None:
+        """The signed-in person's invitation to this opportunity, if they have one."""
+        if not current_user.is_authenticated:
+            return None
+        found = invitations.existing(db.session, opportunity, _me())
+        return presenters.invitation(found) if found is not None else None
+
+    return {
+        "recommended_short_list": recommended_short_list,
+        "invitation_panel": invitation_panel,
+    }
+
+
+# Recommendations -------------------------------------------------------------------------------
+
+
+def _recommendations_page(alert_form: AlertForm, status: int = 200):
+    me = _me()
+    form = FilterForm(request.args)
+    complete = services.can_be_recommended(db.session, me)
+    items = []
+    if complete and form.validate():
+        labels = engine.labels()
+        items = [
+            presenters.recommendation(i, labels)
+            for i in services.recommended(db.session, me, form.filters())
+        ]
+    return render_template(
+        "matching/recommendations.html",
+        title="Recommended for you",
+        form=form,
+        alert_form=alert_form,
+        complete=complete,
+        filtered=bool(request.args),
+        items=items,
+        hidden_count=len(services.dismissed_ids(db.session, me)),
+    ), status
+
+
+@bp.get("/recommendations")
+@login_required
+def recommendations():
+    me = _staff()
+    alert_form = AlertForm(formdata=None, alerts=services.alert_choice(db.session, me))
+    return _recommendations_page(alert_form)
+
+
+@bp.post("/recommendations/alerts")
+@login_required
+def alerts():
+    me = _staff()
+    form = AlertForm()
+    if not form.validate_on_submit():
+        return _recommendations_page(form, 400)
+    services.set_alerts(db.session, me, form.alerts.data)
+    db.session.commit()
+    flash(
+        {
+            "immediate": "We will tell you at once about new opportunities that match you.",
+            "weekly": "We will send you a weekly digest of new opportunities that match you.",
+        }.get(form.alerts.data, "You will not get alerts about new opportunities."),
+        "success",
+    )
+    return redirect(url_for("matching.recommendations"))
+
+
+def _published_or_404(opportunity_id: int) -> Opportunity:
+    opportunity = access.visible_or_404(_me(), opportunity_id)
+    if opportunity.status == OpportunityStatus.DRAFT:
+        abort(404)
+    return opportunity
+
+
+@bp.post("/recommendations/<int:opportunity_id>/dismiss")
+@login_required
+def dismiss(opportunity_id: int):
+    me = _staff()
+    _checked()
+    opportunity = _published_or_404(opportunity_id)
+    services.dismiss(db.session, me, opportunity)
+    db.session.commit()
+    flash(
+        f"{opportunity.title} is hidden from your recommendations. "
+        "You can show it again from your hidden opportunities.",
+        "success",
+    )
+    return redirect(url_for("matching.recommendations"))
+
+
+@bp.get("/recommendations/hidden")
+@login_required
+def hidden():
+    me = _staff()
+    return render_template(
+        "matching/hidden.html",
+        title="Opportunities you hid",
+        opportunities=services.dismissed(db.session, me),
+    )
+
+
+@bp.post("/recommendations/<int:opportunity_id>/restore")
+@login_required
+def restore(opportunity_id: int):
+    me = _staff()
+    _checked()
+    if not services.undo_dismissal(db.session, me, opportunity_id):
+        abort(404)
+    db.session.commit()
+    flash("The opportunity can be recommended to you again.", "success")
+    return redirect(url_for("matching.hidden"))
+
+
+# Suggested candidates --------------------------------------------------------------------------
+
+
+@bp.get("/opportunities/<int:opportunity_id>/candidates")
+@login_required
+def candidates(opportunity_id: int):
+    opportunity = access.managed_or_404(_me(), opportunity_id)
+    people = []
+    if opportunity.status == OpportunityStatus.OPEN:
+        labels = engine.labels()
+        people = [
+            presenters.suggestion(s, labels)
+            for s in services.suggested(db.session, opportunity, _me())
+        ]
+    return render_template(
+        "matching/candidates.html",
+        title=f"Suggested candidates: {opportunity.title}",
+        opportunity=opportunity,
+        is_open=opportunity.status == OpportunityStatus.OPEN,
+        people=people,
+    )
+
+
+@bp.post("/opportunities/<int:opportunity_id>/candidates/invite")
+@login_required
+def invite(opportunity_id: int):
+    opportunity = access.managed_or_404(_me(), opportunity_id)
+    _checked()
+    person = db.session.get(User, request.form.get("person", type=int) or 0)
+    try:
+        if person is None:
+            raise InvitationError("You cannot invite this person.")
+        invitations.invite(db.session, opportunity, person, by=_me())
+    except InvitationError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(f"{person.display_name} is invited to apply.", "success")
+    return redirect(url_for("matching.candidates", opportunity_id=opportunity.id))
+
+
+# The invited person's side ---------------------------------------------------------------------
+
+
+@bp.get("/invitations")
+@login_required
+def invitations_page():
+    return render_template(
+        "matching/invitations.html",
+        title="Your invitations",
+        items=[presenters.invitation(i) for i in invitations.for_person(db.session, _me())],
+    )
+
+
+def _answer(invitation_id: int, *, accept: bool):
+    _checked()
+    me = _me()
+    invitation = invitations.of_person(db.session, me, invitation_id)
+    if invitation is None:
+        abort(404)
+    try:
+        invitations.respond(db.session, invitation, me, accept=accept)
+    except InvitationError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("matching.invitations_page"))
+    db.session.commit()
+    opportunity = invitation.opportunity
+    if not accept:
+        flash(f"You declined the invitation to {opportunity.title}.", "success")
+        return redirect(url_for("matching.invitations_page"))
+    if takes_applications(opportunity):
+        flash("You accepted the invitation. Apply with a short message.", "success")
+        return redirect(url_for("engagements.apply", opportunity_id=opportunity.id))
+    flash("You accepted the invitation. Book a place on a session.", "success")
+    return redirect(url_for("opportunities.detail", opportunity_id=opportunity.id))
+
+
+@bp.post("/invitations/<int:invitation_id>/accept")
+@login_required
+def accept(invitation_id: int):
+    return _answer(invitation_id, accept=True)
+
+
+@bp.post("/invitations/<int:invitation_id>/decline")
+@login_required
+def decline(invitation_id: int):
+    return _answer(invitation_id, accept=False)
