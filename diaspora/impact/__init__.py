@@ -1,0 +1,1 @@
+"""Impact: what the volunteering achieved, for coordinators, partners and administrators."""
