@@ -1,8 +1,10 @@
 """NHS-style error pages for people; the JSON API answers problem documents of its own."""
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+API_PREFIX = "/api/"
 
 PAGES = {
     400: ("Sorry, there is a problem with the request", "errors/400.html"),
@@ -19,6 +21,22 @@ def _page(status: int, **context):
     return render_template(template, title=title, **context), status
 
 
+def problem(status: int, title: str, detail: str, **extra: object):
+    """An RFC 9457 problem document, the API's answer to anything that went wrong."""
+    response = jsonify(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    )
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def _api_problem(error: HTTPException):
+    return problem(error.code, error.name, error.description or error.name)
+
+
 def register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
@@ -28,9 +46,13 @@ def register_error_pages(app: Flask) -> None:
     def _http(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if request.path.startswith(API_PREFIX):
+            return _api_problem(error)
         return _page(error.code)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         app.logger.exception("Unhandled error")
+        if request.path.startswith(API_PREFIX):
+            return problem(500, "Internal Server Error", "Something went wrong on our side.")
         return _page(500)

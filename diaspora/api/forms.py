@@ -1,0 +1,25 @@
+from wtforms import RadioField, StringField
+from wtforms.validators import InputRequired, ValidationError
+
+from diaspora.api import tokens
+from diaspora.api.models import SCOPE_LABELS
+from diaspora.widgets import NhsukForm, options
+
+
+def _check_name(_form, field) -> None:
+    problem = tokens.name_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+class TokenForm(NhsukForm):
+    name = StringField(
+        "Name",
+        description="So you can tell your tokens apart, for example “Hospital rota system”.",
+        validators=[_check_name],
+    )
+    scope = RadioField(
+        "What may the token do?",
+        choices=options(list(SCOPE_LABELS.items())),
+        validators=[InputRequired("Choose what the token may do")],
+    )
