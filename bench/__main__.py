@@ -8,6 +8,8 @@ from sqlalchemy import make_url
 
 from bench import (
     app_throughput,
+    impact_dashboard,
+    matching,
     opportunities_booking,
     opportunities_listing,
     registry_search,
@@ -23,6 +25,8 @@ SCENARIOS = [
     opportunities_booking.run,
     reminders_delivery.run,
     reminders_tick.run,
+    matching.run,
+    impact_dashboard.run,
 ]
 
 

@@ -37,8 +37,11 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
 
 def _register_blueprints(app: Flask) -> None:
     from diaspora.admin.views import bp as admin_bp
+    from diaspora.api.views import api as api_bp
+    from diaspora.api.views import bp as api_tokens_bp
     from diaspora.auth.views import bp as auth_bp
     from diaspora.bookings.views import bp as bookings_bp
+    from diaspora.cohorts.views import bp as cohorts_bp
     from diaspora.contributions.views import bp as contributions_bp
     from diaspora.core.errors import register_error_pages
     from diaspora.core.security import register_security
@@ -46,6 +49,8 @@ def _register_blueprints(app: Flask) -> None:
     from diaspora.credentials.views import bp as credentials_bp
     from diaspora.directory.views import bp as directory_bp
     from diaspora.engagements.views import bp as engagements_bp
+    from diaspora.impact.views import bp as impact_bp
+    from diaspora.matching.views import bp as matching_bp
     from diaspora.milestones.views import bp as milestones_bp
     from diaspora.mydata.views import bp as mydata_bp
     from diaspora.notifications.views import bp as notifications_bp
@@ -67,14 +72,20 @@ def _register_blueprints(app: Flask) -> None:
         bookings_bp,
         contributions_bp,
         milestones_bp,
+        matching_bp,
+        cohorts_bp,
+        impact_bp,
         notifications_bp,
         mydata_bp,
         admin_bp,
+        api_tokens_bp,
+        api_bp,
     ):
         app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
+    from diaspora.api.cli import tokens_cli
     from diaspora.auth.cli import users_cli
     from diaspora.demo import demo_cli
     from diaspora.scheduler import scheduler_cli
@@ -82,3 +93,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(tokens_cli)

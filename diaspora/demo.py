@@ -18,11 +18,13 @@ from sqlalchemy import select
 from diaspora.auth.models import Role, User, UserRole
 from diaspora.auth.services import hash_password, normalise_email
 from diaspora.bookings import demo as bookings_demo
+from diaspora.cohorts import demo as cohorts_demo
 from diaspora.contributions import demo as contributions_demo
 from diaspora.core.time import utcnow
 from diaspora.credentials.models import Credential, CredentialStatus
 from diaspora.engagements import demo as engagements_demo
 from diaspora.extensions import db
+from diaspora.matching import demo as matching_demo
 from diaspora.milestones import demo as milestones_demo
 from diaspora.opportunities import demo as opportunities_demo
 from diaspora.organisations.models import MemberRole, Membership, Organisation, Verification
@@ -723,6 +725,8 @@ def load_demo() -> dict[str, int]:
         bookings_demo,
         contributions_demo,
         milestones_demo,
+        matching_demo,
+        cohorts_demo,
     ):
         area.load(db.session)
         db.session.flush()

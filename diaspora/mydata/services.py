@@ -15,14 +15,17 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from diaspora.api import tokens
 from diaspora.audit.models import AuditEvent
 from diaspora.audit.services import record
 from diaspora.auth.models import User
 from diaspora.auth.services import check_password, end_all_sessions
+from diaspora.cohorts import services as cohorts
 from diaspora.contributions import services as contributions
 from diaspora.core.time import as_utc, utcnow
 from diaspora.credentials.models import Credential
 from diaspora.engagements import services as engagements
+from diaspora.matching import services as matching
 from diaspora.milestones import services as milestones
 from diaspora.notifications import services as notifications
 from diaspora.organisations.models import (
@@ -261,6 +264,8 @@ def export_data(session: Session, user: User) -> dict[str, Any]:
         "contributions": contributions.export_for(session, user),
         "engagements": engagements.export_for(session, user),
         "plans": milestones.export_for(session, user),
+        "cohorts": cohorts.export_for(session, user),
+        "matching": matching.export_for(session, user),
     }
 
 
@@ -382,6 +387,9 @@ def erase_account(
     contributions.forget(session, user)  # certificates naming them; notes they wrote
     engagements.forget(session, user)  # messages about them, their line manager's address
     milestones.forget(session, user)  # their plans
+    tokens.forget(session, user)  # their API tokens
+    cohorts.forget(session, user)  # they leave every cohort
+    matching.forget(session, user)  # invitations to them, what they hid, their alerts
     session.flush()
 
     user.email = placeholder_email(user)

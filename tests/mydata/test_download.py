@@ -217,6 +217,12 @@ def test_the_file_holds_engagements_bookings_and_plans(client, make, db):
     assert booking["state"] == "accepted"
     assert booking["session_starts_at"] == as_utc(teaching.sessions[0].starts_at).isoformat()
     assert booking["opportunity"]["kind"] == "teaching"
+    assert data["cohorts"] == {"cohorts": [], "messages_sent": []}
+    assert data["matching"] == {
+        "invitations": [],
+        "hidden_opportunities": [],
+        "opportunity_alerts": "off",
+    }
     [exported] = data["plans"]
     assert exported["scheme"] == "Medical Training Initiative"
     assert exported["return_country"] == "GH"

@@ -5,10 +5,14 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from diaspora.api import tokens
+from diaspora.api.models import AccessToken
 from diaspora.audit.models import AuditEvent
 from diaspora.auth.models import User, UserRole
+from diaspora.cohorts.models import Cohort, CohortMember
 from diaspora.credentials.models import Credential
 from diaspora.engagements.models import Engagement
+from diaspora.matching.models import AlertSetting, Dismissal, Invitation, PendingAlert
 from diaspora.milestones.models import Milestone, Plan
 from diaspora.mydata import services
 from diaspora.organisations.models import Membership, Organisation
@@ -351,3 +355,39 @@ def test_engagement_messages_and_plans_go_with_the_account(client, make, db):
     assert rows_mentioning("Zz-application", "zz.manager", "Zz-release", "Zz-scheme") == []
     assert db.session.get(Engagement, engagement.id) is not None  # the record of work stays
     assert count(db, Plan) == 0 and count(db, Milestone) == 0
+
+
+def test_api_tokens_go_with_the_account(client, make, db):
+    person = full_person(make)
+    _token, secret = tokens.create(db.session, person.user, "Zz-rota system", "read")
+    db.session.commit()
+    sign_in(client, EMAIL)
+
+    assert delete_account(client).status_code == 302
+
+    assert count(db, AccessToken) == 0
+    assert rows_mentioning("Zz-rota") == []
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 401
+
+
+def test_cohorts_invitations_and_alerts_go_with_the_account(client, make, db):
+    person = full_person(make)
+    cohort = make.cohort(members=(person.user,))
+    opportunity = make.opportunity()
+    db.session.add_all(
+        [
+            Invitation(opportunity=opportunity, user_id=person.user.id, message="Zz-join us"),
+            Dismissal(user_id=person.user.id, opportunity_id=opportunity.id),
+            AlertSetting(user_id=person.user.id, frequency="weekly"),
+            PendingAlert(user_id=person.user.id, opportunity_id=opportunity.id),
+        ]
+    )
+    db.session.commit()
+    sign_in(client, EMAIL)
+
+    assert delete_account(client).status_code == 302
+
+    for model in (CohortMember, Invitation, Dismissal, AlertSetting, PendingAlert):
+        assert count(db, model) == 0, model
+    assert db.session.get(Cohort, cohort.id) is not None
