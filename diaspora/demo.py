@@ -24,6 +24,7 @@ from diaspora.core.time import utcnow
 from diaspora.credentials.models import Credential, CredentialStatus
 from diaspora.engagements import demo as engagements_demo
 from diaspora.extensions import db
+from diaspora.impact import demo as impact_demo
 from diaspora.matching import demo as matching_demo
 from diaspora.milestones import demo as milestones_demo
 from diaspora.opportunities import demo as opportunities_demo
@@ -727,6 +728,7 @@ def load_demo() -> dict[str, int]:
         milestones_demo,
         matching_demo,
         cohorts_demo,
+        impact_demo,
     ):
         area.load(db.session)
         db.session.flush()
