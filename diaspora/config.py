@@ -49,6 +49,8 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Calls per API token; a 429 problem answers the one over.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
     SIGN_IN_FAILURE_LIMIT = os.environ.get("SIGN_IN_FAILURE_LIMIT", "10 per 15 minutes")
 
     # Argon2id, OWASP password storage cheat sheet: m=19 MiB, t=2, p=1.

@@ -2,14 +2,30 @@
 problem documents (RFC 9457), callers known by `Authorization: Bearer <token>` and never by a
 cookie, which is why the API needs no CSRF token."""
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
+from marshmallow import Schema, fields
+from sqlalchemy.exc import OperationalError
 
 from diaspora.api import tokens
 from diaspora.api.forms import TokenForm
 from diaspora.api.models import SCOPE_LABELS
+from diaspora.api.reference import reference_sections, shapes
+from diaspora.api.spec import WRITES, ApiProblem, build_spec, operation
+from diaspora.bookings.transactions import locked_out
 from diaspora.core.errors import problem
-from diaspora.extensions import csrf, db
+from diaspora.extensions import csrf, db, limiter
 from diaspora.widgets import NhsukForm
 
 bp = Blueprint("api_tokens", __name__)
@@ -59,9 +75,22 @@ def revoke(token_id: int):
 
 # The API -----------------------------------------------------------------------------------
 
+PUBLIC_ENDPOINTS = {"api.openapi"}
+
+
+def _rate_key() -> str:
+    """Limits count per token (by its digest), so one busy system does not slow another."""
+    _, _, secret = request.headers.get("Authorization", "").partition(" ")
+    return "api:" + tokens.digest(secret.strip())
+
+
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_rate_key)(api)
+
 
 @api.before_request
 def _authenticate():
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     token = tokens.authenticate(db.session, secret.strip()) if scheme == "Bearer" else None
     if token is None:
@@ -71,12 +100,27 @@ def _authenticate():
             "Send a personal access token as 'Authorization: Bearer <token>'. "
             "Tokens are made on your account page.",
         )
-    if request.method not in ("GET", "HEAD", "OPTIONS") and not token.writes:
+    if request.method in WRITES and not token.writes:
         return problem(403, "Forbidden", "This token is read only.")
-    db.session.commit()  # last_used_at
+    try:
+        db.session.commit()  # last_used_at
+    except OperationalError as error:
+        # SQLite with another writer holding the lock: the note is only informational (and
+        # tried again on a later call), so the call goes ahead without it.
+        db.session.rollback()
+        if not locked_out(error):
+            raise
     g.api_token = token
     g.api_user = token.user
+    # The caller is the token's owner for this request only, so the helpers the pages use
+    # (current_user, viewer_access) see the same person; nothing is written to a session.
+    g._login_user = token.user
     return None
+
+
+@api.errorhandler(ApiProblem)
+def _problem(error: ApiProblem):
+    return error.response()
 
 
 @api.after_request
@@ -85,23 +129,44 @@ def _not_cached(response):
     return response
 
 
-@api.route("/me")
-def me():
-    """Who the token acts for, and with which roles."""
-    user = g.api_user
+@api.route("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 document, generated from the operations' declarations."""
     return jsonify(
-        {
-            "id": user.id,
-            "display_name": user.display_name,
-            "roles": sorted(user.role_names),
-            "token": {"name": g.api_token.name, "scope": g.api_token.scope},
-        }
+        build_spec(url_for("api.openapi", _external=False).removesuffix("/openapi.json"))
     )
 
 
-@api.route("/token", methods=["DELETE"])
-def revoke_current():
+@bp.route("/developers/api")
+def reference():
+    """The API reference, readable by people, from the same document."""
+    spec = build_spec(url_for("api.openapi").removesuffix("/openapi.json"))
+    return render_template(
+        "api/reference.html", spec=spec, sections=reference_sections(spec), shapes=shapes(spec)
+    )
+
+
+class MeSchema(Schema):
+    id = fields.Integer(required=True)
+    display_name = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+    token = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
+@operation(api, "GET", "/me", tag="Account", summary="Who the token acts for", response=MeSchema)
+def get_me():
+    """The token's owner and their roles: what every other call is allowed by."""
+    user = g.api_user
+    return {
+        "id": user.id,
+        "display_name": user.display_name,
+        "roles": sorted(user.role_names),
+        "token": {"name": g.api_token.name, "scope": g.api_token.scope},
+    }
+
+
+@operation(api, "DELETE", "/token", tag="Account", summary="Revoke this token", status=204)
+def revoke_token():
     """Revoke the token making the call: for a system being switched off, or a leaked token."""
     tokens.revoke(db.session, g.api_token, g.api_user)
     db.session.commit()
-    return "", 204

@@ -1,0 +1,153 @@
+"""Organisations: the caller's own, and any verified one to read."""
+
+from flask import g
+from marshmallow import Schema, fields, validate
+from sqlalchemy import or_, select
+
+from diaspora.api.spec import ApiProblem, PageQuery, checked_form, not_found, operation, paginate
+from diaspora.api.views import api
+from diaspora.auth.models import Role
+from diaspora.extensions import db
+from diaspora.organisations import services
+from diaspora.organisations.forms import OrganisationForm
+from diaspora.organisations.models import (
+    KIND_LABELS,
+    Membership,
+    MembershipStatus,
+    Organisation,
+    Verification,
+)
+
+KINDS = [kind.value for kind in KIND_LABELS]
+
+
+class OrganisationSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    country = fields.String(required=True, metadata={"description": "ISO 3166-1 alpha-2"})
+    website = fields.String(required=True, allow_none=True)
+    description = fields.String(required=True)
+    verification = fields.String(
+        required=True, validate=validate.OneOf([v.value for v in Verification])
+    )
+    your_role = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "owner or member when you belong to it, else null"},
+    )
+
+
+class OrganisationQuery(PageQuery):
+    mine = fields.Boolean(
+        load_default=True,
+        metadata={"description": "Only organisations you belong to (false: every verified one)"},
+    )
+    kind = fields.String(validate=validate.OneOf(KINDS))
+
+
+class OrganisationChanges(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    country = fields.String(validate=validate.Length(equal=2))
+    website = fields.String(allow_none=True, validate=validate.Length(max=300))
+    description = fields.String(validate=validate.Length(max=2000))
+
+
+def _shown(organisation: Organisation, role: str | None) -> dict:
+    return {
+        "id": organisation.id,
+        "name": organisation.name,
+        "kind": organisation.kind,
+        "country": organisation.country,
+        "website": organisation.website,
+        "description": organisation.description,
+        "verification": organisation.verification,
+        "your_role": role,
+    }
+
+
+def _roles() -> dict[int, str]:
+    return {
+        m.organisation_id: m.role
+        for m in db.session.scalars(
+            select(Membership).where(
+                Membership.user_id == g.api_user.id,
+                Membership.status == MembershipStatus.ACTIVE,
+            )
+        )
+    }
+
+
+def _visible(organisation_id: int) -> tuple[Organisation, str | None]:
+    """The same rule as the pages: members and admins see any; others only verified ones."""
+    organisation = db.session.get(Organisation, organisation_id)
+    role = _roles().get(organisation_id)
+    if organisation is None or not (
+        role or organisation.is_verified or g.api_user.has_role(Role.ADMIN)
+    ):
+        raise not_found("organisation")
+    return organisation, role
+
+
+@operation(
+    api,
+    "GET",
+    "/organisations",
+    tag="Organisations",
+    summary="Organisations you belong to, or every verified one",
+    query=OrganisationQuery,
+    response=OrganisationSchema,
+    page=True,
+)
+def list_organisations(query: dict):
+    roles = _roles()
+    statement = select(Organisation).order_by(Organisation.name, Organisation.id)
+    if query["mine"]:
+        statement = statement.where(Organisation.id.in_(roles or [0]))
+    else:
+        statement = statement.where(
+            or_(
+                Organisation.verification == Verification.VERIFIED,
+                Organisation.id.in_(roles or [0]),
+            )
+        )
+    if "kind" in query:
+        statement = statement.where(Organisation.kind == query["kind"])
+    page = paginate(db.session, statement, query)
+    page.items = [_shown(o, roles.get(o.id)) for o in page.items]
+    return page
+
+
+@operation(
+    api,
+    "GET",
+    "/organisations/<int:organisation_id>",
+    tag="Organisations",
+    summary="One organisation",
+    response=OrganisationSchema,
+)
+def get_organisation(organisation_id: int):
+    return _shown(*_visible(organisation_id))
+
+
+@operation(
+    api,
+    "PATCH",
+    "/organisations/<int:organisation_id>",
+    tag="Organisations",
+    summary="Change your organisation's details (owners)",
+    body=OrganisationChanges,
+    response=OrganisationSchema,
+)
+def update_organisation(organisation_id: int, body: dict):
+    """Only the fields sent change; the rules are the edit page's."""
+    organisation, role = _visible(organisation_id)
+    if role != "owner":
+        raise ApiProblem(403, "Only the organisation's owners can change its details.")
+    current = _shown(organisation, role) | {"website": organisation.website or ""}
+    form = checked_form(OrganisationForm, current | body)
+    changed = {k: v for k, v in form.organisation_fields().items() if k in body}
+    services.update_organisation(db.session, organisation, g.api_user, **changed)
+    db.session.commit()
+    return _shown(organisation, role)

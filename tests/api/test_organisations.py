@@ -1,0 +1,57 @@
+"""Organisations through the API: your own, verified ones to read, owners change details."""
+
+from diaspora.audit.models import AuditEvent
+
+
+def test_lists_your_own_or_every_verified_one(bearer, client, make, db):
+    owner = make.user(roles=["partner"])
+    mine = make.organisation(owner=owner, name="Alpha Hospital")
+    pending = make.organisation(owner=owner, name="Beta Clinic", verified=False)
+    other = make.organisation(name="Gamma University")
+    hidden = make.organisation(name="Delta Pending", verified=False)
+    headers = bearer(owner)
+
+    listed = client.get("/api/v1/organisations", headers=headers).get_json()
+    assert [o["id"] for o in listed["items"]] == [mine.id, pending.id]
+    assert listed["total"] == 2 and listed["items"][0]["your_role"] == "owner"
+
+    everyone = client.get("/api/v1/organisations?mine=false&per_page=2", headers=headers)
+    body = everyone.get_json()
+    assert body["total"] == 3 and body["per_page"] == 2
+    second = client.get("/api/v1/organisations?mine=false&per_page=2&page=2", headers=headers)
+    ids = [o["id"] for o in body["items"] + second.get_json()["items"]]
+    assert set(ids) == {mine.id, pending.id, other.id} and hidden.id not in ids
+    assert client.get(f"/api/v1/organisations/{hidden.id}", headers=headers).status_code == 404
+    assert client.get(f"/api/v1/organisations/{other.id}", headers=headers).status_code == 200
+
+
+def test_owners_change_details_with_the_edit_pages_rules(bearer, client, make, db):
+    owner = make.user(roles=["partner"])
+    member = make.user(roles=["partner"])
+    organisation = make.organisation(owner=owner, members=(member,), name="Alpha Hospital")
+    path = f"/api/v1/organisations/{organisation.id}"
+
+    response = client.patch(path, json={"website": "not a site"}, headers=bearer(owner))
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == [
+        {
+            "pointer": "#/website",
+            "detail": "Enter a website address in the correct format, like https://www.example.org",
+        }
+    ]
+    assert organisation.website is None
+
+    response = client.patch(
+        path, json={"website": "https://alpha.example.org"}, headers=bearer(owner)
+    )
+    assert response.status_code == 200
+    assert response.get_json()["website"] == "https://alpha.example.org"
+    assert response.get_json()["name"] == "Alpha Hospital"
+    assert db.session.query(AuditEvent).filter_by(action="organisation.updated").count() == 1
+
+    response = client.patch(path, json={"name": "Taken over"}, headers=bearer(member))
+    assert response.status_code == 403
+    assert response.get_json()["detail"] == "Only the organisation's owners can change its details."
+    read_only = bearer(owner, scope="read")
+    assert client.patch(path, json={"name": "x"}, headers=read_only).status_code == 403
+    assert organisation.name == "Alpha Hospital"
