@@ -791,6 +791,7 @@ class Filters:
     language: str | None = None
     starts_from: date | None = None  # starts on or after
     starts_by: date | None = None  # starts on or before
+    organisation_id: int | None = None
 
 
 @dataclass
@@ -812,6 +813,8 @@ def _filtered(statement: Select, filters: Filters) -> Select:
         statement = statement.where(Opportunity.country == filters.country)
     if filters.modality:
         statement = statement.where(Opportunity.modality == filters.modality)
+    if filters.organisation_id:
+        statement = statement.where(Opportunity.organisation_id == filters.organisation_id)
     if filters.profession:
         statement = statement.where(
             Opportunity.id.in_(

@@ -1,6 +1,9 @@
 """The API's resources: importing this module declares every operation on the `api` blueprint."""
 
-from diaspora.api.resources import organisations  # noqa: F401
+from diaspora.api.resources import (  # noqa: F401
+    opportunities,
+    organisations,
+)
 from diaspora.api.views import api
 
 __all__ = ["api"]
