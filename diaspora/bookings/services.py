@@ -193,8 +193,10 @@ def book(
     not ask for the waiting list, AlreadyBooked, or BookingError for any other refusal. Run it
     in a transaction begun by `begin_change`; roll back on any exception.
     """
-    now = now or utcnow()
     teaching_session = _locked(session, session_id)
+    # Stamped once the lock is held, so the waiting list's order is the order places were
+    # decided in, and the position told to each person stays true.
+    now = now or utcnow()
     if teaching_session is None or teaching_session.opportunity.status == OpportunityStatus.DRAFT:
         raise LookupError(session_id)  # a draft's sessions are not known outside its organisation
     person = _person(session, user_id)

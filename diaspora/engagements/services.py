@@ -677,6 +677,16 @@ def engagement_by_id(session: Session, engagement_id: int) -> Engagement | None:
     )
 
 
+def part_in(session: Session, user: User, engagement: Engagement) -> str | None:
+    """The user's part in an engagement: "owner" (it is theirs), "manager" (they manage its
+    opportunity), or None: anyone else is not told it exists."""
+    if engagement.user_id == user.id:
+        return "owner"
+    if manages(session, user, engagement.opportunity):
+        return "manager"
+    return None
+
+
 def engagements_of(session: Session, user: User) -> list[Engagement]:
     """All the person's engagements, teaching bookings included, newest first (one query)."""
     return list(

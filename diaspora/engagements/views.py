@@ -26,7 +26,7 @@ from diaspora.engagements.models import EngagementState as S
 from diaspora.engagements.services import EngagementError, ProfileIncomplete
 from diaspora.engagements.states import IllegalTransition
 from diaspora.extensions import db, limiter
-from diaspora.opportunities.access import managed_or_404, manages, visible_or_404
+from diaspora.opportunities.access import managed_or_404, visible_or_404
 from diaspora.opportunities.models import Opportunity
 from diaspora.widgets import NhsukForm
 
@@ -80,13 +80,10 @@ def _complete_your_profile() -> Response:
 def _engagement(engagement_id: int) -> tuple[Engagement, str]:
     """The engagement and the viewer's part in it ("owner" or "manager"); 404 for anyone else."""
     engagement = services.engagement_by_id(db.session, engagement_id)
-    if engagement is None:
+    part = services.part_in(db.session, _me(), engagement) if engagement is not None else None
+    if part is None:
         abort(404)
-    if engagement.user_id == current_user.id:
-        return engagement, "owner"
-    if manages(db.session, current_user, engagement.opportunity):
-        return engagement, "manager"
-    abort(404)
+    return engagement, part
 
 
 def _owned(engagement_id: int) -> Engagement:

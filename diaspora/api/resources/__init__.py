@@ -1,6 +1,8 @@
 """The API's resources: importing this module declares every operation on the `api` blueprint."""
 
 from diaspora.api.resources import (  # noqa: F401
+    bookings,
+    engagements,
     opportunities,
     organisations,
 )
