@@ -9,7 +9,6 @@ Who sees what (anyone else gets 404, so nobody learns which organisations or coh
 """
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -18,18 +17,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from diaspora.audit.services import record
 from diaspora.cohorts.models import Cohort
-from diaspora.core.time import utcnow
 from diaspora.core.viewer import viewer_access
 from diaspora.extensions import db
-from diaspora.impact import presenters, services
+from diaspora.impact import access, presenters, services
 from diaspora.impact.forms import ExportForm, RangeForm
-from diaspora.organisations.models import (
-    COORDINATING_KINDS,
-    Membership,
-    MembershipStatus,
-    Organisation,
-)
-from diaspora.registry import privacy
+from diaspora.organisations.models import Membership, MembershipStatus, Organisation
 
 bp = Blueprint("impact", __name__, url_prefix="/impact")
 
@@ -58,40 +50,26 @@ def _navigation() -> dict:
 
 
 def _zone() -> str:
-    return current_user.time_zone or "Europe/London"
+    return access.zone_of(current_user)
 
 
 def _today() -> date:
-    return utcnow().astimezone(ZoneInfo(_zone())).date()
+    return access.today_of(current_user)
 
 
 def _coordinated_ids() -> set[int]:
-    """The coordinating organisations the viewer coordinates (none unless a coordinator)."""
-    if not viewer_access().coordinator:
-        return set()
-    return {
-        org.id
-        for org in privacy.verified_memberships(db.session, current_user)
-        if org.kind in COORDINATING_KINDS
-    }
+    return access.coordinated_ids(db.session, current_user, viewer_access())
 
 
 def _coordinating_organisation(organisation_id: int) -> Organisation:
-    organisation = db.session.get(Organisation, organisation_id)
-    if organisation is None or organisation.kind not in COORDINATING_KINDS:
-        abort(404)
-    if not viewer_access().admin and organisation.id not in _coordinated_ids():
-        abort(404)
-    return organisation
+    found = access.coordinating_organisation(
+        db.session, current_user, viewer_access(), organisation_id
+    )
+    return found or abort(404)
 
 
 def _cohort(cohort_id: int) -> Cohort:
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None:
-        abort(404)
-    if not viewer_access().admin and cohort.organisation_id not in _coordinated_ids():
-        abort(404)
-    return cohort
+    return access.visible_cohort(db.session, current_user, viewer_access(), cohort_id) or abort(404)
 
 
 def _range_form() -> tuple[RangeForm, services.Period | None]:

@@ -3,8 +3,12 @@
 from diaspora.api.resources import (  # noqa: F401
     bookings,
     engagements,
+    impact,
+    matches,
+    notifications,
     opportunities,
     organisations,
+    plans,
 )
 from diaspora.api.views import api
 
