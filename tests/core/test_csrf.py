@@ -10,7 +10,13 @@ CSRF_PAGE = "The form you sent had expired or was missing its security check."
 
 
 def post_rules(app) -> list:
-    return [rule for rule in rules_accepting(app, "POST") if rule.endpoint != "static"]
+    """The routes a browser's cookies could reach: the API's never look at cookies (see
+    `test_the_api_ignores_the_session_cookie`), so a forged cross-site request gets nowhere."""
+    return [
+        rule
+        for rule in rules_accepting(app, "POST")
+        if rule.endpoint != "static" and not rule.endpoint.startswith("api.")
+    ]
 
 
 def assert_csrf_rejection(response, path: str) -> None:
@@ -38,6 +44,22 @@ def test_every_post_route_rejects_a_missing_csrf_token(app, client, login_as, si
         assert_csrf_rejection(client.post(path, data={"email": "someone@example.org"}), path)
     if signed_in_as:  # still signed in: the refused sign-out POST did nothing
         assert client.get("/account").status_code == 200
+
+
+def test_the_api_ignores_the_session_cookie(app, client, login_as):
+    """Signed in with a cookie but no token, every API write is refused before it runs."""
+    login_as("admin")
+    writes = [
+        (rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
+        for method in rule.methods & {"POST", "PUT", "PATCH", "DELETE"}
+    ]
+    assert writes
+    for rule, method in writes:
+        path = dummy_path(rule)
+        response = client.open(path, method=method, json={})
+        assert response.status_code == 401, f"{method} {path}: {response.status_code}"
 
 
 def test_a_wrong_csrf_token_is_rejected_too(client):
