@@ -10,6 +10,7 @@ transaction of its own (`run_change`), as on the pages.
 from flask import g
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from diaspora.api.spec import ApiProblem, PageQuery, not_found, operation, paginate
 from diaspora.api.views import api
@@ -98,8 +99,17 @@ def _shown(booking: Engagement, *, mine: bool, position: int | None = None) -> d
     }
 
 
-def _position(booking: Engagement) -> int | None:
-    return services.waiting_position(db.session, booking)
+def _page_shown(statement, query: dict, *, mine: bool):
+    """A page of bookings in three statements, whatever its length: the rows with their
+    sessions, opportunities and people, the count, and the waiting positions."""
+    statement = statement.options(
+        joinedload(Engagement.session).joinedload(TeachingSession.opportunity),
+        joinedload(Engagement.user),
+    )
+    page = paginate(db.session, statement, query)
+    positions = services.waiting_positions(db.session, page.items)
+    page.items = [_shown(b, mine=mine, position=positions.get(b.id)) for b in page.items]
+    return page
 
 
 def _session(session_id: int) -> TeachingSession:
@@ -136,9 +146,7 @@ def list_my_bookings(query: dict):
         statement = statement.where(TeachingSession.starts_at > utcnow())
     elif query.get("upcoming") is False:
         statement = statement.where(TeachingSession.starts_at <= utcnow())
-    page = paginate(db.session, statement, query)
-    page.items = [_shown(b, mine=True, position=_position(b)) for b in page.items]
-    return page
+    return _page_shown(statement, query, mine=True)
 
 
 @operation(
@@ -165,7 +173,7 @@ def book_session(session_id: int, body: dict):
         booking = services.book(
             db.session, user_id, session_id, join_waiting_list=body["join_waiting_list"]
         )
-        return booking.id, _position(booking)
+        return booking.id, services.waiting_position(db.session, booking)
 
     try:
         booking_id, position = run_change(db.session, change)
@@ -232,6 +240,4 @@ def list_session_bookings(session_id: int, query: dict):
     )
     if "state" in query:
         statement = statement.where(Engagement.state == query["state"])
-    page = paginate(db.session, statement, query)
-    page.items = [_shown(b, mine=False, position=_position(b)) for b in page.items]
-    return page
+    return _page_shown(statement, query, mine=False)
