@@ -390,9 +390,22 @@ class Received:
     placements: list[int]
 
 
+def _local_month(column, months: list[date], zone: str):
+    """SQL: the index in `months` of the local calendar month (in `zone`) a UTC instant falls
+    in, for instants within the months. Each month's start is turned into a UTC instant here,
+    so the grouping is exact across clock changes on both databases (SQLite has no time zones).
+    """
+    starts = [
+        datetime.combine(month, time(), ZoneInfo(zone)).astimezone(UTC) for month in months[1:]
+    ]
+    if not starts:
+        return literal(0)
+    return case(*((column < start, index) for index, start in enumerate(starts)), else_=len(starts))
+
+
 def received(session: Session, organisation: Organisation, period: Period) -> Received:
-    """Four GROUP BY queries. Sessions and placements go in the UTC calendar month they
-    happened in; hours in the month they were logged for."""
+    """Four GROUP BY queries. Sessions and placements go in the month they happened in, in
+    the viewer's time zone (the period's); hours in the month they were logged for."""
     months = []
     month = period.first_month
     while month <= period.end:
@@ -403,25 +416,24 @@ def received(session: Session, organisation: Organisation, period: Period) -> Re
 
     def spread(rows) -> list[int]:
         counts = [0] * len(months)
-        for y, m, value in rows:
-            slot = index.get((int(y), int(m)))
-            if slot is not None:
-                counts[slot] += int(value or 0)
+        for slot, value in rows:
+            counts[slot] += int(value or 0)
         return counts
 
     log_year, log_month = _month_key(HoursLog.month)
-    hours = list(
-        session.execute(
+    hours = [
+        (index[(int(y), int(m))], minutes, learners)
+        for y, m, minutes, learners in session.execute(
             _approved_logs(scope, period)
             .add_columns(
                 log_year, log_month, func.sum(HoursLog.minutes), func.sum(HoursLog.learners_reached)
             )
             .group_by(log_year, log_month)
         )
-    )
-    start_year, start_month = _month_key(TeachingSession.starts_at)
+    ]
+    started = _local_month(TeachingSession.starts_at, months, period.zone)
     sessions = session.execute(
-        select(start_year, start_month, func.count(distinct(TeachingSession.id)))
+        select(started, func.count(distinct(TeachingSession.id)))
         .join(Engagement, Engagement.session_id == TeachingSession.id)
         .join(Opportunity, Opportunity.id == TeachingSession.opportunity_id)
         .where(
@@ -431,20 +443,20 @@ def received(session: Session, organisation: Organisation, period: Period) -> Re
             TeachingSession.starts_at < period.upper,
             Engagement.state == EngagementState.COMPLETED,
         )
-        .group_by(start_year, start_month)
+        .group_by(started)
     )
-    end_year, end_month = _month_key(Engagement.ended_at)
+    ended = _local_month(Engagement.ended_at, months, period.zone)
     placements = session.execute(
         _completed(scope, period)
-        .add_columns(end_year, end_month, func.count(Engagement.id))
+        .add_columns(ended, func.count(Engagement.id))
         .where(Opportunity.kind == OpportunityKind.PLACEMENT)
-        .group_by(end_year, end_month)
+        .group_by(ended)
     )
     return Received(
         months=months,
         sessions=spread(sessions),
-        learners=spread((y, m, n) for y, m, _minutes, n in hours),
-        minutes=spread((y, m, minutes) for y, m, minutes, _n in hours),
+        learners=spread((slot, n) for slot, _minutes, n in hours),
+        minutes=spread((slot, minutes) for slot, minutes, _n in hours),
         placements=spread(placements),
     )
 

@@ -1,10 +1,10 @@
 """Every figure against a hand count of the world in conftest.py."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from diaspora.impact import services
-from diaspora.impact.services import Scope
-from tests.impact.conftest import PERIOD, at
+from diaspora.impact.services import Period, Scope
+from tests.impact.conftest import END, PERIOD, START, at
 
 
 def _figures(db, scope):
@@ -114,6 +114,25 @@ def test_partner_received_by_month(db, world):
     delhi = services.received(db.session, world.delhi, PERIOD)
     assert delhi.minutes == [0, 180, 240, 0, 0, 0]
     assert sum(delhi.sessions) == sum(delhi.placements) == 0
+
+
+def test_partner_months_are_the_viewers(db, make, world):
+    """A placement that ended at 20:00 UTC on 31 March ended on 1 April in Dhaka: each viewer
+    sees it in their own month, and the session held on 10 February stays in February."""
+    placement = make.opportunity(world.lagos, kind="placement", country="NG")
+    late = make.profile(make.user(name="Late Finisher"), profession="doctor").user
+    make.engagement(
+        placement,
+        late,
+        state="completed",
+        started_at=at(2026, 1, 5),
+        ended_at=datetime(2026, 3, 31, 20, tzinfo=UTC),
+    )
+    london = services.received(db.session, world.lagos, PERIOD)
+    dhaka = services.received(db.session, world.lagos, Period(START, END, "Asia/Dhaka"))
+    assert london.placements == [0, 0, 1, 0, 1, 0]
+    assert dhaka.placements == [0, 0, 0, 1, 1, 0]
+    assert london.sessions == dhaka.sessions == [0, 1, 0, 0, 0, 0]
 
 
 def test_default_period_is_the_last_12_months():
