@@ -1,6 +1,7 @@
 """The impact dashboard in a real browser: a coordinator opens their organisation's dashboard,
-sees the charts and tables, changes the dates, and downloads the approved hours as CSV. Every
-page passes axe-core, and the charts break no rule of the Content-Security-Policy."""
+sees the charts and tables (printed, "How we count" opens), changes the dates, and downloads
+the approved hours as CSV. Every page passes axe-core, and the charts break no rule of the
+Content-Security-Policy."""
 
 from datetime import date, timedelta
 
@@ -64,10 +65,18 @@ def test_coordinator_reads_the_dashboard_and_downloads_hours(live_server, open_t
     ).to_be_visible()
     expect(page.get_by_role("table", name="Approved hours by country")).to_contain_text("Nigeria")
 
+    # Printed, the closed "How we count" opens, and closes again afterwards.
+    rule = page.get_by_text("Hours waiting for a decision or declined do not count")
+    expect(rule).to_be_hidden()
+    page.emulate_media(media="print")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    expect(rule).to_be_visible()
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    page.emulate_media(media="screen")
+    expect(rule).to_be_hidden()
+
     page.get_by_text("How we count").click()
-    expect(
-        page.get_by_text("Hours waiting for a decision or declined do not count")
-    ).to_be_visible()
+    expect(rule).to_be_visible()
 
     dates = page.get_by_role("group", name="From")
     dates.get_by_label("Day").fill("1")
