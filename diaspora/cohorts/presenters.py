@@ -72,6 +72,7 @@ def present_overview(overview: Overview, zone: str) -> dict[str, Any]:
         "hidden": overview.hidden,
         "sessions": [present_session(row, zone) for row in overview.sessions],
         "messages": [present_message(m) for m in overview.messages],
+        "message_total": overview.message_total,
     }
 
 

@@ -33,6 +33,7 @@ from diaspora.auth.models import Role, User
 from diaspora.auth.services import make_token, read_token
 from diaspora.bookings.services import HOLDS_PLACE
 from diaspora.contributions.models import HoursLog, HoursStatus
+from diaspora.core.paging import PageNumbers
 from diaspora.core.time import as_utc, utcnow
 from diaspora.directory import services as directory
 from diaspora.engagements import states
@@ -56,7 +57,8 @@ from .models import Cohort, CohortMember, CohortMessage
 LINK_PURPOSE = "cohort-invite"
 LINK_MAX_AGE = timedelta(days=90)  # a link older than this stops working; a new one can be made
 UPCOMING_SESSIONS = 10
-MESSAGES_SHOWN = 20
+MESSAGES_SHOWN = 20  # the latest, on the cohort page
+MESSAGES_PER_PAGE = 20  # on the page of all the cohort's messages
 OPPORTUNITIES_OFFERED = 200
 
 
@@ -479,7 +481,8 @@ class Overview:
     rows: list[MemberRow]
     hidden: int  # members the viewer may not see: counted, never named
     sessions: list[SessionRow] = field(default_factory=list)
-    messages: list[CohortMessage] = field(default_factory=list)
+    messages: list[CohortMessage] = field(default_factory=list)  # the latest MESSAGES_SHOWN
+    message_total: int = 0
 
 
 def _members(session: Session, cohort: Cohort) -> list[tuple[CohortMember, User, StaffProfile]]:
@@ -585,8 +588,9 @@ def upcoming_sessions(
 
 
 def messages_of(
-    session: Session, cohort: Cohort, limit: int = MESSAGES_SHOWN
+    session: Session, cohort: Cohort, limit: int = MESSAGES_SHOWN, offset: int = 0
 ) -> list[CohortMessage]:
+    """The cohort's messages, newest first, with their senders: one query."""
     return list(
         session.scalars(
             select(CohortMessage)
@@ -594,8 +598,42 @@ def messages_of(
             .options(joinedload(CohortMessage.sender).lazyload(User.roles))
             .order_by(CohortMessage.sent_at.desc(), CohortMessage.id.desc())
             .limit(limit)
+            .offset(offset)
         )
     )
+
+
+def message_count(session: Session, cohort: Cohort) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(CohortMessage)
+            .where(CohortMessage.cohort_id == cohort.id)
+        )
+        or 0
+    )
+
+
+@dataclass(frozen=True)
+class MessagePage(PageNumbers):
+    """One page of a cohort's messages (the same names as Flask-SQLAlchemy's pagination)."""
+
+    items: list[CohortMessage]
+    total: int
+    page: int
+    per_page: int
+
+
+def message_page(
+    session: Session, cohort: Cohort, page: int = 1, per_page: int = MESSAGES_PER_PAGE
+) -> MessagePage | None:
+    """One page of the cohort's messages, newest first, in two queries (the count, then the
+    page) whatever their number; None for a page that does not exist. The first page exists
+    even when no message has been sent."""
+    empty = MessagePage([], message_count(session, cohort), page, per_page)
+    if not 1 <= page <= empty.pages:
+        return None
+    return replace(empty, items=messages_of(session, cohort, per_page, (page - 1) * per_page))
 
 
 def overview(
@@ -603,7 +641,8 @@ def overview(
 ) -> Overview:
     """What the cohort page shows, in a fixed number of queries: the members with their
     accounts and profiles, then one each for open engagements, plans, overdue milestones,
-    approved hours, the upcoming sessions, their bookings and the messages."""
+    approved hours, the upcoming sessions, their bookings and the latest messages (and their
+    count, when there may be more than are shown)."""
     now = now or utcnow()
     rows: list[MemberRow] = []
     hidden = 0
@@ -625,12 +664,11 @@ def overview(
             row.plans = plans.get(row.user.id, 0)
             row.overdue = overdue.get(row.user.id, 0)
             row.minutes_this_year = minutes.get(row.user.id, 0)
-    return Overview(
-        rows,
-        hidden,
-        upcoming_sessions(session, cohort, ids, now),
-        messages_of(session, cohort),
-    )
+    messages = messages_of(session, cohort)
+    total = len(messages)
+    if total == MESSAGES_SHOWN:
+        total = message_count(session, cohort)
+    return Overview(rows, hidden, upcoming_sessions(session, cohort, ids, now), messages, total)
 
 
 def proposable_members(session: Session, cohort: Cohort, viewer: Viewer) -> list[User]:

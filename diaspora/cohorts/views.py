@@ -328,6 +328,23 @@ def message(cohort_id: int):
     )
 
 
+@bp.get("/cohorts/<int:cohort_id>/messages")
+@login_required
+def messages(cohort_id: int):
+    """Every message sent to the cohort, newest first, in pages; archived cohorts' too."""
+    found = _visible(cohort_id)
+    page = services.message_page(db.session, found, _page()) or abort(404)
+    return render_template(
+        "cohorts/messages.html",
+        cohort=presenters.present_cohort(found),
+        page=page,
+        messages=[presenters.present_message(m) for m in page.items],
+        pagination=directory_presenters.pagination(
+            page, lambda n: url_for("cohorts.messages", cohort_id=found.id, page=n)
+        ),
+    )
+
+
 # Proposing a member for an opportunity -------------------------------------------------------
 
 
