@@ -19,6 +19,7 @@ _MACROS = {
     "input": ("nhsuk/components/input/macro.jinja", "input"),
     "password": ("nhsuk/components/password-input/macro.jinja", "passwordInput"),
     "textarea": ("nhsuk/components/textarea/macro.jinja", "textarea"),
+    "character_count": ("nhsuk/components/character-count/macro.jinja", "characterCount"),
     "select": ("nhsuk/components/select/macro.jinja", "select"),
     "radios": ("nhsuk/components/radios/macro.jinja", "radios"),
     "checkboxes": ("nhsuk/components/checkboxes/macro.jinja", "checkboxes"),
@@ -72,10 +73,11 @@ def render_password(field: Field, **overrides: Any) -> Markup:
 
 
 def render_textarea(field: Field, **overrides: Any) -> Markup:
+    """With `maxlength`, the NHS character count: it tells how many characters are left."""
     params = _common(field, overrides)
     params["label"] = _label(field, params)
     params.setdefault("value", field._value())
-    return _call_macro("textarea", params)
+    return _call_macro("character_count" if "maxlength" in params else "textarea", params)
 
 
 def render_select(field: Field, **overrides: Any) -> Markup:

@@ -1,9 +1,11 @@
-"""The matching forms: the recommendations' filters, the alert setting, and the bare forms
-behind the buttons (they carry the CSRF token and nothing else worth validating)."""
+"""The matching forms: the recommendations' filters, the alert setting, an invitation's message,
+and the bare forms behind the buttons (they carry the CSRF token and nothing else worth
+validating)."""
 
-from wtforms import RadioField, SelectField
-from wtforms.validators import Optional
+from wtforms import RadioField, SelectField, TextAreaField
+from wtforms.validators import Optional, ValidationError
 
+from diaspora.matching import invitations
 from diaspora.matching.models import AlertFrequency
 from diaspora.matching.services import NO_ALERTS, Filters
 from diaspora.opportunities.models import KIND_LABELS, MODALITY_LABELS
@@ -60,6 +62,22 @@ class AlertForm(NhsukForm):
         default=NO_ALERTS,
         invalid_choice_message="Select whether you want alerts",
     )
+
+
+class InviteForm(NhsukForm):
+    """The inviter's optional message; the service checks the same limit again."""
+
+    message_max = invitations.MESSAGE_MAX
+
+    message = TextAreaField(
+        "Message (optional)",
+        description="Say why you think they could help. They see it with your invitation.",
+    )
+
+    def validate_message(self, field) -> None:
+        problem = invitations.message_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
 
 
 class ButtonForm(NhsukForm):

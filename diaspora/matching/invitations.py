@@ -81,20 +81,18 @@ def _already(person: User) -> InvitationError:
     return InvitationError(f"{person.display_name} has already been invited to this opportunity.")
 
 
-def invite(
+def check(
     session: Session,
     opportunity: Opportunity,
     person: User,
     *,
     by: User,
     cohort: Cohort | None = None,
-    message: str = "",
-) -> Invitation:
-    """Invite `person` to take part. `by` manages the opportunity and may see the person's
-    profile under the privacy rules, or, with `cohort`, coordinates the cohort's organisation
-    and `person` is a member of it. One per person per opportunity, only to open opportunities,
-    never to a person without consent to be contacted. Notifies the person in the same
-    transaction; audited. Does not commit."""
+) -> None:
+    """Raise InvitationError unless `by` may invite `person` now: `by` manages the opportunity
+    and may see the person's profile under the privacy rules, or, with `cohort`, coordinates
+    the cohort's organisation and `person` is a member of it. One per person per opportunity,
+    only to open opportunities, never to a person without consent to be contacted."""
     profile = _profile(session, person)
     if cohort is not None:
         allowed = _coordinates(session, by, cohort, person)
@@ -116,9 +114,32 @@ def invite(
         raise _already(person)
     if _engaged(session, opportunity, person):
         raise InvitationError(f"{person.display_name} is already taking part or has applied.")
+
+
+def message_problem(message: str | None) -> str | None:
+    """Why the invitation's message cannot be sent, or None. Counted trimmed and with plain line
+    endings: a browser posts each line break as two characters."""
+    if len(clean_text(message)) > MESSAGE_MAX:
+        return f"Your message must be {MESSAGE_MAX} characters or fewer"
+    return None
+
+
+def invite(
+    session: Session,
+    opportunity: Opportunity,
+    person: User,
+    *,
+    by: User,
+    cohort: Cohort | None = None,
+    message: str = "",
+) -> Invitation:
+    """Invite `person` to take part, under the rules of `check`, with an optional message.
+    Notifies the person in the same transaction; audited. Does not commit."""
+    check(session, opportunity, person, by=by, cohort=cohort)
+    problem = message_problem(message)
+    if problem:
+        raise InvitationError(problem)
     message = clean_text(message)
-    if len(message) > MESSAGE_MAX:
-        raise InvitationError(f"Your message must be {MESSAGE_MAX} characters or fewer.")
     invitation = Invitation(
         opportunity=opportunity,
         user=person,

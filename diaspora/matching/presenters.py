@@ -79,7 +79,7 @@ def invitation(item: Invitation) -> dict:
         "opportunity_id": opportunity.id,
         "title": opportunity.title,
         "organisation": opportunity.organisation.name,
-        "message": item.message,
+        "message": [line for line in item.message.splitlines() if line.strip()],
         "pending": item.state == InvitationState.PENDING,
         "accepted": item.state == InvitationState.ACCEPTED,
         "open": opportunity.status == "open",

@@ -9,7 +9,7 @@ from diaspora.auth.models import Role, User
 from diaspora.engagements.services import takes_applications
 from diaspora.extensions import db
 from diaspora.matching import engine, invitations, presenters, services
-from diaspora.matching.forms import AlertForm, ButtonForm, FilterForm
+from diaspora.matching.forms import AlertForm, ButtonForm, FilterForm, InviteForm
 from diaspora.matching.invitations import InvitationError
 from diaspora.opportunities import access
 from diaspora.opportunities.models import Opportunity, OpportunityStatus
@@ -187,23 +187,42 @@ def candidates(opportunity_id: int):
     )
 
 
-@bp.post("/opportunities/<int:opportunity_id>/candidates/invite")
+def _back_to_candidates(opportunity: Opportunity, problem: str):
+    db.session.rollback()
+    flash(problem, "error")
+    return redirect(url_for("matching.candidates", opportunity_id=opportunity.id))
+
+
+@bp.route("/opportunities/<int:opportunity_id>/candidates/invite", methods=["GET", "POST"])
 @login_required
 def invite(opportunity_id: int):
-    opportunity = access.managed_or_404(_me(), opportunity_id)
-    _checked()
-    person = db.session.get(User, request.form.get("person", type=int) or 0)
-    try:
-        if person is None:
-            raise InvitationError("You cannot invite this person.")
-        invitations.invite(db.session, opportunity, person, by=_me())
-    except InvitationError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
+    """Invite one suggested candidate, with an optional message. The person is named by their
+    account's id (`?person=` on the page, a hidden field in the form)."""
+    me = _me()
+    opportunity = access.managed_or_404(me, opportunity_id)
+    person = db.session.get(User, request.values.get("person", type=int) or 0)
+    if person is None:
+        return _back_to_candidates(opportunity, "You cannot invite this person.")
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            invitations.invite(db.session, opportunity, person, by=me, message=form.message.data)
+        except InvitationError as error:
+            return _back_to_candidates(opportunity, str(error))
         db.session.commit()
         flash(f"{person.display_name} is invited to apply.", "success")
-    return redirect(url_for("matching.candidates", opportunity_id=opportunity.id))
+        return redirect(url_for("matching.candidates", opportunity_id=opportunity.id))
+    try:
+        invitations.check(db.session, opportunity, person, by=me)
+    except InvitationError as error:
+        return _back_to_candidates(opportunity, str(error))
+    return render_template(
+        "matching/invite.html",
+        title=f"Invite {person.display_name} to apply",
+        opportunity=opportunity,
+        person=person,
+        form=form,
+    ), 400 if form.errors else 200
 
 
 # The invited person's side ---------------------------------------------------------------------

@@ -9,6 +9,8 @@ from sqlalchemy import select
 from diaspora.extensions import db
 from diaspora.matching.invitations import invite
 from diaspora.matching.models import AlertSetting, Dismissal, Invitation
+from diaspora.notifications.jobs import deliver_due
+from diaspora.notifications.models import Notification
 from tests.helpers import csrf_token, error_summary, sign_in, submit
 
 
@@ -183,19 +185,124 @@ def test_the_organisation_sees_suggested_candidates_and_invites_one(client, make
     assert "1 person suggested" in html
     assert "Why it matches" in html
     assert person.email not in html
+    invite_url = f"{url}/invite?person={person.id}"
+    assert f'href="{invite_url}"' in html
 
-    response = submit(client, f"{url}/invite", {"person": person.id}, page=url)
+    page = _page(client, invite_url)
+    assert "Invite Rahima Begum to apply" in page
+    assert "Message (optional)" in page
+    assert 'data-module="nhsuk-character-count"' in page
+    assert 'data-maxlength="1000"' in page
+    assert f'name="person" value="{person.id}"' in page
+    assert db.session.scalar(select(Invitation)) is None  # showing the form sends nothing
+
+    response = submit(client, f"{url}/invite", {"person": person.id}, page=invite_url)
     assert response.status_code == 302
     invitation = db.session.scalar(select(Invitation))
-    assert (invitation.user_id, invitation.state) == (person.id, "pending")
+    assert (invitation.user_id, invitation.state, invitation.message) == (person.id, "pending", "")
     html = _page(client, url)
     assert "Rahima Begum is invited to apply." in html
     assert "Invited" in html
+    assert invite_url not in html
 
     again = submit(client, f"{url}/invite", {"person": person.id}, page=url)
     assert again.status_code == 302
     assert "Rahima Begum has already been invited" in _page(client, url)
     assert len(db.session.scalars(select(Invitation)).all()) == 1
+    shown = client.get(invite_url)
+    assert shown.status_code == 302 and shown.headers["Location"].endswith(url)
+    assert "Rahima Begum has already been invited" in _page(client, url)
+
+
+def test_the_message_reaches_the_invitation_its_email_and_the_person(
+    app, client, make, organisation, db, smtp
+):
+    person = make.profile(make.user(name="Rahima Begum", email="rahima@nhs.example.org")).user
+    opportunity = make.opportunity(organisation, title="Newborn care")
+    sign_in(client, _owner(organisation).email)
+    url = f"/opportunities/{opportunity.id}/candidates/invite"
+    message = "Your neonatal work fits our project.\r\n\r\nWe would <b>love</b> your help."
+    response = submit(
+        client, url, {"person": person.id, "message": message}, page=f"{url}?person={person.id}"
+    )
+    assert response.status_code == 302
+
+    invitation = db.session.scalar(select(Invitation))
+    assert invitation.message == (
+        "Your neonatal work fits our project.\n\nWe would <b>love</b> your help."
+    )
+    deliver_due()
+    (email,) = smtp.wait_for(1)
+    assert email["To"] == "rahima@nhs.example.org"
+    body = email.get_body(("plain",)).get_content()
+    assert "Their message:" in body
+    assert "We would <b>love</b> your help." in body
+
+    theirs = app.test_client()
+    sign_in(theirs, person.email)
+    for page in (_page(theirs, "/invitations"), _page(theirs, f"/opportunities/{opportunity.id}")):
+        assert "Their message" in page
+        assert "<p>Your neonatal work fits our project.</p>" in page
+        assert "<p>We would &lt;b&gt;love&lt;/b&gt; your help.</p>" in page
+
+
+def test_a_message_of_the_full_length_with_line_breaks_is_sent(client, make, organisation, db):
+    person = make.profile().user
+    opportunity = make.opportunity(organisation)
+    sign_in(client, _owner(organisation).email)
+    url = f"/opportunities/{opportunity.id}/candidates/invite"
+    message = "x" * 500 + "\r\n" + "x" * 499  # 1001 as posted, 1000 once the break is one
+    response = submit(
+        client, url, {"person": person.id, "message": message}, page=f"{url}?person={person.id}"
+    )
+    assert response.status_code == 302
+    assert len(db.session.scalar(select(Invitation)).message) == 1000
+
+
+def test_a_too_long_message_is_shown_again_with_the_error_and_nothing_is_sent(
+    client, make, organisation, db
+):
+    person = make.profile(make.user(name="Rahima Begum")).user
+    opportunity = make.opportunity(organisation)
+    sign_in(client, _owner(organisation).email)
+    url = f"/opportunities/{opportunity.id}/candidates/invite"
+    message = "Please join us. " + "x" * 1000
+    response = submit(
+        client, url, {"person": person.id, "message": message}, page=f"{url}?person={person.id}"
+    )
+    assert response.status_code == 400
+    assert error_summary(response) == ["Your message must be 1000 characters or fewer"]
+    html = response.get_data(as_text=True)
+    assert "<title>Error: Invite Rahima Begum to apply" in html
+    assert 'href="#message"' in html
+    assert f"Please join us. {'x' * 1000}</textarea>" in html
+    assert f'name="person" value="{person.id}"' in html
+    assert db.session.scalar(select(Invitation)) is None
+    assert db.session.scalar(select(Notification)) is None
+
+
+def test_nobody_else_can_open_the_invitation_form(client, make, organisation):
+    person = make.profile().user
+    opportunity = make.opportunity(organisation)
+    url = f"/opportunities/{opportunity.id}/candidates/invite?person={person.id}"
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302 and "/account/sign-in" in anonymous.headers["Location"]
+    outsider = make.user(roles=["partner"])
+    make.organisation(owner=outsider)
+    sign_in(client, outsider.email)
+    assert client.get(url).status_code == 403
+
+
+def test_a_person_who_cannot_be_invited_gets_no_form(client, make, organisation):
+    hidden = make.profile(consent=False).user
+    opportunity = make.opportunity(organisation)
+    sign_in(client, _owner(organisation).email)
+    candidates = f"/opportunities/{opportunity.id}/candidates"
+    for person_id in (hidden.id, 0, "x"):
+        response = client.get(f"{candidates}/invite?person={person_id}")
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith(candidates)
+        assert "You cannot invite this person." in _page(client, candidates)
 
 
 def test_candidates_are_for_open_opportunities(client, make, organisation):
@@ -206,7 +313,7 @@ def test_candidates_are_for_open_opportunities(client, make, organisation):
     assert "Candidates are suggested for open opportunities only." in html
 
 
-def test_other_organisations_cannot_see_or_invite_candidates(client, make, organisation, login_as):
+def test_other_organisations_cannot_see_or_invite_candidates(client, make, organisation, db):
     person = make.profile().user
     opportunity = make.opportunity(organisation)
     draft = make.opportunity(organisation, status="draft")
@@ -218,15 +325,22 @@ def test_other_organisations_cannot_see_or_invite_candidates(client, make, organ
     token = csrf_token(client, "/opportunities")
     response = client.post(
         f"/opportunities/{opportunity.id}/candidates/invite",
-        data={"person": person.id, "csrf_token": token},
+        data={"person": person.id, "message": "Join us", "csrf_token": token},
     )
     assert response.status_code == 403
+    assert db.session.scalar(select(Invitation)) is None
 
 
-def test_staff_cannot_see_candidates(client, make, login_as):
+def test_staff_cannot_see_candidates_or_invite(client, make, login_as):
+    person = make.profile().user
     opportunity = make.opportunity()
     login_as("staff")
     assert client.get(f"/opportunities/{opportunity.id}/candidates").status_code == 403
+    url = f"/opportunities/{opportunity.id}/candidates/invite"
+    assert client.get(f"{url}?person={person.id}").status_code == 403
+    token = csrf_token(client, "/opportunities")
+    response = client.post(url, data={"person": person.id, "csrf_token": token})
+    assert response.status_code == 403
 
 
 # Invitations -------------------------------------------------------------------------------------
