@@ -140,14 +140,24 @@ class Opportunity(db.Model):
 
     organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
     created_by: Mapped[User | None] = relationship()
+    # What it wants, in the order entered: a match's reasons and gaps list them in that order.
     professions: Mapped[list["OpportunityProfession"]] = relationship(
-        back_populates="opportunity", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="opportunity",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="OpportunityProfession.id",
     )
     skills: Mapped[list["OpportunitySkill"]] = relationship(
-        back_populates="opportunity", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="opportunity",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="OpportunitySkill.id",
     )
     languages: Mapped[list["OpportunityLanguage"]] = relationship(
-        back_populates="opportunity", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="opportunity",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="OpportunityLanguage.id",
     )
     sessions: Mapped[list["TeachingSession"]] = relationship(
         back_populates="opportunity",
