@@ -29,6 +29,7 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
     init_templating(app)
     init_extensions(app)
     from diaspora import models  # noqa: F401  (every table registered, for Alembic too)
+    from diaspora.matching import changes  # noqa: F401  (its flush events log registry changes)
 
     _register_blueprints(app)
     _register_cli(app)

@@ -40,8 +40,10 @@ JOBS: list[str] = [
     "diaspora.milestones.jobs:milestone_reminders",
     "diaspora.milestones.jobs:session_reminders",
     "diaspora.milestones.jobs:credential_reminders",
-    # Matching: the weekly digest of new opportunities that match a person strongly.
+    # Matching: the weekly digest of new opportunities that match a person strongly; pruning
+    # the log of changes that copies of the registry in memory catch up from.
     "diaspora.matching.jobs:weekly_digests",
+    "diaspora.matching.jobs:prune_changes",
 ]
 
 

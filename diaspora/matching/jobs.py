@@ -1,11 +1,17 @@
-"""Scheduled work on matching: the weekly digests of new opportunities. Commits its own changes,
-may run any number of times, and returns how many digests it sent."""
+"""Scheduled work on matching: the weekly digests of new opportunities, and pruning the log of
+changes. Each commits its own changes, may run any number of times, and returns a count."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
 
 from diaspora.core.time import utcnow
 from diaspora.extensions import db
 from diaspora.matching import alerts
+from diaspora.matching.models import MatchingChange
+
+# Copies in memory read the log on every call; one idle for longer than this reloads everything.
+CHANGES_KEPT = timedelta(days=1)
 
 
 def weekly_digests(now: datetime | None = None) -> int:
@@ -13,3 +19,13 @@ def weekly_digests(now: datetime | None = None) -> int:
     count = alerts.weekly_digests(db.session, now or utcnow())
     db.session.commit()
     return count
+
+
+def prune_changes(now: datetime | None = None) -> int:
+    """Delete the log of changes older than CHANGES_KEPT; returns how many rows went."""
+    cutoff = (now or utcnow()) - CHANGES_KEPT
+    deleted = db.session.execute(
+        delete(MatchingChange).where(MatchingChange.created_at < cutoff)
+    ).rowcount
+    db.session.commit()
+    return deleted

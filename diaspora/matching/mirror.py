@@ -1,0 +1,122 @@
+"""Copies of what matching reads, kept in memory by each process and fresh on every call
+(docs/adr/0010-matching-at-scale.md).
+
+A copy catches up through the log of changes (matching.changes): the first call loads
+everything and notes the latest change number; each later call reads the log above it and
+reloads the rows named there (everything, when the log has been pruned past it: see
+`matching.jobs.prune_changes`). Reads go through the caller's session, so they may see its own
+uncommitted changes: if that transaction rolls back, every copy in the process goes back below
+its first number and reloads what it touched.
+"""
+
+import threading
+import weakref
+
+from flask import current_app
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from diaspora.matching import changes
+from diaspora.matching.models import MatchingChange, MatchingCounter
+
+# More changed rows than this since the last call: reload everything (one IN list per table).
+RELOAD_ALL_ABOVE = 5_000
+
+_mirrors: "weakref.WeakSet[Mirror]" = weakref.WeakSet()
+_creating = threading.Lock()
+
+
+class Mirror:
+    """Subclasses name the log's columns they follow (`KEYS`, from changes.KEYS) and load rows:
+    `_reset` empties the copy, `_load(session, None)` loads everything and
+    `_load(session, ids)` reloads the rows named by `ids` (a set per key)."""
+
+    KEYS: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        # Re-entrant: a statement failing while the lock is held rolls back and calls `distrust`.
+        self.lock = threading.RLock()
+        self._seen: int | None = None  # the last change number read; None: nothing loaded
+        self._suspects: dict[str, set[int]] = {key: set() for key in self.KEYS}
+        self._reset()
+        _mirrors.add(self)
+
+    @classmethod
+    def of_app(cls):
+        """This application's copy (one per process)."""
+        key = f"matching.{cls.__name__}"
+        with _creating:
+            if key not in current_app.extensions:
+                current_app.extensions[key] = cls()
+            return current_app.extensions[key]
+
+    def _reset(self) -> None:
+        raise NotImplementedError
+
+    def _load(self, session: Session, ids: dict[str, set[int]] | None) -> None:
+        raise NotImplementedError
+
+    def refresh(self, session: Session) -> None:
+        """Catch up with the log; call with `lock` held."""
+        try:
+            self._catch_up(session)
+        except BaseException:
+            self._seen = None  # half loaded: start again on the next call
+            raise
+        for ids in self._suspects.values():
+            ids.clear()
+
+    def _catch_up(self, session: Session) -> None:
+        counter = MatchingCounter.version
+        if self._seen is None:
+            self._reset()
+            self._seen = session.scalar(select(counter).where(MatchingCounter.id == 1))
+            self._load(session, None)
+            return
+        # The counter with the log above the last number seen, in one statement: the numbers
+        # are dense, so a first one above `seen + 1` means the log was pruned past it.
+        rows = session.execute(
+            select(
+                counter, MatchingChange.version, *[getattr(MatchingChange, k) for k in self.KEYS]
+            )
+            .outerjoin(MatchingChange, MatchingChange.version > self._seen)
+            .where(MatchingCounter.id == 1)
+            .order_by(MatchingChange.version)
+        ).all()
+        latest, first = rows[0][0], rows[0][1]
+        if latest > self._seen and (first is None or first > self._seen + 1):
+            self._seen = None
+            self._catch_up(session)
+            return
+        ids = {key: set(found) for key, found in self._suspects.items()}
+        for _counter, _version, *named in rows:
+            for key, value in zip(self.KEYS, named, strict=True):
+                if value is not None:
+                    ids[key].add(value)
+        if sum(len(found) for found in ids.values()) > RELOAD_ALL_ABOVE:
+            self._seen = None
+            self._catch_up(session)
+            return
+        if any(ids.values()):
+            self._load(session, ids)
+        self._seen = max(latest, self._seen)
+
+    def distrust(self, touched: changes.Touched) -> None:
+        """A transaction that logged these changes rolled back: what was read of it is wrong."""
+        with self.lock:
+            if self._seen is not None:
+                self._seen = min(self._seen, touched.first_version - 1)
+            for key in self.KEYS:
+                self._suspects[key] |= touched.ids[key]
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, _previous_transaction) -> None:
+    """A rollback, of a savepoint or of everything: the copies forget what it logged."""
+    logged = changes.touched(session)
+    if logged is None:
+        return
+    for mirror in list(_mirrors):
+        mirror.distrust(logged)
+    if not session.in_transaction():
+        session.info.pop(changes.TOUCHED, None)

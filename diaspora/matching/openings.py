@@ -1,0 +1,348 @@
+"""The open opportunities as matching reads them, kept in memory by each process (a
+`mirror.Mirror`; docs/adr/0010-matching-at-scale.md).
+
+One row per published opportunity with status open: its `scoring.Need` as `engine` builds it,
+and numpy arrays of what relevance and the score read (kind, modality, country, dates, hours,
+and what it wants, flattened with the row each entry belongs to). Ranking every open
+opportunity for one person is then a few array operations; `engine.recommendations` checks
+places left in the database for the best few only (bookings change them all the time, and they
+are not in the log) and ranks those exactly with `scoring.top_needs`.
+"""
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from diaspora.matching import scoring
+from diaspora.matching.mirror import Mirror
+from diaspora.matching.registry import EVER, MARGIN, NO_DAY
+from diaspora.opportunities.models import (
+    Opportunity,
+    OpportunityLanguage,
+    OpportunityProfession,
+    OpportunitySkill,
+    OpportunityStatus,
+)
+from diaspora.reference import catalogue
+
+
+def as_need(
+    opportunity,
+    professions: Collection[str],
+    skills: Mapping[str, int],
+    languages: Mapping[str, int],
+    *,
+    open_: bool = True,
+    full: bool = False,
+    audience: frozenset[str] = frozenset(),
+) -> scoring.Need:
+    """An opportunity (or a row with its columns) as `scoring.Need`."""
+    return scoring.Need(
+        kind=opportunity.kind,
+        modality=opportunity.modality,
+        country=opportunity.country,
+        professions=frozenset(professions),
+        skills=dict(skills),
+        languages=dict(languages),
+        starts_on=opportunity.starts_on,
+        ends_on=opportunity.ends_on,
+        hours_per_month=opportunity.hours_per_month,
+        clinical=scoring.is_clinical(opportunity.kind, opportunity.modality),
+        open=open_,
+        full=full,
+        on_safeguards_list=catalogue.on_safeguards_list(opportunity.country),
+        audience=audience & scoring.VISIBILITIES,
+    )
+
+
+def _day(value: date | None, none: int) -> int:
+    return none if value is None else value.toordinal()
+
+
+class _Codes(dict):
+    """Code -> small integer, so that rows are compared as numbers."""
+
+    def of(self, code: str) -> int:
+        return self.setdefault(code, len(self))
+
+    def lookup(self, values: Mapping[str, float], default: float = 0.0) -> np.ndarray:
+        """An array indexed by code number: the value for each code (`default` elsewhere)."""
+        table = np.full(len(self) + 1, default)
+        for code, value in values.items():
+            if code in self:
+                table[self[code]] = value
+        return table
+
+    def numbers(self, codes: Collection[str]) -> list[int]:
+        return [self[code] for code in codes if code in self]
+
+
+class _Wanted:
+    """What every row wants of one kind (professions, skills or languages), flattened."""
+
+    def __init__(self, entries: list[tuple[int, str, int]], rows: int) -> None:
+        self.vocabulary = _Codes()
+        self.owner = np.array([row for row, _code, _level in entries], dtype=np.int64)
+        self.codes = np.array(
+            [self.vocabulary.of(code) for _row, code, _level in entries], dtype=np.int64
+        )
+        self.levels = np.array([level for _row, _code, level in entries], dtype=np.int64)
+        self.count = np.bincount(self.owner, minlength=rows)
+
+    def held(self, levels: Mapping[str, int]) -> np.ndarray:
+        """The person's level in each entry (0 when they lack it)."""
+        return self.vocabulary.lookup(levels).astype(np.int64)[self.codes]
+
+    def any(self, held: np.ndarray, rows: int) -> np.ndarray:
+        """Per row: at least one entry held."""
+        return np.bincount(self.owner, weights=(held > 0).astype(np.float64), minlength=rows) > 0
+
+    def credit(self, held: np.ndarray, rows: int) -> np.ndarray:
+        """Per row: `scoring._levels_credit`, NEUTRAL where nothing of the kind is wanted."""
+        credit = np.where(held >= self.levels, 1.0, scoring.PARTIAL * held / self.levels)
+        total = np.bincount(self.owner, weights=credit, minlength=rows)
+        wanted = self.count > 0
+        return np.where(wanted, total / np.maximum(self.count, 1), scoring.NEUTRAL)
+
+
+class Openings(Mirror):
+    KEYS = ("opportunity_id",)
+
+    def _reset(self) -> None:
+        self._row_of: dict[int, int] = {}
+        self._needs: list[scoring.Need | None] = []  # None: no longer open
+        self._ids: list[int] = []
+        self._arrays: dict | None = None  # built from the needs when first wanted
+
+    def _load(self, session: Session, ids: dict[str, set[int]] | None) -> None:
+        where = [
+            Opportunity.status == OpportunityStatus.OPEN,
+            Opportunity.published_at.is_not(None),
+        ]
+        wanted_where = {}
+        if ids is not None:
+            chosen = sorted(ids["opportunity_id"])
+            where.append(Opportunity.id.in_(chosen))
+            for model in (OpportunityProfession, OpportunitySkill, OpportunityLanguage):
+                wanted_where[model] = [model.opportunity_id.in_(chosen)]
+            for opportunity_id in chosen:
+                if opportunity_id in self._row_of:
+                    self._needs[self._row_of[opportunity_id]] = None
+        rows = session.execute(
+            select(
+                Opportunity.id,
+                Opportunity.kind,
+                Opportunity.modality,
+                Opportunity.country,
+                Opportunity.starts_on,
+                Opportunity.ends_on,
+                Opportunity.hours_per_month,
+            ).where(*where)
+        ).all()
+        professions: dict[int, list[str]] = {}
+        skills: dict[int, dict[str, int]] = {}
+        languages: dict[int, dict[str, int]] = {}
+        for oid, code in session.execute(
+            select(OpportunityProfession.opportunity_id, OpportunityProfession.profession).where(
+                *wanted_where.get(OpportunityProfession, ())
+            )
+        ):
+            professions.setdefault(oid, []).append(code)
+        for model, code, level, table in (
+            (OpportunitySkill, OpportunitySkill.code, OpportunitySkill.min_level, skills),
+            (
+                OpportunityLanguage,
+                OpportunityLanguage.language,
+                OpportunityLanguage.min_proficiency,
+                languages,
+            ),
+        ):
+            for oid, key, value in session.execute(
+                select(model.opportunity_id, code, level)
+                .where(*wanted_where.get(model, ()))
+                .order_by(model.opportunity_id, model.id)
+            ):
+                table.setdefault(oid, {})[key] = value
+        for row in rows:
+            need = as_need(
+                row,
+                professions.get(row.id, ()),
+                skills.get(row.id, {}),
+                languages.get(row.id, {}),
+            )
+            if row.id in self._row_of:
+                self._needs[self._row_of[row.id]] = need
+            else:
+                self._row_of[row.id] = len(self._needs)
+                self._needs.append(need)
+                self._ids.append(row.id)
+        self._arrays = None
+
+    def _build(self) -> dict:
+        """Arrays over the rows, from their needs (after any change)."""
+        needs, count = self._needs, len(self._needs)
+        blank = scoring.Need(kind=scoring.PROJECT, modality=scoring.REMOTE, country="")
+        shown = [need or blank for need in needs]
+        entries: dict[str, list[tuple[int, str, int]]] = {
+            "professions": [],
+            "skills": [],
+            "languages": [],
+        }
+        for row, need in enumerate(shown):
+            entries["professions"] += [(row, code, 1) for code in sorted(need.professions)]
+            entries["skills"] += [(row, code, level) for code, level in need.skills.items()]
+            entries["languages"] += [(row, code, level) for code, level in need.languages.items()]
+        codes = {name: _Codes() for name in ("kind", "modality", "country")}
+        return {
+            "id": np.array(self._ids, dtype=np.int64),
+            "open": np.array([need is not None for need in needs], dtype=bool),
+            **{
+                name: np.array([vocabulary.of(getattr(need, name)) for need in shown])
+                for name, vocabulary in codes.items()
+            },
+            "codes": codes,
+            "starts": np.array([_day(need.starts_on, NO_DAY) for need in shown], dtype=np.int64),
+            "ends": np.array([_day(need.ends_on, EVER) for need in shown], dtype=np.int64),
+            "hours": np.array(
+                [-1 if need.hours_per_month is None else need.hours_per_month for need in shown],
+                dtype=np.int64,
+            ),
+            "clinical": np.array([need.clinical for need in shown], dtype=bool),
+            "safeguards": np.array([need.on_safeguards_list for need in shown], dtype=bool),
+            **{name: _Wanted(found, count) for name, found in entries.items()},
+        }
+
+    def rank(
+        self,
+        session: Session,
+        candidate: scoring.Candidate,
+        today: date,
+        *,
+        exclude: Collection[int] = (),
+        kinds: Collection[str] = (),
+        countries: Collection[str] = (),
+        modality: str | None = None,
+    ) -> list[tuple[int, scoring.Need, float]]:
+        """The open opportunities the person is relevant to (their profession wanted or none
+        listed, and a tie to the country, a language they speak or a skill they hold wanted,
+        or nothing of the three listed at all; remote work only for a remote-only person),
+        minus `exclude` and within the filters given: (id, need, score as chosen here) each,
+        best first, ties by id. Places left are not checked."""
+        with self.lock:
+            self.refresh(session)
+            if self._arrays is None:
+                self._arrays = self._build()
+            a = self._arrays
+            rows = len(self._needs)
+            if not rows:
+                return []
+            c = candidate
+            professions, skills, languages = a["professions"], a["skills"], a["languages"]
+            profession_held = professions.held({c.profession: 1} if c.profession else {})
+            skills_held = skills.held(c.skills)
+            languages_held = languages.held(c.languages)
+            listed = professions.count > 0
+            keep = a["open"] & ((a["ends"] == EVER) | (a["ends"] >= today.toordinal()))
+            keep &= ~listed | professions.any(profession_held, rows)
+            nothing_listed = ~listed & (skills.count == 0) & (languages.count == 0)
+            codes = a["codes"]
+            keep &= (
+                nothing_listed
+                | np.isin(a["country"], codes["country"].numbers(c.ties))
+                | languages.any(languages_held, rows)
+                | skills.any(skills_held, rows)
+            )
+            if c.modality == scoring.REMOTE:
+                keep &= np.isin(a["modality"], codes["modality"].numbers([scoring.REMOTE]))
+            if exclude:
+                keep &= ~np.isin(a["id"], list(exclude))
+            if kinds:
+                keep &= np.isin(a["kind"], codes["kind"].numbers(kinds))
+            if countries:
+                keep &= np.isin(a["country"], codes["country"].numbers(countries))
+            if modality:
+                keep &= np.isin(a["modality"], codes["modality"].numbers([modality]))
+            chosen = np.flatnonzero(keep)
+            scores = self._scores(a, c, today, profession_held, skills_held, languages_held)
+            chosen = chosen[np.lexsort((a["id"][chosen], -scores[chosen]))]
+            return [(int(a["id"][row]), self._needs[row], float(scores[row])) for row in chosen]
+
+    def _scores(self, a, c, today, profession_held, skills_held, languages_held) -> np.ndarray:
+        """`scoring.score_needs`'s totals for every row, part by part as `_need_fractions`
+        works them out."""
+        rows = len(self._needs)
+        professions = a["professions"]
+        listed = professions.count > 0
+        named = professions.any(profession_held, rows)
+        codes = a["codes"]
+        tie = codes["country"].lookup(
+            {country: scoring._tie_credit(c, country) for country in c.ties}
+        )
+        modality_credit = codes["modality"].lookup(
+            {
+                modality: 0.0
+                if c.modality is None
+                else scoring.MODALITY_CREDIT.get((modality, c.modality), 0.0)
+                for modality in codes["modality"]
+            }
+        )
+        start = np.maximum(a["starts"], today.toordinal())
+        if c.hours_per_month is None:
+            hours = np.where(a["hours"] < 0, scoring.NEUTRAL, 0.0)
+        else:
+            have, want = c.hours_per_month, np.maximum(a["hours"], 1)
+            hours = np.where(
+                a["hours"] < 0, scoring.NEUTRAL, np.where(have >= want, 1.0, have / want)
+            )
+        until = c.unavailable_until
+        if until is None:
+            available = np.ones(rows)
+        else:
+            day = until.toordinal()
+            partial = (a["ends"] != EVER) & (day <= a["ends"])
+            available = np.where(day <= start, 1.0, np.where(partial, scoring.PARTIAL, 0.0))
+        window = np.zeros(rows, dtype=bool)
+        for first, last in c.windows:
+            window |= (last.toordinal() >= start) & (first.toordinal() <= a["ends"])
+        remote = np.isin(a["modality"], codes["modality"].numbers([scoring.REMOTE]))
+        dates = np.where(remote, available / 1, (window + available) / 2)
+        credential = 1.0 if c.has_verified_credential else 0.0
+        fractions = {
+            "profession": np.where(listed, named.astype(np.float64), scoring.NEUTRAL),
+            "grade": np.full(rows, scoring.NEUTRAL),  # opportunities list no grades
+            "skills": a["skills"].credit(skills_held, rows),
+            "languages": a["languages"].credit(languages_held, rows),
+            "country_tie": tie[a["country"]],
+            "modality": modality_credit[a["modality"]],
+            "hours": hours,
+            "dates": dates,
+            "credential": np.where(a["clinical"], credential, scoring.NEUTRAL),
+            "safeguards": a["safeguards"].astype(np.float64),
+        }
+        total = np.zeros(rows)
+        for name, weight in scoring.WEIGHTS.items():
+            total += weight * fractions[name]
+        return total
+
+
+def best_with_places(
+    ranked: Sequence[tuple[int, scoring.Need, float]], has_place, limit: int
+) -> list[tuple[int, scoring.Need]]:
+    """Of `ranked` (best first), those with a place left that can be among the `limit` best:
+    at least the limit-th such score less MARGIN. `has_place(ids)` answers for a batch, so the
+    database is asked about a few at a time, not about every relevant opportunity."""
+    chosen: list[tuple[int, scoring.Need, float]] = []
+    batch = max(2 * limit, 40)
+    for start in range(0, len(ranked), batch):
+        part = ranked[start : start + batch]
+        placed = has_place([oid for oid, _need, _score in part])
+        chosen += [entry for entry in part if entry[0] in placed]
+        if len(chosen) >= limit and part[-1][2] < chosen[limit - 1][2] - MARGIN:
+            break
+    if len(chosen) > limit:
+        floor = chosen[limit - 1][2] - MARGIN
+        chosen = [entry for entry in chosen if entry[2] >= floor]
+    return [(oid, need) for oid, need, _score in chosen]

@@ -1,0 +1,388 @@
+"""The registry as matching reads it, kept in memory by each process (a `mirror.Mirror`;
+docs/adr/0010-matching-at-scale.md).
+
+One row per staff profile, as numpy arrays: the hard filters' columns (completed, account
+active, visibility, consent, modality, profession) and the score's (grade, hours, unavailable
+until, the last day of a verified registration), one array per country of ties (kinds as bits),
+per skill and per language (levels), and travel windows side by side. Choosing whom to suggest
+is then a few array operations over the registry instead of a statement over its tables: the
+hard filters and relevance, and a score worked out like `scoring.score`'s, used only to choose
+whom to load. `engine` loads those few from the database, checks the hard filters again there
+and ranks them with `scoring.top`.
+"""
+
+from collections.abc import Collection, Iterable
+from datetime import date
+
+import numpy as np
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from diaspora.auth.models import User
+from diaspora.credentials.models import Credential, CredentialStatus
+from diaspora.matching import scoring
+from diaspora.matching.mirror import Mirror
+from diaspora.registry.models import (
+    AvailabilityWindow,
+    CountryTie,
+    LanguageSkill,
+    ProfileSkill,
+    StaffProfile,
+)
+
+NO_DAY = np.iinfo(np.int32).min  # no date (never unavailable, no registration)
+EVER = np.iinfo(np.int32).max  # a registration that does not expire
+TIE_BITS = {kind: 1 << index for index, kind in enumerate(scoring.TIE_KINDS)}
+# Scores worked out here may differ from scoring.py's in the last bits: whoever is within this
+# of the limit-th best is loaded and scored exactly.
+MARGIN = 1e-6
+
+
+def _day(value: date | None, none: int = NO_DAY) -> int:
+    return none if value is None else value.toordinal()
+
+
+class Registry(Mirror):
+    KEYS = ("profile_id", "user_id")
+
+    def _reset(self) -> None:
+        self._size = 0
+        self._row_of: dict[int, int] = {}
+        self._scalars: dict[str, np.ndarray] = {}
+        self._codes: dict[str, dict[str | None, int]] = {
+            name: {None: 0} for name in ("profession", "grade", "modality", "visibility")
+        }
+        self._ties: dict[str, np.ndarray] = {}
+        self._skills: dict[str, np.ndarray] = {}
+        self._languages: dict[str, np.ndarray] = {}
+        self._window_starts: list[np.ndarray] = []
+        self._window_ends: list[np.ndarray] = []
+        self._grow(1024)
+
+    # --- Storage ------------------------------------------------------------------------------
+
+    _SCALARS = {
+        "profile_id": (np.int64, 0),
+        "user_id": (np.int64, 0),
+        "present": (bool, False),  # a profile, completed, with an active account
+        "consent": (bool, False),
+        "profession": (np.int16, 0),
+        "grade": (np.int16, 0),
+        "modality": (np.int8, 0),
+        "visibility": (np.int8, 0),
+        "hours": (np.int32, -1),
+        "unavailable_until": (np.int32, NO_DAY),
+        "registered_until": (np.int32, NO_DAY),
+    }
+
+    def _capacity(self) -> int:
+        return len(self._scalars["profile_id"])
+
+    def _grow(self, capacity: int) -> None:
+        def grown(array: np.ndarray | None, dtype, fill) -> np.ndarray:
+            new = np.full(capacity, fill, dtype=dtype)
+            if array is not None:
+                new[: len(array)] = array
+            return new
+
+        for name, (dtype, fill) in self._SCALARS.items():
+            self._scalars[name] = grown(self._scalars.get(name), dtype, fill)
+        for columns in (self._ties, self._skills, self._languages):
+            for code, array in columns.items():
+                columns[code] = grown(array, np.uint8, 0)
+        self._window_starts = [grown(a, np.int32, EVER) for a in self._window_starts]
+        self._window_ends = [grown(a, np.int32, NO_DAY) for a in self._window_ends]
+
+    def _code(self, name: str, value: str | None) -> int:
+        codes = self._codes[name]
+        if value not in codes:
+            codes[value] = len(codes)
+        return codes[value]
+
+    def _column(self, columns: dict[str, np.ndarray], code: str) -> np.ndarray:
+        if code not in columns:
+            columns[code] = np.zeros(self._capacity(), dtype=np.uint8)
+        return columns[code]
+
+    def _rows_for(self, profile_ids: Iterable[int]) -> list[int]:
+        """Each profile's row, new rows appended at the end."""
+        rows = []
+        for profile_id in profile_ids:
+            row = self._row_of.get(profile_id)
+            if row is None:
+                if self._size == self._capacity():
+                    self._grow(self._capacity() * 2)
+                row = self._row_of[profile_id] = self._size
+                self._size += 1
+            rows.append(row)
+        return rows
+
+    def _clear(self, rows: list[int]) -> None:
+        for name, (_dtype, fill) in self._SCALARS.items():
+            if name != "profile_id":
+                self._scalars[name][rows] = fill
+        for columns in (self._ties, self._skills, self._languages):
+            for array in columns.values():
+                array[rows] = 0
+        for array in self._window_starts:
+            array[rows] = EVER
+        for array in self._window_ends:
+            array[rows] = NO_DAY
+
+    # --- Loading ------------------------------------------------------------------------------
+
+    def _load(self, session: Session, ids: dict[str, set[int]] | None) -> None:
+        """Load every profile (`ids` None), or these profiles and those of these users: the
+        rows of profiles no longer there are cleared."""
+        profile_ids = user_ids = None
+        where = []
+        if ids is not None:
+            profile_ids, user_ids = ids["profile_id"], ids["user_id"]
+            where = [
+                or_(
+                    StaffProfile.id.in_(sorted(profile_ids or ())),
+                    StaffProfile.user_id.in_(sorted(user_ids or ())),
+                )
+            ]
+        sp = StaffProfile
+        profiles = session.execute(
+            select(
+                sp.id,
+                sp.user_id,
+                sp.completed_at.is_not(None) & User.active,
+                sp.consent_to_contact,
+                sp.profession,
+                sp.grade,
+                sp.modality,
+                sp.visibility,
+                sp.hours_per_month,
+                sp.unavailable_until,
+            )
+            .join(User, User.id == sp.user_id)
+            .where(*where)
+        ).all()
+        found = [row[0] for row in profiles]
+        gone = set(profile_ids or ()) - set(found)
+        self._clear([self._row_of[p] for p in gone if p in self._row_of])
+        if not profiles:
+            return
+        rows = self._rows_for(found)
+        self._clear(rows)
+        s = self._scalars
+        s["profile_id"][rows] = found
+        s["user_id"][rows] = [row[1] for row in profiles]
+        s["present"][rows] = [bool(row[2]) for row in profiles]
+        s["consent"][rows] = [bool(row[3]) for row in profiles]
+        for at, name in enumerate(("profession", "grade", "modality", "visibility"), start=4):
+            s[name][rows] = [self._code(name, row[at]) for row in profiles]
+        s["hours"][rows] = [-1 if row[8] is None else row[8] for row in profiles]
+        s["unavailable_until"][rows] = [_day(row[9]) for row in profiles]
+
+        row_of = self._row_of
+        loaded = None if not where else found
+        for model, code, level, columns in (
+            (CountryTie, CountryTie.country, CountryTie.kind, self._ties),
+            (ProfileSkill, ProfileSkill.code, ProfileSkill.level, self._skills),
+            (LanguageSkill, LanguageSkill.language, LanguageSkill.proficiency, self._languages),
+        ):
+            by_code: dict[str, tuple[list[int], list[int]]] = {}
+            for profile_id, key, value in session.execute(
+                _among(select(model.profile_id, code, level), model.profile_id, loaded)
+            ):
+                row = row_of.get(profile_id)
+                if row is None:
+                    continue  # added since the profiles were read: the log brings it
+                targets, values = by_code.setdefault(key, ([], []))
+                targets.append(row)
+                values.append(TIE_BITS.get(value, 0) if model is CountryTie else value)
+            for key, (targets, values) in by_code.items():
+                column = self._column(columns, key)
+                if model is CountryTie:
+                    np.bitwise_or.at(column, targets, np.array(values, dtype=np.uint8))
+                else:
+                    column[targets] = values
+
+        taken: dict[int, int] = {}
+        for profile_id, first, last in session.execute(
+            _among(
+                select(
+                    AvailabilityWindow.profile_id,
+                    AvailabilityWindow.starts_on,
+                    AvailabilityWindow.ends_on,
+                ),
+                AvailabilityWindow.profile_id,
+                loaded,
+            )
+        ):
+            row = row_of.get(profile_id)
+            if row is None:
+                continue
+            slot = taken.get(row, 0)
+            taken[row] = slot + 1
+            if slot == len(self._window_starts):
+                self._window_starts.append(np.full(self._capacity(), EVER, dtype=np.int32))
+                self._window_ends.append(np.full(self._capacity(), NO_DAY, dtype=np.int32))
+            self._window_starts[slot][row] = first.toordinal()
+            self._window_ends[slot][row] = last.toordinal()
+
+        until = s["registered_until"]
+        for profile_id, expires_on in session.execute(
+            _among(
+                select(Credential.profile_id, Credential.expires_on).where(
+                    Credential.status == CredentialStatus.VERIFIED
+                ),
+                Credential.profile_id,
+                loaded,
+            )
+        ):
+            row = row_of.get(profile_id)
+            if row is not None:
+                until[row] = max(until[row], _day(expires_on, EVER))
+
+    # --- Choosing -----------------------------------------------------------------------------
+
+    def choose(
+        self,
+        session: Session,
+        need: scoring.Need,
+        today: date,
+        *,
+        for_candidate: bool,
+        limit: int = 0,
+        min_score: float | None = None,
+        engaged: Collection[int] = (),
+        only_users: Collection[int] | None = None,
+    ) -> list[int]:
+        """Profile ids that pass the hard filters (engine._hard_filters's) and relevance (the
+        profession when the need lists some, and a tie to its country, a wanted language or a
+        wanted skill) and can be among the `limit` best, or reach `min_score`: the limit-th
+        best score less `MARGIN`, ties included. `engaged`: user ids to leave out;
+        `only_users`: the only user ids to keep."""
+        with self.lock:
+            self.refresh(session)
+            rows = self._pool(need, for_candidate, engaged, only_users)
+            if not len(rows):
+                return []
+            scores = self._scores(rows, need, today)
+            if min_score is not None:
+                floor = min_score - MARGIN
+            elif len(rows) > limit:
+                floor = np.partition(scores, len(rows) - limit)[len(rows) - limit] - MARGIN
+            else:
+                floor = -np.inf
+            return self._scalars["profile_id"][rows[scores >= floor]].tolist()
+
+    def _isin(self, name: str, values: Iterable[str]) -> np.ndarray:
+        codes = [self._codes[name][value] for value in values if value in self._codes[name]]
+        return np.isin(self._scalars[name][: self._size], codes)
+
+    def _pool(self, need, for_candidate, engaged, only_users) -> np.ndarray:
+        size, s = self._size, self._scalars
+        keep = s["present"][:size].copy()
+        if not for_candidate:
+            keep &= s["consent"][:size]
+            keep &= self._isin("visibility", need.audience - {scoring.PRIVATE})
+        if need.modality != scoring.REMOTE:
+            keep &= s["modality"][:size] != self._code("modality", scoring.REMOTE)
+        if need.professions:
+            keep &= self._isin("profession", need.professions)
+        signal = np.zeros(size, dtype=bool)
+        for columns, codes in (
+            (self._ties, [need.country]),
+            (self._languages, need.languages),
+            (self._skills, need.skills),
+        ):
+            for code in codes:
+                if code in columns:
+                    signal |= columns[code][:size] > 0
+        keep &= signal
+        if engaged:
+            keep &= ~np.isin(s["user_id"][:size], list(engaged))
+        if only_users is not None:
+            keep &= np.isin(s["user_id"][:size], list(only_users))
+        return np.flatnonzero(keep)
+
+    def _scores(self, rows: np.ndarray, need: scoring.Need, today: date) -> np.ndarray:
+        """`scoring.score`'s total for these rows, part by part as `scoring._fractions` works
+        them out."""
+        s, count = self._scalars, len(rows)
+
+        def membership(name: str, wanted: frozenset[str]) -> np.ndarray:
+            if not wanted:
+                return np.full(count, scoring.NEUTRAL)
+            codes = [self._codes[name][v] for v in wanted if v in self._codes[name]]
+            return np.isin(s[name][rows], codes).astype(np.float64)
+
+        def levels(columns: dict[str, np.ndarray], wanted) -> np.ndarray:
+            if not wanted:
+                return np.full(count, scoring.NEUTRAL)
+            total = np.zeros(count)
+            for code, want in wanted.items():
+                have = (
+                    columns[code][rows].astype(np.int64)
+                    if code in columns
+                    else np.zeros(count, dtype=np.int64)
+                )
+                total += np.where(have >= want, 1.0, scoring.PARTIAL * have / want)
+            return total / len(wanted)
+
+        tie = np.zeros(count)
+        if need.country in self._ties:
+            bits = self._ties[need.country][rows]
+            for kind, bit in TIE_BITS.items():
+                tie = np.maximum(tie, np.where(bits & bit, scoring.TIE_CREDIT[kind], 0.0))
+
+        modality_credit = np.zeros(len(self._codes["modality"]))
+        for value, code in self._codes["modality"].items():
+            if value is not None:
+                modality_credit[code] = scoring.MODALITY_CREDIT.get((need.modality, value), 0.0)
+
+        if need.hours_per_month is None:
+            hours = np.full(count, scoring.NEUTRAL)
+        else:
+            want = need.hours_per_month
+            have = s["hours"][rows].astype(np.int64)
+            hours = np.where(have < 0, 0.0, np.where(have >= want, 1.0, have / want))
+
+        start = scoring._start(need, today).toordinal()
+        end = _day(need.ends_on, EVER)
+        until = s["unavailable_until"][rows]
+        available = np.where(
+            (until == NO_DAY) | (until <= start),
+            1.0,
+            np.where((need.ends_on is not None) & (until <= end), scoring.PARTIAL, 0.0),
+        )
+        dates = np.zeros(count)
+        divisor = 1
+        if need.modality != scoring.REMOTE:
+            divisor = 2
+            window = np.zeros(count, dtype=bool)
+            for firsts, lasts in zip(self._window_starts, self._window_ends, strict=True):
+                window |= (lasts[rows] >= start) & (firsts[rows] <= end)
+            dates += window
+        dates += available
+
+        fractions = {
+            "profession": membership("profession", need.professions),
+            "grade": membership("grade", need.grades),
+            "skills": levels(self._skills, need.skills),
+            "languages": levels(self._languages, need.languages),
+            "country_tie": tie,
+            "modality": modality_credit[s["modality"][rows]],
+            "hours": hours,
+            "dates": dates / divisor,
+            "credential": (
+                (s["registered_until"][rows] >= today.toordinal()).astype(np.float64)
+                if need.clinical
+                else np.full(count, scoring.NEUTRAL)
+            ),
+            "safeguards": np.full(count, 1.0 if need.on_safeguards_list else 0.0),
+        }
+        total = np.zeros(count)
+        for name, weight in scoring.WEIGHTS.items():
+            total += weight * fractions[name]
+        return total
+
+
+def _among(statement, column, ids: list[int] | None):
+    return statement if ids is None else statement.where(column.in_(ids))
