@@ -8,7 +8,7 @@ import dataclasses
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from diaspora.audit.services import record
 from diaspora.auth.models import User
@@ -198,12 +198,17 @@ def respond(session: Session, invitation: Invitation, person: User, *, accept: b
 
 
 def for_person(session: Session, person: User) -> list[Invitation]:
-    """The person's invitations, unanswered first, newest first."""
+    """The person's invitations, unanswered first, newest first, with their opportunities and
+    cohorts (one query)."""
     pending_first = (Invitation.state != InvitationState.PENDING).asc()
     return list(
         session.scalars(
             select(Invitation)
             .where(Invitation.user_id == person.id)
+            .options(
+                joinedload(Invitation.opportunity),
+                joinedload(Invitation.cohort).joinedload(Cohort.organisation),
+            )
             .order_by(pending_first, Invitation.created_at.desc(), Invitation.id.desc())
         )
     )

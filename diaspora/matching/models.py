@@ -2,6 +2,7 @@
 changes to what matching reads."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from diaspora.auth.models import User
 from diaspora.core.time import utcnow
 from diaspora.extensions import db
 from diaspora.opportunities.models import Opportunity
+
+if TYPE_CHECKING:
+    from diaspora.cohorts.models import Cohort
 
 
 class InvitationState:
@@ -42,6 +46,7 @@ class Invitation(db.Model):
     opportunity: Mapped[Opportunity] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+    cohort: Mapped["Cohort | None"] = relationship()
 
     def __repr__(self) -> str:
         return f"<Invitation {self.id} {self.state}>"

@@ -78,7 +78,9 @@ def invitation(item: Invitation) -> dict:
         "id": item.id,
         "opportunity_id": opportunity.id,
         "title": opportunity.title,
-        "organisation": opportunity.organisation.name,
+        # Who invited: the posting organisation, or a coordinator's for their cohort.
+        "organisation": (item.cohort or item.opportunity).organisation.name,
+        "cohort": item.cohort.name if item.cohort is not None else None,
         "message": [line for line in item.message.splitlines() if line.strip()],
         "pending": item.state == InvitationState.PENDING,
         "accepted": item.state == InvitationState.ACCEPTED,

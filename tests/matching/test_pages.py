@@ -369,6 +369,45 @@ def test_the_person_sees_and_accepts_an_invitation(client, staff, make, organisa
     assert invitation.answered_at is not None
 
 
+def test_a_coordinators_proposal_names_their_organisation_and_the_cohort(
+    client, staff, make, organisation, db
+):
+    charity = make.organisation(kind="charity", country="GB", name="Hope Health")
+    coordinator = make.coordinator(charity, name="Kemi Ade")
+    cohort = make.cohort(charity, name="Nigeria nurses", members=(staff,))
+    proposed = make.opportunity(organisation, title="Proposed project")
+    invite(db.session, proposed, staff, by=coordinator, cohort=cohort)
+    _invited(make, staff, organisation, title="Invited project")
+    db.session.commit()
+
+    html = _page(client, "/invitations")
+    assert "From Hope Health, for the cohort Nigeria nurses" in html
+    assert "From Sylhet Neonatal Trust</p>" in html
+    detail = _page(client, f"/opportunities/{proposed.id}")
+    assert "Hope Health invited you to take part, as a member of the cohort Nigeria nurses." in (
+        detail
+    )
+
+
+def test_the_invitations_page_takes_a_fixed_number_of_queries(
+    client, staff, make, organisation, queries, db
+):
+    charity = make.organisation(kind="charity", country="GB")
+    coordinator = make.coordinator(charity)
+    cohort = make.cohort(charity, members=(staff,))
+
+    def invite_twice() -> None:
+        _invited(make, staff, organisation)
+        invite(db.session, make.opportunity(organisation), staff, by=coordinator, cohort=cohort)
+        db.session.commit()
+
+    invite_twice()
+    few = _statements(client, queries, "/invitations")
+    for _ in range(3):
+        invite_twice()
+    assert _statements(client, queries, "/invitations") == few
+
+
 def test_accepting_a_teaching_invitation_leads_to_booking(client, staff, make, organisation):
     opportunity, invitation = _invited(make, staff, organisation, kind="teaching")
     response = submit(client, f"/invitations/{invitation.id}/accept", {}, page="/invitations")
