@@ -3,9 +3,10 @@
 from typing import Any
 
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from diaspora.auth.models import User
+from diaspora.matching import invitations
 from diaspora.opportunities.models import Opportunity
 from diaspora.organisations.models import Organisation
 from diaspora.reference.catalogue import languages, professions
@@ -131,10 +132,13 @@ class ProposeForm(NhsukForm):
         validators=[InputRequired(message="Select an opportunity")],
         invalid_choice_message="Select an opportunity",
     )
-    message = TextAreaField(
-        "Message to the member (optional)",
-        validators=[Length(max=1000, message="Message must be 1000 characters or fewer")],
-    )
+    message = TextAreaField("Message to the member (optional)")
+
+    def validate_message(self, field) -> None:
+        """The invitation's own limit, counted as the invitation counts it."""
+        problem = invitations.message_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
 
     def __init__(
         self, *args: Any, members: list[User], opportunities: list[Opportunity], **kwargs: Any

@@ -316,6 +316,23 @@ def test_proposing_a_member_sends_an_invitation(client, db, signed_in, charity, 
     assert error_summary(again) == ["Amara Obi has already been invited to this opportunity."]
 
 
+def test_a_proposals_message_is_limited_as_the_invitation_counts_it(
+    client, db, signed_in, charity, make, person
+):
+    amara = person("Amara Obi")
+    cohort = make.cohort(charity, members=(amara,))
+    opportunity = make.opportunity()
+    url = f"/cohorts/{cohort.id}/propose"
+    chosen = {"user_id": str(amara.id), "opportunity_id": str(opportunity.id)}
+    # A browser sends each line break as two characters; the invitation counts one.
+    fits = "a" * 499 + "\r\n" + "b" * 500
+    too_long = submit(client, url, chosen | {"message": fits + "c"})
+    assert error_summary(too_long) == ["Your message must be 1000 characters or fewer"]
+    assert submit(client, url, chosen | {"message": fits}).status_code == 302
+    (invitation,) = db.session.scalars(select(Invitation)).all()
+    assert len(invitation.message) == 1000
+
+
 def test_a_hidden_member_cannot_be_proposed(client, db, signed_in, charity, make, person):
     private = person("Secret Sadia", visibility="private")
     cohort = make.cohort(charity, members=(private,))
