@@ -11,6 +11,7 @@ its first number and reloads what it touched.
 
 import threading
 import weakref
+from abc import ABC, abstractmethod
 
 from flask import current_app
 from sqlalchemy import event, select
@@ -26,7 +27,7 @@ _mirrors: "weakref.WeakSet[Mirror]" = weakref.WeakSet()
 _creating = threading.Lock()
 
 
-class Mirror:
+class Mirror(ABC):
     """Subclasses name the log's columns they follow (`KEYS`, from changes.KEYS) and load rows:
     `_reset` empties the copy, `_load(session, None)` loads everything and
     `_load(session, ids)` reloads the rows named by `ids` (a set per key)."""
@@ -50,11 +51,11 @@ class Mirror:
                 current_app.extensions[key] = cls()
             return current_app.extensions[key]
 
-    def _reset(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def _reset(self) -> None: ...
 
-    def _load(self, session: Session, ids: dict[str, set[int]] | None) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def _load(self, session: Session, ids: dict[str, set[int]] | None) -> None: ...
 
     def refresh(self, session: Session) -> None:
         """Catch up with the log; call with `lock` held."""
