@@ -353,7 +353,8 @@ def matching_people(
     """For alerts: people whose own-view match (for_candidate=True: audience and consent do not
     apply, since nothing about them is shown to anyone) reaches `min_score`; `user_ids` an
     optional SQL select of user ids to restrict to (e.g. those who opted in). People already
-    engaged in it are left out. Best first; ties by profile id. Three statements."""
+    engaged in it are left out. Best first; ties by profile id. Four statements, five with
+    `user_ids`, and six more when profiles changed since the last call."""
     today = today or utcnow().date()
     need = need_of(session, opportunity, today=today)
     if not need.open or need.full:
