@@ -258,6 +258,8 @@ class Registry(Mirror):
         wanted skill) and can be among the `limit` best, or reach `min_score`: the limit-th
         best score less `MARGIN`, ties included. `engaged`: user ids to leave out;
         `only_users`: the only user ids to keep."""
+        if min_score is None and limit <= 0:
+            return []
         with self.lock:
             self.refresh(session)
             rows = self._pool(need, for_candidate, engaged, only_users)

@@ -401,6 +401,14 @@ def test_the_log_is_pruned_and_a_copy_left_behind_reloads_everything(db, make, o
     assert sorted(ranked(db, opportunity)) == sorted([first.user.id, second.user.id, third.user.id])
 
 
+def test_choosing_none_chooses_nobody(db, make, opportunity):
+    make.profile()
+    wanted = need(db, opportunity)
+    held = registry.Registry.of_app()
+    assert held.choose(db.session, wanted, TODAY, for_candidate=False, limit=0) == []
+    assert len(held.choose(db.session, wanted, TODAY, for_candidate=False, limit=1)) == 1
+
+
 # --- The registry's score ----------------------------------------------------------------------
 
 
