@@ -41,6 +41,7 @@ from diaspora.contributions import codes
 from diaspora.contributions.models import Certificate, HoursLog, HoursStatus
 from diaspora.core.time import as_utc, utcnow
 from diaspora.engagements.models import Engagement, EngagementState
+from diaspora.matching import changes
 from diaspora.notifications.services import notify
 from diaspora.opportunities.access import manages
 from diaspora.opportunities.models import KIND_LABELS, Opportunity
@@ -423,6 +424,8 @@ def decide(
     ).rowcount
     if changed != 1:
         raise ContributionError({"decision": "These hours have already been reviewed"})
+    if approve:  # the impact figures count approved hours (a Core UPDATE is not flushed)
+        changes.note(session, {"engagement_id": {log.engagement_id}})
     session.expire(log)
     record(
         session,

@@ -1,25 +1,27 @@
-"""When what matching reads changes (docs/adr/0010-matching-at-scale.md).
+"""When what matching or the impact figures read changes (docs/adr/0010-matching-at-scale.md,
+docs/adr/0013-impact-figures-from-a-copy-in-memory.md).
 
-Every flush that changes a matching input (a profile's matching columns; its country ties,
+Every transaction that changes a matching input (a profile's matching columns; its country ties,
 skills, languages, travel windows or registrations; whether its account is active; an
-opportunity's matching columns or what it wants) raises the one `matching_counter` row and logs
-the profiles, users and opportunities under the new number in `matching_changes`, in the same
-transaction. The counter's row lock holds until the transaction ends, so the numbers commit in
-order: a reader that has seen every change up to N has missed nothing below N. The copies kept
-in memory (`matching.mirror`) reload what is above.
-
-The session remembers what it logged until its transaction ends (`touched`), so that a reader
-in this process which saw those uncommitted rows can forget them if they are rolled back.
+opportunity's matching columns or what it wants) or what impact counts (an engagement's state
+or dates; an approved hours log, or one that was) raises the one `matching_counter` row as it
+commits, and logs the profiles, users, opportunities and engagements it changed under the new
+number in `matching_changes`. Flushes gather the ids (`pending`), and so does `note` for a
+change made by a Core UPDATE; the log is written just before the commit, so the counter's row
+lock is the transaction's last lock and is held only while it commits. The numbers therefore
+commit in order: a reader that has seen every change up to N has missed nothing below N. The
+copies kept in memory (`matching.mirror`) reload what is above, and what their own session
+has flushed but not yet committed.
 """
-
-from dataclasses import dataclass, field
 
 from sqlalchemy import event, insert, inspect, update
 from sqlalchemy.orm import Session
 
 from diaspora.auth.models import User
+from diaspora.contributions.models import HoursLog, HoursStatus
 from diaspora.core.time import utcnow
 from diaspora.credentials.models import Credential
+from diaspora.engagements.models import Engagement
 from diaspora.matching.models import MatchingChange, MatchingCounter
 from diaspora.opportunities.models import (
     Opportunity,
@@ -60,20 +62,16 @@ OPPORTUNITY_COLUMNS = (
     "hours_per_month",
 )
 WANTED = (OpportunityProfession, OpportunitySkill, OpportunityLanguage)
-KEYS = ("profile_id", "user_id", "opportunity_id")  # the log's columns naming what changed
-TOUCHED = "matching_touched"
+# What impact reads of an engagement row (impact/work.py).
+ENGAGEMENT_COLUMNS = ("opportunity_id", "user_id", "state", "started_at", "ended_at")
+KEYS = ("profile_id", "user_id", "opportunity_id", "engagement_id")  # the log's columns
+PENDING = "matching_pending"  # in session.info: the ids flushed and not yet logged
+COMMITTING = "matching_committing"  # in session.info: the log is being written
 
 
-@dataclass
-class Touched:
-    """What one transaction logged: its first counter number, and the ids by KEYS."""
-
-    first_version: int
-    ids: dict[str, set[int]] = field(default_factory=lambda: {key: set() for key in KEYS})
-
-
-def touched(session: Session) -> Touched | None:
-    return session.info.get(TOUCHED)
+def pending(session: Session) -> dict[str, set[int]]:
+    """The ids (by KEYS) this session's transaction changed and has not logged yet."""
+    return session.info.get(PENDING) or {}
 
 
 def _changed(state, names) -> bool:
@@ -91,9 +89,15 @@ def _flushed(session: Session) -> dict[str, set[int]]:
             (StaffProfile, PROFILE_COLUMNS, "profile_id"),
             (Opportunity, OPPORTUNITY_COLUMNS, "opportunity_id"),
             (User, ("active",), "user_id"),
+            (Engagement, ENGAGEMENT_COLUMNS, "engagement_id"),
         ):
             if isinstance(obj, whole) and (gone or obj in session.new or _changed(state, columns)):
                 ids[key].add(state.identity[0] if gone else obj.id)
+        if isinstance(obj, HoursLog) and _maybe_approved(state):
+            ids["engagement_id"].add(
+                state.dict.get("engagement_id", None if gone else obj.engagement_id)
+            )
+            ids["engagement_id"].update(state.attrs["engagement_id"].history.deleted or ())
         for parts, key in ((CHILDREN, "profile_id"), (WANTED, "opportunity_id")):
             if isinstance(obj, parts):
                 if gone:
@@ -106,10 +110,43 @@ def _flushed(session: Session) -> dict[str, set[int]]:
     return ids
 
 
+def _maybe_approved(state) -> bool:
+    """An hours log that is approved, or was before this flush, or whose status was not loaded:
+    impact counts only approved logs."""
+    if "status" not in state.dict:
+        return True
+    status = state.attrs["status"].history
+    return HoursStatus.APPROVED in (*status.unchanged, *status.added, *status.deleted)
+
+
 @event.listens_for(Session, "after_flush")
-def _log(session: Session, _context) -> None:
-    ids = _flushed(session)
+def _gathered(session: Session, _context) -> None:
+    note(session, _flushed(session))
+
+
+def note(session: Session, ids: dict[str, set[int]]) -> None:
+    """Remember these ids (a set per key of KEYS) as changed by the session's transaction."""
     if not any(ids.values()):
+        return
+    gathered = session.info.setdefault(PENDING, {key: set() for key in KEYS})
+    for key, values in ids.items():
+        gathered[key] |= values
+    if session.info.get(COMMITTING):  # flushed by another listener as the session commits
+        _write(session)
+
+
+@event.listens_for(Session, "before_commit")
+def _committing(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the transaction goes on
+    session.flush()
+    session.info[COMMITTING] = True
+    _write(session)
+
+
+def _write(session: Session) -> None:
+    ids = session.info.pop(PENDING, None)
+    if not ids:
         return
     connection = session.connection()
     counter = MatchingCounter.__table__
@@ -119,20 +156,16 @@ def _log(session: Session, _context) -> None:
         .values(version=counter.c.version + 1)
         .returning(counter.c.version)
     ).scalar_one()
-    now = utcnow()
-    blank = dict.fromkeys(KEYS) | {"version": version, "created_at": now}
+    blank = dict.fromkeys(KEYS) | {"version": version, "created_at": utcnow()}
     connection.execute(
         insert(MatchingChange.__table__),
         [blank | {key: value} for key, values in ids.items() for value in values],
     )
-    logged = session.info.setdefault(TOUCHED, Touched(version))
-    for key, values in ids.items():
-        logged.ids[key] |= values
 
 
-@event.listens_for(Session, "after_commit")
-def _committed(session: Session) -> None:
-    """Forget what was logged once the outermost transaction commits: `after_commit` also
-    follows a released savepoint, whose changes can still be rolled back with the rest."""
-    if not session.in_transaction():
-        session.info.pop(TOUCHED, None)
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction) -> None:
+    """Committed or rolled back: what was gathered is logged, or never happened."""
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
+        session.info.pop(COMMITTING, None)

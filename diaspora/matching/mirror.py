@@ -4,17 +4,17 @@
 A copy catches up through the log of changes (matching.changes): the first call loads
 everything and notes the latest change number; each later call reads the log above it and
 reloads the rows named there (everything, when the log has been pruned past it: see
-`matching.jobs.prune_changes`). Reads go through the caller's session, so they may see its own
-uncommitted changes: if that transaction rolls back, every copy in the process goes back below
-its first number and reloads what it touched.
+`matching.jobs.prune_changes`). Reads go through the caller's session, so they see what it has
+flushed and not yet committed: a copy reloads those rows too (`changes.pending`), and reloads
+them again on its next call, from whichever session, so that what it read of a transaction
+that then rolls back does not stay.
 """
 
 import threading
-import weakref
 from abc import ABC, abstractmethod
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from diaspora.matching import changes
@@ -23,7 +23,6 @@ from diaspora.matching.models import MatchingChange, MatchingCounter
 # More changed rows than this since the last call: reload everything (one IN list per table).
 RELOAD_ALL_ABOVE = 5_000
 
-_mirrors: "weakref.WeakSet[Mirror]" = weakref.WeakSet()
 _creating = threading.Lock()
 
 
@@ -35,12 +34,10 @@ class Mirror(ABC):
     KEYS: tuple[str, ...] = ()
 
     def __init__(self) -> None:
-        # Re-entrant: a statement failing while the lock is held rolls back and calls `distrust`.
-        self.lock = threading.RLock()
+        self.lock = threading.Lock()  # held while a call catches up with the log and reads
         self._seen: int | None = None  # the last change number read; None: nothing loaded
         self._suspects: dict[str, set[int]] = {key: set() for key in self.KEYS}
         self._reset()
-        _mirrors.add(self)
 
     @classmethod
     def of_app(cls):
@@ -59,13 +56,15 @@ class Mirror(ABC):
 
     def refresh(self, session: Session) -> None:
         """Catch up with the log; call with `lock` held."""
+        uncommitted = changes.pending(session)
         try:
             self._catch_up(session)
         except BaseException:
             self._seen = None  # half loaded: start again on the next call
             raise
-        for ids in self._suspects.values():
+        for key, ids in self._suspects.items():
             ids.clear()
+            ids |= uncommitted.get(key, set())
 
     def _catch_up(self, session: Session) -> None:
         counter = MatchingCounter.version
@@ -89,7 +88,8 @@ class Mirror(ABC):
             self._seen = None
             self._catch_up(session)
             return
-        ids = {key: set(found) for key, found in self._suspects.items()}
+        uncommitted = changes.pending(session)
+        ids = {key: found | uncommitted.get(key, set()) for key, found in self._suspects.items()}
         for _counter, _version, *named in rows:
             for key, value in zip(self.KEYS, named, strict=True):
                 if value is not None:
@@ -101,23 +101,3 @@ class Mirror(ABC):
         if any(ids.values()):
             self._load(session, ids)
         self._seen = max(latest, self._seen)
-
-    def distrust(self, touched: changes.Touched) -> None:
-        """A transaction that logged these changes rolled back: what was read of it is wrong."""
-        with self.lock:
-            if self._seen is not None:
-                self._seen = min(self._seen, touched.first_version - 1)
-            for key in self.KEYS:
-                self._suspects[key] |= touched.ids[key]
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _rolled_back(session: Session, _previous_transaction) -> None:
-    """A rollback, of a savepoint or of everything: the copies forget what it logged."""
-    logged = changes.touched(session)
-    if logged is None:
-        return
-    for mirror in list(_mirrors):
-        mirror.distrust(logged)
-    if not session.in_transaction():
-        session.info.pop(changes.TOUCHED, None)

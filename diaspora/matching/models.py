@@ -118,7 +118,8 @@ class MatchingCounter(db.Model):
 
 
 class MatchingChange(db.Model):
-    """A profile, an account or an opportunity whose matching inputs changed, under one counter
+    """A profile, an account or an opportunity whose matching inputs changed, or an engagement
+    whose impact figures may have (its own row or its approved hours), under one counter
     number. No foreign keys: the change of a deleted row says that it is gone."""
 
     __tablename__ = "matching_changes"
@@ -128,4 +129,5 @@ class MatchingChange(db.Model):
     profile_id: Mapped[int | None]
     user_id: Mapped[int | None]
     opportunity_id: Mapped[int | None]
+    engagement_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -96,7 +96,12 @@ def assert_agrees(db, user, opportunity) -> None:
 
 
 def logged(db) -> int:
-    return db.session.scalar(select(func.count()).select_from(MatchingChange))
+    """Entries of the log that matching reads (engagements are logged for the impact figures)."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(MatchingChange)
+        .where(MatchingChange.engagement_id.is_(None))
+    )
 
 
 # --- Which opportunities are open ----------------------------------------------------------------

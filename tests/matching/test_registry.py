@@ -93,7 +93,12 @@ def assert_agrees(db, user, opportunity) -> None:
 
 
 def logged(db) -> int:
-    return db.session.scalar(select(func.count()).select_from(MatchingChange))
+    """Entries of the log that matching reads (engagements are logged for the impact figures)."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(MatchingChange)
+        .where(MatchingChange.engagement_id.is_(None))
+    )
 
 
 # --- Who is in the pool --------------------------------------------------------------------------
