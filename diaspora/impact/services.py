@@ -1,9 +1,10 @@
 """Impact figures: what the platform, a coordinating organisation, a cohort or a partner
-institution achieved over a range of dates, counted in the database.
+institution achieved over a range of dates.
 
-Every figure comes from aggregate queries (SUM, COUNT, GROUP BY), so a page costs the same
-number of queries whatever the number of people, engagements or hours. Definitions (also in
-docs/guide/impact.md and on every page):
+The dashboard's figures are counted in the process's copy of the work (`impact.work`, fresh
+on every call) and by aggregate queries (sessions delivered, the return pipeline, what a
+partner received, the exports), so a page costs the same number of queries whatever the number
+of people, engagements or hours. Definitions (also in docs/guide/impact.md and on every page):
 
 - Scope. Platform: everything. Coordinating organisation (charity, NHS trust): the work of the
   people who are members of its cohorts now, on any opportunity. Cohort: the work of its
@@ -44,14 +45,13 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    true,
-    union,
 )
 from sqlalchemy.orm import Session, joinedload
 
 from diaspora.cohorts.models import Cohort, CohortMember
 from diaspora.contributions.models import HoursLog, HoursStatus
 from diaspora.engagements.models import Engagement, EngagementState
+from diaspora.impact.work import NOT_RECORDED, Work
 from diaspora.milestones.models import Plan
 from diaspora.opportunities.models import (
     Opportunity,
@@ -62,8 +62,6 @@ from diaspora.opportunities.models import (
 from diaspora.organisations.models import Organisation
 from diaspora.reference.catalogue import who_safeguards_list
 from diaspora.registry.models import StaffProfile
-
-NOT_RECORDED = ""  # the profession of someone without a profile (e.g. a deleted account)
 
 
 @dataclass(frozen=True)
@@ -182,45 +180,34 @@ def _completed(scope: Scope, period: Period) -> Select:
     )
 
 
-def _active(scope: Scope, period: Period) -> Select:
-    return (
-        select()
-        .select_from(Engagement)
-        .join(Opportunity, Opportunity.id == Engagement.opportunity_id)
-        .where(
-            Engagement.state == EngagementState.ACTIVE,
-            or_(Engagement.started_at.is_(None), Engagement.started_at < period.upper),
-            *scope.where(),
-        )
-    )
-
-
 def _month_key(column):
     """Year and month of a date column, the same on PostgreSQL and SQLite."""
     return extract("year", column), extract("month", column)
 
 
 def figures(session: Session, scope: Scope, period: Period) -> Figures:
-    """Every figure of the dashboard: four aggregate queries, whatever the data.
+    """Every figure of the dashboard, whatever the data: the people in scope and sessions
+    delivered in SQL, the rest from the process's copy of the work (`impact.work`), fresh from
+    the log of changes (one statement, and the rows changed since the last call).
 
-    Approved logs are summed once per (country, month) in the database; the totals, the
-    safeguards share and the month and country breakdowns add up those few groups (at most
-    one per country and month of the range)."""
+    The copy sums approved logs per (country, month); the totals, the safeguards share and the
+    month and country breakdowns add up those few groups (at most one per country and month of
+    the range)."""
+    people = scope.people()
+    tally = Work.of_app().tally(
+        session,
+        period.first_month,
+        period.end,
+        period.lower,
+        period.upper,
+        people=None if people is None else list(session.scalars(people)),
+        partner=scope.organisation_id if scope.kind == "partner" else None,
+    )
     result = Figures()
     safeguards = who_safeguards_list()
     months: dict[date, list[int]] = {}
     countries: dict[str, list[int]] = {}
-    for country, month, minutes, learners in session.execute(
-        _approved_logs(scope, period)
-        .add_columns(
-            Opportunity.country,
-            HoursLog.month,
-            func.sum(HoursLog.minutes),
-            func.sum(HoursLog.learners_reached),
-        )
-        .group_by(Opportunity.country, HoursLog.month)
-    ):
-        minutes, learners = int(minutes), int(learners)
+    for country, month, minutes, learners in tally.hours:
         result.approved_minutes += minutes
         result.learners += learners
         if country in safeguards:
@@ -236,19 +223,13 @@ def figures(session: Session, scope: Scope, period: Period) -> Figures:
     )
 
     served = set(countries)
-    for country, completed, placements in session.execute(
-        _completed(scope, period)
-        .add_columns(
-            Opportunity.country,
-            func.count(Engagement.id),
-            func.sum(case((Opportunity.kind == OpportunityKind.PLACEMENT, 1), else_=0)),
-        )
-        .group_by(Opportunity.country)
-    ):
+    for country, completed, placements in tally.completed:
         served.add(country)
-        result.engagements_completed += int(completed)
-        result.placements_completed += int(placements or 0)
+        result.engagements_completed += completed
+        result.placements_completed += placements
     result.countries_served = len(served)
+    result.people_active = tally.people_active
+    result.by_profession = sorted(tally.professions, key=lambda row: (-row[1], row[0]))
 
     result.sessions = session.scalar(
         select(func.count(distinct(TeachingSession.id)))
@@ -263,43 +244,6 @@ def figures(session: Session, scope: Scope, period: Period) -> Figures:
             *scope.where(),
         )
     )
-
-    # Approved minutes per person, once; the professions and the people active both use it.
-    persons = (
-        _approved_logs(scope, period, opportunity=False)
-        .add_columns(
-            Engagement.user_id.label("person"), func.sum(HoursLog.minutes).label("minutes")
-        )
-        .group_by(Engagement.user_id)
-        .cte("persons")
-    )
-    active = union(
-        select(persons.c.person),
-        _completed(scope, period).add_columns(Engagement.user_id),
-        _active(scope, period).add_columns(Engagement.user_id),
-    ).subquery()
-    people_active = select(func.count()).select_from(active).scalar_subquery()
-    profession = func.coalesce(StaffProfile.profession, literal(NOT_RECORDED))
-    grouped = (
-        select(
-            profession.label("code"),
-            func.sum(persons.c.minutes).label("minutes"),
-            func.count().label("people"),
-        )
-        .select_from(persons)
-        .outerjoin(StaffProfile, StaffProfile.user_id == persons.c.person)
-        .group_by(profession)
-        .subquery()
-    )
-    one = select(literal(1).label("one")).subquery()  # one row even without approved hours
-    rows = session.execute(
-        select(grouped.c.code, grouped.c.minutes, grouped.c.people, people_active)
-        .select_from(one)
-        .outerjoin(grouped, true())
-        .order_by(grouped.c.minutes.desc(), grouped.c.code)
-    ).all()
-    result.people_active = int(rows[0][3])
-    result.by_profession = [(code, int(m), int(n)) for code, m, n, _ in rows if n]
     return result
 
 
