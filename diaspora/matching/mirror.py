@@ -56,12 +56,13 @@ class Mirror(ABC):
 
     def refresh(self, session: Session) -> None:
         """Catch up with the log; call with `lock` held."""
-        uncommitted = changes.pending(session)
         try:
             self._catch_up(session)
         except BaseException:
             self._seen = None  # half loaded: start again on the next call
             raise
+        # Read after catching up: its first statement may have flushed more of them.
+        uncommitted = changes.pending(session)
         for key, ids in self._suspects.items():
             ids.clear()
             ids |= uncommitted.get(key, set())

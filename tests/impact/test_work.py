@@ -335,6 +335,22 @@ def test_a_change_in_a_savepoint_rolled_back_is_not_counted(db, world):
     assert changed(before, figures(db)) == {}
 
 
+def test_a_change_flushed_by_the_copys_own_read_and_rolled_back_is_not_counted(db, world):
+    """The change is not flushed before the call: the copy's first statement flushes it, and
+    the copy reads it uncommitted. After the rollback it must read it again."""
+    project = db.session.scalars(
+        select(Opportunity).where(
+            Opportunity.organisation_id == world.lagos.id,
+            Opportunity.kind == OpportunityKind.PROJECT,
+        )
+    ).one()
+    before = figures(db)
+    project.country = "IN"
+    assert changed(before, figures(db))["safeguards_minutes"] == (570, 300)
+    db.session.rollback()
+    assert changed(before, figures(db)) == {}
+
+
 def test_a_copy_left_behind_by_pruning_reloads_everything(db, world):
     before = figures(db)
     approve(db, world)  # logged, not yet read
