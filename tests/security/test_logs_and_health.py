@@ -12,9 +12,8 @@ import pytest
 from gunicorn import glogging
 from gunicorn.config import Config as GunicornConfig
 
-from diaspora import ROOT, create_app
+from diaspora import ROOT, config, create_app
 from diaspora.auth.models import User
-from diaspora import config
 from diaspora.core.logs import REDACTED, JsonFormatter, TextFormatter, redact
 from diaspora.extensions import db as _db
 from tests.helpers import free_port
@@ -201,7 +200,9 @@ def test_finding_1_every_link_with_a_secret_segment_is_masked(app):
 
 
 def test_finding_2_live_answers_without_checking_dependencies():
-    app = create_app(config.TestConfig, SQLALCHEMY_DATABASE_URI="sqlite:////no/such/dir/down.sqlite")
+    app = create_app(
+        config.TestConfig, SQLALCHEMY_DATABASE_URI="sqlite:////no/such/dir/down.sqlite"
+    )
     client = app.test_client()
 
     live = client.get("/health/live")
