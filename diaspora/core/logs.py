@@ -35,10 +35,9 @@ REDACTED = "[redacted]"
 _PATH = re.compile(r"(?<!:)/[^\s?#\"']*")  # not from a URL's scheme's first slash
 _QUERY = re.compile(r"(?<=\S)\?([^\s\"'#]+)")
 
-# gunicorn's access line (see gunicorn.conf.py): the request id is the response's header.
-ACCESS_LOG_FORMAT = (
-    '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s" request_id=%({x-request-id}o)s'
-)
+# gunicorn's access line (see gunicorn.conf.py). The request id comes from the response's
+# header, which gunicorn passes among the line's atoms, into the record's own field.
+ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
 _ACCESS_REQUEST_ID = "{x-request-id}o"
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -106,7 +105,7 @@ class TextFormatter(logging.Formatter):
     """Lines for a terminal; exceptions by kind and place only."""
 
     def __init__(self) -> None:
-        super().__init__(TEXT_FORMAT)
+        super().__init__(TEXT_FORMAT, defaults={"request_id": "-"})
 
     def formatException(self, ei) -> str:
         return describe_exception(ei[1])
@@ -156,7 +155,8 @@ def _record_with_request_id(*args, **kwargs) -> logging.LogRecord:
     request_id = g.get("request_id") if has_app_context() else None
     if request_id is None and isinstance(record.args, Mapping):
         request_id = record.args.get(_ACCESS_REQUEST_ID)
-    record.request_id = request_id
+    if request_id:
+        record.request_id = request_id
     return record
 
 

@@ -21,6 +21,7 @@ from tests.helpers import free_port
 EMAIL = "private.person@example.org"
 NAME = "Private Person"
 TOKEN = "S3cretT0ken-" + "x" * 20
+HASH = "$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2g"
 
 
 def _everything_logged(records: list[logging.LogRecord]) -> str:
@@ -45,9 +46,6 @@ def duplicate_user_route(app):
 
     app.add_url_rule("/test/duplicate", "test_duplicate", _duplicate, methods=["GET"])
     return "/test/duplicate"
-
-
-HASH = "$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2g"
 
 
 def test_finding_1_unhandled_database_error_logs_no_personal_data(
@@ -243,7 +241,7 @@ def test_finding_2_ready_checks_redis_when_rate_limits_live_there(app):
     assert response.get_json()["checks"] == {"database": "ok", "redis": "ok"}
 
 
-def test_finding_2_health_checks_need_no_session_or_token(app):
+def test_finding_2_live_answers_anyone_with_the_request_id(app):
     token = secrets.token_hex(4)
     response = app.test_client().get("/health/live", headers={"X-Request-ID": token})
     assert response.status_code == 200 and response.headers["X-Request-ID"] == token
