@@ -1,9 +1,10 @@
 """Requests a second for the bare JSON route and for the home page, under the same workers.
 
-GET /health returns {"status": "ok"}: the floor any Flask route pays. GET / renders the NHS.UK
-home page for an anonymous visitor. app.home_vs_hello_ratio (home / hello) is the yardstick
-later pages are judged by. After a warm-up, the two URLs are loaded in alternating rounds and
-each figure is its median round, so a burst of background load cannot fall on one URL only.
+GET /health/live returns {"status": "ok"}: the floor any Flask route pays. GET / renders the
+NHS.UK home page for an anonymous visitor. app.home_vs_hello_ratio (home / hello) is the
+yardstick later pages are judged by. After a warm-up, the two URLs are loaded in alternating
+rounds and each figure is its median round, so a burst of background load cannot fall on one URL
+only.
 """
 
 import json
@@ -16,11 +17,11 @@ from bench.server import fetch, gunicorn, requests_per_second
 WARM_UP_SECONDS = 2
 ROUND_SECONDS = 4
 ROUNDS = 3
-HELLO, HOME = "/health", "/"
+HELLO, HOME = "/health/live", "/"
 
 
 def run(database_url: str) -> list[Figure]:
-    """Measure /health and / under gunicorn on database_url."""
+    """Measure /health/live and / under gunicorn on database_url."""
     rounds: dict[str, list[float]] = {HELLO: [], HOME: []}
     with gunicorn(database_url) as port:
         _check_responses(port)
@@ -41,7 +42,7 @@ def run(database_url: str) -> list[Figure]:
 
 
 def _check_responses(port: int) -> None:
-    """The routes answer as the figures assume: JSON for /health, the HTML page for /."""
+    """The routes answer as the figures assume: JSON for /health/live, the HTML page for /."""
     hello = fetch(port, HELLO)
     home = fetch(port, HOME)
     if hello.status != 200 or json.loads(hello.body) != {"status": "ok"}:

@@ -103,7 +103,7 @@ def _wait_until_answering(process: subprocess.Popen, port: int, log: IO[bytes]) 
         if process.poll() is not None:
             break
         try:
-            if fetch(port, "/health").status == 200:
+            if fetch(port, "/health/ready").status == 200:
                 return
         except OSError:
             pass

@@ -1,11 +1,11 @@
 """The diaspora engagement platform: create_app() builds the Flask application."""
 
-import logging
 from pathlib import Path
 
 from flask import Flask
 
 from diaspora.config import INSTANCE_DIR, Config, config_from_environment
+from diaspora.core.logs import init_logging
 from diaspora.extensions import init_extensions
 from diaspora.templating import TEMPLATES_DIR, init_templating
 
@@ -24,7 +24,7 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
     app.config["MIGRATIONS_DIR"] = ROOT / "migrations"
     app.config.update(overrides)
     Path(app.instance_path).mkdir(exist_ok=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    init_logging(app)
 
     init_templating(app)
     init_extensions(app)

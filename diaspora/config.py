@@ -29,7 +29,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'diaspora.sqlite'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
     SERVER_NAME = os.environ.get("SERVER_NAME")
     # The service's address as people reach it, for links in emails sent by the scheduler
@@ -68,6 +68,10 @@ class Config:
     )
     MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 10)
 
+    # Logs: "json" writes one JSON object a line for a log collector, "text" suits a terminal.
+    # SQL parameters never appear in logs or errors (hide_parameters above).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+
     EMAIL_VERIFY_MAX_AGE = timedelta(days=3)
     PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
     INVITATION_MAX_AGE = timedelta(days=14)
@@ -83,6 +87,8 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     HSTS = _bool("HSTS", True)
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
+
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 
     def __init__(self) -> None:
         if not self.SECRET_KEY:

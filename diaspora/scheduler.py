@@ -11,7 +11,6 @@ import contextlib
 import importlib
 import logging
 import time
-import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -20,6 +19,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from diaspora.core.logs import describe_exception
 from diaspora.extensions import db
 from diaspora.notifications.jobs import deliver_due
 
@@ -53,11 +53,7 @@ def resolve(path: str) -> Callable[..., int]:
 
 
 def _log_failure(path: str, error: BaseException) -> None:
-    """The error's kind and where it happened (files and lines, no source text); never its
-    message, which may quote data."""
-    frames = traceback.extract_tb(error.__traceback__)[-4:]
-    where = " < ".join(f"{f.filename}:{f.lineno} {f.name}" for f in reversed(frames))
-    log.error("Job %s failed: %s at %s", path, type(error).__name__, where)
+    log.error("Job %s failed: %s", path, describe_exception(error))
 
 
 def run_jobs(now: datetime | None = None) -> dict[str, int | None]:

@@ -4,6 +4,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from diaspora.core.logs import describe_exception
+
 API_PREFIX = "/api/"
 
 PAGES = {
@@ -52,7 +54,12 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
-        app.logger.exception("Unhandled error")
+        # The route's pattern, not its path (links carry tokens), and the error by kind and
+        # place: its message and arguments may quote personal data.
+        rule = request.url_rule.rule if request.url_rule else "(no route)"
+        app.logger.error(
+            "Unhandled error on %s %s: %s", request.method, rule, describe_exception(error)
+        )
         if request.path.startswith(API_PREFIX):
             return problem(500, "Internal Server Error", "Something went wrong on our side.")
         return _page(500)

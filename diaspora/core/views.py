@@ -1,6 +1,7 @@
 from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 
+from diaspora.core.health import readiness
 from diaspora.extensions import db
 from diaspora.organisations.services import memberships_for
 
@@ -13,10 +14,24 @@ def home():
     return render_template("core/home.html", memberships=memberships)
 
 
-@bp.get("/health")
-def health():
-    """Liveness for load balancers; also the bare JSON route the benchmark compares against."""
+@bp.get("/health/live")
+def live():
+    """The process answers (no dependency checked); also the bare JSON route the benchmark
+    compares against."""
     return jsonify(status="ok")
+
+
+@bp.get("/health/ready")
+@bp.get("/health")
+def ready():
+    """The service can serve: 503 naming each dependency that did not answer."""
+    checks = readiness()
+    healthy = all(checks.values())
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        "checks": {name: "ok" if passed else "failed" for name, passed in checks.items()},
+    }
+    return jsonify(body), 200 if healthy else 503
 
 
 @bp.get("/accessibility")
