@@ -563,6 +563,7 @@ def _tell_organisation(
             template=template,
             link=link,
             dedupe_key=dedupe_key,
+            about=engagement.user,
             engagement=engagement,
             **context,
         )
@@ -907,6 +908,45 @@ def export_for(session: Session, user: User) -> list[dict[str, object]]:
 
 def _iso(value: datetime | None) -> str | None:
     return as_utc(value).isoformat() if value is not None else None
+
+
+def leave_all(session: Session, user: User) -> int:
+    """For an account's erasure: the person's projects and placements in progress end as a
+    withdrawal does (a place offered goes back, its release link dies, the organisation is
+    told); one already started is cancelled, since it cannot be withdrawn from. Teaching
+    bookings are the bookings service's. Returns how many ended."""
+    live = session.scalars(
+        select(Engagement)
+        .where(
+            Engagement.user_id == user.id,
+            Engagement.session_id.is_(None),
+            Engagement.state.in_(states.LIVE),
+        )
+        .order_by(Engagement.id)
+    ).all()
+    for engagement in live:
+        if engagement.state != S.ACTIVE:
+            withdraw(session, engagement, user)
+            continue
+        states.move(engagement, S.CANCELLED)
+        record(session, "engagement.cancelled", actor=user, subject=engagement)
+        _tell_organisation(
+            session,
+            engagement,
+            subject=f"{user.display_name} left {engagement.opportunity.title}",
+            template="engagement_withdrawn",
+            dedupe_key=f"engagement:{engagement.id}:left",
+        )
+    return len(live)
+
+
+def written_by(session: Session, user: User) -> list[str]:
+    """What the person wrote, or was written about them, on their engagements: copies of it
+    in other people's messages go when their account is erased."""
+    rows = session.execute(
+        select(Engagement.message, Engagement.release_note).where(Engagement.user_id == user.id)
+    )
+    return [text for row in rows for text in row if text]
 
 
 def forget(session: Session, user: User) -> None:
