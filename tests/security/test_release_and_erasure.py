@@ -24,6 +24,7 @@ from diaspora.engagements.models import EngagementState as S
 from diaspora.engagements.services import EngagementError
 from diaspora.mydata.services import erase_account
 from diaspora.notifications.models import Channel, DeliveryState, Notification
+from diaspora.notifications.services import notify
 from tests.factories import PASSWORD
 from tests.helpers import csrf_token, error_summary, sign_in, submit
 
@@ -434,3 +435,29 @@ def test_finding_2_erasure_by_the_service_keeps_other_peoples_words(db, make, pe
     assert note.subject == "A former member applied for Hi-tech clinic"
     assert "Hi-tech clinic" in note.body and "This is it." in note.body
     assert "\n\nHi\n\n" not in note.body and note.about_user_id is None
+
+
+def test_finding_2_messages_record_whom_they_name_but_not_their_recipient(app, db, make, owner):
+    other = make.user(name="Kemi Ade")
+    with app.test_request_context():
+        (about_other, *_) = notify(
+            db.session,
+            owner,
+            "hours_update",
+            subject="S",
+            template="notifications_message",
+            about=other,
+            message="M",
+        )
+        (about_self, *_) = notify(
+            db.session,
+            owner,
+            "hours_update",
+            subject="S",
+            template="notifications_message",
+            about=owner,
+            message="M",
+            dedupe_key="self",
+        )
+    assert about_other.about_user_id == other.id
+    assert about_self.about_user_id is None
