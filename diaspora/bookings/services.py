@@ -348,6 +348,26 @@ def cancel(
     return Cancellation(engagement, had_place, promoted)
 
 
+def cancel_all(session: Session, user_id: int, *, now: datetime | None = None) -> int:
+    """For an account's erasure: cancel the person's bookings and waiting-list places on
+    sessions not yet started, each as `cancel` does (the first person waiting gets the place).
+    The caller begins the change (`begin_change`). Returns how many were cancelled."""
+    now = now or utcnow()
+    session_ids = session.scalars(
+        select(Engagement.session_id)
+        .join(TeachingSession, TeachingSession.id == Engagement.session_id)
+        .where(
+            Engagement.user_id == user_id,
+            Engagement.state.in_(LIVE),
+            TeachingSession.starts_at > now,
+        )
+        .order_by(Engagement.session_id)
+    ).all()
+    for session_id in session_ids:
+        cancel(session, user_id, session_id, now=now)
+    return len(session_ids)
+
+
 def _promote_next(
     session: Session, teaching_session: TeachingSession, now: datetime
 ) -> Engagement | None:

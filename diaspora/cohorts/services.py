@@ -33,6 +33,7 @@ from diaspora.auth.models import Role, User
 from diaspora.auth.services import make_token, read_token
 from diaspora.bookings.services import HOLDS_PLACE
 from diaspora.contributions.models import HoursLog, HoursStatus
+from diaspora.core.erasure import name_pattern, without_name
 from diaspora.core.paging import PageNumbers
 from diaspora.core.time import as_utc, utcnow
 from diaspora.directory import services as directory
@@ -451,9 +452,19 @@ def export_for(session: Session, user: User) -> dict[str, list[dict]]:
 
 def forget(session: Session, user: User) -> None:
     """For an account's erasure: the person leaves every cohort. Messages they sent stay with
-    the cohort (their sender goes when the account row does)."""
+    the cohort, under the anonymised account; messages naming them lose the name."""
     for member in session.scalars(select(CohortMember).where(CohortMember.user_id == user.id)):
         session.delete(member)
+    name = user.display_name.strip()
+    pattern = name_pattern(name)
+    if pattern is None:
+        return
+    naming = CohortMessage.subject.contains(name, autoescape=True) | CohortMessage.body.contains(
+        name, autoescape=True
+    )
+    for message in session.scalars(select(CohortMessage).where(naming)):
+        message.subject = without_name(message.subject, pattern)[:150]
+        message.body = without_name(message.body, pattern)
 
 
 # The cohort page -----------------------------------------------------------------------------
@@ -731,6 +742,7 @@ def send_message(
             template="cohort_message",
             link=path_to("cohorts.mine"),
             dedupe_key=f"cohort-message:{message.id}",
+            about=sender,
             cohort=cohort,
             organisation=cohort.organisation,
             sender=sender,

@@ -105,6 +105,8 @@ class Certificate(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     revoked_reason: Mapped[str] = mapped_column(Text, default="")
+    # The holder deleted their account: the code still answers, without their name.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     engagement: Mapped[Engagement] = relationship()
 

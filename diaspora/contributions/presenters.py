@@ -62,6 +62,8 @@ def present_for_review(log: HoursLog) -> dict[str, Any]:
 
 
 def certificate_state(certificate: Certificate) -> str:
+    if certificate.withdrawn_at is not None:
+        return "withdrawn"
     if certificate.superseded_at is not None:
         return "replaced"
     if certificate.revoked_at is not None:
@@ -87,6 +89,9 @@ def present_certificate(certificate: Certificate) -> dict[str, Any]:
         "issued": long_date(as_utc(certificate.issued_at).date()),
         "revoked": long_date(as_utc(certificate.revoked_at).date())
         if certificate.revoked_at
+        else "",
+        "withdrawn": long_date(as_utc(certificate.withdrawn_at).date())
+        if certificate.withdrawn_at
         else "",
         "replaced": long_date(as_utc(certificate.superseded_at).date())
         if certificate.superseded_at

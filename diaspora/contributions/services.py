@@ -315,6 +315,7 @@ def log_hours(session: Session, engagement: Engagement, data: HoursInput, today:
             template="contributions_logged",
             link=link,
             dedupe_key=f"hours:{log.id}:logged",
+            about=engagement.user,
             person=engagement.user.display_name,
             opportunity=opportunity,
             month=month_label(month),
@@ -583,7 +584,11 @@ def certificates_for(session: Session, opportunity: Opportunity) -> list[Certifi
     query = (
         select(Certificate)
         .join(Engagement, Engagement.id == Certificate.engagement_id)
-        .where(Engagement.opportunity_id == opportunity.id, Certificate.superseded_at.is_(None))
+        .where(
+            Engagement.opportunity_id == opportunity.id,
+            Certificate.superseded_at.is_(None),
+            Certificate.withdrawn_at.is_(None),
+        )
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     )
     return list(session.scalars(query))
@@ -605,6 +610,10 @@ def revoke(session: Session, certificate: Certificate, actor: User, reason: str)
         raise ContributionError({"reason": "This certificate has been replaced by a newer one"})
     if certificate.revoked_at is not None:
         raise ContributionError({"reason": "This certificate has already been revoked"})
+    if certificate.withdrawn_at is not None:
+        raise ContributionError(
+            {"reason": "This certificate was withdrawn at its holder's request"}
+        )
     if not reason:
         raise ContributionError({"reason": "Enter the reason for revoking this certificate"})
     if len(reason) > MAX_REASON:
@@ -688,16 +697,19 @@ def export_for(session: Session, user: User) -> dict[str, list[dict]]:
 
 
 def forget(session: Session, user: User) -> int:
-    """For an account's erasure: delete the person's certificates (their codes then show "No
-    certificate has this code", so the name is no longer public) and clear the notes of their
-    hours logs. The minutes stay, as the organisation's record of approved work, tied only to
-    the anonymised account. Returns how many certificates were deleted."""
+    """For an account's erasure: withdraw the person's certificates, without their name (their
+    codes then say the certificate was withdrawn at its holder's request, rather than read as a
+    forgery), and clear the notes of their hours logs. The minutes stay, as the organisation's
+    record of approved work, tied only to the anonymised account. Returns how many certificates
+    were withdrawn."""
     engagement_ids = select(Engagement.id).where(Engagement.user_id == user.id)
     certificates = list(
         session.scalars(select(Certificate).where(Certificate.engagement_id.in_(engagement_ids)))
     )
+    now = utcnow()
     for certificate in certificates:
-        session.delete(certificate)
+        certificate.person_name = ""
+        certificate.withdrawn_at = certificate.withdrawn_at or now
     session.execute(
         update(HoursLog)
         .where(HoursLog.engagement_id.in_(engagement_ids))

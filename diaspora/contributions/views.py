@@ -305,6 +305,7 @@ def verify(code: str):
         current_user.is_authenticated
         and certificate.superseded_at is None
         and certificate.revoked_at is None
+        and certificate.withdrawn_at is None
         and services.can_revoke(db.session, _me(), certificate)
     )
     return render_template(

@@ -65,6 +65,7 @@ class ReleaseRequestForm(NhsukForm):
     manager_email = EmailField(
         "Your NHS line manager's email address",
         description=(
+            "An NHS address: at nhs.net, nhs.scot, hscni.net or a trust's nhs.uk domain. "
             "We will email them a link to confirm that you may take part. "
             "They do not need an account."
         ),

@@ -11,6 +11,7 @@ from diaspora.engagements import services, states
 from diaspora.engagements.models import STATE_LABELS, Engagement, ReleaseStatus
 from diaspora.engagements.models import EngagementState as S
 from diaspora.opportunities.models import KIND_LABELS, OpportunityKind
+from diaspora.reference.places import country_name
 
 STATE_COLOURS = {
     S.INTERESTED: "grey",
@@ -129,6 +130,18 @@ def detail(engagement: Engagement) -> dict[str, Any]:
         "manager_email": engagement.release_manager_email,
         "release_requested_at": engagement.release_requested_at,
         "release_decided_at": engagement.release_decided_at,
+    }
+
+
+def release_request(engagement: Engagement) -> dict[str, Any]:
+    """What the line manager is asked to release: whom, for what, where and for how long."""
+    opportunity = engagement.opportunity
+    hours = opportunity.hours_per_month
+    return {
+        **summary(engagement),
+        "name": engagement.user.display_name,
+        "country": country_name(opportunity.country),
+        "hours": f"{hours} hours a month" if hours else "Not given",
     }
 
 

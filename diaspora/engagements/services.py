@@ -83,24 +83,63 @@ def message_problem(value: str | None, *, label: str, required: bool) -> str | N
 
 
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@nhs.net"
+# Where an NHS line manager's mailbox may be: these domains and any of their subdomains
+# (trusts mostly use <trust>.nhs.uk; Northern Ireland's trusts use <trust>.hscni.net).
+NHS_MAIL_DOMAINS = ("nhs.net", "nhs.uk", "nhs.scot", "hscni.net")
+NHS_ADDRESS = (
+    "Enter your line manager's NHS email address: one ending in nhs.net, nhs.scot, "
+    "hscni.net or .nhs.uk (such as name@nhs.net or name@trust.nhs.uk)"
+)
+OWN_ADDRESS = "Enter your line manager's email address, not one of your own"
+# Mail services that ignore dots in the part before the @ (a.b@gmail.com is ab@gmail.com).
+DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def is_nhs_domain(domain: str) -> bool:
+    """An NHS mail domain or a subdomain of one, matched on whole labels: `evilnhs.net` and
+    `nhs.net.evil.com` are not NHS domains."""
+    domain = domain.lower().rstrip(".")
+    return any(domain == nhs or domain.endswith("." + nhs) for nhs in NHS_MAIL_DOMAINS)
+
+
+def mailbox_key(email: str) -> str:
+    """The mailbox an address delivers to, for telling whether two addresses are one person's:
+    case, a `+tag` and, at mail services that ignore them, dots make no difference."""
+    local, _, domain = normalise_email(email).rpartition("@")
+    domain = domain.rstrip(".")
+    local = local.split("+", 1)[0]
+    if domain in DOTLESS_DOMAINS:
+        local, domain = local.replace(".", ""), DOTLESS_DOMAINS[domain]
+    return f"{local}@{domain}"
 
 
 def manager_email_problem(value: str | None) -> str | None:
-    """Any well-formed address: many NHS trusts use their own domain rather than nhs.net."""
+    """A well-formed address at an NHS mail domain. Other domains are refused: anyone can
+    make an address there, so the staff member could confirm their own release."""
     text = (value or "").strip()
     if not text:
         return "Enter your line manager's email address"
     if len(text) > 254:
         return "Email address must be 254 characters or fewer"
     try:
-        validate_email(
+        checked = validate_email(
             text,
             check_deliverability=False,
             test_environment=current_app.config["ENV_NAME"] != "production",
         )
     except EmailNotValidError:
         return EMAIL_FORMAT
+    if not is_nhs_domain(checked.ascii_domain):
+        return NHS_ADDRESS
     return None
+
+
+def own_address_problem(value: str, person: User) -> str | None:
+    """Refuse any address of the person's account (their email, or one they are changing to),
+    however it is written."""
+    key = mailbox_key(value)
+    own = [address for address in (person.email, person.pending_email) if address]
+    return OWN_ADDRESS if any(mailbox_key(address) == key for address in own) else None
 
 
 def _refuse(**problems: str | None) -> None:
@@ -378,8 +417,8 @@ def request_release(session: Session, engagement: Engagement, manager_email: str
     (another address, or the same again) makes every earlier link stop working.
     Returns the link's token."""
     problem = manager_email_problem(manager_email)
-    if problem is None and normalise_email(manager_email) == normalise_email(engagement.user.email):
-        problem = "Enter your line manager's email address, not your own"
+    if problem is None:
+        problem = own_address_problem(manager_email, engagement.user)
     _refuse(manager_email=problem)
     if not can_request_release(engagement):
         raise IllegalTransition("Your line manager's release is not needed now.")
@@ -524,6 +563,7 @@ def _tell_organisation(
             template=template,
             link=link,
             dedupe_key=dedupe_key,
+            about=engagement.user,
             engagement=engagement,
             **context,
         )
@@ -868,6 +908,45 @@ def export_for(session: Session, user: User) -> list[dict[str, object]]:
 
 def _iso(value: datetime | None) -> str | None:
     return as_utc(value).isoformat() if value is not None else None
+
+
+def leave_all(session: Session, user: User) -> int:
+    """For an account's erasure: the person's projects and placements in progress end as a
+    withdrawal does (a place offered goes back, its release link dies, the organisation is
+    told); one already started is cancelled, since it cannot be withdrawn from. Teaching
+    bookings are the bookings service's. Returns how many ended."""
+    live = session.scalars(
+        select(Engagement)
+        .where(
+            Engagement.user_id == user.id,
+            Engagement.session_id.is_(None),
+            Engagement.state.in_(states.LIVE),
+        )
+        .order_by(Engagement.id)
+    ).all()
+    for engagement in live:
+        if engagement.state != S.ACTIVE:
+            withdraw(session, engagement, user)
+            continue
+        states.move(engagement, S.CANCELLED)
+        record(session, "engagement.cancelled", actor=user, subject=engagement)
+        _tell_organisation(
+            session,
+            engagement,
+            subject=f"{user.display_name} left {engagement.opportunity.title}",
+            template="engagement_withdrawn",
+            dedupe_key=f"engagement:{engagement.id}:left",
+        )
+    return len(live)
+
+
+def written_by(session: Session, user: User) -> list[str]:
+    """What the person wrote, or was written about them, on their engagements: copies of it
+    in other people's messages go when their account is erased."""
+    rows = session.execute(
+        select(Engagement.message, Engagement.release_note).where(Engagement.user_id == user.id)
+    )
+    return [text for row in rows for text in row if text]
 
 
 def forget(session: Session, user: User) -> None:

@@ -450,8 +450,5 @@ def release(token: str):
             )
             return redirect(request.path)
     return render_template(
-        "engagements/release.html",
-        form=form,
-        name=engagement.user.display_name,
-        item=presenters.detail(engagement),
+        "engagements/release.html", form=form, item=presenters.release_request(engagement)
     )

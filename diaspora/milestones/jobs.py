@@ -416,6 +416,7 @@ def _send_milestone(
         link=_path("milestones.plan", services.plan_path(plan.id), plan_id=plan.id),
         dedupe_key=due.key,
         due_at=due.due_at,
+        about=plan.owner,
         milestone=milestone,
         plan=plan,
         owner=plan.owner,

@@ -20,6 +20,7 @@ from diaspora.audit.models import AuditEvent
 from diaspora.audit.services import record
 from diaspora.auth.models import User
 from diaspora.auth.services import check_password, end_all_sessions
+from diaspora.bookings import services as bookings
 from diaspora.cohorts import services as cohorts
 from diaspora.contributions import services as contributions
 from diaspora.core.time import as_utc, utcnow
@@ -372,6 +373,12 @@ def erase_account(
         raise WrongPassword("Your password is not correct")
     handed_over = _hand_over(session, user, successors or {})
 
+    # Places they held go to others, as their own cancellation would; what others are then
+    # told names them until `forget_about` below rewrites it with everything else.
+    bookings_cancelled = bookings.cancel_all(session, user.id)
+    engagements_ended = engagements.leave_all(session, user)
+    written = engagements.written_by(session, user)
+
     memberships = memberships_of(session, user)
     removed_from = sorted({m.organisation_id for m in memberships})
     for membership in memberships:
@@ -384,11 +391,13 @@ def erase_account(
             session.delete(credential)
         session.delete(profile)  # ties, languages, skills and windows go with it
     notifications.forget(session, user)  # messages and email preferences
-    contributions.forget(session, user)  # certificates naming them; notes they wrote
+    notifications.forget_about(session, user, user.display_name, written)  # others' messages
+    bookings.turn_off_feed(session, user)  # their calendar feed
+    contributions.forget(session, user)  # certificates withdrawn, unnamed; notes they wrote
     engagements.forget(session, user)  # messages about them, their line manager's address
     milestones.forget(session, user)  # their plans
     tokens.forget(session, user)  # their API tokens
-    cohorts.forget(session, user)  # they leave every cohort
+    cohorts.forget(session, user)  # they leave every cohort; messages lose their name
     matching.forget(session, user)  # invitations to them, what they hid, their alerts
     session.flush()
 
@@ -412,5 +421,7 @@ def erase_account(
         credentials_erased=len(credentials),
         memberships_removed=removed_from,
         ownership_handed_over=handed_over,
+        bookings_cancelled=bookings_cancelled,
+        engagements_ended=engagements_ended,
     )
     session.flush()

@@ -5,6 +5,7 @@ import json
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
+from diaspora.bookings.transactions import run_change
 from diaspora.core.time import utcnow
 from diaspora.extensions import db, limiter
 from diaspora.mydata import services
@@ -52,15 +53,18 @@ def delete():
     handovers = services.handovers(db.session, current_user)
     form = delete_account_form(handovers)
     if form.validate_on_submit():
+        user = current_user._get_current_object()
         try:
-            services.erase_account(db.session, current_user, form.password.data, form.successors())
-        except services.WrongPassword as error:
-            form.password.errors.append(str(error))
+            # A booking change's transaction: the places given back may go to others waiting.
+            run_change(
+                db.session,
+                lambda: services.erase_account(
+                    db.session, user, form.password.data, form.successors()
+                ),
+            )
         except services.ErasureRefused as error:
-            db.session.rollback()
             form.password.errors.append(str(error))
         else:
-            db.session.commit()
             logout_user()
             session.clear()
             return redirect(url_for("mydata.deleted"))

@@ -51,6 +51,11 @@ class Notification(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Whom the message names, when that is someone else than the recipient: the erasure of
+    # their account rewrites it.
+    about_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(10))
     subject: Mapped[str] = mapped_column(String(200))
@@ -69,7 +74,7 @@ class Notification(db.Model):
     attachment: Mapped[str | None] = mapped_column(Text)  # e.g. an updated calendar file
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    recipient: Mapped[User] = relationship()
+    recipient: Mapped[User] = relationship(foreign_keys=[recipient_id])
 
     def __repr__(self) -> str:  # no personal data
         return f"<Notification {self.id} {self.kind} {self.channel} {self.state}>"

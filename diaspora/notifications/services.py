@@ -5,6 +5,8 @@ Also here: each person's preferences (which kinds they want by email, at once or
 summary), their inbox, and the administrators' view of the outbox.
 """
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from diaspora.audit.services import record
 from diaspora.auth.models import User
+from diaspora.core.erasure import name_pattern, without_name
 from diaspora.core.time import as_utc, utcnow
 from diaspora.notifications.kinds import KINDS, kind_of
 from diaspora.notifications.models import (
@@ -39,6 +42,7 @@ def notify(
     dedupe_key: str | None = None,
     due_at: datetime | None = None,
     attachment: tuple[str, str] | None = None,
+    about: User | None = None,
     **context: object,
 ) -> list[Notification]:
     """Queue an in-app message and an email to `recipient`, rendered from
@@ -48,6 +52,8 @@ def notify(
     none when they turned it off; in their daily summary (due at the next 09:00 in their time
     zone, from `due_at`) when they chose that; otherwise at `due_at` (default: now).
     With a `dedupe_key` a message already queued under that key is not queued again.
+    `about` is the person the message names, when that is not the recipient: if their account
+    is erased, the message is rewritten without them (see `forget_about`).
     Returns the rows added.
     """
     body = render_template(
@@ -66,6 +72,7 @@ def notify(
             continue
         row = Notification(
             recipient_id=recipient.id,
+            about_user_id=about.id if about is not None and about.id != recipient.id else None,
             kind=kind,
             channel=channel,
             subject=subject,
@@ -273,6 +280,47 @@ def forget(session: Session, user: User) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+REMOVED = "(removed when their account was deleted)"
+# Kinds of message that may name someone other than their recipient. Messages written before
+# `about_user_id` was recorded, or naming someone besides the one recorded (a cohort message's
+# text, say), are found by the person's name within these kinds only.
+NAMING_KINDS = ("engagement_update", "hours_update", "milestone_overdue", "cohort_message")
+
+
+def forget_about(session: Session, user: User, name: str, written: Iterable[str] = ()) -> int:
+    """For an account's erasure: rewrite what other people were told about the person.
+
+    Messages recorded as about them, and messages of the NAMING_KINDS that contain their name,
+    get "a former member" in place of the name (see `core.erasure`), and lose the texts the
+    person wrote (`written`, such as an application's message, copied as whole lines into what
+    the organisation was told). Returns how many messages were rewritten."""
+    name = name.strip()
+    pattern = name_pattern(name)
+    written = sorted({text.strip() for text in written if text.strip()}, key=len, reverse=True)
+    named = Notification.about_user_id == user.id
+    if name:
+        mentions = Notification.subject.contains(
+            name, autoescape=True
+        ) | Notification.body.contains(name, autoescape=True)
+        named = named | (Notification.kind.in_(NAMING_KINDS) & mentions)
+    rewritten = 0
+    rows = session.scalars(select(Notification).where(Notification.recipient_id != user.id, named))
+    for row in rows:
+        subject = without_name(_without_passages(row.subject, written), pattern)
+        body = without_name(_without_passages(row.body, written), pattern)
+        if (subject, body) != (row.subject, row.body):
+            row.subject, row.body = subject[:200], body
+            rewritten += 1
+        row.about_user_id = None
+    return rewritten
+
+
+def _without_passages(text: str, written: list[str]) -> str:
+    for passage in written:  # whole lines only: a short message must not eat parts of words
+        text = re.sub(rf"(?m)^{re.escape(passage)}$", REMOVED, text)
+    return text
 
 
 def export_for(session: Session, user: User) -> list[dict[str, object]]:

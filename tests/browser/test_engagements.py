@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 
 STAFF = "sadia@nhs.example.org"
 PARTNER = "farhana@hospital.example.org"
-LINE_MANAGER = "ward.manager@nhs.example.org"
+LINE_MANAGER = "ward.manager@leedsth.nhs.uk"
 
 
 def _heading(page: Page):

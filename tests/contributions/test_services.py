@@ -505,7 +505,7 @@ def test_a_persons_hours_and_certificates_are_exported(db, world, add_log, compl
     }
 
 
-def test_forgetting_a_person_removes_their_certificates_and_notes(
+def test_forgetting_a_person_withdraws_their_certificates_and_removes_notes(
     db, make, world, add_log, complete
 ):
     complete(world.engagement)
@@ -518,7 +518,8 @@ def test_forgetting_a_person_removes_their_certificates_and_notes(
 
     assert services.forget(db.session, world.staff) == 1
     db.session.commit()
-    assert services.certificate_by_code(db.session, code) is None
+    withdrawn = services.certificate_by_code(db.session, code)
+    assert withdrawn.withdrawn_at is not None and withdrawn.person_name == ""
     db.session.refresh(log)
     db.session.refresh(kept)
     assert (log.note, log.minutes, kept.note) == ("", 90, "Kept")
