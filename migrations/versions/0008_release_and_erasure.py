@@ -1,6 +1,6 @@
 """whom a message names, and certificates withdrawn when their holder's account is erased
 
-Revision ID: 0011
+Revision ID: 0008_release_and_erasure
 Revises: 0007_change_log_engagements
 Create Date: 2026-12-07 00:15:00
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0011'
+revision = '0008_release_and_erasure'
 down_revision = '0007_change_log_engagements'
 branch_labels = None
 depends_on = None
