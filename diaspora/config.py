@@ -121,6 +121,7 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 0  # tests that send mail point this at their own SMTP server
+    SERVICE_URL = "http://localhost"  # the test client's host
     MAIL_TIMEOUT = 5
 
 

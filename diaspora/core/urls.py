@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Flask, current_app, has_request_context, request
+from flask.globals import _cv_request
 
 
 def service_url(config: Mapping[str, Any]) -> str:
@@ -24,15 +25,20 @@ def external_url(
 ) -> str:
     """The full address of an endpoint on the configured service address; works in a request
     or only in an application context (the scheduler)."""
+    return service_url(current_app.config) + _path(endpoint, _anchor, _method, values)
+
+
+def _path(endpoint: str, anchor: str | None, method: str | None, values: dict[str, Any]) -> str:
+    """The endpoint's path, built without the request's host."""
     app = current_app
     if endpoint[:1] == ".":
         blueprint = request.blueprint if has_request_context() else None
         endpoint = f"{blueprint}{endpoint}" if blueprint else endpoint[1:]
     app.inject_url_defaults(endpoint, values)
-    path = app.url_map.bind("").build(endpoint, values, method=_method)
-    if _anchor is not None:
-        path += "#" + quote(_anchor, safe="%!#$&'()*+,/:;=?@")
-    return service_url(app.config) + path
+    path = app.url_map.bind("").build(endpoint, values, method=method)
+    if anchor is not None:
+        path += "#" + quote(anchor, safe="%!#$&'()*+,/:;=?@")
+    return path
 
 
 class ServiceFlask(Flask):
@@ -51,10 +57,14 @@ class ServiceFlask(Flask):
         _external: bool | None = None,
         **values: Any,
     ) -> str:
+        in_request = has_request_context()
         if _external is None:
-            _external = _scheme is not None or not has_request_context()
-        if not _external:
-            return super().url_for(
-                endpoint, _anchor=_anchor, _method=_method, _external=False, **values
-            )
-        return external_url(endpoint, _anchor=_anchor, _method=_method, **values)
+            _external = _scheme is not None or not in_request
+        if _external:
+            return external_url(endpoint, _anchor=_anchor, _method=_method, **values)
+        if in_request and _cv_request.get().url_adapter is None:
+            # A request for an untrusted host has no URL adapter; its error page still links.
+            return _path(endpoint, _anchor, _method, values)
+        return super().url_for(
+            endpoint, _anchor=_anchor, _method=_method, _external=False, **values
+        )
