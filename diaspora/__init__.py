@@ -3,9 +3,11 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from diaspora.config import INSTANCE_DIR, Config, config_from_environment
 from diaspora.core.logs import init_logging
+from diaspora.core.urls import ServiceFlask
 from diaspora.extensions import init_extensions
 from diaspora.templating import TEMPLATES_DIR, init_templating
 
@@ -14,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config_class: type[Config] | None = None, **overrides: object) -> Flask:
     config = (config_class or config_from_environment())()
-    app = Flask(
+    app = ServiceFlask(
         __name__,
         static_folder=str(ROOT / "static"),
         template_folder=str(TEMPLATES_DIR),
@@ -24,6 +26,10 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
     app.config["MIGRATIONS_DIR"] = ROOT / "migrations"
     app.config.update(overrides)
     Path(app.instance_path).mkdir(exist_ok=True)
+    if proxies := int(app.config.get("PROXY_COUNT") or 0):
+        # The client's address (audit, rate limits) and scheme as the trusted proxies saw them;
+        # the host is never taken from a header (links use SERVICE_URL).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
     init_logging(app)
 
     init_templating(app)

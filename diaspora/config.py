@@ -4,6 +4,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
@@ -19,6 +20,13 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _list(name: str) -> list[str] | None:
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 class Config:
     """Development defaults; every value can be overridden by an environment variable."""
 
@@ -32,10 +40,17 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
     SERVER_NAME = os.environ.get("SERVER_NAME")
-    # The service's address as people reach it, for links in emails sent by the scheduler
-    # (no request to take it from). Default: PREFERRED_URL_SCHEME://SERVER_NAME, else local.
+    # The service's address as people reach it: every link in an email, a feed or a printout
+    # is built on it, never on the request's Host header. Required in production.
+    # Default: PREFERRED_URL_SCHEME://SERVER_NAME, else the development server.
     SERVICE_URL = os.environ.get("SERVICE_URL")
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    # Host names requests may be addressed to (None: any). Production: SERVICE_URL's host plus
+    # this comma-separated list.
+    TRUSTED_HOSTS = _list("TRUSTED_HOSTS")
+    # How many reverse proxies in front of the service set X-Forwarded-For and -Proto; their
+    # values are believed for that many hops only (0: the headers are ignored).
+    PROXY_COUNT = _int("PROXY_COUNT", 0)
 
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     SESSION_COOKIE_HTTPONLY = True
@@ -93,6 +108,12 @@ class ProductionConfig(Config):
     def __init__(self) -> None:
         if not self.SECRET_KEY:
             raise RuntimeError("SECRET_KEY must be set in production.")
+        if not self.SERVICE_URL:
+            raise RuntimeError("SERVICE_URL must be set in production (e.g. https://example.org).")
+        host = urlsplit(self.SERVICE_URL).hostname
+        if not host:
+            raise RuntimeError("SERVICE_URL must be a full address, e.g. https://example.org.")
+        self.TRUSTED_HOSTS = [host, *(self.TRUSTED_HOSTS or [])]
 
 
 class TestConfig(Config):
@@ -106,6 +127,7 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 0  # tests that send mail point this at their own SMTP server
+    SERVICE_URL = "http://localhost"  # the test client's host
     MAIL_TIMEOUT = 5
 
 

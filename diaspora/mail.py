@@ -1,23 +1,25 @@
-"""Email over SMTP, sent only after the database transaction that asked for it commits.
+"""Account emails (verification, password reset, invitations...) go through the outbox.
 
-Messages queued during a request wait in the SQLAlchemy session's `info`; a rollback drops them,
-so nobody is emailed about a change that never happened.
+`mail.queue` writes an outbox row in the caller's session: it is sent only if the caller's
+transaction commits, by the scheduler's next delivery run, so a request never waits on the SMTP
+server (and how long it takes says nothing about which addresses have accounts). Also here: the
+SMTP connection the delivery job uses.
 """
 
-import logging
 import smtplib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from email.message import EmailMessage
-from email.utils import make_msgid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app, render_template
-from sqlalchemy import event
+from flask import Flask, render_template
 from sqlalchemy.orm import Session
 
-log = logging.getLogger(__name__)
-_PENDING = "pending_mail"
+if TYPE_CHECKING:
+    from diaspora.notifications.models import Notification
+
+# The outbox kind of account emails: sent at once, never held for a daily summary, never
+# subject to preferences, never shown in an inbox.
+ACCOUNT_KIND = "account"
 
 
 class Mailer:
@@ -26,28 +28,27 @@ class Mailer:
 
     def queue(
         self, session: Session, to: str, subject: str, template: str, **context: object
-    ) -> EmailMessage:
-        """Render `templates/email/<template>.txt` and send it once `session` commits."""
-        message = self.build(to, subject, render_template(f"email/{template}.txt", **context))
-        session.info.setdefault(_PENDING, []).append((current_app._get_current_object(), message))
-        return message
+    ) -> "Notification":
+        """Render `templates/email/<template>.txt` into an outbox email to the address `to`,
+        due at once, sent once `session` commits."""
+        # Imported here: the models import diaspora.extensions, which imports this module.
+        from diaspora.core.time import utcnow
+        from diaspora.notifications.models import Channel, DeliveryState, Notification
 
-    def build(self, to: str, subject: str, body: str) -> EmailMessage:
-        message = EmailMessage()
-        message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-        message["To"] = to
-        message["Subject"] = subject
-        message["Message-ID"] = make_msgid(domain="diaspora.localhost")
-        # 8bit keeps links whole for people reading mail as text (quoted-printable splits them).
-        message.set_content(body, cte="8bit")
-        return message
-
-    @staticmethod
-    def deliver(app: Flask, messages: list[EmailMessage]) -> None:
-        with smtp_connection(app.config) as smtp:
-            options = mail_options(smtp)
-            for message in messages:
-                smtp.send_message(message, mail_options=options)
+        row = Notification(
+            recipient_id=None,
+            address=to,
+            kind=ACCOUNT_KIND,
+            channel=Channel.EMAIL,
+            subject=subject,
+            body=render_template(f"email/{template}.txt", **context),
+            due_at=utcnow(),
+            digest=False,
+            state=DeliveryState.PENDING,
+            attempts=0,
+        )
+        session.add(row)
+        return row
 
 
 @contextmanager
@@ -71,22 +72,3 @@ def smtp_connection(config: Mapping[str, Any]) -> Iterator[smtplib.SMTP]:
 def mail_options(smtp: smtplib.SMTP) -> list[str]:
     """8bit bodies when the server says it takes them."""
     return ["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else []
-
-
-@event.listens_for(Session, "after_commit")
-def _send_after_commit(session: Session) -> None:
-    pending = session.info.pop(_PENDING, [])
-    by_app: dict[Flask, list[EmailMessage]] = {}
-    for app, message in pending:
-        by_app.setdefault(app, []).append(message)
-    for app, messages in by_app.items():
-        try:
-            Mailer.deliver(app, messages)
-        except (OSError, smtplib.SMTPException) as error:
-            # The change is committed; say what failed without naming the recipients.
-            log.error("Could not send %d email(s): %s", len(messages), type(error).__name__)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING, None)

@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from aiosmtpd.controller import Controller
 from sqlalchemy import event
 
+from diaspora.notifications.jobs import deliver_due
 from tests.factories import PASSWORD
 
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
@@ -102,6 +103,11 @@ class SmtpSink:
             self._arrived.wait_for(lambda: len(self.messages) >= count, timeout)
         assert len(self.messages) >= count, f"expected {count} emails, got {len(self.messages)}"
         return self.messages
+
+    def delivered(self, count: int) -> list[EmailMessage]:
+        """Deliver the outbox as the scheduler's next tick does, then wait for `count` emails."""
+        deliver_due()
+        return self.wait_for(count)
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from diaspora.audit.services import record
 from diaspora.auth.models import Role, User, UserRole, new_session_token
 from diaspora.core.time import utcnow
+from diaspora.core.urls import external_url
 from diaspora.extensions import mail
 from diaspora.registry.services import profile_for, refresh_search_text
 
@@ -119,8 +120,8 @@ def register_user(
             "Someone tried to register with your email address",
             "already_registered",
             user=existing,
-            sign_in_url=url_for("auth.sign_in", _external=True),
-            reset_url=url_for("auth.forgot_password", _external=True),
+            sign_in_url=external_url("auth.sign_in"),
+            reset_url=external_url("auth.forgot_password"),
         )
         return None
     user = User(
@@ -144,7 +145,7 @@ def send_verification(session: Session, user: User) -> None:
         "Confirm your email address",
         "verify_email",
         user=user,
-        url=url_for("auth.verify_email", token=token, _external=True),
+        url=external_url("auth.verify_email", token=token),
     )
 
 
@@ -214,7 +215,7 @@ def send_password_reset(session: Session, email: str) -> None:
         "Reset your password",
         "reset_password",
         user=user,
-        url=url_for("auth.reset_password", token=token, _external=True),
+        url=external_url("auth.reset_password", token=token),
     )
 
 
@@ -249,8 +250,8 @@ def request_email_change(session: Session, user: User, new_email: str) -> None:
             "Someone tried to use your email address",
             "already_registered",
             user=taken,
-            sign_in_url=url_for("auth.sign_in", _external=True),
-            reset_url=url_for("auth.forgot_password", _external=True),
+            sign_in_url=external_url("auth.sign_in"),
+            reset_url=external_url("auth.forgot_password"),
         )
         return
     user.pending_email = new_email
@@ -261,7 +262,7 @@ def request_email_change(session: Session, user: User, new_email: str) -> None:
         "Confirm your new email address",
         "confirm_new_email",
         user=user,
-        url=url_for("auth.confirm_email_change", token=token, _external=True),
+        url=external_url("auth.confirm_email_change", token=token),
     )
     record(session, "account.email_change_requested", actor=user, subject=user)
 

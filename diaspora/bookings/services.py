@@ -37,6 +37,7 @@ from diaspora.auth.models import Role, User
 from diaspora.bookings import ics
 from diaspora.bookings.models import CalendarFeed
 from diaspora.core.time import as_utc, utcnow
+from diaspora.core.urls import service_url
 from diaspora.engagements.models import Engagement, EngagementState
 from diaspora.engagements.states import move
 from diaspora.milestones.services import milestone_events
@@ -645,12 +646,6 @@ def _path(endpoint: str, **values: object) -> str:
 
 
 def _absolute(path: str) -> str:
-    if has_request_context():
-        from flask import request
-
-        return request.host_url.rstrip("/") + path
-    from diaspora.notifications.delivery import service_url
-
     return service_url(current_app.config) + path
 
 

@@ -18,6 +18,7 @@ from diaspora.bookings import presenters, services
 from diaspora.bookings.forms import AttendanceForm, BookForm
 from diaspora.bookings.transactions import run_change
 from diaspora.core.time import utcnow
+from diaspora.core.urls import external_url
 from diaspora.extensions import db, login_manager
 from diaspora.opportunities.access import managed_or_404, visible_or_404
 from diaspora.opportunities.models import Opportunity, OpportunityKind, TeachingSession
@@ -206,7 +207,7 @@ def calendar_link():
     had_one = services.feed_of(db.session, _me()) is not None
     token = services.new_feed(db.session, _me())
     db.session.commit()
-    session[SHOWN_FEED_URL] = url_for("bookings.feed", token=token, _external=True)
+    session[SHOWN_FEED_URL] = external_url("bookings.feed", token=token)
     flash(
         "Your calendar link has been reset. The old link no longer works."
         if had_one

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from diaspora.auth.models import User
+from diaspora.core.urls import external_url
 from diaspora.core.viewer import viewer_access
 from diaspora.directory import presenters as directory_presenters
 from diaspora.extensions import db
@@ -257,7 +258,7 @@ def link(cohort_id: int):
         flash(message, "success")
         return redirect(url_for("cohorts.link", cohort_id=found.id))
     token = services.invitation_token(found)
-    url = url_for("cohorts.join", token=token, _external=True) if token else None
+    url = external_url("cohorts.join", token=token) if token else None
     return render_template(
         "cohorts/link.html",
         cohort=presenters.present_cohort(found),

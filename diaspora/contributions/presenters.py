@@ -8,6 +8,7 @@ from diaspora.contributions import services
 from diaspora.contributions.models import Certificate, HoursLog, HoursStatus
 from diaspora.contributions.pdf import CertificateFacts, date_range, long_date
 from diaspora.core.time import as_utc
+from diaspora.core.urls import external_url
 from diaspora.engagements.models import Engagement
 from diaspora.reference.places import country_name
 
@@ -112,6 +113,6 @@ def certificate_facts(certificate: Certificate) -> CertificateFacts:
         learners=item["learners"],
         dates=item["dates"],
         issued=item["issued"],
-        verify_url=url_for("contributions.verify", code=certificate.code, _external=True),
+        verify_url=external_url("contributions.verify", code=certificate.code),
         issued_at=as_utc(certificate.issued_at),
     )

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from diaspora.core.time import utcnow
+from diaspora.core.urls import external_url
 from diaspora.core.viewer import viewer_access
 from diaspora.directory import presenters, services
 from diaspora.directory.forms import DirectorySearchForm
@@ -105,7 +106,7 @@ def export():
     today = utcnow().date()
 
     def link(profile_id: int) -> str:
-        return url_for("directory.profile", profile_id=profile_id, _external=True)
+        return external_url("directory.profile", profile_id=profile_id)
 
     buffer = io.StringIO()
     buffer.write("\ufeff")  # so spreadsheets read names in any script as UTF-8

@@ -23,6 +23,7 @@ from diaspora.audit.services import record
 from diaspora.auth.models import Role, User
 from diaspora.auth.services import fingerprint, make_token, normalise_email, read_token
 from diaspora.core.time import as_utc, utcnow
+from diaspora.core.urls import external_url
 from diaspora.credentials.services import profile_ids_with_verified_credential
 from diaspora.engagements import states
 from diaspora.engagements.models import STATE_LABELS, Engagement, ReleaseStatus
@@ -443,7 +444,7 @@ def request_release(session: Session, engagement: Engagement, manager_email: str
         opportunity=opportunity,
         dates=dates_of(opportunity, engagement),
         days=release_max_age().days,
-        url=url_for("engagements.release", token=token, _external=True),
+        url=external_url("engagements.release", token=token),
     )
     record(session, "engagement.release_requested", actor=engagement.user, subject=engagement)
     return token

@@ -8,7 +8,7 @@ import logging
 import mimetypes
 import re
 import smtplib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.header import Header
@@ -20,12 +20,15 @@ from typing import Any
 from flask import current_app
 
 from diaspora.core.time import as_utc
-from diaspora.mail import mail_options, smtp_connection
+from diaspora.core.urls import service_url
+from diaspora.mail import ACCOUNT_KIND, mail_options, smtp_connection
 
 log = logging.getLogger(__name__)
 
 DIGEST_SUBJECT = "Your daily summary"
 _ADDRESS = re.compile(r"\S*@\S*")
+_UNSAFE = r"\s<>,;:\"()\[\]\\\x00-\x1f\x7f"
+_ADDRESS_ONLY = re.compile(rf"[^{_UNSAFE}]+@[^{_UNSAFE}@]+")
 _METHOD = re.compile(r"^METHOD:(\w+)", re.M)
 MAX_LINE = 998  # octets in a line of an 8bit body (RFC 5322)
 
@@ -70,14 +73,6 @@ class Outcome:
 # Building ---------------------------------------------------------------------------------
 
 
-def service_url(config: Mapping[str, Any]) -> str:
-    if config.get("SERVICE_URL"):
-        return str(config["SERVICE_URL"]).rstrip("/")
-    if config.get("SERVER_NAME"):
-        return f"{config.get('PREFERRED_URL_SCHEME') or 'https'}://{config['SERVER_NAME']}"
-    return "http://127.0.0.1:5000"
-
-
 def message_domain(config: Mapping[str, Any]) -> str:
     """The domain of the sender's address: Message-IDs are made under it."""
     address = parseaddr(str(config["MAIL_DEFAULT_SENDER"]))[1]
@@ -119,17 +114,22 @@ class Composer:
         self.from_header = probe.as_string(policy=SMTP).split("\r\n\r\n")[0]
 
     def compose(self, outgoing: Outgoing) -> None:
-        """Set `outgoing.data` (the bytes to send) or `outgoing.message`."""
+        """Set `outgoing.data` (the bytes to send) or `outgoing.message`. Raises ValueError
+        for an address that cannot be written in a header."""
+        if not _ADDRESS_ONLY.fullmatch(outgoing.to):
+            raise ValueError("the recipient's address cannot be used")
         first = min(outgoing.rows, key=lambda row: row.id)
         if outgoing.digest:
             subject = DIGEST_SUBJECT
             body = _digest_body(outgoing, self.base)
         else:
-            subject = first.subject
+            # Line breaks in a header would start new headers: a subject is one line.
+            subject = " ".join(first.subject.split())
             body = first.body.rstrip() + "\n"
             if first.link:
                 body += f"\nOpen it in the service:\n{self.base}{first.link}\n"
-        body += self.footer
+        if first.kind != ACCOUNT_KIND:  # account emails may go to people with no account
+            body += self.footer
         identifier = message_id(first.id, self.domain, digest=outgoing.digest)
         lines = body.splitlines()
         plain = (
@@ -229,12 +229,29 @@ def _code(error: BaseException) -> int | None:
     return getattr(error, "smtp_code", None)
 
 
-def send(config: Mapping[str, Any], outgoing: Iterable[Outgoing]) -> Outcome:
+Report = Callable[[Outgoing, Outcome], None]
+
+
+def send(
+    config: Mapping[str, Any], outgoing: Iterable[Outgoing], report: Report | None = None
+) -> Outcome:
     """Send each message over one connection. A 5xx answer fails that message for good; a 4xx
     answer, a timeout or a lost connection leaves it (and, when the connection is gone, every
-    message not yet sent) to be tried again later."""
+    message not yet sent) to be tried again later.
+
+    `report(item, outcome)` is called as soon as each message's fate is known, with that
+    message's outcome alone, so the caller can record it before the next is sent."""
     outcome = Outcome()
     queue = list(outgoing)
+
+    def settle(item: Outgoing, sent: bool = False, **errors: dict[int, str]) -> None:
+        one = Outcome(sent=item.ids if sent else [], **errors)
+        outcome.sent.extend(one.sent)
+        outcome.retry.update(one.retry)
+        outcome.failed.update(one.failed)
+        if report is not None:
+            report(item, one)
+
     composer_from = parseaddr(str(config["MAIL_DEFAULT_SENDER"]))[1]
     try:
         with smtp_connection(config) as smtp:
@@ -250,17 +267,23 @@ def send(config: Mapping[str, Any], outgoing: Iterable[Outgoing]) -> Outcome:
                     # smtplib has reset the conversation, or closed it after a 421
                     queue.pop(0)
                     code = _code(error) or 0
-                    target = outcome.failed if code >= 500 else outcome.retry
-                    target.update(dict.fromkeys(item.ids, describe(error)))
+                    errors = dict.fromkeys(item.ids, describe(error))
+                    settle(item, **({"failed": errors} if code >= 500 else {"retry": errors}))
                     if code == 421:  # the server is closing the connection
                         raise
+                except (ValueError, smtplib.SMTPNotSupportedError) as error:
+                    # refused before anything was sent (e.g. an address the server cannot
+                    # take): this email fails alone, the connection is still good
+                    queue.pop(0)
+                    reason = f"Not sent: {type(error).__name__}"  # its words may quote data
+                    settle(item, failed=dict.fromkeys(item.ids, reason))
                 else:
                     queue.pop(0)
-                    outcome.sent.extend(item.ids)
+                    settle(item, sent=True)
     except (OSError, smtplib.SMTPException) as error:  # refused, timed out, disconnected
         reason = describe(error)
         for item in queue:
-            outcome.retry.update(dict.fromkeys(item.ids, reason))
+            settle(item, retry=dict.fromkeys(item.ids, reason))
         if queue:
             log.warning("SMTP unavailable, %d email(s) left for later: %s", len(queue), reason)
     return outcome

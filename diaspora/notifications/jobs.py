@@ -4,12 +4,13 @@ A claim is one short transaction that moves rows from `pending` to `sending`, so
 schedulers never take the same row: on PostgreSQL `SELECT ... FOR UPDATE SKIP LOCKED` lets
 them claim different rows side by side; on SQLite the claim starts with `BEGIN IMMEDIATE`,
 taking the write lock first, so claims queue one after another. Sending happens outside any
-transaction; the outcome of each batch is written in a second short transaction.
+transaction; the outcome of each email is written in a short transaction of its own as soon
+as the SMTP server has answered for it.
 
 An email is sent at least once and, unless a process dies between the SMTP server accepting
-it and the outcome being written, exactly once: a row left in `sending` for more than
-STUCK_AFTER is claimed again, and its Message-ID, derived from the row's id, shows it is the
-same email.
+it and its outcome being written (then that one email is sent again), exactly once: a row
+left in `sending` for more than STUCK_AFTER is claimed again, and its Message-ID, derived
+from the row's id, shows it is the same email.
 """
 
 import logging
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session, scoped_session
 from diaspora.auth.models import User
 from diaspora.core.time import as_utc, utcnow
 from diaspora.extensions import db
+from diaspora.mail import ACCOUNT_KIND
 from diaspora.notifications import delivery
 from diaspora.notifications.delivery import Outcome, Outgoing, Row
 from diaspora.notifications.models import Channel, DeliveryState, Notification
@@ -163,21 +165,24 @@ def claim(session: Session, now: datetime | None = None, limit: int = BATCH_SIZE
 
 
 def send_claimed(session: Session, ids: list[int], now: datetime | None = None) -> int:
-    """Send the claimed rows over one SMTP connection and record each outcome. Commits.
+    """Send the claimed rows over one SMTP connection, recording each outcome as soon as it
+    is known (so a process that dies mid-batch sends again at most the email in flight).
+    An email that cannot be written or is refused fails alone; the others still go. Commits.
     Returns how many rows were sent."""
     now = _moment(now)
     config = current_app.config
     rows = session.execute(
         select(Notification, User.email, User.display_name, User.active)
-        .join(User, User.id == Notification.recipient_id)
+        .outerjoin(User, User.id == Notification.recipient_id)
         .where(Notification.id.in_(ids), Notification.state == DeliveryState.SENDING)
     ).all()
     attempts = {row.Notification.id: row.Notification.attempts for row in rows}
-    inactive = [row.Notification.id for row in rows if not row.active]
+    inactive = [row.Notification.id for row in rows if row.active is False]
+    accounts = {row.Notification.id for row in rows if row.Notification.kind == ACCOUNT_KIND}
     outgoing: list[Outgoing] = []
     summaries: dict[int, Outgoing] = {}
     for notification, email, name, active in rows:
-        if not active:
+        if active is False:
             continue
         row = Row(
             notification.id,
@@ -189,54 +194,76 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
             notification.attachment,
             as_utc(notification.due_at),
         )
+        to = notification.address or email or ""
         if notification.digest:
             summary = summaries.get(notification.recipient_id)
             if summary is None:
-                summary = summaries[notification.recipient_id] = Outgoing(
-                    [], email, name, digest=True
-                )
+                summary = summaries[notification.recipient_id] = Outgoing([], to, name, digest=True)
                 outgoing.append(summary)
             summary.rows.append(row)
         else:
-            outgoing.append(Outgoing([row], email, name))
+            outgoing.append(Outgoing([row], to, name or ""))
     session.commit()  # end the read before talking to the SMTP server
+    if inactive:
+        with _write(session):
+            session.execute(
+                update(Notification)
+                .where(Notification.id.in_(inactive), Notification.state == DeliveryState.SENDING)
+                .values(state=DeliveryState.CANCELLED)
+                .execution_options(synchronize_session=False)
+            )
 
     composer = delivery.Composer(config, now)
+    total = Outcome()
+    ready = []
     for item in outgoing:
-        composer.compose(item)
-    outcome = delivery.send(config, outgoing) if outgoing else Outcome()
-    _record(session, outcome, attempts, inactive, now)
-    if outcome.retry or outcome.failed:
+        try:
+            composer.compose(item)
+        except Exception as error:  # one email that cannot be written must not stop the rest
+            # The kind of error only: its message may quote the subject or the address.
+            failed = Outcome(failed=dict.fromkeys(item.ids, f"Not sent: {type(error).__name__}"))
+            _record(session, failed, attempts, accounts, now)
+            total.failed.update(failed.failed)
+        else:
+            ready.append(item)
+
+    def report(_item: Outgoing, outcome: Outcome) -> None:
+        _record(session, outcome, attempts, accounts, now)
+
+    if ready:
+        sent = delivery.send(config, ready, report)
+        total.sent += sent.sent
+        total.retry.update(sent.retry)
+        total.failed.update(sent.failed)
+    if total.retry or total.failed:
         log.warning(
             "Email delivery: %d sent, %d to retry, %d failed",
-            len(outcome.sent),
-            len(outcome.retry),
-            len(outcome.failed),
+            len(total.sent),
+            len(total.retry),
+            len(total.failed),
         )
-    return len(outcome.sent)
+    return len(total.sent)
 
 
 def _record(
     session: Session,
     outcome: Outcome,
     attempts: dict[int, int],
-    inactive: list[int],
+    accounts: set[int],
     now: datetime,
 ) -> None:
+    """Write one email's outcome (one short transaction, usually one UPDATE). A sent account
+    email keeps no body: it held a link that signs someone in or changes their account."""
     claimed = Notification.state == DeliveryState.SENDING
     with _write(session):
         if outcome.sent:
+            values = {"state": DeliveryState.SENT, "sent_at": now, "last_error": None}
+            if accounts.intersection(outcome.sent):
+                values["body"] = ""
             session.execute(
                 update(Notification)
                 .where(Notification.id.in_(outcome.sent), claimed)
-                .values(state=DeliveryState.SENT, sent_at=now, last_error=None)
-                .execution_options(synchronize_session=False)
-            )
-        if inactive:
-            session.execute(
-                update(Notification)
-                .where(Notification.id.in_(inactive), claimed)
-                .values(state=DeliveryState.CANCELLED)
+                .values(**values)
                 .execution_options(synchronize_session=False)
             )
         retry_at: dict[tuple[datetime, str], list[int]] = defaultdict(list)

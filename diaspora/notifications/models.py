@@ -50,7 +50,10 @@ class Notification(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # A person with an account; or none, for an account email (kind "account") to `address`,
+    # which may have no account yet (an invitation, the new address of an email change).
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    address: Mapped[str | None] = mapped_column(String(320))
     # Whom the message names, when that is someone else than the recipient: the erasure of
     # their account rewrites it.
     about_user_id: Mapped[int | None] = mapped_column(
@@ -74,7 +77,7 @@ class Notification(db.Model):
     attachment: Mapped[str | None] = mapped_column(Text)  # e.g. an updated calendar file
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    recipient: Mapped[User] = relationship(foreign_keys=[recipient_id])
+    recipient: Mapped[User | None] = relationship(foreign_keys=[recipient_id])
 
     def __repr__(self) -> str:  # no personal data
         return f"<Notification {self.id} {self.kind} {self.channel} {self.state}>"

@@ -30,7 +30,11 @@ def failed_row(notification: Notification) -> dict[str, Any]:
     """A failed email for the outbox page: who by id and name, never their address."""
     return {
         "id": notification.id,
-        "recipient": f"{notification.recipient.display_name} (user {notification.recipient_id})",
+        "recipient": (
+            f"{notification.recipient.display_name} (user {notification.recipient_id})"
+            if notification.recipient is not None
+            else "An address with no account"
+        ),
         "kind": kind_of(notification.kind).label,
         "subject": notification.subject,
         "attempts": notification.attempts,

@@ -272,11 +272,12 @@ def mark_all_read(session: Session, user: User) -> int:
 
 
 def forget(session: Session, user: User) -> int:
-    """Delete every message and preference of a person whose account is erased."""
+    """Delete every message and preference of a person whose account is erased, account
+    emails to their address included."""
     session.execute(delete(NotificationPreference).where(NotificationPreference.user_id == user.id))
     result = session.execute(
         delete(Notification)
-        .where(Notification.recipient_id == user.id)
+        .where((Notification.recipient_id == user.id) | (Notification.address == user.email))
         .execution_options(synchronize_session=False)
     )
     return result.rowcount

@@ -1,6 +1,6 @@
 """Partner organisations, their members and their verification by administrators."""
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -8,6 +8,7 @@ from diaspora.audit.services import record
 from diaspora.auth.models import Role, User
 from diaspora.auth.services import fingerprint, grant_role, make_token, normalise_email, read_token
 from diaspora.core.time import utcnow
+from diaspora.core.urls import external_url
 from diaspora.extensions import mail
 from diaspora.organisations.models import (
     COORDINATING_KINDS,
@@ -133,7 +134,7 @@ def request_to_join(session: Session, user: User, organisation: Organisation) ->
             "join_requested",
             owner=owner,
             organisation=organisation,
-            url=url_for("organisations.members", organisation_id=organisation.id, _external=True),
+            url=external_url("organisations.members", organisation_id=organisation.id),
         )
     record(session, "membership.requested", actor=user, subject=organisation)
     return membership
@@ -186,7 +187,7 @@ def invite(session: Session, organisation: Organisation, actor: User, email: str
         "invitation",
         organisation=organisation,
         inviter=actor,
-        url=url_for("organisations.accept_invitation", token=token, _external=True),
+        url=external_url("organisations.accept_invitation", token=token),
     )
     record(session, "membership.invited", actor=actor, subject=organisation)
 
@@ -244,7 +245,7 @@ def decide_verification(
             "organisation_verified" if verified else "organisation_rejected",
             owner=owner,
             organisation=organisation,
-            url=url_for("organisations.detail", organisation_id=organisation.id, _external=True),
+            url=external_url("organisations.detail", organisation_id=organisation.id),
         )
     record(
         session,

@@ -47,7 +47,7 @@ def test_admin_verifies_an_organisation_and_the_owner_is_emailed(client, login_a
     response = submit(client, f"/admin/organisations/{organisation.id}", {"decision": "verify"})
     assert response.status_code == 302
     assert organisation.verification == "verified"
-    message = smtp.wait_for(1)[0]
+    message = smtp.delivered(1)[0]
     assert message["To"] == owner.email
     assert "Dhaka Shishu Hospital has been verified" in message["Subject"]
     queue = client.get("/admin/organisations").get_data(as_text=True)
@@ -65,7 +65,7 @@ def test_rejecting_needs_a_reason(client, login_as, make, smtp):
     response = submit(client, url, {"decision": "reject", "reason": "Not a health organisation"})
     assert response.status_code == 302
     assert organisation.rejection_reason == "Not a health organisation"
-    assert "Not a health organisation" in smtp.wait_for(1)[0].get_body().get_content()
+    assert "Not a health organisation" in smtp.delivered(1)[0].get_body().get_content()
 
 
 def test_admin_changes_roles_and_it_is_audited(client, login_as, make, db):

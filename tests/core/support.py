@@ -15,9 +15,11 @@ SIGNED_OUT_IDLE = "You were signed out because you had not done anything for a w
 
 
 class ProductionTestConfig(ProductionConfig):
-    """ProductionConfig as deployed, with the SECRET_KEY the environment would supply."""
+    """ProductionConfig as deployed, with the SECRET_KEY and SERVICE_URL the environment would
+    supply."""
 
     SECRET_KEY = "production-test-secret-key"
+    SERVICE_URL = "https://localhost"
 
 
 @contextmanager

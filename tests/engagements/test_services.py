@@ -473,7 +473,7 @@ def test_release_is_asked_for_only_while_accepted_and_not_confirmed(app, db, mak
 
 def test_the_manager_email_goes_out_after_commit_only(app, db, accepted, smtp):
     _request(app, db, accepted, "boss@nhs.net")
-    (message,) = smtp.wait_for(1)
+    (message,) = smtp.delivered(1)
     assert message["To"] == "boss@nhs.net"
     assert message["Subject"] == "Please confirm release for Sadia Rahman"
     body = message.get_body(("plain",)).get_content()

@@ -452,7 +452,10 @@ def offered(db, client_for, make, placement, staff):
 
 
 def _link(smtp, count: int) -> str:
-    message = smtp.wait_for(count)[count - 1]
+    """The link in the `count`-th email to a line manager (the outbox also holds the emails
+    about the engagement to its people)."""
+    smtp.delivered(count)
+    message = [m for m in smtp.messages if m["To"].endswith("@nhs.net")][count - 1]
     return urlsplit(smtp.link(message)).path
 
 
@@ -473,7 +476,7 @@ def test_release_end_to_end(db, app, client, client_for, offered, staff, smtp):
     sent = post(mine, f"/engagements/{offered.id}/release", {"manager_email": "Boss@NHS.net"})
     assert sent.status_code == 302
     link = _link(smtp, 1)
-    assert smtp.messages[0]["To"] == "boss@nhs.net"
+    assert len(smtp.to("boss@nhs.net")) == 1
     assert "boss@nhs.net" not in link and "Boss" not in link
 
     # The manager has no account: the page is public, and a GET changes nothing.

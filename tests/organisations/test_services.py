@@ -45,13 +45,13 @@ def test_join_request_tells_owners_and_approval_grants_the_role(app, db, make, s
         db.session.commit()
         assert membership.status == "requested"
         assert applicant.role_names == set()
-        assert smtp.wait_for(1)[0]["To"] == "owner@example.org"
+        assert smtp.delivered(1)[0]["To"] == "owner@example.org"
 
         services.approve_request(db.session, membership, owner)
         db.session.commit()
     assert membership.status == "active"
     assert applicant.role_names == {"partner"}
-    assert smtp.wait_for(2)[1]["To"] == "applicant@example.org"
+    assert smtp.delivered(2)[1]["To"] == "applicant@example.org"
     with pytest.raises(services.OrganisationError), app.test_request_context():
         services.request_to_join(db.session, applicant, organisation)
 
@@ -77,7 +77,7 @@ def test_verification_decision_emails_every_owner(app, db, make, smtp):
     with app.test_request_context():
         services.decide_verification(db.session, organisation, admin, verified=True)
         db.session.commit()
-    messages = smtp.wait_for(2)
+    messages = smtp.delivered(2)
     assert {m["To"] for m in messages} == {o.email for o in owners}
     assert all("has been verified" in m["Subject"] for m in messages)
     assert organisation.verified_by_id == admin.id
@@ -109,4 +109,4 @@ def test_mail_waits_for_commit_and_a_rollback_drops_it(app, db, make, smtp):
         assert smtp.messages == []
         db.session.rollback()
         db.session.commit()
-    assert smtp.messages == []
+    assert smtp.delivered(0) == []

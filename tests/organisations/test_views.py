@@ -92,7 +92,7 @@ def test_join_request_is_accepted_by_an_owner(client, make, db, smtp):
     sign_in(client, applicant.email)
     response = submit(client, "/organisations/join", {"organisation": str(organisation.id)})
     assert response.status_code == 302
-    assert smtp.wait_for(1)[0]["To"] == owner.email
+    assert smtp.delivered(1)[0]["To"] == owner.email
 
     client.post("/account/sign-out", data={"csrf_token": _token(client)})
     sign_in(client, owner.email)
@@ -114,7 +114,7 @@ def test_invitation_is_accepted_only_by_the_invited_address(client, make, db, sm
     organisation = make.organisation(owner=owner)
     sign_in(client, owner.email)
     submit(client, f"/organisations/{organisation.id}/members", {"email": "Invitee@Example.org"})
-    link = smtp.link(smtp.wait_for(1)[0])
+    link = smtp.link(smtp.delivered(1)[0])
     path = link.split("localhost", 1)[-1]
     client.post("/account/sign-out", data={"csrf_token": _token(client)})
 
