@@ -26,6 +26,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from diaspora.core.errors import problem
+from diaspora.core.input import json_problems, text_problem
 
 TITLE = "Diaspora health partnerships API"
 VERSION = "1.0.0"
@@ -63,13 +64,17 @@ def field_errors(errors: dict[str, str], *, where: str = "body") -> ApiProblem:
 
 
 def storable(text: str) -> None:
-    """A marshmallow validator: text a database can hold, UTF-8 without NUL characters."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValidationError("Must be valid UTF-8 text.") from None
-    if "\x00" in text:
-        raise ValidationError("Must not contain a NUL character.")
+    """A marshmallow validator for free text: the input filter's rules for multi-line text."""
+    problem = text_problem(text, multiline=True)
+    if problem:
+        raise ValidationError(f"Text {problem}.")
+
+
+def name_text(text: str) -> None:
+    """A marshmallow validator for names and titles: the input filter's rules for a name."""
+    problem = text_problem(text, name=True)
+    if problem:
+        raise ValidationError(f"The name {problem}.")
 
 
 # Shapes every operation shares ------------------------------------------------------------
@@ -206,6 +211,13 @@ def _json_body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ApiProblem(400, "The body must be a JSON object.")
+    problems = json_problems(data)
+    if problems:
+        raise ApiProblem(
+            422,
+            "Some of what was sent is not valid: see errors.",
+            [{"pointer": f"#{where}", "detail": what} for where, what in problems.items()],
+        )
     return data
 
 

@@ -22,6 +22,7 @@ from diaspora.api.spec import (
     Page,
     PageQuery,
     field_errors,
+    name_text,
     not_found,
     operation,
     page_of,
@@ -222,7 +223,7 @@ class OpportunityChanges(Schema):
     """What the web form asks, as JSON; fields of other kinds are ignored. Text limits,
     required fields and every other rule are the form's, answered as 422 entries."""
 
-    title = _text()
+    title = fields.String(validate=name_text)
     description = _text()
     country = _text(metadata={"description": "ISO 3166-1 alpha-2"})
     region = _text()
