@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from diaspora.config import INSTANCE_DIR, Config, config_from_environment
-from diaspora.core.input import JSONProvider
+from diaspora.core.input import JSONProvider, register_input_checks
 from diaspora.extensions import init_extensions
 from diaspora.templating import TEMPLATES_DIR, init_templating
 
@@ -29,6 +29,7 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     init_templating(app)
+    register_input_checks(app)
     init_extensions(app)
     from diaspora import models  # noqa: F401  (every table registered, for Alembic too)
     from diaspora.matching import changes  # noqa: F401  (its flush events log registry changes)
@@ -47,7 +48,6 @@ def _register_blueprints(app: Flask) -> None:
     from diaspora.cohorts.views import bp as cohorts_bp
     from diaspora.contributions.views import bp as contributions_bp
     from diaspora.core.errors import register_error_pages
-    from diaspora.core.input import register_input_checks
     from diaspora.core.security import register_security
     from diaspora.core.views import bp as core_bp
     from diaspora.credentials.views import bp as credentials_bp
@@ -64,7 +64,6 @@ def _register_blueprints(app: Flask) -> None:
 
     register_security(app)
     register_error_pages(app)
-    register_input_checks(app)
     for blueprint in (
         core_bp,
         auth_bp,

@@ -13,7 +13,7 @@ strings and path values in a hook before every view. Text is refused when it hol
 import json
 import re
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from flask.json.provider import DefaultJSONProvider
 
 SINGLE_LINE_MAX = 500
@@ -93,8 +93,15 @@ class JSONProvider(DefaultJSONProvider):
 
 
 def _check_request():
-    """Refuse, before any view reads it, what no view can use: a path value no address holds
-    (404) and query-string text the filter refuses (400)."""
+    """Refuse, before anything reads the request, what no view can use: a body over
+    MAX_CONTENT_LENGTH (413; one of unknown length, sent in chunks, is read up to the limit,
+    as Werkzeug would otherwise cut it short there without a word), a path value no address
+    holds (404) and query-string text the filter refuses (400). A body of known length over
+    the limit is refused by Werkzeug before it is read."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    chunked = request.content_length is None and "wsgi.input_terminated" in request.environ
+    if chunked and limit and len(request.get_data(cache=True)) >= limit:
+        abort(413)
     for value in (request.view_args or {}).values():
         if isinstance(value, str) and text_problem(value, limit=0):
             abort(404)
@@ -106,4 +113,5 @@ def _check_request():
 
 
 def register_input_checks(app: Flask) -> None:
+    """Call before any extension registers its own hooks (CSRF reads the body): this runs first."""
     app.before_request(_check_request)
