@@ -297,7 +297,8 @@ def _filter_input(field: Field) -> None:
             continue
         problem = text_problem(text, multiline=multiline, name=name, limit=_length_limit(field))
         if problem:
-            field.process_errors = [f"{field.label.text} {problem}", *field.process_errors]
+            label = field.label.text.removesuffix(" (optional)")
+            field.process_errors = [f"{label} {problem}", *field.process_errors]
             break
     else:
         return

@@ -70,6 +70,13 @@ def storable(text: str) -> None:
         raise ValidationError(f"Text {problem}.")
 
 
+def one_line(text: str) -> None:
+    """A marshmallow validator for single-line text (a text box on the web form)."""
+    problem = text_problem(text)
+    if problem:
+        raise ValidationError(f"Text {problem}.")
+
+
 def name_text(text: str) -> None:
     """A marshmallow validator for names and titles: the input filter's rules for a name."""
     problem = text_problem(text, name=True)

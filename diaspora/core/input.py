@@ -20,6 +20,7 @@ SINGLE_LINE_MAX = 500
 MULTI_LINE_MAX = 10_000
 NAME_MAX = 200
 JSON_MAX_DEPTH = 32
+REPLACEMENT = "\ufffd"
 
 _NEVER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _LINE_BREAKS = re.compile("[\t\n\r\u2028\u2029]")
@@ -51,12 +52,13 @@ def text_problem(
 
 
 def cleaned(text: str, *, multiline: bool = False, name: bool = False) -> str:
-    """`text` without the characters `text_problem` refuses: safe to show back and to check."""
-    text = _NEVER.sub("", text)
+    """`text` with each character `text_problem` refuses replaced by U+FFFD: safe to show back
+    (marking where the problem is) and to check further, and never blank where text was."""
+    text = _NEVER.sub(REPLACEMENT, text)
     if not multiline:
-        text = _LINE_BREAKS.sub(" ", text)
+        text = _LINE_BREAKS.sub(REPLACEMENT, text)
     if name:
-        text = _INVISIBLE.sub("", text)
+        text = _INVISIBLE.sub(REPLACEMENT, text)
     return text
 
 
