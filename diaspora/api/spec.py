@@ -296,8 +296,10 @@ def statuses_of(op: Operation) -> list[int]:
         codes.add(404)
     if op.query is not None or op.body is not None:
         codes.add(422)
+    if op.query is not None:
+        codes.add(400)  # query text the input filter refuses
     if op.body is not None:
-        codes.update({400, 415})
+        codes.update({400, 413, 415})
     return sorted(codes)
 
 
