@@ -63,23 +63,27 @@ def field_errors(errors: dict[str, str], *, where: str = "body") -> ApiProblem:
     return ApiProblem(422, "Some of what was sent is not valid: see errors.", entries)
 
 
+# The marshmallow validators below leave length to the service, which says it in the page's
+# words; every JSON string has already been held to the filter's cap for multi-line text.
+
+
 def storable(text: str) -> None:
     """A marshmallow validator for free text: the input filter's rules for multi-line text."""
-    problem = text_problem(text, multiline=True)
+    problem = text_problem(text, multiline=True, limit=0)
     if problem:
         raise ValidationError(f"Text {problem}.")
 
 
 def one_line(text: str) -> None:
     """A marshmallow validator for single-line text (a text box on the web form)."""
-    problem = text_problem(text)
+    problem = text_problem(text, limit=0)
     if problem:
         raise ValidationError(f"Text {problem}.")
 
 
 def name_text(text: str) -> None:
     """A marshmallow validator for names and titles: the input filter's rules for a name."""
-    problem = text_problem(text, name=True)
+    problem = text_problem(text, name=True, limit=0)
     if problem:
         raise ValidationError(f"The name {problem}.")
 
