@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from diaspora.config import INSTANCE_DIR, Config, config_from_environment
+from diaspora.core.input import JSONProvider, register_input_checks
 from diaspora.core.logs import init_logging
 from diaspora.core.urls import ServiceFlask
 from diaspora.extensions import init_extensions
@@ -30,9 +31,11 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
         # The client's address (audit, rate limits) and scheme as the trusted proxies saw them;
         # the host is never taken from a header (links use SERVICE_URL).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
+    app.json = JSONProvider(app)
     init_logging(app)
 
     init_templating(app)
+    register_input_checks(app)
     init_extensions(app)
     from diaspora import models  # noqa: F401  (every table registered, for Alembic too)
     from diaspora.matching import changes  # noqa: F401  (its flush events log registry changes)

@@ -62,6 +62,13 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
+    # Requests larger than this are refused with a 413 before their body is read. No form
+    # uploads files; the largest form (an opportunity) sends a few tens of kilobytes.
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)
+    # Multipart bodies: the text of their fields held in memory, and how many parts they have.
+    MAX_FORM_MEMORY_SIZE = _int("MAX_FORM_MEMORY_SIZE", 512 * 1024)
+    MAX_FORM_PARTS = _int("MAX_FORM_PARTS", 200)
+
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # Calls per API token; a 429 problem answers the one over.

@@ -12,8 +12,10 @@ from typing import Any
 from flask import current_app
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import Field, Form, SelectChoice, widgets
+from wtforms import Field, Form, SelectChoice, validators, widgets
 from wtforms.utils import unset_value
+
+from diaspora.core.input import cleaned, text_problem
 
 _MACROS = {
     "input": ("nhsuk/components/input/macro.jinja", "input"),
@@ -266,10 +268,63 @@ class NhsukMeta(FlaskForm.Meta):
         return renderer(field, **render_kw)
 
 
+class Name:
+    """Marks a field as a name (of a person, organisation or cohort, or a title): invisible
+    direction and zero-width characters are refused in it, as well as what every field refuses."""
+
+    field_flags = {"name_text": True}
+
+    def __call__(self, form: Form, field: Field) -> None:
+        """The check itself is the input filter's, in `NhsukForm.process`."""
+
+
+def _length_limit(field: Field) -> int | None:
+    """0 when a Length validator of the field's own checks the length; else None (the
+    filter's default cap)."""
+    explicit = any(isinstance(v, validators.Length) and v.max >= 0 for v in field.validators or ())
+    return 0 if explicit else None
+
+
+def _filter_input(field: Field) -> None:
+    """The input filter (diaspora.core.input) on what was sent for one field: a problem is
+    the field's first error, and the field keeps the text without the refused characters,
+    so it is shown back and checked further without harm."""
+    multiline = isinstance(field.widget, widgets.TextArea)
+    name = bool(field.flags.name_text)
+    sent = [*(field.raw_data or ()), *(getattr(field, "typed", None) or {}).values()]
+    for text in sent:
+        if not isinstance(text, str):
+            continue
+        problem = text_problem(text, multiline=multiline, name=name, limit=_length_limit(field))
+        if problem:
+            label = field.label.text.removesuffix(" (optional)")
+            field.process_errors = [f"{label} {problem}", *field.process_errors]
+            break
+    else:
+        return
+
+    def clean(value):
+        return cleaned(value, multiline=multiline, name=name) if isinstance(value, str) else value
+
+    field.raw_data = [clean(text) for text in field.raw_data or ()]
+    if isinstance(field.data, list):
+        field.data = [clean(value) for value in field.data]
+    else:
+        field.data = clean(field.data)
+    if getattr(field, "typed", None):
+        field.typed = {part: clean(text) for part, text in field.typed.items()}
+
+
 class NhsukForm(FlaskForm):
-    """Base for every form: CSRF from Flask-WTF, markup from the NHS.UK frontend."""
+    """Base for every form: CSRF from Flask-WTF, markup from the NHS.UK frontend, and the
+    input filter on every field sent."""
 
     Meta = NhsukMeta
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs) -> None:
+        super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
+        for field in self:
+            _filter_input(field)
 
 
 def options(pairs: Iterable[tuple[str, str]], placeholder: str | None = None) -> list[SelectChoice]:

@@ -3,7 +3,7 @@ from wtforms.validators import InputRequired, ValidationError
 
 from diaspora.api import tokens
 from diaspora.api.models import SCOPE_LABELS
-from diaspora.widgets import NhsukForm, options
+from diaspora.widgets import Name, NhsukForm, options
 
 
 def _check_name(_form, field) -> None:
@@ -16,7 +16,7 @@ class TokenForm(NhsukForm):
     name = StringField(
         "Name",
         description="So you can tell your tokens apart, for example “Hospital rota system”.",
-        validators=[_check_name],
+        validators=[Name(), _check_name],
     )
     scope = RadioField(
         "What may the token do?",

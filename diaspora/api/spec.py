@@ -26,6 +26,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from diaspora.core.errors import problem
+from diaspora.core.input import json_problems, text_problem
 
 TITLE = "Diaspora health partnerships API"
 VERSION = "1.0.0"
@@ -62,14 +63,29 @@ def field_errors(errors: dict[str, str], *, where: str = "body") -> ApiProblem:
     return ApiProblem(422, "Some of what was sent is not valid: see errors.", entries)
 
 
+# The marshmallow validators below leave length to the service, which says it in the page's
+# words; every JSON string has already been held to the filter's cap for multi-line text.
+
+
 def storable(text: str) -> None:
-    """A marshmallow validator: text a database can hold, UTF-8 without NUL characters."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValidationError("Must be valid UTF-8 text.") from None
-    if "\x00" in text:
-        raise ValidationError("Must not contain a NUL character.")
+    """A marshmallow validator for free text: the input filter's rules for multi-line text."""
+    problem = text_problem(text, multiline=True, limit=0)
+    if problem:
+        raise ValidationError(f"Text {problem}.")
+
+
+def one_line(text: str) -> None:
+    """A marshmallow validator for single-line text (a text box on the web form)."""
+    problem = text_problem(text, limit=0)
+    if problem:
+        raise ValidationError(f"Text {problem}.")
+
+
+def name_text(text: str) -> None:
+    """A marshmallow validator for names and titles: the input filter's rules for a name."""
+    problem = text_problem(text, name=True, limit=0)
+    if problem:
+        raise ValidationError(f"The name {problem}.")
 
 
 # Shapes every operation shares ------------------------------------------------------------
@@ -206,6 +222,13 @@ def _json_body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ApiProblem(400, "The body must be a JSON object.")
+    problems = json_problems(data)
+    if problems:
+        raise ApiProblem(
+            422,
+            "Some of what was sent is not valid: see errors.",
+            [{"pointer": f"#{where}", "detail": what} for where, what in problems.items()],
+        )
     return data
 
 
@@ -277,8 +300,10 @@ def statuses_of(op: Operation) -> list[int]:
         codes.add(404)
     if op.query is not None or op.body is not None:
         codes.add(422)
+    if op.query is not None:
+        codes.add(400)  # query text the input filter refuses
     if op.body is not None:
-        codes.update({400, 415})
+        codes.update({400, 413, 415})
     return sorted(codes)
 
 

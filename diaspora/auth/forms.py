@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from diaspora.auth.services import password_problem
 from diaspora.reference.places import time_zones
-from diaspora.widgets import NhsukForm, options
+from diaspora.widgets import Name, NhsukForm, options
 
 EMAIL_REQUIRED = "Enter your email address"
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
@@ -39,6 +39,7 @@ def name_field() -> StringField:
     return StringField(
         "Full name",
         validators=[
+            Name(),
             DataRequired("Enter your full name"),
             Length(max=120, message="Full name must be 120 characters or fewer"),
         ],

@@ -11,7 +11,7 @@ from diaspora.opportunities.models import Opportunity
 from diaspora.organisations.models import Organisation
 from diaspora.reference.catalogue import languages, professions
 from diaspora.reference.places import countries
-from diaspora.widgets import NhsukForm, options
+from diaspora.widgets import Name, NhsukForm, options
 
 from .services import CohortInput, PersonFilters
 
@@ -27,6 +27,7 @@ class CohortForm(NhsukForm):
         "Name of the cohort",
         description='For example, "Bangladesh maternal health volunteers 2027".',
         validators=[
+            Name(),
             DataRequired(message="Enter a name for the cohort"),
             Length(max=150, message="Name must be 150 characters or fewer"),
         ],

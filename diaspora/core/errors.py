@@ -13,6 +13,7 @@ PAGES = {
     403: ("You do not have permission to see this page", "errors/403.html"),
     404: ("Page not found", "errors/404.html"),
     405: ("Sorry, there is a problem with the request", "errors/400.html"),
+    413: ("What you sent is too large", "errors/413.html"),
     429: ("Too many attempts", "errors/429.html"),
     500: ("Sorry, there is a problem with the service", "errors/500.html"),
 }
@@ -50,6 +51,8 @@ def register_error_pages(app: Flask) -> None:
             return error
         if request.path.startswith(API_PREFIX):
             return _api_problem(error)
+        if error.description != type(error).description:
+            return _page(error.code, detail=error.description)  # said by the service itself
         return _page(error.code)
 
     @app.errorhandler(Exception)

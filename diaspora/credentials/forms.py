@@ -12,7 +12,7 @@ from diaspora.credentials.models import Credential, CredentialStatus
 from diaspora.reference.catalogue import professions, regulators
 from diaspora.reference.places import countries
 from diaspora.registry.models import StaffProfile
-from diaspora.widgets import NhsDateField, NhsukForm, options
+from diaspora.widgets import Name, NhsDateField, NhsukForm, options
 
 
 def regulator_choices() -> list[tuple[str, str]]:
@@ -45,6 +45,7 @@ class CredentialForm(NhsukForm):
     regulator_name = StringField(
         "Name of the regulator",
         description="For example, Bangladesh Medical and Dental Council (BMDC).",
+        validators=[Name()],
     )
     country = SelectField(
         "Country",

@@ -8,7 +8,7 @@ from wtforms.validators import Length
 
 from diaspora.auth.models import User
 from diaspora.reference.places import countries
-from diaspora.widgets import NhsDateField, NhsukForm, options
+from diaspora.widgets import Name, NhsDateField, NhsukForm, options
 
 from . import services
 from .models import TEMPLATE_STATUS_LABELS, Anchor, Plan, PlanTemplate, TemplateMilestone
@@ -150,7 +150,7 @@ class PlanForm(_ServiceChecked):
 
 
 class MilestoneForm(_ServiceChecked):
-    title = StringField("Title")
+    title = StringField("Title", validators=[Name()])
     description = TextAreaField("Description (optional)")
     due_on = NhsDateField(
         "Due date",
@@ -200,7 +200,7 @@ class LeadTimesForm(_ServiceChecked):
 
 
 class TemplateForm(_ServiceChecked):
-    name = StringField("Name")
+    name = StringField("Name", validators=[Name()])
     scheme = StringField("Scheme code", description="A short name, for example MTI.")
     description = TextAreaField("Description (optional)")
     months = StringField(
@@ -273,7 +273,7 @@ class TemplateForm(_ServiceChecked):
 
 
 class TemplateMilestoneForm(_ServiceChecked):
-    title = StringField("Title")
+    title = StringField("Title", validators=[Name()])
     description = TextAreaField("Description (optional)")
     anchor = RadioField(
         "Counted from",

@@ -33,7 +33,14 @@ from diaspora.reference.catalogue import languages, professions, skills
 from diaspora.reference.places import countries, time_zones
 from diaspora.registry.forms import WholeNumberField
 from diaspora.registry.models import PROFICIENCY_LABELS, SKILL_LEVEL_LABELS
-from diaspora.widgets import CheckboxList, NhsDateField, NhsukForm, options, render_select
+from diaspora.widgets import (
+    CheckboxList,
+    Name,
+    NhsDateField,
+    NhsukForm,
+    options,
+    render_select,
+)
 
 SUPPORT = [
     ("travel", "Travel costs"),
@@ -101,6 +108,7 @@ class OpportunityForm(NhsukForm):
         "Title",
         description="Say what the work is, for example: Set up a neonatal resuscitation "
         "training programme in Sylhet",
+        validators=[Name()],
     )
     description = TextAreaField(
         "Description",

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from diaspora.auth.forms import NewPasswordMixin, email_field, name_field, new_password_field
 from diaspora.organisations.models import KIND_LABELS, Organisation
 from diaspora.reference.places import countries
-from diaspora.widgets import NhsukForm, options
+from diaspora.widgets import Name, NhsukForm, options
 
 
 def _check_website(_form, field) -> None:
@@ -25,6 +25,7 @@ class OrganisationFieldsMixin:
     name = StringField(
         "Organisation name",
         validators=[
+            Name(),
             DataRequired("Enter the organisation's name"),
             Length(max=200, message="Organisation name must be 200 characters or fewer"),
         ],

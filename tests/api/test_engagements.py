@@ -99,7 +99,7 @@ def test_application_input_is_checked_field_by_field(call, staff, project):
     assert long["errors"][0]["detail"] == "Your message must be 1000 characters or fewer"
     nul = _problem(call(staff, "POST", path, {"message": "Hi\x00"}), 422)
     assert nul["errors"] == [
-        {"pointer": "#/message", "detail": "Must not contain a NUL character."}
+        {"pointer": "#/message", "detail": "Text must not contain control characters."}
     ]
     missing = _problem(call(staff, "POST", path, {}), 422)
     assert [e["pointer"] for e in missing["errors"]] == ["#/message"]

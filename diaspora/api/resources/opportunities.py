@@ -22,7 +22,9 @@ from diaspora.api.spec import (
     Page,
     PageQuery,
     field_errors,
+    name_text,
     not_found,
+    one_line,
     operation,
     page_of,
     storable,
@@ -53,8 +55,9 @@ MODALITIES = [modality.value for modality in Modality]
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 
 
-def _text(**kwargs) -> fields.String:
-    return fields.String(validate=storable, **kwargs)
+def _text(*, multiline: bool = False, **kwargs) -> fields.String:
+    """Text as the web form's field takes it: a text area's, or else a single line's."""
+    return fields.String(validate=storable if multiline else one_line, **kwargs)
 
 
 def _day(**kwargs) -> fields.Date:
@@ -222,8 +225,8 @@ class OpportunityChanges(Schema):
     """What the web form asks, as JSON; fields of other kinds are ignored. Text limits,
     required fields and every other rule are the form's, answered as 422 entries."""
 
-    title = _text()
-    description = _text()
+    title = fields.String(validate=name_text)
+    description = _text(multiline=True)
     country = _text(metadata={"description": "ISO 3166-1 alpha-2"})
     region = _text()
     modality = _text(metadata={"description": "remote, on_site or hybrid"})
@@ -262,7 +265,7 @@ class OpportunityChanges(Schema):
     support_travel = fields.Boolean()
     support_housing = fields.Boolean()
     support_stipend = fields.Boolean()
-    service_commitment = _text()
+    service_commitment = _text(multiline=True)
 
 
 class NewOpportunity(OpportunityChanges):

@@ -14,6 +14,7 @@ from diaspora.api.spec import (
     ApiProblem,
     PageQuery,
     field_errors,
+    name_text,
     not_found,
     operation,
     page_of,
@@ -92,13 +93,13 @@ class MilestoneQuery(PageQuery):
 
 
 class MilestoneNew(Schema):
-    title = fields.String(load_default="", validate=storable)
+    title = fields.String(load_default="", validate=name_text)
     description = fields.String(load_default="", validate=storable)
     due_on = fields.Date(load_default=None, metadata={"description": "A local date"})
 
 
 class MilestoneChanges(Schema):
-    title = fields.String(validate=storable)
+    title = fields.String(validate=name_text)
     description = fields.String(validate=storable)
     due_on = fields.Date()
 

@@ -1,0 +1,119 @@
+"""The one filter every piece of text sent to the service passes, and the limits on requests.
+
+Form fields pass it in `NhsukForm.process`, JSON bodies in the API's body loading, query
+strings and path values in a hook before every view. Text is refused when it holds:
+
+- NUL, other control characters or lone surrogates (no database or page can hold them);
+- line breaks or tabs, unless it is multi-line text (a text area, or a JSON string);
+- in names (of people, organisations, cohorts, titles): direction controls and zero-width
+  characters, which make a name look like another or hide part of it;
+- more characters than its field allows (a default cap when the field sets no length).
+"""
+
+import json
+import re
+
+from flask import Flask, abort, current_app, request
+from flask.json.provider import DefaultJSONProvider
+
+SINGLE_LINE_MAX = 500
+MULTI_LINE_MAX = 10_000
+NAME_MAX = 200
+JSON_MAX_DEPTH = 32
+REPLACEMENT = "\ufffd"
+
+_NEVER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_LINE_BREAKS = re.compile("[\t\n\r\u2028\u2029]")
+_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b-\u200d\u2060\ufeff]")
+
+CONTROL = "must not contain control characters"
+ONE_LINE = "must be on one line, without line breaks or tabs"
+INVISIBLE = "must not contain invisible characters, like direction marks or zero-width spaces"
+
+
+def text_problem(
+    text: str, *, multiline: bool = False, name: bool = False, limit: int | None = None
+) -> str | None:
+    """What is wrong with `text`, as the end of a sentence naming the field; None if nothing.
+
+    `limit` None: the default cap for the kind of text; 0: no cap (the caller checks length).
+    """
+    if _NEVER.search(text):
+        return CONTROL
+    if not multiline and _LINE_BREAKS.search(text):
+        return ONE_LINE
+    if name and _INVISIBLE.search(text):
+        return INVISIBLE
+    if limit is None:
+        limit = NAME_MAX if name else MULTI_LINE_MAX if multiline else SINGLE_LINE_MAX
+    if limit and len(text) > limit:
+        return f"must be {limit:,} characters or fewer"
+    return None
+
+
+def cleaned(text: str, *, multiline: bool = False, name: bool = False) -> str:
+    """`text` with each character `text_problem` refuses replaced by U+FFFD: safe to show back
+    (marking where the problem is) and to check further, and never blank where text was."""
+    text = _NEVER.sub(REPLACEMENT, text)
+    if not multiline:
+        text = _LINE_BREAKS.sub(REPLACEMENT, text)
+    if name:
+        text = _INVISIBLE.sub(REPLACEMENT, text)
+    return text
+
+
+def json_problems(value, pointer: str = "", depth: int = 0) -> dict[str, str]:
+    """Every string in a parsed JSON document, names and values, checked as multi-line text
+    (the fields' own rules, such as names', come after): JSON pointer -> message."""
+    if depth > JSON_MAX_DEPTH:
+        return {pointer: f"Must not be nested more than {JSON_MAX_DEPTH} levels deep."}
+    if isinstance(value, str):
+        problem = text_problem(value, multiline=True)
+        return {pointer: f"Text {problem}."} if problem else {}
+    problems: dict[str, str] = {}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = text_problem(key, name=True)
+            if problem:
+                problems[f"{pointer}/{cleaned(key, name=True)}"] = f"A member's name {problem}."
+                continue
+            problems.update(json_problems(item, f"{pointer}/{key}", depth + 1))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            problems.update(json_problems(item, f"{pointer}/{index}", depth + 1))
+    return problems
+
+
+class JSONProvider(DefaultJSONProvider):
+    """JSON nested deeper than Python's parser can follow is bad input (a 400), not a crash."""
+
+    def loads(self, s: str | bytes, **kwargs):
+        try:
+            return json.loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("The JSON is nested too deeply.") from None
+
+
+def _check_request():
+    """Refuse, before anything reads the request, what no view can use: a body over
+    MAX_CONTENT_LENGTH (413; one of unknown length, sent in chunks, is read up to the limit,
+    as Werkzeug would otherwise cut it short there without a word), a path value no address
+    holds (404) and query-string text the filter refuses (400). A body of known length over
+    the limit is refused by Werkzeug before it is read."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    chunked = request.content_length is None and "wsgi.input_terminated" in request.environ
+    if chunked and limit and len(request.get_data(cache=True)) >= limit:
+        abort(413)
+    for value in (request.view_args or {}).values():
+        if isinstance(value, str) and text_problem(value, limit=0):
+            abort(404)
+    for key, values in request.args.lists():
+        for text in (key, *values):
+            problem = text_problem(text)
+            if problem:
+                abort(400, f"The web address {problem}.")
+
+
+def register_input_checks(app: Flask) -> None:
+    """Call before any extension registers its own hooks (CSRF reads the body): this runs first."""
+    app.before_request(_check_request)
