@@ -53,9 +53,7 @@ def test_opening_the_reset_link_changes_nothing(app, client, make, db):
     user = make.user()
     before = snapshot()
     with app.test_request_context():
-        token = services.make_token(
-            "reset", {"u": user.id, "p": services.fingerprint(user.password_hash)}
-        )
+        token = services.reset_token(user)
     assert client.get(f"/account/reset-password/{token}").status_code == 200
     assert snapshot() == before
 
