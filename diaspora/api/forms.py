@@ -36,5 +36,4 @@ class TokenForm(NhsukForm):
         ),
         default="90",
         coerce=int,
-        validators=[InputRequired("Choose when the token expires")],
     )

@@ -5,6 +5,7 @@ when queued email goes out.
 """
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 from functools import cache
@@ -64,6 +65,27 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in lines if line and not line.startswith("#"))
 
 
+def _personal_words(email: str, name: str) -> list[str]:
+    """What a guesser who knows the person would try first: their name and address, whole and
+    in pieces."""
+    email = normalise_email(email)
+    local, _, domain = email.partition("@")
+    names = name.lower().split()
+    pieces = re.split(r"[^a-z0-9]+", local)
+    return [word for word in {email, local, domain, *names, "".join(names), *pieces} if word]
+
+
+def _strength(password: str, personal_words: list[str]) -> int:
+    """zxcvbn's score (0 to 4); spaces add next to nothing, so the password without them must
+    be as strong."""
+    compact = "".join(password.split())
+    return min(
+        zxcvbn(candidate, user_inputs=personal_words, max_length=PASSWORD_MAX)["score"]
+        for candidate in {password, compact}
+        if candidate
+    )
+
+
 def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
     """Why a new password is not acceptable, or None when it is.
 
@@ -81,8 +103,7 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
         return "Password must not be your name"
     if lowered in common_passwords():
         return "This password is one of the most commonly used passwords: choose another"
-    context = [part for part in (email, *email.split("@"), *name.split()) if part]
-    if zxcvbn(password, user_inputs=context, max_length=PASSWORD_MAX)["score"] < PASSWORD_MIN_SCORE:
+    if _strength(password, _personal_words(email, name)) < PASSWORD_MIN_SCORE:
         return (
             "Add another word or two: this password could be guessed. "
             "Three or more unrelated words make a strong password"
