@@ -209,11 +209,13 @@ def send_verification(session: Session, user: User) -> None:
 
 
 def user_for_verification(session: Session, token: str) -> User | None:
+    """The account a confirmation link is for, while its address is still unconfirmed: the link
+    works once, and only for the address it was sent to."""
     data = read_token("verify", token, current_app.config["EMAIL_VERIFY_MAX_AGE"])
     if not data:
         return None
-    user = session.get(User, data["u"])
-    if user is None or fingerprint(user.email) != data["e"]:
+    user = session.get(User, data.get("u"))
+    if user is None or user.email_verified or fingerprint(user.email) != data.get("e"):
         return None
     return user
 
@@ -349,10 +351,7 @@ def request_email_change(session: Session, user: User, new_email: str) -> None:
         return
     user.pending_email = new_email
     user.email_change_nonce = secrets.token_urlsafe(16)
-    token = make_token(
-        "email-change",
-        {"u": user.id, "e": fingerprint(new_email), "n": user.email_change_nonce},
-    )
+    token = email_change_token(user)
     mail.queue(
         session,
         new_email,
@@ -362,6 +361,12 @@ def request_email_change(session: Session, user: User, new_email: str) -> None:
         url=url_for("auth.confirm_email_change", token=token, _external=True),
     )
     record(session, "account.email_change_requested", actor=user, subject=user)
+
+
+def email_change_token(user: User) -> str:
+    """The signed part of the link confirming the pending address (only the newest works)."""
+    payload = {"u": user.id, "e": fingerprint(user.pending_email), "n": user.email_change_nonce}
+    return make_token("email-change", payload)
 
 
 def user_for_email_change(session: Session, token: str) -> User | None:

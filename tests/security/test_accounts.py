@@ -464,6 +464,14 @@ def test_finding_4_a_reset_link_dies_when_the_address_changes(app, client, login
     assert client.get(f"/account/reset-password/{token}").status_code == 400
 
 
+def test_finding_4_a_confirmation_link_works_once(app, client, make):
+    user = make.user(verified=False)
+    with app.test_request_context():
+        token = services.make_token("verify", {"u": user.id, "e": services.fingerprint(user.email)})
+    assert submit(client, f"/account/verify/{token}", {}).status_code == 302
+    assert client.get(f"/account/verify/{token}").status_code == 400
+
+
 # Finding 5: where sign-in sends people back to --------------------------------------------------
 
 BYPASSES = [
