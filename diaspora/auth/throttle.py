@@ -72,11 +72,15 @@ def trust_device(response: Response, user: User) -> None:
 
 
 def _trusted_for_typed_account() -> bool:
-    device = _device()
-    if device is None:
-        return False
-    user = find_user_by_email(db.session, request.form.get("email", ""))
-    return user is not None and user.id == device.get("u")
+    """Whether this browser's trusted-device cookie is for the account whose address was typed
+    (worked out once per request: each of the three limits asks)."""
+    if "trusted_device" not in g:
+        device = _device()
+        user = None
+        if device is not None:
+            user = find_user_by_email(db.session, request.form.get("email", ""))
+        g.trusted_device = user is not None and user.id == device.get("u")
+    return g.trusted_device
 
 
 # Sign-in ------------------------------------------------------------------------------------
