@@ -73,7 +73,6 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     # Calls per API token; a 429 problem answers the one over.
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
-    SIGN_IN_FAILURE_LIMIT = os.environ.get("SIGN_IN_FAILURE_LIMIT", "10 per 15 minutes")
 
     # Argon2id, OWASP password storage cheat sheet: m=19 MiB, t=2, p=1.
     ARGON2_MEMORY_KIB = _int("ARGON2_MEMORY_KIB", 19456)
@@ -98,6 +97,22 @@ class Config:
     PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
     INVITATION_MAX_AGE = timedelta(days=14)
 
+    # Accounts: password guessing and tokens (ADR 0014) ----------------------------------------
+    # Wrong passwords per client (IP address) across all accounts, per account from untrusted
+    # clients, per trusted device (a browser the owner signed in on before), and wrong current
+    # passwords per account when changing the password or email or deleting the account.
+    SIGN_IN_CLIENT_LIMIT = os.environ.get("SIGN_IN_CLIENT_LIMIT", "50 per hour")
+    SIGN_IN_ACCOUNT_LIMIT = os.environ.get("SIGN_IN_ACCOUNT_LIMIT", "10 per hour")
+    SIGN_IN_DEVICE_LIMIT = os.environ.get("SIGN_IN_DEVICE_LIMIT", "10 per hour")
+    PASSWORD_CHECK_LIMIT = os.environ.get("PASSWORD_CHECK_LIMIT", "10 per hour")
+    DEVICE_COOKIE_NAME = "device"
+    DEVICE_COOKIE_MAX_AGE = timedelta(days=_int("DEVICE_COOKIE_DAYS", 180))
+    # API tokens: lifetime offered by default and at most, and the reminder before expiry.
+    API_TOKEN_DEFAULT_DAYS = 90
+    API_TOKEN_MAX_DAYS = 365
+    API_TOKEN_REMIND_DAYS = 7
+    # -------------------------------------------------------------------------------------------
+
     def __init__(self) -> None:
         if not self.SECRET_KEY:
             # Development only: a fresh key each start signs everyone out, which is acceptable here.
@@ -106,7 +121,13 @@ class Config:
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
-    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    # The __Host- prefix makes browsers refuse the cookie unless it is Secure, for Path=/ and
+    # without a Domain: no subdomain or plain-HTTP page can set or overwrite it.
+    SESSION_COOKIE_NAME = "__Host-session"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_DOMAIN = None
+    SESSION_COOKIE_PATH = "/"
+    DEVICE_COOKIE_NAME = "__Host-device"
     HSTS = _bool("HSTS", True)
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
 

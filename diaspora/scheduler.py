@@ -44,6 +44,8 @@ JOBS: list[str] = [
     # the log of changes that copies of the registry in memory catch up from.
     "diaspora.matching.jobs:weekly_digests",
     "diaspora.matching.jobs:prune_changes",
+    # Accounts: remind owners a week before an API token expires.
+    "diaspora.api.jobs:token_reminders",
 ]
 
 

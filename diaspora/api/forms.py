@@ -1,4 +1,4 @@
-from wtforms import RadioField, StringField
+from wtforms import RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
 from diaspora.api import tokens
@@ -22,4 +22,18 @@ class TokenForm(NhsukForm):
         "What may the token do?",
         choices=options(list(SCOPE_LABELS.items())),
         validators=[InputRequired("Choose what the token may do")],
+    )
+    days = SelectField(
+        "When should it expire?",
+        description="It stops working then. We will email you a week before.",
+        choices=options(
+            [
+                ("30", "In 30 days"),
+                ("90", "In 90 days"),
+                ("180", "In 180 days"),
+                ("365", "In a year"),
+            ]
+        ),
+        default="90",
+        coerce=int,
     )

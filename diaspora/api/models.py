@@ -4,7 +4,7 @@ from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.auth.models import User
-from diaspora.core.time import utcnow
+from diaspora.core.time import as_utc, utcnow
 from diaspora.extensions import db
 
 
@@ -31,9 +31,14 @@ class AccessToken(db.Model):
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship()
+
+    @property
+    def expired(self) -> bool:
+        return as_utc(self.expires_at) <= utcnow()
 
     @property
     def writes(self) -> bool:

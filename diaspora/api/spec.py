@@ -337,7 +337,13 @@ def build_spec(server_url: str) -> dict:
     )
     spec.components.security_scheme(
         "bearer",
-        {"type": "http", "scheme": "bearer", "description": "A personal access token"},
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal access token. Every token expires on the date chosen when "
+            "it was made (90 days by default, a year at most); an expired token is answered 401 "
+            "with `reason` `token_expired`.",
+        },
     )
     spec.components.schema("Problem", schema=ProblemSchema)
     problem_ref = {"$ref": "#/components/schemas/Problem"}

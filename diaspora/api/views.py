@@ -25,6 +25,7 @@ from diaspora.api.reference import reference_sections, shapes
 from diaspora.api.spec import WRITES, ApiProblem, build_spec, operation
 from diaspora.bookings.transactions import locked_out
 from diaspora.core.errors import problem
+from diaspora.core.time import as_utc
 from diaspora.extensions import csrf, db, limiter
 from diaspora.widgets import NhsukForm
 
@@ -43,7 +44,9 @@ def token_list():
     me = current_user._get_current_object()
     if form.validate_on_submit():
         try:
-            token, secret = tokens.create(db.session, me, form.name.data, form.scope.data)
+            token, secret = tokens.create(
+                db.session, me, form.name.data, form.scope.data, form.days.data
+            )
         except tokens.TokenError as error:
             form.name.errors.append(str(error))
         else:
@@ -92,7 +95,16 @@ def _authenticate():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    token = tokens.authenticate(db.session, secret.strip()) if scheme == "Bearer" else None
+    try:
+        token = tokens.authenticate(db.session, secret.strip()) if scheme == "Bearer" else None
+    except tokens.TokenExpired as error:
+        return problem(
+            401,
+            "Unauthorized",
+            f"This token expired on {as_utc(error.token.expires_at):%Y-%m-%d} (UTC). "
+            "Make a new one on your account page.",
+            reason="token_expired",
+        )
     if token is None:
         return problem(
             401,
@@ -161,7 +173,11 @@ def get_me():
         "id": user.id,
         "display_name": user.display_name,
         "roles": sorted(user.role_names),
-        "token": {"name": g.api_token.name, "scope": g.api_token.scope},
+        "token": {
+            "name": g.api_token.name,
+            "scope": g.api_token.scope,
+            "expires_at": as_utc(g.api_token.expires_at).isoformat(),
+        },
     }
 
 

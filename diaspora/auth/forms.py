@@ -1,6 +1,13 @@
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from diaspora.auth.services import password_problem
@@ -100,8 +107,19 @@ class EmailOnlyForm(NhsukForm):
     email = email_field()
 
 
+def revoke_tokens_field() -> BooleanField:
+    """Offered, ticked, when the person has API tokens: whoever knew the old password may have
+    made one. The view puts the number in the label."""
+    return BooleanField(
+        "Also revoke my API tokens",
+        description="Systems that use them will stop working until you give them new tokens.",
+        default=True,
+    )
+
+
 class ResetPasswordForm(NewPasswordMixin, NhsukForm):
     password = new_password_field("New password")
+    revoke_tokens = revoke_tokens_field()
 
 
 class ChangePasswordForm(NewPasswordMixin, NhsukForm):
@@ -109,6 +127,7 @@ class ChangePasswordForm(NewPasswordMixin, NhsukForm):
         "Current password", validators=[InputRequired("Enter your current password")]
     )
     password = new_password_field("New password")
+    revoke_tokens = revoke_tokens_field()
 
 
 class ChangeEmailForm(NhsukForm):

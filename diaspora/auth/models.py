@@ -50,6 +50,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     pending_email: Mapped[str | None] = mapped_column(String(254))
+    # Names the one email-change link that is still good: a newer request, a password change or
+    # the change being made replaces or clears it, and every older link dies with it.
+    email_change_nonce: Mapped[str | None] = mapped_column(String(32))
     # Flask-Login's alternative id: replacing it signs out every existing session.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -5,7 +5,11 @@ when queued email goes out.
 """
 
 import hashlib
+import re
+import secrets
 from datetime import timedelta
+from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,7 +17,9 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
+from diaspora.api import tokens as api_tokens
 from diaspora.audit.services import record
 from diaspora.auth.models import Role, User, UserRole, new_session_token
 from diaspora.core.time import utcnow
@@ -22,6 +28,10 @@ from diaspora.extensions import mail
 from diaspora.registry.services import profile_for, refresh_search_text
 
 PASSWORD_MIN, PASSWORD_MAX = 10, 128
+# zxcvbn's scale: 3 is "safely unguessable" (about 10^8 guesses and more), its own advice for
+# accounts protected by throttled online guessing.
+PASSWORD_MIN_SCORE = 3
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 
 
 def normalise_email(email: str) -> str:
@@ -49,8 +59,40 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
+@cache
+def common_passwords() -> frozenset[str]:
+    """The blocklist shipped with the code (its source is named at the top of the file)."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line and not line.startswith("#"))
+
+
+def _personal_words(email: str, name: str) -> list[str]:
+    """What a guesser who knows the person would try first: their name and address, whole and
+    in pieces."""
+    email = normalise_email(email)
+    local, _, domain = email.partition("@")
+    names = name.lower().split()
+    pieces = re.split(r"[^a-z0-9]+", local)
+    return [word for word in {email, local, domain, *names, "".join(names), *pieces} if word]
+
+
+def _strength(password: str, personal_words: list[str]) -> int:
+    """zxcvbn's score (0 to 4); spaces add next to nothing, so the password without them must
+    be as strong."""
+    compact = "".join(password.split())
+    return min(
+        zxcvbn(candidate, user_inputs=personal_words, max_length=PASSWORD_MAX)["score"]
+        for candidate in {password, compact}
+        if candidate
+    )
+
+
 def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
-    """Why a new password is not acceptable, or None when it is."""
+    """Why a new password is not acceptable, or None when it is.
+
+    Length first, then the blocklist of common passwords, then a strength estimate (zxcvbn)
+    that also knows the person's name and email address, so neither makes a password strong.
+    """
     if len(password) < PASSWORD_MIN:
         return f"Password must be {PASSWORD_MIN} characters or more"
     if len(password) > PASSWORD_MAX:
@@ -60,6 +102,13 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
         return "Password must not be your email address"
     if name and lowered == name.strip().lower():
         return "Password must not be your name"
+    if lowered in common_passwords():
+        return "This password is one of the most commonly used passwords: choose another"
+    if _strength(password, _personal_words(email, name)) < PASSWORD_MIN_SCORE:
+        return (
+            "Add another word or two: this password could be guessed. "
+            "Three or more unrelated words make a strong password"
+        )
     return None
 
 
@@ -73,6 +122,15 @@ def check_password(user: User, password: str) -> bool:
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
     return True
+
+
+def check_current_password(session: Session, user: User, password: str, *, purpose: str) -> bool:
+    """A signed-in person's password, asked again before a sensitive change; a wrong one is
+    audited (the purpose only, never what was typed)."""
+    if check_password(user, password):
+        return True
+    record(session, "password_check.failed", actor=user, subject=user, purpose=purpose)
+    return False
 
 
 # Signed links ---------------------------------------------------------------------------
@@ -110,8 +168,10 @@ def register_user(
     """Create an unverified account and email a verification link.
 
     When the address is taken, the owner of that address is told instead and None is returned,
-    so the page that follows reads the same either way.
+    so the page that follows reads the same either way. The password is hashed either way too,
+    so the time taken does not tell whether the address has an account.
     """
+    password_hash = hash_password(password)
     existing = find_user_by_email(session, email)
     if existing is not None:
         mail.queue(
@@ -127,7 +187,7 @@ def register_user(
     user = User(
         email=normalise_email(email),
         display_name=display_name.strip(),
-        password_hash=hash_password(password),
+        password_hash=password_hash,
     )
     user.roles = [UserRole(role=role) for role in roles]
     session.add(user)
@@ -150,11 +210,13 @@ def send_verification(session: Session, user: User) -> None:
 
 
 def user_for_verification(session: Session, token: str) -> User | None:
+    """The account a confirmation link is for, while its address is still unconfirmed: the link
+    works once, and only for the address it was sent to."""
     data = read_token("verify", token, current_app.config["EMAIL_VERIFY_MAX_AGE"])
     if not data:
         return None
-    user = session.get(User, data["u"])
-    if user is None or fingerprint(user.email) != data["e"]:
+    user = session.get(User, data.get("u"))
+    if user is None or user.email_verified or fingerprint(user.email) != data.get("e"):
         return None
     return user
 
@@ -208,40 +270,74 @@ def send_password_reset(session: Session, email: str) -> None:
     user = find_user_by_email(session, email)
     if user is None or not user.active:
         return
-    token = make_token("reset", {"u": user.id, "p": fingerprint(user.password_hash)})
     mail.queue(
         session,
         user.email,
         "Reset your password",
         "reset_password",
         user=user,
-        url=external_url("auth.reset_password", token=token),
+        url=external_url("auth.reset_password", token=reset_token(user)),
     )
 
 
+def reset_token(user: User) -> str:
+    """The signed part of a reset link, bound to the account's password and address."""
+    payload = {"u": user.id, "p": fingerprint(user.password_hash), "e": fingerprint(user.email)}
+    return make_token("reset", payload)
+
+
 def user_for_reset(session: Session, token: str) -> User | None:
-    """The account a reset link is for. The link dies once the password changes (single use)."""
+    """The account a reset link is for. The link dies once the password changes (so it is single
+    use, and a change made another way kills it too) and once the email address changes (it was
+    sent to the old one)."""
     data = read_token("reset", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
     if not data:
         return None
-    user = session.get(User, data["u"])
-    if user is None or not user.active or fingerprint(user.password_hash) != data["p"]:
+    user = session.get(User, data.get("u"))
+    if (
+        user is None
+        or not user.active
+        or fingerprint(user.password_hash) != data.get("p")
+        or fingerprint(user.email) != data.get("e")
+    ):
         return None
     return user
 
 
-def set_password(session: Session, user: User, password: str, *, via: str) -> None:
+def set_password(
+    session: Session, user: User, password: str, *, via: str, revoke_tokens: bool = False
+) -> None:
+    """A new password: every session ends, a pending email change is withdrawn (whoever asked
+    for it may have known the old password) and, when the person chose so, their API tokens
+    are revoked."""
     user.password_hash = hash_password(password)
     end_all_sessions(user)
-    record(session, "account.password_changed", actor=user, subject=user, via=via)
+    withdraw_email_change(user)
+    revoked = api_tokens.revoke_all(session, user, reason=f"password_{via}") if revoke_tokens else 0
+    record(
+        session,
+        "account.password_changed",
+        actor=user,
+        subject=user,
+        via=via,
+        tokens_revoked=revoked,
+    )
     mail.queue(session, user.email, "Your password has been changed", "password_changed", user=user)
 
 
 # Email change ---------------------------------------------------------------------------
 
 
+def withdraw_email_change(user: User) -> None:
+    """Kill every email-change link sent so far."""
+    user.pending_email = user.email_change_nonce = None
+
+
 def request_email_change(session: Session, user: User, new_email: str) -> None:
+    """Email a confirmation link to the new address. Only the newest link works: this request
+    withdraws every earlier one, even when the new address turns out to be taken."""
     new_email = normalise_email(new_email)
+    withdraw_email_change(user)
     taken = find_user_by_email(session, new_email)
     if taken is not None:
         mail.queue(
@@ -255,7 +351,8 @@ def request_email_change(session: Session, user: User, new_email: str) -> None:
         )
         return
     user.pending_email = new_email
-    token = make_token("email-change", {"u": user.id, "e": fingerprint(new_email)})
+    user.email_change_nonce = secrets.token_urlsafe(16)
+    token = email_change_token(user)
     mail.queue(
         session,
         new_email,
@@ -267,12 +364,25 @@ def request_email_change(session: Session, user: User, new_email: str) -> None:
     record(session, "account.email_change_requested", actor=user, subject=user)
 
 
+def email_change_token(user: User) -> str:
+    """The signed part of the link confirming the pending address (only the newest works)."""
+    payload = {"u": user.id, "e": fingerprint(user.pending_email), "n": user.email_change_nonce}
+    return make_token("email-change", payload)
+
+
 def user_for_email_change(session: Session, token: str) -> User | None:
     data = read_token("email-change", token, current_app.config["EMAIL_VERIFY_MAX_AGE"])
     if not data:
         return None
-    user = session.get(User, data["u"])
-    if user is None or not user.pending_email or fingerprint(user.pending_email) != data["e"]:
+    user = session.get(User, data.get("u"))
+    if (
+        user is None
+        or not user.active
+        or not user.pending_email
+        or not user.email_change_nonce
+        or not secrets.compare_digest(user.email_change_nonce, str(data.get("n", "")))
+        or fingerprint(user.pending_email) != data.get("e")
+    ):
         return None
     return user
 
@@ -281,10 +391,11 @@ def confirm_email_change(session: Session, user: User) -> bool:
     """Move the account to its new address; False when someone took it meanwhile."""
     new_email = user.pending_email
     if new_email is None or find_user_by_email(session, new_email) is not None:
-        user.pending_email = None
+        withdraw_email_change(user)
         return False
     old_email = user.email
-    user.email, user.pending_email = new_email, None
+    user.email = new_email
+    withdraw_email_change(user)
     user.email_verified_at = utcnow()
     mail.queue(session, old_email, "Your email address has changed", "email_changed", user=user)
     record(session, "account.email_changed", actor=user, subject=user)

@@ -1,6 +1,5 @@
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -10,7 +9,8 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from diaspora.auth import services
+from diaspora.api import tokens
+from diaspora.auth import services, throttle
 from diaspora.auth.forms import (
     AccountDetailsForm,
     AccountTypeForm,
@@ -22,23 +22,12 @@ from diaspora.auth.forms import (
     StaffRegistrationForm,
 )
 from diaspora.auth.models import ROLE_LABELS, Role
-from diaspora.core.security import start_session_clock
+from diaspora.core.security import safe_next, start_session_clock
 from diaspora.extensions import db, limiter
 from diaspora.organisations import services as organisations
 from diaspora.organisations.forms import OrganisationRegistrationForm
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
-
-
-def _sign_in_key() -> str:
-    """Failures are counted per account (a digest of the address typed), not per IP address."""
-    return "sign-in:" + services.fingerprint(
-        services.normalise_email(request.form.get("email", ""))
-    )
-
-
-def _is_safe_next(target: str | None) -> bool:
-    return bool(target) and target.startswith("/") and not target.startswith("//")
 
 
 # Registration ---------------------------------------------------------------------------
@@ -130,12 +119,7 @@ def resend_verification():
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["SIGN_IN_FAILURE_LIMIT"],
-    key_func=_sign_in_key,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code != 302,
-)
+@throttle.sign_in_limits
 def sign_in():
     form = SignInForm()
     expired = session.pop("expired", False)
@@ -143,6 +127,7 @@ def sign_in():
         user = services.authenticate(db.session, form.email.data, form.password.data)
         db.session.commit()  # keeps the audit record of a failure too
         if user is None:
+            throttle.refused()
             form.email.errors.append("Enter a correct email address and password")
         elif not user.email_verified:
             form.email.errors.append(
@@ -153,8 +138,9 @@ def sign_in():
             session.clear()
             login_user(user)
             start_session_clock()
-            target = request.args.get("next")
-            return redirect(target if _is_safe_next(target) else url_for("core.home"))
+            response = redirect(safe_next(request.args.get("next"), url_for("core.home")))
+            throttle.trust_device(response, user)
+            return response
     return render_template("auth/sign_in.html", form=form, expired=expired)
 
 
@@ -194,14 +180,33 @@ def reset_password(token: str):
         return render_template("auth/link_invalid.html", purpose="reset"), 400
     form = ResetPasswordForm()
     form.person = user
+    token_count = _offer_token_revocation(form, user)
     if form.validate_on_submit():
-        services.set_password(db.session, user, form.password.data, via="reset")
+        services.set_password(
+            db.session,
+            user,
+            form.password.data,
+            via="reset",
+            revoke_tokens=bool(token_count and form.revoke_tokens.data),
+        )
         db.session.commit()
         logout_user()
         session.clear()
         flash("Your password has been changed. Sign in with your new password.", "success")
-        return redirect(url_for("auth.sign_in"))
-    return render_template("auth/reset_password.html", form=form)
+        response = redirect(url_for("auth.sign_in"))
+        # The link proved who this is: this browser is not held back by sign-in limits that
+        # someone guessing at the account may have used up.
+        throttle.trust_device(response, user)
+        return response
+    return render_template("auth/reset_password.html", form=form, token_count=token_count)
+
+
+def _offer_token_revocation(form, user) -> int:
+    """How many API tokens the person could revoke with their new password (the label says)."""
+    count = len(tokens.live_tokens(db.session, user))
+    noun = "token" if count == 1 else "tokens"
+    form.revoke_tokens.label.text = f"Also revoke my {count} API {noun}"
+    return count
 
 
 # Account settings -----------------------------------------------------------------------
@@ -230,14 +235,24 @@ def details():
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@throttle.password_check_limit
 def change_password():
     form = ChangePasswordForm()
     form.person = current_user
+    token_count = _offer_token_revocation(form, current_user)
     if form.validate_on_submit():
-        if not services.check_password(current_user, form.current_password.data):
-            form.current_password.errors.append("Your current password is not correct")
+        if not services.check_current_password(
+            db.session, current_user, form.current_password.data, purpose="change_password"
+        ):
+            _wrong_current_password(form)
         else:
-            services.set_password(db.session, current_user, form.password.data, via="change")
+            services.set_password(
+                db.session,
+                current_user,
+                form.password.data,
+                via="change",
+                revoke_tokens=bool(token_count and form.revoke_tokens.data),
+            )
             db.session.commit()
             # Every other session ends; this one carries on with the new alternative id.
             # (The user itself, not the `current_user` proxy: Flask-Login stores what it is given
@@ -246,16 +261,25 @@ def change_password():
             start_session_clock()
             flash("Your password has been changed.", "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/change_password.html", form=form)
+    return render_template("auth/change_password.html", form=form, token_count=token_count)
+
+
+def _wrong_current_password(form) -> None:
+    db.session.commit()  # the audit record of the failure
+    throttle.refused()
+    form.current_password.errors.append("Your current password is not correct")
 
 
 @bp.route("/email", methods=["GET", "POST"])
 @login_required
+@throttle.password_check_limit
 def change_email():
     form = ChangeEmailForm()
     if form.validate_on_submit():
-        if not services.check_password(current_user, form.current_password.data):
-            form.current_password.errors.append("Your current password is not correct")
+        if not services.check_current_password(
+            db.session, current_user, form.current_password.data, purpose="change_email"
+        ):
+            _wrong_current_password(form)
         else:
             services.request_email_change(db.session, current_user, form.email.data)
             db.session.commit()

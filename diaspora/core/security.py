@@ -2,6 +2,8 @@
 
 import secrets
 import time
+import unicodedata
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, current_app, g, session
 from flask_login import current_user, logout_user
@@ -19,6 +21,37 @@ login_manager.session_protection = "strong"
 def _load_user(session_token: str) -> User | None:
     user = db.session.scalar(db.select(User).where(User.session_token == session_token))
     return user if user is not None and user.active else None
+
+
+def _unsafe_path(path: str) -> bool:
+    return (
+        not path.startswith("/")
+        or path.startswith("//")
+        or "\\" in path  # browsers read a backslash as a slash: "/\\evil" means "//evil"
+        or any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in path)
+        or bool(urlsplit(path).scheme or urlsplit(path).netloc)
+    )
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Where to send someone back to after a step such as signing in: `target` when it is a
+    path on this site, otherwise `default`.
+
+    A path starts with one "/" and holds no backslash, whitespace or control character: the
+    whole text as sent, and its path part again after each round of percent-decoding (browsers
+    drop a tab anywhere, so "/%09/evil.example" would take them to "//evil.example").
+    """
+    if not target or _unsafe_path(target):
+        return default
+    path = target.partition("?")[0].partition("#")[0]
+    for _ in range(5):
+        decoded = unquote(path)
+        if decoded == path:
+            return target
+        if _unsafe_path(decoded):
+            return default
+        path = decoded
+    return default  # still changing after five rounds of decoding: nobody needs that
 
 
 def start_session_clock() -> None:

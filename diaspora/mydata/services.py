@@ -19,7 +19,7 @@ from diaspora.api import tokens
 from diaspora.audit.models import AuditEvent
 from diaspora.audit.services import record
 from diaspora.auth.models import User
-from diaspora.auth.services import check_password, end_all_sessions
+from diaspora.auth.services import check_current_password, end_all_sessions
 from diaspora.bookings import services as bookings
 from diaspora.cohorts import services as cohorts
 from diaspora.contributions import services as contributions
@@ -369,7 +369,7 @@ def erase_account(
 ) -> None:
     """Delete the person's data and anonymise their account. Raises ErasureRefused, changing
     nothing, when the password is wrong or an organisation they alone own needs a new owner."""
-    if not check_password(user, password):
+    if not check_current_password(session, user, password, purpose="erase_account"):
         raise WrongPassword("Your password is not correct")
     handed_over = _hand_over(session, user, successors or {})
 

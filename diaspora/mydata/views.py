@@ -2,23 +2,19 @@
 
 import json
 
-from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, redirect, render_template, session, url_for
 from flask_login import current_user, login_required, logout_user
 
+from diaspora.auth import throttle
+from diaspora.auth.services import check_current_password
 from diaspora.bookings.transactions import run_change
 from diaspora.core.time import utcnow
-from diaspora.extensions import db, limiter
+from diaspora.extensions import db
 from diaspora.mydata import services
 from diaspora.mydata.forms import delete_account_form
 from diaspora.registry.services import profile_for
 
 bp = Blueprint("mydata", __name__, url_prefix="/account/my-data")
-
-
-def _erase_key() -> str:
-    """Wrong passwords are counted per account, so a stolen session cannot guess for long."""
-    user_id = getattr(current_user, "id", None)
-    return f"erase:{user_id}" if user_id is not None else f"erase-ip:{request.remote_addr}"
 
 
 @bp.get("")
@@ -43,24 +39,22 @@ def download():
 
 @bp.route("/delete", methods=["GET", "POST"])
 @login_required
-@limiter.limit(
-    "10 per hour",
-    key_func=_erase_key,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code != 302,
-)
+@throttle.password_check_limit
 def delete():
     handovers = services.handovers(db.session, current_user)
     form = delete_account_form(handovers)
     if form.validate_on_submit():
         user = current_user._get_current_object()
+        password = form.password.data
         try:
+            if not check_current_password(db.session, user, password, purpose="erase_account"):
+                db.session.commit()  # the audit record of the failure, before any change
+                throttle.refused()
+                raise services.WrongPassword("Your password is not correct")
             # A booking change's transaction: the places given back may go to others waiting.
             run_change(
                 db.session,
-                lambda: services.erase_account(
-                    db.session, user, form.password.data, form.successors()
-                ),
+                lambda: services.erase_account(db.session, user, password, form.successors()),
             )
         except services.ErasureRefused as error:
             form.password.errors.append(str(error))

@@ -56,6 +56,12 @@ KINDS: dict[str, Kind] = {
             "60 and 14 days before a professional registration you added expires.",
         ),
         Kind(
+            "token_expiry",
+            "API token expiry",
+            "A week before a personal access token you made for the API expires.",
+            can_digest=False,
+        ),
+        Kind(
             "match_invitation",
             "Invitations to apply",
             "When an organisation or your coordinator invites you to an opportunity.",

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from diaspora.api import tokens
 from diaspora.api.models import AccessToken
 from diaspora.audit.models import AuditEvent
+from diaspora.core.time import as_utc
 from tests.helpers import error_summary, submit
 
 PAGE = "/account/tokens"
@@ -80,11 +81,12 @@ def test_the_api_knows_the_caller_by_the_token(client, login_as, db):
 
     response = client.get("/api/v1/me", headers=bearer(secret))
     assert response.status_code == 200
+    expires_at = as_utc(db.session.scalar(select(AccessToken)).expires_at).isoformat()
     assert response.json == {
         "id": user.id,
         "display_name": "Amina Rahman",
         "roles": ["staff"],
-        "token": {"name": "Rota system", "scope": "read"},
+        "token": {"name": "Rota system", "scope": "read", "expires_at": expires_at},
     }
     assert response.headers["Cache-Control"] == "no-store"
     assert db.session.scalar(select(AccessToken)).last_used_at is not None
@@ -186,7 +188,7 @@ def test_the_command_line_issues_a_token(app, make, db):
         args=["tokens", "create", "ROTA@example.org", "--name", "Rota", "--scope", "read-write"]
     )
     assert result.exit_code == 0, result.output
-    secret = result.output.strip()
+    secret = result.stdout.strip()  # the expiry date goes to stderr, so scripts read the secret
     assert SECRET.fullmatch(secret)
     token = tokens.authenticate(db.session, secret)
     assert (token.user_id, token.name, token.scope) == (user.id, "Rota", "read-write")

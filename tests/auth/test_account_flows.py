@@ -180,7 +180,12 @@ def test_password_rules(client, db, password, name, message):
     assert user_by_email(db, "rules@example.org") is None
 
 
-@pytest.mark.parametrize("password", ["1234567890", "x" * 128], ids=["10", "128"])
+# Hard to guess as well as of the limit lengths (common or guessable passwords are refused).
+@pytest.mark.parametrize(
+    "password",
+    ["Kx9!mPq2&w", ("orchid tram velvet lantern quiver " * 5)[:128]],
+    ids=["10", "128"],
+)
 def test_password_length_limits_are_inclusive(client, db, password):
     assert register(client, "limits@example.org", password=password).status_code == 302
     assert user_by_email(db, "limits@example.org") is not None

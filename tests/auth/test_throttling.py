@@ -1,4 +1,6 @@
-"""Ten failed sign-ins lock one account's sign-in for a while, and nobody else's."""
+"""Ten wrong passwords an hour for one account, from clients it was never used on, and that
+account's sign-in refuses them for a while; nobody else's is affected. (The owner's own device,
+and the spraying of one password over many accounts: tests/security/test_accounts.py.)"""
 
 import os
 import socket
@@ -20,7 +22,7 @@ def attempt(client, email: str, password: str):
 def fail_ten_times(client, email: str) -> None:
     for n in range(10):
         # However the address is typed, the failures count against the same account.
-        typed = email.upper() if n % 2 else f"  {email} "
+        typed = email.upper() if n % 2 else email.title()
         response = attempt(client, typed, WRONG)
         assert response.status_code == 200, f"attempt {n + 1} answered {response.status_code}"
 

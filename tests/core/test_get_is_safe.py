@@ -35,9 +35,7 @@ def test_opening_the_email_change_link_does_not_change_the_address(app, client, 
     with app.test_request_context():
         services.request_email_change(db.session, user, "moved@example.org")
         db.session.commit()
-        token = services.make_token(
-            "email-change", {"u": user.id, "e": services.fingerprint("moved@example.org")}
-        )
+        token = services.email_change_token(user)
     path = f"/account/email/confirm/{token}"
 
     assert client.get(path).status_code == 200
@@ -53,9 +51,7 @@ def test_opening_the_reset_link_changes_nothing(app, client, make, db):
     user = make.user()
     before = snapshot()
     with app.test_request_context():
-        token = services.make_token(
-            "reset", {"u": user.id, "p": services.fingerprint(user.password_hash)}
-        )
+        token = services.reset_token(user)
     assert client.get(f"/account/reset-password/{token}").status_code == 200
     assert snapshot() == before
 

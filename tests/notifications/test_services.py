@@ -100,6 +100,7 @@ def test_every_area_kind_is_registered():
         "milestone_reminder",
         "milestone_overdue",
         "credential_expiry",
+        "token_expiry",
         "match_invitation",
         "opportunity_alert",
         "cohort_message",
