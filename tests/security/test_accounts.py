@@ -15,9 +15,9 @@ from diaspora.api.models import AccessToken
 from diaspora.audit.models import AuditEvent
 from diaspora.auth import services
 from diaspora.auth.models import User
-from diaspora.config import ProductionConfig
 from diaspora.core.time import as_utc, utcnow
 from diaspora.notifications.models import Notification
+from tests.core.support import ProductionTestConfig
 from tests.factories import PASSWORD
 from tests.helpers import error_summary, sign_in, submit
 
@@ -503,8 +503,9 @@ def test_finding_5_sign_in_never_sends_people_off_the_site(client, make, target)
         query_string={"next": target},
         data={"email": user.email, "password": PASSWORD, "csrf_token": _csrf(client)},
     )
-    assert response.status_code == 302
-    assert response.location == "/"
+    # Control characters are refused by the input filter before sign-in reads them.
+    refused = response.status_code == 400 and any(ord(c) < 32 for c in target)
+    assert refused or (response.status_code, response.location) == (302, "/")
 
 
 def test_finding_5_a_path_on_the_site_is_followed(client, make):
@@ -525,11 +526,10 @@ def _csrf(client) -> str:
 # Finding 6: cookies -----------------------------------------------------------------------------
 
 
-def test_finding_6_the_production_session_cookie_is_host_only_and_secure(monkeypatch, database_url):
+def test_finding_6_the_production_session_cookie_is_host_only_and_secure(database_url):
     from diaspora import create_app
 
-    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "production-like-key-" + "x" * 20)
-    app = create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI=database_url)
+    app = create_app(ProductionTestConfig, SQLALCHEMY_DATABASE_URI=database_url)
     assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
     assert app.config["DEVICE_COOKIE_NAME"].startswith("__Host-")
     with app.app_context():
