@@ -26,6 +26,7 @@ from diaspora.api.spec import WRITES, ApiProblem, build_spec, operation
 from diaspora.bookings.transactions import locked_out
 from diaspora.core.errors import problem
 from diaspora.extensions import csrf, db, limiter
+from diaspora.organisations.access import roles_of
 from diaspora.widgets import NhsukForm
 
 bp = Blueprint("api_tokens", __name__)
@@ -160,7 +161,7 @@ def get_me():
     return {
         "id": user.id,
         "display_name": user.display_name,
-        "roles": sorted(user.role_names),
+        "roles": sorted(roles_of(db.session, user)),
         "token": {"name": g.api_token.name, "scope": g.api_token.scope},
     }
 

@@ -48,7 +48,8 @@ from diaspora.opportunities.models import (
     SessionStatus,
     TeachingSession,
 )
-from diaspora.organisations.models import COORDINATING_KINDS, Organisation
+from diaspora.organisations.access import coordinated_organisations
+from diaspora.organisations.models import Organisation
 from diaspora.registry import privacy
 from diaspora.registry.models import StaffProfile
 
@@ -91,12 +92,7 @@ def viewer_of(session: Session, user: User) -> Viewer:
     access = privacy.access_of(session, user)
     organisations: tuple[Organisation, ...] = ()
     if access.coordinator:
-        coordinating = (
-            org
-            for org in privacy.verified_memberships(session, user)
-            if org.kind in COORDINATING_KINDS
-        )
-        organisations = tuple(sorted(coordinating, key=lambda org: (org.name, org.id)))
+        organisations = tuple(coordinated_organisations(session, user))
     return Viewer(user, replace(access, admin=False), organisations, access.admin)
 
 
