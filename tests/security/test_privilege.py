@@ -10,6 +10,7 @@ from diaspora.audit.models import AuditEvent
 from diaspora.audit.services import record
 from diaspora.auth.models import UserRole
 from diaspora.auth.services import fingerprint, make_token
+from diaspora.cohorts import services as cohorts
 from diaspora.milestones.services import coordinator_choices
 from diaspora.organisations import services
 from diaspora.organisations.access import roles_of
@@ -300,3 +301,28 @@ def test_finding_3_a_link_without_a_stored_invitation_is_refused(app, client, db
     for token in (old_style, unknown):
         assert _accept(client, invitee, f"/organisations/invitations/{token}") == 400
     assert services.membership_of(db.session, invitee, organisation.id) is None
+
+
+def test_finding_3_a_cohort_link_cannot_bring_back_a_removed_member(db, make):
+    coordinator = make.coordinator()
+    charity = services.memberships_for(db.session, coordinator)[0].organisation
+    person = make.user(roles=["staff"])
+    make.profile(person)
+    cohort = make.cohort(charity)
+    link = cohorts.new_link(db.session, cohort, coordinator)
+    member = cohorts.join(db.session, cohorts.cohort_for_link(db.session, link), person)
+    db.session.commit()
+    assert cohorts.remove_member(db.session, member, coordinator) is True
+    db.session.commit()
+    assert cohorts.cohort_for_link(db.session, link) is None
+    assert cohorts.cohort_for_link(db.session, cohorts.invitation_token(cohort)) == cohort
+
+
+def test_finding_3_a_cohort_link_dies_while_its_organisation_is_not_verified(app, db, make):
+    coordinator = make.coordinator()
+    charity = services.memberships_for(db.session, coordinator)[0].organisation
+    cohort = make.cohort(charity)
+    link = cohorts.new_link(db.session, cohort, coordinator)
+    with app.test_request_context():
+        services.update_organisation(db.session, charity, coordinator, kind="nhs_trust")
+    assert cohorts.cohort_for_link(db.session, link) is None
