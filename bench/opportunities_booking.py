@@ -127,7 +127,6 @@ def _load(database_url: str, size: Size) -> tuple[list[str], list[int]]:
             password_hash=password_hash,
             email_verified_at=now,
         )
-        host.roles = [UserRole(role="partner")]
         organisation = Organisation(
             name="Bench Teaching Hospital",
             kind="partner_institution",

@@ -464,7 +464,6 @@ def generate(profiles: int, seed: int = SEED) -> dict[str, list[tuple]]:
             NOW,
         )
     )
-    tables["user_roles"].append((coordinator, coordinator, "coordinator", NOW))
     tables["organisations"].append((1, "Bench Health Link", "charity", "GB", "", "verified", NOW))
     tables["memberships"].append((1, coordinator, 1, "owner", "active", NOW))
     return tables

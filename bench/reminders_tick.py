@@ -41,7 +41,6 @@ SEED = 11
 
 COLUMNS = {
     "users": "id, email, display_name, password_hash, time_zone, active, session_token, created_at",
-    "user_roles": "id, user_id, role, granted_at",
     "organisations": "id, name, kind, country, description, verification, created_at",
     "memberships": "id, user_id, organisation_id, role, status, created_at",
     "plans": "id, owner_id, scheme, starts_on, expected_end_on, coordinator_id, lead_days,"
@@ -54,7 +53,7 @@ COLUMNS = {
 def generate(plans: int, seed: int = SEED) -> dict[str, list[tuple]]:
     rng = random.Random(seed)
     created = datetime(2024, 1, 1, tzinfo=UTC)
-    users, roles, memberships = [], [], []
+    users, memberships = [], []
     for n in range(1, plans + COORDINATORS + 1):
         users.append(
             (n, f"bench{n}@example.org", f"Person {n}", "x", ZONES[n % len(ZONES)], True,
@@ -62,7 +61,6 @@ def generate(plans: int, seed: int = SEED) -> dict[str, list[tuple]]:
         )  # fmt: skip
     coordinator_ids = list(range(plans + 1, plans + COORDINATORS + 1))
     for i, user_id in enumerate(coordinator_ids, start=1):
-        roles.append((i, user_id, "coordinator", created))
         memberships.append((i, user_id, 1, "member", "active", created))
     organisations = [(1, "Bench charity", "charity", "GB", "", "verified", created)]
     plan_rows, milestone_rows = [], []
@@ -86,7 +84,6 @@ def generate(plans: int, seed: int = SEED) -> dict[str, list[tuple]]:
             )  # fmt: skip
     return {
         "users": users,
-        "user_roles": roles,
         "organisations": organisations,
         "memberships": memberships,
         "plans": plan_rows,

@@ -29,7 +29,6 @@ from diaspora.matching import demo as matching_demo
 from diaspora.milestones import demo as milestones_demo
 from diaspora.opportunities import demo as opportunities_demo
 from diaspora.organisations.models import MemberRole, Membership, Organisation, Verification
-from diaspora.organisations.services import member_role_for
 from diaspora.reference.catalogue import grades, professions
 from diaspora.reference.places import country_name
 from diaspora.registry.models import (
@@ -704,9 +703,6 @@ def load_demo() -> dict[str, int]:
         )
         if exists is None:
             db.session.add(Membership(user=user, organisation=org, role=member_role))
-            role = member_role_for(org)
-            if role not in user.role_names:
-                user.roles.append(UserRole(role=role))
 
     staff = [_user(p.email, p.name, [Role.STAFF], password_hash) for p in STAFF]
     db.session.flush()

@@ -21,7 +21,7 @@ from diaspora.opportunities.models import (
     OpportunitySkill,
     TeachingSession,
 )
-from diaspora.organisations.models import Membership, Organisation
+from diaspora.organisations.models import Membership, Organisation, OrganisationInvitation
 from diaspora.registry.models import (
     AvailabilityWindow,
     CountryTie,
@@ -51,6 +51,7 @@ __all__ = [
     "OpportunityProfession",
     "OpportunitySkill",
     "Organisation",
+    "OrganisationInvitation",
     "Plan",
     "PlanTemplate",
     "ProfileSkill",

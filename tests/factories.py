@@ -3,7 +3,7 @@
 import itertools
 from datetime import UTC, date, datetime, timedelta
 
-from diaspora.auth.models import User, UserRole
+from diaspora.auth.models import STORED_ROLES, User, UserRole
 from diaspora.auth.services import hash_password
 from diaspora.cohorts.models import Cohort, CohortMember
 from diaspora.core.time import utcnow
@@ -51,7 +51,8 @@ class Factories:
             email_verified_at=utcnow() if verified else None,
             active=active,
         )
-        user.roles = [UserRole(role=role) for role in roles]
+        # Only staff and admin are stored; "partner" and "coordinator" come from memberships.
+        user.roles = [UserRole(role=role) for role in roles if role in STORED_ROLES]
         self.session.add(user)
         self.session.commit()
         return user
@@ -212,9 +213,9 @@ class Factories:
         return engagement
 
     def coordinator(self, organisation: Organisation | None = None, **fields) -> User:
-        """A coordinator: the role and an active membership of a verified charity (or of
-        `organisation`, which should be a charity or an NHS trust)."""
-        user = self.user(roles=["coordinator"], **fields)
+        """A coordinator: an active membership of a verified charity (or of `organisation`,
+        which should be a charity or an NHS trust)."""
+        user = self.user(**({"roles": []} | fields))
         if organisation is None:
             self.organisation(owner=user, kind="charity", country="GB")
         else:

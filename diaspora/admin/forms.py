@@ -1,13 +1,17 @@
 from wtforms import SelectMultipleField, StringField
 
-from diaspora.auth.models import ROLE_LABELS
+from diaspora.auth.models import ROLE_LABELS, STORED_ROLES
 from diaspora.widgets import CheckboxList, NhsukForm, options
 
 
 class RolesForm(NhsukForm):
+    """Only stored roles: partners and coordinators follow from verified memberships."""
+
     roles = SelectMultipleField(
         "Roles",
-        choices=options((role.value, label) for role, label in ROLE_LABELS.items()),
+        choices=options(
+            (role.value, label) for role, label in ROLE_LABELS.items() if role in STORED_ROLES
+        ),
         widget=CheckboxList(),
     )
 

@@ -9,6 +9,7 @@ from diaspora.auth import services as accounts
 from diaspora.auth.models import Role, User
 from diaspora.extensions import db
 from diaspora.organisations import services as organisations
+from diaspora.organisations.access import roles_of, roles_of_many
 from diaspora.organisations.forms import RejectForm
 from diaspora.organisations.models import Organisation
 from diaspora.reference.places import country_name
@@ -39,7 +40,8 @@ def index():
 def users():
     form = UserSearchForm(request.args)
     page = db.paginate(accounts.search_users(form.q.data or ""), page=_page(), per_page=PER_PAGE)
-    return render_template("admin/users.html", form=form, page=page)
+    roles = roles_of_many(db.session, page.items)
+    return render_template("admin/users.html", form=form, page=page, roles=roles)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -55,7 +57,13 @@ def user(user_id: int):
             flash("Roles saved.", "success")
             return redirect(url_for("admin.user", user_id=person.id))
     memberships = organisations.memberships_for(db.session, person)
-    return render_template("admin/user.html", person=person, form=form, memberships=memberships)
+    return render_template(
+        "admin/user.html",
+        person=person,
+        form=form,
+        memberships=memberships,
+        from_memberships=sorted(roles_of(db.session, person) - person.role_names),
+    )
 
 
 @bp.post("/users/<int:user_id>/active")

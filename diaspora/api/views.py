@@ -27,6 +27,7 @@ from diaspora.bookings.transactions import locked_out
 from diaspora.core.errors import problem
 from diaspora.core.time import as_utc
 from diaspora.extensions import csrf, db, limiter
+from diaspora.organisations.access import roles_of
 from diaspora.widgets import NhsukForm
 
 bp = Blueprint("api_tokens", __name__)
@@ -172,7 +173,7 @@ def get_me():
     return {
         "id": user.id,
         "display_name": user.display_name,
-        "roles": sorted(user.role_names),
+        "roles": sorted(roles_of(db.session, user)),
         "token": {
             "name": g.api_token.name,
             "scope": g.api_token.scope,

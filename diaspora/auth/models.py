@@ -3,7 +3,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.core.time import utcnow
@@ -15,6 +15,11 @@ class Role(StrEnum):
     PARTNER = "partner"
     COORDINATOR = "coordinator"
     ADMIN = "admin"
+
+
+# Only these are stored (`UserRole`). Partners and coordinators follow from verified memberships
+# (diaspora.organisations.access), so that no stored row can outlive what granted it.
+STORED_ROLES = frozenset({Role.STAFF, Role.ADMIN})
 
 
 ROLE_LABELS = {
@@ -75,9 +80,15 @@ class User(UserMixin, db.Model):
 
     @property
     def role_names(self) -> set[str]:
-        return {role.role for role in self.roles}
+        """The stored roles; `organisations.access.roles_of` adds those memberships give."""
+        return {role.role for role in self.roles if role.role in STORED_ROLES}
 
     def has_role(self, *roles: str) -> bool:
+        """Whether the person has one of these stored roles. Asking about a role that follows
+        from memberships is a mistake (it would always be False): use organisations.access."""
+        derived = set(roles) - STORED_ROLES
+        if derived:
+            raise ValueError(f"Roles {sorted(derived)} follow from memberships, not from accounts")
         return bool(self.role_names.intersection(roles))
 
     def __repr__(self) -> str:  # no personal data in logs or tracebacks
@@ -86,7 +97,10 @@ class User(UserMixin, db.Model):
 
 class UserRole(db.Model):
     __tablename__ = "user_roles"
-    __table_args__ = (UniqueConstraint("user_id", "role"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "role"),
+        CheckConstraint("role IN ('staff', 'admin')", name="stored_role"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

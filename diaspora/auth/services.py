@@ -21,7 +21,7 @@ from zxcvbn import zxcvbn
 
 from diaspora.api import tokens as api_tokens
 from diaspora.audit.services import record
-from diaspora.auth.models import Role, User, UserRole, new_session_token
+from diaspora.auth.models import STORED_ROLES, Role, User, UserRole, new_session_token
 from diaspora.core.time import utcnow
 from diaspora.core.urls import external_url
 from diaspora.extensions import mail
@@ -406,19 +406,36 @@ def confirm_email_change(session: Session, user: User) -> bool:
 
 
 def grant_role(session: Session, user: User, role: str, *, actor: User | None = None) -> None:
-    if role in user.role_names:
+    """Store a role. Only staff and admin are stored; the others follow from memberships."""
+    if role not in STORED_ROLES:
+        raise ValueError(f"The {role} role follows from memberships and cannot be granted")
+    before = sorted(user.role_names)
+    if role in before:
         return
     user.roles.append(UserRole(role=role))
-    record(session, "role.granted", actor=actor, subject=user, role=role)
+    after = sorted(user.role_names)
+    record(
+        session, "role.granted", actor=actor, subject=user, role=role, before=before, after=after
+    )
 
 
 def set_roles(session: Session, user: User, roles: set[str], *, actor: User) -> None:
-    current = user.role_names
-    for role in sorted(roles - current):
+    """An administrator's choice of stored roles; each change is audited with before and after."""
+    for role in sorted(roles - user.role_names):
         grant_role(session, user, role, actor=actor)
-    for role in sorted(current - roles):
+    for role in sorted(user.role_names - roles):
+        before = sorted(user.role_names)
         user.roles = [r for r in user.roles if r.role != role]
-        record(session, "role.revoked", actor=actor, subject=user, role=role)
+        after = sorted(user.role_names)
+        record(
+            session,
+            "role.revoked",
+            actor=actor,
+            subject=user,
+            role=role,
+            before=before,
+            after=after,
+        )
 
 
 def set_active(session: Session, user: User, active: bool, *, actor: User) -> None:

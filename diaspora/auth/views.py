@@ -25,6 +25,7 @@ from diaspora.auth.models import ROLE_LABELS, Role
 from diaspora.core.security import safe_next, start_session_clock
 from diaspora.extensions import db, limiter
 from diaspora.organisations import services as organisations
+from diaspora.organisations.access import roles_of
 from diaspora.organisations.forms import OrganisationRegistrationForm
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
@@ -215,7 +216,7 @@ def _offer_token_revocation(form, user) -> int:
 @bp.get("")
 @login_required
 def account():
-    roles = [ROLE_LABELS[Role(role)] for role in sorted(current_user.role_names)]
+    roles = [ROLE_LABELS[Role(role)] for role in sorted(roles_of(db.session, current_user))]
     return render_template("auth/account.html", roles=roles)
 
 

@@ -49,7 +49,8 @@ from diaspora.opportunities.models import (
     SessionStatus,
     TeachingSession,
 )
-from diaspora.organisations.models import COORDINATING_KINDS, Organisation
+from diaspora.organisations.access import coordinated_organisations
+from diaspora.organisations.models import Organisation
 from diaspora.registry import privacy
 from diaspora.registry.models import StaffProfile
 
@@ -92,12 +93,7 @@ def viewer_of(session: Session, user: User) -> Viewer:
     access = privacy.access_of(session, user)
     organisations: tuple[Organisation, ...] = ()
     if access.coordinator:
-        coordinating = (
-            org
-            for org in privacy.verified_memberships(session, user)
-            if org.kind in COORDINATING_KINDS
-        )
-        organisations = tuple(sorted(coordinating, key=lambda org: (org.name, org.id)))
+        organisations = tuple(coordinated_organisations(session, user))
     return Viewer(user, replace(access, admin=False), organisations, access.admin)
 
 
@@ -308,10 +304,15 @@ def listed_member(
     return member if listable(viewer.access, viewer.user, profile) else None
 
 
-def remove_member(session: Session, member: CohortMember, actor: User) -> None:
+def remove_member(session: Session, member: CohortMember, actor: User) -> bool:
+    """Take a person out of a cohort. A live invitation link is replaced, as the old one would
+    let them straight back in; returns True when that happened, so the page can say so."""
     cohort = member.cohort
     person = member.user
     session.delete(member)
+    new_link_made = cohort.invite_nonce is not None
+    if new_link_made:
+        cohort.invite_nonce = secrets.token_urlsafe(16)
     if person.active:
         notify(
             session,
@@ -323,7 +324,15 @@ def remove_member(session: Session, member: CohortMember, actor: User) -> None:
             cohort=cohort,
             organisation=cohort.organisation,
         )
-    record(session, "cohort.member_removed", actor=actor, subject=cohort, member_id=person.id)
+    record(
+        session,
+        "cohort.member_removed",
+        actor=actor,
+        subject=cohort,
+        member_id=person.id,
+        link_replaced=new_link_made,
+    )
+    return new_link_made
 
 
 # The invitation link -------------------------------------------------------------------------
@@ -350,7 +359,8 @@ def turn_off_link(session: Session, cohort: Cohort, actor: User) -> None:
 
 
 def cohort_for_link(session: Session, token: str) -> Cohort | None:
-    """The current cohort a link opens, if it is the cohort's live link."""
+    """The current cohort a link opens, if it is the cohort's live link and its organisation is
+    verified."""
     if not token or len(token) > 300:
         return None
     data = read_token(LINK_PURPOSE, token, LINK_MAX_AGE)
@@ -358,6 +368,8 @@ def cohort_for_link(session: Session, token: str) -> Cohort | None:
         return None
     cohort = session.get(Cohort, data.get("c"))
     if cohort is None or cohort.archived_at is not None or cohort.invite_nonce is None:
+        return None
+    if not cohort.organisation.is_verified:  # its coordinators could not even see the cohort
         return None
     return cohort if secrets.compare_digest(cohort.invite_nonce, str(data.get("n"))) else None
 

@@ -228,9 +228,17 @@ def remove_member(cohort_id: int, member_id: int):
     form = NhsukForm()
     if form.validate_on_submit():
         name = member.user.display_name
-        services.remove_member(db.session, member, _me())
+        link_replaced = services.remove_member(db.session, member, _me())
         db.session.commit()
-        flash(f"{name} has been removed from the cohort.", "success")
+        if link_replaced:
+            flash(
+                f"{name} has been removed from the cohort. The cohort has a new invitation link, "
+                "so the old one cannot bring them back: share the new one with anyone still to "
+                "join.",
+                "success",
+            )
+        else:
+            flash(f"{name} has been removed from the cohort.", "success")
         return redirect(url_for("cohorts.cohort", cohort_id=found.id))
     return render_template(
         "cohorts/remove.html",

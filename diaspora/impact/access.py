@@ -1,7 +1,7 @@
 """Who sees which impact figures, shared by the dashboards and the API. Anyone else is answered
 404, so nobody learns which organisations or cohorts exist:
 - a coordinating organisation's figures and its cohorts': coordinators of that organisation
-  (privacy.access_of: role coordinator and an active member of it, verified) and
+  (privacy.access_of: an active member of it, verified) and
   administrators.
 """
 
@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from diaspora.auth.models import User
 from diaspora.cohorts.models import Cohort
 from diaspora.core.time import utcnow
+from diaspora.organisations.access import coordinated_organisations
 from diaspora.organisations.models import COORDINATING_KINDS, Organisation
-from diaspora.registry import privacy
 from diaspora.registry.privacy import ViewerAccess
 
 DEFAULT_ZONE = "Europe/London"
@@ -33,11 +33,7 @@ def coordinated_ids(session: Session, user: User, access: ViewerAccess) -> set[i
     """The coordinating organisations the viewer coordinates (none unless a coordinator)."""
     if not access.coordinator:
         return set()
-    return {
-        org.id
-        for org in privacy.verified_memberships(session, user)
-        if org.kind in COORDINATING_KINDS
-    }
+    return {org.id for org in coordinated_organisations(session, user)}
 
 
 def coordinating_organisation(

@@ -3,7 +3,7 @@
 Who sees what (anyone else gets 404, so nobody learns which organisations or cohorts exist):
 - the platform dashboard and the platform's return pipeline: administrators;
 - a coordinating organisation's dashboard and its cohorts' dashboards: coordinators of that
-  organisation (privacy.access_of: role coordinator and an active member of it, verified) and
+  organisation (privacy.access_of: an active member of it, verified) and
   administrators;
 - a partner's page: active members of that organisation and administrators.
 """

@@ -21,7 +21,7 @@ from diaspora.matching.models import Invitation, InvitationState
 from diaspora.notifications.services import notify
 from diaspora.opportunities.access import manages
 from diaspora.opportunities.models import Opportunity, OpportunityStatus
-from diaspora.organisations.models import COORDINATING_KINDS
+from diaspora.organisations.access import coordinated_organisations
 from diaspora.registry import privacy
 from diaspora.registry.models import StaffProfile
 
@@ -47,11 +47,7 @@ def _listable_to(session: Session, by: User, profile: StaffProfile) -> bool:
 def _coordinates(session: Session, by: User, cohort: Cohort, person: User) -> bool:
     if not privacy.is_coordinator(session, by):
         return False
-    organisations = {
-        org.id
-        for org in privacy.verified_memberships(session, by)
-        if org.kind in COORDINATING_KINDS
-    }
+    organisations = {org.id for org in coordinated_organisations(session, by)}
     if cohort.organisation_id not in organisations:
         return False
     member = select(CohortMember.id).where(

@@ -18,19 +18,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from diaspora.audit.services import record
-from diaspora.auth.models import Role, User, UserRole
+from diaspora.auth.models import Role, User
 from diaspora.core.time import as_utc, utcnow
 from diaspora.notifications.models import Channel, DeliveryState, Notification
+from diaspora.organisations.access import active_in_verified, coordinating
 from diaspora.organisations.models import (
-    COORDINATING_KINDS,
     Membership,
-    MembershipStatus,
     Organisation,
-    Verification,
 )
 from diaspora.reference.places import country_names
 from diaspora.registry import privacy
@@ -305,19 +303,13 @@ def remove_template_milestone(
 
 
 def coordinator_choices(session: Session) -> list[tuple[int, str]]:
-    """(user id, "Name, Organisation") for everyone a plan may name as its coordinator: people
-    with the coordinator role in a verified charity or NHS trust, by name."""
+    """(user id, "Name, Organisation") for everyone a plan may name as its coordinator: active
+    members of a verified charity or NHS trust, by name."""
     rows = session.execute(
         select(User.id, User.display_name, Organisation.name)
-        .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.COORDINATOR))
         .join(Membership, Membership.user_id == User.id)
-        .join(Organisation, Organisation.id == Membership.organisation_id)
-        .where(
-            User.active.is_(True),
-            Membership.status == MembershipStatus.ACTIVE,
-            Organisation.verification == Verification.VERIFIED,
-            Organisation.kind.in_([str(kind) for kind in COORDINATING_KINDS]),
-        )
+        .join(Organisation, active_in_verified())
+        .where(User.active.is_(True), coordinating())
         .order_by(User.display_name, User.id, Organisation.name)
     )
     names: dict[int, tuple[str, list[str]]] = {}

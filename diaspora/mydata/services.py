@@ -29,6 +29,7 @@ from diaspora.engagements import services as engagements
 from diaspora.matching import services as matching
 from diaspora.milestones import services as milestones
 from diaspora.notifications import services as notifications
+from diaspora.organisations.access import roles_of
 from diaspora.organisations.models import (
     MemberRole,
     Membership,
@@ -96,13 +97,13 @@ def memberships_of(session: Session, user: User) -> list[Membership]:
     )
 
 
-def _account(user: User) -> dict[str, Any]:
+def _account(session: Session, user: User) -> dict[str, Any]:
     return {
         "email": user.email,
         "pending_email": user.pending_email,
         "display_name": user.display_name,
         "time_zone": user.time_zone,
-        "roles": sorted(user.role_names),
+        "roles": sorted(roles_of(session, user)),
         "active": user.active,
         "email_verified_at": _when(user.email_verified_at),
         "created_at": _when(user.created_at),
@@ -256,7 +257,7 @@ def export_data(session: Session, user: User) -> dict[str, Any]:
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
         "exported_at": _when(utcnow()),
-        "account": _account(user),
+        "account": _account(session, user),
         "organisation_memberships": [_membership(m) for m in memberships_of(session, user)],
         "staff_profile": _profile(profile) if profile is not None else None,
         "credentials": [_credential(c) for c in credentials],

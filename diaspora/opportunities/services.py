@@ -45,6 +45,7 @@ from diaspora.opportunities.models import (
     SessionStatus,
     TeachingSession,
 )
+from diaspora.organisations.access import verified_memberships
 from diaspora.organisations.models import (
     Membership,
     MembershipStatus,
@@ -159,18 +160,7 @@ class OpportunityInput:
 
 def posting_organisations(session: Session, user: User) -> list[Organisation]:
     """The verified organisations `user` is an active member of: those they may post for."""
-    return list(
-        session.scalars(
-            select(Organisation)
-            .join(Membership, Membership.organisation_id == Organisation.id)
-            .where(
-                Membership.user_id == user.id,
-                Membership.status == MembershipStatus.ACTIVE,
-                Organisation.verification == Verification.VERIFIED,
-            )
-            .order_by(Organisation.name, Organisation.id)
-        )
-    )
+    return verified_memberships(session, user)
 
 
 def can_post_for(session: Session, user: User, organisation: Organisation) -> bool:

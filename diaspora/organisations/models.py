@@ -95,3 +95,27 @@ class Membership(db.Model):
     @property
     def is_owner(self) -> bool:
         return self.role == MemberRole.OWNER and self.status == MembershipStatus.ACTIVE
+
+
+class OrganisationInvitation(db.Model):
+    """An emailed invitation to join. Its link carries this row's id and works once: it dies
+    when accepted, withdrawn by an owner, when the invited person is removed from the
+    organisation, and while the organisation is rejected."""
+
+    __tablename__ = "organisation_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    # auth.services.fingerprint of the invited address: the address itself is not kept.
+    email_fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.used_at is None and self.withdrawn_at is None

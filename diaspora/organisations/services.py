@@ -1,39 +1,40 @@
 """Partner organisations, their members and their verification by administrators."""
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from diaspora.audit.services import record
-from diaspora.auth.models import Role, User
-from diaspora.auth.services import fingerprint, grant_role, make_token, normalise_email, read_token
+from diaspora.auth.models import User
+from diaspora.auth.services import fingerprint, make_token, normalise_email, read_token
 from diaspora.core.time import utcnow
 from diaspora.core.urls import external_url
 from diaspora.extensions import mail
 from diaspora.organisations.models import (
-    COORDINATING_KINDS,
     MemberRole,
     Membership,
     MembershipStatus,
     Organisation,
-    OrganisationKind,
+    OrganisationInvitation,
     Verification,
 )
+
+# Changing one of these on a verified organisation sends it back to verification: what its
+# members may do follows from them (diaspora.organisations.access).
+VERIFIED_FIELDS = ("name", "kind")
+FIELDS = ("name", "kind", "country", "website", "description")
 
 
 class OrganisationError(Exception):
     """A request the rules refuse; the message is safe to show."""
 
 
-def member_role_for(organisation: Organisation) -> str:
-    """Charities and NHS trusts coordinate volunteers; every other kind is a partner."""
-    kind = OrganisationKind(organisation.kind)
-    return Role.COORDINATOR if kind in COORDINATING_KINDS else Role.PARTNER
-
-
-def _activate(session: Session, membership: Membership, *, actor: User | None) -> None:
-    membership.status = MembershipStatus.ACTIVE
-    grant_role(session, membership.user, member_role_for(membership.organisation), actor=actor)
+def _membership_details(membership: Membership) -> dict:
+    return {
+        "member_id": membership.user_id,
+        "membership_role": membership.role,
+        "membership_status": membership.status,
+    }
 
 
 def create_organisation(
@@ -46,31 +47,67 @@ def create_organisation(
     website: str | None = None,
     description: str = "",
 ) -> Organisation:
-    """A new organisation, owned by its creator, waiting in the verification queue."""
+    """A new organisation, owned by its creator, waiting in the verification queue. Until an
+    administrator verifies it, belonging to it grants nothing (organisations.access)."""
     organisation = Organisation(
         name=name.strip(),
         kind=kind,
         country=country,
         website=(website or "").strip() or None,
         description=description.strip(),
+        verification=Verification.PENDING,
     )
-    membership = Membership(user=owner, organisation=organisation, role=MemberRole.OWNER)
+    membership = Membership(
+        user=owner, organisation=organisation, role=MemberRole.OWNER, status=MembershipStatus.ACTIVE
+    )
     session.add_all([organisation, membership])
-    _activate(session, membership, actor=owner)
     session.flush()
-    record(session, "organisation.created", actor=owner, subject=organisation)
+    record(
+        session,
+        "organisation.created",
+        actor=owner,
+        subject=organisation,
+        after={key: getattr(organisation, key) for key in FIELDS},
+        verification=organisation.verification,
+    )
     return organisation
 
 
 def update_organisation(
     session: Session, organisation: Organisation, actor: User, **fields: str | None
-) -> None:
-    for key in ("name", "kind", "country", "website", "description"):
+) -> bool:
+    """Change an organisation's details; only the fields given change.
+
+    Changing the name or kind of a verified organisation sends it back to the verification
+    queue (status pending), because what its members may do follows from them: until an
+    administrator verifies it again its members are neither partners nor coordinators through
+    it. Returns True when that happened, so the page and the API can say so.
+    """
+    before = {key: getattr(organisation, key) for key in FIELDS}
+    for key in FIELDS:
         if key in fields:
             value = fields[key]
             setattr(organisation, key, value.strip() if isinstance(value, str) else value)
     organisation.website = organisation.website or None
-    record(session, "organisation.updated", actor=actor, subject=organisation)
+    after = {key: getattr(organisation, key) for key in FIELDS}
+    changed = sorted(key for key in FIELDS if before[key] != after[key])
+    reverify = organisation.verification == Verification.VERIFIED and any(
+        key in VERIFIED_FIELDS for key in changed
+    )
+    if reverify:
+        organisation.verification = Verification.PENDING
+        organisation.verified_by_id = None
+        organisation.verified_at = None
+    record(
+        session,
+        "organisation.updated",
+        actor=actor,
+        subject=organisation,
+        before={key: before[key] for key in changed},
+        after={key: after[key] for key in changed},
+        sent_back_to_verification=reverify,
+    )
+    return reverify
 
 
 def membership_of(session: Session, user: User, organisation_id: int) -> Membership | None:
@@ -136,14 +173,20 @@ def request_to_join(session: Session, user: User, organisation: Organisation) ->
             organisation=organisation,
             url=external_url("organisations.members", organisation_id=organisation.id),
         )
-    record(session, "membership.requested", actor=user, subject=organisation)
+    record(
+        session,
+        "membership.requested",
+        actor=user,
+        subject=organisation,
+        **_membership_details(membership),
+    )
     return membership
 
 
 def approve_request(session: Session, membership: Membership, actor: User) -> None:
     if membership.status != MembershipStatus.REQUESTED:
         raise OrganisationError("This request has already been answered")
-    _activate(session, membership, actor=actor)
+    membership.status = MembershipStatus.ACTIVE
     mail.queue(
         session,
         membership.user.email,
@@ -157,29 +200,48 @@ def approve_request(session: Session, membership: Membership, actor: User) -> No
         "membership.approved",
         actor=actor,
         subject=membership.organisation,
-        member_id=membership.user_id,
+        before={"membership_status": MembershipStatus.REQUESTED},
+        **_membership_details(membership),
     )
 
 
 def remove_member(session: Session, membership: Membership, actor: User) -> None:
-    """Remove a member or decline a request. The last owner cannot be removed."""
+    """Remove a member or decline a request. The last owner cannot be removed.
+
+    What the membership gave goes with it (roles follow from memberships), and so do the open
+    invitations to the person's address: they cannot let themselves back in.
+    """
     organisation = membership.organisation
     if membership.is_owner and len(owners(session, organisation)) == 1:
         raise OrganisationError("An organisation must keep at least one owner")
+    details = _membership_details(membership)
     session.delete(membership)
-    record(
+    _withdraw_invitations(
         session,
-        "membership.removed",
-        actor=actor,
-        subject=organisation,
-        member_id=membership.user_id,
+        organisation,
+        OrganisationInvitation.email_fingerprint == fingerprint(membership.user.email),
     )
+    record(session, "membership.removed", actor=actor, subject=organisation, **details)
+
+
+# Invitations ----------------------------------------------------------------------------
 
 
 def invite(session: Session, organisation: Organisation, actor: User, email: str) -> None:
-    """Email a signed invitation link; the person accepts it signed in with that address."""
+    """Email a single-use invitation link; the person accepts it signed in with that address.
+
+    The link carries the id of an `OrganisationInvitation` row, which records its use and its
+    withdrawal; the signature only proves the link was made here and is not too old.
+    """
+    if organisation.verification == Verification.REJECTED:
+        raise OrganisationError("This organisation cannot take new members")
     email = normalise_email(email)
-    token = make_token("invite", {"o": organisation.id, "e": fingerprint(email)})
+    invitation = OrganisationInvitation(
+        organisation=organisation, email_fingerprint=fingerprint(email)
+    )
+    session.add(invitation)
+    session.flush()
+    token = make_token("invite", {"i": invitation.id, "e": invitation.email_fingerprint})
     mail.queue(
         session,
         email,
@@ -189,24 +251,101 @@ def invite(session: Session, organisation: Organisation, actor: User, email: str
         inviter=actor,
         url=external_url("organisations.accept_invitation", token=token),
     )
-    record(session, "membership.invited", actor=actor, subject=organisation)
+    record(
+        session,
+        "membership.invited",
+        actor=actor,
+        subject=organisation,
+        invitation_id=invitation.id,
+    )
 
 
-def organisation_for_invitation(session: Session, token: str, user: User) -> Organisation | None:
-    data = read_token("invite", token, current_app.config["INVITATION_MAX_AGE"])
-    if not data or data["e"] != fingerprint(user.email):
+def open_invitations(session: Session, organisation: Organisation) -> list[OrganisationInvitation]:
+    return list(
+        session.scalars(
+            select(OrganisationInvitation)
+            .where(
+                OrganisationInvitation.organisation_id == organisation.id,
+                OrganisationInvitation.used_at.is_(None),
+                OrganisationInvitation.withdrawn_at.is_(None),
+            )
+            .order_by(OrganisationInvitation.created_at, OrganisationInvitation.id)
+        )
+    )
+
+
+def _withdraw_invitations(session: Session, organisation: Organisation, *conditions) -> None:
+    session.execute(
+        update(OrganisationInvitation)
+        .where(
+            OrganisationInvitation.organisation_id == organisation.id,
+            OrganisationInvitation.used_at.is_(None),
+            OrganisationInvitation.withdrawn_at.is_(None),
+            *conditions,
+        )
+        .values(withdrawn_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def withdraw_invitation(session: Session, invitation: OrganisationInvitation, actor: User) -> None:
+    """An owner takes an invitation back: its link stops working."""
+    if not invitation.is_open:
+        raise OrganisationError("This invitation has already been used or withdrawn")
+    invitation.withdrawn_at = utcnow()
+    record(
+        session,
+        "membership.invitation_withdrawn",
+        actor=actor,
+        subject=invitation.organisation,
+        invitation_id=invitation.id,
+    )
+
+
+def invitation_for(session: Session, token: str, user: User) -> OrganisationInvitation | None:
+    """The open invitation a link is for, if it was sent to this user's address and its
+    organisation may still take members; None otherwise."""
+    if not token or len(token) > 300:
         return None
-    return session.get(Organisation, data["o"])
+    data = read_token("invite", token, current_app.config["INVITATION_MAX_AGE"])
+    if not isinstance(data, dict) or data.get("e") != fingerprint(user.email):
+        return None
+    invitation_id = data.get("i")
+    if not isinstance(invitation_id, int):
+        return None
+    invitation = session.get(OrganisationInvitation, invitation_id)
+    if (
+        invitation is None
+        or not invitation.is_open
+        or invitation.email_fingerprint != data["e"]
+        or invitation.organisation.verification == Verification.REJECTED
+    ):
+        return None
+    return invitation
 
 
-def accept_invitation(session: Session, organisation: Organisation, user: User) -> Membership:
+def accept_invitation(
+    session: Session, invitation: OrganisationInvitation, user: User
+) -> Membership:
+    """Use the invitation (it works once) and make the person an active member."""
+    organisation = invitation.organisation
+    invitation.used_at = utcnow()
     membership = membership_of(session, user, organisation.id)
+    before = membership.status if membership is not None else None
     if membership is None:
         membership = Membership(user=user, organisation=organisation)
         session.add(membership)
-    if membership.status != MembershipStatus.ACTIVE:
-        _activate(session, membership, actor=user)
-    record(session, "membership.invitation_accepted", actor=user, subject=organisation)
+    membership.status = MembershipStatus.ACTIVE
+    session.flush()
+    record(
+        session,
+        "membership.invitation_accepted",
+        actor=user,
+        subject=organisation,
+        invitation_id=invitation.id,
+        before={"membership_status": before},
+        **_membership_details(membership),
+    )
     return membership
 
 
@@ -226,7 +365,9 @@ def verification_queue(session: Session) -> list[Organisation]:
 def decide_verification(
     session: Session, organisation: Organisation, admin: User, *, verified: bool, reason: str = ""
 ) -> None:
-    """Verify or reject an organisation and tell its owners by email."""
+    """Verify or reject an organisation and tell its owners by email. Rejecting it withdraws
+    its open invitations."""
+    before = organisation.verification
     if verified:
         organisation.verification = Verification.VERIFIED
         organisation.rejection_reason = None
@@ -235,6 +376,7 @@ def decide_verification(
             raise OrganisationError("Enter the reason for rejecting this organisation")
         organisation.verification = Verification.REJECTED
         organisation.rejection_reason = reason.strip()
+        _withdraw_invitations(session, organisation)
     organisation.verified_by_id = admin.id
     organisation.verified_at = utcnow()
     for owner in owners(session, organisation):
@@ -252,4 +394,9 @@ def decide_verification(
         "organisation.verified" if verified else "organisation.rejected",
         actor=admin,
         subject=organisation,
+        name=organisation.name,
+        kind=organisation.kind,
+        before={"verification": before},
+        after={"verification": organisation.verification},
+        reason=organisation.rejection_reason,
     )

@@ -5,7 +5,7 @@ from diaspora.auth.models import Role
 from diaspora.extensions import db
 from diaspora.organisations import services
 from diaspora.organisations.forms import InviteForm, JoinForm, OrganisationForm
-from diaspora.organisations.models import Membership, Organisation
+from diaspora.organisations.models import Membership, Organisation, OrganisationInvitation
 from diaspora.reference.places import country_name
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
@@ -85,11 +85,19 @@ def edit(organisation_id: int):
     organisation = _owned_organisation(organisation_id)
     form = OrganisationForm(obj=organisation)
     if form.validate_on_submit():
-        services.update_organisation(
+        sent_back = services.update_organisation(
             db.session, organisation, current_user, **form.organisation_fields()
         )
         db.session.commit()
-        flash("The organisation's details have been saved.", "success")
+        if sent_back:
+            flash(
+                "The organisation's details have been saved. As its name or kind changed, an "
+                "administrator will verify it again; until then its members have no partner or "
+                "coordinator access through it.",
+                "success",
+            )
+        else:
+            flash("The organisation's details have been saved.", "success")
         return redirect(url_for("organisations.detail", organisation_id=organisation.id))
     return render_template("organisations/edit.html", form=form, organisation=organisation)
 
@@ -100,16 +108,37 @@ def members(organisation_id: int):
     organisation = _owned_organisation(organisation_id)
     form = InviteForm()
     if form.validate_on_submit():
-        services.invite(db.session, organisation, current_user, form.email.data)
-        db.session.commit()
-        flash("Invitation sent.", "success")
-        return redirect(url_for("organisations.members", organisation_id=organisation.id))
+        try:
+            services.invite(db.session, organisation, current_user, form.email.data)
+        except services.OrganisationError as error:
+            form.email.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Invitation sent.", "success")
+            return redirect(url_for("organisations.members", organisation_id=organisation.id))
     return render_template(
         "organisations/members.html",
         organisation=organisation,
         memberships=services.members(db.session, organisation),
+        invitations=services.open_invitations(db.session, organisation),
         form=form,
     )
+
+
+@bp.post("/<int:organisation_id>/invitations/<int:invitation_id>/withdraw")
+@login_required
+def withdraw_invitation(organisation_id: int, invitation_id: int):
+    organisation = _owned_organisation(organisation_id)
+    invitation = db.session.get(OrganisationInvitation, invitation_id)
+    if invitation is None or invitation.organisation_id != organisation.id:
+        abort(404)
+    try:
+        services.withdraw_invitation(db.session, invitation, current_user)
+        db.session.commit()
+        flash("The invitation has been withdrawn. Its link no longer works.", "success")
+    except services.OrganisationError as error:
+        flash(str(error), "error")
+    return redirect(url_for("organisations.members", organisation_id=organisation.id))
 
 
 def _membership_in(organisation: Organisation, membership_id: int) -> Membership:
@@ -150,11 +179,12 @@ def remove_member(organisation_id: int, membership_id: int):
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 @login_required
 def accept_invitation(token: str):
-    organisation = services.organisation_for_invitation(db.session, token, current_user)
-    if organisation is None:
+    invitation = services.invitation_for(db.session, token, current_user)
+    if invitation is None:
         return render_template("auth/link_invalid.html", purpose="invite"), 400
+    organisation = invitation.organisation
     if request.method == "POST":
-        services.accept_invitation(db.session, organisation, current_user)
+        services.accept_invitation(db.session, invitation, current_user)
         db.session.commit()
         flash(f"You are now a member of {organisation.name}.", "success")
         return redirect(url_for("organisations.detail", organisation_id=organisation.id))

@@ -4,38 +4,19 @@ A profile's owner chooses its audience (`StaffProfile.visibility`):
 - private: only its owner; administrators may open it, but it is never listed anywhere;
 - coordinators: also coordinators, i.e. active members of a verified charity or NHS trust;
 - verified_organisations: also active members of any verified organisation.
-Contact details are never part of what an audience sees.
+Contact details are never part of what an audience sees. Who is a coordinator or a partner
+follows from memberships alone (diaspora.organisations.access), never from a stored role.
 """
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from diaspora.auth.models import Role, User
-from diaspora.organisations.models import (
-    COORDINATING_KINDS,
-    Membership,
-    MembershipStatus,
-    Organisation,
-    Verification,
-)
+from diaspora.organisations.access import roles_from, verified_memberships
 from diaspora.registry.models import StaffProfile, Visibility
 
-
-def verified_memberships(session: Session, user: User) -> list[Organisation]:
-    """The verified organisations the user is an active member of."""
-    return list(
-        session.scalars(
-            select(Organisation)
-            .join(Membership, Membership.organisation_id == Organisation.id)
-            .where(
-                Membership.user_id == user.id,
-                Membership.status == MembershipStatus.ACTIVE,
-                Organisation.verification == Verification.VERIFIED,
-            )
-        )
-    )
+__all__ = ["ViewerAccess", "access_of", "verified_memberships"]
 
 
 @dataclass(frozen=True)
@@ -43,8 +24,9 @@ class ViewerAccess:
     """What one viewer may see of the registry, from a single look at their memberships."""
 
     audiences: frozenset[str]  # the visibilities listed in their searches, counts and exports
-    coordinator: bool  # a coordinator of a verified charity or NHS trust (the role alone is not)
+    coordinator: bool  # an active member of a verified charity or NHS trust
     admin: bool
+    roles: frozenset[str] = frozenset()  # stored roles and those verified memberships give
 
     @property
     def oversees(self) -> bool:
@@ -56,17 +38,18 @@ def access_of(session: Session, viewer: User) -> ViewerAccess:
     if not viewer.is_authenticated:
         return ViewerAccess(frozenset(), coordinator=False, admin=False)
     organisations = verified_memberships(session, viewer)
-    coordinator = viewer.has_role(Role.COORDINATOR) and any(
-        org.kind in COORDINATING_KINDS for org in organisations
-    )
-    admin = viewer.has_role(Role.ADMIN)
+    roles = viewer.role_names | roles_from(organisations)
+    coordinator = Role.COORDINATOR in roles
+    admin = Role.ADMIN in roles
     if admin or coordinator:
         audiences = {Visibility.COORDINATORS, Visibility.VERIFIED_ORGANISATIONS}
     elif organisations:
         audiences = {Visibility.VERIFIED_ORGANISATIONS}
     else:
         audiences = set()
-    return ViewerAccess(frozenset(audiences), coordinator=coordinator, admin=admin)
+    return ViewerAccess(
+        frozenset(audiences), coordinator=coordinator, admin=admin, roles=frozenset(roles)
+    )
 
 
 def is_coordinator(session: Session, user: User) -> bool:

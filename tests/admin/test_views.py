@@ -71,14 +71,14 @@ def test_rejecting_needs_a_reason(client, login_as, make, smtp):
 def test_admin_changes_roles_and_it_is_audited(client, login_as, make, db):
     admin = login_as("admin")
     person = make.user(roles=["staff"])
-    response = submit(client, f"/admin/users/{person.id}", {"roles": ["staff", "coordinator"]})
+    response = submit(client, f"/admin/users/{person.id}", {"roles": ["staff", "admin"]})
     assert response.status_code == 302
-    assert person.role_names == {"staff", "coordinator"}
+    assert person.role_names == {"staff", "admin"}
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "role.granted"))
     assert (event.actor_id, event.subject_id, event.details) == (
         admin.id,
         person.id,
-        {"role": "coordinator"},
+        {"role": "admin", "before": ["staff"], "after": ["admin", "staff"]},
     )
     response = submit(client, f"/admin/users/{admin.id}", {"roles": ["staff"]})
     assert error_summary(response) == ["You cannot remove your own administrator role"]

@@ -14,4 +14,16 @@ CASES = [
         body=lambda w: {"description": "Teaching hospital"},
         expect=everyone(403, partner_x=200),
     ),
+    Case(  # only the owner; it sends the organisation back to verification
+        "update_organisation",
+        path=lambda w: f"/organisations/{w.org_x.id}",
+        body=lambda w: {"kind": "charity"},
+        expect=everyone(403, partner_x=200),
+    ),
+    Case(  # a member who is not an owner (the coordinator) cannot rename their charity
+        "update_organisation",
+        path=lambda w: f"/organisations/{w.charity.id}",
+        body=lambda w: {"name": "Renamed charity"},
+        expect=everyone(403),
+    ),
 ]

@@ -2,7 +2,7 @@
 
 from diaspora.auth import services
 from diaspora.auth.models import User
-from diaspora.organisations.models import Membership, MembershipStatus
+from diaspora.organisations.models import Membership, MembershipStatus, OrganisationInvitation
 from tests.core.support import dummy_path, rules_accepting, snapshot
 from tests.helpers import submit
 
@@ -60,8 +60,13 @@ def test_opening_an_invitation_does_not_join(app, client, login_as, make, db):
     user = login_as("staff")
     organisation = make.organisation()
     with app.test_request_context():
+        invitation = OrganisationInvitation(
+            organisation=organisation, email_fingerprint=services.fingerprint(user.email)
+        )
+        db.session.add(invitation)
+        db.session.commit()
         token = services.make_token(
-            "invite", {"o": organisation.id, "e": services.fingerprint(user.email)}
+            "invite", {"i": invitation.id, "e": invitation.email_fingerprint}
         )
     path = f"/organisations/invitations/{token}"
 

@@ -11,6 +11,7 @@ from diaspora.credentials.models import Credential
 from diaspora.milestones import jobs, services
 from diaspora.milestones.models import Milestone
 from diaspora.notifications.models import Notification
+from diaspora.organisations.models import Membership
 from tests.milestones.conftest import utc
 
 
@@ -162,7 +163,8 @@ def test_overdue_the_day_after_then_weekly_and_the_coordinator_at_14_days(
 def test_a_former_coordinator_is_not_told(db, plan_for, add_milestone, outbox, coordinator):
     plan = plan_for("Europe/London", coordinator=coordinator)
     milestone = add_milestone(plan, date(2027, 6, 1), scheduled_at=utc(2027, 7, 1))
-    coordinator.roles = [r for r in coordinator.roles if r.role != "coordinator"]
+    for membership in db.session.scalars(select(Membership).filter_by(user_id=coordinator.id)):
+        db.session.delete(membership)  # being a coordinator follows from the membership
     db.session.commit()
     _run_days(date(2027, 6, 14), date(2027, 6, 16))
     assert [r.recipient_id for r in outbox(f"milestone:{milestone.id}:")] == [plan.owner_id]

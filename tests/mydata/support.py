@@ -33,7 +33,7 @@ class Person:
 def full_person(make, *, email: str = EMAIL, name: str = NAME, marker: str = "") -> Person:
     """A staff member with every section of a profile, two credentials (one checked by an
     administrator), an organisation membership and audit events by them and about them."""
-    user = make.user(email=email, name=name, roles=["staff", "partner"])
+    user = make.user(email=email, name=name, roles=["staff"])
     admin = make.user(roles=["admin"])
     profile = make.profile(
         user,

@@ -78,7 +78,7 @@ def test_the_file_holds_everything_about_the_person(client, make, db):
     assert account["email"] == EMAIL
     assert account["display_name"] == NAME
     assert account["time_zone"] == "Africa/Lagos"
-    assert account["roles"] == ["partner", "staff"]
+    assert account["roles"] == ["coordinator", "staff"]  # coordinator: their verified charity
     assert account["created_at"]
     assert account["last_login_at"]  # the sign-in above
 

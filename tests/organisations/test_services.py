@@ -3,6 +3,7 @@ from sqlalchemy import select
 
 from diaspora.audit.models import AuditEvent
 from diaspora.organisations import services
+from diaspora.organisations.access import roles_of
 from diaspora.organisations.models import Membership, Verification
 
 
@@ -19,7 +20,7 @@ def _actions(db) -> list[str]:
         ("nhs_trust", "coordinator"),
     ],
 )
-def test_creating_an_organisation_makes_its_creator_owner_with_the_fitting_role(
+def test_creating_an_organisation_makes_its_creator_owner_with_the_fitting_role_once_verified(
     app, db, make, kind, role
 ):
     owner = make.user(roles=[])
@@ -32,8 +33,13 @@ def test_creating_an_organisation_makes_its_creator_owner_with_the_fitting_role(
     assert organisation.verification == Verification.PENDING
     assert organisation in services.verification_queue(db.session)
     assert services.membership_of(db.session, owner, organisation.id).is_owner
-    assert owner.role_names == {role}
+    assert roles_of(db.session, owner) == set()  # a pending organisation grants nothing
     assert "organisation.created" in _actions(db)
+    with app.test_request_context():
+        services.decide_verification(
+            db.session, organisation, make.user(roles=["admin"]), verified=True
+        )
+    assert roles_of(db.session, owner) == {role}
 
 
 def test_join_request_tells_owners_and_approval_grants_the_role(app, db, make, smtp):
@@ -44,13 +50,13 @@ def test_join_request_tells_owners_and_approval_grants_the_role(app, db, make, s
         membership = services.request_to_join(db.session, applicant, organisation)
         db.session.commit()
         assert membership.status == "requested"
-        assert applicant.role_names == set()
+        assert roles_of(db.session, applicant) == set()
         assert smtp.delivered(1)[0]["To"] == "owner@example.org"
 
         services.approve_request(db.session, membership, owner)
         db.session.commit()
     assert membership.status == "active"
-    assert applicant.role_names == {"partner"}
+    assert roles_of(db.session, applicant) == {"partner"}
     assert smtp.delivered(2)[1]["To"] == "applicant@example.org"
     with pytest.raises(services.OrganisationError), app.test_request_context():
         services.request_to_join(db.session, applicant, organisation)

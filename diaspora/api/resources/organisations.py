@@ -38,6 +38,17 @@ class OrganisationSchema(Schema):
     )
 
 
+class OrganisationUpdated(OrganisationSchema):
+    sent_back_to_verification = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "true when the change of name or kind sent a verified organisation "
+            "back to verification: until an administrator verifies it again, its members have "
+            "no partner or coordinator access through it"
+        },
+    )
+
+
 class OrganisationQuery(PageQuery):
     mine = fields.Boolean(
         load_default=True,
@@ -138,16 +149,17 @@ def get_organisation(organisation_id: int):
     tag="Organisations",
     summary="Change your organisation's details (owners)",
     body=OrganisationChanges,
-    response=OrganisationSchema,
+    response=OrganisationUpdated,
 )
 def update_organisation(organisation_id: int, body: dict):
-    """Only the fields sent change; the rules are the edit page's."""
+    """Only the fields sent change; the rules are the edit page's. Changing the name or kind of
+    a verified organisation sends it back to verification (`verification` becomes pending)."""
     organisation, role = _visible(organisation_id)
     if role != "owner":
         raise ApiProblem(403, "Only the organisation's owners can change its details.")
     current = _shown(organisation, role) | {"website": organisation.website or ""}
     form = checked_form(OrganisationForm, current | body)
     changed = {k: v for k, v in form.organisation_fields().items() if k in body}
-    services.update_organisation(db.session, organisation, g.api_user, **changed)
+    sent_back = services.update_organisation(db.session, organisation, g.api_user, **changed)
     db.session.commit()
-    return _shown(organisation, role)
+    return _shown(organisation, role) | {"sent_back_to_verification": sent_back}
