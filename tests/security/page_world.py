@@ -32,7 +32,7 @@ from diaspora.matching.models import Invitation
 from diaspora.milestones.models import Milestone, Plan, PlanTemplate, TemplateMilestone
 from diaspora.notifications.models import Notification
 from diaspora.organisations import services as organisations
-from diaspora.organisations.models import Membership, MembershipStatus
+from diaspora.organisations.models import Membership, MembershipStatus, OrganisationInvitation
 from diaspora.registry.models import AvailabilityWindow
 from tests.helpers import csrf_token, sign_in
 
@@ -234,13 +234,24 @@ class World:
             self.pending_org_id = organisations.create_organisation(
                 session, pending, name="Pending Charity", kind="charity", country="GB"
             ).id
-            # An invitation accepted, then withdrawn by removing the member.
-            self.withdrawn_invitation = make_token(
-                "invite", {"o": self.org.id, "e": fingerprint(removed.email)}
+            # An invitation accepted, then the member removed: the link must not bring them back.
+            used = OrganisationInvitation(
+                organisation=self.org, email_fingerprint=fingerprint(removed.email)
             )
-            joined = organisations.accept_invitation(session, self.org, removed)
+            session.add(used)
+            session.flush()
+            self.withdrawn_invitation = make_token(
+                "invite", {"i": used.id, "e": used.email_fingerprint}
+            )
+            joined = organisations.accept_invitation(session, used, removed)
             session.flush()
             organisations.remove_member(session, joined, self.owner)
+            # An invitation still open, which only the organisation's owners may withdraw.
+            self.open_invitation = OrganisationInvitation(
+                organisation=self.org, email_fingerprint=fingerprint("someone@example.org")
+            )
+            session.add(self.open_invitation)
+            session.flush()
             session.add(
                 Membership(user=disabled, organisation=self.org, status=MembershipStatus.ACTIVE)
             )
@@ -302,6 +313,7 @@ class World:
             "matching.dismiss": {"opportunity_id": self.teaching.id},
             "matching.restore": {"opportunity_id": self.teaching.id},
             "organisations.accept_invitation": {"token": self.withdrawn_invitation},
+            "organisations.withdraw_invitation": {"invitation_id": self.open_invitation.id},
             "cohorts.join": {"token": self.withdrawn_join_link},
             "registry.remove_window": {"item_id": self.window.id},
             "registry.remove_country": {"item_id": profile.ties[0].id},

@@ -40,6 +40,8 @@ EXPECT: dict[str, frozenset[str]] = {
     "core.home": PUBLIC,
     "core.accessibility": PUBLIC,
     "core.health": PUBLIC,
+    "core.live": PUBLIC,
+    "core.ready": PUBLIC,
     "auth.sign_in": PUBLIC,
     "auth.signed_out": PUBLIC,
     "auth.register": PUBLIC,
@@ -107,6 +109,7 @@ EXPECT: dict[str, frozenset[str]] = {
     "organisations.members": NOBODY,
     "organisations.approve_member": NOBODY,
     "organisations.remove_member": NOBODY,
+    "organisations.withdraw_invitation": NOBODY,
     # The invitation the removed member accepted: withdrawn, it lets nobody in (issue 5).
     "organisations.accept_invitation": NOBODY,
     # Opportunities: the owner organisation's open project, seen by everyone signed in.
