@@ -7,6 +7,7 @@ SMTP connection the delivery job uses.
 """
 
 import smtplib
+import ssl
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -58,7 +59,7 @@ def smtp_connection(config: Mapping[str, Any]) -> Iterator[smtplib.SMTP]:
     smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"])
     try:
         if config["MAIL_USE_TLS"]:
-            smtp.starttls()
+            smtp.starttls(context=ssl.create_default_context())  # the relay's certificate checked
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
         yield smtp

@@ -137,7 +137,12 @@ def check_current_password(session: Session, user: User, password: str, *, purpo
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"diaspora.{purpose}")
+    """Signed with HMAC-SHA-256 (itsdangerous defaults to SHA-1), a salt per purpose."""
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"],
+        salt=f"diaspora.{purpose}",
+        signer_kwargs={"digest_method": hashlib.sha256},
+    )
 
 
 def make_token(purpose: str, payload: dict) -> str:

@@ -18,13 +18,18 @@ import secrets
 
 from flask import Response, current_app, g, request
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from diaspora.auth.models import User
-from diaspora.auth.services import find_user_by_email, fingerprint, normalise_email
+from diaspora.auth.services import (
+    find_user_by_email,
+    fingerprint,
+    make_token,
+    normalise_email,
+    read_token,
+)
 from diaspora.extensions import db, limiter
 
-DEVICE_SALT = "diaspora.trusted-device"
+DEVICE_PURPOSE = "trusted-device"
 
 
 def refused() -> None:
@@ -39,27 +44,19 @@ def _was_refused(_response: Response) -> bool:
 # Trusted devices ------------------------------------------------------------------------------
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=DEVICE_SALT)
-
-
 def _device() -> dict | None:
     """The trusted-device cookie's content, when it is present, signed by us and not too old."""
     value = request.cookies.get(current_app.config["DEVICE_COOKIE_NAME"])
     if not value:
         return None
-    max_age = current_app.config["DEVICE_COOKIE_MAX_AGE"]
-    try:
-        data = _serializer().loads(value, max_age=int(max_age.total_seconds()))
-    except BadSignature:  # SignatureExpired included
-        return None
+    data = read_token(DEVICE_PURPOSE, value, current_app.config["DEVICE_COOKIE_MAX_AGE"])
     return data if isinstance(data, dict) else None
 
 
 def trust_device(response: Response, user: User) -> None:
     """Mark this browser as one `user` has proved themselves on (a sign-in, a reset link)."""
     config = current_app.config
-    value = _serializer().dumps({"u": user.id, "d": secrets.token_urlsafe(12)})
+    value = make_token(DEVICE_PURPOSE, {"u": user.id, "d": secrets.token_urlsafe(12)})
     response.set_cookie(
         config["DEVICE_COOKIE_NAME"],
         value,

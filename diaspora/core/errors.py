@@ -1,6 +1,6 @@
 """NHS-style error pages for people; the JSON API answers problem documents of its own."""
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -43,6 +43,7 @@ def _api_problem(error: HTTPException):
 def register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
+        g.csrf_failed = True  # for the security log
         return _page(400, csrf=True)
 
     @app.errorhandler(HTTPException)

@@ -1,11 +1,14 @@
 """Session lifetime rules and the security headers every response carries."""
 
+import hashlib
+import logging
 import secrets
 import time
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, Response, current_app, g, session
+from flask import Flask, Response, current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, logout_user
 
 from diaspora.auth.models import User
@@ -111,10 +114,42 @@ def _set_headers(response: Response) -> Response:
     return response
 
 
+security_log = logging.getLogger("diaspora.security")
+# Answers that mean a request was refused: the security log records each (ASVS 16.3).
+REFUSALS = {401, 403, 413, 429}
+
+
+def _log_refusal(response: Response) -> Response:
+    """One line per refused request: the route's pattern (never its path, which may carry a
+    token), the status and the account's id when signed in; nothing that names a person."""
+    csrf_failure = response.status_code == 400 and g.get("csrf_failed", False)
+    if response.status_code in REFUSALS or csrf_failure:
+        rule = request.url_rule.rule if request.url_rule else "(no route)"
+        who = current_user.id if current_user and current_user.is_authenticated else None
+        security_log.warning(
+            "Refused %s %s: %s%s account=%s",
+            request.method,
+            rule,
+            response.status_code,
+            " (CSRF)" if csrf_failure else "",
+            who,
+        )
+    return response
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, signed with HMAC-SHA-256 rather than Flask's SHA-1."""
+
+    digest_method = staticmethod(hashlib.sha256)
+
+
 def register_security(app: Flask) -> None:
+    app.session_interface = SessionInterface()
+
     @app.before_request
     def _before() -> None:
         g.csp_nonce = secrets.token_urlsafe(16)
         _expire_stale_sessions()
 
     app.after_request(_set_headers)
+    app.after_request(_log_refusal)

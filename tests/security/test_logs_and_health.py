@@ -245,3 +245,17 @@ def test_finding_2_live_answers_anyone_with_the_request_id(app):
     token = secrets.token_hex(4)
     response = app.test_client().get("/health/live", headers={"X-Request-ID": token})
     assert response.status_code == 200 and response.headers["X-Request-ID"] == token
+
+
+def test_refused_requests_are_in_the_security_log_without_naming_anyone(client, login_as, caplog):
+    """403, 429 and CSRF failures each leave one line: route pattern, status, account id."""
+    caplog.set_level(logging.WARNING, logger="diaspora.security")
+    user = login_as("staff")
+    assert client.get("/admin/users").status_code == 403
+    assert client.post("/account/sign-out").status_code == 400  # no CSRF token
+    lines = [r.getMessage() for r in caplog.records if r.name == "diaspora.security"]
+    assert lines == [
+        f"Refused GET /admin/users: 403 account={user.id}",
+        f"Refused POST /account/sign-out: 400 (CSRF) account={user.id}",
+    ]
+    assert user.email not in _everything_logged(caplog.records)
