@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from diaspora.admin.forms import RolesForm, UserSearchForm
+from diaspora.admin.forms import EmailDomainsForm, RolesForm, UserSearchForm
 from diaspora.audit.services import recent_events
 from diaspora.auth import services as accounts
 from diaspora.auth.models import Role, User
@@ -107,10 +107,39 @@ def organisation(organisation_id: int):
                 db.session.commit()
                 flash(f"{org.name} has been rejected. Its owners have been told.", "success")
                 return redirect(url_for("admin.organisation_queue"))
+    return _organisation_page(org, form=form)
+
+
+@bp.post("/organisations/<int:organisation_id>/email-domains")
+def organisation_email_domains(organisation_id: int):
+    """Confirm the mail domains an organisation uses (organisations.set_email_domains)."""
+    org = db.session.get(Organisation, organisation_id) or abort(404)
+    domains_form = EmailDomainsForm()
+    if domains_form.validate_on_submit():
+        changed = organisations.set_email_domains(
+            db.session, org, current_user, domains_form.email_domains.data
+        )
+        db.session.commit()
+        flash("Email domains saved." if changed else "Email domains unchanged.", "success")
+        return redirect(url_for("admin.organisation", organisation_id=org.id))
+    return _organisation_page(org, domains_form=domains_form)
+
+
+def _organisation_page(
+    org: Organisation,
+    *,
+    form: RejectForm | None = None,
+    domains_form: EmailDomainsForm | None = None,
+):
+    if domains_form is None:
+        domains_form = EmailDomainsForm(
+            formdata=None, data={"email_domains": "\n".join(org.email_domains or [])}
+        )
     return render_template(
         "admin/organisation.html",
         organisation=org,
-        form=form,
+        form=form or RejectForm(formdata=None),
+        domains_form=domains_form,
         owners=organisations.owners(db.session, org),
         country=country_name(org.country),
     )

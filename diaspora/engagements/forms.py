@@ -5,6 +5,7 @@ from wtforms import EmailField, RadioField, TextAreaField
 from wtforms.validators import ValidationError
 
 from diaspora.engagements import services
+from diaspora.extensions import db
 from diaspora.widgets import NhsukForm, options
 
 
@@ -65,14 +66,15 @@ class ReleaseRequestForm(NhsukForm):
     manager_email = EmailField(
         "Your NHS line manager's email address",
         description=(
-            "An NHS address: at nhs.net, nhs.scot, hscni.net or a trust's nhs.uk domain. "
+            "An NHS email address (at nhs.net, nhs.scot, hscni.net or a trust's nhs.uk "
+            "domain), or one at a domain of an NHS employer verified on this service. "
             "We will email them a link to confirm that you may take part. "
             "They do not need an account."
         ),
     )
 
     def validate_manager_email(self, field) -> None:
-        problem = services.manager_email_problem(field.data)
+        problem = services.manager_email_problem(field.data, db.session)
         if problem:
             raise ValidationError(problem)
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 from diaspora.audit.services import record
 from diaspora.auth.models import Role, User
 from diaspora.auth.services import fingerprint, make_token, normalise_email, read_token
+from diaspora.core.domains import within
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import external_url
 from diaspora.credentials.services import profile_ids_with_verified_credential
@@ -34,6 +35,7 @@ from diaspora.notifications.services import notify
 from diaspora.opportunities.access import manages
 from diaspora.opportunities.models import Modality, Opportunity, OpportunityKind, OpportunityStatus
 from diaspora.organisations.models import Membership, MembershipStatus
+from diaspora.organisations.services import employer_mail_domains
 from diaspora.registry import privacy
 from diaspora.registry.models import StaffProfile
 from diaspora.registry.privacy import ViewerAccess
@@ -88,8 +90,9 @@ EMAIL_FORMAT = "Enter an email address in the correct format, like name@nhs.net"
 # (trusts mostly use <trust>.nhs.uk; Northern Ireland's trusts use <trust>.hscni.net).
 NHS_MAIL_DOMAINS = ("nhs.net", "nhs.uk", "nhs.scot", "hscni.net")
 NHS_ADDRESS = (
-    "Enter your line manager's NHS email address: one ending in nhs.net, nhs.scot, "
-    "hscni.net or .nhs.uk (such as name@nhs.net or name@trust.nhs.uk)"
+    "Enter your line manager's NHS email address (ending in nhs.net, nhs.scot, hscni.net or "
+    ".nhs.uk, such as name@nhs.net), or one at a domain of an NHS employer verified on this "
+    "service"
 )
 OWN_ADDRESS = "Enter your line manager's email address, not one of your own"
 # Mail services that ignore dots in the part before the @ (a.b@gmail.com is ab@gmail.com).
@@ -99,8 +102,15 @@ DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
 def is_nhs_domain(domain: str) -> bool:
     """An NHS mail domain or a subdomain of one, matched on whole labels: `evilnhs.net` and
     `nhs.net.evil.com` are not NHS domains."""
-    domain = domain.lower().rstrip(".")
-    return any(domain == nhs or domain.endswith("." + nhs) for nhs in NHS_MAIL_DOMAINS)
+    return within(domain, NHS_MAIL_DOMAINS)
+
+
+def manager_domain_accepted(session: Session, domain: str) -> bool:
+    """Where a line manager's mailbox may be: an NHS mail domain, or a domain an administrator
+    confirmed for a verified NHS trust (organisations.services.employer_mail_domains), or a
+    subdomain of either. Free-mail domains can never be confirmed, so the staff member cannot
+    make themselves an address that passes."""
+    return is_nhs_domain(domain) or within(domain, employer_mail_domains(session))
 
 
 def mailbox_key(email: str) -> str:
@@ -114,9 +124,10 @@ def mailbox_key(email: str) -> str:
     return f"{local}@{domain}"
 
 
-def manager_email_problem(value: str | None) -> str | None:
-    """A well-formed address at an NHS mail domain. Other domains are refused: anyone can
-    make an address there, so the staff member could confirm their own release."""
+def manager_email_problem(value: str | None, session: Session) -> str | None:
+    """A well-formed address at an NHS mail domain or at a domain of a verified NHS employer
+    (`manager_domain_accepted`). Other domains are refused: anyone can make an address there,
+    so the staff member could confirm their own release."""
     text = (value or "").strip()
     if not text:
         return "Enter your line manager's email address"
@@ -130,7 +141,7 @@ def manager_email_problem(value: str | None) -> str | None:
         )
     except EmailNotValidError:
         return EMAIL_FORMAT
-    if not is_nhs_domain(checked.ascii_domain):
+    if not manager_domain_accepted(session, checked.ascii_domain):
         return NHS_ADDRESS
     return None
 
@@ -417,7 +428,7 @@ def request_release(session: Session, engagement: Engagement, manager_email: str
     """Email the line manager a signed link to confirm or decline the release. A new request
     (another address, or the same again) makes every earlier link stop working.
     Returns the link's token."""
-    problem = manager_email_problem(manager_email)
+    problem = manager_email_problem(manager_email, session)
     if problem is None:
         problem = own_address_problem(manager_email, engagement.user)
     _refuse(manager_email=problem)
@@ -455,7 +466,10 @@ class ReleaseLink:
     """What a manager's link leads to: the engagement, or why it does not work."""
 
     engagement: Engagement | None
-    problem: str | None = None  # "invalid" (bad, expired or replaced), "used", "closed"
+    # "invalid" (bad, expired or replaced), "used", "closed", or "address": the manager's
+    # address is no longer accepted (its employer's domain was withdrawn, or the employer is
+    # no longer verified), so a request made while it counted cannot be answered from it.
+    problem: str | None = None
 
 
 def release_link(session: Session, token: str) -> ReleaseLink:
@@ -474,6 +488,8 @@ def release_link(session: Session, token: str) -> ReleaseLink:
         return ReleaseLink(engagement, "used")
     if engagement.release_status != ReleaseStatus.REQUESTED or engagement.state != S.ACCEPTED:
         return ReleaseLink(engagement, "closed")
+    if manager_email_problem(engagement.release_manager_email, session) is not None:
+        return ReleaseLink(engagement, "address")
     return ReleaseLink(engagement)
 
 

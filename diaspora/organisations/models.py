@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.auth.models import User
@@ -60,6 +60,11 @@ class Organisation(db.Model):
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rejection_reason: Mapped[str | None] = mapped_column(Text)
+    # Mail domains an administrator confirmed the organisation uses (lower-case DNS names,
+    # see organisations.services.set_email_domains). A line manager's address at one of them
+    # (or a subdomain) is accepted for a release while the organisation is a verified NHS
+    # trust (engagements.services.manager_email_problem). Its own members cannot change it.
+    email_domains: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     memberships: Mapped[list["Membership"]] = relationship(

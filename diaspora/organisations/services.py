@@ -1,5 +1,7 @@
 """Partner organisations, their members and their verification by administrators."""
 
+import re
+
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
@@ -7,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 from diaspora.audit.services import record
 from diaspora.auth.models import User
 from diaspora.auth.services import fingerprint, make_token, normalise_email, read_token
+from diaspora.core.domains import within
 from diaspora.core.time import utcnow
 from diaspora.core.urls import external_url
 from diaspora.extensions import mail
@@ -16,6 +19,7 @@ from diaspora.organisations.models import (
     MembershipStatus,
     Organisation,
     OrganisationInvitation,
+    OrganisationKind,
     Verification,
 )
 
@@ -400,3 +404,119 @@ def decide_verification(
         after={"verification": organisation.verification},
         reason=organisation.rejection_reason,
     )
+
+
+# Mail domains an administrator confirms -------------------------------------------------
+
+# Anyone can open a mailbox at these (or their subdomains), so none may be confirmed as an
+# organisation's: a staff member could otherwise name an address of their own as their line
+# manager's and confirm their own release. Not every free-mail service, but the common ones.
+FREE_MAIL_DOMAINS = (
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "outlook.co.uk",
+    "hotmail.com",
+    "hotmail.co.uk",
+    "live.com",
+    "live.co.uk",
+    "msn.com",
+    "yahoo.com",
+    "yahoo.co.uk",
+    "ymail.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "aol.com",
+    "aol.co.uk",
+    "proton.me",
+    "protonmail.com",
+    "pm.me",
+    "gmx.com",
+    "gmx.co.uk",
+    "mail.com",
+    "yandex.com",
+    "zoho.com",
+    "btinternet.com",
+    "sky.com",
+    "virginmedia.com",
+    "talktalk.net",
+)
+# Second-level labels under which anyone registers names in country-code domains (co.uk,
+# org.uk, com.bd...): such a pair alone is a public suffix, not an organisation's domain.
+PUBLIC_SECOND_LEVEL = frozenset(
+    {"ac", "co", "com", "edu", "gov", "ltd", "me", "net", "nhs", "org", "plc", "sch"}
+)
+MAX_EMAIL_DOMAINS = 5
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_TOP_LABEL = re.compile(r"[a-z]{2,63}|xn--[a-z0-9-]{1,59}")
+
+
+def _domain_problem(domain: str) -> str | None:
+    labels = domain.split(".")
+    if (
+        len(domain) > 253
+        or len(labels) < 2
+        or not all(_LABEL.fullmatch(label) for label in labels)
+        or not _TOP_LABEL.fullmatch(labels[-1])
+    ):
+        return f"{domain} is not a domain name: enter one like trust.example.org"
+    if within(domain, FREE_MAIL_DOMAINS):
+        return f"{domain} is a free email service: anyone can have an address there"
+    if len(labels) == 2 and len(labels[-1]) == 2 and labels[0] in PUBLIC_SECOND_LEVEL:
+        return f"{domain} is shared by many organisations: enter the organisation's own domain"
+    return None
+
+
+def clean_email_domains(text: str | None) -> list[str]:
+    """The domains an administrator typed (one a line, or separated by commas or spaces),
+    lower-cased, without a leading @ or trailing dot, each once, in the order given.
+
+    Raises OrganisationError for the first that is not a DNS name, is a free-mail domain or a
+    public suffix such as co.uk, or when there are more than MAX_EMAIL_DOMAINS."""
+    domains: list[str] = []
+    for item in re.split(r"[\s,;]+", (text or "").strip().lower()):
+        domain = item.removeprefix("@").rstrip(".")
+        if domain and domain not in domains:
+            problem = _domain_problem(domain)
+            if problem:
+                raise OrganisationError(problem)
+            domains.append(domain)
+    if len(domains) > MAX_EMAIL_DOMAINS:
+        raise OrganisationError(f"Enter {MAX_EMAIL_DOMAINS} domains or fewer")
+    return domains
+
+
+def set_email_domains(
+    session: Session, organisation: Organisation, admin: User, text: str | None
+) -> bool:
+    """An administrator confirms the mail domains the organisation uses (the caller checks that
+    the actor is one: owners and members never set them, or they could confirm gmail.com).
+    The change is audited with the lists before and after. Returns whether anything changed."""
+    domains = clean_email_domains(text)
+    before = list(organisation.email_domains or [])
+    if domains == before:
+        return False
+    organisation.email_domains = domains
+    record(
+        session,
+        "organisation.email_domains_changed",
+        actor=admin,
+        subject=organisation,
+        before={"email_domains": before},
+        after={"email_domains": domains},
+    )
+    return True
+
+
+def employer_mail_domains(session: Session) -> list[str]:
+    """The confirmed mail domains of the verified NHS trusts, the employers of NHS staff. A
+    pending or rejected organisation's count for nothing, so one sent back to verification
+    (its name or kind changed) stops counting at once."""
+    lists = session.scalars(
+        select(Organisation.email_domains).where(
+            Organisation.verification == Verification.VERIFIED,
+            Organisation.kind == OrganisationKind.NHS_TRUST,
+        )
+    )
+    return [domain for domains in lists for domain in domains or ()]

@@ -87,6 +87,7 @@ EXPECT: dict[str, frozenset[str]] = {
     "admin.audit": NOBODY,
     "admin.organisation_queue": NOBODY,
     "admin.organisation": NOBODY,
+    "admin.organisation_email_domains": NOBODY,
     "admin.users": NOBODY,
     "admin.user": NOBODY,
     "admin.set_active": NOBODY,

@@ -1,7 +1,8 @@
 """Regression tests for two findings of an outside security test.
 
 Finding 1: a staff member could name their own mailbox (or any free-mail address) as their
-line manager and confirm their own release.
+line manager and confirm their own release. A manager's address must be at an NHS mail domain
+or at a domain an administrator confirmed for a verified NHS trust.
 Finding 2: deleting an account left traces: messages to others naming the person, places
 they held, and a certificate page that read as a forgery.
 """
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from diaspora.api import tokens
+from diaspora.audit.models import AuditEvent
 from diaspora.bookings import services as bookings
 from diaspora.bookings.models import CalendarFeed
 from diaspora.bookings.transactions import run_change
@@ -25,6 +27,7 @@ from diaspora.engagements.services import EngagementError
 from diaspora.mydata.services import erase_account
 from diaspora.notifications.models import Channel, DeliveryState, Notification
 from diaspora.notifications.services import notify
+from diaspora.organisations import services as organisations
 from tests.factories import PASSWORD
 from tests.helpers import csrf_token, error_summary, sign_in, submit
 
@@ -203,6 +206,228 @@ def test_finding_1_the_link_dies_when_withdrawn(app, db, client, make, accepted,
     assert "This link does not work" in text(response) or "no longer needed" in text(response)
     db.session.refresh(accepted)
     assert accepted.release_status == status != ReleaseStatus.CONFIRMED
+
+
+# Finding 1: the domains of verified NHS employers ----------------------------------------------
+
+TRUST_DOMAIN = "mft.example.org"
+
+
+@pytest.fixture
+def trust_owner(make):
+    return make.user(roles=[], name="Tariq Owner", email="tariq.owner@mft.example.org")
+
+
+@pytest.fixture
+def trust(make, trust_owner):
+    organisation = make.organisation(
+        owner=trust_owner, kind="nhs_trust", country="GB", name="Example Hospitals Trust"
+    )
+    organisation.email_domains = [TRUST_DOMAIN]
+    make.session.commit()
+    return organisation
+
+
+@pytest.fixture
+def admin_client(app, client, make):
+    admin = make.user(roles=["admin"], name="Ada Admin")
+    sign_in(client, admin.email)
+    client.admin = admin
+    return client
+
+
+def domains_url(organisation) -> str:
+    return f"/admin/organisations/{organisation.id}/email-domains"
+
+
+def set_domains(admin_client, organisation, value: str):
+    return submit(
+        admin_client,
+        domains_url(organisation),
+        {"email_domains": value},
+        page=f"/admin/organisations/{organisation.id}",
+    )
+
+
+def domain_events(db, organisation) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "organisation.email_domains_changed",
+                AuditEvent.subject_id == organisation.id,
+            )
+        )
+    )
+
+
+@pytest.mark.parametrize("address", ["ward.manager@mft.example.org", "Boss@Wards.MFT.example.org"])
+def test_finding_1_an_address_at_a_verified_trusts_domain_is_accepted(
+    app, db, staff_client, accepted, trust, address, smtp
+):
+    response = ask(staff_client, accepted, address)
+    assert response.status_code == 302, error_summary(response)
+    db.session.refresh(accepted)
+    assert accepted.release_status == ReleaseStatus.REQUESTED
+    assert accepted.release_manager_email == address.lower()
+    assert smtp.delivered(1)[0]["To"] == address.lower()
+
+
+@pytest.mark.parametrize(
+    "address", ["boss@evilmft.example.org", "boss@mft.example.org.evil.com", "boss@example.org"]
+)
+def test_finding_1_a_trusts_domain_is_matched_on_whole_labels(
+    db, staff_client, accepted, trust, address
+):
+    response = ask(staff_client, accepted, address)
+    assert error_summary(response) == [engagements.NHS_ADDRESS]
+    db.session.refresh(accepted)
+    assert accepted.release_manager_email is None
+
+
+@pytest.mark.parametrize(
+    ("verification", "kind"),
+    [("pending", "nhs_trust"), ("rejected", "nhs_trust"), ("verified", "charity")],
+)
+def test_finding_1_the_domains_of_an_unverified_or_non_nhs_organisation_count_for_nothing(
+    app, db, staff_client, accepted, trust, verification, kind
+):
+    trust.verification, trust.kind = verification, kind
+    db.session.commit()
+    response = ask(staff_client, accepted, "ward.manager@mft.example.org")
+    assert error_summary(response) == [engagements.NHS_ADDRESS]
+    db.session.refresh(accepted)
+    assert accepted.release_status == ReleaseStatus.NEEDED
+    with app.test_request_context(), pytest.raises(EngagementError) as refused:
+        engagements.request_release(db.session, accepted, "ward.manager@mft.example.org")
+    assert refused.value.problems == {"manager_email": engagements.NHS_ADDRESS}
+
+
+def test_finding_1_a_trust_sent_back_to_verification_stops_counting_at_once(
+    app, db, client, accepted, trust, trust_owner
+):
+    link = request(app, db, accepted, "ward.manager@mft.example.org")
+    assert "Release Sadia Rahman" in text(client.get(link))
+    token = csrf_token(client, link)
+    reverify = organisations.update_organisation(
+        db.session, trust, trust_owner, name="Example Hospitals Group"
+    )
+    db.session.commit()
+    assert reverify and trust.verification == "pending"
+    with app.test_request_context(), pytest.raises(EngagementError):
+        engagements.request_release(db.session, accepted, "other.manager@mft.example.org")
+    db.session.rollback()
+    # The link sent while the domain counted cannot be answered any more either.
+    response = client.post(link, data={"decision": "confirm", "csrf_token": token})
+    assert "This address cannot confirm the release" in text(response)
+    db.session.refresh(accepted)
+    assert accepted.release_status == ReleaseStatus.REQUESTED
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["sadia.rahman@mft.example.org", "Sadia.Rahman+boss@MFT.example.org"],
+)
+def test_finding_1_their_own_mailbox_is_refused_even_at_a_trusts_domain(
+    db, staff, staff_client, accepted, trust, address
+):
+    staff.email = "sadia.rahman@mft.example.org"
+    db.session.commit()
+    response = ask(staff_client, accepted, address)
+    assert error_summary(response) == [engagements.OWN_ADDRESS]
+    db.session.refresh(accepted)
+    assert accepted.release_manager_email is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "gmail.com",
+        "GMail.com",
+        "mft.example.org\ngooglemail.com",
+        "mail.gmail.com",
+        "outlook.com",
+        "hotmail.co.uk",
+        "proton.me",
+        "yandex.com",
+        "co.uk",
+        "org.uk",
+        "uk",
+        "not a domain!",
+        "-bad.example.org",
+        "a.example.org b.example.org c.example.org d.example.org e.example.org f.example.org",
+    ],
+)
+def test_finding_1_an_administrator_cannot_confirm_a_free_mail_or_public_domain(
+    db, admin_client, trust, value
+):
+    response = set_domains(admin_client, trust, value)
+    assert response.status_code == 200
+    assert len(error_summary(response)) == 1
+    db.session.refresh(trust)
+    assert trust.email_domains == [TRUST_DOMAIN]
+    assert domain_events(db, trust) == []
+
+
+def test_finding_1_every_listed_free_mail_domain_is_refused():
+    for domain in ("gmail.com", "hotmail.com", "live.com", "yahoo.co.uk", "icloud.com", "me.com"):
+        assert domain in organisations.FREE_MAIL_DOMAINS
+    for domain in organisations.FREE_MAIL_DOMAINS:
+        with pytest.raises(organisations.OrganisationError, match="free email service"):
+            organisations.clean_email_domains(domain)
+
+
+def test_finding_1_confirming_domains_is_audited_before_and_after(
+    db, admin_client, trust, staff_client, accepted
+):
+    page = text(admin_client.get(f"/admin/organisations/{trust.id}"))
+    assert "Email domains this organisation uses" in page
+    response = set_domains(admin_client, trust, " MFT.example.org\r\n@Wards.Example.net. ")
+    assert response.status_code == 302
+    db.session.refresh(trust)
+    assert trust.email_domains == [TRUST_DOMAIN, "wards.example.net"]
+    [event] = domain_events(db, trust)
+    assert event.actor_id == admin_client.admin.id
+    assert event.details["before"] == {"email_domains": [TRUST_DOMAIN]}
+    assert event.details["after"] == {"email_domains": [TRUST_DOMAIN, "wards.example.net"]}
+    assert ask(staff_client, accepted, "boss@wards.example.net").status_code == 302
+    # Removing a domain takes it away from releases.
+    assert set_domains(admin_client, trust, "").status_code == 302
+    db.session.refresh(trust)
+    assert trust.email_domains == []
+    assert len(domain_events(db, trust)) == 2
+    assert error_summary(ask(staff_client, accepted, "boss@mft.example.org")) == [
+        engagements.NHS_ADDRESS
+    ]
+
+
+@pytest.mark.parametrize("who", ["owner", "staff", "coordinator"])
+def test_finding_1_only_administrators_set_an_organisations_domains(
+    app, db, client, make, trust, trust_owner, who
+):
+    user = {"owner": trust_owner, "staff": make.user(), "coordinator": make.coordinator()}[who]
+    sign_in(client, user.email)
+    token = csrf_token(client, "/account")
+    response = client.post(
+        domains_url(trust), data={"email_domains": "gmail.com", "csrf_token": token}
+    )
+    assert response.status_code in (403, 404)
+    assert client.get(f"/admin/organisations/{trust.id}").status_code in (403, 404)
+    if who == "owner":
+        edit = f"/organisations/{trust.id}/edit"
+        assert "email_domains" not in text(client.get(edit))
+        submit(
+            client,
+            edit,
+            {
+                "name": trust.name,
+                "kind": "nhs_trust",
+                "country": "GB",
+                "email_domains": "gmail.com",
+            },
+        )
+    db.session.refresh(trust)
+    assert trust.email_domains == [TRUST_DOMAIN]
+    assert domain_events(db, trust) == []
 
 
 # Finding 2: erasure leaves no traces -----------------------------------------------------------
