@@ -61,7 +61,7 @@ run: deps
 	  wait
 
 test: deps browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 lint: $(STAMPS)/python
 	$(VENV)/bin/ruff check .

@@ -10,6 +10,7 @@ import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from werkzeug.serving import make_server
 from diaspora import create_app
 from diaspora.config import TestConfig
 from diaspora.extensions import db
+from diaspora.notifications.jobs import deliver_due
 from tests.conftest import PG_URL, migrate_to_head
 from tests.helpers import SmtpSink
 
@@ -84,17 +86,33 @@ def live_database_url(request, tmp_path) -> Iterator[str]:
         _on_postgresql(f"DROP SCHEMA {SCHEMA} CASCADE")
 
 
+class LiveMail(SmtpSink):
+    """The live server's SMTP sink. Waiting for mail first delivers the outbox, as the scheduler
+    beside the server does each minute."""
+
+    app: Flask
+
+    def deliver(self) -> list[EmailMessage]:
+        with self.app.app_context():
+            deliver_due()
+        return self.messages
+
+    def wait_for(self, count: int, timeout: float = 10) -> list[EmailMessage]:
+        self.deliver()
+        return super().wait_for(count, timeout)
+
+
 @dataclass
 class LiveServer:
     url: str
     app: Flask
-    mail: SmtpSink
+    mail: LiveMail
 
 
 @pytest.fixture
 def live_server(live_database_url) -> Iterator[LiveServer]:
     """The app served by werkzeug in a background thread; its mail goes to a real SMTP sink."""
-    mail = SmtpSink()
+    mail = LiveMail()
     mail.start()
     try:
         app = create_app(
@@ -104,6 +122,9 @@ def live_server(live_database_url) -> Iterator[LiveServer]:
             MAIL_PORT=mail.port,
         )
         server = make_server("127.0.0.1", 0, app, threaded=True)
+        mail.app = app
+        # Emailed links point at the service's address: here, this server.
+        app.config["SERVICE_URL"] = f"http://127.0.0.1:{server.server_port}"
         # A short poll interval: shutdown() waits up to one interval for the loop to notice.
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
         thread.start()
