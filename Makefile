@@ -83,12 +83,13 @@ format: $(STAMPS)/python
 
 # Benchmarks load the app with Debian's wrk, installed when missing and the machine allows it.
 # BENCH_DATABASE_URL (PostgreSQL, schema wiped) adds a run there; see bench/__init__.py.
+# BENCH="web_bandwidth app_throughput" runs only those scenarios.
 bench: deps
 	@if ! command -v wrk >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "Installing wrk for benchmarks"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
 	fi
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH)
 
 clean:
 	rm -rf $(STAMPS) static/nhsuk static/dist
