@@ -132,7 +132,11 @@ def test_the_csrf_token_is_masked_afresh_in_every_response_and_still_works(clien
     assert client.get("/account").status_code == 302  # signed out: the masked token was valid
 
 
-@pytest.mark.parametrize("forged", ["", "not-base64!", "AAAA", mask("another-token")])
+@pytest.mark.parametrize(
+    "forged",
+    ["", "not-base64!", "AAAA", mask("another-token")],
+    ids=["empty", "not-base64", "too-short", "another-token"],
+)
 def test_a_token_that_does_not_unmask_to_the_session_token_is_refused(client, forged):
     csrf_token(client, "/account/sign-in")  # the session has a token
     response = client.post(
