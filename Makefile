@@ -22,15 +22,25 @@ $(STAMPS)/node: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# NHS.UK frontend's CSS (compiled here, see static/scss/nhsuk.scss), JS and images, all served by
-# this app: never from a CDN.
-assets: static/nhsuk/nhsuk.css
-	@cp node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.js static/nhsuk/
-	@cp -r node_modules/nhsuk-frontend/dist/nhsuk/assets static/nhsuk/
+# NHS.UK frontend's CSS (only the components the service uses, see static/scss/nhsuk.scss), its
+# JavaScript bundled with ours (static/js/init.js) and its images, all served by this app: never
+# from a CDN. Then every served file is fingerprinted and precompressed into static/dist/
+# (diaspora/core/assets.py).
+ASSET_SOURCES := $(shell find static/impact -type f)
 
-static/nhsuk/nhsuk.css: static/scss/nhsuk.scss $(STAMPS)/node
+assets: static/dist/manifest.json
+
+static/nhsuk/nhsuk.css: static/scss/nhsuk.scss static/css/app.css $(STAMPS)/node
 	@mkdir -p static/nhsuk
 	npx --no-install sass --pkg-importer=node --style=compressed --no-source-map --quiet-deps $< $@
+
+static/nhsuk/frontend.js: static/js/init.js $(STAMPS)/node
+	npx --no-install esbuild $< --bundle --minify --format=iife --target=es2020 \
+	  --legal-comments=none --log-level=warning --outfile=$@
+
+static/dist/manifest.json: static/nhsuk/nhsuk.css static/nhsuk/frontend.js $(ASSET_SOURCES) $(STAMPS)/python
+	@rm -rf static/nhsuk/assets && cp -r node_modules/nhsuk-frontend/dist/nhsuk/assets static/nhsuk/
+	$(PY) -c 'from diaspora.core.assets import build; build()'
 
 # Debian's chromium drives the browser tests. Installed when missing and the machine allows it;
 # under CI a missing browser fails the run, elsewhere the browser tests skip and say why.
@@ -73,12 +83,13 @@ format: $(STAMPS)/python
 
 # Benchmarks load the app with Debian's wrk, installed when missing and the machine allows it.
 # BENCH_DATABASE_URL (PostgreSQL, schema wiped) adds a run there; see bench/__init__.py.
+# BENCH="web_bandwidth app_throughput" runs only those scenarios.
 bench: deps
 	@if ! command -v wrk >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "Installing wrk for benchmarks"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
 	fi
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH)
 
 clean:
-	rm -rf $(STAMPS) static/nhsuk
+	rm -rf $(STAMPS) static/nhsuk static/dist

@@ -1,4 +1,7 @@
-"""Run every scenario on each database and print its figures (naming: see the bench package)."""
+"""Run every scenario on each database and print its figures (naming: see the bench package).
+
+`python -m bench web_bandwidth app_throughput` (`make bench BENCH="..."`) runs only the scenarios
+named, by module name."""
 
 import os
 import signal
@@ -15,6 +18,7 @@ from bench import (
     registry_search,
     reminders_delivery,
     reminders_tick,
+    web_bandwidth,
 )
 from bench.database import fresh_database
 
@@ -27,16 +31,27 @@ SCENARIOS = [
     reminders_tick.run,
     matching.run,
     impact_dashboard.run,
+    web_bandwidth.run,
 ]
 
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _exit_cleanly)
+    scenarios = _chosen(sys.argv[1:])
     for suffix, postgresql_url in _databases():
-        for scenario in SCENARIOS:
+        for scenario in scenarios:
             with fresh_database(postgresql_url) as database_url:
                 for figure in scenario(database_url):
                     print(figure.line(suffix), flush=True)
+
+
+def _chosen(names: list[str]) -> list:
+    """The scenarios whose modules are named (`web_bandwidth`), or all of them."""
+    by_name = {scenario.__module__.rpartition(".")[2]: scenario for scenario in SCENARIOS}
+    unknown = sorted(set(names) - set(by_name))
+    if unknown:
+        sys.exit(f"unknown scenario {', '.join(unknown)}: choose from {', '.join(by_name)}")
+    return [by_name[name] for name in names] if names else SCENARIOS
 
 
 def _databases() -> list[tuple[str, str | None]]:

@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from diaspora.config import INSTANCE_DIR, Config, config_from_environment
+from diaspora.core.assets import init_static
 from diaspora.core.input import JSONProvider, register_input_checks
 from diaspora.core.logs import init_logging
 from diaspora.core.urls import ServiceFlask
@@ -31,6 +32,7 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
         # The client's address (audit, rate limits) and scheme as the trusted proxies saw them;
         # the host is never taken from a header (links use SERVICE_URL).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
+    init_static(app)
     app.json = JSONProvider(app)
     init_logging(app)
 

@@ -62,6 +62,21 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
+    # Pages, API answers and downloads compressed when the browser accepts it (static files
+    # are compressed once by `make assets`). Brotli at a low quality costs about what gzip
+    # does and shrinks more. CSRF tokens are masked per response (diaspora/core/csrf.py).
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "application/json",
+        "application/problem+json",
+        "text/csv",
+        "text/calendar",
+    ]
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_ALGORITHM_STREAMING = ["br", "gzip"]
+    COMPRESS_BR_LEVEL = 4
+    COMPRESS_LEVEL = 5
+
     # Requests larger than this are refused with a 413 before their body is read. No form
     # uploads files; the largest form (an opportunity) sends a few tens of kilobytes.
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)

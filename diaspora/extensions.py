@@ -1,16 +1,17 @@
 """Extensions, created unbound and initialised in create_app()."""
 
 from flask import Flask, request
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from diaspora.core.csrf import MaskedCSRFProtect
 from diaspora.mail import Mailer
 
 # Named constraints keep Alembic migrations stable across SQLite and PostgreSQL.
@@ -30,7 +31,8 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
-csrf = CSRFProtect()
+csrf = MaskedCSRFProtect()
+compress = Compress()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 mail = Mailer()
 
@@ -70,5 +72,6 @@ def init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.config["MIGRATIONS_DIR"]))
     login_manager.init_app(app)
     csrf.init_app(app)
+    compress.init_app(app)
     limiter.init_app(app)
     mail.init_app(app)

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from wtforms import Field, Form, SelectChoice, validators, widgets
 from wtforms.utils import unset_value
 
+from diaspora.core.csrf import MaskedFormCSRF
 from diaspora.core.input import cleaned, text_problem
 
 _MACROS = {
@@ -261,6 +262,8 @@ class NhsDateField(Field):
 
 
 class NhsukMeta(FlaskForm.Meta):
+    csrf_class = MaskedFormCSRF
+
     def render_field(self, field: Field, render_kw: dict[str, Any]) -> Markup:
         renderer = _renderer_for(field)
         if renderer is None:

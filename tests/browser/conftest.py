@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, Response, sync_playwright
 from sqlalchemy import create_engine, make_url, text
 from werkzeug.serving import make_server
 
 from diaspora import create_app
 from diaspora.config import TestConfig
+from diaspora.core.assets import IMMUTABLE
 from diaspora.extensions import db
 from diaspora.notifications.jobs import deliver_due
 from tests.conftest import PG_URL, migrate_to_head
@@ -37,6 +38,8 @@ CHROMIUM_ARGS = [
 ]
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# Static files that shrink when compressed (images such as PNG do not).
+COMPRESSIBLE = (".css", ".js", ".svg", ".json", ".ico")
 SCHEMA = f"browser_{os.getpid()}"  # one per run: runs side by side never collide
 
 
@@ -157,13 +160,30 @@ def _design_system_known_issue(rule: str, node: dict) -> bool:
     return bool(findings) and all(item.startswith("aria-expanded=") for item in findings)
 
 
+def check_static_responses(responses: list[Response]) -> None:
+    """Every static file a page loaded is cached for a year, and sent compressed when it
+    compresses (ADR 17); `responses` is emptied."""
+    for response in responses:
+        headers = response.headers
+        assert headers.get("cache-control") == IMMUTABLE, f"{response.url}: {headers}"
+        if response.url.endswith(COMPRESSIBLE):
+            assert headers.get("content-encoding") in {"br", "gzip"}, f"{response.url}: {headers}"
+    responses.clear()
+
+
 class Tab:
     """One person's browser tab. Load pages through visit() and follow(): both check them."""
 
     def __init__(self, page: Page) -> None:
         self.page = page
         self.unchecked: list[str] = []
+        self.static_responses: list[Response] = []
         page.on("load", lambda loaded: self.unchecked.append(loaded.url))
+        page.on("response", self._note_static)
+
+    def _note_static(self, response: Response) -> None:
+        if "/static/" in response.url:
+            self.static_responses.append(response)
 
     def visit(self, url: str) -> None:
         """Go to a path on the live server, or to a full URL such as a link from an email."""
@@ -184,6 +204,7 @@ class Tab:
             WCAG_TAGS,
         )
         self.unchecked.clear()
+        check_static_responses(self.static_responses)
         problems = []
         for violation in results["violations"]:
             nodes = [
