@@ -6,6 +6,7 @@ the Alembic migrations, never from create_all(), so the tests exercise what prod
 """
 
 import os
+from contextlib import contextmanager
 
 import pytest
 from alembic import command
@@ -79,9 +80,9 @@ def app(request, database_url):
         _db.engine.dispose()
 
 
-@pytest.fixture
-def db(app):
-    """The database session, inside a transaction rolled back after the test.
+@contextmanager
+def rolled_back():
+    """The database session, inside a transaction rolled back at the end.
 
     Code under test commits as usual: its commits release savepoints in the outer transaction.
     """
@@ -99,6 +100,13 @@ def db(app):
         _db.session = original
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture
+def db(app):
+    """The database session, inside a transaction rolled back after the test."""
+    with rolled_back() as database:
+        yield database
 
 
 class AppClient(FlaskClient):

@@ -7,6 +7,7 @@ from flask import url_for
 from diaspora.bookings import services
 from diaspora.bookings.services import HOLDS_PLACE, Overview, SessionRow
 from diaspora.core.time import as_utc
+from diaspora.directory.presenters import pagination as numbered_pagination
 from diaspora.engagements.models import EngagementState
 from diaspora.opportunities.models import OpportunityStatus, SessionStatus, TeachingSession
 
@@ -107,6 +108,16 @@ def session_row(row: SessionRow, overview: Overview, zone_name: str) -> dict[str
         if overview.manager and started and not cancelled
         else None,
         "attendance_recorded": teaching_session.attendance_recorded_at is not None,
+        "host_cancel_url": url_for(
+            "opportunities.cancel_session",
+            opportunity_id=opportunity.id,
+            session_id=teaching_session.id,
+        )
+        if overview.manager
+        and not started
+        and not cancelled
+        and opportunity.status in (OpportunityStatus.DRAFT, OpportunityStatus.OPEN)
+        else None,
     }
 
 
@@ -118,10 +129,16 @@ def heading(teaching_session: TeachingSession) -> str:
 
 
 def sessions(overview: Overview, zone_name: str) -> dict[str, Any]:
-    """Everything the opportunity page's sessions section shows."""
+    """Everything the opportunity page's sessions section shows: a page of the sessions."""
     rows = [session_row(row, overview, zone_name) for row in overview.rows]
+    opportunity_id = overview.rows[0].session.opportunity_id if overview.rows else None
     return {
         "rows": rows,
+        "page": overview,
+        "pagination": numbered_pagination(
+            overview,
+            lambda n: services.page_path(opportunity_id, page=n) + "#sessions-heading",
+        ),
         "manager": overview.manager,
         "staff": overview.staff,
         "needs_profile": overview.staff and not overview.profile_complete,

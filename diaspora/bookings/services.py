@@ -25,6 +25,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from math import ceil
 
 from flask import current_app, has_request_context, url_for
 from icalendar import Event
@@ -36,6 +37,7 @@ from diaspora.audit.services import record
 from diaspora.auth.models import Role, User
 from diaspora.bookings import ics
 from diaspora.bookings.models import CalendarFeed
+from diaspora.core.paging import PageNumbers
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import service_url
 from diaspora.engagements.models import Engagement, EngagementState
@@ -61,6 +63,7 @@ LIVE = frozenset({S.ACCEPTED, S.WAITING})
 # Whoever had or has a part in the session may download its calendar file.
 MAY_DOWNLOAD = frozenset({S.ACCEPTED, S.ACTIVE, S.COMPLETED, S.NO_SHOW, S.WAITING, S.CANCELLED})
 # How long the feed keeps past sessions, and sessions that were cancelled.
+SESSIONS_PER_PAGE = 10  # on an opportunity's page
 FEED_PAST = timedelta(days=90)
 FEED_CANCELLED = timedelta(days=30)
 FEED_REFRESH = timedelta(hours=4)  # how often calendar apps are asked to fetch the feed
@@ -242,12 +245,6 @@ def book(
             template="booking_confirmed",
         )
     return engagement
-
-
-def opportunity_id_of(session: Session, session_id: int) -> int | None:
-    return session.scalar(
-        select(TeachingSession.opportunity_id).where(TeachingSession.id == session_id)
-    )
 
 
 def _already_message(engagement: Engagement) -> str:
@@ -569,20 +566,43 @@ class SessionRow:
 
 
 @dataclass
-class Overview:
-    rows: list[SessionRow]
+class Overview(PageNumbers):
+    """One page of a tele-teaching opportunity's sessions, as the viewer sees them."""
+
+    items: list[SessionRow]
+    total: int
+    page: int
+    per_page: int
     manager: bool
     staff: bool
     profile_complete: bool
     now: datetime
 
+    @property
+    def rows(self) -> list[SessionRow]:
+        return self.items
+
+
+def _in_order(opportunity: Opportunity) -> list[TeachingSession]:
+    return sorted(opportunity.sessions, key=lambda s: (as_utc(s.starts_at), s.id))
+
 
 def overview(
-    session: Session, user: User, opportunity: Opportunity, *, now: datetime | None = None
+    session: Session,
+    user: User,
+    opportunity: Opportunity,
+    *,
+    page: int = 1,
+    per_page: int = SESSIONS_PER_PAGE,
+    now: datetime | None = None,
 ) -> Overview:
-    """The sessions of a tele-teaching opportunity with the viewer's bookings and waiting-list
-    positions: the same few queries however many sessions there are."""
-    sessions = list(opportunity.sessions)
+    """A page of the sessions of a tele-teaching opportunity, in date order, with the viewer's
+    bookings and waiting-list positions: the same few queries however many sessions there are.
+    A page past the last shows the last."""
+    every = _in_order(opportunity)
+    total = len(every)
+    page = min(max(page, 1), max(ceil(total / per_page), 1))
+    sessions = every[(page - 1) * per_page : page * per_page]
     ids = [s.id for s in sessions]
     mine: dict[int, tuple[Engagement, int]] = {}
     waiting: dict[int, int] = {}
@@ -627,7 +647,10 @@ def overview(
             )
         )
     return Overview(
-        rows=rows,
+        items=rows,
+        total=total,
+        page=page,
+        per_page=per_page,
         manager=manages(session, user, opportunity),
         staff=staff,
         profile_complete=staff and profile_complete(session, user),
@@ -649,9 +672,22 @@ def _absolute(path: str) -> str:
     return service_url(current_app.config) + path
 
 
-def page_path(opportunity_id: int, session_id: int | None = None) -> str:
-    path = _path("opportunities.detail", opportunity_id=opportunity_id)
+def page_path(opportunity_id: int, session_id: int | None = None, *, page: int = 1) -> str:
+    """The opportunity's page, at one session on the page of sessions that shows it."""
+    path = _path(
+        "opportunities.detail", opportunity_id=opportunity_id, page=page if page > 1 else None
+    )
     return f"{path}#session-{session_id}" if session_id else path
+
+
+def session_path(teaching_session: TeachingSession) -> str:
+    """The opportunity's page at this session (see `page_path`)."""
+    position = _in_order(teaching_session.opportunity).index(teaching_session)
+    return page_path(
+        teaching_session.opportunity_id,
+        teaching_session.id,
+        page=position // SESSIONS_PER_PAGE + 1,
+    )
 
 
 def session_event(
@@ -723,7 +759,7 @@ def _tell(
         KIND,
         subject=subject,
         template=template,
-        link=page_path(teaching_session.opportunity_id, teaching_session.id),
+        link=session_path(teaching_session),
         dedupe_key=dedupe_key,
         attachment=(f"session-{teaching_session.id}.ics", file.decode()),
         opportunity=teaching_session.opportunity,

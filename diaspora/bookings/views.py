@@ -47,7 +47,8 @@ def booking_sessions(opportunity: Opportunity) -> dict | None:
     """The sessions section of a tele-teaching opportunity's page, for the signed-in viewer."""
     if opportunity.kind != OpportunityKind.TEACHING or not current_user.is_authenticated:
         return None
-    overview = services.overview(db.session, _me(), opportunity)
+    page = request.args.get("page", 1, type=int)
+    overview = services.overview(db.session, _me(), opportunity, page=page)
     return presenters.sessions(overview, viewer_zone().key)
 
 
@@ -60,8 +61,9 @@ def _session_or_404(session_id: int) -> TeachingSession:
     return teaching_session
 
 
-def _back_to(opportunity_id: int, session_id: int):
-    return redirect(services.page_path(opportunity_id, session_id))
+def _back_to(session_id: int):
+    """To the session on its opportunity's page."""
+    return redirect(services.session_path(db.session.get(TeachingSession, session_id)))
 
 
 # Booking and cancelling -------------------------------------------------------------------------
@@ -81,13 +83,13 @@ def book(session_id: int):
             db.session, user_id, session_id, join_waiting_list=form.join_waiting_list
         )
         position = services.waiting_position(db.session, booking)
-        return booking.opportunity_id, position, services.when(booking.session, zone)
+        return position, services.when(booking.session, zone)
 
     try:
-        opportunity_id, position, when = run_change(db.session, change)
+        position, when = run_change(db.session, change)
     except services.BookingError as error:
         flash(str(error), "error")
-        return _back_to(services.opportunity_id_of(db.session, session_id), session_id)
+        return _back_to(session_id)
     except LookupError:
         abort(404)
     if position is None:
@@ -98,13 +100,12 @@ def book(session_id: int):
             "We will tell you if a place comes free.",
             "success",
         )
-    return _back_to(opportunity_id, session_id)
+    return _back_to(session_id)
 
 
 @bp.route("/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
 def cancel(session_id: int):
     teaching_session = _session_or_404(session_id)
-    opportunity_id = teaching_session.opportunity_id
     booking = services.live_booking(db.session, _me(), session_id)
     if booking is None:
         abort(404)
@@ -120,19 +121,19 @@ def cancel(session_id: int):
             abort(404)
         except services.BookingError as error:
             flash(str(error), "error")
-            return _back_to(opportunity_id, session_id)
+            return _back_to(session_id)
         flash(  # what was true when it happened, not when the page was shown
             "Your booking is cancelled." if result.had_place else "You have left the waiting list.",
             "success",
         )
-        return _back_to(opportunity_id, session_id)
+        return _back_to(session_id)
     return render_template(
         "bookings/cancel.html",
         form=form,
         had_place=had_place,
         opportunity=teaching_session.opportunity,
         when=services.when(teaching_session, viewer_zone().key),
-        back_url=services.page_path(opportunity_id, session_id),
+        back_url=services.session_path(teaching_session),
     )
 
 
@@ -185,7 +186,7 @@ def attendance(session_id: int):
         recorded=teaching_session.attendance_recorded_at,
         people=shown,
         people_rows=presenters.attendance_rows(shown),
-        back_url=services.page_path(opportunity.id, session_id),
+        back_url=services.session_path(teaching_session),
     )
 
 

@@ -201,27 +201,17 @@ def status(opportunity: Opportunity) -> dict:
     return {"text": STATUS_LABELS[value], "colour": STATUS_COLOURS[value]}
 
 
-def sessions(opportunity: Opportunity, viewer_zone: str, now: datetime) -> list[dict]:
-    """A series' sessions for its organisation: when, places taken, and what can be done."""
+def session_summary(opportunity: Opportunity, viewer_zone: str, now: datetime) -> dict:
+    """A series' sessions in one line for its organisation's list; the opportunity's page shows
+    them a page at a time, with what can be done to each."""
+    cancelled = sum(s.status == SessionStatus.CANCELLED for s in opportunity.sessions)
+    upcoming = next_session(opportunity, now)
     zone = opportunity.host_time_zone or "UTC"
-    rows = []
-    for s in sorted(opportunity.sessions, key=lambda s: s.number):
-        started = as_utc(s.starts_at) <= now
-        cancelled = s.status == SessionStatus.CANCELLED
-        rows.append(
-            {
-                "id": s.id,
-                "number": s.number,
-                "when": when(s.starts_at, zone, viewer_zone),
-                "booked": f"{s.booked} of {s.capacity}",
-                "status": "Cancelled" if cancelled else ("Held" if started else "Scheduled"),
-                "past": started and not cancelled,
-                "can_cancel": not started
-                and not cancelled
-                and opportunity.status in (OpportunityStatus.DRAFT, OpportunityStatus.OPEN),
-            }
-        )
-    return rows
+    return {
+        "count": len(opportunity.sessions),
+        "cancelled": cancelled,
+        "next": when(upcoming.starts_at, zone, viewer_zone) if upcoming is not None else None,
+    }
 
 
 def managed(opportunity: Opportunity, viewer_zone: str, now: datetime) -> dict:
@@ -238,7 +228,7 @@ def managed(opportunity: Opportunity, viewer_zone: str, now: datetime) -> dict:
         "status": status(opportunity),
         "editable": opportunity.status in (OpportunityStatus.DRAFT, OpportunityStatus.OPEN),
         "draft": opportunity.status == OpportunityStatus.DRAFT,
-        "sessions": sessions(opportunity, viewer_zone, now) if teaching else [],
+        "sessions": session_summary(opportunity, viewer_zone, now) if teaching else None,
     }
 
 

@@ -509,6 +509,47 @@ def test_the_sessions_section_runs_as_many_queries_for_ten_sessions_as_for_one(
     assert counted["ten"] <= 6, queries.statements
 
 
+def test_a_long_series_shows_its_sessions_ten_at_a_time(client, db, teaching, staff):
+    opportunity = teaching(sessions=25)
+    in_order = sorted(opportunity.sessions, key=lambda s: s.starts_at)
+    person = staff()
+    sign_in(client, person.email)
+
+    first = _html(client.get(_detail(opportunity)))
+    assert f'id="session-{in_order[9].id}"' in first
+    assert f'id="session-{in_order[10].id}"' not in first
+    assert "25 sessions, in date order. Showing 1 to 10." in first
+    assert f"{_detail(opportunity)}?page=2#sessions-heading" in first
+
+    last = _html(client.get(f"{_detail(opportunity)}?page=3"))
+    assert "Showing 21 to 25." in last
+    assert f'id="session-{in_order[20].id}"' in last
+    assert f'id="session-{in_order[19].id}"' not in last
+    assert "Showing 21 to 25." in _html(client.get(f"{_detail(opportunity)}?page=9"))
+
+    # Booking the fifteenth session comes back to it, on the second page.
+    response = _book(client, opportunity, in_order[14])
+    assert response.headers["Location"] == (
+        f"{_detail(opportunity)}?page=2#session-{in_order[14].id}"
+    )
+
+
+def test_every_page_of_sessions_runs_the_same_queries(app, db, teaching, staff, queries):
+    person = staff()
+    opportunity = teaching(sessions=25)
+    counted = []
+    for page in (1, 3):
+        with app.test_request_context(f"/opportunities/{opportunity.id}?page={page}"):
+            login_user(person)
+            db.session.expire_all()
+            found = db.session.get(type(opportunity), opportunity.id)
+            person.time_zone  # noqa: B018 (loaded, as the request's user is, before counting)
+            with queries.count():
+                render_template_string('{% include "bookings/_sessions.html" %}', opportunity=found)
+            counted.append(len(queries))
+    assert counted[0] == counted[1] <= 6
+
+
 def test_opening_the_booking_pages_changes_nothing(client, db, teaching, staff, host):
     from tests.core.support import snapshot
 

@@ -9,6 +9,7 @@ axe-core's WCAG 2.2 AA rules: a page loaded but never checked fails the test.
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Locator, Page, Response, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlalchemy import create_engine, make_url, text
 from werkzeug.serving import make_server
 
@@ -171,6 +173,31 @@ def check_static_responses(responses: list[Response]) -> None:
     responses.clear()
 
 
+NARROW = {"width": 320, "height": 640}  # WCAG 2.2 SC 1.4.10: 320 CSS pixels, no sideways scroll
+FITS = "width => document.documentElement.scrollWidth <= width"
+# The elements sticking out on the right, to say what made a page too wide.
+WIDE_ELEMENTS = """width => Array.from(document.body.querySelectorAll('*'))
+    .filter(e => e.getBoundingClientRect().right > width && e.children.length === 0)
+    .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))"""
+
+
+def check_reflow(page: Page) -> None:
+    """The page fits a 320 px wide screen: nothing makes it scroll sideways."""
+    size = page.viewport_size
+    page.set_viewport_size(NARROW)
+    try:
+        page.wait_for_function("width => window.innerWidth === width", arg=NARROW["width"])
+        # The NHS.UK header moves its links into a "More" menu when it hears of the resize.
+        with suppress(PlaywrightTimeoutError):
+            page.wait_for_function(FITS, arg=NARROW["width"], timeout=2000)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        wide = page.evaluate(WIDE_ELEMENTS, NARROW["width"]) if width > NARROW["width"] else []
+    finally:
+        if size is not None:
+            page.set_viewport_size(size)
+    assert width <= NARROW["width"], f"{page.url} is {width} px wide at 320 px: {wide}"
+
+
 class Tab:
     """One person's browser tab. Load pages through visit() and follow(): both check them."""
 
@@ -189,12 +216,14 @@ class Tab:
         """Go to a path on the live server, or to a full URL such as a link from an email."""
         self.page.goto(url)
         self.check_accessibility()
+        check_reflow(self.page)
 
     def follow(self, target: Locator) -> None:
         """Click a link or button that loads a page, wait for it and check it."""
         with self.page.expect_event("load"):
             target.click()
         self.check_accessibility()
+        check_reflow(self.page)
 
     def check_accessibility(self) -> None:
         """Run axe-core on the page as it is now; call it again after the page changes itself."""

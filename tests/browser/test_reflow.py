@@ -1,0 +1,77 @@
+"""Every page each demo role can reach fits a 320 px wide screen (WCAG 2.2 SC 1.4.10).
+
+With the demo data loaded, a visitor and each demo role follow every link from the home page
+(same origin, GET, a few pages of each route, never signing out) and each page is checked by the
+tab: no sideways scrolling at 320 x 640, and axe-core's WCAG 2.2 AA rules.
+"""
+
+from collections import defaultdict
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from diaspora.auth.models import User
+from diaspora.auth.services import hash_password
+from diaspora.demo import ROLE_ACCOUNTS, load_demo
+from diaspora.extensions import db
+from tests.browser.test_cohorts import _sign_in
+from tests.factories import PASSWORD
+
+ROLES = (None, "admin@demo.test", "coordinator@demo.test", "partner@demo.test", "staff@demo.test")
+PER_ROUTE = 2  # pages of one route each person opens
+NOT_FOLLOWED = ("/account/sign-out", "/static/", "/api/", "/calendar/feed/")
+DOWNLOADS = (".ics", ".csv", ".json", ".pdf")
+LINKS = "() => Array.from(document.querySelectorAll('a[href]'), a => a.href)"
+
+
+def _load_demo() -> None:
+    load_demo()
+    # The sign-in helper types the test accounts' password.
+    emails = [email for email, *_ in ROLE_ACCOUNTS]
+    for user in db.session.scalars(select(User).where(User.email.in_(emails))):
+        user.password_hash = hash_password(PASSWORD)
+    db.session.commit()
+
+
+def _crawl(tab, base: str, app) -> list[str]:
+    """Visit every page reachable from home; return the problems found."""
+    adapter = app.url_map.bind("localhost")
+    queue, seen = ["/"], {"/"}
+    opened: dict[str, int] = defaultdict(int)
+    problems = []
+    while queue:
+        path = queue.pop(0)
+        try:
+            tab.visit(path)
+        except AssertionError as problem:
+            problems.append(str(problem))
+        for href in tab.page.evaluate(LINKS):
+            url = urlsplit(href)
+            if f"{url.scheme}://{url.netloc}" != base or url.path.startswith(NOT_FOLLOWED):
+                continue
+            if url.path.endswith(DOWNLOADS):
+                continue
+            link = url.path + (f"?{url.query}" if url.query else "")
+            try:
+                endpoint, _ = adapter.match(url.path, method="GET")
+            except Exception:  # noqa: S112 - no page route: nothing to visit
+                continue
+            if link not in seen and opened[endpoint] < PER_ROUTE:
+                seen.add(link)
+                opened[endpoint] += 1
+                queue.append(link)
+    return problems
+
+
+def test_every_reachable_page_fits_a_narrow_screen(live_server, open_tab):
+    with live_server.app.app_context():
+        _load_demo()
+    problems = []
+    for who in ROLES:
+        tab = open_tab()
+        if who is not None:
+            _sign_in(tab, who)
+        problems += [
+            f"{who or 'a visitor'}: {p}" for p in _crawl(tab, live_server.url, live_server.app)
+        ]
+    assert not problems, "\n".join(problems)
