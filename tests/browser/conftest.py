@@ -218,6 +218,14 @@ class Tab:
         self.check_accessibility()
         check_reflow(self.page)
 
+    def visit_for_reflow(self, url: str) -> None:
+        """Go to another page of a route whose template visit() already ran axe-core on, and
+        check only that it fits a narrow screen and that its static files are cached."""
+        self.page.goto(url)
+        self.unchecked.clear()
+        check_static_responses(self.static_responses)
+        check_reflow(self.page)
+
     def follow(self, target: Locator) -> None:
         """Click a link or button that loads a page, wait for it and check it."""
         with self.page.expect_event("load"):
@@ -260,8 +268,9 @@ def open_tab(browser, live_server) -> Iterator:
     contexts = []
     tabs: list[Tab] = []
 
-    def _open() -> Tab:
-        context = browser.new_context(base_url=live_server.url)
+    def _open(**options) -> Tab:
+        """options go to Playwright's new_context, for example viewport=NARROW."""
+        context = browser.new_context(base_url=live_server.url, **options)
         context.add_init_script(path=AXE)
         contexts.append(context)
         tabs.append(Tab(context.new_page()))
