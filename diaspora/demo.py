@@ -678,9 +678,7 @@ def _user(email: str, name: str, roles: list[str], password_hash: str) -> User:
 def _demo_second_factor(user: User) -> None:
     """The demo authenticator app for an account that must have a second factor, unless it
     has one (a demo user may have set up their own)."""
-    if not factors.must_use_second_factor(db.session, user) or factors.has_factor(
-        db.session, user
-    ):
+    if not factors.must_use_second_factor(db.session, user) or factors.has_factor(db.session, user):
         return
     existing = db.session.scalar(select(TotpFactor).where(TotpFactor.user_id == user.id))
     if existing is not None:

@@ -43,6 +43,10 @@ def sign_in(client, email: str, password: str = PASSWORD):
     return response
 
 
+def sign_out(client):
+    return submit(client, "/account/sign-out", {}, page="/account")
+
+
 def second_factor_answer(email: str) -> tuple[str, str]:
     """What to type for an account's second factor, as its owner would: a code from the
     authenticator app for a time step not used yet (now, or one step either side), else one

@@ -62,14 +62,17 @@ def _pending_or_sign_in():
     return user
 
 
-def _finish_sign_in(user, *, remember: bool = False) -> Response:
-    """The factor is verified: sign in, remembering this browser when the person asked."""
+def _finish_sign_in(user, *, remember: bool = False, left: int | None = None) -> Response:
+    """The factor is verified: sign in, remembering this browser when the person asked (and
+    saying how many recovery codes are left when one was used)."""
     target = gate.pending_target()
     token = None
     if remember and services.may_remember(user):
         token, _device = services.remember_device(db.session, user, _browser_label())
     db.session.commit()
     response = gate.complete_sign_in(user, target, verified=True)
+    if left is not None:
+        flash(_left_message(left), "warning" if left <= 3 else "success")
     if token is not None:
         response.set_cookie(
             gate.remember_cookie(),
@@ -127,8 +130,7 @@ def verify_recovery():
     if form.validate_on_submit():
         left = services.use_recovery_code(db.session, user, form.code.data, purpose="sign_in")
         if left is not None:
-            flash(_left_message(left), "warning" if left <= 3 else "success")
-            return _finish_sign_in(user)
+            return _finish_sign_in(user, left=left)
         db.session.commit()
         throttle.refused()
         form.code.errors.append(WRONG_RECOVERY)
