@@ -680,17 +680,7 @@ def _demo_second_factor(user: User) -> None:
     has one (a demo user may have set up their own)."""
     if not factors.must_use_second_factor(db.session, user) or factors.has_factor(db.session, user):
         return
-    existing = db.session.scalar(select(TotpFactor).where(TotpFactor.user_id == user.id))
-    if existing is not None:
-        db.session.delete(existing)  # an app they started to set up and never confirmed
-        db.session.flush()
-    db.session.add(
-        TotpFactor(
-            user_id=user.id,
-            secret=factors.encrypt_secret(DEMO_TOTP_SECRET),
-            confirmed_at=utcnow(),
-        )
-    )
+    db.session.add(TotpFactor(user_id=user.id, secret=factors.encrypt_secret(DEMO_TOTP_SECRET)))
 
 
 def load_demo() -> dict[str, int]:

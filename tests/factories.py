@@ -74,13 +74,7 @@ class Factories:
         answer with codes computed from it."""
         if self.session.query(TotpFactor).filter_by(user_id=user.id).first() is not None:
             return
-        self.session.add(
-            TotpFactor(
-                user_id=user.id,
-                secret=encrypt_secret(pyotp.random_base32()),
-                confirmed_at=utcnow(),
-            )
-        )
+        self.session.add(TotpFactor(user_id=user.id, secret=encrypt_secret(pyotp.random_base32())))
         codes = [secrets.token_hex(8) for _ in range(10)]
         self.session.add_all(RecoveryCode(user_id=user.id, digest=code_digest(c)) for c in codes)
         RECOVERY_CODES[user.id] = codes

@@ -44,7 +44,7 @@ def sign_in(client, email: str, password: str = PASSWORD):
 
 
 def sign_out(client):
-    return submit(client, "/account/sign-out", {}, page="/account")
+    return submit(client, "/account/sign-out", {}, page="/account/signed-out")
 
 
 def second_factor_answer(email: str) -> tuple[str, str]:

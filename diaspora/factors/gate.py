@@ -137,15 +137,14 @@ def recently_verified() -> bool:
 
 
 def _return_path() -> str:
-    """Where to come back to after step-up: this page for a GET; for a form sent from a page of
-    this site, that page (the person sends the form again)."""
+    """Where to come back to after step-up: this page for a GET; for a form, the page it was
+    sent from (only its path is kept, so this never leads off the site), where the person sends
+    it again."""
     if request.method == "GET":
         return request.full_path.rstrip("?")
     referrer = urlsplit(request.referrer or "")
-    if referrer.netloc == request.host and referrer.path:
-        path = referrer.path + (f"?{referrer.query}" if referrer.query else "")
-        return safe_next(path, request.path)
-    return request.path
+    path = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return safe_next(path, request.path)
 
 
 def step_up_required(view=None, *, only_post: bool = False):

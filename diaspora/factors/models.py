@@ -11,8 +11,9 @@ from diaspora.extensions import db
 
 
 class TotpFactor(db.Model):
-    """An authenticator app. The secret is stored encrypted with a key derived from SECRET_KEY;
-    until `confirmed_at` is set (a code typed back at enrolment) it is not a factor."""
+    """An authenticator app, stored once a code typed from it proved it was set up (until then
+    its secret waits in the person's session). The secret is stored encrypted with a key derived
+    from SECRET_KEY."""
 
     __tablename__ = "totp_factors"
 
@@ -21,7 +22,7 @@ class TotpFactor(db.Model):
         ForeignKey("users.id", ondelete="CASCADE"), unique=True, index=True
     )
     secret: Mapped[str] = mapped_column(String(255))
-    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # The last time step a code was accepted for: that step and earlier ones never work again.
     last_step: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -77,17 +77,13 @@ def must_use_second_factor(session: Session, user: User) -> bool:
 
 def has_factor(session: Session, user: User) -> bool:
     """Whether the person has a confirmed authenticator app or a passkey (one query)."""
-    app = exists().where(TotpFactor.user_id == user.id, TotpFactor.confirmed_at.is_not(None))
+    app = exists().where(TotpFactor.user_id == user.id)
     key = exists().where(Passkey.user_id == user.id)
     return bool(session.scalar(select(app | key)))
 
 
 def confirmed_totp(session: Session, user: User) -> TotpFactor | None:
-    return session.scalar(
-        select(TotpFactor).where(
-            TotpFactor.user_id == user.id, TotpFactor.confirmed_at.is_not(None)
-        )
-    )
+    return session.scalar(select(TotpFactor).where(TotpFactor.user_id == user.id))
 
 
 def passkeys_of(session: Session, user: User) -> list[Passkey]:
@@ -130,20 +126,15 @@ def totp_secret(factor: TotpFactor) -> str:
         raise FactorError("This authenticator app can no longer be checked") from error
 
 
-def start_totp(session: Session, user: User) -> TotpFactor:
-    """The person's authenticator app waiting to be confirmed, made on first call."""
-    factor = session.scalar(select(TotpFactor).where(TotpFactor.user_id == user.id))
-    if factor is not None and factor.confirmed_at is not None:
+def new_totp_secret(session: Session, user: User) -> str:
+    """A secret for a new authenticator app (the caller keeps it until it is confirmed)."""
+    if confirmed_totp(session, user) is not None:
         raise FactorError("You already use an authenticator app: remove it to set up another")
-    if factor is None:
-        factor = TotpFactor(user_id=user.id, secret=encrypt_secret(pyotp.random_base32()))
-        session.add(factor)
-        session.flush()
-    return factor
+    return pyotp.random_base32()
 
 
-def provisioning_uri(user: User, factor: TotpFactor) -> str:
-    return pyotp.TOTP(totp_secret(factor)).provisioning_uri(
+def provisioning_uri(user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(
         name=user.email, issuer_name=current_app.config["SERVICE_NAME"]
     )
 
@@ -155,9 +146,8 @@ def qr_svg(uri: str) -> Markup:
     return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1))  # noqa: S704
 
 
-def grouped_secret(factor: TotpFactor) -> str:
+def grouped(secret: str) -> str:
     """The secret in groups of four, easier to type."""
-    secret = totp_secret(factor)
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
@@ -169,28 +159,45 @@ def _digits(code: str) -> str:
     return "".join(code.split()).replace("-", "")
 
 
-def _check_totp(factor: TotpFactor, code: str) -> bool:
-    """A code for now or one step either side, for a step later than the last one used."""
+def _matching_step(secret: str, code: str, last_step: int | None) -> int | None:
+    """The time step `code` is for: now or one step either side, and later than the last one
+    used (so a code works once)."""
     code = _digits(code)
     if len(code) != 6 or not code.isdigit():
-        return False
-    totp = pyotp.TOTP(totp_secret(factor))
+        return None
+    totp = pyotp.TOTP(secret)
     now = current_step()
     for step in range(now - TOTP_DRIFT, now + TOTP_DRIFT + 1):
-        if factor.last_step is not None and step <= factor.last_step:
+        if last_step is not None and step <= last_step:
             continue
         if hmac.compare_digest(totp.at(step * TOTP_STEP), code):
-            factor.last_step = step
-            factor.last_used_at = utcnow()
-            return True
-    return False
+            return step
+    return None
 
 
-def confirm_totp(session: Session, user: User, factor: TotpFactor, code: str) -> bool:
-    """Activate an authenticator app once the person typed a code from it."""
-    if factor.confirmed_at is not None or not _check_totp(factor, code):
+def _check_totp(factor: TotpFactor, code: str) -> bool:
+    step = _matching_step(totp_secret(factor), code, factor.last_step)
+    if step is None:
         return False
-    factor.confirmed_at = utcnow()
+    factor.last_step = step
+    factor.last_used_at = utcnow()
+    return True
+
+
+def enrol_totp(session: Session, user: User, secret: str, code: str) -> bool:
+    """Turn on an authenticator app once the person typed a code from it."""
+    step = _matching_step(secret, code, None)
+    if step is None or confirmed_totp(session, user) is not None:
+        record(session, "factor.failed", actor=user, subject=user, kind="totp", purpose="enrol")
+        return False
+    session.add(
+        TotpFactor(
+            user_id=user.id,
+            secret=encrypt_secret(secret),
+            last_step=step,
+            last_used_at=utcnow(),
+        )
+    )
     record(session, "factor.enrolled", actor=user, subject=user, kind="totp")
     _enrolled(session, user, "an authenticator app")
     return True

@@ -36,6 +36,7 @@ from diaspora.widgets import NhsukForm
 
 bp = Blueprint("factors", __name__, url_prefix="/account")
 WEBAUTHN = "webauthn"
+TOTP_SETUP = "totp_setup"
 WRONG_CODE = "The code is not correct. Check your app and enter the code it shows now"
 WRONG_RECOVERY = "This recovery code is not correct or was already used"
 
@@ -200,7 +201,8 @@ def passkey_answer():
         return answer
     db.session.commit()
     gate.mark_verified()
-    return jsonify(redirect=safe_next(body.get("next"), url_for("factors.manage")))
+    target = body.get("next")
+    return jsonify(redirect=safe_next(target if isinstance(target, str) else None, "/account"))
 
 
 # Step-up ---------------------------------------------------------------------------------------
@@ -297,24 +299,26 @@ def set_up():
 def app():
     user = _me()
     try:
-        factor = services.start_totp(db.session, user)
+        secret = session.get(TOTP_SETUP) or services.new_totp_secret(db.session, user)
     except services.FactorError as error:
         flash(str(error), "error")
         return redirect(url_for("factors.manage"))
+    # The same key on every visit until it is confirmed; kept in the session, never stored.
+    session[TOTP_SETUP] = secret
     form = CodeForm()
     if form.validate_on_submit():
-        if services.confirm_totp(db.session, user, factor, form.code.data):
-            db.session.commit()
+        confirmed = services.enrol_totp(db.session, user, secret, form.code.data)
+        db.session.commit()
+        if confirmed:
+            session.pop(TOTP_SETUP, None)
             return _after_enrolment()
         throttle.refused()
         form.code.errors.append(WRONG_CODE)
-    db.session.commit()  # the secret waiting to be confirmed, the same on every visit
-    uri = services.provisioning_uri(user, factor)
     return render_template(
         "factors/app.html",
         form=form,
-        qr=services.qr_svg(uri),
-        secret=services.grouped_secret(factor),
+        qr=services.qr_svg(services.provisioning_uri(user, secret)),
+        secret=services.grouped(secret),
     )
 
 

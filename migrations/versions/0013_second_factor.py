@@ -4,8 +4,8 @@ Revision ID: 0013_second_factor
 Revises: 0012_organisation_email_domains
 Create Date: 2026-12-09 00:00:00
 
-- `totp_factors`: one authenticator app per person, its secret encrypted, the last time step
-  used (a code is never accepted twice).
+- `totp_factors`: one authenticator app per person, once confirmed with a code: its secret
+  encrypted, the last time step used (a code is never accepted twice).
 - `passkeys`: WebAuthn credentials (id, public key, signature counter).
 - `recovery_codes`: SHA-256 digests of single-use recovery codes.
 - `remembered_devices`: digests of the tokens of browsers that may skip the second factor.
@@ -27,7 +27,7 @@ def upgrade():
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('user_id', sa.Integer(), nullable=False),
         sa.Column('secret', sa.String(length=255), nullable=False),
-        sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('last_step', sa.BigInteger(), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
