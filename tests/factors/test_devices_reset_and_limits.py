@@ -4,13 +4,14 @@ limits on wrong codes."""
 
 from datetime import timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import func, select
 
 from diaspora.factors.models import Passkey, RecoveryCode, RememberedDevice, TotpFactor
 from tests.factories import PASSWORD
 from tests.factors.support import T0, VERIFY, actions, html
-from tests.helpers import second_factor_answer, sign_in, sign_out, submit
+from tests.helpers import csrf_token, second_factor_answer, sign_in, sign_out, submit
 
 
 def _password(client, email, password=PASSWORD):
@@ -138,3 +139,27 @@ def test_wrong_codes_are_limited_per_account(client, make, db):
     # Another account is not affected.
     other = make.coordinator()
     sign_in(client, other.email)
+
+
+@pytest.mark.app_config(FACTOR_CLIENT_LIMIT="3 per hour")
+def test_wrong_codes_are_limited_per_client_across_accounts(client, make):
+    people = [make.coordinator() for _ in range(4)]
+    for person in people[:3]:
+        assert _password(client, person.email).location == VERIFY
+        assert submit(client, VERIFY, {"code": "000000"}).status_code == 200
+    assert _password(client, people[3].email).location == VERIFY
+    _page, code = second_factor_answer(people[3].email)
+    assert submit(client, VERIFY, {"code": code}).status_code == 429
+
+
+def test_a_passkey_answer_needs_a_challenge_of_its_own(client, make):
+    user = make.coordinator()
+    assert _password(client, user.email).location == VERIFY
+    token = csrf_token(client, VERIFY)
+    headers = {"X-CSRFToken": token}
+    # No passkey: no challenge.
+    assert client.post("/account/two-factor/passkey/options", headers=headers).status_code == 404
+    # An answer without a challenge in the session is refused before anything is checked.
+    answer = client.post("/account/two-factor/passkey", json={"credential": {}}, headers=headers)
+    assert answer.status_code == 400
+    assert answer.json["detail"] == "Start again: the passkey request has expired."
