@@ -3,6 +3,7 @@
 import re
 from email.message import EmailMessage
 
+import pyotp
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
@@ -91,6 +92,13 @@ def test_organisation_registers_and_an_admin_verifies_it(live_server, open_tab):
     )
     _confirm_email(owner, message)
     owner.sign_in("farida@dhaka-hospital.example.org")
+    # A member of an organisation sets up a second factor before anything else.
+    expect(_heading(page)).to_have_text("Set up a second factor")
+    owner.follow(page.get_by_role("link", name="Set up an authenticator app"))
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(secret).now())
+    owner.follow(page.get_by_role("button", name="Turn on the authenticator app"))
+    owner.follow(page.get_by_role("button", name="Make my recovery codes"))
     owner.follow(page.get_by_role("banner").get_by_role("link", name="Organisations", exact=True))
     row = page.get_by_role("row", name=re.compile("Dhaka Community Hospital"))
     expect(row).to_contain_text("Waiting for verification")
@@ -108,9 +116,15 @@ def test_organisation_registers_and_an_admin_verifies_it(live_server, open_tab):
     expect(admin.page.get_by_text("Dhaka Community Hospital is verified.")).to_be_visible()
     expect(admin.page.get_by_text("No organisations are waiting")).to_be_visible()
 
-    message = _received(
+    _received(
         live_server.mail,
         2,
+        "farida@dhaka-hospital.example.org",
+        "A second factor was added to your account",
+    )
+    message = _received(
+        live_server.mail,
+        3,
         "farida@dhaka-hospital.example.org",
         "Dhaka Community Hospital has been verified",
     )
