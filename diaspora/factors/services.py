@@ -518,14 +518,19 @@ def forget_device(session: Session, user: User, device_id: int) -> None:
 # An administrator's reset ----------------------------------------------------------------------
 
 
+def forget(session: Session, user: User) -> None:
+    """An erased account keeps no factor, recovery code or remembered browser."""
+    for model in (TotpFactor, Passkey, RecoveryCode, RememberedDevice):
+        session.execute(delete(model).where(model.user_id == user.id))
+
+
 def reset_factors(session: Session, person: User, *, actor: User | None, via: str) -> None:
     """Remove every factor, recovery code and remembered browser of a person who lost theirs,
     and end their sessions: at their next sign-in they set up a new one. Never one's own
     (except from the command line, `actor` None). Both people are emailed."""
     if actor is not None and actor.id == person.id:
         raise FactorError("You cannot reset your own second factor: ask another administrator")
-    for model in (TotpFactor, Passkey, RecoveryCode, RememberedDevice):
-        session.execute(delete(model).where(model.user_id == person.id))
+    forget(session, person)
     end_all_sessions(person)
     record(session, "factor.reset", actor=actor, subject=person, via=via)
     mail.queue(
