@@ -61,6 +61,8 @@ def _register_blueprints(app: Flask) -> None:
     from diaspora.credentials.views import bp as credentials_bp
     from diaspora.directory.views import bp as directory_bp
     from diaspora.engagements.views import bp as engagements_bp
+    from diaspora.factors.gate import register_gate
+    from diaspora.factors.views import bp as factors_bp
     from diaspora.impact.views import bp as impact_bp
     from diaspora.matching.views import bp as matching_bp
     from diaspora.milestones.views import bp as milestones_bp
@@ -71,10 +73,12 @@ def _register_blueprints(app: Flask) -> None:
     from diaspora.registry.views import bp as registry_bp
 
     register_security(app)
+    register_gate(app)
     register_error_pages(app)
     for blueprint in (
         core_bp,
         auth_bp,
+        factors_bp,
         organisations_bp,
         registry_bp,
         credentials_bp,

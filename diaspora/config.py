@@ -121,6 +121,11 @@ class Config:
     SIGN_IN_DEVICE_LIMIT = os.environ.get("SIGN_IN_DEVICE_LIMIT", "10 per hour")
     PASSWORD_CHECK_LIMIT = os.environ.get("PASSWORD_CHECK_LIMIT", "10 per hour")
     DEVICE_COOKIE_NAME = "device"
+    # Second factors (ADR 16): wrong codes per account and per client; remembered browsers.
+    FACTOR_ACCOUNT_LIMIT = os.environ.get("FACTOR_ACCOUNT_LIMIT", "10 per hour")
+    FACTOR_CLIENT_LIMIT = os.environ.get("FACTOR_CLIENT_LIMIT", "50 per hour")
+    REMEMBER_DEVICE_COOKIE_NAME = "remember"
+    REMEMBER_DEVICE_DAYS = min(_int("REMEMBER_DEVICE_DAYS", 30), 30)
     DEVICE_COOKIE_MAX_AGE = timedelta(days=_int("DEVICE_COOKIE_DAYS", 180))
     # API tokens: lifetime offered by default and at most, and the reminder before expiry.
     API_TOKEN_DEFAULT_DAYS = 90
@@ -143,6 +148,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_DOMAIN = None
     SESSION_COOKIE_PATH = "/"
     DEVICE_COOKIE_NAME = "__Host-device"
+    REMEMBER_DEVICE_COOKIE_NAME = "__Host-remember"
     HSTS = _bool("HSTS", True)
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import click
+import pyotp
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -24,6 +25,8 @@ from diaspora.core.time import utcnow
 from diaspora.credentials.models import Credential, CredentialStatus
 from diaspora.engagements import demo as engagements_demo
 from diaspora.extensions import db
+from diaspora.factors import services as factors
+from diaspora.factors.models import TotpFactor
 from diaspora.impact import demo as impact_demo
 from diaspora.matching import demo as matching_demo
 from diaspora.milestones import demo as milestones_demo
@@ -43,6 +46,9 @@ from diaspora.registry.models import (
 from diaspora.registry.services import TAG_PREFIX, refresh_search_text, skill_label, tag_slug
 
 DEMO_PASSWORD = "diaspora-demo-2026"
+# The demo accounts that must use a second factor (the administrator and members of
+# organisations) share this authenticator-app key, published like the password: demo only.
+DEMO_TOTP_SECRET = "DIASPORADEMOTOTPDIASPORADEMOTOTP"
 
 ORGANISATIONS = [
     # (key, name, kind, country, website, description, verified)
@@ -669,6 +675,14 @@ def _user(email: str, name: str, roles: list[str], password_hash: str) -> User:
     return user
 
 
+def _demo_second_factor(user: User) -> None:
+    """The demo authenticator app for an account that must have a second factor, unless it
+    has one (a demo user may have set up their own)."""
+    if not factors.must_use_second_factor(db.session, user) or factors.has_factor(db.session, user):
+        return
+    db.session.add(TotpFactor(user_id=user.id, secret=factors.encrypt_secret(DEMO_TOTP_SECRET)))
+
+
 def load_demo() -> dict[str, int]:
     """Create whatever part of the demo world is missing; return counts of what exists."""
     password_hash = hash_password(DEMO_PASSWORD)  # one hash for every demo account: fast to load
@@ -703,6 +717,9 @@ def load_demo() -> dict[str, int]:
         )
         if exists is None:
             db.session.add(Membership(user=user, organisation=org, role=member_role))
+    db.session.flush()
+    for email, *_rest in ROLE_ACCOUNTS:
+        _demo_second_factor(_user(email, "", [], password_hash))
 
     staff = [_user(p.email, p.name, [Role.STAFF], password_hash) for p in STAFF]
     db.session.flush()
@@ -752,3 +769,15 @@ def load_command() -> None:
         f"{counts['profiles']} staff profiles, {counts['credentials']} professional registrations."
     )
     click.echo(f"Every demo account's password is {DEMO_PASSWORD}")
+    click.echo(
+        "Demo administrators, coordinators and partners use an authenticator app with the "
+        f"setup key {DEMO_TOTP_SECRET}; `flask --app app demo code` prints its current code."
+    )
+
+
+@demo_cli.command("code")
+def code_command() -> None:
+    """Print the current code of the demo accounts' authenticator app."""
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("Demo data is never loaded in production.")
+    click.echo(pyotp.TOTP(DEMO_TOTP_SECRET).now())

@@ -11,6 +11,7 @@ from diaspora.contributions.models import Certificate, HoursLog
 from diaspora.credentials.models import Credential
 from diaspora.engagements.models import Engagement
 from diaspora.extensions import db
+from diaspora.factors.models import Passkey, RecoveryCode, RememberedDevice, TotpFactor
 from diaspora.matching import models as matching_models  # noqa: F401  (tables of their own)
 from diaspora.milestones.models import Milestone, Plan, PlanTemplate, TemplateMilestone
 from diaspora.notifications.models import Notification
@@ -52,12 +53,16 @@ __all__ = [
     "OpportunitySkill",
     "Organisation",
     "OrganisationInvitation",
+    "Passkey",
     "Plan",
     "PlanTemplate",
     "ProfileSkill",
+    "RecoveryCode",
+    "RememberedDevice",
     "StaffProfile",
     "TeachingSession",
     "TemplateMilestone",
+    "TotpFactor",
     "User",
     "UserRole",
 ]

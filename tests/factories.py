@@ -1,13 +1,18 @@
 """Factories for test data: plain functions on a session, no magic."""
 
 import itertools
+import secrets
 from datetime import UTC, date, datetime, timedelta
+
+import pyotp
 
 from diaspora.auth.models import STORED_ROLES, User, UserRole
 from diaspora.auth.services import hash_password
 from diaspora.cohorts.models import Cohort, CohortMember
 from diaspora.core.time import utcnow
 from diaspora.engagements.models import Engagement
+from diaspora.factors.models import RecoveryCode, TotpFactor
+from diaspora.factors.services import code_digest, encrypt_secret
 from diaspora.opportunities.models import (
     Opportunity,
     OpportunityLanguage,
@@ -21,6 +26,9 @@ from diaspora.registry.services import refresh_search_text
 
 PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)
+# The recovery codes factories gave each account (by id), for tests/helpers.py's sign-in when
+# no authenticator code is left to use (each time step works once).
+RECOVERY_CODES: dict[int, list[str]] = {}
 
 
 class Factories:
@@ -37,6 +45,7 @@ class Factories:
         verified: bool = True,
         active: bool = True,
         password: str = PASSWORD,
+        second_factor: bool | None = None,
     ) -> User:
         n = next(_sequence)
         if password == PASSWORD:
@@ -55,7 +64,21 @@ class Factories:
         user.roles = [UserRole(role=role) for role in roles if role in STORED_ROLES]
         self.session.add(user)
         self.session.commit()
+        if second_factor or (second_factor is None and "admin" in roles):
+            self.second_factor(user)
         return user
+
+    def second_factor(self, user: User) -> None:
+        """An authenticator app (and recovery codes) for someone who must have a second factor
+        (administrators, members of organisations), as if they had enrolled; sign-in helpers
+        answer with codes computed from it."""
+        if self.session.query(TotpFactor).filter_by(user_id=user.id).first() is not None:
+            return
+        self.session.add(TotpFactor(user_id=user.id, secret=encrypt_secret(pyotp.random_base32())))
+        codes = [secrets.token_hex(8) for _ in range(10)]
+        self.session.add_all(RecoveryCode(user_id=user.id, digest=code_digest(c)) for c in codes)
+        RECOVERY_CODES[user.id] = codes
+        self.session.commit()
 
     def organisation(
         self,
@@ -82,6 +105,9 @@ class Factories:
         for member in members:
             self.session.add(Membership(user=member, organisation=organisation))
         self.session.commit()
+        for person in (owner, *members):
+            if person is not None:
+                self.second_factor(person)
         return organisation
 
     def profile(
@@ -221,6 +247,7 @@ class Factories:
         else:
             self.session.add(Membership(user=user, organisation=organisation))
             self.session.commit()
+            self.second_factor(user)
         return user
 
     def cohort(

@@ -8,11 +8,15 @@ from contextlib import contextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
+import pyotp
 from aiosmtpd.controller import Controller
 from sqlalchemy import event
 
+from diaspora.auth.services import find_user_by_email
+from diaspora.extensions import db
+from diaspora.factors import services as factors
 from diaspora.notifications.jobs import deliver_due
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, RECOVERY_CODES
 
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
@@ -31,8 +35,39 @@ def submit(client, url: str, data: dict, *, page: str | None = None, **kwargs):
 
 
 def sign_in(client, email: str, password: str = PASSWORD):
+    """Sign in through the real pages, giving the second factor when the account has one."""
     response = submit(client, "/account/sign-in", {"email": email, "password": password})
     assert response.status_code == 302, "sign-in failed"
+    if response.location.endswith("/account/two-factor"):
+        response = second_factor(client, email)
+    return response
+
+
+def sign_out(client):
+    return submit(client, "/account/sign-out", {}, page="/account/signed-out")
+
+
+def second_factor_answer(email: str) -> tuple[str, str]:
+    """What to type for an account's second factor, as its owner would: a code from the
+    authenticator app for a time step not used yet (now, or the next step), else one
+    of the recovery codes the factories gave it. Returns the page and the code."""
+    user = find_user_by_email(db.session, email)
+    factor = factors.confirmed_totp(db.session, user)
+    now = factors.current_step()
+    # Now first, then the step ahead: a code for the step behind could turn two steps old, and
+    # be refused, if the clock moves on before the form is sent.
+    for step in (now, now + 1):
+        if factor is not None and (factor.last_step is None or step > factor.last_step):
+            code = pyotp.TOTP(factors.totp_secret(factor)).at(step * factors.TOTP_STEP)
+            return "/account/two-factor", code
+    assert RECOVERY_CODES.get(user.id), "no second factor left to answer with"
+    return "/account/two-factor/recovery", RECOVERY_CODES[user.id].pop()
+
+
+def second_factor(client, email: str):
+    url, code = second_factor_answer(email)
+    response = submit(client, url, {"code": code})
+    assert response.status_code == 302, "second factor refused"
     return response
 
 

@@ -8,11 +8,14 @@ from diaspora.audit.services import recent_events
 from diaspora.auth import services as accounts
 from diaspora.auth.models import Role, User
 from diaspora.extensions import db
+from diaspora.factors import services as factors
+from diaspora.factors.gate import step_up_required
 from diaspora.organisations import services as organisations
 from diaspora.organisations.access import roles_of, roles_of_many
 from diaspora.organisations.forms import RejectForm
 from diaspora.organisations.models import Organisation
 from diaspora.reference.places import country_name
+from diaspora.widgets import NhsukForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 50
@@ -45,6 +48,7 @@ def users():
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@step_up_required(only_post=True)
 def user(user_id: int):
     person = db.session.get(User, user_id) or abort(404)
     form = RolesForm(data={"roles": sorted(person.role_names)})
@@ -61,6 +65,7 @@ def user(user_id: int):
         "admin/user.html",
         person=person,
         form=form,
+        has_factor=factors.has_factor(db.session, person),
         memberships=memberships,
         from_memberships=sorted(roles_of(db.session, person) - person.role_names),
     )
@@ -79,6 +84,24 @@ def set_active(user_id: int):
     return redirect(url_for("admin.user", user_id=person.id))
 
 
+@bp.post("/users/<int:user_id>/second-factor/reset")
+@step_up_required
+def reset_second_factor(user_id: int):
+    """For a colleague who lost their passkeys and authenticator app: they set up a new second
+    factor at their next sign-in. Never one's own (another administrator, or the CLI)."""
+    person = db.session.get(User, user_id) or abort(404)
+    if not NhsukForm().validate_on_submit():
+        abort(400)
+    try:
+        factors.reset_factors(db.session, person, actor=current_user, via="admin")
+    except factors.FactorError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("Second factor reset. They have been emailed, and so have you.", "success")
+    return redirect(url_for("admin.user", user_id=person.id))
+
+
 @bp.get("/organisations")
 def organisation_queue():
     return render_template(
@@ -87,6 +110,7 @@ def organisation_queue():
 
 
 @bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+@step_up_required(only_post=True)
 def organisation(organisation_id: int):
     org = db.session.get(Organisation, organisation_id) or abort(404)
     form = RejectForm()

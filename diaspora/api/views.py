@@ -27,6 +27,7 @@ from diaspora.bookings.transactions import locked_out
 from diaspora.core.errors import problem
 from diaspora.core.time import as_utc
 from diaspora.extensions import csrf, db, limiter
+from diaspora.factors.gate import step_up_required
 from diaspora.organisations.access import roles_of
 from diaspora.widgets import NhsukForm
 
@@ -40,6 +41,7 @@ csrf.exempt(api)
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
 @login_required
+@step_up_required
 def token_list():
     form = TokenForm()
     me = current_user._get_current_object()

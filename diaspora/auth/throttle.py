@@ -11,12 +11,12 @@ Sign-in has three limits:
   account's budget therefore keeps only other untrusted clients out, never the owner on their
   own device; and the owner anywhere else gets in through a reset link.
 Checks of the current password (changing the password or email, deleting the account) share one
-per-account budget.
+per-account budget. Second-factor codes have a budget per account and one per client (ADR 16).
 """
 
 import secrets
 
-from flask import Response, current_app, g, request
+from flask import Response, current_app, g, request, session
 from flask_login import current_user
 
 from diaspora.auth.models import User
@@ -142,3 +142,35 @@ def password_check_limit(view):
         methods=["POST"],
         deduct_when=_was_refused,
     )(view)
+
+
+# Second-factor checks -------------------------------------------------------------------------
+
+
+def _factor_account_key() -> str:
+    """The account whose factor is being tried: the one between password and factor, else the
+    signed-in one (step-up)."""
+    pending = session.get("factor_pending")
+    user_id = pending.get("u") if isinstance(pending, dict) else getattr(current_user, "id", None)
+    return f"factor:{user_id}"
+
+
+def _factor_client_key() -> str:
+    return f"factor-client:{request.remote_addr}"
+
+
+def factor_limits(view):
+    """Wrong codes (authenticator app, recovery code, passkey answer) per account and per client
+    (ADR 16): a six-digit code cannot be guessed under these limits."""
+    for name, scope, key_func in (
+        ("FACTOR_ACCOUNT_LIMIT", "factor-account", _factor_account_key),
+        ("FACTOR_CLIENT_LIMIT", "factor-client", _factor_client_key),
+    ):
+        view = limiter.shared_limit(
+            _limit(name),
+            scope=scope,
+            key_func=key_func,
+            methods=["POST"],
+            deduct_when=_was_refused,
+        )(view)
+    return view

@@ -7,7 +7,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from diaspora.api import tokens
 from diaspora.auth import services, throttle
@@ -22,8 +22,9 @@ from diaspora.auth.forms import (
     StaffRegistrationForm,
 )
 from diaspora.auth.models import ROLE_LABELS, Role
-from diaspora.core.security import safe_next, start_session_clock
+from diaspora.core.security import safe_next
 from diaspora.extensions import db, limiter
+from diaspora.factors import gate
 from diaspora.organisations import services as organisations
 from diaspora.organisations.access import roles_of
 from diaspora.organisations.forms import OrganisationRegistrationForm
@@ -136,10 +137,9 @@ def sign_in():
             )
             return render_template("auth/sign_in.html", form=form, unverified=True), 200
         else:
-            session.clear()
-            login_user(user)
-            start_session_clock()
-            response = redirect(safe_next(request.args.get("next"), url_for("core.home")))
+            # Signed in now, or once the second factor is verified.
+            target = safe_next(request.args.get("next"), url_for("core.home"))
+            response = gate.after_password(user, target)
             throttle.trust_device(response, user)
             return response
     return render_template("auth/sign_in.html", form=form, expired=expired)
@@ -236,6 +236,7 @@ def details():
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@gate.step_up_required
 @throttle.password_check_limit
 def change_password():
     form = ChangePasswordForm()
@@ -256,10 +257,7 @@ def change_password():
             )
             db.session.commit()
             # Every other session ends; this one carries on with the new alternative id.
-            # (The user itself, not the `current_user` proxy: Flask-Login stores what it is given
-            # as the request's user, and a proxy pointing at itself recurses without end.)
-            login_user(current_user._get_current_object())
-            start_session_clock()
+            gate.keep_signed_in()
             flash("Your password has been changed.", "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/change_password.html", form=form, token_count=token_count)
@@ -273,6 +271,7 @@ def _wrong_current_password(form) -> None:
 
 @bp.route("/email", methods=["GET", "POST"])
 @login_required
+@gate.step_up_required
 @throttle.password_check_limit
 def change_email():
     form = ChangeEmailForm()

@@ -17,6 +17,7 @@ from diaspora.core.viewer import viewer_access
 from diaspora.directory import presenters, services
 from diaspora.directory.forms import DirectorySearchForm
 from diaspora.extensions import db
+from diaspora.factors.gate import step_up_required
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 
@@ -95,6 +96,7 @@ def search():
 
 
 @bp.post("/export")
+@step_up_required
 def export():
     """The whole result set of a search as CSV, for coordinators; every export is audited."""
     if not _access().can_export:

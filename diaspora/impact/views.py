@@ -19,6 +19,7 @@ from diaspora.audit.services import record
 from diaspora.cohorts.models import Cohort
 from diaspora.core.viewer import viewer_access
 from diaspora.extensions import db
+from diaspora.factors.gate import step_up_required
 from diaspora.impact import access, presenters, services
 from diaspora.impact.forms import ExportForm, RangeForm
 from diaspora.organisations.models import Membership, MembershipStatus, Organisation
@@ -272,6 +273,7 @@ def _export(scope: services.Scope, subject: object, what: str, name: str):
 
 
 @bp.post("/organisations/<int:organisation_id>/export/<what>")
+@step_up_required
 def export_organisation(organisation_id: int, what: str):
     org = _coordinating_organisation(organisation_id)
     return _export(
@@ -280,6 +282,7 @@ def export_organisation(organisation_id: int, what: str):
 
 
 @bp.post("/cohorts/<int:cohort_id>/export/<what>")
+@step_up_required
 def export_cohort(cohort_id: int, what: str):
     group = _cohort(cohort_id)
     return _export(

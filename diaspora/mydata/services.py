@@ -26,6 +26,7 @@ from diaspora.contributions import services as contributions
 from diaspora.core.time import as_utc, utcnow
 from diaspora.credentials.models import Credential
 from diaspora.engagements import services as engagements
+from diaspora.factors import services as factors
 from diaspora.matching import services as matching
 from diaspora.milestones import services as milestones
 from diaspora.notifications import services as notifications
@@ -398,6 +399,7 @@ def erase_account(
     engagements.forget(session, user)  # messages about them, their line manager's address
     milestones.forget(session, user)  # their plans
     tokens.forget(session, user)  # their API tokens
+    factors.forget(session, user)  # passkeys, authenticator app, recovery codes, browsers
     cohorts.forget(session, user)  # they leave every cohort; messages lose their name
     matching.forget(session, user)  # invitations to them, what they hid, their alerts
     session.flush()

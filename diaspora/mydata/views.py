@@ -10,6 +10,7 @@ from diaspora.auth.services import check_current_password
 from diaspora.bookings.transactions import run_change
 from diaspora.core.time import utcnow
 from diaspora.extensions import db
+from diaspora.factors.gate import step_up_required
 from diaspora.mydata import services
 from diaspora.mydata.forms import delete_account_form
 from diaspora.registry.services import profile_for
@@ -39,6 +40,7 @@ def download():
 
 @bp.route("/delete", methods=["GET", "POST"])
 @login_required
+@step_up_required
 @throttle.password_check_limit
 def delete():
     handovers = services.handovers(db.session, current_user)

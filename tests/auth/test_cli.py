@@ -49,7 +49,8 @@ def test_create_admin_makes_a_verified_administrator(app, client, db):
     assert admin.display_name == "Root Admin"
     assert admin.password_hash.startswith("$argon2id$")
     sign_in(client, "root@example.org", ADMIN_PASSWORD)
-    assert client.get("/admin/").status_code == 200
+    # An administrator sets up a second factor before anything else.
+    assert client.get("/admin/").location == "/account/two-factor/set-up"
 
 
 def test_create_admin_promotes_an_existing_account(app, make, db):

@@ -27,7 +27,8 @@ from diaspora.core.assets import IMMUTABLE
 from diaspora.extensions import db
 from diaspora.notifications.jobs import deliver_due
 from tests.conftest import PG_URL, migrate_to_head
-from tests.helpers import SmtpSink
+from tests.factories import PASSWORD
+from tests.helpers import SmtpSink, second_factor_answer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -128,13 +129,15 @@ def live_server(live_database_url) -> Iterator[LiveServer]:
         )
         server = make_server("127.0.0.1", 0, app, threaded=True)
         mail.app = app
-        # Emailed links point at the service's address: here, this server.
-        app.config["SERVICE_URL"] = f"http://127.0.0.1:{server.server_port}"
+        # Emailed links point at the service's address: here, this server. Its host is a name,
+        # not an IP address, as browsers refuse an IP address as a passkey's relying party.
+        url = f"http://localhost:{server.server_port}"
+        app.config["SERVICE_URL"] = url
         # A short poll interval: shutdown() waits up to one interval for the loop to notice.
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
         thread.start()
         try:
-            yield LiveServer(f"http://127.0.0.1:{server.server_port}", app, mail)
+            yield LiveServer(url, app, mail)
         finally:
             server.shutdown()
             thread.join()
@@ -201,8 +204,9 @@ def check_reflow(page: Page) -> None:
 class Tab:
     """One person's browser tab. Load pages through visit() and follow(): both check them."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, app: Flask | None = None) -> None:
         self.page = page
+        self.app = app
         self.unchecked: list[str] = []
         self.static_responses: list[Response] = []
         page.on("load", lambda loaded: self.unchecked.append(loaded.url))
@@ -232,6 +236,25 @@ class Tab:
             target.click()
         self.check_accessibility()
         check_reflow(self.page)
+
+    def sign_in(self, email: str, password: str = PASSWORD) -> None:
+        """Sign in through the sign-in page, then give the second factor when the account has
+        one (a code from its authenticator app, as its owner would type it)."""
+        page = self.page
+        if "/account/sign-in" not in page.url:
+            self.visit("/account/sign-in")
+        page.get_by_label("Email address").fill(email)
+        page.get_by_label("Password", exact=True).fill(password)
+        self.follow(page.get_by_role("button", name="Sign in"))
+        if page.url.split("?")[0].endswith("/account/two-factor"):
+            with self.app.app_context():
+                url, code = second_factor_answer(email)
+            if url.endswith("/recovery"):
+                self.follow(page.get_by_role("link", name="Use a recovery code"))
+                page.get_by_label("Recovery code").fill(code)
+            else:
+                page.get_by_label("Code from your authenticator app").fill(code)
+            self.follow(page.get_by_role("button", name="Continue"))
 
     def check_accessibility(self) -> None:
         """Run axe-core on the page as it is now; call it again after the page changes itself."""
@@ -273,7 +296,7 @@ def open_tab(browser, live_server) -> Iterator:
         context = browser.new_context(base_url=live_server.url, **options)
         context.add_init_script(path=AXE)
         contexts.append(context)
-        tabs.append(Tab(context.new_page()))
+        tabs.append(Tab(context.new_page(), live_server.app))
         return tabs[-1]
 
     yield _open

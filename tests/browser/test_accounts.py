@@ -3,6 +3,7 @@
 import re
 from email.message import EmailMessage
 
+import pyotp
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
@@ -33,14 +34,6 @@ def _confirm_email(tab, message: EmailMessage) -> None:
     expect(tab.page.get_by_text("Your email address is confirmed.")).to_be_visible()
 
 
-def _sign_in(tab, email: str) -> None:
-    """Fill in the sign-in form the tab is showing."""
-    page = tab.page
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    tab.follow(page.get_by_role("button", name="Sign in"))
-
-
 def test_staff_member_registers_confirms_email_and_signs_in_and_out(live_server, open_tab):
     tab = open_tab()
     page = tab.page
@@ -59,7 +52,7 @@ def test_staff_member_registers_confirms_email_and_signs_in_and_out(live_server,
         live_server.mail, 1, "amara.okafor@example.org", "Confirm your email address"
     )
     _confirm_email(tab, message)
-    _sign_in(tab, "amara.okafor@example.org")
+    tab.sign_in("amara.okafor@example.org")
     expect(page.get_by_text("Welcome, Amara Okafor.")).to_be_visible()
 
     header = page.get_by_role("banner")
@@ -98,7 +91,14 @@ def test_organisation_registers_and_an_admin_verifies_it(live_server, open_tab):
         live_server.mail, 1, "farida@dhaka-hospital.example.org", "Confirm your email address"
     )
     _confirm_email(owner, message)
-    _sign_in(owner, "farida@dhaka-hospital.example.org")
+    owner.sign_in("farida@dhaka-hospital.example.org")
+    # A member of an organisation sets up a second factor before anything else.
+    expect(_heading(page)).to_have_text("Set up a second factor")
+    owner.follow(page.get_by_role("link", name="Set up an authenticator app"))
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(secret).now())
+    owner.follow(page.get_by_role("button", name="Turn on the authenticator app"))
+    owner.follow(page.get_by_role("button", name="Make my recovery codes"))
     owner.follow(page.get_by_role("banner").get_by_role("link", name="Organisations", exact=True))
     row = page.get_by_role("row", name=re.compile("Dhaka Community Hospital"))
     expect(row).to_contain_text("Waiting for verification")
@@ -107,7 +107,7 @@ def test_organisation_registers_and_an_admin_verifies_it(live_server, open_tab):
         Factories(db.session).user(email="admin@nhs.example.org", name="Sam Admin", roles=["admin"])
     admin = open_tab()
     admin.visit("/account/sign-in")
-    _sign_in(admin, "admin@nhs.example.org")
+    admin.sign_in("admin@nhs.example.org")
     admin.follow(admin.page.get_by_role("banner").get_by_role("link", name="Administration"))
     admin.follow(admin.page.get_by_role("link", name="Organisations to verify"))
     admin.follow(admin.page.get_by_role("link", name="Dhaka Community Hospital"))
@@ -116,9 +116,15 @@ def test_organisation_registers_and_an_admin_verifies_it(live_server, open_tab):
     expect(admin.page.get_by_text("Dhaka Community Hospital is verified.")).to_be_visible()
     expect(admin.page.get_by_text("No organisations are waiting")).to_be_visible()
 
-    message = _received(
+    _received(
         live_server.mail,
         2,
+        "farida@dhaka-hospital.example.org",
+        "A second factor was added to your account",
+    )
+    message = _received(
+        live_server.mail,
+        3,
         "farida@dhaka-hospital.example.org",
         "Dhaka Community Hospital has been verified",
     )

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from diaspora.api import tokens
 from diaspora.extensions import db
-from tests.factories import PASSWORD, Factories
+from tests.factories import Factories
 
 pytestmark = pytest.mark.browser
 
@@ -36,10 +36,7 @@ def test_a_partner_makes_a_token_reads_the_reference_and_posts_a_session(live_se
         ).id
     tab = open_tab()
     page = tab.page
-    tab.visit("/account/sign-in")
-    page.get_by_label("Email address").fill(EMAIL)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    tab.follow(page.get_by_role("button", name="Sign in"))
+    tab.sign_in(EMAIL)
 
     tab.visit("/account")
     tab.follow(page.get_by_role("link", name=re.compile("Make or revoke tokens")))

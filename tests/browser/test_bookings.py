@@ -19,7 +19,7 @@ from diaspora.bookings import services
 from diaspora.core.time import utcnow
 from diaspora.extensions import db
 from diaspora.opportunities.models import Opportunity
-from tests.factories import PASSWORD, Factories
+from tests.factories import Factories
 
 pytestmark = pytest.mark.browser
 
@@ -46,14 +46,6 @@ def _setup(make: Factories) -> tuple[int, str]:
     return opportunity.id, opportunity.sessions[0].uid
 
 
-def _sign_in(tab, email: str) -> None:
-    page = tab.page
-    tab.visit("/account/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    tab.follow(page.get_by_role("button", name="Sign in"))
-
-
 def _booking(page: Page):
     return page.locator(".nhsuk-summary-list__row", has_text="Your booking")
 
@@ -64,7 +56,7 @@ def test_book_download_wait_and_get_promoted(live_server, open_tab, tmp_path):
     detail = f"/opportunities/{opportunity_id}"
 
     first = open_tab()
-    _sign_in(first, FIRST)
+    first.sign_in(FIRST)
     first.visit(detail)
     expect(first.page.get_by_text("1 of 1 place left")).to_be_visible()
     expect(first.page.get_by_text(JOIN)).to_have_count(0)
@@ -84,7 +76,7 @@ def test_book_download_wait_and_get_promoted(live_server, open_tab, tmp_path):
     assert JOIN in str(event["LOCATION"])
 
     second = open_tab()
-    _sign_in(second, SECOND)
+    second.sign_in(SECOND)
     second.visit(detail)
     expect(second.page.get_by_text("This session is full.")).to_be_visible()
     expect(second.page.get_by_role("button", name="Book a place")).to_have_count(0)
@@ -116,7 +108,7 @@ def test_calendar_link_and_attendance_pages(live_server, open_tab):
         session_id = teaching_session.id
 
     staff = open_tab()
-    _sign_in(staff, FIRST)
+    staff.sign_in(FIRST)
     staff.visit("/calendar")
     staff.follow(staff.page.get_by_role("button", name="Create my calendar link"))
     link = staff.page.get_by_label("Your private calendar link")
@@ -128,7 +120,7 @@ def test_calendar_link_and_attendance_pages(live_server, open_tab):
     expect(staff.page.get_by_role("button", name="Create my calendar link")).to_be_visible()
 
     host = open_tab()
-    _sign_in(host, "host@example.org")
+    host.sign_in("host@example.org")
     host.visit(f"/opportunities/{opportunity_id}")
     host.follow(host.page.get_by_role("link", name=re.compile("Record attendance")))
     host.page.get_by_label("Ama Mensah").check()
@@ -154,7 +146,7 @@ def test_an_organisation_posts_a_session_that_one_person_books_and_another_waits
 
     poster = open_tab()
     page = poster.page
-    _sign_in(poster, "host@example.org")
+    poster.sign_in("host@example.org")
     poster.visit("/opportunities/manage")
     poster.follow(page.get_by_role("button", name="Post an opportunity"))
     page.get_by_label("Tele-teaching session").check()
@@ -180,7 +172,7 @@ def test_an_organisation_posts_a_session_that_one_person_books_and_another_waits
     detail = re.sub(r"^https?://[^/]+", "", page.url)
 
     first = open_tab()
-    _sign_in(first, FIRST)
+    first.sign_in(FIRST)
     first.visit(detail)
     expect(first.page.get_by_text("14:00 in Dhaka").first).to_be_visible()
     first.follow(first.page.get_by_role("button", name="Book a place"))
@@ -194,7 +186,7 @@ def test_an_organisation_posts_a_session_that_one_person_books_and_another_waits
     assert (event.start.hour, event.start.minute) == (8, 0)  # 14:00 in Dhaka is 08:00 UTC
 
     second = open_tab()
-    _sign_in(second, SECOND)
+    second.sign_in(SECOND)
     second.visit(detail)
     second.follow(second.page.get_by_role("button", name="Join the waiting list"))
     expect(_booking(second.page)).to_contain_text("You are number 1 on the waiting list")

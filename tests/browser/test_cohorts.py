@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from diaspora.extensions import db
-from tests.factories import PASSWORD, Factories
+from tests.factories import Factories
 
 pytestmark = pytest.mark.browser
 
@@ -18,13 +18,6 @@ def _heading(page: Page):
     return page.get_by_role("heading", level=1)
 
 
-def _sign_in(tab, email: str) -> None:
-    tab.visit("/account/sign-in")
-    tab.page.get_by_label("Email address").fill(email)
-    tab.page.get_by_label("Password", exact=True).fill(PASSWORD)
-    tab.follow(tab.page.get_by_role("button", name="Sign in"))
-
-
 def test_a_coordinator_gathers_a_cohort_and_writes_to_it(live_server, open_tab):
     with live_server.app.app_context():
         make = Factories(db.session)
@@ -35,7 +28,7 @@ def test_a_coordinator_gathers_a_cohort_and_writes_to_it(live_server, open_tab):
 
     coordinator = open_tab()
     page = coordinator.page
-    _sign_in(coordinator, COORDINATOR)
+    coordinator.sign_in(COORDINATOR)
     coordinator.visit("/cohorts")
     expect(_heading(page)).to_have_text("Cohorts")
     coordinator.follow(page.get_by_role("button", name="Create a cohort"))
@@ -56,7 +49,7 @@ def test_a_coordinator_gathers_a_cohort_and_writes_to_it(live_server, open_tab):
     assert "/cohorts/join/" in link
 
     member = open_tab()
-    _sign_in(member, STAFF)
+    member.sign_in(STAFF)
     member.visit(link)
     expect(_heading(member.page)).to_have_text(f"Join {NAME}")
     expect(member.page.get_by_text("Sylhet Health Link").first).to_be_visible()

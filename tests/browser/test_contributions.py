@@ -15,20 +15,13 @@ from diaspora.core.time import utcnow
 from diaspora.engagements.models import Engagement
 from diaspora.engagements.states import move
 from diaspora.extensions import db
-from tests.factories import PASSWORD, Factories
+from tests.factories import Factories
 
 pytestmark = pytest.mark.browser
 
 
 def _heading(page: Page):
     return page.get_by_role("heading", level=1)
-
-
-def _sign_in(tab, email: str) -> None:
-    tab.visit("/account/sign-in")
-    tab.page.get_by_label("Email address").fill(email)
-    tab.page.get_by_label("Password", exact=True).fill(PASSWORD)
-    tab.follow(tab.page.get_by_role("button", name="Sign in"))
 
 
 def test_hours_to_a_checked_certificate(live_server, open_tab):
@@ -45,7 +38,7 @@ def test_hours_to_a_checked_certificate(live_server, open_tab):
 
     nadia = open_tab()
     page = nadia.page
-    _sign_in(nadia, "nadia@example.org")
+    nadia.sign_in("nadia@example.org")
     nadia.visit(f"/engagements/{engagement_id}/hours")
     expect(_heading(page)).to_have_text("Your hours and learners reached")
     page.get_by_label("Month").select_option(index=1)
@@ -62,7 +55,7 @@ def test_hours_to_a_checked_certificate(live_server, open_tab):
     expect(page.get_by_text("Waiting for review")).to_be_visible()
 
     farhana = open_tab()
-    _sign_in(farhana, "farhana@example.org")
+    farhana.sign_in("farhana@example.org")
     farhana.visit(f"/opportunities/{opportunity_id}/hours")
     expect(_heading(farhana.page)).to_have_text("Review hours")
     farhana.page.get_by_label("Yes, approve them").check()

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from diaspora.extensions import db
-from tests.factories import PASSWORD, Factories
+from tests.factories import Factories
 
 pytestmark = pytest.mark.browser
 
@@ -46,10 +46,7 @@ def test_a_coordinator_finds_a_staff_member_by_language_and_country(live_server,
         _people(Factories(db.session))
     tab = open_tab()
     page = tab.page
-    tab.visit("/account/sign-in")
-    page.get_by_label("Email address").fill(COORDINATOR)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    tab.follow(page.get_by_role("button", name="Sign in"))
+    tab.sign_in(COORDINATOR)
 
     tab.follow(page.get_by_role("banner").get_by_role("link", name="Find volunteers"))
     expect(_heading(page)).to_have_text("Find volunteers")

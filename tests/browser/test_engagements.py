@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from diaspora.extensions import db
-from tests.factories import PASSWORD, Factories
+from tests.factories import Factories
 
 pytestmark = pytest.mark.browser
 
@@ -33,20 +33,12 @@ def _world(make: Factories) -> int:
     return opportunity.id
 
 
-def _sign_in(tab, email: str) -> None:
-    page = tab.page
-    tab.visit("/account/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    tab.follow(page.get_by_role("button", name="Sign in"))
-
-
 def test_apply_accept_release_and_start(live_server, open_tab):
     with live_server.app.app_context():
         opportunity_id = _world(Factories(db.session))
 
     staff = open_tab()
-    _sign_in(staff, STAFF)
+    staff.sign_in(STAFF)
     staff.visit(f"/opportunities/{opportunity_id}")
     staff.follow(staff.page.get_by_role("button", name="Apply", exact=True))
     expect(_heading(staff.page)).to_have_text("Apply for Neonatal unit placement")
@@ -61,7 +53,7 @@ def test_apply_accept_release_and_start(live_server, open_tab):
     expect(staff.page.get_by_text("Your application has been sent")).to_be_visible()
 
     partner = open_tab()
-    _sign_in(partner, PARTNER)
+    partner.sign_in(PARTNER)
     partner.visit(f"/opportunities/{opportunity_id}")
     partner.follow(partner.page.get_by_role("link", name=re.compile("Review applicants")))
     expect(partner.page.get_by_text("level 3 neonatal unit")).to_be_visible()

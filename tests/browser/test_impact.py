@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from diaspora.contributions.models import HoursLog
 from diaspora.core.time import utcnow
 from diaspora.extensions import db
-from tests.factories import PASSWORD, Factories
+from tests.factories import Factories
 
 pytestmark = pytest.mark.browser
 
@@ -52,10 +52,7 @@ def test_coordinator_reads_the_dashboard_and_downloads_hours(live_server, open_t
             blocked.append(message.text) if "Content Security Policy" in message.text else None
         ),
     )
-    tab.visit("/account/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    tab.follow(page.get_by_role("button", name="Sign in"))
+    tab.sign_in(email)
 
     tab.visit(f"/impact/organisations/{charity_id}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Impact of Hope Health")

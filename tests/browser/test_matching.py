@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from diaspora.extensions import db
-from tests.factories import PASSWORD, Factories
+from tests.factories import Factories
 
 pytestmark = pytest.mark.browser
 
@@ -30,20 +30,12 @@ def _world(make: Factories) -> int:
     return opportunity.id
 
 
-def _sign_in(tab, email: str) -> None:
-    page = tab.page
-    tab.visit("/account/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    tab.follow(page.get_by_role("button", name="Sign in"))
-
-
 def test_recommended_suggested_invited_and_accepted(live_server, open_tab):
     with live_server.app.app_context():
         opportunity_id = _world(Factories(db.session))
 
     staff = open_tab()
-    _sign_in(staff, STAFF)
+    staff.sign_in(STAFF)
     expect(staff.page.get_by_role("link", name=TITLE)).to_be_visible()  # the home short list
     staff.follow(staff.page.get_by_role("link", name="See all your recommendations"))
     expect(_heading(staff.page)).to_have_text("Recommended for you")
@@ -51,7 +43,7 @@ def test_recommended_suggested_invited_and_accepted(live_server, open_tab):
     expect(staff.page.get_by_text("Why it matches")).to_be_visible()
 
     partner = open_tab()
-    _sign_in(partner, PARTNER)
+    partner.sign_in(PARTNER)
     partner.visit(f"/opportunities/{opportunity_id}")
     partner.follow(partner.page.get_by_role("link", name="Suggested candidates"))
     expect(_heading(partner.page)).to_have_text("Suggested candidates")

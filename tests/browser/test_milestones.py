@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from diaspora.extensions import db
 from diaspora.milestones.services import load_templates
-from tests.factories import PASSWORD, Factories
+from tests.factories import Factories
 
 pytestmark = pytest.mark.browser
 
@@ -28,10 +28,7 @@ def test_a_staff_member_creates_an_mti_plan_and_keeps_it_up_to_date(live_server,
         db.session.commit()
     tab = open_tab()
     page = tab.page
-    tab.visit("/account/sign-in")
-    page.get_by_label("Email address").fill(EMAIL)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    tab.follow(page.get_by_role("button", name="Sign in"))
+    tab.sign_in(EMAIL)
 
     tab.visit("/plans")
     expect(_heading(page)).to_have_text("Your earn, learn and return plans")

@@ -28,10 +28,7 @@ def test_download_then_delete_the_account(live_server, open_tab):
         make.organisation(owner=owner, name="Ibadan Midwifery Link", members=(colleague,))
     tab = open_tab()
     page = tab.page
-    tab.visit("/account/sign-in")
-    page.get_by_label("Email address").fill(EMAIL)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    tab.follow(page.get_by_role("button", name="Sign in"))
+    tab.sign_in(EMAIL)
 
     tab.visit("/account")
     tab.follow(page.get_by_role("link", name="Download a copy of your data or delete your account"))

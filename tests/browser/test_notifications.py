@@ -8,18 +8,11 @@ from playwright.sync_api import Page, expect
 
 from diaspora.extensions import db
 from diaspora.notifications.models import Channel, DeliveryState, Notification
-from tests.factories import PASSWORD, Factories
+from tests.factories import Factories
 
 pytestmark = pytest.mark.browser
 
 EMAIL = "nadia.rahman@nhs.example.org"
-
-
-def _sign_in(tab, email: str) -> None:
-    tab.visit("/account/sign-in")
-    tab.page.get_by_label("Email address").fill(email)
-    tab.page.get_by_label("Password", exact=True).fill(PASSWORD)
-    tab.follow(tab.page.get_by_role("button", name="Sign in"))
 
 
 def _message(user_id: int, subject: str, link: str, **fields) -> Notification:
@@ -47,7 +40,7 @@ def test_read_a_message_and_choose_the_daily_summary(live_server, open_tab):
         db.session.commit()
     tab = open_tab()
     page: Page = tab.page
-    _sign_in(tab, EMAIL)
+    tab.sign_in(EMAIL)
 
     tab.follow(page.get_by_role("link", name="Inbox (2 unread)"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Your messages")
@@ -88,7 +81,7 @@ def test_an_administrator_retries_a_failed_email(live_server, open_tab):
         db.session.commit()
     tab = open_tab()
     page: Page = tab.page
-    _sign_in(tab, "admin@nhs.example.org")
+    tab.sign_in("admin@nhs.example.org")
     tab.visit("/admin/outbox")
     expect(page.get_by_role("heading", level=1)).to_have_text("Email outbox")
     expect(page.get_by_role("table")).to_contain_text("Kofi Mensah")

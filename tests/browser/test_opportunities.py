@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from diaspora.extensions import db
-from tests.factories import PASSWORD, Factories
+from tests.factories import Factories
 
 pytestmark = pytest.mark.browser
 
@@ -21,14 +21,6 @@ def _heading(page: Page):
     return page.get_by_role("heading", level=1)
 
 
-def _sign_in(tab, email: str) -> None:
-    page = tab.page
-    tab.visit("/account/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    tab.follow(page.get_by_role("button", name="Sign in"))
-
-
 def test_a_partner_posts_a_series_and_a_staff_member_finds_it(live_server, open_tab):
     with live_server.app.app_context():
         make = Factories(db.session)
@@ -38,7 +30,7 @@ def test_a_partner_posts_a_series_and_a_staff_member_finds_it(live_server, open_
 
     tab = open_tab()
     page = tab.page
-    _sign_in(tab, PARTNER)
+    tab.sign_in(PARTNER)
     tab.visit("/opportunities/manage")
     expect(_heading(page)).to_have_text("Your organisation's opportunities")
     tab.follow(page.get_by_role("button", name="Post an opportunity"))
@@ -87,7 +79,7 @@ def test_a_partner_posts_a_series_and_a_staff_member_finds_it(live_server, open_
 
     reader = open_tab()
     other = reader.page
-    _sign_in(reader, STAFF)
+    reader.sign_in(STAFF)
     reader.visit("/opportunities")
     expect(_heading(other)).to_have_text("Find opportunities")
     other.get_by_label("Kind").select_option(label="Tele-teaching session")

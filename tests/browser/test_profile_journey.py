@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from diaspora.extensions import db
-from tests.factories import PASSWORD, Factories
+from tests.factories import Factories
 
 pytestmark = pytest.mark.browser
 
@@ -25,10 +25,7 @@ def test_staff_member_completes_their_profile(live_server, open_tab):
         Factories(db.session).user(email=EMAIL, name=NAME, roles=["staff"])
     tab = open_tab()
     page = tab.page
-    tab.visit("/account/sign-in")
-    page.get_by_label("Email address").fill(EMAIL)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    tab.follow(page.get_by_role("button", name="Sign in"))
+    tab.sign_in(EMAIL)
 
     tab.follow(page.get_by_role("banner").get_by_role("link", name="Your profile"))
     expect(_heading(page)).to_have_text("Create your profile")

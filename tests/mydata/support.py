@@ -84,6 +84,7 @@ def full_person(make, *, email: str = EMAIL, name: str = NAME, marker: str = "")
     record(db.session, "credential.verified", actor=admin, subject=checked)
     record(db.session, "role.granted", actor=admin, subject=user, role="partner")
     db.session.commit()
+    make.second_factor(user)  # a member of an organisation has one
     return Person(user, profile, admin)
 
 

@@ -15,12 +15,15 @@ VALID = {
 }
 
 
-def test_a_signed_in_person_registers_an_organisation(client, login_as, db):
+def test_a_signed_in_person_registers_an_organisation(client, login_as, db, make):
     user = login_as(role=None)
     response = submit(client, "/organisations/new", VALID)
     assert response.status_code == 302
     organisation = db.session.scalar(select(Organisation).where(Organisation.name == VALID["name"]))
     assert organisation.verification == "pending"
+    # A member of an organisation sets up a second factor before anything else.
+    assert client.get(response.headers["Location"]).location == "/account/two-factor/set-up"
+    make.second_factor(user)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Waiting for verification" in page
     assert roles_of(db.session, user) == set()  # nothing until an administrator verifies it

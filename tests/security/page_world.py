@@ -28,6 +28,8 @@ from diaspora.contributions import codes
 from diaspora.contributions.models import Certificate, HoursLog
 from diaspora.core.time import utcnow
 from diaspora.credentials.models import Credential
+from diaspora.factors import services as factors
+from diaspora.factors.models import Passkey
 from diaspora.matching.models import Invitation
 from diaspora.milestones.models import Milestone, Plan, PlanTemplate, TemplateMilestone
 from diaspora.notifications.models import Notification
@@ -207,6 +209,14 @@ class World:
         with self.app.test_request_context():
             self.api_token, _ = tokens.create(session, self.volunteer, "Laptop", "read-write")
             bookings.new_feed(session, self.volunteer)
+            self.passkey = Passkey(
+                user_id=self.volunteer.id,
+                name="Volunteer's phone",
+                credential_id=b"volunteer-credential",
+                public_key=b"volunteer-public-key",
+            )
+            session.add(self.passkey)
+            _token, self.device = factors.remember_device(session, self.volunteer, "Firefox")
             # A join link, then turned off: the old link must let nobody in.
             self.withdrawn_join_link = cohorts.new_link(session, self.cohort, self.coordinator)
             cohorts.turn_off_link(session, self.cohort, self.coordinator)
@@ -257,6 +267,10 @@ class World:
             )
             self.cohort.members.append(type(self.cohort_member)(user=disabled))
         session.commit()
+        # Members of organisations have set up their second factor (tests/factors checks
+        # that they must): this matrix is about what each may reach once signed in.
+        for member in (pending, disabled):
+            make.second_factor(member)
 
     def sign_in(self, name: str) -> Outsider:
         """A client for the outsider, signed in unless anonymous (the disabled one is disabled
@@ -290,6 +304,8 @@ class World:
             "member_id": self.cohort_member.id,
             "credential_id": self.credential.id,
             "token_id": self.api_token.id,
+            "passkey_id": self.passkey.id,
+            "device_id": self.device.id,
             "notification_id": self.message.id,
             "invitation_id": self.invitation.id,
             "plan_id": self.plan.id,

@@ -54,6 +54,11 @@ EXPECT: dict[str, frozenset[str]] = {
     "auth.verify_email": PUBLIC,
     "auth.confirm_email_change": PUBLIC,
     "mydata.deleted": PUBLIC,
+    # The second factor after the password: only the pending sign-in in the session's own state.
+    "factors.verify": PUBLIC,
+    "factors.verify_recovery": PUBLIC,
+    "factors.passkey_challenge": PUBLIC,
+    "factors.passkey_answer": PUBLIC,
     "api_tokens.reference": PUBLIC,
     "contributions.check": PUBLIC,
     "contributions.verify": PUBLIC,  # the certificate's code is meant to be shown to anyone
@@ -65,6 +70,18 @@ EXPECT: dict[str, frozenset[str]] = {
     "auth.change_email": SIGNED_IN,
     "auth.change_password": SIGNED_IN,
     "auth.sign_out": SIGNED_IN,
+    "factors.step_up": SIGNED_IN,
+    "factors.step_up_recovery": SIGNED_IN,
+    "factors.set_up": SIGNED_IN,
+    "factors.app": SIGNED_IN,
+    "factors.passkey_new": SIGNED_IN,
+    "factors.passkey_options": SIGNED_IN,
+    "factors.passkey_register": SIGNED_IN,
+    "factors.recovery_codes": SIGNED_IN,
+    "factors.manage": SIGNED_IN,
+    "factors.remove_app": SIGNED_IN,
+    "factors.remove_passkey": NOBODY,  # the volunteer's passkey
+    "factors.forget_device": NOBODY,  # the volunteer's remembered browser
     "mydata.index": SIGNED_IN,
     "mydata.delete": SIGNED_IN,
     "mydata.download": SIGNED_IN,
@@ -91,6 +108,7 @@ EXPECT: dict[str, frozenset[str]] = {
     "admin.users": NOBODY,
     "admin.user": NOBODY,
     "admin.set_active": NOBODY,
+    "admin.reset_second_factor": NOBODY,
     "notifications.outbox": NOBODY,
     "notifications.retry": NOBODY,
     "notifications.retry_all": NOBODY,
