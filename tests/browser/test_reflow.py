@@ -16,7 +16,6 @@ from diaspora.auth.services import hash_password
 from diaspora.demo import ROLE_ACCOUNTS, load_demo
 from diaspora.extensions import db
 from tests.browser.conftest import NARROW
-from tests.browser.test_cohorts import _sign_in
 from tests.factories import PASSWORD
 
 ROLES = (None, "admin@demo.test", "coordinator@demo.test", "partner@demo.test", "staff@demo.test")
@@ -76,7 +75,7 @@ def test_every_reachable_page_fits_a_narrow_screen(live_server, open_tab):
     for who in ROLES:
         tab = open_tab(viewport=NARROW)
         if who is not None:
-            _sign_in(tab, who)
+            tab.sign_in(who)
         problems += [
             f"{who or 'a visitor'}: {p}"
             for p in _crawl(tab, live_server.url, live_server.app, checked)

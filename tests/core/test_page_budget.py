@@ -275,6 +275,11 @@ def _pages_behind_links_and_forms(app, session, measure: Measure) -> None:
     client = _client(app, "staff@demo.test")
     form = {"name": "Rota", "scope": "read", "days": "90"}
     measure("staff@demo.test", "POST /account/tokens", submit(client, "/account/tokens", form))
+    client = _client(app, "coordinator@demo.test")
+    for path in ("/account/confirm-it-is-you", "/account/confirm-it-is-you/recovery"):
+        measure("coordinator@demo.test", path, client.get(path))
+    answer = submit(client, "/account/two-factor/recovery-codes", {})
+    measure("coordinator@demo.test", "POST /account/two-factor/recovery-codes", answer)
     client = app.test_client()
     answer = submit(client, "/account/forgot-password", {"email": "staff@demo.test"})
     measure(None, "POST /account/forgot-password", answer)
