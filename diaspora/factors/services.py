@@ -550,3 +550,36 @@ def reset_factors(session: Session, person: User, *, actor: User | None, via: st
             user=actor,
             person=person,
         )
+
+
+def export_for(session: Session, user: User) -> dict[str, object]:
+    """The person's second factors, for their "my data" download: names and dates, never a
+    secret, key or code."""
+
+    def when(value):
+        return as_utc(value).isoformat() if value else None
+
+    totp = confirmed_totp(session, user)
+    return {
+        "authenticator_app": None
+        if totp is None
+        else {"set_up_at": when(totp.confirmed_at), "last_used_at": when(totp.last_used_at)},
+        "passkeys": [
+            {
+                "name": passkey.name,
+                "added_at": when(passkey.created_at),
+                "last_used_at": when(passkey.last_used_at),
+            }
+            for passkey in passkeys_of(session, user)
+        ],
+        "recovery_codes_left": recovery_codes_left(session, user),
+        "remembered_browsers": [
+            {
+                "label": device.label,
+                "remembered_at": when(device.created_at),
+                "until": when(device.expires_at),
+                "last_used_at": when(device.last_used_at),
+            }
+            for device in remembered_devices(session, user)
+        ],
+    }

@@ -262,6 +262,7 @@ def export_data(session: Session, user: User) -> dict[str, Any]:
         "organisation_memberships": [_membership(m) for m in memberships_of(session, user)],
         "staff_profile": _profile(profile) if profile is not None else None,
         "credentials": [_credential(c) for c in credentials],
+        "second_factors": factors.export_for(session, user),
         "audit_events": [_event(e, user) for e in events],
         "messages": notifications.export_for(session, user),
         "contributions": contributions.export_for(session, user),

@@ -8,6 +8,7 @@ import pytest
 
 from diaspora.audit.models import AuditEvent
 from diaspora.core.time import as_utc
+from diaspora.factors.models import RecoveryCode, TotpFactor
 from diaspora.milestones.models import Milestone, Plan
 from tests.factories import PASSWORD
 from tests.helpers import csrf_token, sign_in, submit
@@ -172,6 +173,21 @@ def test_the_file_holds_nothing_of_other_people(client, make, db):
     assert all(e["by"] == "you" for e in data["audit_events"])
     [membership] = data["organisation_memberships"]
     assert membership["role"] == "owner"
+
+
+def test_the_file_lists_second_factors_but_no_secret(client, make, db):
+    me = make.user(second_factor=True)
+    sign_in(client, me.email)
+    data, response = download(client)
+    factors = data["second_factors"]
+    assert factors["authenticator_app"]["set_up_at"]
+    assert factors["passkeys"] == []
+    assert factors["recovery_codes_left"] == 10
+    text = response.get_data(as_text=True)
+    totp = db.session.scalar(db.select(TotpFactor).filter_by(user_id=me.id))
+    codes = db.session.scalars(db.select(RecoveryCode.digest).filter_by(user_id=me.id))
+    for secret in (totp.secret, *codes):
+        assert secret not in text
 
 
 def test_a_download_is_audited(client, make, db):
