@@ -66,7 +66,10 @@ def test_the_api_keeps_its_promises(app, make, db, operation_id, mode):
                     case.path_parameters[name] = known[name]
         # An invalid case may be one without the token: then it is sent without it.
         negated = case.operation.schema.is_security_param_negated(case)
-        headers = {} if negated else world.headers("partner_x")
+        # Plain bodies: the fuzzer reads the WSGI answer as sent, without undoing compression
+        # (compressed answers are tested in tests/core/test_assets.py).
+        headers = {"Accept-Encoding": "identity"}
+        headers |= {} if negated else world.headers("partner_x")
         case.call_and_validate(headers=headers, checks=CHECKS)
 
     call()
