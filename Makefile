@@ -23,7 +23,7 @@ $(STAMPS)/node: package.json package-lock.json
 	@touch $@
 
 # NHS.UK frontend's CSS (only the components the service uses, see static/scss/nhsuk.scss), its
-# JavaScript bundled with ours (static/js/init.js) and its images, all served by this app: never
+# JavaScript bundled with ours (static/js/init.js), the passkeys script and its images, all served by this app: never
 # from a CDN. Then every served file is fingerprinted and precompressed into static/dist/
 # (diaspora/core/assets.py).
 ASSET_SOURCES := $(shell find static/impact -type f)
@@ -38,7 +38,12 @@ static/nhsuk/frontend.js: static/js/init.js $(STAMPS)/node
 	npx --no-install esbuild $< --bundle --minify --format=iife --target=es2020 \
 	  --legal-comments=none --log-level=warning --outfile=$@
 
-static/dist/manifest.json: static/nhsuk/nhsuk.css static/nhsuk/frontend.js $(ASSET_SOURCES) $(STAMPS)/python
+# Passkeys' script is loaded only by the pages that offer passkeys, as a module of its own.
+static/nhsuk/passkeys.js: static/js/passkeys.js $(STAMPS)/node
+	npx --no-install esbuild $< --minify --format=esm --target=es2020 \
+	  --legal-comments=none --log-level=warning --outfile=$@
+
+static/dist/manifest.json: static/nhsuk/nhsuk.css static/nhsuk/frontend.js static/nhsuk/passkeys.js $(ASSET_SOURCES) $(STAMPS)/python
 	@rm -rf static/nhsuk/assets && cp -r node_modules/nhsuk-frontend/dist/nhsuk/assets static/nhsuk/
 	$(PY) -c 'from diaspora.core.assets import build; build()'
 

@@ -126,8 +126,14 @@ def init_static(app: Flask, dist: Path = DIST) -> None:
 
     @app.url_defaults
     def _fingerprinted(endpoint: str, values: dict) -> None:
-        if endpoint == "static" and values.get("filename") in manifest:
-            values["filename"] = manifest[values["filename"]]
+        """A link to a file the build does not serve fails where the page is made, not as a
+        404 in a person's browser."""
+        if endpoint != "static":
+            return
+        filename = values.get("filename")
+        if filename not in manifest:
+            raise LookupError(f"{filename} is not served: see SERVED in diaspora/core/assets.py")
+        values["filename"] = manifest[filename]
 
     def _superseded(filename: str) -> Response:
         """A fingerprint from an earlier release: the current file, if the name still exists."""
