@@ -26,9 +26,6 @@ from diaspora.registry.services import refresh_search_text
 
 PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)
-# The recovery codes factories gave each account (by id), for tests/helpers.py's sign-in when
-# no authenticator code is left to use (each time step works once).
-RECOVERY_CODES: dict[int, list[str]] = {}
 
 
 class Factories:
@@ -75,9 +72,8 @@ class Factories:
         if self.session.query(TotpFactor).filter_by(user_id=user.id).first() is not None:
             return
         self.session.add(TotpFactor(user_id=user.id, secret=encrypt_secret(pyotp.random_base32())))
-        codes = [secrets.token_hex(8) for _ in range(10)]
+        codes = (secrets.token_hex(8) for _ in range(10))
         self.session.add_all(RecoveryCode(user_id=user.id, digest=code_digest(c)) for c in codes)
-        RECOVERY_CODES[user.id] = codes
         self.session.commit()
 
     def organisation(

@@ -16,7 +16,7 @@ from diaspora.auth.services import find_user_by_email
 from diaspora.extensions import db
 from diaspora.factors import services as factors
 from diaspora.notifications.jobs import deliver_due
-from tests.factories import PASSWORD, RECOVERY_CODES
+from tests.factories import PASSWORD
 
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
@@ -49,8 +49,8 @@ def sign_out(client):
 
 def second_factor_answer(email: str) -> tuple[str, str]:
     """What to type for an account's second factor, as its owner would: a code from the
-    authenticator app for a time step not used yet (now, or the next step), else one
-    of its recovery codes (new ones when none are left). Returns the page and the code."""
+    authenticator app for a time step not used yet (now, or the next step), else one of a
+    fresh set of recovery codes. Returns the page and the code."""
     user = find_user_by_email(db.session, email)
     factor = factors.confirmed_totp(db.session, user)
     now = factors.current_step()
@@ -60,12 +60,12 @@ def second_factor_answer(email: str) -> tuple[str, str]:
         if factor is not None and (factor.last_step is None or step > factor.last_step):
             code = pyotp.TOTP(factors.totp_secret(factor)).at(step * factors.TOTP_STEP)
             return "/account/two-factor", code
-    if not RECOVERY_CODES.get(user.id):
-        # Both time steps used, as when one person signs in many times within a minute: a new
-        # set of recovery codes, as the person could make on their account page.
-        RECOVERY_CODES[user.id] = factors.new_recovery_codes(db.session, user)
-        db.session.commit()
-    return "/account/two-factor/recovery", RECOVERY_CODES[user.id].pop()
+    # Both time steps used, as when one person signs in many times within a minute: a new set
+    # of recovery codes, as the person could make on their account page. Made afresh each time:
+    # codes remembered from an earlier test could belong to a rolled-back account of the same id.
+    codes = factors.new_recovery_codes(db.session, user)
+    db.session.commit()
+    return "/account/two-factor/recovery", codes[0]
 
 
 def second_factor(client, email: str):
