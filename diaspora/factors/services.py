@@ -123,7 +123,10 @@ def totp_secret(factor: TotpFactor) -> str:
     try:
         return _fernet().decrypt(factor.secret.encode()).decode()
     except InvalidToken as error:  # SECRET_KEY changed: the person uses a recovery code
-        raise FactorError("This authenticator app can no longer be checked") from error
+        raise FactorError(
+            "Your authenticator app can no longer be checked. Use a recovery code, or ask an"
+            " administrator to reset your second factor"
+        ) from error
 
 
 def new_totp_secret(session: Session, user: User) -> str:
@@ -231,13 +234,17 @@ def _enrolled(session: Session, user: User, what: str) -> None:
 
 
 def verify_code(session: Session, user: User, code: str, *, purpose: str) -> bool:
-    """A code from the person's authenticator app; every failure is audited."""
+    """A code from the person's authenticator app; every failure is audited. Raises FactorError
+    when the app's stored secret can no longer be read."""
     factor = confirmed_totp(session, user)
-    if factor is not None and _check_totp(factor, code):
-        record(session, "factor.used", actor=user, subject=user, kind="totp", purpose=purpose)
-        return True
-    record(session, "factor.failed", actor=user, subject=user, kind="totp", purpose=purpose)
-    return False
+    try:
+        right = factor is not None and _check_totp(factor, code)
+    except FactorError:
+        record(session, "factor.failed", actor=user, subject=user, kind="totp", purpose=purpose)
+        raise
+    event = "factor.used" if right else "factor.failed"
+    record(session, event, actor=user, subject=user, kind="totp", purpose=purpose)
+    return right
 
 
 # Recovery codes --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from diaspora.auth import throttle
+from diaspora.auth.models import User
 from diaspora.auth.services import check_current_password
 from diaspora.core.errors import problem
 from diaspora.core.security import safe_next
@@ -98,6 +99,20 @@ def _browser_label() -> str:
     return f"{browser} on {system}" if system else browser
 
 
+def _code_refused(user: User, code: str, *, purpose: str) -> str | None:
+    """Why a code from the authenticator app is refused, or None when it is right. A refusal
+    is audited and counts towards the throttle."""
+    try:
+        if services.verify_code(db.session, user, code, purpose=purpose):
+            return None
+        error = WRONG_CODE
+    except services.FactorError as problem:
+        error = str(problem)
+    db.session.commit()  # the audit record of the failure
+    throttle.refused()
+    return error
+
+
 @bp.route("/two-factor", methods=["GET", "POST"])
 @throttle.factor_limits
 def verify():
@@ -107,11 +122,10 @@ def verify():
     totp = services.confirmed_totp(db.session, user)
     form = SignInCodeForm()
     if totp is not None and form.validate_on_submit():
-        if services.verify_code(db.session, user, form.code.data, purpose="sign_in"):
+        error = _code_refused(user, form.code.data, purpose="sign_in")
+        if error is None:
             return _finish_sign_in(user, remember=form.remember.data)
-        db.session.commit()  # the audit record of the failure
-        throttle.refused()
-        form.code.errors.append(WRONG_CODE)
+        form.code.errors.append(error)
     return render_template(
         "factors/verify.html",
         form=form,
@@ -232,13 +246,12 @@ def step_up():
     totp = services.confirmed_totp(db.session, user)
     form = CodeForm()
     if totp is not None and form.validate_on_submit():
-        if services.verify_code(db.session, user, form.code.data, purpose="step_up"):
+        error = _code_refused(user, form.code.data, purpose="step_up")
+        if error is None:
             db.session.commit()
             gate.mark_verified()
             return redirect(target)
-        db.session.commit()
-        throttle.refused()
-        form.code.errors.append(WRONG_CODE)
+        form.code.errors.append(error)
     return render_template(
         "factors/step_up.html",
         form=form,

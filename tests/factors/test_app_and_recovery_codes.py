@@ -2,10 +2,11 @@
 one step of drift either way is tolerated; recovery codes are single use and counted."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import time_machine
 
+from diaspora.factors import services as factors
 from tests.factories import PASSWORD
 from tests.factors.support import (
     APP,
@@ -15,6 +16,7 @@ from tests.factors.support import (
     actions,
     code,
     html,
+    secret_of,
     secret_on_page,
 )
 from tests.helpers import error_summary, sign_in, sign_out, submit
@@ -121,3 +123,25 @@ def test_the_last_factor_of_someone_who_must_have_one_cannot_be_removed(client, 
     )
     assert "add another passkey or an authenticator app first" in html(response)
     assert "Remove the authenticator app" in html(client.get("/account/security"))
+
+
+def test_an_app_whose_secret_can_no_longer_be_read_says_so_and_recovery_codes_still_work(
+    app, client, make, db
+):
+    """After SECRET_KEY changes, the stored secret cannot be decrypted: the person is told to use
+    a recovery code rather than shown an error page or told their code is wrong."""
+    user = make.user(second_factor=True)
+    codes = factors.new_recovery_codes(db.session, user)
+    db.session.commit()
+    secret = secret_of(db, user)
+    app.config["SECRET_KEY"] = "a-key-from-a-later-deployment"
+
+    _sign_in_with_password(client, user.email)
+    refused = submit(client, VERIFY, {"code": code(secret, datetime.now(UTC))})
+    assert refused.status_code == 200
+    assert error_summary(refused) == [
+        "Your authenticator app can no longer be checked. Use a recovery code, or ask an"
+        " administrator to reset your second factor"
+    ]
+    assert actions(db, user)[-1] == "factor.failed"
+    assert submit(client, RECOVERY, {"code": codes[0]}).location == "/"
