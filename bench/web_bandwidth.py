@@ -24,7 +24,7 @@ import pyotp
 from playwright.sync_api import CDPSession, Page, sync_playwright
 
 from bench.figures import Figure
-from bench.server import HOST, WORKERS, gunicorn
+from bench.server import HOST, SECRET_KEY, WORKERS, gunicorn
 from diaspora import create_app
 from diaspora.config import Config
 from diaspora.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo
@@ -145,7 +145,8 @@ def _pages_linked(page: Page) -> list[str]:
 
 
 def _load_demo(database_url: str) -> None:
-    app = create_app(Config, SQLALCHEMY_DATABASE_URI=database_url)
+    """The demo data, its authenticator apps' secrets encrypted under the server's key."""
+    app = create_app(Config, SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY=SECRET_KEY)
     with app.app_context():
         load_demo()
         db.session.commit()
