@@ -37,7 +37,7 @@ from diaspora.registry.models import (
     StaffProfile,
 )
 
-# What matching reads of a profile row (engine.py, registry.py).
+# What matching reads of a profile row (engine.py, staff_pool.py).
 PROFILE_COLUMNS = (
     "user_id",
     "profession",

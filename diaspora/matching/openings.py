@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from diaspora.matching import scoring
 from diaspora.matching.mirror import Mirror
-from diaspora.matching.registry import EVER, MARGIN, NO_DAY
+from diaspora.matching.staff_pool import EVER, MARGIN, NO_DAY
 from diaspora.opportunities.models import (
     Opportunity,
     OpportunityLanguage,

@@ -1,5 +1,5 @@
-"""The registry as matching reads it, kept in memory by each process (a `mirror.Mirror`;
-docs/adr/0010-matching-at-scale.md).
+"""The staff profiles as matching reads them to choose candidates, kept in memory by each process
+(a `mirror.Mirror`; docs/adr/0010-matching-at-scale.md).
 
 One row per staff profile, as numpy arrays: the hard filters' columns (completed, account
 active, visibility, consent, modality, profession) and the score's (grade, hours, unavailable
@@ -42,7 +42,7 @@ def _day(value: date | None, none: int = NO_DAY) -> int:
     return none if value is None else value.toordinal()
 
 
-class Registry(Mirror):
+class StaffPool(Mirror):
     KEYS = ("profile_id", "user_id")
 
     def _reset(self) -> None:
