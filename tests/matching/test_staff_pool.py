@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 
 from diaspora.auth.models import User
 from diaspora.auth.services import set_active
+from diaspora.changelog.models import Change
 from diaspora.core.time import utcnow
 from diaspora.credentials import services as credentials
 from diaspora.credentials.models import Credential
 from diaspora.matching import engine, jobs, scoring, staff_pool
-from diaspora.matching.models import MatchingChange
 from diaspora.mydata.services import erase_account
 from diaspora.registry import services as profiles
 from diaspora.registry.models import AvailabilityWindow, CountryTie, StaffProfile
@@ -95,9 +95,7 @@ def assert_agrees(db, user, opportunity) -> None:
 def logged(db) -> int:
     """Entries of the log that matching reads (engagements are logged for the impact figures)."""
     return db.session.scalar(
-        select(func.count())
-        .select_from(MatchingChange)
-        .where(MatchingChange.engagement_id.is_(None))
+        select(func.count()).select_from(Change).where(Change.engagement_id.is_(None))
     )
 
 
@@ -400,7 +398,7 @@ def test_the_log_is_pruned_and_a_copy_left_behind_reloads_everything(db, make, o
     db.session.commit()
     assert jobs.prune_changes(now=utcnow() + jobs.CHANGES_KEPT + timedelta(minutes=1)) >= 1
     assert jobs.prune_changes(now=utcnow()) == 0  # nothing older is left
-    assert db.session.scalar(select(func.count()).select_from(MatchingChange)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Change)) == 0
     third = make.profile()  # logged after the gap: reading only this would miss `second`
     db.session.commit()
     assert sorted(ranked(db, opportunity)) == sorted([first.user.id, second.user.id, third.user.id])
