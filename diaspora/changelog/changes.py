@@ -3,9 +3,9 @@ docs/adr/0013-impact-figures-from-a-copy-in-memory.md).
 
 Each copy declares the rows it reads (`Tracked`, on its `mirror.Mirror` class) and `init_app`
 follows them. Every transaction that inserts or deletes such a row, or changes a column a copy
-reads, raises the one `matching_counter` row as it commits, and logs the ids named by the
+reads, raises the one `change_counter` row as it commits, and logs the ids named by the
 declarations (profiles, users, opportunities, engagements) under the new number in
-`matching_changes`. Flushes gather the ids (`pending`), and so does `note` for a change made by a
+`change_log`. Flushes gather the ids (`pending`), and so does `note` for a change made by a
 Core UPDATE; the log is written just before the commit, so the counter's row lock is the
 transaction's last lock and is held only while it commits. The numbers therefore commit in
 order: a reader that has seen every change up to N has missed nothing below N. The copies

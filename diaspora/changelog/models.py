@@ -14,7 +14,7 @@ class ChangeCounter(db.Model):
     UPDATE ... RETURNING in the changing transaction, so its row lock makes the numbers commit
     in order: whoever has read up to N has missed nothing below N."""
 
-    __tablename__ = "matching_counter"
+    __tablename__ = "change_counter"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -25,7 +25,7 @@ class Change(db.Model):
     whose impact figures may have (its own row or its approved hours), under one counter
     number. No foreign keys: the change of a deleted row says that it is gone."""
 
-    __tablename__ = "matching_changes"
+    __tablename__ = "change_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, index=True)
