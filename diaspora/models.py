@@ -6,6 +6,7 @@ from diaspora.api.models import AccessToken
 from diaspora.audit.models import AuditEvent
 from diaspora.auth.models import User, UserRole
 from diaspora.bookings.models import CalendarFeed
+from diaspora.changelog import models as changelog_models  # noqa: F401  (tables of their own)
 from diaspora.cohorts.models import Cohort, CohortMember
 from diaspora.contributions.models import Certificate, HoursLog
 from diaspora.credentials.models import Credential

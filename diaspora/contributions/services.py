@@ -37,11 +37,11 @@ from sqlalchemy.orm import Session, joinedload
 
 from diaspora.audit.services import record
 from diaspora.auth.models import Role, User
+from diaspora.changelog import changes
 from diaspora.contributions import codes
 from diaspora.contributions.models import Certificate, HoursLog, HoursStatus
 from diaspora.core.time import as_utc, utcnow
 from diaspora.engagements.models import Engagement, EngagementState
-from diaspora.matching import changes
 from diaspora.notifications.services import notify
 from diaspora.opportunities.access import manages
 from diaspora.opportunities.models import KIND_LABELS, Opportunity

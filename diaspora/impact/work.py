@@ -7,7 +7,7 @@ by person on each load. This copy holds, as numpy arrays, what those figures rea
 engagement's person, opportunity, state and dates; every approved hours log's engagement,
 month, minutes and learners; each opportunity's country, kind and organisation; each person's
 profession. It catches up through the log of changes like matching's copies
-(`matching.mirror`): engagements and their approved hours are logged by engagement, profiles
+(`changelog.mirror`): engagements and their approved hours are logged by engagement, profiles
 and opportunities by their own ids.
 
 `tally` counts, for one range and scope, everything the dashboard shows except sessions
@@ -20,12 +20,13 @@ from datetime import date, datetime
 
 import numpy as np
 from sqlalchemy import Integer, case, cast, extract, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstanceState, Session
 
+from diaspora.changelog.changes import Tracked
+from diaspora.changelog.mirror import Mirror
 from diaspora.contributions.models import HoursLog, HoursStatus
 from diaspora.core.time import as_utc
 from diaspora.engagements.models import Engagement, EngagementState
-from diaspora.matching.mirror import Mirror
 from diaspora.opportunities.models import Opportunity, OpportunityKind
 from diaspora.registry.models import StaffProfile
 
@@ -123,8 +124,24 @@ class _ById:
             self.columns[name][ids] = fill
 
 
+def _maybe_approved(state: InstanceState) -> bool:
+    """An hours log that is approved, or was before this flush, or whose status was not loaded:
+    the figures count only approved logs."""
+    if "status" not in state.dict:
+        return True
+    status = state.attrs["status"].history
+    return HoursStatus.APPROVED in (*status.unchanged, *status.added, *status.deleted)
+
+
 class Work(Mirror):
-    KEYS = ("profile_id", "opportunity_id", "engagement_id")
+    TRACKS = (
+        Tracked(Opportunity, "country kind organisation_id", key="opportunity_id"),
+        Tracked(StaffProfile, "user_id profession", key="profile_id"),
+        Tracked(
+            Engagement, "opportunity_id user_id state started_at ended_at", key="engagement_id"
+        ),
+        Tracked(HoursLog, None, key="engagement_id", by="engagement_id", when=_maybe_approved),
+    )
 
     def _reset(self) -> None:
         self._countries: dict[str, int] = {NOT_RECORDED: 0}

@@ -3,11 +3,12 @@
 Candidates for an opportunity (docs/adr/0010-matching-at-scale.md):
 1. Is it open, with a place left (`need_of`, one statement), and who is engaged in it already
    (one statement).
-2. The pool, from the registry kept in memory (`registry.Registry.choose`, one statement to
-   catch up with the registry's changes): the hard filters (the directory's privacy rule,
-   consent, remote-only, not engaged), relevance (the profession when the opportunity lists
-   some, and at least one signal: a tie to its country, a wanted language, a wanted skill), each
-   person's score, and only the ids of those who can be among the best kept.
+2. The pool, from the staff profiles kept in memory (`staff_pool.StaffPool.choose`, one
+   statement to catch up with the registry's changes): the hard filters (the directory's
+   privacy rule, consent, remote-only, not engaged), relevance (the profession when the
+   opportunity lists some, and at least one signal: a tie to its country, a wanted language, a
+   wanted skill), each person's score, and only the ids of those who can be among the best
+   kept.
 3. Those few loaded (one statement, the hard filters checked again in SQL), each reduced to
    what the opportunity asks (their tie kinds to its country, their levels in its skills and
    languages, the first travel window over its dates, a current verified registration), and
@@ -45,7 +46,7 @@ from diaspora.credentials.services import verified_credential_clause
 from diaspora.directory.services import listed
 from diaspora.engagements.models import Engagement, EngagementState
 from diaspora.engagements.states import LIVE
-from diaspora.matching import openings, registry, scoring
+from diaspora.matching import openings, scoring, staff_pool
 from diaspora.opportunities.models import (
     Opportunity,
     OpportunityKind,
@@ -153,7 +154,7 @@ def need_of(
 def _hard_filters(
     opportunity: Opportunity, need: scoring.Need, *, for_candidate: bool
 ) -> list[ColumnElement[bool]]:
-    """The hard filters as SQL, the same as `registry.Registry.choose` applies in memory:
+    """The hard filters as SQL, the same as `staff_pool.StaffPool.choose` applies in memory:
     checked again on the few people loaded, so nobody is ever shown who should not be."""
     sp = StaffProfile
     where = [
@@ -327,7 +328,7 @@ def candidates(
     need = need_of(session, opportunity, audience=audience, today=today)
     if not need.open or need.full or not (need.audience - {scoring.PRIVATE}) or limit <= 0:
         return []
-    best = registry.Registry.of_app().choose(
+    best = staff_pool.StaffPool.of_app().choose(
         session,
         need,
         today,
@@ -359,7 +360,7 @@ def matching_people(
     need = need_of(session, opportunity, today=today)
     if not need.open or need.full:
         return []
-    reaching = registry.Registry.of_app().choose(
+    reaching = staff_pool.StaffPool.of_app().choose(
         session,
         need,
         today,

@@ -5,10 +5,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 
+from diaspora.changelog.models import Change
 from diaspora.core.time import utcnow
 from diaspora.extensions import db
 from diaspora.matching import alerts
-from diaspora.matching.models import MatchingChange
 
 # Copies in memory read the log on every call; one idle for longer than this reloads everything.
 CHANGES_KEPT = timedelta(days=1)
@@ -24,8 +24,6 @@ def weekly_digests(now: datetime | None = None) -> int:
 def prune_changes(now: datetime | None = None) -> int:
     """Delete the log of changes older than CHANGES_KEPT; returns how many rows went."""
     cutoff = (now or utcnow()) - CHANGES_KEPT
-    deleted = db.session.execute(
-        delete(MatchingChange).where(MatchingChange.created_at < cutoff)
-    ).rowcount
+    deleted = db.session.execute(delete(Change).where(Change.created_at < cutoff)).rowcount
     db.session.commit()
     return deleted

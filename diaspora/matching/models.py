@@ -1,10 +1,9 @@
-"""Matching's own records: invitations to apply, hidden opportunities, alerts, and the log of
-changes to what matching reads."""
+"""Matching's own records: invitations to apply, hidden opportunities and alerts."""
 
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.auth.models import User
@@ -104,30 +103,3 @@ class PendingAlert(db.Model):
 
     opportunity: Mapped[Opportunity] = relationship()
     user: Mapped[User] = relationship()
-
-
-class MatchingCounter(db.Model):
-    """One row: the number of the latest change to what matching reads (matching.changes). Raised
-    with UPDATE ... RETURNING in the changing transaction, so its row lock makes the numbers
-    commit in order: whoever has read up to N has missed nothing below N."""
-
-    __tablename__ = "matching_counter"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    version: Mapped[int] = mapped_column(BigInteger, default=0)
-
-
-class MatchingChange(db.Model):
-    """A profile, an account or an opportunity whose matching inputs changed, or an engagement
-    whose impact figures may have (its own row or its approved hours), under one counter
-    number. No foreign keys: the change of a deleted row says that it is gone."""
-
-    __tablename__ = "matching_changes"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    version: Mapped[int] = mapped_column(BigInteger, index=True)
-    profile_id: Mapped[int | None]
-    user_id: Mapped[int | None]
-    opportunity_id: Mapped[int | None]
-    engagement_id: Mapped[int | None]
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,5 +1,5 @@
 """The open opportunities as matching reads them, kept in memory by each process (a
-`mirror.Mirror`; docs/adr/0010-matching-at-scale.md).
+`changelog.mirror.Mirror`; docs/adr/0010-matching-at-scale.md).
 
 One row per published opportunity with status open: its `scoring.Need` as `engine` builds it,
 and numpy arrays of what relevance and the score read (kind, modality, country, dates, hours,
@@ -16,9 +16,10 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from diaspora.changelog.changes import Tracked
+from diaspora.changelog.mirror import Mirror
 from diaspora.matching import scoring
-from diaspora.matching.mirror import Mirror
-from diaspora.matching.registry import EVER, MARGIN, NO_DAY
+from diaspora.matching.staff_pool import EVER, MARGIN, NO_DAY
 from diaspora.opportunities.models import (
     Opportunity,
     OpportunityLanguage,
@@ -109,7 +110,17 @@ class _Wanted:
 
 
 class Openings(Mirror):
-    KEYS = ("opportunity_id",)
+    TRACKS = (
+        Tracked(
+            Opportunity,
+            "kind status published_at country modality starts_on ends_on hours_per_month",
+            key="opportunity_id",
+        ),
+        *(
+            Tracked(model, None, key="opportunity_id", by="opportunity_id")
+            for model in (OpportunityProfession, OpportunitySkill, OpportunityLanguage)
+        ),
+    )
 
     def _reset(self) -> None:
         self._row_of: dict[int, int] = {}

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from diaspora.bookings import services as bookings
+from diaspora.changelog.models import Change
 from diaspora.credentials.models import Credential
 from diaspora.engagements import services as engagements
 from diaspora.engagements.models import Engagement, EngagementState
 from diaspora.matching import engine, openings, scoring
-from diaspora.matching.models import MatchingChange
 from diaspora.opportunities import services
 from diaspora.opportunities.models import Opportunity, SessionStatus, TeachingSession
 from diaspora.registry.models import AvailabilityWindow
@@ -98,9 +98,7 @@ def assert_agrees(db, user, opportunity) -> None:
 def logged(db) -> int:
     """Entries of the log that matching reads (engagements are logged for the impact figures)."""
     return db.session.scalar(
-        select(func.count())
-        .select_from(MatchingChange)
-        .where(MatchingChange.engagement_id.is_(None))
+        select(func.count()).select_from(Change).where(Change.engagement_id.is_(None))
     )
 
 

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 
 from diaspora.auth.models import User
 from diaspora.auth.services import set_active
+from diaspora.changelog.models import Change
 from diaspora.core.time import utcnow
 from diaspora.credentials import services as credentials
 from diaspora.credentials.models import Credential
-from diaspora.matching import engine, jobs, registry, scoring
-from diaspora.matching.models import MatchingChange
+from diaspora.matching import engine, jobs, scoring, staff_pool
 from diaspora.mydata.services import erase_account
 from diaspora.registry import services as profiles
 from diaspora.registry.models import AvailabilityWindow, CountryTie, StaffProfile
@@ -63,7 +63,7 @@ def need(db, opportunity, audience=AUDIENCE) -> scoring.Need:
 def chosen(db, opportunity, *, audience=AUDIENCE) -> list[int]:
     """The profile ids the registry itself keeps in the pool."""
     wanted = need(db, opportunity, audience)
-    return registry.Registry.of_app().choose(
+    return staff_pool.StaffPool.of_app().choose(
         db.session, wanted, TODAY, for_candidate=False, limit=100
     )
 
@@ -76,7 +76,7 @@ def exact_score(db, user, opportunity) -> float:
 
 def in_memory_score(db, user, opportunity) -> float:
     """The registry's own score for the person, after it has caught up."""
-    held = registry.Registry.of_app()
+    held = staff_pool.StaffPool.of_app()
     wanted = need(db, opportunity)
     held.choose(db.session, wanted, TODAY, for_candidate=False, limit=1)
     row = np.array([held._row_of[user.profile.id]])
@@ -95,9 +95,7 @@ def assert_agrees(db, user, opportunity) -> None:
 def logged(db) -> int:
     """Entries of the log that matching reads (engagements are logged for the impact figures)."""
     return db.session.scalar(
-        select(func.count())
-        .select_from(MatchingChange)
-        .where(MatchingChange.engagement_id.is_(None))
+        select(func.count()).select_from(Change).where(Change.engagement_id.is_(None))
     )
 
 
@@ -377,7 +375,7 @@ def test_a_change_committed_after_a_rollback_is_seen(db, make, opportunity):
 
 
 def test_two_registries_both_see_a_change_made_after_they_loaded(db, make, opportunity):
-    other_process = registry.Registry()
+    other_process = staff_pool.StaffPool()
     wanted = need(db, opportunity)
 
     def chosen_there() -> list[int]:
@@ -400,7 +398,7 @@ def test_the_log_is_pruned_and_a_copy_left_behind_reloads_everything(db, make, o
     db.session.commit()
     assert jobs.prune_changes(now=utcnow() + jobs.CHANGES_KEPT + timedelta(minutes=1)) >= 1
     assert jobs.prune_changes(now=utcnow()) == 0  # nothing older is left
-    assert db.session.scalar(select(func.count()).select_from(MatchingChange)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Change)) == 0
     third = make.profile()  # logged after the gap: reading only this would miss `second`
     db.session.commit()
     assert sorted(ranked(db, opportunity)) == sorted([first.user.id, second.user.id, third.user.id])
@@ -409,7 +407,7 @@ def test_the_log_is_pruned_and_a_copy_left_behind_reloads_everything(db, make, o
 def test_choosing_none_chooses_nobody(db, make, opportunity):
     make.profile()
     wanted = need(db, opportunity)
-    held = registry.Registry.of_app()
+    held = staff_pool.StaffPool.of_app()
     assert held.choose(db.session, wanted, TODAY, for_candidate=False, limit=0) == []
     assert len(held.choose(db.session, wanted, TODAY, for_candidate=False, limit=1)) == 1
 
@@ -485,7 +483,8 @@ def test_the_registry_scores_as_scoring_does_and_keeps_everyone_who_can_be_best(
             exact[profile.id] = match.score
     assert len(exact) >= 8
 
-    for held in (registry.Registry.of_app(), registry.Registry()):  # caught up, and loaded afresh
+    # Caught up, and loaded afresh.
+    for held in (staff_pool.StaffPool.of_app(), staff_pool.StaffPool()):
         everyone = held.choose(db.session, wanted, TODAY, for_candidate=False, limit=100)
         assert sorted(everyone) == sorted(exact)
         rows = np.array([held._row_of[profile_id] for profile_id in exact])

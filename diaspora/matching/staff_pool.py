@@ -1,5 +1,5 @@
-"""The registry as matching reads it, kept in memory by each process (a `mirror.Mirror`;
-docs/adr/0010-matching-at-scale.md).
+"""The staff profiles as matching reads them to choose candidates, kept in memory by each process
+(a `changelog.mirror.Mirror`; docs/adr/0010-matching-at-scale.md).
 
 One row per staff profile, as numpy arrays: the hard filters' columns (completed, account
 active, visibility, consent, modality, profession) and the score's (grade, hours, unavailable
@@ -19,9 +19,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from diaspora.auth.models import User
+from diaspora.changelog.changes import Tracked
+from diaspora.changelog.mirror import Mirror
 from diaspora.credentials.models import Credential, CredentialStatus
 from diaspora.matching import scoring
-from diaspora.matching.mirror import Mirror
 from diaspora.registry.models import (
     AvailabilityWindow,
     CountryTie,
@@ -42,8 +43,20 @@ def _day(value: date | None, none: int = NO_DAY) -> int:
     return none if value is None else value.toordinal()
 
 
-class Registry(Mirror):
-    KEYS = ("profile_id", "user_id")
+class StaffPool(Mirror):
+    TRACKS = (
+        Tracked(
+            StaffProfile,
+            "user_id profession grade modality hours_per_month unavailable_until visibility"
+            " consent_to_contact completed_at",
+            key="profile_id",
+        ),
+        Tracked(User, "active", key="user_id"),
+        *(
+            Tracked(model, None, key="profile_id", by="profile_id")
+            for model in (CountryTie, LanguageSkill, ProfileSkill, AvailabilityWindow, Credential)
+        ),
+    )
 
     def _reset(self) -> None:
         self._size = 0
