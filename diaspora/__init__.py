@@ -103,10 +103,8 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from diaspora.api.cli import tokens_cli
     from diaspora.auth.cli import users_cli
-    from diaspora.demo import demo_cli
     from diaspora.scheduler import scheduler_cli
 
     app.cli.add_command(users_cli)
-    app.cli.add_command(demo_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(tokens_cli)
