@@ -49,8 +49,8 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
 
 def _register_blueprints(app: Flask) -> None:
     from diaspora.admin.views import bp as admin_bp
-    from diaspora.api.resources import api as api_bp
-    from diaspora.api.views import bp as api_tokens_bp
+    from diaspora.api.pages import bp as api_tokens_bp
+    from diaspora.api.views import api as api_bp
     from diaspora.auth.views import bp as auth_bp
     from diaspora.bookings.views import bp as bookings_bp
     from diaspora.cohorts.views import bp as cohorts_bp
