@@ -25,9 +25,9 @@ from playwright.sync_api import CDPSession, Page, sync_playwright
 
 from bench.figures import Figure
 from bench.server import HOST, SECRET_KEY, WORKERS, gunicorn
+from demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo
 from diaspora import create_app
 from diaspora.config import Config
-from diaspora.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo
 from diaspora.extensions import db
 
 CHROMIUM = Path("/usr/bin/chromium")

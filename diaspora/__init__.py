@@ -54,8 +54,8 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
 
 def _register_blueprints(app: Flask) -> None:
     from diaspora.admin.views import bp as admin_bp
-    from diaspora.api.resources import api as api_bp
-    from diaspora.api.views import bp as api_tokens_bp
+    from diaspora.api.pages import bp as api_tokens_bp
+    from diaspora.api.views import api as api_bp
     from diaspora.auth.views import bp as auth_bp
     from diaspora.bookings.views import bp as bookings_bp
     from diaspora.cohorts.views import bp as cohorts_bp
@@ -108,10 +108,8 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from diaspora.api.cli import tokens_cli
     from diaspora.auth.cli import users_cli
-    from diaspora.demo import demo_cli
     from diaspora.scheduler import scheduler_cli
 
     app.cli.add_command(users_cli)
-    app.cli.add_command(demo_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(tokens_cli)

@@ -8,7 +8,6 @@ side by side: each email row is claimed by one of them only (see notifications/j
 """
 
 import contextlib
-import importlib
 import logging
 import time
 from collections.abc import Callable
@@ -19,62 +18,60 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from diaspora.api.jobs import token_reminders
 from diaspora.core.logs import describe_exception
+from diaspora.engagements.jobs import complete_finished, expire_unanswered, nudge_unanswered
 from diaspora.extensions import db
+from diaspora.matching.jobs import prune_changes, weekly_digests
+from diaspora.milestones.jobs import credential_reminders, milestone_reminders, session_reminders
 from diaspora.notifications.jobs import deliver_due
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
 
-# Every job the tick runs, in order, as "module:function"; each is `def f(now=None) -> int`,
-# commits itself and is safe to run twice. Named by path so an area can be listed before it
-# exists: a job that cannot be imported is logged and skipped.
-JOBS: list[str] = [
+# Every job the tick runs, in order; each is `def f(now=None) -> int`, commits itself and is
+# safe to run twice.
+JOBS: list[Callable[..., int]] = [
     # Engagements: nudge organisations about unanswered applications, expire the old ones,
     # complete engagements whose opportunity has ended.
-    "diaspora.engagements.jobs:nudge_unanswered",
-    "diaspora.engagements.jobs:expire_unanswered",
-    "diaspora.engagements.jobs:complete_finished",
+    nudge_unanswered,
+    expire_unanswered,
+    complete_finished,
     # Plans and reminders: milestone reminders, teaching session reminders, credential expiry.
-    "diaspora.milestones.jobs:milestone_reminders",
-    "diaspora.milestones.jobs:session_reminders",
-    "diaspora.milestones.jobs:credential_reminders",
+    milestone_reminders,
+    session_reminders,
+    credential_reminders,
     # Matching: the weekly digest of new opportunities that match a person strongly; pruning
     # the log of changes that copies of the registry in memory catch up from.
-    "diaspora.matching.jobs:weekly_digests",
-    "diaspora.matching.jobs:prune_changes",
+    weekly_digests,
+    prune_changes,
     # Accounts: remind owners a week before an API token expires.
-    "diaspora.api.jobs:token_reminders",
+    token_reminders,
 ]
 
 
-def resolve(path: str) -> Callable[..., int]:
-    module_name, _, name = path.partition(":")
-    return getattr(importlib.import_module(module_name), name)
+def _job_name(job: Callable[..., int]) -> str:
+    """A job's name in the tick's results and logs: "module:function"."""
+    return f"{job.__module__}:{job.__name__}"
 
 
-def _log_failure(path: str, error: BaseException) -> None:
-    log.error("Job %s failed: %s", path, describe_exception(error))
+def _log_failure(name: str, error: BaseException) -> None:
+    log.error("Job %s failed: %s", name, describe_exception(error))
 
 
 def run_jobs(now: datetime | None = None) -> dict[str, int | None]:
     """Run each job in JOBS (in an application context); a job that fails is logged, its
     transaction rolled back, and the others still run. Returns what each did (None: failed)."""
     done: dict[str, int | None] = {}
-    for path in JOBS:
+    for job in JOBS:
+        name = _job_name(job)
         try:
-            job = resolve(path)
-        except (ImportError, AttributeError) as error:
-            log.warning("Job %s is not available: %s", path, type(error).__name__)
-            done[path] = None
-            continue
-        try:
-            done[path] = job(now=now)
+            done[name] = job(now=now)
         except Exception as error:
             db.session.rollback()
-            _log_failure(path, error)
-            done[path] = None
+            _log_failure(name, error)
+            done[name] = None
     return done
 
 

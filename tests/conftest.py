@@ -22,6 +22,9 @@ from diaspora.extensions import limiter
 from tests.factories import Factories
 from tests.helpers import QueryCounter, SmtpSink, sign_in
 
+# Fixtures more than one folder uses; a folder's own conftest keeps those only it uses.
+pytest_plugins = ["tests.fixtures.impact", "tests.fixtures.plans"]
+
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 

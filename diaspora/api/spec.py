@@ -2,14 +2,19 @@
 output shape and the operation's entry in the OpenAPI document, so the document is generated
 from the code that answers and cannot drift from it.
 
-    @operation("GET", "/opportunities/<int:opportunity_id>", tag="Opportunities",
-               summary="One opportunity", response=OpportunitySchema)
+    resource = Resource()
+
+    @resource.operation("GET", "/opportunities/<int:opportunity_id>", tag="Opportunities",
+                        summary="One opportunity", response=OpportunitySchema)
     def get_opportunity(opportunity_id: int): ...
 
 The view receives its path values, `query=` (a dict) when `query` is given and `body=` (a
 dict) when `body` is given, both already checked by their marshmallow schemas (a failure is a
 422 problem with one entry per field). It returns what `response` dumps (`page=True`: a `Page`
 of items), or None for 204. Service errors become problems through `ApiProblem`.
+
+Declaring routes nothing: the `api` blueprint registers the resources listed in
+`diaspora.api.resources.RESOURCES`.
 """
 
 import re
@@ -171,6 +176,7 @@ class Operation:
     response: type[Schema] | None
     status: int
     page: bool
+    view: Callable = field(repr=False)
     problems: tuple[int, ...] = field(default=())
 
     @property
@@ -181,9 +187,6 @@ class Operation:
     @property
     def path_names(self) -> list[str]:
         return re.findall(r"<(?:\w+:)?(\w+)>", self.rule)
-
-
-OPERATIONS: list[Operation] = []
 
 
 def _load(schema: type[Schema], data, where: str) -> dict:
@@ -232,63 +235,74 @@ def _json_body() -> dict:
     return data
 
 
-def operation(
-    blueprint: Blueprint,
-    method: str,
-    rule: str,
-    *,
-    tag: str,
-    summary: str,
-    query: type[Schema] | None = None,
-    body: type[Schema] | None = None,
-    response: type[Schema] | None = None,
-    status: int = 200,
-    page: bool = False,
-    problems: Sequence[int] = (),
-) -> Callable:
-    """Declare and route one API operation (see the module's docstring)."""
-    if page and query is None:
-        query = PageQuery
+class Resource:
+    """One area's API operations, in the order they are declared."""
 
-    def decorate(view: Callable) -> Callable:
-        described = Operation(
-            id=view.__name__,
-            method=method,
-            rule=rule,
-            tag=tag,
-            summary=summary,
-            description=(view.__doc__ or "").strip(),
-            query=query,
-            body=body,
-            response=response,
-            status=status,
-            page=page,
-            problems=tuple(problems),
-        )
-        OPERATIONS.append(described)
+    def __init__(self) -> None:
+        self.operations: list[Operation] = []
 
-        @wraps(view)
-        def answer(**values):
-            if any(not 0 < value <= MAX_ID for value in values.values()):
-                raise ApiProblem(404, "There is nothing at this address.")
-            kwargs = dict(values)
-            if query is not None:
-                kwargs["query"] = _load(query, _query_args(), "query")
-            if body is not None:
-                kwargs["body"] = _load(body, _json_body(), "body")
-            result = view(**kwargs)
-            if result is None:
-                return "", 204
-            if page:
-                dumped = page_schema(response)().dump(result)
-            else:
-                dumped = response().dump(result) if response else result
-            return jsonify(dumped), status
+    def operation(
+        self,
+        method: str,
+        rule: str,
+        *,
+        tag: str,
+        summary: str,
+        query: type[Schema] | None = None,
+        body: type[Schema] | None = None,
+        response: type[Schema] | None = None,
+        status: int = 200,
+        page: bool = False,
+        problems: Sequence[int] = (),
+    ) -> Callable:
+        """Declare one API operation (see the module's docstring)."""
+        if page and query is None:
+            query = PageQuery
 
-        blueprint.add_url_rule(rule, endpoint=view.__name__, view_func=answer, methods=[method])
-        return answer
+        def decorate(view: Callable) -> Callable:
+            @wraps(view)
+            def answer(**values):
+                if any(not 0 < value <= MAX_ID for value in values.values()):
+                    raise ApiProblem(404, "There is nothing at this address.")
+                kwargs = dict(values)
+                if query is not None:
+                    kwargs["query"] = _load(query, _query_args(), "query")
+                if body is not None:
+                    kwargs["body"] = _load(body, _json_body(), "body")
+                result = view(**kwargs)
+                if result is None:
+                    return "", 204
+                if page:
+                    dumped = page_schema(response)().dump(result)
+                else:
+                    dumped = response().dump(result) if response else result
+                return jsonify(dumped), status
 
-    return decorate
+            self.operations.append(
+                Operation(
+                    id=view.__name__,
+                    method=method,
+                    rule=rule,
+                    tag=tag,
+                    summary=summary,
+                    description=(view.__doc__ or "").strip(),
+                    query=query,
+                    body=body,
+                    response=response,
+                    status=status,
+                    page=page,
+                    view=answer,
+                    problems=tuple(problems),
+                )
+            )
+            return answer
+
+        return decorate
+
+    def register(self, blueprint: Blueprint) -> None:
+        """Route every operation on the blueprint, each under its view's name."""
+        for op in self.operations:
+            blueprint.add_url_rule(op.rule, endpoint=op.id, view_func=op.view, methods=[op.method])
 
 
 def statuses_of(op: Operation) -> list[int]:
@@ -321,7 +335,7 @@ def _schema_name(schema) -> str:
     return name
 
 
-def build_spec(server_url: str) -> dict:
+def build_spec(server_url: str, operations: Sequence[Operation]) -> dict:
     spec = APISpec(
         title=TITLE,
         version=VERSION,
@@ -348,7 +362,7 @@ def build_spec(server_url: str) -> dict:
     spec.components.schema("Problem", schema=ProblemSchema)
     problem_ref = {"$ref": "#/components/schemas/Problem"}
     paths: dict[str, dict] = {}
-    for op in sorted(OPERATIONS, key=lambda o: (o.path, o.method)):
+    for op in sorted(operations, key=lambda o: (o.path, o.method)):
         responses: dict[str, dict] = {}
         success = HTTPStatus(op.status).phrase
         if op.status == 204:

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import diaspora.api.resources  # noqa: F401  (declares the operations)
-from diaspora.api.spec import OPERATIONS
+from diaspora.api.resources import OPERATIONS
 from tests.api.matrix import ROLES, World
 
 HERE = Path(__file__).parent

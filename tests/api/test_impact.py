@@ -7,7 +7,7 @@ import pytest
 
 from diaspora.impact import services
 from diaspora.impact.access import today_of
-from tests.impact.conftest import PERIOD, world  # noqa: F401  (the impact pages' hand-counted world)
+from tests.fixtures.impact import PERIOD
 
 API = "/api/v1"
 RANGE = "?from=2026-01-01&to=2026-06-30"
@@ -35,7 +35,7 @@ def _as_served(figures: services.Figures) -> dict:
     }
 
 
-def test_a_coordinator_gets_the_figures_the_dashboard_shows(get, world, db):  # noqa: F811
+def test_a_coordinator_gets_the_figures_the_dashboard_shows(get, world, db):
     response = get(world.kemi, f"/impact/organisations/{world.charity.id}{RANGE}")
     assert response.status_code == 200
     body = response.get_json()
@@ -68,7 +68,7 @@ def test_a_coordinator_gets_the_figures_the_dashboard_shows(get, world, db):  # 
     assert {k: body[k] for k in served} == served
 
 
-def test_a_cohort_has_its_members_figures(get, world, db):  # noqa: F811
+def test_a_cohort_has_its_members_figures(get, world, db):
     response = get(world.kemi, f"/impact/cohorts/{world.nurses.id}{RANGE}")
     assert response.status_code == 200
     body = response.get_json()
@@ -83,7 +83,7 @@ def test_a_cohort_has_its_members_figures(get, world, db):  # noqa: F811
     assert body["approved_minutes"] < 510  # Dave's paramedic hours are the other cohort's
 
 
-def test_without_a_range_the_last_twelve_months_count(get, world):  # noqa: F811
+def test_without_a_range_the_last_twelve_months_count(get, world):
     body = get(world.kemi, f"/impact/organisations/{world.charity.id}").get_json()
     period = services.default_period(today_of(world.kemi), "Europe/London")
     assert body["period"] == {
@@ -93,7 +93,7 @@ def test_without_a_range_the_last_twelve_months_count(get, world):  # noqa: F811
     }
 
 
-def test_only_the_organisations_coordinators_and_admins_see_it(get, world, make):  # noqa: F811
+def test_only_the_organisations_coordinators_and_admins_see_it(get, world, make):
     admin = make.user(roles=["admin"])
     for who in (world.kemi, admin):
         assert get(who, f"/impact/organisations/{world.charity.id}").status_code == 200
@@ -122,10 +122,10 @@ def test_only_the_organisations_coordinators_and_admins_see_it(get, world, make)
         ("from=2026-02-30&to=yesterday", {"from": "Not a valid date.", "to": "Not a valid date."}),
     ],
 )
-def test_a_bad_range_is_a_422_naming_each_parameter(get, world, query, errors):  # noqa: F811
+def test_a_bad_range_is_a_422_naming_each_parameter(get, world, query, errors):
     problem = _problem(get(world.kemi, f"/impact/organisations/{world.charity.id}?{query}"), 422)
     assert {e["parameter"]: e["detail"] for e in problem["errors"]} == errors
 
 
-def test_the_figures_need_a_token(client, world):  # noqa: F811
+def test_the_figures_need_a_token(client, world):
     assert client.get(f"{API}/impact/organisations/{world.charity.id}").status_code == 401

@@ -6,7 +6,6 @@ from datetime import date
 import pytest
 
 from diaspora.milestones.models import Milestone
-from tests.milestones.conftest import coordinator, make_plan, templates  # noqa: F401
 
 API = "/api/v1"
 
@@ -29,7 +28,7 @@ def _fields(problem: dict) -> dict[str, str]:
 # Reading -------------------------------------------------------------------------------------
 
 
-def test_staff_list_their_plans_with_progress(call, make, staff, make_plan, coordinator):  # noqa: F811
+def test_staff_list_their_plans_with_progress(call, make, staff, make_plan, coordinator):
     old = make_plan(staff, starts_on=date(2020, 1, 6), ends_on=date(2030, 1, 6))
     new = make_plan(staff, coordinator=coordinator)
     make_plan(make.user(roles=["staff"]))
@@ -54,7 +53,7 @@ def test_plans_are_for_staff(call, make):
     _problem(call(make.user(roles=["partner"]), "GET", "/plans"), 403)
 
 
-def test_a_plan_reads_with_its_milestones_in_date_order(call, staff, make_plan):  # noqa: F811
+def test_a_plan_reads_with_its_milestones_in_date_order(call, staff, make_plan):
     plan = make_plan(staff)
     response = call(staff, "GET", f"/plans/{plan.id}")
     assert response.status_code == 200
@@ -68,7 +67,7 @@ def test_a_plan_reads_with_its_milestones_in_date_order(call, staff, make_plan):
     assert first["status"] in ("soon", "upcoming") and first["done_at"] is None
 
 
-def test_milestones_page_and_filter_by_status(call, staff, make_plan, db):  # noqa: F811
+def test_milestones_page_and_filter_by_status(call, staff, make_plan, db):
     plan = make_plan(staff, starts_on=date(2020, 1, 6), ends_on=date(2030, 1, 6))
     page = call(staff, "GET", f"/plans/{plan.id}/milestones?per_page=5").get_json()
     assert page["total"] == 13 and len(page["items"]) == 5
@@ -82,7 +81,7 @@ def test_milestones_page_and_filter_by_status(call, staff, make_plan, db):  # no
     assert [e["parameter"] for e in problem["errors"]] == ["status"]
 
 
-def test_the_coordinator_reads_the_plans_naming_them(call, make, staff, make_plan, coordinator):  # noqa: F811
+def test_the_coordinator_reads_the_plans_naming_them(call, make, staff, make_plan, coordinator):
     plan = make_plan(staff, coordinator=coordinator)
     other = make_plan(make.user(roles=["staff"], name="Olu Other"), coordinator=coordinator)
     make_plan(make.user(roles=["staff"]))
@@ -107,7 +106,7 @@ def test_the_coordinator_list_needs_a_current_coordinator(call, make, staff):
     _problem(call(make.user(roles=["coordinator"]), "GET", "/plans/coordinated"), 403)
 
 
-def test_other_peoples_plans_are_not_found(call, make, staff, make_plan, coordinator):  # noqa: F811
+def test_other_peoples_plans_are_not_found(call, make, staff, make_plan, coordinator):
     plan = make_plan(staff)
     milestone = plan.milestones[0]
     for who in (make.user(roles=["staff"]), coordinator, make.user(roles=["admin"])):
@@ -123,7 +122,7 @@ def test_other_peoples_plans_are_not_found(call, make, staff, make_plan, coordin
 # Changing ------------------------------------------------------------------------------------
 
 
-def test_mark_a_milestone_done_and_open_it_again(call, staff, make_plan, db):  # noqa: F811
+def test_mark_a_milestone_done_and_open_it_again(call, staff, make_plan, db):
     plan = make_plan(staff)
     milestone = plan.milestones[1]
     url = f"/plans/{plan.id}/milestones/{milestone.id}"
@@ -152,7 +151,7 @@ def test_mark_a_milestone_done_and_open_it_again(call, staff, make_plan, db):  #
     assert milestone.done_at is None
 
 
-def test_add_and_change_an_own_milestone(call, staff, make_plan, db):  # noqa: F811
+def test_add_and_change_an_own_milestone(call, staff, make_plan, db):
     plan = make_plan(staff)
     url = f"/plans/{plan.id}/milestones"
 
@@ -186,7 +185,7 @@ def test_add_and_change_an_own_milestone(call, staff, make_plan, db):  # noqa: F
     assert scheme_one.title != "Mine now"
 
 
-def test_the_coordinator_changes_nothing(call, staff, make_plan, coordinator, db):  # noqa: F811
+def test_the_coordinator_changes_nothing(call, staff, make_plan, coordinator, db):
     plan = make_plan(staff, coordinator=coordinator)
     milestone = plan.milestones[0]
     url = f"/plans/{plan.id}/milestones"
@@ -198,7 +197,7 @@ def test_the_coordinator_changes_nothing(call, staff, make_plan, coordinator, db
     assert milestone.done_at is None and len(plan.milestones) == 13
 
 
-def test_a_read_only_token_reads_but_does_not_change(call, staff, make_plan, db):  # noqa: F811
+def test_a_read_only_token_reads_but_does_not_change(call, staff, make_plan, db):
     plan = make_plan(staff)
     milestone = plan.milestones[0]
     assert call(staff, "GET", f"/plans/{plan.id}", scope="read").status_code == 200

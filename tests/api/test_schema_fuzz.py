@@ -22,8 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-import diaspora.api.resources  # noqa: F401  (declares the operations)
-from diaspora.api.spec import OPERATIONS
+from diaspora.api.resources import OPERATIONS
 from tests.api.matrix import World
 
 CHECKS = [

@@ -4,8 +4,7 @@ import re
 
 import pytest
 
-import diaspora.api.resources  # noqa: F401  (declares the operations)
-from diaspora.api.spec import OPERATIONS
+from diaspora.api.resources import OPERATIONS
 
 
 def test_the_document_is_openapi_3_1_and_public(client, db):

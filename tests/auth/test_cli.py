@@ -6,10 +6,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from demo import DEMO_PASSWORD, EXPIRING_SOON, STAFF, staff_profile_spec
+from demo.cli import demo_cli
 from diaspora.auth.models import User
 from diaspora.credentials.models import Credential
 from diaspora.credentials.services import number_problem
-from diaspora.demo import DEMO_PASSWORD, EXPIRING_SOON, STAFF, staff_profile_spec
 from diaspora.organisations.models import Membership, Organisation
 from diaspora.reference.catalogue import grades, professions, skills
 from diaspora.registry.models import (
@@ -94,7 +95,7 @@ def counts(db) -> dict[str, int]:
 
 def test_demo_load_is_idempotent(app, db):
     runner = app.test_cli_runner()
-    first = runner.invoke(args=["demo", "load"])
+    first = runner.invoke(demo_cli, ["load"])
     assert first.exit_code == 0, first.output
     after_first = counts(db)
     assert after_first["User"] > 50
@@ -102,7 +103,7 @@ def test_demo_load_is_idempotent(app, db):
     assert after_first["StaffProfile"] == 51
     assert after_first["Credential"] > 51
 
-    second = runner.invoke(args=["demo", "load"])
+    second = runner.invoke(demo_cli, ["load"])
     assert second.exit_code == 0, second.output
     assert counts(db) == after_first
     assert second.output == first.output
@@ -113,14 +114,14 @@ def test_demo_load_is_idempotent(app, db):
 
 
 def test_demo_accounts_can_sign_in(app, client, db):
-    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    assert app.test_cli_runner().invoke(demo_cli, ["load"]).exit_code == 0
     sign_in(client, "admin@demo.test", DEMO_PASSWORD)
     assert client.get("/admin/").status_code == 200
 
 
 def test_demo_load_refuses_production(database_url, app, db):
     with fresh_app(ProductionTestConfig, database_url) as production, production.app_context():
-        result = production.test_cli_runner().invoke(args=["demo", "load"])
+        result = production.test_cli_runner().invoke(demo_cli, ["load"])
     assert result.exit_code != 0
     assert "Demo data is never loaded in production." in result.output
     assert counts(db)["User"] == 0
@@ -132,7 +133,7 @@ def test_demo_load_refuses_production(database_url, app, db):
 @pytest.fixture
 def demo(app, db) -> dict[str, StaffProfile]:
     """The demo world, loaded; the staff profiles by their owners' email addresses."""
-    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    result = app.test_cli_runner().invoke(demo_cli, ["load"])
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     rows = db.session.execute(select(User.email, StaffProfile).join(StaffProfile.user)).all()
@@ -266,6 +267,6 @@ def test_loading_again_leaves_a_changed_profile_alone(app, demo, db):
     profile = demo["staff07@demo.test"]
     profile.bio = "Written by the person"
     db.session.commit()
-    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    assert app.test_cli_runner().invoke(demo_cli, ["load"]).exit_code == 0
     db.session.expire_all()
     assert db.session.get(StaffProfile, profile.id).bio == "Written by the person"

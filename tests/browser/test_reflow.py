@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from demo import ROLE_ACCOUNTS, load_demo
 from diaspora.auth.models import User
 from diaspora.auth.services import hash_password
-from diaspora.demo import ROLE_ACCOUNTS, load_demo
 from diaspora.extensions import db
 from tests.browser.conftest import NARROW
 from tests.factories import PASSWORD

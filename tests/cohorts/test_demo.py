@@ -1,6 +1,6 @@
 from sqlalchemy import select
 
-from diaspora.cohorts import demo
+from demo import cohorts as demo
 from diaspora.cohorts.models import Cohort, CohortMessage
 
 

@@ -1,6 +1,6 @@
 from sqlalchemy import func, select
 
-from diaspora.contributions import demo
+from demo import contributions as demo
 from diaspora.contributions.models import Certificate, HoursLog
 
 

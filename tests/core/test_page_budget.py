@@ -24,6 +24,7 @@ from flask import template_rendered
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, TooManyRequests
 
+from demo import DEMO_PASSWORD, load_demo
 from diaspora import config, create_app
 from diaspora.api import tokens
 from diaspora.auth.models import Role, User, UserRole
@@ -41,7 +42,6 @@ from diaspora.contributions import services as contributions
 from diaspora.contributions.models import Certificate
 from diaspora.core.time import utcnow
 from diaspora.credentials.models import Credential
-from diaspora.demo import DEMO_PASSWORD, load_demo
 from diaspora.engagements import services as engagements
 from diaspora.engagements.models import Engagement, EngagementState, ReleaseStatus
 from diaspora.extensions import db as _db

@@ -1,6 +1,6 @@
 from sqlalchemy import func, select
 
-from diaspora.engagements import demo
+from demo import engagements as demo
 from diaspora.engagements.models import Engagement
 from diaspora.notifications.models import Notification
 

@@ -11,8 +11,8 @@ import time_machine
 from diaspora.auth.models import User
 from diaspora.organisations.models import Organisation
 from tests.factors.support import STEP_UP, T0, html
+from tests.fixtures.impact import RANGE_ARGS
 from tests.helpers import csrf_token, second_factor_answer, sign_in, submit
-from tests.impact.conftest import RANGE_ARGS
 
 LATER = timedelta(minutes=16)
 

@@ -2,9 +2,10 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from diaspora.cohorts import demo as cohorts_demo
+from demo import cohorts as cohorts_demo
+from demo import impact as demo
 from diaspora.contributions.models import HoursLog
-from diaspora.impact import demo, services
+from diaspora.impact import services
 from diaspora.opportunities.models import Opportunity
 
 

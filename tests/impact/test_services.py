@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 from diaspora.impact import services
 from diaspora.impact.services import Period, Scope
-from tests.impact.conftest import END, PERIOD, START, at
+from tests.fixtures.impact import END, PERIOD, START, at
 
 
 def _figures(db, scope):

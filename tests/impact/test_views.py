@@ -12,8 +12,8 @@ from sqlalchemy import select
 from diaspora.audit.models import AuditEvent
 from diaspora.cohorts.models import CohortMember
 from diaspora.contributions.models import HoursLog
+from tests.fixtures.impact import RANGE_ARGS
 from tests.helpers import error_summary, sign_in
-from tests.impact.conftest import RANGE_ARGS
 
 
 def _text(response) -> str:

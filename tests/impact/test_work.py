@@ -33,7 +33,7 @@ from diaspora.reference.catalogue import who_safeguards_list
 from diaspora.registry import services as profiles
 from diaspora.registry.models import StaffProfile
 from tests.factories import PASSWORD
-from tests.impact.conftest import PERIOD, START, at
+from tests.fixtures.impact import PERIOD, START, at
 
 PLATFORM = Scope("platform")
 BY_PROFESSION = [("doctor", 420, 2), ("", 300, 1), ("adult_nurse", 210, 1), ("paramedic", 60, 1)]

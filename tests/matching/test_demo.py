@@ -1,6 +1,6 @@
 from sqlalchemy import func, select
 
-from diaspora.matching import demo
+from demo import matching as demo
 from diaspora.matching.models import AlertSetting, Invitation
 
 

@@ -1,65 +1,18 @@
-"""Fixtures for the plans and milestones tests: the shipped templates, people, plans."""
+"""Fixtures for the plans and milestones tests (the shipped templates, a coordinator and
+`make_plan` are shared: tests/fixtures/plans.py)."""
 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from diaspora.milestones import services
-from diaspora.milestones.models import Milestone, Plan, PlanTemplate
+from diaspora.milestones.models import Milestone, Plan
 from diaspora.notifications.models import Notification
-
-
-@pytest.fixture
-def templates(db) -> dict[str, PlanTemplate]:
-    """The shipped templates, by key."""
-    services.load_templates(db.session)
-    db.session.commit()
-    return {t.key: t for t in db.session.scalars(select(PlanTemplate)) if t.key}
-
-
-@pytest.fixture
-def coordinator(make):
-    """A coordinator of a verified charity: someone a plan may name."""
-    user = make.user(roles=["coordinator"], name="Carla Coordinator")
-    make.organisation(kind="charity", members=(user,), name="Sylhet Link")
-    return user
 
 
 @pytest.fixture
 def staff(make):
     return make.user(roles=["staff"], name="Sam Staff")
-
-
-@pytest.fixture
-def make_plan(db, templates):
-    """A plan started through the service: `template` is a shipped key or None (custom)."""
-
-    def _plan(
-        owner,
-        *,
-        template: str | None = "mti",
-        starts_on: date = date(2027, 1, 4),
-        ends_on: date | None = None,
-        coordinator=None,
-        created_at: datetime | None = None,
-    ) -> Plan:
-        chosen = templates[template] if template else templates["custom"]
-        details = services.PlanInput(
-            starts_on=starts_on,
-            expected_end_on=ends_on,
-            return_country="BD",
-            coordinator_id=coordinator.id if coordinator else None,
-        )
-        plan = services.start_plan(db.session, owner, chosen, details)
-        if created_at is not None:
-            plan.created_at = created_at
-            for milestone in plan.milestones:
-                milestone.scheduled_at = created_at
-        db.session.commit()
-        return plan
-
-    return _plan
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 from sqlalchemy import select
 
-from diaspora.milestones import demo, services
+from demo import milestones as demo
+from diaspora.milestones import services
 from diaspora.milestones.models import Plan, PlanTemplate
 
 

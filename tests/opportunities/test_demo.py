@@ -2,9 +2,9 @@
 
 from sqlalchemy import func, select
 
-from diaspora.demo import load_demo
-from diaspora.impact import demo as impact_demo
-from diaspora.opportunities import demo
+from demo import impact as impact_demo
+from demo import load_demo
+from demo import opportunities as demo
 from diaspora.opportunities.models import Opportunity
 
 FINISHED = [work.title for work in impact_demo.WORK]  # the impact demo's finished year

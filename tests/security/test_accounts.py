@@ -310,7 +310,7 @@ def test_finding_3_the_owner_is_reminded_a_week_before_once(app, client, login_a
     assert {n.recipient_id for n in sent} == {owner.id}
     assert {n.channel for n in sent} == {"inbox", "email"}
     assert all("Rota system" in n.subject for n in sent)
-    assert "diaspora.api.jobs:token_reminders" in scheduler.JOBS  # the scheduler runs it
+    assert token_reminders in scheduler.JOBS  # the scheduler runs it
 
 
 def test_finding_3_revoked_tokens_are_not_reminded_about(client, login_as, db):

@@ -12,8 +12,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from diaspora.api.spec import ApiProblem, PageQuery, not_found, operation, paginate
-from diaspora.api.views import api
+from diaspora.api.spec import ApiProblem, PageQuery, Resource, not_found, paginate
 from diaspora.auth.models import Role
 from diaspora.bookings import services
 from diaspora.bookings.transactions import run_change
@@ -24,6 +23,7 @@ from diaspora.extensions import db
 from diaspora.opportunities.access import can_see, manages
 from diaspora.opportunities.models import TeachingSession
 
+resource = Resource()
 TAG = "Bookings"
 STATES = [state.value for state in EngagementState]
 # The people the organisation sees by name on the session's attendance page.
@@ -122,8 +122,7 @@ def _session(session_id: int) -> TeachingSession:
     return teaching_session
 
 
-@operation(
-    api,
+@resource.operation(
     "GET",
     "/bookings",
     tag=TAG,
@@ -149,8 +148,7 @@ def list_my_bookings(query: dict):
     return _page_shown(statement, query, mine=True)
 
 
-@operation(
-    api,
+@resource.operation(
     "POST",
     "/sessions/<int:session_id>/bookings",
     tag=TAG,
@@ -184,8 +182,7 @@ def book_session(session_id: int, body: dict):
     return _shown(db.session.get(Engagement, booking_id), mine=True, position=position)
 
 
-@operation(
-    api,
+@resource.operation(
     "DELETE",
     "/bookings/<int:booking_id>",
     tag=TAG,
@@ -211,8 +208,7 @@ def cancel_booking(booking_id: int):
         raise ApiProblem(409, str(error)) from None
 
 
-@operation(
-    api,
+@resource.operation(
     "GET",
     "/sessions/<int:session_id>/bookings",
     tag=TAG,

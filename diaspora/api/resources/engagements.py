@@ -15,14 +15,13 @@ from marshmallow import Schema, fields, validate
 from diaspora.api.spec import (
     ApiProblem,
     PageQuery,
+    Resource,
     checked_form,
     field_errors,
     not_found,
-    operation,
     page_of,
     storable,
 )
-from diaspora.api.views import api
 from diaspora.auth.models import Role
 from diaspora.core.time import as_utc
 from diaspora.core.viewer import viewer_access
@@ -35,6 +34,7 @@ from diaspora.extensions import db
 from diaspora.opportunities.access import can_see, manages
 from diaspora.opportunities.models import Opportunity, OpportunityKind
 
+resource = Resource()
 TAG = "Engagements"
 STATES = [state.value for state in EngagementState]
 KINDS = [kind.value for kind in OpportunityKind]
@@ -241,8 +241,7 @@ def _refused(error: Exception) -> ApiProblem:
 # The staff member's side -----------------------------------------------------------------------
 
 
-@operation(
-    api,
+@resource.operation(
     "GET",
     "/engagements",
     tag=TAG,
@@ -266,8 +265,7 @@ def list_my_engagements(query: dict):
     return page
 
 
-@operation(
-    api,
+@resource.operation(
     "POST",
     "/opportunities/<int:opportunity_id>/interest",
     tag=TAG,
@@ -289,8 +287,7 @@ def express_interest(opportunity_id: int):
     return _done(engagement, "owner")
 
 
-@operation(
-    api,
+@resource.operation(
     "POST",
     "/opportunities/<int:opportunity_id>/applications",
     tag=TAG,
@@ -313,8 +310,7 @@ def apply_for_opportunity(opportunity_id: int, body: dict):
     return _done(engagement, "owner")
 
 
-@operation(
-    api,
+@resource.operation(
     "POST",
     "/engagements/<int:engagement_id>/withdraw",
     tag=TAG,
@@ -336,8 +332,7 @@ def withdraw_engagement(engagement_id: int):
 # Both sides ------------------------------------------------------------------------------------
 
 
-@operation(
-    api,
+@resource.operation(
     "GET",
     "/engagements/<int:engagement_id>",
     tag=TAG,
@@ -351,8 +346,7 @@ def get_engagement(engagement_id: int):
 # The organisation's side -----------------------------------------------------------------------
 
 
-@operation(
-    api,
+@resource.operation(
     "GET",
     "/opportunities/<int:opportunity_id>/engagements",
     tag=TAG,
@@ -379,8 +373,7 @@ def list_opportunity_engagements(opportunity_id: int, query: dict):
     return page
 
 
-@operation(
-    api,
+@resource.operation(
     "POST",
     "/engagements/<int:engagement_id>/decision",
     tag=TAG,
@@ -407,8 +400,7 @@ def decide_engagement(engagement_id: int, body: dict):
     return _done(engagement, "manager")
 
 
-@operation(
-    api,
+@resource.operation(
     "POST",
     "/engagements/<int:engagement_id>/progress",
     tag=TAG,
@@ -429,8 +421,7 @@ def progress_engagement(engagement_id: int, body: dict):
     return _done(engagement, "manager")
 
 
-@operation(
-    api,
+@resource.operation(
     "POST",
     "/engagements/<int:engagement_id>/cancel",
     tag=TAG,

@@ -8,14 +8,14 @@ from flask import g
 from marshmallow import Schema, fields
 from werkzeug.datastructures import MultiDict
 
-from diaspora.api.spec import field_errors, not_found, operation
-from diaspora.api.views import api
+from diaspora.api.spec import Resource, field_errors, not_found
 from diaspora.core.viewer import viewer_access
 from diaspora.extensions import db
 from diaspora.impact import access, services
 from diaspora.impact.forms import RangeForm
 from diaspora.reference.catalogue import on_safeguards_list
 
+resource = Resource()
 TAG = "Impact"
 RANGE_FIELDS = {"start": "from", "end": "to"}  # the page's field: the query parameter
 
@@ -152,8 +152,7 @@ def _figures(scope: services.Scope, query: dict) -> dict:
     }
 
 
-@operation(
-    api,
+@resource.operation(
     "GET",
     "/impact/organisations/<int:organisation_id>",
     tag=TAG,
@@ -172,8 +171,7 @@ def get_organisation_impact(organisation_id: int, query: dict):
     return _figures(services.Scope("organisation", organisation_id=organisation.id), query)
 
 
-@operation(
-    api,
+@resource.operation(
     "GET",
     "/impact/cohorts/<int:cohort_id>",
     tag=TAG,

@@ -7,8 +7,7 @@ from flask import g
 from marshmallow import Schema, fields, validate
 from werkzeug.datastructures import MultiDict
 
-from diaspora.api.spec import ApiProblem, PageQuery, field_errors, operation, page_of
-from diaspora.api.views import api
+from diaspora.api.spec import ApiProblem, PageQuery, Resource, field_errors, page_of
 from diaspora.auth.models import Role
 from diaspora.extensions import db
 from diaspora.matching import engine, presenters, services
@@ -17,6 +16,7 @@ from diaspora.matching.scoring import Labels, Match
 from diaspora.opportunities import access
 from diaspora.opportunities.models import OpportunityStatus
 
+resource = Resource()
 TAG = "Matches"
 
 
@@ -117,8 +117,7 @@ def _recommendation(item: services.Recommendation, labels: Labels) -> dict:
     }
 
 
-@operation(
-    api,
+@resource.operation(
     "GET",
     "/opportunities/<int:opportunity_id>/candidates",
     tag=TAG,
@@ -145,8 +144,7 @@ def list_candidates(opportunity_id: int, query: dict):
     return page_of(items, query)
 
 
-@operation(
-    api,
+@resource.operation(
     "GET",
     "/recommendations",
     tag=TAG,

@@ -4,14 +4,14 @@ Someone else's message is never found (404)."""
 from flask import g
 from marshmallow import Schema, fields
 
-from diaspora.api.spec import PageQuery, not_found, operation, paginate
-from diaspora.api.views import api
+from diaspora.api.spec import PageQuery, Resource, not_found, paginate
 from diaspora.core.time import as_utc
 from diaspora.extensions import db
 from diaspora.notifications import services
 from diaspora.notifications.kinds import kind_of
 from diaspora.notifications.models import Notification
 
+resource = Resource()
 TAG = "Notifications"
 
 
@@ -61,8 +61,7 @@ def _message(notification_id: int) -> Notification:
     return notification
 
 
-@operation(
-    api,
+@resource.operation(
     "GET",
     "/notifications",
     tag=TAG,
@@ -82,8 +81,7 @@ def list_notifications(query: dict):
     return page
 
 
-@operation(
-    api,
+@resource.operation(
     "GET",
     "/notifications/<int:notification_id>",
     tag=TAG,
@@ -94,8 +92,7 @@ def get_notification(notification_id: int):
     return _shown(_message(notification_id))
 
 
-@operation(
-    api,
+@resource.operation(
     "POST",
     "/notifications/<int:notification_id>/read",
     tag=TAG,
@@ -109,8 +106,7 @@ def mark_notification_read(notification_id: int):
     return _shown(notification)
 
 
-@operation(
-    api,
+@resource.operation(
     "POST",
     "/notifications/read-all",
     tag=TAG,

@@ -21,15 +21,14 @@ from diaspora.api.spec import (
     ApiProblem,
     Page,
     PageQuery,
+    Resource,
     field_errors,
     name_text,
     not_found,
     one_line,
-    operation,
     page_of,
     storable,
 )
-from diaspora.api.views import api
 from diaspora.auth.models import Role
 from diaspora.core.time import as_utc, utcnow
 from diaspora.extensions import db
@@ -47,6 +46,7 @@ from diaspora.organisations.models import Membership, MembershipStatus, Organisa
 from diaspora.reference.catalogue import language_names, professions, skills
 from diaspora.reference.places import country_names
 
+resource = Resource()
 TAG = "Opportunities"
 KINDS = [kind.value for kind in OpportunityKind]
 STATUSES = [status.value for status in OpportunityStatus]
@@ -443,8 +443,7 @@ def _posting_for(organisation_id: int) -> Organisation:
 # Operations -------------------------------------------------------------------------------
 
 
-@operation(
-    api,
+@resource.operation(
     "GET",
     "/opportunities",
     tag=TAG,
@@ -484,8 +483,7 @@ def _mine(filters: services.Filters, query: dict) -> Page:
     return page
 
 
-@operation(
-    api,
+@resource.operation(
     "GET",
     "/opportunities/<int:opportunity_id>",
     tag=TAG,
@@ -499,8 +497,7 @@ def get_opportunity(opportunity_id: int):
     return _shown(opportunity, access.manages(db.session, g.api_user, opportunity))
 
 
-@operation(
-    api,
+@resource.operation(
     "POST",
     "/opportunities",
     tag=TAG,
@@ -522,8 +519,7 @@ def create_opportunity(body: dict):
     return _shown(opportunity, manager=True)
 
 
-@operation(
-    api,
+@resource.operation(
     "PATCH",
     "/opportunities/<int:opportunity_id>",
     tag=TAG,
@@ -558,8 +554,7 @@ def _lifecycle(opportunity_id: int, change) -> dict:
     return _shown(opportunity, manager=True)
 
 
-@operation(
-    api,
+@resource.operation(
     "POST",
     "/opportunities/<int:opportunity_id>/publish",
     tag=TAG,
@@ -573,8 +568,7 @@ def publish_opportunity(opportunity_id: int):
     return _lifecycle(opportunity_id, services.publish)
 
 
-@operation(
-    api,
+@resource.operation(
     "POST",
     "/opportunities/<int:opportunity_id>/close",
     tag=TAG,

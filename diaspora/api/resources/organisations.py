@@ -4,8 +4,7 @@ from flask import g
 from marshmallow import Schema, fields, validate
 from sqlalchemy import or_, select
 
-from diaspora.api.spec import ApiProblem, PageQuery, checked_form, not_found, operation, paginate
-from diaspora.api.views import api
+from diaspora.api.spec import ApiProblem, PageQuery, Resource, checked_form, not_found, paginate
 from diaspora.auth.models import Role
 from diaspora.extensions import db
 from diaspora.organisations import services
@@ -18,6 +17,7 @@ from diaspora.organisations.models import (
     Verification,
 )
 
+resource = Resource()
 KINDS = [kind.value for kind in KIND_LABELS]
 
 
@@ -101,8 +101,7 @@ def _visible(organisation_id: int) -> tuple[Organisation, str | None]:
     return organisation, role
 
 
-@operation(
-    api,
+@resource.operation(
     "GET",
     "/organisations",
     tag="Organisations",
@@ -130,8 +129,7 @@ def list_organisations(query: dict):
     return page
 
 
-@operation(
-    api,
+@resource.operation(
     "GET",
     "/organisations/<int:organisation_id>",
     tag="Organisations",
@@ -142,8 +140,7 @@ def get_organisation(organisation_id: int):
     return _shown(*_visible(organisation_id))
 
 
-@operation(
-    api,
+@resource.operation(
     "PATCH",
     "/organisations/<int:organisation_id>",
     tag="Organisations",

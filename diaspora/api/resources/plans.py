@@ -13,20 +13,20 @@ from marshmallow import Schema, fields, validate
 from diaspora.api.spec import (
     ApiProblem,
     PageQuery,
+    Resource,
     field_errors,
     name_text,
     not_found,
-    operation,
     page_of,
     storable,
 )
-from diaspora.api.views import api
 from diaspora.auth.models import Role, User
 from diaspora.core.time import as_utc
 from diaspora.extensions import db
 from diaspora.milestones import presenters, services
 from diaspora.milestones.models import Milestone, Plan
 
+resource = Resource()
 TAG = "Plans"
 STATUSES = ("done", "overdue", "soon", "upcoming")
 
@@ -181,8 +181,7 @@ def _today(plan: Plan) -> date:
 # Plans ---------------------------------------------------------------------------------------
 
 
-@operation(
-    api,
+@resource.operation(
     "GET",
     "/plans",
     tag=TAG,
@@ -200,8 +199,7 @@ def list_plans(query: dict):
     return page_of(_summaries(services.plans_of(db.session, me), query), query)
 
 
-@operation(
-    api,
+@resource.operation(
     "GET",
     "/plans/coordinated",
     tag=TAG,
@@ -222,8 +220,7 @@ def list_coordinated_plans(query: dict):
     return page_of(_summaries(summaries, query), query)
 
 
-@operation(
-    api,
+@resource.operation(
     "GET",
     "/plans/<int:plan_id>",
     tag=TAG,
@@ -244,8 +241,7 @@ def get_plan(plan_id: int):
 # Milestones ----------------------------------------------------------------------------------
 
 
-@operation(
-    api,
+@resource.operation(
     "GET",
     "/plans/<int:plan_id>/milestones",
     tag=TAG,
@@ -263,8 +259,7 @@ def list_milestones(plan_id: int, query: dict):
     return page_of(items, query)
 
 
-@operation(
-    api,
+@resource.operation(
     "GET",
     "/plans/<int:plan_id>/milestones/<int:milestone_id>",
     tag=TAG,
@@ -287,8 +282,7 @@ def _service_rules() -> Iterator[None]:
         raise ApiProblem(403, f"{error}.") from None
 
 
-@operation(
-    api,
+@resource.operation(
     "POST",
     "/plans/<int:plan_id>/milestones",
     tag=TAG,
@@ -306,8 +300,7 @@ def add_milestone(plan_id: int, body: dict):
     return _milestone(milestone, _today(plan))
 
 
-@operation(
-    api,
+@resource.operation(
     "PATCH",
     "/plans/<int:plan_id>/milestones/<int:milestone_id>",
     tag=TAG,
@@ -330,8 +323,7 @@ def update_milestone(plan_id: int, milestone_id: int, body: dict):
     return _milestone(milestone, _today(plan))
 
 
-@operation(
-    api,
+@resource.operation(
     "POST",
     "/plans/<int:plan_id>/milestones/<int:milestone_id>/done",
     tag=TAG,
@@ -352,8 +344,7 @@ def mark_milestone_done(plan_id: int, milestone_id: int, body: dict):
     return _milestone(milestone, _today(plan))
 
 
-@operation(
-    api,
+@resource.operation(
     "POST",
     "/plans/<int:plan_id>/milestones/<int:milestone_id>/undo",
     tag=TAG,

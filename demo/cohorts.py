@@ -9,10 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from diaspora.auth.models import User
+from diaspora.cohorts.models import Cohort, CohortMember, CohortMessage
 from diaspora.core.time import utcnow
 from diaspora.organisations.models import Organisation
-
-from .models import Cohort, CohortMember, CohortMessage
 
 NAME = "Bangladesh maternal health volunteers 2027"
 CHARITY = "Sylhet Health Link"

@@ -1,4 +1,6 @@
-"""`flask demo load`: a believable world to click through. Idempotent; refused in production.
+"""The demo world that `flask demo load` (demo/cli.py) creates, to click through. Idempotent.
+
+Kept out of the `diaspora` package: only that command, the tests and the benchmarks load it.
 
 The world: six organisations (an NHS trust, a UK charity, three verified partner hospitals, a
 university waiting for verification), an account for each role, and 51 NHS staff with complete
@@ -10,27 +12,25 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-import click
-import pyotp
-from flask import current_app
-from flask.cli import AppGroup
 from sqlalchemy import select
 
+from demo import (
+    bookings,
+    cohorts,
+    contributions,
+    engagements,
+    impact,
+    matching,
+    milestones,
+    opportunities,
+)
 from diaspora.auth.models import Role, User, UserRole
 from diaspora.auth.services import hash_password, normalise_email
-from diaspora.bookings import demo as bookings_demo
-from diaspora.cohorts import demo as cohorts_demo
-from diaspora.contributions import demo as contributions_demo
 from diaspora.core.time import utcnow
 from diaspora.credentials.models import Credential, CredentialStatus
-from diaspora.engagements import demo as engagements_demo
 from diaspora.extensions import db
 from diaspora.factors import services as factors
 from diaspora.factors.models import TotpFactor
-from diaspora.impact import demo as impact_demo
-from diaspora.matching import demo as matching_demo
-from diaspora.milestones import demo as milestones_demo
-from diaspora.opportunities import demo as opportunities_demo
 from diaspora.organisations.models import MemberRole, Membership, Organisation, Verification
 from diaspora.reference.catalogue import grades, professions
 from diaspora.reference.places import country_name
@@ -734,14 +734,14 @@ def load_demo() -> dict[str, int]:
 
     # Each area's demo builds on the people and organisations above, in dependency order.
     for area in (
-        opportunities_demo,
-        engagements_demo,
-        bookings_demo,
-        contributions_demo,
-        milestones_demo,
-        matching_demo,
-        cohorts_demo,
-        impact_demo,
+        opportunities,
+        engagements,
+        bookings,
+        contributions,
+        milestones,
+        matching,
+        cohorts,
+        impact,
     ):
         area.load(db.session)
         db.session.flush()
@@ -752,32 +752,3 @@ def load_demo() -> dict[str, int]:
         "profiles": db.session.query(StaffProfile).count(),
         "credentials": db.session.query(Credential).count(),
     }
-
-
-demo_cli = AppGroup("demo", help="Demonstration data.")
-
-
-@demo_cli.command("load")
-def load_command() -> None:
-    """Fill the database with demo organisations and accounts (safe to run again)."""
-    if current_app.config["ENV_NAME"] == "production":
-        raise click.ClickException("Demo data is never loaded in production.")
-    counts = load_demo()
-    db.session.commit()
-    click.echo(
-        f"Demo data ready: {counts['users']} users, {counts['organisations']} organisations, "
-        f"{counts['profiles']} staff profiles, {counts['credentials']} professional registrations."
-    )
-    click.echo(f"Every demo account's password is {DEMO_PASSWORD}")
-    click.echo(
-        "Demo administrators, coordinators and partners use an authenticator app with the "
-        f"setup key {DEMO_TOTP_SECRET}; `flask --app app demo code` prints its current code."
-    )
-
-
-@demo_cli.command("code")
-def code_command() -> None:
-    """Print the current code of the demo accounts' authenticator app."""
-    if current_app.config["ENV_NAME"] == "production":
-        raise click.ClickException("Demo data is never loaded in production.")
-    click.echo(pyotp.TOTP(DEMO_TOTP_SECRET).now())

@@ -8,9 +8,8 @@ from sqlalchemy.orm import Session
 
 from diaspora.auth.models import User
 from diaspora.core.time import utcnow
-
-from . import services
-from .models import Plan, PlanTemplate
+from diaspora.milestones import services
+from diaspora.milestones.models import Plan, PlanTemplate
 
 STAFF_EMAIL = "staff@demo.test"
 COORDINATOR_EMAIL = "coordinator@demo.test"
