@@ -45,7 +45,7 @@ from diaspora.matching import changes
 from diaspora.notifications.services import notify
 from diaspora.opportunities.access import manages
 from diaspora.opportunities.models import KIND_LABELS, Opportunity
-from diaspora.organisations.models import Membership, MembershipStatus
+from diaspora.organisations.access import active_members
 
 KIND = "hours_update"
 SLACK_MONTHS = 1
@@ -304,7 +304,7 @@ def log_hours(session: Session, engagement: Engagement, data: HoursInput, today:
     )
     opportunity = engagement.opportunity
     link = url_for("contributions.review", opportunity_id=opportunity.id)
-    for member in organisation_members(session, opportunity.organisation_id):
+    for member in active_members(session, opportunity.organisation_id):
         if member.id == engagement.user_id:
             continue
         notify(
@@ -323,20 +323,6 @@ def log_hours(session: Session, engagement: Engagement, data: HoursInput, today:
             learners=learners,
         )
     return log
-
-
-def organisation_members(session: Session, organisation_id: int) -> list[User]:
-    query = (
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(
-            Membership.organisation_id == organisation_id,
-            Membership.status == MembershipStatus.ACTIVE,
-            User.active.is_(True),
-        )
-        .order_by(User.id)
-    )
-    return list(session.scalars(query))
 
 
 def logs_for(session: Session, engagement: Engagement) -> list[HoursLog]:

@@ -34,7 +34,7 @@ from diaspora.extensions import mail
 from diaspora.notifications.services import notify
 from diaspora.opportunities.access import manages
 from diaspora.opportunities.models import Modality, Opportunity, OpportunityKind, OpportunityStatus
-from diaspora.organisations.models import Membership, MembershipStatus
+from diaspora.organisations.access import active_members
 from diaspora.organisations.services import employer_mail_domains
 from diaspora.registry import privacy
 from diaspora.registry.models import StaffProfile
@@ -543,22 +543,6 @@ def path_to(endpoint: str, **values: object) -> str:
     return adapter.build(endpoint, values)
 
 
-def organisation_members(session: Session, organisation_id: int) -> list[User]:
-    """The active members (with active accounts) of an organisation: who hears of applicants."""
-    return list(
-        session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.organisation_id == organisation_id,
-                Membership.status == MembershipStatus.ACTIVE,
-                User.active.is_(True),
-            )
-            .order_by(User.id)
-        )
-    )
-
-
 def _tell_organisation(
     session: Session,
     engagement: Engagement,
@@ -571,7 +555,7 @@ def _tell_organisation(
     link = path_to("engagements.detail", engagement_id=engagement.id)
     context.setdefault("person", engagement.user)
     context.setdefault("opportunity", engagement.opportunity)
-    for member in organisation_members(session, engagement.opportunity.organisation_id):
+    for member in active_members(session, engagement.opportunity.organisation_id):
         notify(
             session,
             member,

@@ -43,7 +43,8 @@ from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import external_url, service_url
 from diaspora.extensions import mail
 from diaspora.factors.models import Passkey, RecoveryCode, RememberedDevice, TotpFactor
-from diaspora.organisations.models import Membership, MembershipStatus
+from diaspora.organisations.access import active_memberships
+from diaspora.organisations.models import Membership
 
 TOTP_STEP = 30  # seconds, RFC 6238's default, which every authenticator app uses
 TOTP_DRIFT = 1  # steps either side of now that are still accepted
@@ -64,15 +65,7 @@ def must_use_second_factor(session: Session, user: User) -> bool:
     not: coordinators and partners are among them) can see other people's data."""
     if user.has_role(Role.ADMIN):
         return True
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    Membership.user_id == user.id, Membership.status == MembershipStatus.ACTIVE
-                )
-            )
-        )
-    )
+    return bool(session.scalar(select(active_memberships(Membership.id, user_id=user.id).exists())))
 
 
 def has_factor(session: Session, user: User) -> bool:
