@@ -31,7 +31,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from flask import url_for
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
@@ -40,6 +39,7 @@ from diaspora.auth.models import Role, User
 from diaspora.contributions import codes
 from diaspora.contributions.models import Certificate, HoursLog, HoursStatus
 from diaspora.core.time import as_utc, utcnow
+from diaspora.core.urls import service_path
 from diaspora.engagements.models import Engagement, EngagementState
 from diaspora.matching import changes
 from diaspora.notifications.services import notify
@@ -303,7 +303,7 @@ def log_hours(session: Session, engagement: Engagement, data: HoursInput, today:
         minutes=minutes,
     )
     opportunity = engagement.opportunity
-    link = url_for("contributions.review", opportunity_id=opportunity.id)
+    link = service_path("contributions.review", opportunity_id=opportunity.id)
     for member in active_members(session, opportunity.organisation_id):
         if member.id == engagement.user_id:
             continue
@@ -432,7 +432,7 @@ def decide(
             f"Your hours for {opportunity.title} were {'approved' if approve else 'not approved'}"
         ),
         template="contributions_decided",
-        link=url_for("contributions.log", engagement_id=engagement.id),
+        link=service_path("contributions.log", engagement_id=engagement.id),
         dedupe_key=f"hours:{log.id}:{status}",
         approved=approve,
         reason=reason,
@@ -622,7 +622,7 @@ def revoke(session: Session, certificate: Certificate, actor: User, reason: str)
         KIND,
         subject=f"Your certificate for {engagement.opportunity.title} has been revoked",
         template="contributions_revoked",
-        link=url_for("contributions.log", engagement_id=engagement.id),
+        link=service_path("contributions.log", engagement_id=engagement.id),
         dedupe_key=f"certificate:{certificate.id}:revoked",
         opportunity=engagement.opportunity,
         organisation=certificate.organisation_name,

@@ -28,6 +28,12 @@ def external_url(
     return service_url(current_app.config) + _path(endpoint, _anchor, _method, values)
 
 
+def service_path(endpoint: str, **values: Any) -> str:
+    """The path of an endpoint, as links kept in messages are written (the inbox links it as it
+    is, emails on the service address); works in a request or only in an application context."""
+    return _path(endpoint, None, None, values)
+
+
 def _path(endpoint: str, anchor: str | None, method: str | None, values: dict[str, Any]) -> str:
     """The endpoint's path, built without the request's host."""
     app = current_app

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
@@ -24,7 +24,7 @@ from diaspora.auth.models import Role, User
 from diaspora.auth.services import fingerprint, make_token, normalise_email, read_token
 from diaspora.core.domains import within
 from diaspora.core.time import as_utc, utcnow
-from diaspora.core.urls import external_url
+from diaspora.core.urls import external_url, service_path
 from diaspora.credentials.services import profile_ids_with_verified_credential
 from diaspora.engagements import states
 from diaspora.engagements.models import STATE_LABELS, Engagement, ReleaseStatus
@@ -533,16 +533,6 @@ def decide_release(session: Session, engagement: Engagement, *, confirm: bool, n
 # Telling the other side ------------------------------------------------------------------------
 
 
-def path_to(endpoint: str, **values: object) -> str:
-    """A path in the service, from a request or from a scheduled job (which has no request)."""
-    if has_request_context():
-        return url_for(endpoint, **values)
-    adapter = current_app.url_map.bind(
-        "localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/"
-    )
-    return adapter.build(endpoint, values)
-
-
 def _tell_organisation(
     session: Session,
     engagement: Engagement,
@@ -552,7 +542,7 @@ def _tell_organisation(
     dedupe_key: str | None = None,
     **context: object,
 ) -> None:
-    link = path_to("engagements.detail", engagement_id=engagement.id)
+    link = service_path("engagements.detail", engagement_id=engagement.id)
     context.setdefault("person", engagement.user)
     context.setdefault("opportunity", engagement.opportunity)
     for member in active_members(session, engagement.opportunity.organisation_id):
@@ -586,7 +576,7 @@ def _tell_person(
         KIND,
         subject=subject,
         template=template,
-        link=path_to("engagements.detail", engagement_id=engagement.id),
+        link=service_path("engagements.detail", engagement_id=engagement.id),
         dedupe_key=dedupe_key,
         engagement=engagement,
         **context,

@@ -758,11 +758,6 @@ def milestone_events(session: Session, user: User) -> list[icalendar.Event]:
     return events
 
 
-def plan_path(plan_id: int) -> str:
-    """The plan's page, as a path (links in messages are paths in the service)."""
-    return f"/plans/{plan_id}"
-
-
 def export_for(session: Session, user: User) -> list[dict[str, object]]:
     """The person's plans and milestones, for their copy of their data."""
     plans = session.scalars(
