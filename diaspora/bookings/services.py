@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from math import ceil
 
-from flask import current_app
 from icalendar import Event
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -37,6 +36,7 @@ from diaspora.audit.services import record
 from diaspora.auth.models import Role, User
 from diaspora.bookings import ics
 from diaspora.bookings.models import CalendarFeed
+from diaspora.core.context import setting
 from diaspora.core.paging import PageNumbers
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import external_url, service_path
@@ -686,7 +686,7 @@ def session_event(
     return ics.session_event(
         teaching_session,
         page_url=external_url("opportunities.detail", opportunity_id=opportunity.id),
-        sender=str(current_app.config["MAIL_DEFAULT_SENDER"]),
+        sender=str(setting("MAIL_DEFAULT_SENDER")),
         join_link=opportunity.join_link if with_join_link else None,
         stamp=stamp,
     )
@@ -873,5 +873,5 @@ FEED_SOURCES: list[FeedSource] = [booked_sessions, dated_engagements, milestone_
 def calendar_for(session: Session, user: User) -> bytes:
     """The person's calendar feed: every event of every source in FEED_SOURCES."""
     events = [event for source in FEED_SOURCES for event in source(session, user)]
-    name = str(current_app.config.get("SERVICE_NAME") or "Diaspora health partnerships")
+    name = str(setting("SERVICE_NAME") or "Diaspora health partnerships")
     return ics.calendar(events, method=ics.PUBLISH, name=name, refresh=FEED_REFRESH)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 from diaspora.audit.services import record
 from diaspora.auth.models import Role, User
 from diaspora.auth.services import fingerprint, make_token, normalise_email, read_token
+from diaspora.core.context import setting
 from diaspora.core.domains import within
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import external_url, service_path
@@ -137,7 +137,7 @@ def manager_email_problem(value: str | None, session: Session) -> str | None:
         checked = validate_email(
             text,
             check_deliverability=False,
-            test_environment=current_app.config["ENV_NAME"] != "production",
+            test_environment=setting("ENV_NAME") != "production",
         )
     except EmailNotValidError:
         return EMAIL_FORMAT
@@ -421,7 +421,7 @@ def can_request_release(engagement: Engagement) -> bool:
 
 
 def release_max_age() -> timedelta:
-    return current_app.config.get("RELEASE_MAX_AGE", RELEASE_MAX_AGE)
+    return setting("RELEASE_MAX_AGE", RELEASE_MAX_AGE)
 
 
 def request_release(session: Session, engagement: Engagement, manager_email: str) -> str:
