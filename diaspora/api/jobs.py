@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from diaspora.api.models import AccessToken
 from diaspora.auth.models import User
 from diaspora.core.time import as_utc, utcnow
+from diaspora.core.urls import service_path
 from diaspora.extensions import db
 from diaspora.notifications.models import Notification
 from diaspora.notifications.services import notify
@@ -53,7 +54,7 @@ def token_reminders(now: datetime | None = None) -> int:
         )
     )
     session.commit()  # end the read
-    path = current_app.url_map.bind("").build("api_tokens.token_list")
+    path = service_path("api_tokens.token_list")
     written = 0
     for token in due:
         if _key(token) in reminded or as_utc(token.created_at) > as_utc(token.expires_at) - lead:

@@ -1,10 +1,10 @@
-from flask import has_request_context, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.local import LocalProxy
 
 from diaspora.audit.models import AuditEvent
 from diaspora.auth.models import User
+from diaspora.core.context import client_address
 
 
 def record(
@@ -26,7 +26,7 @@ def record(
         action=action,
         subject_type=type(subject).__name__ if subject is not None else None,
         subject_id=getattr(subject, "id", None),
-        ip=request.remote_addr if has_request_context() else None,
+        ip=client_address(),
         details=details,
     )
     session.add(event)

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,6 +21,7 @@ from zxcvbn import zxcvbn
 from diaspora.api import tokens as api_tokens
 from diaspora.audit.services import record
 from diaspora.auth.models import STORED_ROLES, Role, User, UserRole, new_session_token
+from diaspora.core.context import setting
 from diaspora.core.time import utcnow
 from diaspora.core.urls import external_url
 from diaspora.extensions import mail
@@ -47,11 +47,10 @@ def fingerprint(value: str) -> str:
 
 
 def _hasher() -> PasswordHasher:
-    config = current_app.config
     return PasswordHasher(
-        time_cost=config["ARGON2_TIME_COST"],
-        memory_cost=config["ARGON2_MEMORY_KIB"],
-        parallelism=config["ARGON2_PARALLELISM"],
+        time_cost=setting("ARGON2_TIME_COST"),
+        memory_cost=setting("ARGON2_MEMORY_KIB"),
+        parallelism=setting("ARGON2_PARALLELISM"),
     )
 
 
@@ -139,7 +138,7 @@ def check_current_password(session: Session, user: User, password: str, *, purpo
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     """Signed with HMAC-SHA-256 (itsdangerous defaults to SHA-1), a salt per purpose."""
     return URLSafeTimedSerializer(
-        current_app.config["SECRET_KEY"],
+        setting("SECRET_KEY"),
         salt=f"diaspora.{purpose}",
         signer_kwargs={"digest_method": hashlib.sha256},
     )
@@ -217,7 +216,7 @@ def send_verification(session: Session, user: User) -> None:
 def user_for_verification(session: Session, token: str) -> User | None:
     """The account a confirmation link is for, while its address is still unconfirmed: the link
     works once, and only for the address it was sent to."""
-    data = read_token("verify", token, current_app.config["EMAIL_VERIFY_MAX_AGE"])
+    data = read_token("verify", token, setting("EMAIL_VERIFY_MAX_AGE"))
     if not data:
         return None
     user = session.get(User, data.get("u"))
@@ -295,7 +294,7 @@ def user_for_reset(session: Session, token: str) -> User | None:
     """The account a reset link is for. The link dies once the password changes (so it is single
     use, and a change made another way kills it too) and once the email address changes (it was
     sent to the old one)."""
-    data = read_token("reset", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
+    data = read_token("reset", token, setting("PASSWORD_RESET_MAX_AGE"))
     if not data:
         return None
     user = session.get(User, data.get("u"))
@@ -376,7 +375,7 @@ def email_change_token(user: User) -> str:
 
 
 def user_for_email_change(session: Session, token: str) -> User | None:
-    data = read_token("email-change", token, current_app.config["EMAIL_VERIFY_MAX_AGE"])
+    data = read_token("email-change", token, setting("EMAIL_VERIFY_MAX_AGE"))
     if not data:
         return None
     user = session.get(User, data.get("u"))

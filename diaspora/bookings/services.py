@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from math import ceil
 
-from flask import current_app, has_request_context, url_for
 from icalendar import Event
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -37,9 +36,10 @@ from diaspora.audit.services import record
 from diaspora.auth.models import Role, User
 from diaspora.bookings import ics
 from diaspora.bookings.models import CalendarFeed
+from diaspora.core.context import setting
 from diaspora.core.paging import PageNumbers
 from diaspora.core.time import as_utc, utcnow
-from diaspora.core.urls import service_url
+from diaspora.core.urls import external_url, service_path
 from diaspora.engagements.models import Engagement, EngagementState
 from diaspora.engagements.states import move
 from diaspora.milestones.services import milestone_events
@@ -661,20 +661,9 @@ def overview(
 # Calendar files --------------------------------------------------------------------------------
 
 
-def _path(endpoint: str, **values: object) -> str:
-    """A path in the service, built with or without a request (jobs have none)."""
-    if has_request_context():
-        return url_for(endpoint, **values)
-    return current_app.url_map.bind("").build(endpoint, values)
-
-
-def _absolute(path: str) -> str:
-    return service_url(current_app.config) + path
-
-
 def page_path(opportunity_id: int, session_id: int | None = None, *, page: int = 1) -> str:
     """The opportunity's page, at one session on the page of sessions that shows it."""
-    path = _path(
+    path = service_path(
         "opportunities.detail", opportunity_id=opportunity_id, page=page if page > 1 else None
     )
     return f"{path}#session-{session_id}" if session_id else path
@@ -696,8 +685,8 @@ def session_event(
     opportunity = teaching_session.opportunity
     return ics.session_event(
         teaching_session,
-        page_url=_absolute(page_path(opportunity.id)),
-        sender=str(current_app.config["MAIL_DEFAULT_SENDER"]),
+        page_url=external_url("opportunities.detail", opportunity_id=opportunity.id),
+        sender=str(setting("MAIL_DEFAULT_SENDER")),
         join_link=opportunity.join_link if with_join_link else None,
         stamp=stamp,
     )
@@ -871,7 +860,7 @@ def dated_engagements(session: Session, user: User) -> Iterable[Event]:
             f"Start window: {opportunity.title}" if placement else opportunity.title,
             opportunity.starts_on,
             last if last and last >= opportunity.starts_on else None,
-            page_url=_absolute(page_path(opportunity.id)),
+            page_url=external_url("opportunities.detail", opportunity_id=opportunity.id),
             description=f"With {opportunity.organisation.name}.",
         )
 
@@ -884,5 +873,5 @@ FEED_SOURCES: list[FeedSource] = [booked_sessions, dated_engagements, milestone_
 def calendar_for(session: Session, user: User) -> bytes:
     """The person's calendar feed: every event of every source in FEED_SOURCES."""
     events = [event for source in FEED_SOURCES for event in source(session, user)]
-    name = str(current_app.config.get("SERVICE_NAME") or "Diaspora health partnerships")
+    name = str(setting("SERVICE_NAME") or "Diaspora health partnerships")
     return ics.calendar(events, method=ics.PUBLISH, name=name, refresh=FEED_REFRESH)

@@ -36,10 +36,10 @@ from diaspora.contributions.models import HoursLog, HoursStatus
 from diaspora.core.erasure import name_pattern, without_name
 from diaspora.core.paging import PageNumbers
 from diaspora.core.time import as_utc, utcnow
+from diaspora.core.urls import service_path
 from diaspora.directory import services as directory
 from diaspora.engagements import states
 from diaspora.engagements.models import Engagement
-from diaspora.engagements.services import path_to
 from diaspora.milestones.models import Milestone, Plan
 from diaspora.milestones.services import local_today
 from diaspora.notifications.services import notify
@@ -285,7 +285,7 @@ def add_member(session: Session, cohort: Cohort, actor: User, profile_id: int) -
         "cohort_update",
         subject=f"You have been added to {cohort.name}",
         template="cohort_added",
-        link=path_to("cohorts.mine"),
+        link=service_path("cohorts.mine"),
         cohort=cohort,
         organisation=cohort.organisation,
     )
@@ -320,7 +320,7 @@ def remove_member(session: Session, member: CohortMember, actor: User) -> bool:
             "cohort_update",
             subject=f"You are no longer in {cohort.name}",
             template="cohort_removed",
-            link=path_to("cohorts.mine"),
+            link=service_path("cohorts.mine"),
             cohort=cohort,
             organisation=cohort.organisation,
         )
@@ -752,7 +752,7 @@ def send_message(
             "cohort_message",
             subject=f"{cohort.name}: {message.subject}",
             template="cohort_message",
-            link=path_to("cohorts.mine"),
+            link=service_path("cohorts.mine"),
             dedupe_key=f"cohort-message:{message.id}",
             about=sender,
             cohort=cohort,

@@ -31,7 +31,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from flask import url_for
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
@@ -41,11 +40,12 @@ from diaspora.changelog import changes
 from diaspora.contributions import codes
 from diaspora.contributions.models import Certificate, HoursLog, HoursStatus
 from diaspora.core.time import as_utc, utcnow
+from diaspora.core.urls import service_path
 from diaspora.engagements.models import Engagement, EngagementState
 from diaspora.notifications.services import notify
 from diaspora.opportunities.access import manages
 from diaspora.opportunities.models import KIND_LABELS, Opportunity
-from diaspora.organisations.models import Membership, MembershipStatus
+from diaspora.organisations.access import active_members
 
 KIND = "hours_update"
 SLACK_MONTHS = 1
@@ -303,8 +303,8 @@ def log_hours(session: Session, engagement: Engagement, data: HoursInput, today:
         minutes=minutes,
     )
     opportunity = engagement.opportunity
-    link = url_for("contributions.review", opportunity_id=opportunity.id)
-    for member in organisation_members(session, opportunity.organisation_id):
+    link = service_path("contributions.review", opportunity_id=opportunity.id)
+    for member in active_members(session, opportunity.organisation_id):
         if member.id == engagement.user_id:
             continue
         notify(
@@ -323,20 +323,6 @@ def log_hours(session: Session, engagement: Engagement, data: HoursInput, today:
             learners=learners,
         )
     return log
-
-
-def organisation_members(session: Session, organisation_id: int) -> list[User]:
-    query = (
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(
-            Membership.organisation_id == organisation_id,
-            Membership.status == MembershipStatus.ACTIVE,
-            User.active.is_(True),
-        )
-        .order_by(User.id)
-    )
-    return list(session.scalars(query))
 
 
 def logs_for(session: Session, engagement: Engagement) -> list[HoursLog]:
@@ -446,7 +432,7 @@ def decide(
             f"Your hours for {opportunity.title} were {'approved' if approve else 'not approved'}"
         ),
         template="contributions_decided",
-        link=url_for("contributions.log", engagement_id=engagement.id),
+        link=service_path("contributions.log", engagement_id=engagement.id),
         dedupe_key=f"hours:{log.id}:{status}",
         approved=approve,
         reason=reason,
@@ -636,7 +622,7 @@ def revoke(session: Session, certificate: Certificate, actor: User, reason: str)
         KIND,
         subject=f"Your certificate for {engagement.opportunity.title} has been revoked",
         template="contributions_revoked",
-        link=url_for("contributions.log", engagement_id=engagement.id),
+        link=service_path("contributions.log", engagement_id=engagement.id),
         dedupe_key=f"certificate:{certificate.id}:revoked",
         opportunity=engagement.opportunity,
         organisation=certificate.organisation_name,

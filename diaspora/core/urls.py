@@ -10,9 +10,10 @@ from flask import Flask, current_app, has_request_context, request
 from flask.globals import _cv_request
 
 
-def service_url(config: Mapping[str, Any]) -> str:
+def service_url(config: Mapping[str, Any] | None = None) -> str:
     """The service's address as people reach it, without a trailing slash: SERVICE_URL, else
-    PREFERRED_URL_SCHEME://SERVER_NAME, else the development server."""
+    PREFERRED_URL_SCHEME://SERVER_NAME, else the development server (`config`: the app's)."""
+    config = current_app.config if config is None else config
     if config.get("SERVICE_URL"):
         return str(config["SERVICE_URL"]).rstrip("/")
     if config.get("SERVER_NAME"):
@@ -25,7 +26,13 @@ def external_url(
 ) -> str:
     """The full address of an endpoint on the configured service address; works in a request
     or only in an application context (the scheduler)."""
-    return service_url(current_app.config) + _path(endpoint, _anchor, _method, values)
+    return service_url() + _path(endpoint, _anchor, _method, values)
+
+
+def service_path(endpoint: str, **values: Any) -> str:
+    """The path of an endpoint, as links kept in messages are written (the inbox links it as it
+    is, emails on the service address); works in a request or only in an application context."""
+    return _path(endpoint, None, None, values)
 
 
 def _path(endpoint: str, anchor: str | None, method: str | None, values: dict[str, Any]) -> str:

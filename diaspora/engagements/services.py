@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, has_request_context, url_for
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
@@ -22,9 +21,10 @@ from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 from diaspora.audit.services import record
 from diaspora.auth.models import Role, User
 from diaspora.auth.services import fingerprint, make_token, normalise_email, read_token
+from diaspora.core.context import setting
 from diaspora.core.domains import within
 from diaspora.core.time import as_utc, utcnow
-from diaspora.core.urls import external_url
+from diaspora.core.urls import external_url, service_path
 from diaspora.credentials.services import profile_ids_with_verified_credential
 from diaspora.engagements import states
 from diaspora.engagements.models import STATE_LABELS, Engagement, ReleaseStatus
@@ -34,7 +34,7 @@ from diaspora.extensions import mail
 from diaspora.notifications.services import notify
 from diaspora.opportunities.access import manages
 from diaspora.opportunities.models import Modality, Opportunity, OpportunityKind, OpportunityStatus
-from diaspora.organisations.models import Membership, MembershipStatus
+from diaspora.organisations.access import active_members
 from diaspora.organisations.services import employer_mail_domains
 from diaspora.registry import privacy
 from diaspora.registry.models import StaffProfile
@@ -137,7 +137,7 @@ def manager_email_problem(value: str | None, session: Session) -> str | None:
         checked = validate_email(
             text,
             check_deliverability=False,
-            test_environment=current_app.config["ENV_NAME"] != "production",
+            test_environment=setting("ENV_NAME") != "production",
         )
     except EmailNotValidError:
         return EMAIL_FORMAT
@@ -421,7 +421,7 @@ def can_request_release(engagement: Engagement) -> bool:
 
 
 def release_max_age() -> timedelta:
-    return current_app.config.get("RELEASE_MAX_AGE", RELEASE_MAX_AGE)
+    return setting("RELEASE_MAX_AGE", RELEASE_MAX_AGE)
 
 
 def request_release(session: Session, engagement: Engagement, manager_email: str) -> str:
@@ -533,32 +533,6 @@ def decide_release(session: Session, engagement: Engagement, *, confirm: bool, n
 # Telling the other side ------------------------------------------------------------------------
 
 
-def path_to(endpoint: str, **values: object) -> str:
-    """A path in the service, from a request or from a scheduled job (which has no request)."""
-    if has_request_context():
-        return url_for(endpoint, **values)
-    adapter = current_app.url_map.bind(
-        "localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/"
-    )
-    return adapter.build(endpoint, values)
-
-
-def organisation_members(session: Session, organisation_id: int) -> list[User]:
-    """The active members (with active accounts) of an organisation: who hears of applicants."""
-    return list(
-        session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.organisation_id == organisation_id,
-                Membership.status == MembershipStatus.ACTIVE,
-                User.active.is_(True),
-            )
-            .order_by(User.id)
-        )
-    )
-
-
 def _tell_organisation(
     session: Session,
     engagement: Engagement,
@@ -568,10 +542,10 @@ def _tell_organisation(
     dedupe_key: str | None = None,
     **context: object,
 ) -> None:
-    link = path_to("engagements.detail", engagement_id=engagement.id)
+    link = service_path("engagements.detail", engagement_id=engagement.id)
     context.setdefault("person", engagement.user)
     context.setdefault("opportunity", engagement.opportunity)
-    for member in organisation_members(session, engagement.opportunity.organisation_id):
+    for member in active_members(session, engagement.opportunity.organisation_id):
         notify(
             session,
             member,
@@ -602,7 +576,7 @@ def _tell_person(
         KIND,
         subject=subject,
         template=template,
-        link=path_to("engagements.detail", engagement_id=engagement.id),
+        link=service_path("engagements.detail", engagement_id=engagement.id),
         dedupe_key=dedupe_key,
         engagement=engagement,
         **context,

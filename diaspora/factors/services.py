@@ -17,7 +17,6 @@ import segno
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
@@ -39,11 +38,13 @@ from webauthn.helpers.structs import (
 from diaspora.audit.services import record
 from diaspora.auth.models import Role, User
 from diaspora.auth.services import end_all_sessions, fingerprint
+from diaspora.core.context import setting
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import external_url, service_url
 from diaspora.extensions import mail
 from diaspora.factors.models import Passkey, RecoveryCode, RememberedDevice, TotpFactor
-from diaspora.organisations.models import Membership, MembershipStatus
+from diaspora.organisations.access import active_memberships
+from diaspora.organisations.models import Membership
 
 TOTP_STEP = 30  # seconds, RFC 6238's default, which every authenticator app uses
 TOTP_DRIFT = 1  # steps either side of now that are still accepted
@@ -64,15 +65,7 @@ def must_use_second_factor(session: Session, user: User) -> bool:
     not: coordinators and partners are among them) can see other people's data."""
     if user.has_role(Role.ADMIN):
         return True
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    Membership.user_id == user.id, Membership.status == MembershipStatus.ACTIVE
-                )
-            )
-        )
-    )
+    return bool(session.scalar(select(active_memberships(Membership.id, user_id=user.id).exists())))
 
 
 def has_factor(session: Session, user: User) -> bool:
@@ -111,7 +104,7 @@ def _fernet() -> Fernet:
     the database alone does not give them away."""
     key = HKDF(
         algorithm=hashes.SHA256(), length=32, salt=b"diaspora.totp", info=b"totp-secret"
-    ).derive(current_app.config["SECRET_KEY"].encode())
+    ).derive(setting("SECRET_KEY").encode())
     return Fernet(base64.urlsafe_b64encode(key))
 
 
@@ -137,9 +130,7 @@ def new_totp_secret(session: Session, user: User) -> str:
 
 
 def provisioning_uri(user: User, secret: str) -> str:
-    return pyotp.TOTP(secret).provisioning_uri(
-        name=user.email, issuer_name=current_app.config["SERVICE_NAME"]
-    )
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=setting("SERVICE_NAME"))
 
 
 def qr_svg(uri: str) -> Markup:
@@ -319,13 +310,13 @@ def use_recovery_code(session: Session, user: User, code: str, *, purpose: str) 
 
 def relying_party() -> tuple[str, str]:
     """The relying party id (the service address's host name) and the origin browsers send."""
-    address = urlsplit(service_url(current_app.config))
+    address = urlsplit(service_url())
     return address.hostname or "", f"{address.scheme}://{address.netloc}"
 
 
 def _user_handle(user: User) -> bytes:
     """A stable, opaque handle for the person: no email or id leaves in it."""
-    key = current_app.config["SECRET_KEY"].encode()
+    key = setting("SECRET_KEY").encode()
     return hmac.new(key, f"webauthn-user:{user.id}".encode(), hashlib.sha256).digest()
 
 
@@ -334,7 +325,7 @@ def registration_options(session: Session, user: User) -> tuple[str, bytes]:
     rp_id, _ = relying_party()
     options = generate_registration_options(
         rp_id=rp_id,
-        rp_name=current_app.config["SERVICE_NAME"],
+        rp_name=setting("SERVICE_NAME"),
         user_id=_user_handle(user),
         user_name=user.email,
         user_display_name=user.display_name,
@@ -462,7 +453,7 @@ def remember_device(session: Session, user: User, label: str) -> tuple[str, Reme
         digest=hashlib.sha256(token.encode()).hexdigest(),
         password_fingerprint=fingerprint(user.password_hash),
         label=label[:80],
-        expires_at=utcnow() + timedelta(days=current_app.config["REMEMBER_DEVICE_DAYS"]),
+        expires_at=utcnow() + timedelta(days=setting("REMEMBER_DEVICE_DAYS")),
     )
     session.add(device)
     session.flush()

@@ -22,7 +22,8 @@ from diaspora.extensions import db
 from diaspora.factors.gate import step_up_required
 from diaspora.impact import access, presenters, services
 from diaspora.impact.forms import ExportForm, RangeForm
-from diaspora.organisations.models import Membership, MembershipStatus, Organisation
+from diaspora.organisations.access import is_active_member
+from diaspora.organisations.models import Organisation
 
 bp = Blueprint("impact", __name__, url_prefix="/impact")
 
@@ -211,16 +212,8 @@ def partner(organisation_id: int):
     org = db.session.get(Organisation, organisation_id)
     if org is None:
         abort(404)
-    if not viewer_access().admin:
-        member = db.session.scalar(
-            select(Membership.id).where(
-                Membership.organisation_id == org.id,
-                Membership.user_id == current_user.id,
-                Membership.status == MembershipStatus.ACTIVE,
-            )
-        )
-        if member is None:
-            abort(404)
+    if not (viewer_access().admin or is_active_member(db.session, current_user, org.id)):
+        abort(404)
     form, period = _range_form()
     received = None
     if period is not None:

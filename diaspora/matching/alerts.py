@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from diaspora.auth.models import User
 from diaspora.core.time import as_utc
-from diaspora.engagements.services import path_to
+from diaspora.core.urls import service_path
 from diaspora.matching import engine
 from diaspora.matching.models import AlertFrequency, AlertSetting, PendingAlert
 from diaspora.matching.services import STRONG
@@ -49,7 +49,7 @@ def on_published(session: Session, opportunity: Opportunity) -> int:
             )
         )
     )
-    link = path_to("opportunities.detail", opportunity_id=opportunity.id)
+    link = service_path("opportunities.detail", opportunity_id=opportunity.id)
     count = 0
     for user, frequency in rows:
         if frequency == AlertFrequency.IMMEDIATE:
@@ -119,7 +119,7 @@ def weekly_digests(session: Session, now: datetime) -> int:
                 if len(still_open) > 1
                 else f"New opportunity for you: {still_open[0].title}",
                 template="matching_digest",
-                link=path_to("matching.recommendations"),
+                link=service_path("matching.recommendations"),
                 dedupe_key=f"alerts:{user.id}:{week}",
                 opportunities=still_open,
             )

@@ -14,9 +14,10 @@ from diaspora.audit.services import record
 from diaspora.auth.models import User
 from diaspora.cohorts.models import Cohort, CohortMember
 from diaspora.core.time import utcnow
+from diaspora.core.urls import service_path
 from diaspora.engagements import states
 from diaspora.engagements.models import Engagement
-from diaspora.engagements.services import clean_text, path_to
+from diaspora.engagements.services import clean_text
 from diaspora.matching.models import Invitation, InvitationState
 from diaspora.notifications.services import notify
 from diaspora.opportunities.access import manages
@@ -165,7 +166,7 @@ def invite(
         KIND,
         subject=f"You are invited to {opportunity.title}",
         template="matching_invitation",
-        link=path_to("opportunities.detail", opportunity_id=opportunity.id),
+        link=service_path("opportunities.detail", opportunity_id=opportunity.id),
         dedupe_key=f"invitation:{invitation.id}",
         opportunity=opportunity,
         sender=sender,

@@ -38,14 +38,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import current_app
 from sqlalchemy import or_, select, union_all
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, aliased, joinedload
-from werkzeug.routing import BuildError
 
 from diaspora.auth.models import User
 from diaspora.core.time import as_utc, utcnow
+from diaspora.core.urls import service_path
 from diaspora.credentials.models import Credential, CredentialStatus
 from diaspora.credentials.services import regulator_label
 from diaspora.engagements.models import Engagement, EngagementState
@@ -168,14 +167,6 @@ def _in_batches(
                     raise
                 clock.sleep(0.05 * attempt)
     return total
-
-
-def _path(endpoint: str, fallback: str, **values: object) -> str:
-    """A path in the service, built without a request (jobs have none)."""
-    try:
-        return current_app.url_map.bind("localhost").build(endpoint, values)
-    except BuildError:
-        return fallback
 
 
 # Milestones ----------------------------------------------------------------------------------
@@ -413,7 +404,7 @@ def _send_milestone(
         kind,
         subject=subject[:200],
         template=template,
-        link=_path("milestones.plan", services.plan_path(plan.id), plan_id=plan.id),
+        link=service_path("milestones.plan", plan_id=plan.id),
         dedupe_key=due.key,
         due_at=due.due_at,
         about=plan.owner,
@@ -511,11 +502,7 @@ def _write_session_batch(session: Session, batch: list[tuple], now: datetime) ->
             "booking_reminder",
             subject=f"Starting {soon}: {opportunity.title}"[:200],
             template="milestones_session_reminder",
-            link=_path(
-                "opportunities.detail",
-                f"/opportunities/{opportunity.id}",
-                opportunity_id=opportunity.id,
-            ),
+            link=service_path("opportunities.detail", opportunity_id=opportunity.id),
             dedupe_key=key,
             due_at=due_at,
             opportunity=opportunity,
@@ -608,7 +595,7 @@ def _write_credential_batch(session: Session, batch: list[tuple], now: datetime)
             "credential_expiry",
             subject=f"Your registration expires in {_days(days)}",
             template="milestones_credential_expiry",
-            link=_path("credentials.index", "/credentials/"),
+            link=service_path("credentials.index"),
             dedupe_key=key,
             due_at=due_at,
             credential=credential,

@@ -25,11 +25,8 @@ from diaspora.audit.services import record
 from diaspora.auth.models import Role, User
 from diaspora.core.time import as_utc, utcnow
 from diaspora.notifications.models import Channel, DeliveryState, Notification
-from diaspora.organisations.access import active_in_verified, coordinating
-from diaspora.organisations.models import (
-    Membership,
-    Organisation,
-)
+from diaspora.organisations.access import verified_memberships
+from diaspora.organisations.models import COORDINATING_KINDS, Membership, Organisation
 from diaspora.reference.places import country_names
 from diaspora.registry import privacy
 
@@ -305,11 +302,11 @@ def remove_template_milestone(
 def coordinator_choices(session: Session) -> list[tuple[int, str]]:
     """(user id, "Name, Organisation") for everyone a plan may name as its coordinator: active
     members of a verified charity or NHS trust, by name."""
+    columns = (User.id, User.display_name, Organisation.name)
     rows = session.execute(
-        select(User.id, User.display_name, Organisation.name)
-        .join(Membership, Membership.user_id == User.id)
-        .join(Organisation, active_in_verified())
-        .where(User.active.is_(True), coordinating())
+        verified_memberships(*columns, kinds=COORDINATING_KINDS)
+        .join(User, User.id == Membership.user_id)
+        .where(User.active.is_(True))
         .order_by(User.display_name, User.id, Organisation.name)
     )
     names: dict[int, tuple[str, list[str]]] = {}
@@ -759,11 +756,6 @@ def milestone_events(session: Session, user: User) -> list[icalendar.Event]:
         event.add("transp", "TRANSPARENT")
         events.append(event)
     return events
-
-
-def plan_path(plan_id: int) -> str:
-    """The plan's page, as a path (links in messages are paths in the service)."""
-    return f"/plans/{plan_id}"
 
 
 def export_for(session: Session, user: User) -> list[dict[str, object]]:

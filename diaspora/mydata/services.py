@@ -30,7 +30,7 @@ from diaspora.factors import services as factors
 from diaspora.matching import services as matching
 from diaspora.milestones import services as milestones
 from diaspora.notifications import services as notifications
-from diaspora.organisations.access import roles_of
+from diaspora.organisations.access import active_memberships, roles_of
 from diaspora.organisations.models import (
     MemberRole,
     Membership,
@@ -303,11 +303,7 @@ class Handover:
 def _active_members(session: Session, organisation: Organisation) -> list[Membership]:
     return list(
         session.scalars(
-            select(Membership)
-            .where(
-                Membership.organisation_id == organisation.id,
-                Membership.status == MembershipStatus.ACTIVE,
-            )
+            active_memberships(Membership, organisation_id=organisation.id)
             .options(selectinload(Membership.user))
             .order_by(Membership.created_at, Membership.id)
         )

@@ -17,10 +17,8 @@ from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
 from typing import Any
 
-from flask import current_app
-
 from diaspora.core.time import as_utc
-from diaspora.core.urls import service_url
+from diaspora.core.urls import service_path, service_url
 from diaspora.mail import ACCOUNT_KIND, mail_options, smtp_connection
 
 log = logging.getLogger(__name__)
@@ -84,10 +82,6 @@ def message_id(notification_id: int, domain: str, *, digest: bool = False) -> st
     return f"<notification-{notification_id}{'.digest' if digest else ''}@{domain}>"
 
 
-def _path(endpoint: str) -> str:
-    return current_app.url_map.bind("").build(endpoint)
-
-
 class Composer:
     """Writes the emails of one batch: plain UTF-8 text sent as 8bit, a link to the service,
     and the calendar files or other attachments the rows carry.
@@ -106,8 +100,8 @@ class Composer:
         self.footer = (
             "\n--\n"
             f"{config.get('SERVICE_NAME', '')}\n"
-            f"Your messages: {self.base}{_path('notifications.inbox')}\n"
-            f"Choose which emails you get: {self.base}{_path('notifications.preferences')}\n"
+            f"Your messages: {self.base}{service_path('notifications.inbox')}\n"
+            f"Choose which emails you get: {self.base}{service_path('notifications.preferences')}\n"
         )
         probe = EmailMessage()
         probe["From"] = self.sender

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import render_template
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from diaspora.audit.services import record
 from diaspora.auth.models import User
+from diaspora.core.context import render_text
 from diaspora.core.erasure import name_pattern, without_name
 from diaspora.core.time import as_utc, utcnow
 from diaspora.notifications.kinds import KINDS, kind_of
@@ -56,9 +56,7 @@ def notify(
     is erased, the message is rewritten without them (see `forget_about`).
     Returns the rows added.
     """
-    body = render_template(
-        f"notifications/{template}.txt", recipient=recipient, link=link, **context
-    )
+    body = render_text(f"notifications/{template}.txt", recipient=recipient, link=link, **context)
     due = as_utc(due_at) if due_at is not None else utcnow()
     email_on, digest = preference_for(session, recipient.id, kind)
     channels: list[tuple[str, datetime, bool]] = [(Channel.INBOX, due, False)]

@@ -1,25 +1,17 @@
 """Who may see and who may manage an opportunity: the checks every area's routes share."""
 
 from flask import abort
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from diaspora.auth.models import Role, User
 from diaspora.extensions import db
 from diaspora.opportunities.models import Opportunity, OpportunityStatus
-from diaspora.organisations.models import Membership, MembershipStatus, Verification
+from diaspora.organisations.access import is_verified_member
 
 
 def manages(session: Session, user: User, opportunity: Opportunity) -> bool:
     """Active members of the verified organisation that posted it manage an opportunity."""
-    if opportunity.organisation.verification != Verification.VERIFIED:
-        return False
-    query = select(Membership.id).where(
-        Membership.user_id == user.id,
-        Membership.organisation_id == opportunity.organisation_id,
-        Membership.status == MembershipStatus.ACTIVE,
-    )
-    return session.scalar(query) is not None
+    return is_verified_member(session, user, opportunity.organisation_id)
 
 
 def can_see(session: Session, user: User, opportunity: Opportunity) -> bool:

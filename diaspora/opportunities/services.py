@@ -45,13 +45,12 @@ from diaspora.opportunities.models import (
     SessionStatus,
     TeachingSession,
 )
-from diaspora.organisations.access import verified_memberships
-from diaspora.organisations.models import (
-    Membership,
-    MembershipStatus,
-    Organisation,
-    Verification,
+from diaspora.organisations.access import (
+    is_verified_member,
+    verified_memberships,
+    verified_organisations,
 )
+from diaspora.organisations.models import Organisation
 from diaspora.reference.catalogue import language_names, professions, skills
 from diaspora.reference.places import country_names
 
@@ -160,11 +159,11 @@ class OpportunityInput:
 
 def posting_organisations(session: Session, user: User) -> list[Organisation]:
     """The verified organisations `user` is an active member of: those they may post for."""
-    return verified_memberships(session, user)
+    return verified_organisations(session, user)
 
 
 def can_post_for(session: Session, user: User, organisation: Organisation) -> bool:
-    return any(org.id == organisation.id for org in posting_organisations(session, user))
+    return is_verified_member(session, user, organisation.id)
 
 
 # Tele-teaching schedules ----------------------------------------------------------------------
@@ -745,17 +744,12 @@ def session_of(opportunity: Opportunity, session_id: int) -> TeachingSession | N
 def managed_opportunities(session: Session, user: User) -> list[Opportunity]:
     """Every opportunity of the verified organisations `user` is an active member of, soonest
     first, with their sessions (three queries whatever their number)."""
-    organisation_ids = select(Membership.organisation_id).where(
-        Membership.user_id == user.id, Membership.status == MembershipStatus.ACTIVE
-    )
+    organisation_ids = verified_memberships(Organisation.id, user_id=user.id)
     return list(
         session.scalars(
             select(Opportunity)
             .join(Organisation, Opportunity.organisation_id == Organisation.id)
-            .where(
-                Opportunity.organisation_id.in_(organisation_ids),
-                Organisation.verification == Verification.VERIFIED,
-            )
+            .where(Opportunity.organisation_id.in_(organisation_ids))
             .order_by(Opportunity.starts_on, Opportunity.id)
             .options(
                 contains_eager(Opportunity.organisation),

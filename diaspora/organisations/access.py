@@ -6,15 +6,14 @@ kind partners). A pending or rejected organisation grants nothing, and removing 
 rejecting an organisation or sending it back to verification takes away what it gave at once.
 Only "staff" and "admin" are stored (`UserRole`), granted by registration or an administrator.
 
-Every question about these roles goes through `verified_memberships` (one person) or
-`active_in_verified` (a condition for queries over many people).
+Every question about memberships starts from `verified_memberships` (what the roles follow
+from) or `active_memberships` (seeing and running one's own organisation, verified or not).
 """
 
 from collections.abc import Iterable
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from diaspora.auth.models import Role, User
 from diaspora.organisations.models import (
@@ -27,38 +26,72 @@ from diaspora.organisations.models import (
 )
 
 
-def active_in_verified() -> ColumnElement[bool]:
-    """The condition "an active membership of a verified organisation", for a query that joins
-    Membership and Organisation."""
-    return and_(
-        Membership.organisation_id == Organisation.id,
-        Membership.status == MembershipStatus.ACTIVE,
-        Organisation.verification == Verification.VERIFIED,
+def active_memberships(
+    *columns: object, user_id: int | None = None, organisation_id: int | None = None
+) -> Select:
+    """A query for `columns` over active memberships joined to their organisation, of one
+    person and of one organisation when given."""
+    query = (
+        select(*columns)
+        .select_from(Membership)
+        .join(Organisation, Membership.organisation_id == Organisation.id)
+        .where(Membership.status == MembershipStatus.ACTIVE)
     )
+    if user_id is not None:
+        query = query.where(Membership.user_id == user_id)
+    if organisation_id is not None:
+        query = query.where(Membership.organisation_id == organisation_id)
+    return query
 
 
-def coordinating() -> ColumnElement[bool]:
-    """Of the organisations in a query, those whose members coordinate volunteers."""
-    return Organisation.kind.in_([str(kind) for kind in COORDINATING_KINDS])
+def verified_memberships(
+    *columns: object,
+    user_id: int | None = None,
+    organisation_id: int | None = None,
+    kinds: Iterable[OrganisationKind] | None = None,
+) -> Select:
+    """`active_memberships` of verified organisations (of these kinds when given): the only
+    source of the partner and coordinator roles."""
+    query = active_memberships(*columns, user_id=user_id, organisation_id=organisation_id).where(
+        Organisation.verification == Verification.VERIFIED
+    )
+    if kinds is not None:
+        query = query.where(Organisation.kind.in_([str(kind) for kind in kinds]))
+    return query
 
 
-def verified_memberships(session: Session, user: User) -> list[Organisation]:
-    """The verified organisations the user is an active member of."""
+def is_active_member(session: Session, user: User, organisation_id: int) -> bool:
+    query = active_memberships(Membership.id, user_id=user.id, organisation_id=organisation_id)
+    return bool(session.scalar(select(query.exists())))
+
+
+def is_verified_member(session: Session, user: User, organisation_id: int) -> bool:
+    query = verified_memberships(Membership.id, user_id=user.id, organisation_id=organisation_id)
+    return bool(session.scalar(select(query.exists())))
+
+
+def active_members(session: Session, organisation_id: int) -> list[User]:
+    """The active members (with active accounts) of an organisation: who hears of its news."""
+    query = active_memberships(User, organisation_id=organisation_id).join(
+        User, User.id == Membership.user_id
+    )
+    return list(session.scalars(query.where(User.active.is_(True)).order_by(User.id)))
+
+
+def verified_organisations(
+    session: Session, user: User, *, kinds: Iterable[OrganisationKind] | None = None
+) -> list[Organisation]:
+    """The verified organisations (of these kinds when given) the user is an active member of,
+    by name."""
     if not user.is_authenticated:
         return []
-    return list(
-        session.scalars(
-            select(Organisation)
-            .join(Membership, active_in_verified())
-            .where(Membership.user_id == user.id)
-            .order_by(Organisation.name, Organisation.id)
-        )
-    )
+    query = verified_memberships(Organisation, user_id=user.id, kinds=kinds)
+    return list(session.scalars(query.order_by(Organisation.name, Organisation.id)))
 
 
 def coordinated_organisations(session: Session, user: User) -> list[Organisation]:
     """The verified charities and NHS trusts the user is an active member of, by name."""
-    return [org for org in verified_memberships(session, user) if org.kind in COORDINATING_KINDS]
+    return verified_organisations(session, user, kinds=COORDINATING_KINDS)
 
 
 def member_role_for(organisation: Organisation) -> str:
@@ -74,16 +107,16 @@ def roles_from(organisations: Iterable[Organisation]) -> set[str]:
 
 def roles_of(session: Session, user: User) -> set[str]:
     """Every role a person has: the stored ones and those their memberships give."""
-    return user.role_names | roles_from(verified_memberships(session, user))
+    return user.role_names | roles_from(verified_organisations(session, user))
 
 
 def roles_of_many(session: Session, users: Iterable[User]) -> dict[int, set[str]]:
     """`roles_of` for a page of people, in one query."""
     roles = {user.id: set(user.role_names) for user in users}
     rows = session.execute(
-        select(Membership.user_id, Organisation.kind)
-        .join(Organisation, active_in_verified())
-        .where(Membership.user_id.in_(list(roles) or [0]))
+        verified_memberships(Membership.user_id, Organisation.kind).where(
+            Membership.user_id.in_(list(roles) or [0])
+        )
     )
     for user_id, kind in rows:
         roles[user_id].add(Role.COORDINATOR if kind in COORDINATING_KINDS else Role.PARTNER)

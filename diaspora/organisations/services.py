@@ -2,13 +2,13 @@
 
 import re
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from diaspora.audit.services import record
 from diaspora.auth.models import User
 from diaspora.auth.services import fingerprint, make_token, normalise_email, read_token
+from diaspora.core.context import setting
 from diaspora.core.domains import within
 from diaspora.core.time import utcnow
 from diaspora.core.urls import external_url
@@ -311,7 +311,7 @@ def invitation_for(session: Session, token: str, user: User) -> OrganisationInvi
     organisation may still take members; None otherwise."""
     if not token or len(token) > 300:
         return None
-    data = read_token("invite", token, current_app.config["INVITATION_MAX_AGE"])
+    data = read_token("invite", token, setting("INVITATION_MAX_AGE"))
     if not isinstance(data, dict) or data.get("e") != fingerprint(user.email):
         return None
     invitation_id = data.get("i")

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from diaspora.auth.models import Role, User
-from diaspora.organisations.access import roles_from, verified_memberships
+from diaspora.organisations.access import roles_from, verified_organisations
 from diaspora.registry.models import StaffProfile, Visibility
 
-__all__ = ["ViewerAccess", "access_of", "verified_memberships"]
+__all__ = ["ViewerAccess", "access_of"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class ViewerAccess:
 def access_of(session: Session, viewer: User) -> ViewerAccess:
     if not viewer.is_authenticated:
         return ViewerAccess(frozenset(), coordinator=False, admin=False)
-    organisations = verified_memberships(session, viewer)
+    organisations = verified_organisations(session, viewer)
     roles = viewer.role_names | roles_from(organisations)
     coordinator = Role.COORDINATOR in roles
     admin = Role.ADMIN in roles

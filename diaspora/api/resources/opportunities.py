@@ -14,7 +14,6 @@ from datetime import UTC, date, time
 
 from flask import g
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from sqlalchemy import select
 
 from diaspora.api.spec import (
     MAX_ID,
@@ -42,7 +41,8 @@ from diaspora.opportunities.models import (
     SessionStatus,
 )
 from diaspora.opportunities.services import OpportunityInput
-from diaspora.organisations.models import Membership, MembershipStatus, Organisation
+from diaspora.organisations.access import is_active_member
+from diaspora.organisations.models import Organisation
 from diaspora.reference.catalogue import language_names, professions, skills
 from diaspora.reference.places import country_names
 
@@ -419,15 +419,10 @@ def _posting_for(organisation_id: int) -> Organisation:
     """The organisation to post for: a 422 when the caller may not know of it (as the
     organisation pages decide), a 403 when they may not post for it."""
     organisation = db.session.get(Organisation, organisation_id)
-    member = select(Membership.id).where(
-        Membership.user_id == g.api_user.id,
-        Membership.organisation_id == organisation_id,
-        Membership.status == MembershipStatus.ACTIVE,
-    )
     known = organisation is not None and (
         organisation.is_verified
         or g.api_user.has_role(Role.ADMIN)
-        or db.session.scalar(member) is not None
+        or is_active_member(db.session, g.api_user, organisation_id)
     )
     if not known:
         raise field_errors(

@@ -8,14 +8,9 @@ from diaspora.api.spec import ApiProblem, PageQuery, Resource, checked_form, not
 from diaspora.auth.models import Role
 from diaspora.extensions import db
 from diaspora.organisations import services
+from diaspora.organisations.access import active_memberships
 from diaspora.organisations.forms import OrganisationForm
-from diaspora.organisations.models import (
-    KIND_LABELS,
-    Membership,
-    MembershipStatus,
-    Organisation,
-    Verification,
-)
+from diaspora.organisations.models import KIND_LABELS, Membership, Organisation, Verification
 
 resource = Resource()
 KINDS = [kind.value for kind in KIND_LABELS]
@@ -81,12 +76,7 @@ def _shown(organisation: Organisation, role: str | None) -> dict:
 def _roles() -> dict[int, str]:
     return {
         m.organisation_id: m.role
-        for m in db.session.scalars(
-            select(Membership).where(
-                Membership.user_id == g.api_user.id,
-                Membership.status == MembershipStatus.ACTIVE,
-            )
-        )
+        for m in db.session.scalars(active_memberships(Membership, user_id=g.api_user.id))
     }
 
 
