@@ -433,7 +433,7 @@ def levels_credit(have: np.ndarray, want: np.ndarray) -> np.ndarray:
     `have` the level the person holds of it (0: none); below the level wanted, PARTIAL x held /
     wanted."""
     asked = want > 0
-    credit = np.where(asked, np.where(have >= want, 1.0, PARTIAL * have / np.maximum(want, 1)), 0.0)
+    credit = np.where(have >= want, asked, PARTIAL * have / np.maximum(want, 1))
     total = np.zeros(credit.shape[1:])
     for row in credit:  # one by one, in the order wanted
         total += row
