@@ -106,8 +106,8 @@ def _code_refused(user: User, code: str, *, purpose: str) -> str | None:
         if services.verify_code(db.session, user, code, purpose=purpose):
             return None
         error = WRONG_CODE
-    except services.FactorError as problem:
-        error = str(problem)
+    except services.FactorError as unreadable:
+        error = str(unreadable)
     db.session.commit()  # the audit record of the failure
     throttle.refused()
     return error
