@@ -1,29 +1,94 @@
 """The certificate of contribution as a PDF (fpdf2), with a QR code to its verification page.
 
-Fonts: a Unicode TrueType font (DejaVu Sans, from Debian's fonts-dejavu-core) is embedded when
-it is installed, else the PDF core font Helvetica (Latin-1 only). Either way, a character the
-font cannot draw (e.g. Bengali script, which DejaVu lacks) is never sent to fpdf2: accented
-letters lose their accents, typographic dashes and quotes become plain ones, and anything else
-is left out. When a fact loses characters, the certificate says that the verification page
-shows it in full (web pages draw every script). So no name ever makes the download fail.
+Fonts: the Noto fonts shipped in `fonts/` (copied from Debian's fonts-noto-core, under the SIL
+Open Font License: `fonts/OFL.txt`). Noto Sans draws Latin, Greek and Cyrillic; one family per
+script (`SCRIPT_FACES`) draws the rest. A certificate loads only the families its text needs,
+and fpdf2 embeds only the glyphs it draws, so a certificate stays small. HarfBuzz (uharfbuzz)
+shapes the text: Bengali and Devanagari conjuncts and vowel signs, Arabic letters joined and
+right-to-left text in the right order.
+
+A character no shipped font draws (e.g. Linear B) is never sent to fpdf2: where a plain form can
+be drawn it stands in (an accented letter without its accent), anything else is left out, and
+the certificate then says that the verification page shows the words in full (web pages draw
+every script). A name left with no letters reads "(the name is shown on the verification
+page)". So no name ever makes the download fail.
 """
 
+import functools
 import io
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import segno
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
-# (regular, bold) pairs, first found wins.
-FONT_CANDIDATES: tuple[tuple[Path, Path], ...] = (
-    (DEJAVU / "DejaVuSans.ttf", DEJAVU / "DejaVuSans-Bold.ttf"),
+FONT_DIR = Path(__file__).with_name("fonts")
+
+
+@dataclass(frozen=True)
+class Face:
+    """A Noto family shipped in `fonts/`: `<family>-Regular.ttf`, and `-Bold.ttf` when `bold`."""
+
+    family: str
+    scripts: str
+    bold: bool = True
+
+    @property
+    def files(self) -> dict[str, Path]:
+        """fpdf2 style ("" or "B") -> file."""
+        styles = {"": "Regular", "B": "Bold"} if self.bold else {"": "Regular"}
+        return {style: FONT_DIR / f"{self.family}-{name}.ttf" for style, name in styles.items()}
+
+
+BODY_FACE = Face("NotoSans", "Latin, Greek and Cyrillic")
+# Searched in this order for a character Noto Sans lacks. Sinhala, Ethiopic, Telugu and
+# Kannada ship without bold (their files are the largest): a bold name in those scripts is
+# drawn in the regular weight.
+SCRIPT_FACES: tuple[Face, ...] = (
+    Face("NotoSansBengali", "Bengali"),
+    Face("NotoNaskhArabic", "Arabic, Urdu and Persian"),
+    Face("NotoSansDevanagari", "Devanagari (Hindi, Marathi, Nepali)"),
+    Face("NotoSansGurmukhi", "Gurmukhi (Punjabi)"),
+    Face("NotoSansGujarati", "Gujarati"),
+    Face("NotoSansTamil", "Tamil"),
+    Face("NotoSansMalayalam", "Malayalam"),
+    Face("NotoSansSinhala", "Sinhala", bold=False),
+    Face("NotoSansTelugu", "Telugu", bold=False),
+    Face("NotoSansKannada", "Kannada", bold=False),
+    Face("NotoSansEthiopic", "Ethiopic (Amharic, Tigrinya)", bold=False),
+    Face("NotoSansThai", "Thai"),
+    Face("NotoSansHebrew", "Hebrew"),
 )
+
+
+@functools.cache
+def coverage(face: Face) -> frozenset[int]:
+    """The code points every shipped style of `face` draws (read once per process)."""
+    drawn: frozenset[int] | None = None
+    for path in face.files.values():
+        with TTFont(path, lazy=True) as font:
+            cmap = frozenset(font.getBestCmap())
+        drawn = cmap if drawn is None else drawn & cmap
+    return drawn or frozenset()
+
+
+def faces_for(texts: Iterable[str]) -> list[Face]:
+    """The script faces needed for the characters of `texts` that Noto Sans lacks."""
+    missing = {ord(ch) for text in texts for ch in text} - coverage(BODY_FACE)
+    chosen = []
+    for face in SCRIPT_FACES:
+        if not missing:
+            break
+        if missing & coverage(face):
+            chosen.append(face)
+            missing -= coverage(face)
+    return chosen
+
 
 EVIDENCE_SENTENCE = (
     "The person named may use this certificate as supporting information for their appraisal "
@@ -118,18 +183,6 @@ def drawable(text: str, covers: Callable[[str], bool]) -> tuple[str, bool]:
     return " ".join(result.split()), complete
 
 
-def core_font_covers(ch: str) -> bool:
-    code = ord(ch)
-    return 32 <= code <= 126 or 160 <= code <= 255
-
-
-def available_fonts(candidates: Sequence[tuple[Path, Path]] = FONT_CANDIDATES):
-    for regular, bold in candidates:
-        if regular.is_file():
-            return regular, bold if bold.is_file() else regular
-    return None
-
-
 def qr_png(url: str) -> io.BytesIO:
     """The QR code for `url`, as a PNG in memory."""
     buffer = io.BytesIO()
@@ -139,22 +192,31 @@ def qr_png(url: str) -> io.BytesIO:
 
 
 class _Certificate(FPDF):
-    def para(self, height: float, text: str, align: str = "L") -> None:
-        self.multi_cell(0, height, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    def __init__(self, fonts) -> None:
+    def __init__(self, texts: Iterable[str]) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.lossy = False
-        if fonts is not None:
-            regular, bold = fonts
-            self.add_font("body", "", str(regular))
-            self.add_font("body", "B", str(bold))
-            self.body_family = "body"
-            cmap = set(self.fonts["body"].cmap) & set(self.fonts["bodyB"].cmap)
-            self.covers = lambda ch: ord(ch) in cmap or ch in " \n"
-        else:
-            self.body_family = "helvetica"
-            self.covers = core_font_covers
+        self.faces = faces_for(texts)
+        for face in (BODY_FACE, *self.faces):
+            for style, path in face.files.items():
+                self.add_font(face.family, style, str(path))
+        # A script shipped without bold draws a bold name in its regular weight.
+        self.set_fallback_fonts([face.family for face in self.faces], exact_match=False)
+        self.set_text_shaping(True)
+        drawn = coverage(BODY_FACE).union(*(coverage(face) for face in self.faces))
+        self.covers = lambda ch: ord(ch) in drawn or ch in " \n"
+
+    def use_font(self, text: str, size: float, *, bold: bool = False) -> None:
+        """Set the font for `text`: a script's own family when it draws all of `text` (so its
+        spaces and joiners, ZWJ and ZWNJ, stay inside one shaped run: Sinhala's "ශ්‍රී" needs
+        that), else Noto Sans, which hands each character it lacks to a script family."""
+        face = BODY_FACE
+        codes = {ord(ch) for ch in text}
+        if not codes <= coverage(BODY_FACE):
+            face = next((f for f in self.faces if codes <= coverage(f)), BODY_FACE)
+        self.set_font(face.family, "B" if bold and face.bold else "", size)
+
+    def para(self, height: float, text: str, align: str = "L") -> None:
+        self.multi_cell(0, height, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def text_of(self, value: str) -> str:
         shown, complete = drawable(value, self.covers)
@@ -163,28 +225,40 @@ class _Certificate(FPDF):
         return shown
 
     def centred(self, value: str, *, size: float = 12, bold: bool = False, gap: float = 2) -> None:
-        self.set_font(self.body_family, "B" if bold else "", size)
-        self.para(size * 0.5, self.text_of(value), align="C")
+        shown = self.text_of(value)
+        self.use_font(shown, size, bold=bold)
+        self.para(size * 0.5, shown, align="C")
         self.ln(gap)
 
     def fact(self, label: str, value: str) -> None:
-        self.set_font(self.body_family, "B", 11)
+        self.set_font(BODY_FACE.family, "B", 11)
         self.cell(55, 7, label)
-        self.set_font(self.body_family, "", 11)
-        self.para(7, self.text_of(value))
+        shown = self.text_of(value)
+        self.use_font(shown, 11)
+        self.para(7, shown)
 
 
 def render(
     facts: CertificateFacts,
     *,
-    fonts: tuple[Path, Path] | bool | None = True,
     compress: bool = True,
     service_name: str = "Diaspora health partnerships",
 ) -> bytes:
-    """The certificate as PDF bytes. `fonts=True` finds a Unicode font (Helvetica if none);
-    `fonts=None` forces Helvetica; `compress=False` leaves page content readable (for tests)."""
-    chosen = available_fonts() if fonts is True else fonts
-    pdf = _Certificate(chosen)
+    """The certificate as PDF bytes. `compress=False` leaves page content readable (for tests)."""
+    texts = (
+        facts.person_name,
+        facts.organisation_name,
+        facts.country,
+        facts.activity,
+        facts.hours,
+        facts.learners,
+        facts.dates,
+        facts.issued,
+        facts.code,
+        facts.verify_url,
+        service_name,
+    )
+    pdf = _Certificate(texts)
     pdf.set_compression(compress)
     pdf.set_title("Certificate of contribution")
     pdf.set_creator(service_name)
@@ -197,8 +271,10 @@ def render(
     pdf.centred("Certificate of contribution", size=24, bold=True, gap=8)
     pdf.centred("This certifies that", size=12)
     name = pdf.text_of(facts.person_name)
-    pdf.set_font(pdf.body_family, "B", 20)
-    pdf.para(10, name if any(ch.isalnum() for ch in name) else NAME_UNSHOWN, align="C")
+    if not any(ch.isalnum() for ch in name):
+        name = NAME_UNSHOWN
+    pdf.use_font(name, 20, bold=True)
+    pdf.para(10, name, align="C")
     pdf.ln(3)
     pdf.centred(f"contributed to the work of {facts.organisation_name}", size=12, gap=8)
 
@@ -213,7 +289,7 @@ def render(
     pdf.fact("Certificate code", facts.code)
     pdf.ln(4)
 
-    pdf.set_font(pdf.body_family, "", 10)
+    pdf.set_font(BODY_FACE.family, "", 10)
     pdf.para(5, HOURS_SENTENCE)
     pdf.ln(2)
     pdf.para(5, EVIDENCE_SENTENCE)
@@ -222,16 +298,17 @@ def render(
     top = pdf.get_y()
     pdf.image(qr_png(facts.verify_url), x=pdf.l_margin, y=top, w=35, h=35)
     pdf.set_xy(pdf.l_margin + 40, top + 4)
-    pdf.set_font(pdf.body_family, "B", 10)
+    pdf.set_font(BODY_FACE.family, "B", 10)
     pdf.para(5, "Check that this certificate is genuine")
     pdf.set_x(pdf.l_margin + 40)
-    pdf.set_font(pdf.body_family, "", 10)
+    pdf.set_font(BODY_FACE.family, "", 10)
     pdf.para(5, f"Scan the QR code or go to {pdf.text_of(facts.verify_url)}")
     pdf.set_y(top + 40)
 
+    service = pdf.text_of(service_name)
     if pdf.lossy:
-        pdf.set_font(pdf.body_family, "", 9)
+        pdf.set_font(BODY_FACE.family, "", 9)
         pdf.para(5, LOSSY_NOTE)
-    pdf.set_font(pdf.body_family, "", 9)
-    pdf.para(5, service_name)
+    pdf.use_font(service, 9)
+    pdf.para(5, service)
     return bytes(pdf.output())

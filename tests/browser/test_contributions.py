@@ -1,6 +1,7 @@
 """Hours and certificates in a real browser: a staff member logs hours, the organisation
 approves them, the staff member downloads the certificate, a stranger checks it by its code and
-the organisation revokes it. Every page is checked by axe-core."""
+the organisation revokes it; a staff member with a Bengali name finds it on their certificate.
+Every page is checked by axe-core."""
 
 import re
 from datetime import timedelta
@@ -10,11 +11,13 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from diaspora.contributions.models import Certificate
+from diaspora.contributions.models import Certificate, HoursLog
+from diaspora.contributions.services import month_start
 from diaspora.core.time import utcnow
 from diaspora.engagements.models import Engagement
 from diaspora.engagements.states import move
 from diaspora.extensions import db
+from tests.contributions.pdftext import nfc, text_lines
 from tests.factories import Factories
 
 pytestmark = pytest.mark.browser
@@ -90,3 +93,43 @@ def test_hours_to_a_checked_certificate(live_server, open_tab):
 
     stranger.visit(f"/certificates/{code}")
     expect(_heading(stranger.page)).to_have_text("This certificate has been revoked")
+
+
+def test_a_bengali_name_is_printed_on_the_certificate(live_server, open_tab):
+    name = "রহিম উদ্দিন"
+    with live_server.app.app_context():
+        make = Factories(db.session)
+        manager = make.user(email="farhana@example.org", name="Farhana Rahman", roles=["partner"])
+        organisation = make.organisation(owner=manager, name="ঢাকা মেডিকেল কলেজ হাসপাতাল")
+        opportunity = make.opportunity(organisation, title="Sepsis teaching programme")
+        staff = make.user(email="rahim@example.org", name=name, roles=["staff"])
+        engagement = make.engagement(
+            opportunity, staff, state="active", started_at=utcnow() - timedelta(days=40)
+        )
+        db.session.add(
+            HoursLog(
+                engagement=engagement,
+                month=month_start(utcnow().date()),
+                minutes=180,
+                learners_reached=12,
+                note="",
+                status="approved",
+                decided_at=utcnow(),
+            )
+        )
+        move(engagement, "completed")
+        db.session.commit()
+        engagement_id = engagement.id
+
+    rahim = open_tab()
+    page = rahim.page
+    rahim.sign_in("rahim@example.org")
+    rahim.visit(f"/engagements/{engagement_id}/hours")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Get your certificate (PDF)").click()
+    body = Path(download_info.value.path()).read_bytes()
+    assert body.startswith(b"%PDF-")
+    lines = text_lines(body)
+    assert nfc(name) in lines, lines[:4]
+    assert nfc("contributed to the work of ঢাকা মেডিকেল কলেজ হাসপাতাল") in lines
+    assert not any("verification page" in line for line in lines)
