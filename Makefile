@@ -67,13 +67,17 @@ run: deps
 	@if [ ! -f instance/.demo-loaded ]; then $(FLASK) demo load && touch instance/.demo-loaded; fi
 	@echo "Serving on http://127.0.0.1:5000 (emails are printed below). Ctrl-C stops everything."
 	@echo "The scheduler sends reminders and other emails from the outbox every minute."
-	@trap 'kill 0' EXIT INT TERM; \
-	  MAIL_SERVER=127.0.0.1 MAIL_PORT=8025 \
-	  $(PY) -m aiosmtpd -n -c aiosmtpd.handlers.Debugging stdout -l 127.0.0.1:8025 & \
+# Ctrl-C (or one of the three ending) stops the other two and ends quietly. The trap is cleared
+# before it kills, and kills only this shell's own jobs: `kill 0` signalled the whole process
+# group, this shell included, whose trap ran again for its own signal until bash overflowed
+# its stack ("Segmentation fault").
+	@stop() { trap - EXIT INT TERM; kill $$(jobs -p) 2>/dev/null; wait; }; \
+	  trap 'stop; exit 0' INT TERM; trap stop EXIT; \
+	  $(PY) -m aiosmtpd -n -c diaspora.notifications.console.Console -l 127.0.0.1:8025 & \
 	  MAIL_SERVER=127.0.0.1 MAIL_PORT=8025 $(FLASK) run --host 127.0.0.1 --port 5000 & \
 	  MAIL_SERVER=127.0.0.1 MAIL_PORT=8025 SERVICE_URL=http://127.0.0.1:5000 \
 	  $(FLASK) scheduler run & \
-	  wait
+	  wait -n
 
 test: deps browser
 	$(PY) -m pytest -n auto

@@ -2,7 +2,7 @@
 
 Kept out of the `diaspora` package: only that command, the tests and the benchmarks load it.
 
-The world: six organisations (an NHS trust, a UK charity, three verified partner hospitals, a
+The world: seven organisations (an NHS trust, a UK charity, four verified partner hospitals, a
 university waiting for verification), an account for each role, and 51 NHS staff with complete
 profiles and professional registrations (see STAFF below). A second run adds nothing, and never
 changes a profile that already exists.
@@ -98,6 +98,15 @@ ORGANISATIONS = [
         True,
     ),
     (
+        "nairobi",
+        "Kenyatta National Hospital",
+        "partner_institution",
+        "KE",
+        "https://knh.example",
+        "The national referral and teaching hospital in Nairobi.",
+        True,
+    ),
+    (
         "manila",
         "University of the Philippines Manila College of Nursing",
         "university",
@@ -116,6 +125,7 @@ ROLE_ACCOUNTS = [
     ("staff@demo.test", "Dr Adebayo Okonkwo", [Role.STAFF], None, None),
     ("lagos@demo.test", "Dr Chiamaka Eze", [], "lagos", MemberRole.OWNER),
     ("accra@demo.test", "Kwame Mensah", [], "accra", MemberRole.OWNER),
+    ("nairobi@demo.test", "Dr Njeri Mwangi", [], "nairobi", MemberRole.OWNER),
     ("manila@demo.test", "Maria Santos", [], "manila", MemberRole.OWNER),
     ("trust@demo.test", "Helen Carter", [], "trust", MemberRole.OWNER),
 ]

@@ -26,6 +26,7 @@ class Posting:
 DHAKA = "Dhaka Medical College Hospital"
 LAGOS = "Lagos University Teaching Hospital"
 ACCRA = "Korle Bu Teaching Hospital"
+NAIROBI = "Kenyatta National Hospital"
 TRUST = "Northgate Teaching Hospitals NHS Foundation Trust"
 
 
@@ -190,6 +191,81 @@ def postings(today: date) -> list[Posting]:
                 ends_on=today + timedelta(days=20 + 270),
                 hours_per_month=4,
                 places=6,
+            ),
+        ),
+        # Kenya and India are not on the WHO safeguards list: their opportunities carry no
+        # marker, beside those in Bangladesh, Nigeria, Ghana and Pakistan, which do.
+        Posting(
+            NAIROBI,
+            "nairobi@demo.test",
+            OpportunityInput(
+                kind="project",
+                title="Build a paediatric early warning score for our wards",
+                description=(
+                    "Help our paediatric nurses choose, adapt and roll out an early warning "
+                    "score, and audit how well it works over six months.\n\n"
+                    "Monthly video calls with the ward leads, and reviews of the audit data."
+                ),
+                country="KE",
+                region="Nairobi",
+                modality="remote",
+                professions=["childrens_nurse", "doctor"],
+                skills=[("paediatrics", 3), ("quality_improvement", 2)],
+                languages=[("swa", 1)],
+                starts_on=today + timedelta(days=40),
+                ends_on=today + timedelta(days=40 + 180),
+                hours_per_month=5,
+                places=3,
+            ),
+        ),
+        Posting(
+            NAIROBI,
+            "nairobi@demo.test",
+            OpportunityInput(
+                kind="teaching",
+                title="Monthly HIV and TB case discussion for medical interns",
+                description=(
+                    "A monthly online case discussion with our medical interns: one case of "
+                    "HIV and tuberculosis co-infection each month, from diagnosis to follow-up."
+                ),
+                country="KE",
+                region="Nairobi",
+                modality="remote",
+                professions=["doctor", "pharmacist"],
+                skills=[("infectious_disease", 3)],
+                starts_on=_next(2, today, weeks=3),  # a Wednesday
+                start_time=time(15, 0),
+                host_time_zone="Africa/Nairobi",
+                duration_minutes=60,
+                capacity=3,
+                join_link="https://meet.example.org/knh-hiv-tb-cases",
+                audience="Medical interns",
+                learners_expected=25,
+                recurrence="monthly",
+                occurrences=4,
+            ),
+        ),
+        Posting(
+            TRUST,
+            "trust@demo.test",
+            OpportunityInput(
+                kind="project",
+                title="Cardiac nursing skills exchange with a hospital in Kochi",
+                description=(
+                    "Our trust's link with a cardiac hospital in Kochi, Kerala: NHS cardiac "
+                    "nurses share how they run nurse-led heart failure clinics, and learn how "
+                    "the Kochi team runs its cardiac rehabilitation programme."
+                ),
+                country="IN",
+                region="Kerala",
+                modality="hybrid",
+                professions=["adult_nurse", "physiotherapist"],
+                skills=[("non_communicable_disease", 3)],
+                languages=[("mal", 1)],
+                starts_on=today + timedelta(days=60),
+                ends_on=today + timedelta(days=60 + 240),
+                hours_per_month=4,
+                places=4,
             ),
         ),
     ]

@@ -101,6 +101,29 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+# The development server's (werkzeug's) request line: address, date, request line, status, size,
+# the status coloured when the console is a terminal.
+_DEV_ACCESS = re.compile(r'^\S+ - - \[[^\]]*\] "(\S+) (\S+) [^"]*" (\d{3}) \S+$')
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+QUIET_PREFIXES = ("/static/", "/favicon.ico")
+
+
+class QuietDevAccess(logging.Filter):
+    """Keeps the development server's console readable (`make run`): no line for a static file
+    served well, and one short line ("GET /path 200") for everything else; the formatter adds
+    the time. Runs after RedactSecrets, so the path is already masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        match = _DEV_ACCESS.match(_COLOUR.sub("", record.getMessage()))
+        if match is None:
+            return True  # the server's other messages, as they are
+        method, path, status = match.groups()
+        if path.startswith(QUIET_PREFIXES) and int(status) < 400:
+            return False
+        record.msg, record.args = f"{method} {path} {status}", ()
+        return True
+
+
 class TextFormatter(logging.Formatter):
     """Lines for a terminal; exceptions by kind and place only."""
 
@@ -198,5 +221,8 @@ def init_logging(app: Flask) -> None:
         access = logging.getLogger(name)
         if not any(isinstance(f, RedactSecrets) for f in access.filters):
             access.addFilter(RedactSecrets())
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, QuietDevAccess) for f in werkzeug.filters):
+        werkzeug.addFilter(QuietDevAccess())
     app.before_request(_set_request_id)
     app.after_request(_send_request_id)

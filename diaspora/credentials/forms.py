@@ -10,14 +10,24 @@ from wtforms.validators import Length, ValidationError
 from diaspora.credentials import services
 from diaspora.credentials.models import Credential, CredentialStatus
 from diaspora.reference.catalogue import professions, regulators
-from diaspora.reference.places import countries
+from diaspora.reference.places import countries, country_name
 from diaspora.registry.models import StaffProfile
 from diaspora.widgets import Name, NhsDateField, NhsukForm, options
 
 
 def regulator_choices() -> list[tuple[str, str]]:
-    pairs = [(code, services.regulator_label(code)) for code in regulators()]
-    return [*pairs, (services.OTHER, "A regulator outside the UK")]
+    """The UK's regulators, then the partner countries' councils (with their country), then any
+    other regulator, named by the person."""
+    pairs = [
+        (
+            code,
+            services.regulator_label(code)
+            if regulator.in_uk
+            else f"{services.regulator_label(code)}, {country_name(regulator.country)}",
+        )
+        for code, regulator in regulators().items()
+    ]
+    return [*pairs, (services.OTHER, "Another regulator outside the UK")]
 
 
 def number_hint(profile: StaffProfile | None) -> str:

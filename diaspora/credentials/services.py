@@ -105,6 +105,9 @@ def regulator_problem(regulator: str, profession_code: str | None) -> str | None
     profession = _profession(profession_code)
     if regulator == OTHER or profession is None or not profession.regulator:
         return None
+    entry = regulators().get(regulator)
+    if entry is not None and not entry.in_uk:
+        return None
     if regulator == profession.regulator:
         return None
     name = profession.name.lower()
@@ -191,7 +194,8 @@ def check(
         if country not in country_names():
             errors["country"] = "Select the country of the regulator"
     else:
-        name, country = "", UK
+        entry = regulators().get(regulator)
+        name, country = "", entry.country if entry is not None else UK
     if "regulator" in errors:  # the number's format depends on the regulator
         if not number:
             errors["number"] = "Enter your registration number"

@@ -7,6 +7,7 @@ The SVG is one `role="img"` element named by its figure's caption; the data tabl
 carries the figures for screen readers and print.
 """
 
+import math
 import sys
 from collections.abc import Sequence
 from xml.etree import ElementTree
@@ -44,6 +45,17 @@ def _clean(svg: str, labelled_by: str) -> Markup:
     return Markup(ElementTree.tostring(root, encoding="unicode"))  # noqa: S704
 
 
+MAX_TICKS = 8
+
+
+def whole_ticks(largest: float) -> list[int]:
+    """Tick values for a count of people: whole numbers from 0 past the largest value, at most
+    MAX_TICKS + 1 of them (pygal would put ticks at 0.2, 0.4... under small counts)."""
+    step = max(1, math.ceil(largest / MAX_TICKS))
+    top = max(1, math.ceil(largest / step)) * step
+    return list(range(0, top + 1, step))
+
+
 def bars(
     labels: Sequence[str],
     name: str,
@@ -52,9 +64,14 @@ def bars(
     labelled_by: str,
     horizontal: bool = False,
     height: int = 320,
+    whole: bool = False,
 ) -> Markup:
     """A bar chart of one series over `labels` (one colour: the table beside it names each
-    bar's value)."""
+    bar's value). The bars run in the order of `labels`: left to right, or, for a horizontal
+    chart, top to bottom, as the table beside it reads (pygal draws the first at the bottom).
+    `whole`: the values count things (people), so the value axis has whole-number ticks."""
+    if horizontal:
+        labels, values = list(reversed(labels)), list(reversed(values))
     kind = pygal.HorizontalBar if horizontal else pygal.Bar
     chart = kind(
         js=[],
@@ -70,5 +87,7 @@ def bars(
         no_data_text="No data",
     )
     chart.x_labels = list(labels)
+    if whole:
+        chart.y_labels = whole_ticks(max(values, default=0))
     chart.add(name, list(values))
     return _clean(chart.render(is_unicode=True), labelled_by)

@@ -84,9 +84,10 @@ def sections(figures: services.Figures) -> list[dict]:
             "id": "by-month",
             "title": "Approved hours by month",
             "caption": (
-                "Bar chart of approved hours in each month of the range, "
-                f"{_count(len(months), 'month', 'months')} with approved hours. "
-                "The table below gives each figure."
+                "Bar chart of approved hours in each of the "
+                f"{_count(len(months), 'month', 'months')} of the range, in order, "
+                f"{_count(sum(1 for _, m, _ in months if m), 'month', 'months')} with "
+                "approved hours. The table below gives each figure."
             ),
             "chart": charts.bars(
                 [month_label(m) for m, _, _ in months],
@@ -94,7 +95,7 @@ def sections(figures: services.Figures) -> list[dict]:
                 [round(m / 60, 1) for _, m, _ in months],
                 labelled_by="by-month-caption",
             )
-            if months
+            if figures.approved_minutes
             else None,
             "table": _table(
                 ["Month", "Approved hours", "Learners reached"],
@@ -137,7 +138,7 @@ def sections(figures: services.Figures) -> list[dict]:
             "title": "Approved hours by profession",
             "caption": (
                 "Horizontal bar chart of approved hours by the profession of the people who "
-                f"gave them, {_count(len(people), 'profession', 'professions')}. "
+                f"gave them, {_count(len(people), 'profession', 'professions')}, largest first. "
                 "The table below gives each figure."
             ),
             "chart": charts.bars(
@@ -167,7 +168,11 @@ def pipeline(result: services.Pipeline) -> dict:
             "months, all countries together. The tables below give each country and profession."
         ),
         "chart": charts.bars(
-            labels, "People returning", result.per_month(), labelled_by="returns-caption"
+            labels,
+            "People returning",
+            result.per_month(),
+            labelled_by="returns-caption",
+            whole=True,
         )
         if result.total
         else None,

@@ -216,7 +216,9 @@ def figures(session: Session, scope: Scope, period: Period) -> Figures:
             sums = table.setdefault(key, [0, 0])
             sums[0] += minutes
             sums[1] += learners
-    result.by_month = [(month, *months[month]) for month in sorted(months)]
+    # Every month of the range, those without approved hours as zeros, so the month axis
+    # has no gaps that read as time passing faster.
+    result.by_month = [(month, *months.get(month, (0, 0))) for month in period_months(period)]
     result.by_country = sorted(
         ((country, *sums) for country, sums in countries.items()),
         key=lambda row: (-row[1], row[0]),
@@ -256,6 +258,16 @@ def months_from(first: date, count: int) -> list[date]:
     for _ in range(count):
         months.append(date(year, month, 1))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def period_months(period: Period) -> list[date]:
+    """The first day of each calendar month the range touches, in order."""
+    months = []
+    month = period.first_month
+    while month <= period.end:
+        months.append(month)
+        month = months_from(month, 2)[1]
     return months
 
 
@@ -350,11 +362,7 @@ def _local_month(column, months: list[date], zone: str):
 def received(session: Session, organisation: Organisation, period: Period) -> Received:
     """Four GROUP BY queries. Sessions and placements go in the month they happened in, in
     the viewer's time zone (the period's); hours in the month they were logged for."""
-    months = []
-    month = period.first_month
-    while month <= period.end:
-        months.append(month)
-        month = months_from(month, 2)[1]
+    months = period_months(period)
     index = {(m.year, m.month): i for i, m in enumerate(months)}
     scope = Scope("partner", organisation_id=organisation.id)
 

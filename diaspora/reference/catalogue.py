@@ -33,9 +33,15 @@ class Profession:
 class Regulator:
     code: str
     name: str
-    pattern: re.Pattern | None
+    pattern: re.Pattern | None  # None: no source states the format, so any number is accepted
     example: str
     format_hint: str
+    country: str = "GB"  # alpha-2: the UK's regulators, then home-country councils
+    source: str = ""  # where the format was read, or the pages that did not state one
+
+    @property
+    def in_uk(self) -> bool:
+        return self.country == "GB"
 
 
 @cache
@@ -72,6 +78,8 @@ def regulators() -> dict[str, Regulator]:
             re.compile(row["pattern"]) if row["pattern"] else None,
             row["example"],
             row["format_hint"],
+            row["country"],
+            row["source"],
         )
         for row in _rows("regulators.csv")
     }

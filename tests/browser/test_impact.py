@@ -58,7 +58,7 @@ def test_coordinator_reads_the_dashboard_and_downloads_hours(live_server, open_t
     expect(page.get_by_role("heading", level=1)).to_have_text("Impact of Hope Health")
     expect(page.locator(".app-impact-figures")).to_contain_text("2.5")
     expect(
-        page.get_by_role("img", name="Bar chart of approved hours in each month")
+        page.get_by_role("img", name="Bar chart of approved hours in each of the")
     ).to_be_visible()
     expect(page.get_by_role("table", name="Approved hours by country")).to_contain_text("Nigeria")
 

@@ -7,7 +7,7 @@ from diaspora.audit.models import AuditEvent
 from diaspora.credentials import services
 from diaspora.credentials.models import Credential
 from diaspora.credentials.services import CredentialError, CredentialInput, NotAllowed
-from diaspora.reference.catalogue import professions
+from diaspora.reference.catalogue import professions, regulators
 from diaspora.registry.models import StaffProfile
 
 # Valid and invalid numbers from the researched facts (shared/reference/regulators.csv):
@@ -358,3 +358,61 @@ def test_verified_credential_helpers_for_other_areas(db, make, add_credential, n
     ids = services.profile_ids_with_verified_credential(db.session, [p.id for p in everyone])
     assert ids == {verified.id}
     assert services.profile_ids_with_verified_credential(db.session, []) == set()
+
+
+HOME_COUNCILS = [r for r in regulators().values() if not r.in_uk]
+
+
+def test_the_partner_countries_councils_are_shipped_with_their_sources():
+    codes = {r.code: r.country for r in HOME_COUNCILS}
+    assert codes == {
+        "BMDC": "BD",
+        "BNMC": "BD",
+        "MDCN": "NG",
+        "NMCN": "NG",
+        "PMDC": "PK",
+        "PNMC": "PK",
+        "MDC": "GH",
+        "N&MC": "GH",
+    }
+    for regulator in regulators().values():
+        assert regulator.source, f"{regulator.code} names no source"
+        if regulator.pattern is None:
+            # No format without a source stating it: nothing to show or check.
+            assert not regulator.example and not regulator.format_hint
+        else:
+            assert regulator.pattern.fullmatch(regulator.example), regulator.code
+            assert regulator.source.startswith("http"), regulator.code
+
+
+@pytest.mark.parametrize("regulator", [r for r in regulators().values() if r.pattern], ids=str)
+def test_every_format_error_names_the_format_and_an_example(regulator):
+    problem = services.number_problem(regulator.code, "Z", None)
+    assert problem is not None
+    assert regulator.example in problem
+    if regulator.code != "HCPC":  # HCPC's names the person's profession's letters instead
+        assert regulator.format_hint in problem
+
+
+@pytest.mark.parametrize("regulator", HOME_COUNCILS, ids=lambda r: r.code)
+def test_a_home_council_without_a_published_format_takes_any_well_formed_number(regulator):
+    for number in ("A-12345", "12345", "LAG/2019/0456", "RN 123456"):
+        assert (
+            services.number_problem(regulator.code, services.normalise_number(number), None) is None
+        )
+    assert services.number_problem(regulator.code, "12#4", None) == (
+        "Registration number must only include letters, numbers, hyphens, full stops and slashes"
+    )
+
+
+def test_a_doctor_registered_with_a_home_council_is_not_sent_to_the_gmc(db, new_profile):
+    profile = new_profile(profession="doctor")
+    assert services.regulator_problem("BMDC", "doctor") is None
+    clean = services.check(db.session, CredentialInput("BMDC", "a-12345", "BMDC", "GB"), profile)
+    assert (clean.regulator, clean.number, clean.regulator_name, clean.country) == (
+        "BMDC",
+        "A-12345",
+        "",
+        "BD",
+    )
+    assert services.regulator_label("N&MC") == "Nursing and Midwifery Council of Ghana (N&MC)"

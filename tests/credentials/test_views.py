@@ -473,3 +473,23 @@ def test_pages_have_one_h1_and_unique_titles(
         assert _h1_count(page) == 1, url
         titles.add(_title(page))
     assert len(titles) == 6
+
+
+def test_a_doctor_adds_a_registration_with_a_partner_countrys_council(
+    client, login_as, new_profile, db
+):
+    user = login_as("staff")
+    new_profile(user, profession="doctor")
+    page = client.get("/credentials/new")
+    assert "Bangladesh Medical and Dental Council (BMDC), Bangladesh" in page.text
+    assert "Nursing and Midwifery Council of Ghana (N&amp;MC), Ghana" in page.text
+
+    response = submit(client, "/credentials/new", {"regulator": "BMDC", "number": "a-12345"})
+
+    assert response.status_code == 302
+    (credential,) = _credentials(db)
+    assert (credential.regulator, credential.number, credential.country) == (
+        "BMDC",
+        "A-12345",
+        "BD",
+    )

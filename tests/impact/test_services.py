@@ -27,9 +27,12 @@ def test_platform_figures(db, world):
     assert f.placements_completed == 1
     assert f.people_active == 5  # Alice, Bob (active), Erin (erased), Dave (hours), Frank
     assert f.countries_served == 2
+    # Every month of the range, in order: January and April had no approved hours.
     assert f.by_month == [
+        (date(2026, 1, 1), 0, 0),
         (date(2026, 2, 1), 300, 17),
         (date(2026, 3, 1), 330, 25),
+        (date(2026, 4, 1), 0, 0),
         (date(2026, 5, 1), 300, 0),
         (date(2026, 6, 1), 60, 3),
     ]
@@ -58,8 +61,11 @@ def test_organisation_figures_count_its_cohorts_people(db, world):
     assert f.by_profession == [("doctor", 240, 1), ("adult_nurse", 210, 1), ("paramedic", 60, 1)]
     assert f.by_country == [("NG", 270, 18), ("IN", 240, 20)]
     assert f.by_month == [
+        (date(2026, 1, 1), 0, 0),
         (date(2026, 2, 1), 120, 10),
         (date(2026, 3, 1), 330, 25),
+        (date(2026, 4, 1), 0, 0),
+        (date(2026, 5, 1), 0, 0),
         (date(2026, 6, 1), 60, 3),
     ]
 
@@ -87,7 +93,8 @@ def test_a_range_without_work_counts_nothing(db, world):
     )
     assert (f.approved_minutes, f.sessions, f.people_active, f.countries_served) == (0, 0, 0, 0)
     assert f.safeguards_share is None
-    assert f.by_month == f.by_country == f.by_profession == []
+    assert f.by_country == f.by_profession == []
+    assert [minutes for _, minutes, _ in f.by_month] == [0] * 12
 
 
 def test_pipeline_counts_returns_by_country_month_and_profession(db, world):

@@ -270,9 +270,11 @@ class OpportunityChanges(Schema):
 
 class NewOpportunity(OpportunityChanges):
     organisation_id = fields.Integer(
-        required=True,
         validate=validate.Range(min=1, max=MAX_ID),
-        metadata={"description": "A verified organisation you are a member of"},
+        metadata={
+            "description": "A verified organisation you are a member of. Leave it out when "
+            "you are a member of exactly one: the opportunity is posted for that one"
+        },
     )
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
 
@@ -415,9 +417,13 @@ def _managed(opportunity_id: int) -> Opportunity:
     return opportunity
 
 
-def _posting_for(organisation_id: int) -> Organisation:
+def _posting_for(organisation_id: int | None) -> Organisation:
     """The organisation to post for: a 422 when the caller may not know of it (as the
-    organisation pages decide), a 403 when they may not post for it."""
+    organisation pages decide), a 403 when they may not post for it. Without an id, the one
+    organisation the caller may post for; a 403 when there is none, a 422 when there are
+    several (the caller must choose)."""
+    if organisation_id is None:
+        return _only_posting_organisation()
     organisation = db.session.get(Organisation, organisation_id)
     known = organisation is not None and (
         organisation.is_verified
@@ -433,6 +439,24 @@ def _posting_for(organisation_id: int) -> Organisation:
             403, "Only active members of a verified organisation can post opportunities for it."
         )
     return organisation
+
+
+def _only_posting_organisation() -> Organisation:
+    choices = services.posting_organisations(db.session, g.api_user)
+    if not choices:
+        raise ApiProblem(
+            403, "Only active members of a verified organisation can post opportunities."
+        )
+    if len(choices) > 1:
+        raise field_errors(
+            {
+                "organisation_id": (
+                    f"You may post for {len(choices)} organisations: give the id of the one "
+                    "to post for (GET /api/v1/organisations lists them)."
+                )
+            }
+        )
+    return choices[0]
 
 
 # Operations -------------------------------------------------------------------------------
@@ -503,8 +527,9 @@ def get_opportunity(opportunity_id: int):
 )
 def create_opportunity(body: dict):
     """A project, a tele-teaching session (one session per occurrence of its recurrence, each
-    with `capacity` places) or a return placement, saved as a draft: publish it when ready."""
-    organisation = _posting_for(body["organisation_id"])
+    with `capacity` places) or a return placement, saved as a draft: publish it when ready.
+    Without `organisation_id` it is posted for the one organisation you may post for."""
+    organisation = _posting_for(body.get("organisation_id"))
     data = _input(OpportunityInput(kind=body["kind"]), body)
     try:
         opportunity = services.create(db.session, organisation, g.api_user, data)
