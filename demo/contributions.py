@@ -55,11 +55,11 @@ def load(session: Session) -> None:
             )
         session.flush()
         if completed:
-            _certificate(session, engagement)
+            certificate(session, engagement)
     session.commit()
 
 
-def _certificate(session: Session, engagement: Engagement) -> None:
+def certificate(session: Session, engagement: Engagement) -> None:
     totals = services.approved_totals(session, [engagement.id])[engagement.id]
     if totals.minutes <= 0 or services.standing_certificate(session, engagement.id):
         return

@@ -1,8 +1,10 @@
 """A finished year of work in the demo world, so the impact pages have something to show: a
 completed capacity-building project in Bangladesh, a completed return placement and a completed
 project in Nigeria, with approved hours (and one month still waiting for review, which does not
-count). Idempotent: nothing is added once the Sylhet project exists. Written straight to the
-tables: no messages are sent for demo data."""
+count). Everyone whose hours are all approved gets their certificate, among them a nurse whose
+name is written in Bengali script, so a certificate shows a name as typed. Idempotent: nothing
+is added once the Sylhet project exists. Written straight to the tables: no messages are sent
+for demo data."""
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -10,6 +12,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from demo.contributions import certificate
 from diaspora.auth.models import User
 from diaspora.contributions.models import HoursLog, HoursStatus
 from diaspora.engagements.models import Engagement, EngagementState
@@ -45,6 +48,7 @@ WORK = (
             ("staff@demo.test", ((date(2026, 3, 1), 6, 12), (date(2026, 4, 1), 8, 15)), False),
             ("staff01@demo.test", ((date(2026, 4, 1), 10, 20), (date(2026, 5, 1), 12, 18)), True),
             ("staff02@demo.test", ((date(2026, 6, 1), 5, 8),), False),
+            ("staff06@demo.test", ((date(2026, 5, 1), 7, 14),), False),
         ),
     ),
     Work(
@@ -81,6 +85,7 @@ def _at(day: date) -> datetime:
 def load(session: Session) -> None:
     if session.scalar(select(Opportunity.id).where(Opportunity.title == WORK[0].title)):
         return
+    engagements = []
     for work in WORK:
         organisation = session.scalar(
             select(Organisation).where(Organisation.name == work.organisation)
@@ -115,6 +120,7 @@ def load(session: Session) -> None:
                 ended_at=_at(work.ends_on),
             )
             session.add(engagement)
+            engagements.append((engagement, last_pending))
             for index, (month, hours, learners) in enumerate(months):
                 pending = last_pending and index == len(months) - 1
                 session.add(
@@ -128,3 +134,6 @@ def load(session: Session) -> None:
                     )
                 )
     session.flush()
+    for engagement, last_pending in engagements:
+        if not last_pending:
+            certificate(session, engagement)

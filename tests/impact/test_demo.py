@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from demo import cohorts as cohorts_demo
 from demo import impact as demo
-from diaspora.contributions.models import HoursLog
+from diaspora.contributions.models import Certificate, HoursLog
 from diaspora.impact import services
 from diaspora.opportunities.models import Opportunity
 
@@ -39,3 +39,15 @@ def test_the_demo_year_shows_on_the_cohort_dashboard(db, make):
     assert figures.people_active == 4
     assert figures.countries_served == 2
     assert figures.safeguards_minutes == 113 * 60  # Bangladesh and Nigeria: both on the list
+
+
+def test_finished_demo_work_has_its_certificates_one_in_bengali_script(db, make):
+    _world(make)
+    make.profile(make.user(email="staff06@demo.test", name="রুমানা ইসলাম"))
+    demo.load(db.session)
+    db.session.commit()
+
+    names = db.session.scalars(select(Certificate.person_name)).all()
+    # staff01's last month waits for review on the Sylhet course, so no certificate for that.
+    assert len(names) == 5
+    assert "রুমানা ইসলাম" in names
