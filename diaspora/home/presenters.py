@@ -124,7 +124,10 @@ def waiting_application(engagement, ctx: "Context") -> Item:
     waited = ctx.now - as_utc(engagement.applied_at)
     left = EXPIRE_AFTER - waited
     if waited >= NUDGE_AFTER:
-        hint = f"Waiting {_days(waited)}: it expires in {_days(left)} if not answered"
+        left_days = -(-left // timedelta(days=1))  # a part of a day left counts as a day
+        hint = (
+            f"Waiting {_days(waited)}: it expires in {_days(timedelta(left_days))} if not answered"
+        )
     else:
         hint = f"Waiting {_days(waited)}"
     return {
