@@ -27,7 +27,7 @@ from diaspora.matching.models import Invitation, InvitationState
 from diaspora.milestones.models import Milestone, Plan
 from diaspora.milestones.services import DEFAULT_LEAD_DAYS, local_today
 from diaspora.notifications.models import Notification
-from diaspora.notifications.services import failed_query
+from diaspora.notifications.services import failed_query, unread_query
 from diaspora.opportunities.models import (
     Opportunity,
     OpportunityStatus,
@@ -536,16 +536,19 @@ class Counts:
     organisation: int = 0  # applications waiting and hours to review
     registrations: int = 0  # coordinators and administrators: registrations to verify
     admin: int = 0  # organisations to verify and emails failed for good
+    unread: int = 0  # messages in the inbox not read yet (everyone)
 
 
 def _count(query: Select):
     return select(func.count()).select_from(query.order_by(None).subquery()).scalar_subquery()
 
 
-def counts_of(session: Session, user: User, access: ViewerAccess) -> Counts:
-    """The header's counts for the person's roles, in one statement (none without a role that
-    has them)."""
+def counts_of(session: Session, user: User, access: ViewerAccess, *, unread: bool = True) -> Counts:
+    """The header's counts for the person's roles and, unless `unread` is false (a page that
+    counted them already), their unread messages: one statement for them all."""
     wanted: dict[str, Any] = {}
+    if unread:
+        wanted["unread"] = _count(unread_query(user))
     if Role.STAFF in access.roles:
         wanted["invitations"] = _count(_invitations_to_answer(user.id))
     if acts_for_organisations(access):

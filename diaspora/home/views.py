@@ -1,6 +1,8 @@
 """The home page: what waits for the signed-in person, by role; the account menu; and the
 counts the header shows next to its links."""
 
+from dataclasses import replace
+
 from flask import Blueprint, Flask, g, render_template
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
@@ -51,14 +53,21 @@ def _old_name(state) -> None:
 @bp.app_context_processor
 def _header() -> dict:
     def header_counts() -> services.Counts:
-        """The header's counts: one query a page for people signed in, none for visitors."""
+        """The header's counts, unread messages included: one query a page for people signed
+        in, none for visitors."""
         if not current_user.is_authenticated:
             return services.Counts()
         if "header_counts" not in g:
+            counted = g.get("inbox_unread")  # the inbox page counts its unread messages itself
             try:
-                g.header_counts = services.counts_of(db.session, _me(), viewer_access())
+                counts = services.counts_of(
+                    db.session, _me(), viewer_access(), unread=counted is None
+                )
             except SQLAlchemyError:  # an error page for a failed query must still render
-                g.header_counts = services.Counts()
+                counts = services.Counts()
+            if counted is not None:
+                counts = replace(counts, unread=counted)
+            g.header_counts = counts
         return g.header_counts
 
     return {"header_counts": header_counts}

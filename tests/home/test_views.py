@@ -137,10 +137,22 @@ def test_the_partner_and_admin_counts_are_in_the_header(client, fill_partner, fi
 
 
 def test_the_header_counts_cost_one_statement_a_page(client, login_as, queries):
+    """The unread messages and what waits are counted together: the header costs one
+    statement, as it did for the unread messages alone."""
     login_as("staff")
     with queries.count():
         _html(client.get("/accessibility"))
-    assert sum("invitations" in s for s in queries.statements) == 1
+    counting = [s for s in queries.statements if "invitations" in s]
+    assert len(counting) == 1
+    assert sum("FROM notifications" in s for s in queries.statements) == 1
+    assert "FROM notifications" in counting[0]
+
+
+def test_the_inbox_page_counts_unread_messages_once(client, login_as, queries):
+    login_as("staff")
+    with queries.count():
+        _html(client.get("/notifications"))
+    assert sum("read_at IS NULL" in s for s in queries.statements) == 1
 
 
 def test_a_visitor_gets_the_introduction_and_no_counts(client, queries):
