@@ -212,3 +212,16 @@ def test_the_home_page_stays_small(client, fill_staff, fill_partner):
     assert len(response.get_data()) < 20_000
     assert response.headers.get("Content-Encoding") == "gzip"
     assert _html(client.get("/")).count("<li>") <= 12 * CAP + 10
+
+
+def test_the_links_on_one_partners_home_page_refuse_another_partner(client, make, fill_partner):
+    filled = fill_partner(1)
+    sign_in(client, filled.person.email)
+    page = _html(client.get("/"))
+    links = re.findall(r'href="(/(?:opportunities|engagements|sessions)/\d+[^"]*)"', page)
+    assert links
+    other = make.user(roles=[])
+    make.organisation(owner=other)
+    sign_in(client, other.email)
+    for link in links:
+        assert client.get(link).status_code in (403, 404), link
