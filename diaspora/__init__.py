@@ -68,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     from diaspora.engagements.views import bp as engagements_bp
     from diaspora.factors.gate import register_gate
     from diaspora.factors.views import bp as factors_bp
+    from diaspora.home.views import bp as home_bp
     from diaspora.impact.views import bp as impact_bp
     from diaspora.matching.views import bp as matching_bp
     from diaspora.milestones.views import bp as milestones_bp
@@ -99,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
         notifications_bp,
         mydata_bp,
         admin_bp,
+        home_bp,
         api_tokens_bp,
         api_bp,
     ):

@@ -237,6 +237,13 @@ def inbox_query(user: User) -> Select:
     )
 
 
+def unread_query(user: User) -> Select:
+    """The person's unread messages, for a count (the header counts them with other things)."""
+    return select(Notification.id).where(
+        Notification.recipient_id == user.id, Notification.read_at.is_(None), _shown()
+    )
+
+
 def unread_count(session: Session, user: User) -> int:
     return session.scalar(
         select(func.count())

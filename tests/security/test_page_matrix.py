@@ -38,6 +38,7 @@ VERIFIED_MEMBERS = frozenset({"other_partner", "other_coordinator"})
 EXPECT: dict[str, frozenset[str]] = {
     # Public pages, and links a person is sent (filled with a made-up link).
     "core.home": PUBLIC,
+    "home.index": PUBLIC,
     "core.accessibility": PUBLIC,
     "core.health": PUBLIC,
     "core.live": PUBLIC,
@@ -66,6 +67,7 @@ EXPECT: dict[str, frozenset[str]] = {
     "engagements.release": PUBLIC,
     # One's own account.
     "auth.account": SIGNED_IN,
+    "home.account_menu": SIGNED_IN,
     "auth.details": SIGNED_IN,
     "auth.change_email": SIGNED_IN,
     "auth.change_password": SIGNED_IN,
