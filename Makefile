@@ -43,7 +43,12 @@ static/nhsuk/passkeys.js: static/js/passkeys.js $(STAMPS)/node
 	npx --no-install esbuild $< --minify --format=esm --target=es2020 \
 	  --legal-comments=none --log-level=warning --outfile=$@
 
-static/dist/manifest.json: static/nhsuk/nhsuk.css static/nhsuk/frontend.js static/nhsuk/passkeys.js $(ASSET_SOURCES) $(STAMPS)/python
+# The sign-up pages' script that fills in the browser's time zone, a module of its own too.
+static/nhsuk/time-zone.js: static/js/time-zone.js $(STAMPS)/node
+	npx --no-install esbuild $< --minify --format=esm --target=es2020 \
+	  --legal-comments=none --log-level=warning --outfile=$@
+
+static/dist/manifest.json: static/nhsuk/nhsuk.css static/nhsuk/frontend.js static/nhsuk/passkeys.js static/nhsuk/time-zone.js $(ASSET_SOURCES) $(STAMPS)/python
 	@rm -rf static/nhsuk/assets && cp -r node_modules/nhsuk-frontend/dist/nhsuk/assets static/nhsuk/
 	$(PY) -c 'from diaspora.core.assets import build; build()'
 

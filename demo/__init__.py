@@ -117,6 +117,16 @@ ORGANISATIONS = [
     ),
 ]
 
+# Where each organisation works: its tele-teaching sessions start in this zone.
+TIME_ZONES = {
+    "trust": "Europe/London",
+    "charity": "Europe/London",
+    "dhaka": "Asia/Dhaka",
+    "lagos": "Africa/Lagos",
+    "accra": "Africa/Accra",
+    "manila": "Asia/Manila",
+}
+
 # (email, name, roles, organisation key or None, membership role)
 ROLE_ACCOUNTS = [
     ("admin@demo.test", "Ada Administrator", [Role.ADMIN], None, None),
@@ -704,7 +714,12 @@ def load_demo() -> dict[str, int]:
         org = db.session.scalar(select(Organisation).where(Organisation.name == name))
         if org is None:
             org = Organisation(
-                name=name, kind=kind, country=country, website=website, description=description
+                name=name,
+                kind=kind,
+                country=country,
+                website=website,
+                description=description,
+                time_zone=TIME_ZONES[key],
             )
             if verified:
                 org.verification = Verification.VERIFIED

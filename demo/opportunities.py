@@ -36,6 +36,12 @@ def _next(weekday: int, today: date, weeks: int = 1) -> date:
     return start + timedelta(days=(weekday - start.weekday()) % 7)
 
 
+def _second(weekday: int, today: date) -> date:
+    """The second given weekday (Monday 0) of the month after next: always ahead, never past."""
+    year, month = divmod(today.month + 1, 12)
+    return services.nth_weekday(today.year + year, month + 1, weekday, 2)
+
+
 def postings(today: date) -> list[Posting]:
     return [
         Posting(
@@ -159,7 +165,7 @@ def postings(today: date) -> list[Posting]:
                 modality="remote",
                 professions=["doctor", "midwife"],
                 skills=[("maternal_newborn", 3)],
-                starts_on=_next(3, today, weeks=2),  # a Thursday
+                starts_on=_second(3, today),  # every month on the second Thursday
                 start_time=time(12, 0),
                 host_time_zone="Africa/Accra",
                 duration_minutes=90,
@@ -167,7 +173,7 @@ def postings(today: date) -> list[Posting]:
                 join_link="https://meet.example.org/korlebu-obstetric-review",
                 audience="Obstetrics and gynaecology residents",
                 learners_expected=15,
-                recurrence="monthly",
+                recurrence="month_nth",
                 occurrences=6,
             ),
         ),

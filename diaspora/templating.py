@@ -11,6 +11,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoad
 from markupsafe import Markup
 
 from diaspora.config import INSTANCE_DIR
+from diaspora.reference.places import time_zone_label
 from diaspora.widgets import error_list
 
 TEMPLATES_DIR = INSTANCE_DIR.parent / "templates"
@@ -73,6 +74,7 @@ def init_templating(app: Flask) -> None:
         "autoescape": _escapes,
     }
     app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["time_zone_label"] = time_zone_label
     app.jinja_env.globals["nhsuk_error_list"] = error_list
     app.jinja_env.globals["nhsuk_component"] = component_cache(app.jinja_env)
     app.jinja_env.globals["CSRF_SLOT"] = CSRF_SLOT

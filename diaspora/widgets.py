@@ -7,16 +7,18 @@ each field, so no template builds form markup by hand. Keyword arguments given w
 
 from collections.abc import Iterable
 from datetime import date
+from functools import cache
 from typing import Any
 
 from flask import current_app
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import Field, Form, SelectChoice, validators, widgets
+from wtforms import Field, Form, SelectChoice, SelectField, validators, widgets
 from wtforms.utils import unset_value
 
 from diaspora.core.csrf import MaskedFormCSRF
 from diaspora.core.input import cleaned, text_problem
+from diaspora.reference.places import UTC, is_time_zone, listed_time_zones, time_zone_groups
 
 _MACROS = {
     "input": ("nhsuk/components/input/macro.jinja", "input"),
@@ -86,8 +88,29 @@ def render_textarea(field: Field, **overrides: Any) -> Markup:
 def render_select(field: Field, **overrides: Any) -> Markup:
     params = _common(field, overrides)
     params["label"] = _label(field, params)
-    params.setdefault("items", _choices(field, "selected"))
-    return _call_macro("select", params)
+    if not field.has_groups():
+        params.setdefault("items", _choices(field, "selected"))
+        return _call_macro("select", params)
+    # The nhsuk macro has no option groups: it draws the label, hint, error and an empty
+    # select, and the groups go inside it.
+    params["items"] = []
+    head, tail = _call_macro("select", params).rsplit("</select>", 1)
+    return head + _grouped_options(field) + Markup("</select>") + tail
+
+
+def _grouped_options(field: SelectField) -> Markup:
+    """Compact option markup, groups as `<optgroup>`: long lists stay small on the wire."""
+    option = Markup('<option value="{}"{}>{}</option>')
+    parts = []
+    for group, choices in field.iter_groups():
+        options_html = Markup("").join(
+            option.format(value, Markup(" selected") if selected else "", text)
+            for value, text, selected, _render_kw in choices
+        )
+        if group:
+            options_html = Markup('<optgroup label="{}">{}</optgroup>').format(group, options_html)
+        parts.append(options_html)
+    return Markup("").join(parts)
 
 
 def _fieldset(field: Field, params: dict[str, Any]) -> None:
@@ -328,6 +351,40 @@ class NhsukForm(FlaskForm):
         super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
         for field in self:
             _filter_input(field)
+
+
+TIME_ZONE_PROBLEM = "Select a time zone from the list"
+
+
+@cache
+def _time_zone_choices() -> tuple[SelectChoice, ...]:
+    return (
+        SelectChoice(UTC, "UTC (Coordinated Universal Time)"),
+        *(
+            SelectChoice(zone, city, optgroup=country)
+            for country, zones in time_zone_groups()
+            for zone, city in zones
+        ),
+    )
+
+
+class TimeZoneField(SelectField):
+    """The one list of time zones every form uses: UTC, then each country (by name) with its
+    zones named by their cities (`reference.places.time_zone_groups`). Only IANA names are
+    accepted; an older name an account still holds (Asia/Calcutta) stays listed for it."""
+
+    def __init__(self, label: str = "Time zone", validators=None, **kwargs: Any) -> None:
+        super().__init__(label, validators, validate_choice=False, **kwargs)
+
+    def process(self, formdata, data=unset_value, extra_filters=None) -> None:
+        super().process(formdata, data, extra_filters)
+        self.choices = list(_time_zone_choices())
+        if self.data not in listed_time_zones() and is_time_zone(self.data):
+            self.choices.insert(0, SelectChoice(self.data, self.data.replace("_", " ")))
+
+    def pre_validate(self, form: Form) -> None:
+        if not self.process_errors and not is_time_zone(self.data):
+            raise validators.StopValidation(TIME_ZONE_PROBLEM)
 
 
 def options(pairs: Iterable[tuple[str, str]], placeholder: str | None = None) -> list[SelectChoice]:

@@ -5,14 +5,13 @@ from wtforms import (
     EmailField,
     PasswordField,
     RadioField,
-    SelectField,
     StringField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from diaspora.auth.services import password_problem
-from diaspora.reference.places import time_zones
-from diaspora.widgets import Name, NhsukForm, options
+from diaspora.reference.places import DEFAULT_TIME_ZONE
+from diaspora.widgets import Name, NhsukForm, TimeZoneField, options
 
 EMAIL_REQUIRED = "Enter your email address"
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
@@ -50,6 +49,16 @@ def name_field() -> StringField:
             DataRequired("Enter your full name"),
             Length(max=120, message="Full name must be 120 characters or fewer"),
         ],
+    )
+
+
+def time_zone_field(label: str = "Your time zone") -> TimeZoneField:
+    """A person's own zone: the service shows every time in it."""
+    return TimeZoneField(
+        label,
+        description="Times in the service are shown in this time zone. Choose the country, "
+        "then the city.",
+        default=DEFAULT_TIME_ZONE,
     )
 
 
@@ -96,6 +105,7 @@ class StaffRegistrationForm(NewPasswordMixin, NhsukForm):
     display_name = name_field()
     email = email_field(description="We will send you a link to confirm it.")
     password = new_password_field()
+    time_zone = time_zone_field()
 
 
 class SignInForm(NhsukForm):
@@ -139,13 +149,4 @@ class ChangeEmailForm(NhsukForm):
 
 class AccountDetailsForm(NhsukForm):
     display_name = name_field()
-    time_zone = SelectField(
-        "Time zone",
-        description="Times in the service are shown in this time zone.",
-        choices=[],
-        validators=[InputRequired("Select your time zone")],
-    )
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.time_zone.choices = options((zone, zone.replace("_", " ")) for zone in time_zones())
+    time_zone = time_zone_field("Time zone")

@@ -25,6 +25,7 @@ from diaspora.core.context import setting
 from diaspora.core.time import utcnow
 from diaspora.core.urls import external_url
 from diaspora.extensions import mail
+from diaspora.reference.places import DEFAULT_TIME_ZONE, is_time_zone
 from diaspora.registry.services import profile_for, refresh_search_text
 
 PASSWORD_MIN, PASSWORD_MAX = 10, 128
@@ -166,10 +167,23 @@ def find_user_by_email(session: Session, email: str) -> User | None:
 # Registration and verification ----------------------------------------------------------
 
 
+def _checked_zone(time_zone: str) -> str:
+    if not is_time_zone(time_zone):
+        raise ValueError(f"{time_zone!r} is not a time zone")
+    return time_zone
+
+
 def register_user(
-    session: Session, *, email: str, display_name: str, password: str, roles: list[str]
+    session: Session,
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    roles: list[str],
+    time_zone: str = DEFAULT_TIME_ZONE,
 ) -> User | None:
-    """Create an unverified account and email a verification link.
+    """Create an unverified account, in the time zone the person chose, and email a
+    verification link.
 
     When the address is taken, the owner of that address is told instead and None is returned,
     so the page that follows reads the same either way. The password is hashed either way too,
@@ -192,6 +206,7 @@ def register_user(
         email=normalise_email(email),
         display_name=display_name.strip(),
         password_hash=password_hash,
+        time_zone=_checked_zone(time_zone),
     )
     user.roles = [UserRole(role=role) for role in roles]
     session.add(user)
@@ -233,7 +248,7 @@ def verify_email(session: Session, user: User) -> None:
 
 def update_details(session: Session, user: User, display_name: str, time_zone: str) -> None:
     user.display_name = display_name.strip()
-    user.time_zone = time_zone
+    user.time_zone = _checked_zone(time_zone)
     # Directory search looks for people by name: keep the profile's search text in step.
     profile = profile_for(session, user)
     if profile is not None:

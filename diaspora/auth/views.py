@@ -54,6 +54,7 @@ def register_staff():
             display_name=form.display_name.data,
             password=form.password.data,
             roles=[Role.STAFF],
+            time_zone=form.time_zone.data,
         )
         db.session.commit()
         return redirect(url_for("auth.check_email"))
@@ -71,6 +72,7 @@ def register_organisation():
             display_name=form.display_name.data,
             password=form.password.data,
             roles=[],
+            time_zone=form.person_time_zone.data,
         )
         if user is not None:
             if form.organisation_choice.data == "new":

@@ -22,7 +22,6 @@ from diaspora.opportunities import services
 from diaspora.opportunities.models import (
     KIND_LABELS,
     MODALITY_LABELS,
-    RECURRENCE_LABELS,
     Opportunity,
     OpportunityKind,
     Recurrence,
@@ -30,7 +29,7 @@ from diaspora.opportunities.models import (
 from diaspora.opportunities.services import MAX_WANTED, OpportunityInput
 from diaspora.organisations.models import Organisation
 from diaspora.reference.catalogue import languages, professions, skills
-from diaspora.reference.places import countries, time_zones
+from diaspora.reference.places import countries
 from diaspora.registry.forms import WholeNumberField
 from diaspora.registry.models import PROFICIENCY_LABELS, SKILL_LEVEL_LABELS
 from diaspora.widgets import (
@@ -38,6 +37,7 @@ from diaspora.widgets import (
     Name,
     NhsDateField,
     NhsukForm,
+    TimeZoneField,
     options,
     render_select,
 )
@@ -325,7 +325,11 @@ class TeachingForm(OpportunityForm):
         "Start time",
         description="In your time zone, in the 24-hour clock. For example, 14:00",
     )
-    host_time_zone = SelectField("Your time zone", choices=[], validate_choice=False)
+    host_time_zone = TimeZoneField(
+        "Time zone of the sessions",
+        description="The date and start time are in this time zone. It starts as your "
+        "organisation's.",
+    )
     duration_minutes = _number(
         "Duration in minutes",
         "Enter the duration as a whole number of minutes, like 60",
@@ -350,7 +354,7 @@ class TeachingForm(OpportunityForm):
     )
     recurrence = RadioField(
         "Does the session repeat?",
-        choices=options((r.value, label) for r, label in RECURRENCE_LABELS.items()),
+        choices=[],
         default=Recurrence.NONE.value,
         validate_choice=False,
     )
@@ -362,9 +366,9 @@ class TeachingForm(OpportunityForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.host_time_zone.choices = options(
-            ((zone, zone.replace("_", " ")) for zone in time_zones()), "Select a time zone"
-        )
+        # Once the first date is known, each way to repeat says what it will do.
+        first = self.starts_on.data if isinstance(self.starts_on.data, date) else None
+        self.recurrence.choices = options(services.recurrence_choices(first))
         if self.editing is not None:
             self.join_link.description = (
                 "Leave empty to keep the current link. A new link must start with https://. "

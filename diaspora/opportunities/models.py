@@ -71,13 +71,20 @@ MODALITY_LABELS = {
 class Recurrence(StrEnum):
     NONE = "none"
     WEEKLY = "weekly"
-    MONTHLY = "monthly"
+    MONTHLY = "monthly"  # the same date: the 14th
+    MONTHLY_NTH = "month_nth"  # the first date's weekday and week of the month: the 2nd Tuesday
+    MONTHLY_LAST = "month_last"  # the last of the first date's weekday: the last Friday
 
 
+# What the form offers before the first date is known; once it is, the labels name the day
+# (opportunities.services.recurrence_choices).
 RECURRENCE_LABELS = {
     Recurrence.NONE: "A single session",
     Recurrence.WEEKLY: "Every week",
-    Recurrence.MONTHLY: "Every month, on the same day of the month",
+    Recurrence.MONTHLY: "Every month on the same date, for example the 14th",
+    Recurrence.MONTHLY_NTH: "Every month on the same weekday, for example the second Tuesday",
+    Recurrence.MONTHLY_LAST: "Every month on the last of that weekday, for example the last "
+    "Friday (for a first date in the last week of its month)",
 }
 
 

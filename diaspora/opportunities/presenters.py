@@ -18,7 +18,7 @@ from diaspora.opportunities.models import (
     SessionStatus,
     TeachingSession,
 )
-from diaspora.opportunities.services import ListingPage
+from diaspora.opportunities.services import ListingPage, repeats_on
 from diaspora.reference.catalogue import language_names, on_safeguards_list, professions, skills
 from diaspora.reference.places import country_name
 from diaspora.registry.models import PROFICIENCY_LABELS, SKILL_LEVEL_LABELS
@@ -57,6 +57,8 @@ def dates(opportunity: Opportunity) -> str:
         if opportunity.recurrence == Recurrence.NONE or end is None or end == start:
             return _day(start)
         how = "Weekly" if opportunity.recurrence == Recurrence.WEEKLY else "Monthly"
+        if opportunity.recurrence in (Recurrence.MONTHLY_NTH, Recurrence.MONTHLY_LAST):
+            how = f"{how} {repeats_on(opportunity.recurrence, start)}"
         return f"{how}, {opportunity.occurrences} sessions from {_day(start)} to {_day(end)}"
     if end is None or end == start:
         return _day(start)

@@ -34,6 +34,7 @@ from diaspora.core.time import as_utc, utcnow
 from diaspora.matching import alerts
 from diaspora.opportunities import times
 from diaspora.opportunities.models import (
+    RECURRENCE_LABELS,
     Modality,
     Opportunity,
     OpportunityKind,
@@ -157,6 +158,13 @@ class OpportunityInput:
 # Who may post ---------------------------------------------------------------------------------
 
 
+def starting_point(organisation: Organisation, kind: str) -> OpportunityInput:
+    """What a new opportunity of `kind` starts from: tele-teaching in the organisation's time
+    zone, which the poster may change."""
+    zone = organisation.time_zone if kind == OpportunityKind.TEACHING else ""
+    return OpportunityInput(kind=kind, host_time_zone=zone)
+
+
 def posting_organisations(session: Session, user: User) -> list[Organisation]:
     """The verified organisations `user` is an active member of: those they may post for."""
     return verified_organisations(session, user)
@@ -169,20 +177,124 @@ def can_post_for(session: Session, user: User, organisation: Organisation) -> bo
 # Tele-teaching schedules ----------------------------------------------------------------------
 
 
+ORDINALS = ("first", "second", "third", "fourth", "fifth")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _month(day: date, months: int) -> tuple[int, int]:
+    """(year, month) `months` after the month of `day`."""
+    index = day.month - 1 + months
+    return day.year + index // 12, index % 12 + 1
+
+
 def add_months(day: date, months: int) -> date:
     """The same day of the month `months` later, or the month's last day when it is shorter."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
+    year, month = _month(day, months)
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def week_of_month(day: date) -> int:
+    """Which of its weekday in the month `day` is: 1 for the first Tuesday, 5 for a fifth."""
+    return (day.day - 1) // 7 + 1
+
+
+def is_last_of_weekday(day: date) -> bool:
+    """Whether `day` is the last of its weekday in its month: in the month's last seven days."""
+    return day.day + 7 > calendar.monthrange(day.year, day.month)[1]
+
+
+def nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    """The `n`th (1 to 4) `weekday` (Monday 0) of a month: every month has four of each."""
+    first = date(year, month, 1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def last_weekday(year: int, month: int, weekday: int) -> date:
+    """The last `weekday` (Monday 0) of a month."""
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
 def occurrence_dates(first: date, recurrence: str, count: int | None) -> list[date]:
-    """The local dates of a series: one date, or `count` weekly or monthly ones."""
+    """The local dates of a series: one date, or `count` weekly or monthly ones, `first` always
+    the first of them.
+
+    Monthly series repeat on the same date (the 31st falls on the last day of a shorter month),
+    on the same weekday of the same week (the second Tuesday), or on the last of that weekday
+    (the last Friday). A fifth weekday has no `MONTHLY_NTH` series, since most months have no
+    fifth Tuesday: `check` offers the last Tuesday instead rather than skip months silently.
+    """
+    months = range(count or 1)
     if recurrence == Recurrence.WEEKLY:
-        return [first + timedelta(weeks=n) for n in range(count or 1)]
+        return [first + timedelta(weeks=n) for n in months]
     if recurrence == Recurrence.MONTHLY:
-        return [add_months(first, n) for n in range(count or 1)]
+        return [add_months(first, n) for n in months]
+    if recurrence == Recurrence.MONTHLY_NTH:
+        n = week_of_month(first)
+        if n > 4:
+            raise ValueError(f"{first} is a fifth {WEEKDAYS[first.weekday()]}: no monthly series")
+        return [nth_weekday(*_month(first, m), first.weekday(), n) for m in months]
+    if recurrence == Recurrence.MONTHLY_LAST:
+        if not is_last_of_weekday(first):
+            raise ValueError(f"{first} is not the last {WEEKDAYS[first.weekday()]} of its month")
+        return [last_weekday(*_month(first, m), first.weekday()) for m in months]
     return [first]
+
+
+def _ordinal_day(day: int) -> str:
+    suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
+
+
+def repeats_on(recurrence: str, first: date) -> str:
+    """When a monthly or weekly series falls, in words: "on the second Tuesday"."""
+    weekday = WEEKDAYS[first.weekday()]
+    if recurrence == Recurrence.WEEKLY:
+        return f"on {weekday}s"
+    if recurrence == Recurrence.MONTHLY:
+        shorter = " (or the last day of a shorter month)" if first.day > 28 else ""
+        return f"on the {_ordinal_day(first.day)}{shorter}"
+    if recurrence == Recurrence.MONTHLY_NTH:
+        return f"on the {ORDINALS[week_of_month(first) - 1]} {weekday}"
+    if recurrence == Recurrence.MONTHLY_LAST:
+        return f"on the last {weekday}"
+    return ""
+
+
+def recurrence_choices(first: date | None) -> list[tuple[str, str]]:
+    """(value, label) of the ways a series may repeat from `first`, each label saying what will
+    happen ("Every month on the second Tuesday"). Unknown `first`: every way, in general terms.
+    A first date that is a fifth weekday is offered the last of that weekday instead of the
+    nth; one outside its month's last week is not offered the last."""
+    if first is None:
+        return [(r.value, label) for r, label in RECURRENCE_LABELS.items()]
+    choices = []
+    for recurrence, label in RECURRENCE_LABELS.items():
+        if recurrence == Recurrence.MONTHLY_NTH and week_of_month(first) > 4:
+            continue
+        if recurrence == Recurrence.MONTHLY_LAST and not is_last_of_weekday(first):
+            continue
+        if recurrence != Recurrence.NONE:
+            period = "week" if recurrence == Recurrence.WEEKLY else "month"
+            label = f"Every {period} {repeats_on(recurrence, first)}"
+        choices.append((recurrence.value, label))
+    return choices
+
+
+def _recurrence_problem(first: date, recurrence: str) -> str | None:
+    """Why a monthly series cannot repeat this way from `first`, or None."""
+    weekday = WEEKDAYS[first.weekday()]
+    if recurrence == Recurrence.MONTHLY_NTH and week_of_month(first) > 4:
+        return (
+            f"{first:%-d %B %Y} is the fifth {weekday} of its month and most months have no "
+            f"fifth {weekday}: choose every month on the last {weekday}"
+        )
+    if recurrence == Recurrence.MONTHLY_LAST and not is_last_of_weekday(first):
+        return (
+            f"{first:%-d %B %Y} is not the last {weekday} of {first:%B}: choose another way to "
+            "repeat, or a first date in the last week of its month"
+        )
+    return None
 
 
 def schedule(
@@ -345,7 +457,12 @@ def _check_teaching(
         errors["occurrences"] = (
             f"Number of sessions must be between {MIN_OCCURRENCES} and {MAX_OCCURRENCES}"
         )
-    if any(name in errors for name in ("starts_on", "start_time", "host_time_zone", "occurrences")):
+    if data.starts_on is not None and "recurrence" not in errors:
+        problem = _recurrence_problem(data.starts_on, data.recurrence)
+        if problem:
+            errors["recurrence"] = problem
+    stoppers = ("starts_on", "start_time", "host_time_zone", "recurrence", "occurrences")
+    if any(name in errors for name in stoppers):
         return
     try:
         planned = schedule(

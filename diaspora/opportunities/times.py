@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from diaspora.core.time import as_utc
+from diaspora.reference.places import zone_city
 
 
 class LocalTimeError(ValueError):
@@ -12,11 +13,11 @@ class LocalTimeError(ValueError):
 
 def zone(name: str | None) -> ZoneInfo:
     if not name or name not in available_timezones():
-        raise LocalTimeError("Choose a time zone from the list")
+        raise LocalTimeError("Select a time zone from the list")
     try:
         return ZoneInfo(name)
     except ZoneInfoNotFoundError as error:  # pragma: no cover - listed zones load
-        raise LocalTimeError("Choose a time zone from the list") from error
+        raise LocalTimeError("Select a time zone from the list") from error
 
 
 def local_to_utc(day: date, at: time, zone_name: str) -> datetime:
@@ -37,7 +38,7 @@ def local_to_utc(day: date, at: time, zone_name: str) -> datetime:
 
 def place(zone_name: str) -> str:
     """The city a zone is named after: "Asia/Dhaka" → "Dhaka"."""
-    return zone_name.rsplit("/", 1)[-1].replace("_", " ")
+    return zone_city(zone_name)
 
 
 def in_zone(instant: datetime, zone_name: str) -> datetime:

@@ -131,7 +131,7 @@ def new():
         )
     organisation = next(o for o in organisations if str(o.id) == chooser.organisation.data)
     kind = chooser.kind.data
-    form = FORMS[kind]()
+    form = FORMS[kind](data=FORMS[kind].initial(services.starting_point(organisation, kind)))
     if form.validate_on_submit():
         try:
             opportunity = services.create(db.session, organisation, _me(), form.details())

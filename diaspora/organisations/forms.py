@@ -3,10 +3,16 @@ from urllib.parse import urlparse
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from diaspora.auth.forms import NewPasswordMixin, email_field, name_field, new_password_field
+from diaspora.auth.forms import (
+    NewPasswordMixin,
+    email_field,
+    name_field,
+    new_password_field,
+    time_zone_field,
+)
 from diaspora.organisations.models import KIND_LABELS, Organisation
-from diaspora.reference.places import countries
-from diaspora.widgets import Name, NhsukForm, options
+from diaspora.reference.places import DEFAULT_TIME_ZONE, countries
+from diaspora.widgets import Name, NhsukForm, TimeZoneField, options
 
 
 def _check_website(_form, field) -> None:
@@ -53,6 +59,11 @@ class OrganisationFieldsMixin:
         "What the organisation does (optional)",
         validators=[Length(max=2000, message="Description must be 2000 characters or fewer")],
     )
+    time_zone = TimeZoneField(
+        "The organisation's time zone",
+        description="Where it works. Its new tele-teaching sessions start in this time zone.",
+        default=DEFAULT_TIME_ZONE,
+    )
 
     def _set_country_choices(self) -> None:
         self.country.choices = options(countries(), "Select a country")
@@ -64,6 +75,7 @@ class OrganisationFieldsMixin:
             "country": self.country.data,
             "website": self.website.data,
             "description": self.description.data or "",
+            "time_zone": self.time_zone.data,
         }
 
 
@@ -81,6 +93,7 @@ class OrganisationRegistrationForm(NewPasswordMixin, OrganisationFieldsMixin, Nh
         "Your work email address", description="We will send you a link to confirm it."
     )
     password = new_password_field()
+    person_time_zone = time_zone_field()
     organisation_choice = RadioField(
         "Is your organisation already registered?",
         choices=options(
@@ -101,14 +114,28 @@ class OrganisationRegistrationForm(NewPasswordMixin, OrganisationFieldsMixin, Nh
             field.flags.required = False
         # Page order (about you, then the organisation), which the error summary follows;
         # the mixin's fields were declared first and would otherwise lead the list.
-        first = ("csrf_token", "display_name", "email", "password", "organisation_choice")
+        first = (
+            "csrf_token",
+            "display_name",
+            "email",
+            "password",
+            "person_time_zone",
+            "organisation_choice",
+        )
         self._fields = {name: self._fields[name] for name in first if name in self._fields} | {
             name: field for name, field in self._fields.items() if name not in first
         }
 
     def validate(self, extra_validators=None) -> bool:
         choice = self.organisation_choice.data
-        org_fields = (self.name, self.kind, self.country, self.website, self.description)
+        org_fields = (
+            self.name,
+            self.kind,
+            self.country,
+            self.website,
+            self.description,
+            self.time_zone,
+        )
         if choice != "new":
             for field in org_fields:
                 field.validators = [Optional()]

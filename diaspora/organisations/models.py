@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from diaspora.auth.models import User
 from diaspora.core.time import utcnow
 from diaspora.extensions import db
+from diaspora.reference.places import DEFAULT_TIME_ZONE
 
 
 class OrganisationKind(StrEnum):
@@ -65,6 +66,10 @@ class Organisation(db.Model):
     # (or a subdomain) is accepted for a release while the organisation is a verified NHS
     # trust (engagements.services.manager_email_problem). Its own members cannot change it.
     email_domains: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # IANA name; the zone its new tele-teaching sessions start in unless the poster picks another.
+    time_zone: Mapped[str] = mapped_column(
+        String(64), default=DEFAULT_TIME_ZONE, server_default=DEFAULT_TIME_ZONE
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     memberships: Mapped[list["Membership"]] = relationship(

@@ -22,15 +22,22 @@ from diaspora.organisations.models import (
     OrganisationKind,
     Verification,
 )
+from diaspora.reference.places import DEFAULT_TIME_ZONE, is_time_zone
 
 # Changing one of these on a verified organisation sends it back to verification: what its
 # members may do follows from them (diaspora.organisations.access).
 VERIFIED_FIELDS = ("name", "kind")
-FIELDS = ("name", "kind", "country", "website", "description")
+FIELDS = ("name", "kind", "country", "website", "description", "time_zone")
 
 
 class OrganisationError(Exception):
     """A request the rules refuse; the message is safe to show."""
+
+
+def _checked_zone(time_zone: str | None) -> str:
+    if not is_time_zone(time_zone):
+        raise OrganisationError("Select a time zone from the list")
+    return time_zone
 
 
 def _membership_details(membership: Membership) -> dict:
@@ -50,6 +57,7 @@ def create_organisation(
     country: str,
     website: str | None = None,
     description: str = "",
+    time_zone: str = DEFAULT_TIME_ZONE,
 ) -> Organisation:
     """A new organisation, owned by its creator, waiting in the verification queue. Until an
     administrator verifies it, belonging to it grants nothing (organisations.access)."""
@@ -59,6 +67,7 @@ def create_organisation(
         country=country,
         website=(website or "").strip() or None,
         description=description.strip(),
+        time_zone=_checked_zone(time_zone),
         verification=Verification.PENDING,
     )
     membership = Membership(
@@ -88,6 +97,8 @@ def update_organisation(
     it. Returns True when that happened, so the page and the API can say so.
     """
     before = {key: getattr(organisation, key) for key in FIELDS}
+    if "time_zone" in fields:
+        _checked_zone(fields["time_zone"])
     for key in FIELDS:
         if key in fields:
             value = fields[key]

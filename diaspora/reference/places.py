@@ -1,9 +1,16 @@
 """Countries (ISO 3166-1, from pycountry) and time zones (IANA, from zoneinfo + tzdata)."""
 
 from functools import cache
+from importlib import resources
 from zoneinfo import available_timezones
 
 import pycountry
+
+UTC = "UTC"
+# Where a person or organisation is until they say otherwise: most accounts are NHS staff.
+DEFAULT_TIME_ZONE = "Europe/London"
+# Zone names that do not read as the place once their underscores are spaces.
+CITY_SPELLINGS = {"DumontDUrville": "Dumont d'Urville", "St_Johns": "St John's"}
 
 
 @cache
@@ -24,4 +31,75 @@ def country_name(code: str | None) -> str:
 
 @cache
 def time_zones() -> list[str]:
+    """Every IANA name of a place, old names (links such as Asia/Calcutta) included."""
     return sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+
+
+def zone_city(zone: str) -> str:
+    """The place a zone is named after: "Asia/Dhaka" → "Dhaka"."""
+    last = zone.rsplit("/", 1)[-1]
+    return CITY_SPELLINGS.get(last, last.replace("_", " "))
+
+
+@cache
+def _zone_table() -> list[tuple[str, str]]:
+    """(country code, zone) for each zone in tzdata's zone.tab, where every country lists the
+    zones used on its own territory (zone1970.tab would file Copenhagen under Berlin)."""
+    table = resources.files("tzdata").joinpath("zoneinfo", "zone.tab")
+    rows = []
+    for line in table.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            code, _coordinates, zone, *_comment = line.split("\t")
+            rows.append((code, zone))
+    return rows
+
+
+def _zone_label(zone: str, country: str) -> str:
+    """The city, and the region when the zone names one the country is not called:
+    "Louisville (Kentucky)", but "Cordoba" in Argentina."""
+    parts = zone.split("/")
+    city = zone_city(zone)
+    region = parts[1].replace("_", " ") if len(parts) == 3 else ""
+    return f"{city} ({region})" if region and region != country else city
+
+
+@cache
+def time_zone_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """(country name, [(zone, city), ...]) for every country, by name, cities by name."""
+    names = country_names()
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for code, zone in _zone_table():
+        country = names.get(code, code)
+        grouped.setdefault(country, []).append((zone, _zone_label(zone, country)))
+    return [
+        (country, sorted(zones, key=lambda pair: pair[1]))
+        for country, zones in sorted(grouped.items())
+    ]
+
+
+@cache
+def listed_time_zones() -> frozenset[str]:
+    """The zones the lists offer: each country's own, and UTC."""
+    return frozenset({UTC, *(zone for _code, zone in _zone_table())})
+
+
+def is_time_zone(name: str | None) -> bool:
+    """A name the service accepts: a listed zone, or an older IANA name of a place that an
+    account may still hold (Asia/Calcutta); never a made-up one."""
+    return bool(name) and (name in listed_time_zones() or name in time_zones())
+
+
+@cache
+def _zone_places() -> dict[str, str]:
+    return {
+        zone: f"{city}, {country}" if country != "Antarctica" else city
+        for country, zones in time_zone_groups()
+        for zone, city in zones
+    }
+
+
+def time_zone_label(zone: str | None) -> str:
+    """A zone as people read it: "Dhaka, Bangladesh"; UTC and older names as they are."""
+    if not zone:
+        return ""
+    return _zone_places().get(zone, zone.replace("_", " "))

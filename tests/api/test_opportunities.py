@@ -4,6 +4,7 @@ with the web form's rules, changing, publishing and closing."""
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from diaspora.core.time import as_utc, utcnow
@@ -430,3 +431,41 @@ def test_the_lifecycle_is_the_organisations(client, make, bearer, partner):
     headers = bearer(other)
     assert client.post(f"{BASE}/{open_one.id}/close", headers=headers).status_code == 403
     assert client.post(f"{BASE}/{draft.id}/publish", headers=headers).status_code == 404
+
+
+def test_the_api_posts_nth_weekday_series_in_the_organisations_zone(client, make, db, bearer):
+    owner = make.user(roles=["partner"])
+    organisation = make.organisation(owner=owner)
+    organisation.time_zone = "Asia/Dhaka"
+    db.session.commit()
+    body = {
+        "organisation_id": organisation.id,
+        "kind": "teaching",
+        "title": "Sepsis teaching",
+        "description": "Cases.",
+        "country": "BD",
+        "modality": "remote",
+        "professions": ["adult_nurse"],
+        "starts_on": "2027-03-09",
+        "start_time": "14:00",
+        "duration_minutes": 60,
+        "capacity": 10,
+        "join_link": "https://meet.example.org/sepsis",
+        "recurrence": "month_nth",
+        "occurrences": 3,
+    }
+    with time_machine.travel(datetime(2027, 1, 10, 9, 0, tzinfo=UTC), tick=False):
+        response = client.post("/api/v1/opportunities", json=body, headers=bearer(owner))
+    assert response.status_code == 201, response.get_json()
+    answer = response.get_json()
+    assert answer["host_time_zone"] == "Asia/Dhaka" and answer["recurrence"] == "month_nth"
+    assert [s["starts_at"] for s in answer["sessions"]] == [
+        "2027-03-09T08:00:00+00:00",
+        "2027-04-13T08:00:00+00:00",
+        "2027-05-11T08:00:00+00:00",
+    ]
+    body.update(starts_on="2027-03-30")
+    with time_machine.travel(datetime(2027, 1, 10, 9, 0, tzinfo=UTC), tick=False):
+        refused = client.post("/api/v1/opportunities", json=body, headers=bearer(owner))
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"][0]["pointer"] == "#/recurrence"

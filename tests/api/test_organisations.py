@@ -1,6 +1,8 @@
 """Organisations through the API: your own, verified ones to read, owners change details."""
 
 from diaspora.audit.models import AuditEvent
+from diaspora.reference.places import DEFAULT_TIME_ZONE
+from diaspora.widgets import TIME_ZONE_PROBLEM
 
 
 def test_lists_your_own_or_every_verified_one(bearer, client, make, db):
@@ -55,3 +57,26 @@ def test_owners_change_details_with_the_edit_pages_rules(bearer, client, make, d
     read_only = bearer(owner, scope="read")
     assert client.patch(path, json={"name": "x"}, headers=read_only).status_code == 403
     assert organisation.name == "Alpha Hospital"
+
+
+def test_the_api_shows_the_zone_and_owners_change_it(bearer, client, make, db):
+    owner = make.user(roles=["partner"])
+    member = make.user(roles=["partner"])
+    organisation = make.organisation(owner=owner, members=(member,), name="Alpha Hospital")
+    path = f"/api/v1/organisations/{organisation.id}"
+    assert client.get(path, headers=bearer(member)).get_json()["time_zone"] == DEFAULT_TIME_ZONE
+
+    response = client.patch(path, json={"time_zone": "Asia/Atlantis"}, headers=bearer(owner))
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == [
+        {"pointer": "#/time_zone", "detail": TIME_ZONE_PROBLEM}
+    ]
+
+    response = client.patch(path, json={"time_zone": "Asia/Dhaka"}, headers=bearer(member))
+    assert response.status_code == 403
+
+    response = client.patch(path, json={"time_zone": "Asia/Dhaka"}, headers=bearer(owner))
+    assert response.status_code == 200
+    assert response.get_json()["time_zone"] == "Asia/Dhaka"
+    listed = client.get("/api/v1/organisations", headers=bearer(owner)).get_json()
+    assert listed["items"][0]["time_zone"] == "Asia/Dhaka"

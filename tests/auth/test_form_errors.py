@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from diaspora.auth import services
+from diaspora.widgets import TIME_ZONE_PROBLEM
 from tests.core.support import snapshot
 from tests.factories import PASSWORD
 from tests.helpers import error_summary, submit
@@ -42,6 +43,11 @@ def _an_organisation(_app, make) -> dict[str, str]:
 
 
 ABOUT_ME = {"display_name": "Olu Example", "email": "olu@example.org", "password": "good enough pw"}
+ABOUT_ME_STAFF = {
+    "display_name": "Ann Example",
+    "email": "ann@example.org",
+    "password": "good enough pw",
+}
 
 CASES = [
     Case("register-type", "/account/register", {}, ["Select how you will use this service"]),
@@ -54,9 +60,25 @@ CASES = [
     Case(
         "staff-registration",
         "/account/register/staff",
-        {"display_name": "Ann Example", "email": "ann-at-example.org", "password": "tiny-pw-1"},
+        {
+            "display_name": "Ann Example",
+            "email": "ann-at-example.org",
+            "password": "tiny-pw-1",
+            "time_zone": "Asia/Dhaka",
+        },
         [EMAIL_FORMAT, TOO_SHORT],
-        kept={"display_name": "Ann Example", "email": "ann-at-example.org"},
+        kept={
+            "display_name": "Ann Example",
+            "email": "ann-at-example.org",
+            "time_zone": "Asia/Dhaka",
+        },
+    ),
+    Case(
+        "staff-registration-bad-zone",
+        "/account/register/staff",
+        {**ABOUT_ME_STAFF, "time_zone": "Mars/Olympus_Mons"},
+        [TIME_ZONE_PROBLEM],
+        kept={"display_name": "Ann Example", "email": "ann@example.org"},
     ),
     Case(
         "staff-registration-empty",
@@ -73,6 +95,8 @@ CASES = [
             "name": "",
             "kind": "",
             "country": "NG",
+            "time_zone": "Africa/Lagos",
+            "person_time_zone": "Europe/Dublin",
             "website": "https://clinic.example",
             "description": "We run clinics",
         },
@@ -80,8 +104,10 @@ CASES = [
         kept={
             "display_name": "Olu Example",
             "email": "olu@example.org",
+            "person_time_zone": "Europe/Dublin",
             "organisation_choice": "new",
             "country": "NG",
+            "time_zone": "Africa/Lagos",
             "website": "https://clinic.example",
             "description": "We run clinics",
         },
@@ -104,6 +130,21 @@ CASES = [
             "country": "NG",
             "website": "clinic dot example",
         },
+    ),
+    Case(
+        "organisation-registration-bad-zones",
+        "/account/register/organisation",
+        {
+            **ABOUT_ME,
+            "person_time_zone": "Europe/Nowhere",
+            "organisation_choice": "new",
+            "name": "Lagos Clinic",
+            "kind": "charity",
+            "country": "NG",
+            "time_zone": "",
+        },
+        [TIME_ZONE_PROBLEM, TIME_ZONE_PROBLEM],
+        kept={"name": "Lagos Clinic", "country": "NG"},
     ),
     Case(
         "organisation-registration-join",
@@ -198,7 +239,7 @@ CASES = [
         "account-details-bad-zone",
         "/account/details",
         {"display_name": "New Name", "time_zone": "Mars/Olympus_Mons"},
-        ["Not a valid choice."],
+        [TIME_ZONE_PROBLEM],
         kept={"display_name": "New Name"},
         role="staff",
     ),

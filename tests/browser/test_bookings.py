@@ -156,7 +156,7 @@ def test_an_organisation_posts_a_session_that_one_person_books_and_another_waits
     page.get_by_label("Description").fill("Case-based teaching.")
     page.get_by_label("Country", exact=True).select_option(label="Bangladesh")
     page.get_by_label("Remote", exact=True).check()
-    page.get_by_label("Your time zone").select_option("Asia/Dhaka")
+    page.get_by_label("Time zone of the sessions").select_option("Asia/Dhaka")
     page.get_by_label("Day", exact=True).fill(str(day.day))
     page.get_by_label("Month", exact=True).fill(str(day.month))
     page.get_by_label("Year", exact=True).fill(str(day.year))

@@ -45,7 +45,7 @@ def test_a_partner_posts_a_series_and_a_staff_member_finds_it(live_server, open_
     page.get_by_label("Country", exact=True).select_option(label="Bangladesh")
     page.get_by_label("Region or city (optional)").fill("Dhaka")
     page.get_by_label("Remote", exact=True).check()
-    page.get_by_label("Your time zone").select_option("Asia/Dhaka")
+    page.get_by_label("Time zone of the sessions").select_option("Asia/Dhaka")
     page.get_by_label("Day", exact=True).fill(str(first.day))
     page.get_by_label("Month", exact=True).fill(str(first.month))
     page.get_by_label("Year", exact=True).fill(str(first.year))

@@ -130,7 +130,7 @@ def test_the_kind_comes_first(client, signed_in_member):
     missing = client.get(f"/opportunities/new?organisation={signed_in_member.organisation.id}")
     assert error_summary(missing) == ["Select the kind of opportunity"]
     chosen = client.get(_new_url("teaching", signed_in_member.organisation))
-    assert "Your time zone" in _html(chosen) and "Join link" in _html(chosen)
+    assert "Time zone of the sessions" in _html(chosen) and "Join link" in _html(chosen)
 
 
 def test_a_member_of_several_organisations_picks_one(client, member):
@@ -169,7 +169,7 @@ def test_a_non_https_join_link_shows_the_error_keeps_the_input_and_saves_nothing
         ("project", {"hours_per_month": "eight"}, "Enter hours a month as a whole number"),
         ("teaching", {"capacity": "0"}, "Capacity must be at least 1 place"),
         ("teaching", _date("starts_on", date.today() - timedelta(days=1)), "in the future"),
-        ("teaching", {"host_time_zone": "Moon/Tranquility"}, "Choose a time zone"),
+        ("teaching", {"host_time_zone": "Moon/Tranquility"}, "Select a time zone"),
         ("teaching", {"duration_minutes": "600"}, "between 15 and 480 minutes"),
         ("teaching", {"start_time": "quarter past"}, "24-hour clock"),
         ("teaching", {"occurrences": "60"}, "between 2 and 52"),

@@ -250,7 +250,12 @@ class OpportunityChanges(Schema):
         validate=_wall_clock,
         metadata={"description": "Tele-teaching: wall-clock time in host_time_zone, e.g. 14:00"},
     )
-    host_time_zone = _text(metadata={"description": "IANA zone, e.g. Asia/Dhaka"})
+    host_time_zone = _text(
+        metadata={
+            "description": "IANA zone, e.g. Asia/Dhaka; a new tele-teaching session left "
+            "without one is in its organisation's time zone"
+        }
+    )
     duration_minutes = fields.Integer()
     capacity = fields.Integer(metadata={"description": "Places in each session"})
     join_link = _text(
@@ -258,7 +263,14 @@ class OpportunityChanges(Schema):
     )
     audience = _text()
     learners_expected = fields.Integer()
-    recurrence = _text(metadata={"description": "none, weekly or monthly"})
+    recurrence = _text(
+        metadata={
+            "description": "none, weekly, monthly (the same date: the 14th), month_nth (the "
+            "first session's weekday and week of the month: the second Tuesday; not for a fifth "
+            "weekday) or month_last (the last of that weekday: the last Friday; the first "
+            "session must be one)"
+        }
+    )
     occurrences = fields.Integer(metadata={"description": "Sessions in a series: 2 to 52"})
     host_institution = _text()
     duration_months = fields.Integer()
@@ -530,7 +542,7 @@ def create_opportunity(body: dict):
     with `capacity` places) or a return placement, saved as a draft: publish it when ready.
     Without `organisation_id` it is posted for the one organisation you may post for."""
     organisation = _posting_for(body.get("organisation_id"))
-    data = _input(OpportunityInput(kind=body["kind"]), body)
+    data = _input(services.starting_point(organisation, body["kind"]), body)
     try:
         opportunity = services.create(db.session, organisation, g.api_user, data)
     except services.OpportunityError as error:

@@ -23,6 +23,13 @@ class OrganisationSchema(Schema):
     country = fields.String(required=True, metadata={"description": "ISO 3166-1 alpha-2"})
     website = fields.String(required=True, allow_none=True)
     description = fields.String(required=True)
+    time_zone = fields.String(
+        required=True,
+        metadata={
+            "description": "IANA zone, e.g. Asia/Dhaka: its new tele-teaching sessions start in it "
+            "unless they say otherwise"
+        },
+    )
     verification = fields.String(
         required=True, validate=validate.OneOf([v.value for v in Verification])
     )
@@ -58,6 +65,9 @@ class OrganisationChanges(Schema):
     country = fields.String(validate=validate.Length(equal=2))
     website = fields.String(allow_none=True, validate=validate.Length(max=300))
     description = fields.String(validate=validate.Length(max=2000))
+    time_zone = fields.String(
+        validate=validate.Length(max=64), metadata={"description": "IANA zone, e.g. Asia/Dhaka"}
+    )
 
 
 def _shown(organisation: Organisation, role: str | None) -> dict:
@@ -68,6 +78,7 @@ def _shown(organisation: Organisation, role: str | None) -> dict:
         "country": organisation.country,
         "website": organisation.website,
         "description": organisation.description,
+        "time_zone": organisation.time_zone,
         "verification": organisation.verification,
         "your_role": role,
     }
