@@ -147,6 +147,7 @@ EXPECT: dict[str, frozenset[str]] = {
     "matching.candidates": NOBODY,
     "matching.invite": NOBODY,
     "contributions.review": NOBODY,
+    "contributions.approve_selected": NOBODY,
     "bookings.attendance": NOBODY,
     # The volunteer's engagement, booking, hours and certificate.
     "engagements.mine": STAFF,
