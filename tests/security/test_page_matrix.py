@@ -144,6 +144,7 @@ EXPECT: dict[str, frozenset[str]] = {
     "engagements.interest": STAFF,
     "bookings.book": STAFF,
     "engagements.applicants": NOBODY,
+    "engagements.decline_selected": NOBODY,
     "matching.candidates": NOBODY,
     "matching.invite": NOBODY,
     "contributions.review": NOBODY,
