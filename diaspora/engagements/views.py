@@ -444,10 +444,26 @@ def start(engagement_id: int):
     return _change(engagement_id, "start")
 
 
-@bp.post("/engagements/<int:engagement_id>/complete")
+@bp.route("/engagements/<int:engagement_id>/complete", methods=["GET", "POST"])
 @login_required
 def complete(engagement_id: int):
-    return _change(engagement_id, "complete")
+    """GET: what completing means, with Continue and Cancel; POST (Continue): complete it."""
+    if request.method == "POST":
+        if not NhsukForm().validate_on_submit():
+            abort(400)
+        return _change(engagement_id, "complete")
+    engagement = _managed(engagement_id)
+    if engagement.session_id is not None or engagement.state != S.ACTIVE:
+        return _refused(
+            IllegalTransition("Only an engagement that has started can be marked as completed."),
+            _detail_url(engagement),
+        )
+    return render_template(
+        "engagements/complete.html",
+        item=presenters.detail(engagement),
+        name=engagement.user.display_name,
+        detail_url=_detail_url(engagement),
+    )
 
 
 @bp.post("/engagements/<int:engagement_id>/no-show")
