@@ -131,7 +131,7 @@ def organisation(organisation_id: int):
         if request.form.get("decision") == "verify":
             organisations.decide_verification(db.session, org, current_user, verified=True)
             db.session.commit()
-            flash(f"{org.name} is verified. Its owners have been told.", "success")
+            flash(f"{org.name} is verified. Its members have been told.", "success")
             return redirect(url_for("admin.organisation_queue"))
         if form.validate():
             try:
