@@ -250,7 +250,7 @@ def approve_selected(opportunity_id: int):
         item = presenters.present_for_review(error.log)
         message = (
             f"{item['person']}, {item['month']}: {error}. "
-            "Nothing was approved: untick these hours and try again"
+            "Nothing was approved: check your selection and try again"
         )
         return _review_page(opportunity, selection=form, refused=(error.log.id, message))
     except services.ContributionError as error:

@@ -380,7 +380,7 @@ def decline_selected(opportunity_id: int):
     except services.Undecidable as error:
         db.session.rollback()
         name = error.engagement.user.display_name
-        message = f"{name}: {error}. Nothing was declined: untick them and try again"
+        message = f"{name}: {error}. Nothing was declined: check your selection and try again"
         return _applicants_page(opportunity, form, refused=(error.engagement.id, message))
     except EngagementError as error:
         db.session.rollback()

@@ -708,7 +708,7 @@ def test_approving_selected_is_all_or_nothing(client, db, make, world, add_log):
     month = presenters.present_log(decided)["month"]
     assert error_summary(response) == [
         f"Nadia Rahman, {month}: These hours have already been reviewed. "
-        "Nothing was approved: untick these hours and try again"
+        "Nothing was approved: check your selection and try again"
     ]
     html = _html(response)
     for log in (first, other):  # the ticks are kept

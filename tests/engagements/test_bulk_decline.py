@@ -94,7 +94,7 @@ def test_declining_selected_is_all_or_nothing(db, client_for, make, new_profile,
     assert response.status_code == 200
     assert error_summary(response) == [
         "Bilal Khan: This application has already been decided or withdrawn. "
-        "Nothing was declined: untick them and try again"
+        "Nothing was declined: check your selection and try again"
     ]
     assert "We have filled every place</textarea>" in html(response)
     for engagement in (first, last):
