@@ -1,8 +1,9 @@
 """Demo engagements on the demo opportunities: the demo staff member has applied to one project
-and is interested in a placement; other demo staff have applied to the Sylhet project, one of
-them accepted and waiting for their line manager's release. Idempotent: a person who already has
-an engagement with an opportunity is left alone. Written straight to the table (as if the steps
-had happened), so loading the demo queues no messages."""
+and is interested in a placement; other demo staff have applied to the Sylhet project (two
+still waiting for an answer), one of them accepted and waiting for their line manager's
+release. Idempotent: a person who already has an engagement with an opportunity is left alone.
+Written straight to the table (as if the steps had happened), so loading the demo queues no
+messages."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -56,6 +57,14 @@ DEMOS = [
         ReleaseStatus.NEEDED,
     ),
     Demo("staff03@demo.test", SYLHET, EngagementState.INTERESTED, 2),
+    # A second application waiting on the Sylhet project: enough to decline several at once.
+    Demo(
+        "staff04@demo.test",
+        SYLHET,
+        EngagementState.APPLIED,
+        5,
+        "Children's nurse with simulation teaching experience; I can give two evenings a month.",
+    ),
 ]
 
 

@@ -1,9 +1,12 @@
-from wtforms import SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import ValidationError
+from datetime import date
 
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import Length, ValidationError
+
+from diaspora.audit.labels import action_choices
 from diaspora.auth.models import ROLE_LABELS, STORED_ROLES
 from diaspora.organisations import services as organisations
-from diaspora.widgets import CheckboxList, NhsukForm, options
+from diaspora.widgets import CheckboxList, NhsDateField, NhsukForm, options
 
 
 class RolesForm(NhsukForm):
@@ -44,3 +47,63 @@ class EmailDomainsForm(NhsukForm):
             organisations.clean_email_domains(field.data)
         except organisations.OrganisationError as error:
             raise ValidationError(str(error)) from error
+
+
+class AuditFilterForm(NhsukForm):
+    """The audit log's filters: a GET form (it changes nothing), so a filtered page can be
+    bookmarked. It carries no personal data: the person is an account's id, chosen through
+    `AuditPersonForm` or from their page."""
+
+    class Meta:
+        csrf = False
+
+    person = HiddenField()
+    action = SelectField(
+        "Action",
+        choices=options(action_choices(), "Any action"),
+        default="",
+        invalid_choice_message="Select an action from the list",
+    )
+    since = NhsDateField(
+        "From",
+        description="Your local date. For example, 1 4 2026",
+        message_name="From date",
+        invalid_message="From date must be a real date",
+    )
+    until = NhsDateField(
+        "To",
+        description="Your local date. For example, 30 4 2026",
+        message_name="To date",
+        invalid_message="To date must be a real date",
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        since, until = self.since.data, self.until.data
+        if isinstance(since, date) and isinstance(until, date) and until < since:
+            self.until.errors = [
+                *self.until.errors,
+                "To date must be the same as or after the From date",
+            ]
+            ok = False
+        return ok
+
+    def person_id(self) -> int | None:
+        value = (self.person.data or "").strip()
+        return int(value) if value.isdecimal() and len(value) < 12 else None
+
+
+class AuditPersonForm(NhsukForm):
+    """Find a person for the audit log's filter. Posted, so what is typed (a name or an email
+    address) never goes into an address or an access log."""
+
+    q = StringField(
+        "Name or email address",
+        validators=[
+            Length(max=200, message="Name or email address must be 200 characters or fewer")
+        ],
+    )
+
+    def validate_q(self, field) -> None:
+        if not (field.data or "").strip():
+            raise ValidationError("Enter a name or email address")

@@ -3,8 +3,15 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from diaspora.admin.forms import EmailDomainsForm, RolesForm, UserSearchForm
-from diaspora.audit.services import recent_events
+from diaspora.admin.forms import (
+    AuditFilterForm,
+    AuditPersonForm,
+    EmailDomainsForm,
+    RolesForm,
+    UserSearchForm,
+)
+from diaspora.admin.presenters import present_events, role_labels
+from diaspora.audit.services import EventFilters, search_events
 from diaspora.auth import services as accounts
 from diaspora.auth.models import Role, User
 from diaspora.extensions import db
@@ -15,10 +22,13 @@ from diaspora.organisations.access import roles_of, roles_of_many
 from diaspora.organisations.forms import RejectForm
 from diaspora.organisations.models import Organisation
 from diaspora.reference.places import country_name
+from diaspora.templating import viewer_zone
 from diaspora.widgets import NhsukForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 50
+AUDIT_PER_PAGE = 25  # each row carries several fields: 25 keep the page within its budget
+PERSON_MATCHES = 10  # people offered when a search for the audit log's filter finds several
 
 
 @bp.before_request
@@ -43,7 +53,10 @@ def index():
 def users():
     form = UserSearchForm(request.args)
     page = db.paginate(accounts.search_users(form.q.data or ""), page=_page(), per_page=PER_PAGE)
-    roles = roles_of_many(db.session, page.items)
+    roles = {
+        user_id: role_labels(names)
+        for user_id, names in roles_of_many(db.session, page.items).items()
+    }
     return render_template("admin/users.html", form=form, page=page, roles=roles)
 
 
@@ -67,7 +80,7 @@ def user(user_id: int):
         form=form,
         has_factor=factors.has_factor(db.session, person),
         memberships=memberships,
-        from_memberships=sorted(roles_of(db.session, person) - person.role_names),
+        from_memberships=role_labels(roles_of(db.session, person) - person.role_names),
     )
 
 
@@ -118,7 +131,7 @@ def organisation(organisation_id: int):
         if request.form.get("decision") == "verify":
             organisations.decide_verification(db.session, org, current_user, verified=True)
             db.session.commit()
-            flash(f"{org.name} is verified. Its owners have been told.", "success")
+            flash(f"{org.name} is verified. Its members have been told.", "success")
             return redirect(url_for("admin.organisation_queue"))
         if form.validate():
             try:
@@ -169,8 +182,54 @@ def _organisation_page(
     )
 
 
-@bp.get("/audit")
+def _audit_url(**changes: object) -> str:
+    """The audit log with the filters in the address, changed by `changes` (page 1)."""
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    args.update({k: v for k, v in changes.items() if v is not None})
+    return url_for("admin.audit", **{k: v for k, v in args.items() if v != ""})
+
+
+@bp.route("/audit", methods=["GET", "POST"])
 def audit():
-    action = request.args.get("action") or None
-    page = db.paginate(recent_events(action), page=_page(), per_page=PER_PAGE)
-    return render_template("admin/audit.html", page=page, action=action)
+    """The audit log, newest first, a page at a time, filtered by person, action and dates
+    (the viewer's local days). A person is found by a posted search, so their name or email
+    address never goes into the address: the filter holds their account's id."""
+    form = AuditFilterForm(request.args)
+    person_form = AuditPersonForm(formdata=None)
+    matches = None
+    if request.method == "POST":
+        person_form = AuditPersonForm()
+        if person_form.validate_on_submit():
+            found = list(
+                db.session.scalars(
+                    accounts.search_users(person_form.q.data).limit(PERSON_MATCHES + 1)
+                )
+            )
+            if len(found) == 1:
+                return redirect(_audit_url(person=found[0].id))
+            matches = [
+                {"name": p.display_name, "email": p.email, "href": _audit_url(person=p.id)}
+                for p in found[:PERSON_MATCHES]
+            ]
+    valid = form.validate()
+    action = form.action.data if not form.action.errors else None
+    filters = EventFilters(
+        person_id=form.person_id(),
+        action=action or None,
+        since=form.since.data if valid else None,
+        until=form.until.data if valid else None,
+    )
+    person = db.session.get(User, filters.person_id) if filters.person_id else None
+    page = search_events(db.session, filters, viewer_zone(), page=_page(), per_page=AUDIT_PER_PAGE)
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        person_form=person_form,
+        matches=matches,
+        more_matches=matches is not None and len(found) > PERSON_MATCHES,
+        person=person,
+        filtered=any((person, filters.action, filters.since, filters.until)),
+        page=page,
+        rows=present_events(db.session, page.items),
+        without_person=_audit_url(person=""),
+    )

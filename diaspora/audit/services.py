@@ -1,10 +1,15 @@
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.local import LocalProxy
 
 from diaspora.audit.models import AuditEvent
 from diaspora.auth.models import User
 from diaspora.core.context import client_address
+from diaspora.core.paging import PageNumbers
 
 
 def record(
@@ -33,8 +38,59 @@ def record(
     return event
 
 
-def recent_events(action: str | None = None):
-    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    if action:
-        query = query.where(AuditEvent.action == action)
+# Reading the log -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    """What the audit log is narrowed to. Dates are the viewer's local days, both included."""
+
+    person_id: int | None = None  # events by this person, or about their account
+    action: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class EventPage(PageNumbers):
+    items: list[AuditEvent]
+    total: int
+    page: int
+    per_page: int
+
+
+def local_day_start(day: date, zone: ZoneInfo) -> datetime:
+    """The UTC instant a local day starts in `zone`."""
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(ZoneInfo("UTC"))
+
+
+def _filtered(query, filters: EventFilters, zone: ZoneInfo):
+    if filters.person_id is not None:
+        query = query.where(
+            or_(
+                AuditEvent.actor_id == filters.person_id,
+                (AuditEvent.subject_type == "User") & (AuditEvent.subject_id == filters.person_id),
+            )
+        )
+    if filters.action:
+        query = query.where(AuditEvent.action == filters.action)
+    if filters.since is not None:
+        query = query.where(AuditEvent.at >= local_day_start(filters.since, zone))
+    if filters.until is not None:
+        query = query.where(
+            AuditEvent.at < local_day_start(filters.until + timedelta(days=1), zone)
+        )
     return query
+
+
+def search_events(
+    session: Session, filters: EventFilters, zone: ZoneInfo, *, page: int = 1, per_page: int = 50
+) -> EventPage:
+    """One page of the events that match, newest first, with who did each (two queries)."""
+    total = session.scalar(_filtered(select(func.count(AuditEvent.id)), filters, zone)) or 0
+    pages = max((total + per_page - 1) // per_page, 1)
+    page = min(max(page, 1), pages)
+    query = _filtered(select(AuditEvent), filters, zone)
+    query = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    items = list(session.scalars(query.offset((page - 1) * per_page).limit(per_page)).unique())
+    return EventPage(items=items, total=total, page=page, per_page=per_page)

@@ -11,6 +11,7 @@ from diaspora.core.viewer import viewer_access
 from diaspora.directory import presenters as directory_presenters
 from diaspora.extensions import db
 from diaspora.matching import invitations
+from diaspora.organisations.access import refuse_organisation_action
 from diaspora.widgets import NhsukForm
 
 from . import presenters, services
@@ -86,7 +87,7 @@ def _page() -> int:
 def index():
     viewer = _viewer()
     if not viewer.organisations and not viewer.admin:
-        abort(403)
+        refuse_organisation_action(db.session, _me())
     rows = [presenters.present_row(row) for row in services.cohorts_for(db.session, viewer)]
     return render_template(
         "cohorts/index.html",
@@ -101,7 +102,7 @@ def index():
 def new():
     organisations = list(_viewer().organisations)
     if not organisations:
-        abort(403)
+        refuse_organisation_action(db.session, _me())
     form = CohortForm(organisations=organisations)
     if form.validate_on_submit():
         try:

@@ -3,7 +3,14 @@
 from datetime import date
 from typing import Any
 
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Length
 
 from diaspora.contributions import services
@@ -86,6 +93,19 @@ class DecisionForm(NhsukForm):
             self.reason.errors = [*self.reason.errors, "Enter the reason for declining these hours"]
             ok = False
         return ok
+
+
+class ApproveSelectedForm(NhsukForm):
+    """The logs ticked on the review page, approved together. The service checks each."""
+
+    selected = SelectMultipleField("Hours to approve", validate_choice=False)
+
+    def log_ids(self) -> list[int] | None:
+        """The ticked ids, or None when one is not a number (a crafted request)."""
+        values = self.selected.data or []
+        if not all(value.isdecimal() and len(value) < 12 for value in values):
+            return None
+        return [int(value) for value in values]
 
 
 class RevokeForm(NhsukForm):

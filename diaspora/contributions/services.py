@@ -66,6 +66,14 @@ class ContributionError(Exception):
         self.errors = errors
 
 
+class Undecidable(Exception):
+    """One of several selected logs can no longer be decided; `log` is the one, `str()` why."""
+
+    def __init__(self, log: HoursLog, message: str) -> None:
+        super().__init__(message)
+        self.log = log
+
+
 class CertificateUnavailable(Exception):
     """No certificate can be issued for this engagement; `str()` says why, fit to show."""
 
@@ -442,6 +450,33 @@ def decide(
         hours=hours_text(log.minutes),
     )
     return log
+
+
+def approve_selected(
+    session: Session, opportunity: Opportunity, log_ids: Iterable[int], reviewer: User
+) -> list[HoursLog]:
+    """Approve several pending logs of one opportunity, each through `decide`, so the rules,
+    the audit and the messages are those of one at a time. All or nothing: raises LookupError
+    when an id is not a log of this opportunity, and Undecidable naming the first log that can
+    no longer be decided; the caller then rolls back whatever was approved before it."""
+    ids = list(dict.fromkeys(log_ids))
+    if not ids:
+        raise ContributionError({"selected": "Select the hours you want to approve"})
+    found = {
+        log.id: log for log in session.scalars(_logs_of(opportunity).where(HoursLog.id.in_(ids)))
+    }
+    if len(found) != len(ids):
+        raise LookupError("a selected log is not one of this opportunity's")
+    approved = []
+    for log_id in ids:
+        log = found[log_id]
+        if log.status != HoursStatus.PENDING:
+            raise Undecidable(log, "These hours have already been reviewed")
+        try:
+            approved.append(decide(session, log, reviewer, approve=True))
+        except ContributionError as error:
+            raise Undecidable(log, str(error)) from error
+    return approved
 
 
 # What counts ----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from diaspora.auth.models import User
 from diaspora.contributions import codes, pdf, presenters, services
 from diaspora.contributions.forms import (
     APPROVE,
+    ApproveSelectedForm,
     CheckCodeForm,
     DecisionForm,
     HoursForm,
@@ -30,6 +31,7 @@ from diaspora.extensions import db, limiter
 from diaspora.opportunities.access import managed_or_404, manages
 from diaspora.templating import viewer_zone
 from diaspora.widgets import NhsukForm
+from diaspora.widgets import error_list as nhsuk_error_list
 
 bp = Blueprint("contributions", __name__)
 
@@ -186,21 +188,79 @@ def review(opportunity_id: int):
             return redirect(url_for("contributions.review", opportunity_id=opportunity.id))
         failed = (entry.id, form)
 
+    return _review_page(opportunity, failed=failed)
+
+
+def _review_page(
+    opportunity,
+    *,
+    failed: tuple[int, DecisionForm] | None = None,
+    selection: ApproveSelectedForm | None = None,
+    refused: tuple[int, str] | None = None,
+):
+    """The review page; after a refused "Approve selected", with the ticks kept and the log
+    that could not be approved named (`refused`: its id and why)."""
     pending = services.pending_logs(db.session, opportunity)
     decided = services.decided_logs(db.session, opportunity)
     certificates = services.certificates_for(db.session, opportunity)
     forms = {entry.id: _decision_form(entry.id, bound=False) for entry in pending}
     if failed is not None:
         forms[failed[0]] = failed[1]
+    selection = selection or ApproveSelectedForm(formdata=None)
+    ticked = set((selection.log_ids() or []) if selection.selected.data else [])
+    errors = []
+    if failed is not None:
+        errors = nhsuk_error_list(failed[1])
+    elif refused is not None:  # at its tick, or at the list when it is no longer pending
+        shown = any(entry.id == refused[0] for entry in pending)
+        errors = [{"text": refused[1], "href": f"#select-{refused[0]}" if shown else "#pending"}]
+    elif selection.selected.errors:
+        errors = [{"text": selection.selected.errors[0], "href": "#approve-selected-button"}]
     return render_template(
         "contributions/review.html",
         opportunity=opportunity,
         pending=[(presenters.present_for_review(e), forms[e.id]) for e in pending],
         decided=[presenters.present_for_review(e) for e in decided],
         certificates=[presenters.present_certificate(c) for c in certificates],
-        form=failed[1] if failed is not None else None,
+        errors=errors,
+        ticked=ticked,
+        refused=refused,
         back=url_for("opportunities.manage"),
     )
+
+
+@bp.post("/opportunities/<int:opportunity_id>/hours/approve")
+@login_required
+def approve_selected(opportunity_id: int):
+    """Approve the ticked logs together, all or none: each as one decision on its own."""
+    opportunity = managed_or_404(_me(), opportunity_id)
+    form = ApproveSelectedForm()
+    if not form.validate_on_submit():
+        abort(400)
+    log_ids = form.log_ids()
+    if log_ids is None:
+        abort(404)
+    try:
+        approved = services.approve_selected(db.session, opportunity, log_ids, _me())
+    except LookupError:
+        db.session.rollback()
+        abort(404)
+    except services.Undecidable as error:
+        db.session.rollback()
+        item = presenters.present_for_review(error.log)
+        message = (
+            f"{item['person']}, {item['month']}: {error}. "
+            "Nothing was approved: check your selection and try again"
+        )
+        return _review_page(opportunity, selection=form, refused=(error.log.id, message))
+    except services.ContributionError as error:
+        db.session.rollback()
+        form.selected.errors = list(error.errors.values())
+        return _review_page(opportunity, selection=form)
+    db.session.commit()
+    count = len(approved)
+    flash(f"{count} hours {'entry' if count == 1 else 'entries'} approved.", "success")
+    return redirect(url_for("contributions.review", opportunity_id=opportunity.id))
 
 
 # Certificates ---------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import Forbidden, HTTPException
 
 from diaspora.core.logs import describe_exception
 
@@ -17,6 +17,17 @@ PAGES = {
     429: ("Too many attempts", "errors/429.html"),
     500: ("Sorry, there is a problem with the service", "errors/500.html"),
 }
+
+
+class ExplainedRefusal(Forbidden):
+    """A 403 that says why with a page of its own: `template` rendered with `context` (and
+    `title`). The API answers it with a problem document whose detail is `description`."""
+
+    def __init__(self, template: str, title: str, description: str, **context: object) -> None:
+        super().__init__(description)
+        self.template = template
+        self.title = title
+        self.context = context
 
 
 def _page(status: int, **context):
@@ -52,6 +63,9 @@ def register_error_pages(app: Flask) -> None:
             return error
         if request.path.startswith(API_PREFIX):
             return _api_problem(error)
+        if isinstance(error, ExplainedRefusal):
+            page = render_template(error.template, title=error.title, **error.context)
+            return page, error.code
         if error.description != type(error).description:
             return _page(error.code, detail=error.description)  # said by the service itself
         return _page(error.code)

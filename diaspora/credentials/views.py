@@ -10,6 +10,7 @@ from diaspora.credentials import presenters, services
 from diaspora.credentials.forms import CredentialForm, DecisionForm
 from diaspora.credentials.models import Credential, CredentialStatus
 from diaspora.extensions import db
+from diaspora.organisations.access import refuse_organisation_action
 from diaspora.registry.services import profile_for
 from diaspora.widgets import NhsukForm
 
@@ -28,7 +29,7 @@ def _staff_only() -> None:
 
 def _verifiers_only() -> None:
     if not _can_verify():
-        abort(403)
+        refuse_organisation_action(db.session, current_user)
 
 
 def _can_verify() -> bool:

@@ -18,6 +18,7 @@ from diaspora.directory import presenters, services
 from diaspora.directory.forms import DirectorySearchForm
 from diaspora.extensions import db
 from diaspora.factors.gate import step_up_required
+from diaspora.organisations.access import refuse_organisation_action
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 
@@ -30,7 +31,7 @@ def _access() -> services.Access:
 @login_required
 def _searchers_only():
     if not _access().can_search:
-        abort(403)
+        refuse_organisation_action(db.session, current_user)
 
 
 @bp.app_context_processor
@@ -100,7 +101,7 @@ def search():
 def export():
     """The whole result set of a search as CSV, for coordinators; every export is audited."""
     if not _access().can_export:
-        abort(403)
+        refuse_organisation_action(db.session, current_user)
     form = DirectorySearchForm(request.form)
     if not form.validate():
         return _search_page(form, None)

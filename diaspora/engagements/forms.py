@@ -1,7 +1,7 @@
 """Forms for applying, deciding, cancelling and employer release. The services check the same
 rules again: a form only shows the problems sooner and keeps what was typed."""
 
-from wtforms import EmailField, RadioField, TextAreaField
+from wtforms import EmailField, RadioField, SelectMultipleField, TextAreaField
 from wtforms.validators import ValidationError
 
 from diaspora.engagements import services
@@ -48,6 +48,27 @@ class DecisionForm(NhsukForm):
     @property
     def accept(self) -> bool:
         return self.decision.data == "accept"
+
+
+class DeclineSelectedForm(NhsukForm):
+    """Applications ticked on the applicants page, declined together with one reason."""
+
+    selected = SelectMultipleField("Applications to decline", validate_choice=False)
+    reason = TextAreaField(
+        "Reason for declining",
+        description=(
+            "Everyone you selected will see it, as the message with their decision. "
+            f"Up to {services.MESSAGE_MAX} characters."
+        ),
+        validators=[_message("The reason for declining", required=True)],
+    )
+
+    def engagement_ids(self) -> list[int] | None:
+        """The ticked ids, or None when one is not a number (a crafted request)."""
+        values = self.selected.data or []
+        if not all(value.isdecimal() and len(value) < 12 for value in values):
+            return None
+        return [int(value) for value in values]
 
 
 class CancelForm(NhsukForm):

@@ -64,6 +64,15 @@ class EngagementError(ValueError):
         self.problems = problems
 
 
+class Undecidable(Exception):
+    """One of several selected engagements can no longer be decided; `engagement` is the one,
+    `str()` says why, fit to show."""
+
+    def __init__(self, engagement: Engagement, message: str) -> None:
+        super().__init__(message)
+        self.engagement = engagement
+
+
 class ProfileIncomplete(Exception):
     """The staff member must complete their profile before they take part."""
 
@@ -340,6 +349,49 @@ def decide(
         accepted=accept,
         release_needed=engagement.release_status == ReleaseStatus.NEEDED,
     )
+
+
+def decline_selected(
+    session: Session,
+    opportunity: Opportunity,
+    engagement_ids: Iterable[int],
+    actor: User,
+    *,
+    reason: str,
+) -> list[Engagement]:
+    """Decline several applications to one opportunity with one reason (required), each through
+    `decide`, so the rules, the audit and the messages are those of one at a time. All or
+    nothing: raises LookupError when an id is not an application to this opportunity, and
+    Undecidable naming the first that can no longer be declined; the caller then rolls back."""
+    _refuse(reason=message_problem(reason, label="The reason for declining", required=True))
+    ids = list(dict.fromkeys(engagement_ids))
+    if not ids:
+        raise EngagementError({"selected": "Select the applications you want to decline"})
+    found = {
+        engagement.id: engagement
+        for engagement in session.scalars(
+            select(Engagement)
+            .where(
+                Engagement.id.in_(ids),
+                Engagement.opportunity_id == opportunity.id,
+                Engagement.session_id.is_(None),
+            )
+            .options(joinedload(Engagement.user))
+        )
+    }
+    if len(found) != len(ids):
+        raise LookupError("a selected engagement is not an application to this opportunity")
+    declined = []
+    for engagement_id in ids:
+        engagement = found[engagement_id]
+        if engagement.state != S.APPLIED:
+            raise Undecidable(engagement, "This application has already been decided or withdrawn")
+        try:
+            decide(session, engagement, actor, accept=False, message=reason)
+        except (IllegalTransition, EngagementError) as error:
+            raise Undecidable(engagement, str(error)) from error
+        declined.append(engagement)
+    return declined
 
 
 CHANGE_SUBJECTS = {

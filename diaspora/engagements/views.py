@@ -18,6 +18,7 @@ from diaspora.engagements.forms import (
     ApplyForm,
     CancelForm,
     DecisionForm,
+    DeclineSelectedForm,
     ReleaseDecisionForm,
     ReleaseRequestForm,
 )
@@ -316,14 +317,83 @@ def detail(engagement_id: int):
 @login_required
 def applicants(opportunity_id: int):
     opportunity = managed_or_404(_me(), opportunity_id)
-    people = services.applicants(db.session, opportunity, _me(), viewer_access())
+    return _applicants_page(opportunity, DeclineSelectedForm(formdata=None))
+
+
+def _applicants_page(
+    opportunity: Opportunity,
+    form: DeclineSelectedForm,
+    refused: tuple[int, str] | None = None,
+):
+    """The applicants page; after a refused "Decline selected", with the ticks and the reason
+    kept and the application that could not be declined named (`refused`: its id and why)."""
+    people = [
+        presenters.applicant(person)
+        for person in services.applicants(db.session, opportunity, _me(), viewer_access())
+    ]
+    decidable = [p["id"] for p in people if p["state"] == S.APPLIED]
+    errors = []
+    if refused is not None:  # at its tick, or at the list when it can no longer be ticked
+        target = f"select-{refused[0]}" if refused[0] in decidable else "decline-selected"
+        errors.append({"text": refused[1], "href": f"#{target}"})
+    if form.selected.errors:
+        errors.append({"text": form.selected.errors[0], "href": "#decline-selected"})
+    if form.reason.errors:
+        errors.append({"text": form.reason.errors[0], "href": f"#{form.reason.id}"})
     return render_template(
         "engagements/applicants.html",
         opportunity=opportunity,
         opportunity_url=_opportunity_url(opportunity),
-        people=[presenters.applicant(person) for person in people],
+        people=people,
         teaching=not services.takes_applications(opportunity),
+        bulk=len(decidable) > 1,
+        form=form,
+        ticked=set(form.engagement_ids() or []),
+        refused=refused,
+        errors=errors,
     )
+
+
+@bp.post("/opportunities/<int:opportunity_id>/applicants/decline")
+@login_required
+def decline_selected(opportunity_id: int):
+    """Decline the ticked applications with one reason, all or none: each as one decision."""
+    opportunity = managed_or_404(_me(), opportunity_id)
+    form = DeclineSelectedForm()
+    valid = form.validate_on_submit()
+    if form.csrf_token.errors:
+        abort(400)
+    engagement_ids = form.engagement_ids()
+    if engagement_ids is None:
+        abort(404)
+    if not engagement_ids:
+        form.selected.errors = ["Select the applications you want to decline"]
+    if not valid or not engagement_ids:
+        return _applicants_page(opportunity, form)
+    try:
+        declined = services.decline_selected(
+            db.session, opportunity, engagement_ids, _me(), reason=form.reason.data
+        )
+    except LookupError:
+        db.session.rollback()
+        abort(404)
+    except services.Undecidable as error:
+        db.session.rollback()
+        name = error.engagement.user.display_name
+        message = f"{name}: {error}. Nothing was declined: check your selection and try again"
+        return _applicants_page(opportunity, form, refused=(error.engagement.id, message))
+    except EngagementError as error:
+        db.session.rollback()
+        _add_errors(form, error)
+        return _applicants_page(opportunity, form)
+    db.session.commit()
+    count = len(declined)
+    flash(
+        f"{count} application{'' if count == 1 else 's'} declined. "
+        f"{'The applicant has' if count == 1 else 'Each applicant has'} been told.",
+        "success",
+    )
+    return redirect(url_for("engagements.applicants", opportunity_id=opportunity.id))
 
 
 @bp.post("/engagements/<int:engagement_id>/decision")
@@ -374,10 +444,26 @@ def start(engagement_id: int):
     return _change(engagement_id, "start")
 
 
-@bp.post("/engagements/<int:engagement_id>/complete")
+@bp.route("/engagements/<int:engagement_id>/complete", methods=["GET", "POST"])
 @login_required
 def complete(engagement_id: int):
-    return _change(engagement_id, "complete")
+    """GET: what completing means, with Continue and Cancel; POST (Continue): complete it."""
+    if request.method == "POST":
+        if not NhsukForm().validate_on_submit():
+            abort(400)
+        return _change(engagement_id, "complete")
+    engagement = _managed(engagement_id)
+    if engagement.session_id is not None or engagement.state != S.ACTIVE:
+        return _refused(
+            IllegalTransition("Only an engagement that has started can be marked as completed."),
+            _detail_url(engagement),
+        )
+    return render_template(
+        "engagements/complete.html",
+        item=presenters.detail(engagement),
+        name=engagement.user.display_name,
+        detail_url=_detail_url(engagement),
+    )
 
 
 @bp.post("/engagements/<int:engagement_id>/no-show")

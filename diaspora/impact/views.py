@@ -22,7 +22,11 @@ from diaspora.extensions import db
 from diaspora.factors.gate import step_up_required
 from diaspora.impact import access, presenters, services
 from diaspora.impact.forms import ExportForm, RangeForm
-from diaspora.organisations.access import is_active_member
+from diaspora.organisations.access import (
+    is_active_member,
+    refuse_organisation_action,
+    waiting_memberships,
+)
 from diaspora.organisations.models import Organisation
 
 bp = Blueprint("impact", __name__, url_prefix="/impact")
@@ -67,6 +71,8 @@ def _coordinating_organisation(organisation_id: int) -> Organisation:
     found = access.coordinating_organisation(
         db.session, current_user, viewer_access(), organisation_id
     )
+    if found is None and waiting_memberships(db.session, current_user, organisation_id):
+        refuse_organisation_action(db.session, current_user, organisation_id)  # their own
     return found or abort(404)
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from diaspora.auth.models import Role, User
 from diaspora.extensions import db
+from diaspora.organisations.access import refuse_organisation_action
 from diaspora.widgets import NhsukForm
 
 from . import presenters, services
@@ -35,7 +36,7 @@ def _staff_only() -> None:
 
 def _template_editors_only() -> None:
     if not services.can_edit_templates(db.session, _me()):
-        abort(403)
+        refuse_organisation_action(db.session, _me())
 
 
 def _visible(plan_id: int) -> Plan:

@@ -6,7 +6,11 @@ from sqlalchemy.orm import Session
 from diaspora.auth.models import Role, User
 from diaspora.extensions import db
 from diaspora.opportunities.models import Opportunity, OpportunityStatus
-from diaspora.organisations.access import is_verified_member
+from diaspora.organisations.access import (
+    is_verified_member,
+    refuse_organisation_action,
+    waiting_memberships,
+)
 
 
 def manages(session: Session, user: User, opportunity: Opportunity) -> bool:
@@ -29,8 +33,16 @@ def visible_or_404(user: User, opportunity_id: int) -> Opportunity:
 
 
 def managed_or_404(user: User, opportunity_id: int) -> Opportunity:
-    """The opportunity, if `user` manages it: 404 if they may not know of it, 403 if they may."""
-    opportunity = visible_or_404(user, opportunity_id)
-    if not manages(db.session, user, opportunity):
-        abort(403)
-    return opportunity
+    """The opportunity, if `user` manages it: 404 if they may not know of it, 403 if they may.
+    A member whose organisation is waiting for verification (or who asked to join it) is told
+    so, drafts included, as their organisation's opportunities are theirs to know of."""
+    opportunity = db.session.get(Opportunity, opportunity_id)
+    if opportunity is None:
+        abort(404)
+    if manages(db.session, user, opportunity):
+        return opportunity
+    if waiting_memberships(db.session, user, opportunity.organisation_id):
+        refuse_organisation_action(db.session, user, opportunity.organisation_id)
+    if not can_see(db.session, user, opportunity):
+        abort(404)
+    abort(403)

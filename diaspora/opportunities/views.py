@@ -10,6 +10,7 @@ from diaspora.extensions import db
 from diaspora.opportunities import access, presenters, services
 from diaspora.opportunities.forms import FORMS, CancelForm, KindForm, ListingForm
 from diaspora.opportunities.models import KIND_LABELS, Opportunity
+from diaspora.organisations.access import refuse_organisation_action
 from diaspora.templating import viewer_zone
 from diaspora.widgets import NhsukForm
 
@@ -111,7 +112,7 @@ def detail(opportunity_id: int):
 def _posting_organisations():
     organisations = services.posting_organisations(db.session, _me())
     if not organisations:
-        abort(403)
+        refuse_organisation_action(db.session, _me())
     return organisations
 
 

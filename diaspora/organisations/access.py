@@ -11,11 +11,14 @@ from) or `active_memberships` (seeing and running one's own organisation, verifi
 """
 
 from collections.abc import Iterable
+from typing import NoReturn
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session, contains_eager
+from werkzeug.exceptions import Forbidden
 
 from diaspora.auth.models import Role, User
+from diaspora.core.errors import ExplainedRefusal
 from diaspora.organisations.models import (
     COORDINATING_KINDS,
     Membership,
@@ -121,3 +124,70 @@ def roles_of_many(session: Session, users: Iterable[User]) -> dict[int, set[str]
     for user_id, kind in rows:
         roles[user_id].add(Role.COORDINATOR if kind in COORDINATING_KINDS else Role.PARTNER)
     return roles
+
+
+# Refusing an organisation action --------------------------------------------------------------
+
+
+def waiting_memberships(
+    session: Session, user: User, organisation_id: int | None = None
+) -> list[Membership]:
+    """The person's memberships that will give something once someone else acts: an active
+    membership of an organisation waiting for verification (an administrator decides), and a
+    request to join not yet answered (the organisation's owners decide). Of one organisation
+    when given."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    query = (
+        select(Membership)
+        .join(Organisation, Membership.organisation_id == Organisation.id)
+        .options(contains_eager(Membership.organisation))
+        .where(
+            Membership.user_id == user.id,
+            or_(
+                Membership.status == MembershipStatus.REQUESTED,
+                and_(
+                    Membership.status == MembershipStatus.ACTIVE,
+                    Organisation.verification == Verification.PENDING,
+                ),
+            ),
+        )
+        .order_by(Organisation.name, Organisation.id)
+    )
+    if organisation_id is not None:
+        query = query.where(Membership.organisation_id == organisation_id)
+    return list(session.scalars(query))
+
+
+def refuse_organisation_action(
+    session: Session, user: User, organisation_id: int | None = None
+) -> NoReturn:
+    """The refusal of every action done for an organisation (posting, managing an opportunity,
+    finding volunteers, coordinating, checking registrations): 403. When what the person lacks
+    is a verification or an answer still to come (of this organisation, when given), the page
+    says so, who decides, what happens next and what they can do meanwhile, rather than only
+    "You do not have permission"."""
+    waiting = waiting_memberships(session, user, organisation_id)
+    if not waiting:
+        raise Forbidden()
+    pending = [m.organisation for m in waiting if m.status == MembershipStatus.ACTIVE]
+    requested = [m.organisation for m in waiting if m.status == MembershipStatus.REQUESTED]
+    if pending:
+        title = "Your organisation is waiting for verification"
+        description = (
+            "Your organisation is waiting for verification by an administrator. "
+            "You will be emailed when it is verified."
+        )
+    else:
+        title = "Your request to join is waiting for an answer"
+        description = (
+            "Your request to join the organisation is waiting for its owners to accept it. "
+            "You will be emailed when they do."
+        )
+    raise ExplainedRefusal(
+        "organisations/waiting.html",
+        title,
+        description,
+        pending=pending,
+        requested=requested,
+    )

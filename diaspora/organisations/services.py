@@ -13,6 +13,7 @@ from diaspora.core.domains import within
 from diaspora.core.time import utcnow
 from diaspora.core.urls import external_url
 from diaspora.extensions import mail
+from diaspora.organisations.access import active_members
 from diaspora.organisations.models import (
     MemberRole,
     Membership,
@@ -380,8 +381,8 @@ def verification_queue(session: Session) -> list[Organisation]:
 def decide_verification(
     session: Session, organisation: Organisation, admin: User, *, verified: bool, reason: str = ""
 ) -> None:
-    """Verify or reject an organisation and tell its owners by email. Rejecting it withdraws
-    its open invitations."""
+    """Verify or reject an organisation and tell its active members (verified) or its owners
+    (rejected) by email. Rejecting it withdraws its open invitations."""
     before = organisation.verification
     if verified:
         organisation.verification = Verification.VERIFIED
@@ -394,13 +395,16 @@ def decide_verification(
         _withdraw_invitations(session, organisation)
     organisation.verified_by_id = admin.id
     organisation.verified_at = utcnow()
-    for owner in owners(session, organisation):
+    # Verified: every active member, as each was told on being refused that they would hear.
+    # Rejected: the owners, who can change the details and ask again.
+    told = active_members(session, organisation.id) if verified else owners(session, organisation)
+    for person in told:
         mail.queue(
             session,
-            owner.email,
+            person.email,
             f"{organisation.name} has been {'verified' if verified else 'rejected'}",
             "organisation_verified" if verified else "organisation_rejected",
-            owner=owner,
+            owner=person,
             organisation=organisation,
             url=external_url("organisations.detail", organisation_id=organisation.id),
         )

@@ -131,12 +131,3 @@ def test_users_page_runs_the_same_number_of_queries_for_5_and_50_people(
             assert client.get("/admin/users").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
-
-
-def test_audit_log_lists_and_filters_events(client, login_as, make):
-    login_as("admin")
-    make.user()
-    page = client.get("/admin/audit").get_data(as_text=True)
-    assert "sign_in" in page
-    filtered = client.get("/admin/audit?action=role.granted").get_data(as_text=True)
-    assert "only “role.granted”" in filtered

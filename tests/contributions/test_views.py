@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from diaspora.contributions import codes, pdf, presenters
 from diaspora.contributions.models import Certificate, HoursLog
+from diaspora.contributions.services import add_months
 from diaspora.core.time import utcnow
 from diaspora.organisations.models import Membership
 from tests.contributions.conftest import last_month, this_month
@@ -594,3 +595,152 @@ def test_posts_need_the_csrf_token(client, db, world, add_log, complete):
     db.session.refresh(log)
     assert log.status == "pending"
     assert _count(db, HoursLog) == 1
+
+
+# Approving several at once --------------------------------------------------------------------
+
+
+def _approve_url(opportunity) -> str:
+    return f"/opportunities/{opportunity.id}/hours/approve"
+
+
+def _approve_selected(client, opportunity, ids, **kwargs):
+    token = csrf_token(client, _review_url(opportunity))
+    return client.post(
+        _approve_url(opportunity),
+        data={"csrf_token": token, "selected": [str(i) for i in ids]},
+        **kwargs,
+    )
+
+
+def _second_person(make, world, name="Kwame Mensah"):
+    return make.engagement(world.opportunity, make.user(name=name), state="active")
+
+
+def test_the_organisation_approves_selected_hours_as_one_at_a_time_would(
+    client, db, make, world, add_log
+):
+    from diaspora.audit.models import AuditEvent
+    from diaspora.notifications.models import Notification
+
+    other = _second_person(make, world)
+    first = add_log(world.engagement, minutes=90)
+    second = add_log(world.engagement, minutes=30, month=last_month())
+    third = add_log(other, minutes=60)
+    left = add_log(other, minutes=45, month=last_month())
+    sign_in(client, world.manager.email)
+    page = _html(client.get(_review_url(world.opportunity)))
+    assert page.count('form="approve-selected"') == 4
+    assert "Select the hours of Kwame Mensah for " in page
+
+    response = _approve_selected(client, world.opportunity, [first.id, second.id, third.id])
+    assert response.status_code == 302
+    for log in (first, second, third, left):
+        db.session.refresh(log)
+    assert [log.status for log in (first, second, third, left)] == [
+        "approved",
+        "approved",
+        "approved",
+        "pending",
+    ]
+    assert {log.decided_by_id for log in (first, second, third)} == {world.manager.id}
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "hours.approved"))
+    assert sorted((e.subject_id, e.actor_id) for e in events) == sorted(
+        (log.id, world.manager.id) for log in (first, second, third)
+    )
+    told = db.session.scalars(
+        select(Notification).where(Notification.dedupe_key.like("hours:%:approved"))
+    )
+    assert {n.dedupe_key for n in told} == {
+        f"hours:{log.id}:approved" for log in (first, second, third)
+    }
+    assert "3 hours entries approved." in _html(client.get(_review_url(world.opportunity)))
+
+
+def test_approving_selected_is_all_or_nothing(client, db, make, world, add_log):
+    first = add_log(world.engagement)
+    decided = add_log(world.engagement, month=last_month())
+    other = add_log(_second_person(make, world))
+    sign_in(client, world.manager.email)
+    token = csrf_token(client, _review_url(world.opportunity))
+    decided.status = "approved"  # someone else approved it since the page was shown
+    db.session.commit()
+
+    response = client.post(
+        _approve_url(world.opportunity),
+        data={"csrf_token": token, "selected": [str(first.id), str(decided.id), str(other.id)]},
+    )
+    assert response.status_code == 200
+    month = presenters.present_log(decided)["month"]
+    assert error_summary(response) == [
+        f"Nadia Rahman, {month}: These hours have already been reviewed. "
+        "Nothing was approved: check your selection and try again"
+    ]
+    html = _html(response)
+    for log in (first, other):  # the ticks are kept
+        db.session.refresh(log)
+        assert log.status == "pending"
+        assert re.search(rf'id="select-{log.id}" name="selected" [^>]* checked\s', html)
+    assert 'href="#pending"' in html
+
+
+def test_approving_selected_names_a_pending_entry_that_cannot_be_approved(
+    app, client, db, make, world, add_log, monkeypatch
+):
+    from diaspora.contributions import services
+
+    first = add_log(world.engagement)
+    second = add_log(world.engagement, month=last_month())
+    sign_in(client, world.manager.email)
+    real = services.decide
+
+    def decided_elsewhere(session, log, *args, **kwargs):
+        if log.id == second.id:  # a reviewer in another tab won the race for this one
+            raise services.ContributionError({"decision": "These hours have already been reviewed"})
+        return real(session, log, *args, **kwargs)
+
+    monkeypatch.setattr(services, "decide", decided_elsewhere)
+    response = _approve_selected(client, world.opportunity, [first.id, second.id])
+    assert response.status_code == 200
+    assert f'href="#select-{second.id}"' in _html(response)
+    db.session.refresh(first)
+    assert first.status == "pending"  # approved before the refusal, then rolled back
+
+
+def test_approving_selected_needs_a_selection_and_a_token(client, db, world, add_log):
+    add_log(world.engagement)
+    add_log(world.engagement, month=last_month())
+    sign_in(client, world.manager.email)
+    response = _approve_selected(client, world.opportunity, [])
+    assert error_summary(response) == ["Select the hours you want to approve"]
+    log = add_log(world.engagement, month=add_months(this_month(), -2))
+    response = client.post(_approve_url(world.opportunity), data={"selected": [str(log.id)]})
+    assert response.status_code == 400
+    db.session.refresh(log)
+    assert log.status == "pending"
+
+
+def test_approving_selected_refuses_another_organisations_hours(client, db, make, world, add_log):
+    ours = add_log(world.engagement)
+    theirs = add_log(make.engagement(make.opportunity(), make.user(), state="active"))
+    sign_in(client, world.manager.email)
+    response = _approve_selected(client, world.opportunity, [ours.id, theirs.id])
+    assert response.status_code == 404
+    assert _approve_selected(client, world.opportunity, ["1x"]).status_code == 404
+    for log in (ours, theirs):
+        db.session.refresh(log)
+        assert log.status == "pending"
+
+
+def test_another_organisation_cannot_approve_selected(client, db, make, world, add_log):
+    log = add_log(world.engagement)
+    outsider = make.user(roles=["partner"])
+    make.organisation(owner=outsider)
+    sign_in(client, outsider.email)
+    token = csrf_token(client, "/account/sign-in")
+    response = client.post(
+        _approve_url(world.opportunity), data={"csrf_token": token, "selected": [str(log.id)]}
+    )
+    assert response.status_code == 403
+    db.session.refresh(log)
+    assert log.status == "pending"

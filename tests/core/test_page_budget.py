@@ -251,6 +251,8 @@ def _pages_behind_links_and_forms(app, session, measure: Measure) -> None:
         ],
         "staff02@demo.test": [f"/engagements/{needs_release.id}/release"],
         "coordinator@demo.test": [f"/cohorts/{cohort.id}/messages"],
+        # A member of the nursing school waiting for verification, trying to post.
+        "manila@demo.test": ["/opportunities/new"],
         "no.profile@nhs.example": ["/profile", "/profile/check"],
     }
     for who, path in records:
@@ -348,8 +350,20 @@ def _records(session) -> list[tuple[str, str]]:
         plan=plan, title="Book flights", due_on=plan.starts_on, created_by_user=True
     )
     session.add(milestone)
+    # No demo engagement is under way (those on open projects have not started, the year of
+    # work is completed): the last completed one, as it was before completion, to confirm it.
+    offered = session.scalar(
+        select(Engagement)
+        .where(Engagement.state == EngagementState.COMPLETED, Engagement.session_id.is_(None))
+        .order_by(Engagement.id.desc())
+    )
+    offered.state, offered.ended_at = EngagementState.ACTIVE, None
     session.flush()
     return [
+        (
+            _owner_of(session, offered.opportunity.organisation_id),
+            f"/engagements/{offered.id}/complete",
+        ),
         ("staff@demo.test", f"/engagements/{_first_engagement(session)}/certificate"),
         (
             _owner_of(session, engagement.opportunity.organisation_id),

@@ -146,9 +146,11 @@ EXPECT: dict[str, frozenset[str]] = {
     "engagements.interest": STAFF,
     "bookings.book": STAFF,
     "engagements.applicants": NOBODY,
+    "engagements.decline_selected": NOBODY,
     "matching.candidates": NOBODY,
     "matching.invite": NOBODY,
     "contributions.review": NOBODY,
+    "contributions.approve_selected": NOBODY,
     "bookings.attendance": NOBODY,
     # The volunteer's engagement, booking, hours and certificate.
     "engagements.mine": STAFF,
