@@ -124,6 +124,7 @@ TIME_ZONES = {
     "dhaka": "Asia/Dhaka",
     "lagos": "Africa/Lagos",
     "accra": "Africa/Accra",
+    "nairobi": "Africa/Nairobi",
     "manila": "Asia/Manila",
 }
 
