@@ -54,7 +54,7 @@ from diaspora.organisations.models import Organisation
 from diaspora.registry import privacy
 from diaspora.registry.models import StaffProfile
 
-from .models import Cohort, CohortMember, CohortMessage
+from .models import Cohort, CohortInvitation, CohortMember, CohortMessage
 
 LINK_PURPOSE = "cohort-invite"
 LINK_MAX_AGE = timedelta(days=90)  # a link older than this stops working; a new one can be made
@@ -464,9 +464,15 @@ def export_for(session: Session, user: User) -> dict[str, list[dict]]:
 
 def forget(session: Session, user: User) -> None:
     """For an account's erasure: the person leaves every cohort. Messages they sent stay with
-    the cohort, under the anonymised account; messages naming them lose the name."""
+    the cohort, under the anonymised account; messages naming them lose the name.
+    Invitations to their address, or that they accepted, go."""
     for member in session.scalars(select(CohortMember).where(CohortMember.user_id == user.id)):
         session.delete(member)
+    invited = (CohortInvitation.email == user.email.strip().lower()) | (
+        CohortInvitation.user_id == user.id
+    )
+    for invitation in session.scalars(select(CohortInvitation).where(invited)):
+        session.delete(invitation)
     name = user.display_name.strip()
     pattern = name_pattern(name)
     if pattern is None:
