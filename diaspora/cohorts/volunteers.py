@@ -452,7 +452,7 @@ class InvitationPage(PageNumbers):
 def open_invitations(
     session: Session, cohort: Cohort, page: int = 1, per_page: int = INVITATIONS_PER_PAGE
 ) -> InvitationPage | None:
-    """One page of the invitations not accepted, soonest to expire first: two queries."""
+    """One page of the invitations not accepted, the latest sent first: two queries."""
     where = (CohortInvitation.cohort_id == cohort.id, CohortInvitation.accepted_at.is_(None))
     total = session.scalar(select(func.count()).select_from(CohortInvitation).where(*where)) or 0
     empty = InvitationPage([], total, page, per_page)

@@ -617,3 +617,15 @@ def test_erasure_removes_invitations_to_the_address(db, make, coordinator, cohor
     assert [i.email for i in db.session.scalars(select(CohortInvitation))] == [
         "ayesha.rahman@example.org"
     ]
+
+
+def test_a_persons_copy_of_their_data_holds_their_invitations(db, make, coordinator, cohort):
+    from diaspora.cohorts import services
+
+    kwame = make.user(email="kwame@example.org", roles=["staff"])
+    upload = volunteers.start_import(db.session, cohort, coordinator, (HEADER + GOOD).encode())
+    volunteers.confirm(db.session, upload, coordinator)
+    [invitation] = services.export_for(db.session, kwame)["invitations"]
+    assert invitation["cohort"] == "Sylhet midwives 2027"
+    assert (invitation["name"], invitation["profession"]) == ("Kwame Mensah", "doctor")
+    assert invitation["accepted_at"] is None
