@@ -264,15 +264,17 @@ def confirm(session: Session, upload: VolunteerImport, actor: User) -> int:
         invitation.email: invitation
         for invitation in session.scalars(
             select(CohortInvitation).where(
-                CohortInvitation.cohort_id == cohort.id, CohortInvitation.email.in_(wanted)
+                CohortInvitation.cohort_id == cohort.id,
+                CohortInvitation.email.in_(wanted),
+                CohortInvitation.accepted_at.is_(None),
+                CohortInvitation.expires_at <= now,
             )
         )
     }
-    invited = 0
-    for email in wanted:
+
+    def details(email: str) -> dict:
         row = rows[email]
-        invitation = expired.get(email)
-        details = {
+        return {
             "import_id": upload.id,
             "name": row["name"],
             "profession": row["profession"],
@@ -283,18 +285,32 @@ def confirm(session: Session, upload: VolunteerImport, actor: User) -> int:
             "sent_at": now,
             "expires_at": now + INVITATION_MAX_AGE,
         }
-        if invitation is not None:  # expired: renewed, with a new link
-            for name, value in details.items():
-                setattr(invitation, name, value)
-        else:
-            invitation = CohortInvitation(cohort=cohort, email=email, **details)
+
+    renewed = [email for email in wanted if email in expired]
+    for email in renewed:  # expired: renewed, with a new link
+        for name, value in details(email).items():
+            setattr(expired[email], name, value)
+    sent = [expired[email] for email in renewed]
+    new = [email for email in wanted if email not in expired]
+    try:  # all at once: one batch of inserts
+        with session.begin_nested():
+            added = [CohortInvitation(cohort_id=cohort.id, email=e, **details(e)) for e in new]
+            session.add_all(added)
+    except IntegrityError:  # another import invited some of them at this very moment
+        added = []
+        for email in new:
+            invitation = CohortInvitation(cohort_id=cohort.id, email=email, **details(email))
             try:
                 with session.begin_nested():
                     session.add(invitation)
-            except IntegrityError:  # invited by another import at this very moment
+            except IntegrityError:
                 continue
-        _send(session, invitation, accounts.get(email), actor)
-        invited += 1
+            added.append(invitation)
+    sent += added
+    for invitation in sent:
+        invitation.cohort = cohort
+        _send(session, invitation, accounts.get(invitation.email), actor)
+    invited = len(sent)
     upload.invited = invited
     upload.rows = problem_rows(upload)  # the invitations hold the rest
     record(

@@ -629,3 +629,22 @@ def test_a_persons_copy_of_their_data_holds_their_invitations(db, make, coordina
     assert invitation["cohort"] == "Sylhet midwives 2027"
     assert (invitation["name"], invitation["profession"]) == ("Kwame Mensah", "doctor")
     assert invitation["accepted_at"] is None
+
+
+def test_a_person_invited_by_another_import_at_the_same_moment_is_skipped(
+    db, coordinator, cohort, monkeypatch
+):
+    """Two confirmations racing: the second did not see the first's invitations when it
+    checked, so its insert meets the unique constraint; it invites only the others."""
+    first = volunteers.start_import(db.session, cohort, coordinator, (HEADER + GOOD).encode())
+    extra = "Lina Haddad,lina@example.org,,,\r\n"
+    second = volunteers.start_import(
+        db.session, cohort, coordinator, (HEADER + GOOD + extra).encode()
+    )
+    assert volunteers.confirm(db.session, first, coordinator) == 2
+    monkeypatch.setattr(volunteers, "_standing", lambda *args: {})  # the check came too early
+    assert volunteers.confirm(db.session, second, coordinator) == 1
+    db.session.flush()
+    assert len(_emails(db, "ayesha.rahman@example.org")) == 1
+    assert len(_emails(db, "lina@example.org")) == 1
+    assert db.session.scalar(select(func.count()).select_from(CohortInvitation)) == 3
