@@ -7,7 +7,7 @@ from diaspora.audit.models import AuditEvent
 from diaspora.auth.models import User, UserRole
 from diaspora.bookings.models import CalendarFeed
 from diaspora.changelog import models as changelog_models  # noqa: F401  (tables of their own)
-from diaspora.cohorts.models import Cohort, CohortMember
+from diaspora.cohorts.models import Cohort, CohortInvitation, CohortMember, VolunteerImport
 from diaspora.contributions.models import Certificate, HoursLog
 from diaspora.credentials.models import Credential
 from diaspora.engagements.models import Engagement
@@ -39,6 +39,7 @@ __all__ = [
     "CalendarFeed",
     "Certificate",
     "Cohort",
+    "CohortInvitation",
     "CohortMember",
     "CountryTie",
     "Credential",
@@ -66,6 +67,7 @@ __all__ = [
     "TotpFactor",
     "User",
     "UserRole",
+    "VolunteerImport",
 ]
 
 

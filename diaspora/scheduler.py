@@ -19,6 +19,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from diaspora.api.jobs import token_reminders
+from diaspora.cohorts.jobs import forget_old_imports
 from diaspora.core.logs import describe_exception
 from diaspora.engagements.jobs import complete_finished, expire_unanswered, nudge_unanswered
 from diaspora.extensions import db
@@ -48,6 +49,8 @@ JOBS: list[Callable[..., int]] = [
     prune_changes,
     # Accounts: remind owners a week before an API token expires.
     token_reminders,
+    # Cohorts: forget uploaded volunteer spreadsheets once they are no longer needed.
+    forget_old_imports,
 ]
 
 

@@ -2,10 +2,13 @@
 
 from typing import Any
 
+from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from diaspora.auth.forms import name_field, new_password_field
 from diaspora.auth.models import User
+from diaspora.auth.services import password_problem
 from diaspora.matching import invitations
 from diaspora.opportunities.models import Opportunity
 from diaspora.organisations.models import Organisation
@@ -152,3 +155,31 @@ class ProposeForm(NhsukForm):
             ((str(o.id), f"{o.title} ({o.organisation.name})") for o in opportunities),
             "Select an opportunity",
         )
+
+
+class ImportForm(NhsukForm):
+    """The spreadsheet of volunteers; the file itself is read and checked by the service."""
+
+    file = FileField(
+        "Upload a CSV file",
+        validators=[FileRequired("Select a CSV file of volunteers")],
+    )
+
+
+class InvitedAccountForm(NhsukForm):
+    """The account an invited person creates: the address is the invited one, proved by the
+    link; the name comes pre-filled from the import."""
+
+    display_name = name_field()
+    password = new_password_field()
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invited_email = email
+
+    def validate_password(self, field) -> None:
+        problem = password_problem(
+            field.data or "", email=self.invited_email, name=self.display_name.data or ""
+        )
+        if problem:
+            raise ValidationError(problem)

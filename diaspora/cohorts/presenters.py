@@ -1,15 +1,19 @@
 """Cohorts as the plain values the templates show: names, counts and texts, no personal data
 beyond what the privacy rule lets the viewer see."""
 
+from datetime import datetime
 from typing import Any
 
 from diaspora.bookings.services import when
 from diaspora.contributions.services import hours_text
+from diaspora.core.time import as_utc
 from diaspora.directory.presenters import profession_label
+from diaspora.reference.catalogue import language_names
 from diaspora.reference.places import country_name
 from diaspora.templating import local_datetime
 
-from .models import Cohort, CohortMessage
+from . import volunteers
+from .models import Cohort, CohortInvitation, CohortMessage, VolunteerImport
 from .services import CohortRow, Found, MemberRow, Overview, SessionRow
 
 
@@ -85,4 +89,60 @@ def present_found(found: Found) -> dict[str, Any]:
         "specialty": profile.specialty,
         "member": found.member,
         "addable": found.addable,
+    }
+
+
+# Importing volunteers ------------------------------------------------------------------------
+
+STATUS_LABELS = {
+    volunteers.PROBLEMS: ("Not imported", "red"),
+    volunteers.MEMBER: ("Already a member", "grey"),
+    volunteers.INVITED: ("Already invited", "grey"),
+    volunteers.NEW: ("Will be invited", "green"),
+}
+
+
+def present_preview_row(row: volunteers.PreviewRow) -> dict[str, Any]:
+    label, colour = STATUS_LABELS[row.status]
+    return {
+        "line": row.line,
+        "name": row.name,
+        "email": row.email,
+        "status": label,
+        "colour": colour,
+        "problems": list(row.problems),
+    }
+
+
+def present_invitation(invitation: CohortInvitation, now: datetime) -> dict[str, Any]:
+    expired = as_utc(invitation.expires_at) <= now
+    return {
+        "name": invitation.name,
+        "email": invitation.email,
+        "status": "Expired" if expired else "Invited",
+        "colour": "grey" if expired else "blue",
+        "sent": local_datetime(invitation.sent_at, "%-d %B %Y"),
+        "expires": local_datetime(invitation.expires_at, "%-d %B %Y"),
+    }
+
+
+def present_import(upload: VolunteerImport) -> dict[str, Any]:
+    return {
+        "id": upload.id,
+        "confirmed": local_datetime(upload.confirmed_at, "%-d %B %Y"),
+        "rows": upload.row_count,
+        "invited": upload.invited,
+        "refused": len(upload.rows),
+    }
+
+
+def suggested(invitation: CohortInvitation | None) -> dict[str, Any] | None:
+    """What the invitation's import said of the person, to offer on their profile pages."""
+    if invitation is None:
+        return None
+    names = language_names()
+    return {
+        "profession": profession_label(invitation.profession) if invitation.profession else "",
+        "countries": [(code, country_name(code)) for code in invitation.countries],
+        "languages": [(code, names.get(code, code)) for code in invitation.languages],
     }

@@ -54,7 +54,7 @@ from diaspora.organisations.models import Organisation
 from diaspora.registry import privacy
 from diaspora.registry.models import StaffProfile
 
-from .models import Cohort, CohortMember, CohortMessage
+from .models import Cohort, CohortInvitation, CohortMember, CohortMessage
 
 LINK_PURPOSE = "cohort-invite"
 LINK_MAX_AGE = timedelta(days=90)  # a link older than this stops working; a new one can be made
@@ -426,8 +426,9 @@ def leave(session: Session, cohort: Cohort, user: User) -> bool:
 
 
 def export_for(session: Session, user: User) -> dict[str, list[dict]]:
-    """What this area holds about `user`, for their copy of their data: their cohorts, and the
-    messages they sent to cohorts as a coordinator."""
+    """What this area holds about `user`, for their copy of their data: their cohorts, the
+    messages they sent to cohorts as a coordinator, and the invitations to their address (with
+    what the coordinator's spreadsheet said of them)."""
     memberships = session.execute(
         select(CohortMember, Cohort)
         .join(Cohort, Cohort.id == CohortMember.cohort_id)
@@ -440,7 +441,33 @@ def export_for(session: Session, user: User) -> dict[str, list[dict]]:
         .where(CohortMessage.sender_id == user.id)
         .order_by(CohortMessage.sent_at, CohortMessage.id)
     )
+    invitations = session.execute(
+        select(CohortInvitation, Cohort)
+        .join(Cohort, Cohort.id == CohortInvitation.cohort_id)
+        .where(
+            (CohortInvitation.email == user.email.strip().lower())
+            | (CohortInvitation.user_id == user.id)
+        )
+        .options(joinedload(Cohort.organisation))
+        .order_by(CohortInvitation.sent_at, CohortInvitation.id)
+    ).all()
     return {
+        "invitations": [
+            {
+                "cohort": cohort.name,
+                "organisation": cohort.organisation.name,
+                "name": invitation.name,
+                "email": invitation.email,
+                "profession": invitation.profession,
+                "countries": invitation.countries,
+                "languages": invitation.languages,
+                "sent_at": as_utc(invitation.sent_at).isoformat(),
+                "accepted_at": as_utc(invitation.accepted_at).isoformat()
+                if invitation.accepted_at
+                else None,
+            }
+            for invitation, cohort in invitations
+        ],
         "cohorts": [
             {
                 "cohort": cohort.name,
@@ -464,9 +491,15 @@ def export_for(session: Session, user: User) -> dict[str, list[dict]]:
 
 def forget(session: Session, user: User) -> None:
     """For an account's erasure: the person leaves every cohort. Messages they sent stay with
-    the cohort, under the anonymised account; messages naming them lose the name."""
+    the cohort, under the anonymised account; messages naming them lose the name.
+    Invitations to their address, or that they accepted, go."""
     for member in session.scalars(select(CohortMember).where(CohortMember.user_id == user.id)):
         session.delete(member)
+    invited = (CohortInvitation.email == user.email.strip().lower()) | (
+        CohortInvitation.user_id == user.id
+    )
+    for invitation in session.scalars(select(CohortInvitation).where(invited)):
+        session.delete(invitation)
     name = user.display_name.strip()
     pattern = name_pattern(name)
     if pattern is None:

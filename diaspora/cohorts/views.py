@@ -1,22 +1,46 @@
 """Cohorts: coordinators' pages for their organisations' cohorts, the invitation link staff
 open to join, and a staff member's own list of cohorts."""
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+import csv
+import io
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from diaspora.auth.models import User
+from diaspora.core.spreadsheet import cell
+from diaspora.core.time import utcnow
 from diaspora.core.urls import external_url
 from diaspora.core.viewer import viewer_access
 from diaspora.directory import presenters as directory_presenters
-from diaspora.extensions import db
+from diaspora.extensions import db, limiter
+from diaspora.factors import gate
 from diaspora.matching import invitations
 from diaspora.organisations.access import refuse_organisation_action
 from diaspora.widgets import NhsukForm
 
-from . import presenters, services
-from .forms import AddMemberForm, CohortForm, FindPeopleForm, MessageForm, ProposeForm
-from .models import Cohort
+from . import imports, presenters, services, volunteers
+from .forms import (
+    AddMemberForm,
+    CohortForm,
+    FindPeopleForm,
+    ImportForm,
+    InvitedAccountForm,
+    MessageForm,
+    ProposeForm,
+)
+from .models import Cohort, VolunteerImport
 
 bp = Blueprint("cohorts", __name__)
 
@@ -391,4 +415,209 @@ def propose(cohort_id: int):
             return redirect(url_for("cohorts.cohort", cohort_id=found.id))
     return render_template(
         "cohorts/propose.html", form=form, cohort=presenters.present_cohort(found)
+    )
+
+
+# Importing volunteers from a spreadsheet -----------------------------------------------------
+
+
+def _csv(rows: list[list[object]], filename: str) -> Response:
+    """A CSV download: UTF-8 with a byte order mark (so spreadsheets read every script), each
+    cell written as text a spreadsheet will not run."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows([cell(value) for value in row] for row in rows)
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _import(cohort: Cohort, import_id: int) -> VolunteerImport:
+    return volunteers.import_of(db.session, cohort, import_id) or abort(404)
+
+
+@bp.route("/cohorts/<int:cohort_id>/import", methods=["GET", "POST"])
+@login_required
+def import_volunteers(cohort_id: int):
+    found = _current(cohort_id)
+    form = ImportForm()
+    if form.validate_on_submit():
+        data = form.file.data.read(imports.MAX_BYTES + 1)
+        try:
+            upload = volunteers.start_import(db.session, found, _me(), data)
+        except imports.ImportFileError as error:
+            db.session.rollback()
+            form.file.errors = [str(error)]
+        else:
+            db.session.commit()
+            return redirect(
+                url_for("cohorts.import_preview", cohort_id=found.id, import_id=upload.id)
+            )
+    return render_template(
+        "cohorts/import.html",
+        form=form,
+        cohort=presenters.present_cohort(found),
+        max_rows=imports.MAX_ROWS,
+        columns=imports.COLUMNS,
+    )
+
+
+@bp.get("/cohorts/<int:cohort_id>/import/template.csv")
+@login_required
+def import_template(cohort_id: int):
+    _managed(cohort_id)
+    return _csv([list(row) for row in imports.TEMPLATE], "volunteers-template.csv")
+
+
+@bp.get("/cohorts/<int:cohort_id>/imports/<int:import_id>")
+@login_required
+def import_preview(cohort_id: int, import_id: int):
+    found = _managed(cohort_id)
+    upload = _import(found, import_id)
+    if upload.confirmed_at is not None:
+        return redirect(url_for("cohorts.invitation_status", cohort_id=found.id))
+    page = volunteers.preview(db.session, upload, _page()) or abort(404)
+    return render_template(
+        "cohorts/import_preview.html",
+        cohort=presenters.present_cohort(found),
+        upload=presenters.present_import(upload),
+        page=page,
+        counts=page.counts,
+        rows=[presenters.present_preview_row(row) for row in page.items],
+        pagination=directory_presenters.pagination(
+            page,
+            lambda n: url_for(
+                "cohorts.import_preview", cohort_id=found.id, import_id=upload.id, page=n
+            ),
+        ),
+    )
+
+
+@bp.post("/cohorts/<int:cohort_id>/imports/<int:import_id>/confirm")
+@login_required
+def import_confirm(cohort_id: int, import_id: int):
+    found = _current(cohort_id)
+    upload = _import(found, import_id)
+    if not NhsukForm().validate_on_submit():
+        abort(400)
+    try:
+        invited = volunteers.confirm(db.session, upload, _me())
+    except services.CohortError as error:
+        db.session.rollback()
+        flash(str(error), "warning")
+    else:
+        db.session.commit()
+        people = "person has" if invited == 1 else "people have"
+        flash(f"{invited} {people} been sent an invitation to join the cohort.", "success")
+    return redirect(url_for("cohorts.invitation_status", cohort_id=found.id))
+
+
+@bp.get("/cohorts/<int:cohort_id>/imports/<int:import_id>/problems.csv")
+@login_required
+def import_problems(cohort_id: int, import_id: int):
+    """The refused rows as the coordinator sent them, with what is wrong, to fix and upload."""
+    found = _managed(cohort_id)
+    upload = _import(found, import_id)
+    rows: list[list[object]] = [["row", *imports.COLUMNS, "problems"]]
+    for row in volunteers.problem_rows(upload):
+        rows.append(
+            [
+                row["line"],
+                row["name"],
+                row["email"],
+                row["profession_text"],
+                row["countries_text"],
+                row["languages_text"],
+                "; ".join(row["problems"]),
+            ]
+        )
+    return _csv(rows, f"volunteers-problems-{upload.id}.csv")
+
+
+@bp.get("/cohorts/<int:cohort_id>/invitations")
+@login_required
+def invitation_status(cohort_id: int):
+    """Where the cohort's emailed invitations stand; those accepted are only counted."""
+    found = _managed(cohort_id)
+    page = volunteers.open_invitations(db.session, found, _page()) or abort(404)
+    now = utcnow()
+    return render_template(
+        "cohorts/invitations.html",
+        cohort=presenters.present_cohort(found),
+        counts=volunteers.counts(db.session, found, now),
+        page=page,
+        invitations=[presenters.present_invitation(i, now) for i in page.items],
+        imports=[presenters.present_import(u) for u in volunteers.imports_of(db.session, found)],
+        pagination=directory_presenters.pagination(
+            page, lambda n: url_for("cohorts.invitation_status", cohort_id=found.id, page=n)
+        ),
+    )
+
+
+@bp.route("/cohorts/invitations/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def invitation(token: str):
+    """An emailed invitation. Signed out, its person creates their account here (or, when the
+    address has one, signs in first); signed in with the invited address, they join."""
+    found = volunteers.invitation_for(db.session, token)
+    if found is None:
+        return render_template("cohorts/invitation_invalid.html"), 404
+    cohort = presenters.present_cohort(found.cohort)
+    account = volunteers.account_for(db.session, found)
+    if current_user.is_authenticated:
+        me = _me()
+        if account is None or account.id != me.id:
+            return render_template("cohorts/invitation_other.html", cohort=cohort), 403
+        form = NhsukForm()
+        if form.validate_on_submit():
+            try:
+                volunteers.accept(db.session, found, me)
+            except services.CohortError as error:
+                db.session.rollback()
+                flash(str(error), "warning")
+                return redirect(url_for("cohorts.mine"))
+            db.session.commit()
+            flash(f"You have joined {found.cohort.name}.", "success")
+            return redirect(url_for("cohorts.welcome", cohort_id=found.cohort_id))
+        return render_template(
+            "cohorts/invitation.html", cohort=cohort, may_join=services.may_join(me)
+        )
+    if account is not None:
+        return render_template(
+            "cohorts/invitation.html",
+            cohort=cohort,
+            sign_in=url_for("auth.sign_in", next=request.path),
+        )
+    form = InvitedAccountForm(data={"display_name": found.name}, email=found.email)
+    if form.validate_on_submit():
+        try:
+            user = volunteers.accept_with_new_account(
+                db.session, found, form.display_name.data, form.password.data
+            )
+        except services.CohortError as error:
+            db.session.rollback()
+            flash(str(error), "warning")
+            return redirect(request.path)
+        db.session.commit()
+        flash(f"Your account has been created and you have joined {found.cohort.name}.", "success")
+        return gate.after_password(user, url_for("cohorts.welcome", cohort_id=found.cohort_id))
+    return render_template("cohorts/invitation.html", cohort=cohort, form=form, email=found.email)
+
+
+@bp.get("/cohorts/<int:cohort_id>/welcome")
+@login_required
+def welcome(cohort_id: int):
+    """After accepting: what is next, and what the coordinator's spreadsheet said, to add."""
+    found = db.session.get(Cohort, cohort_id) or abort(404)
+    me = _me()
+    if services.membership(db.session, found, me) is None:
+        abort(404)
+    return render_template(
+        "cohorts/welcome.html",
+        cohort=presenters.present_cohort(found),
+        suggested=presenters.suggested(volunteers.suggestions(db.session, me, found)),
+        profile_completed=volunteers.profile_completed(db.session, me),
     )

@@ -30,6 +30,7 @@ SECRET_PATHS = (
     "/calendar/feed/",
     "/certificates/",
     "/cohorts/join/",
+    "/cohorts/invitations/",
 )
 REDACTED = "[redacted]"
 _PATH = re.compile(r"(?<!:)/[^\s?#\"']*")  # not from a URL's scheme's first slash

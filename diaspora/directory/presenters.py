@@ -7,6 +7,7 @@ detail, never a registration number. Labels come from the reference catalogue.
 from collections.abc import Callable
 from datetime import date
 
+from diaspora.core.spreadsheet import cell
 from diaspora.credentials import services as credentials
 from diaspora.credentials.models import CredentialStatus
 from diaspora.directory.services import Result
@@ -148,12 +149,6 @@ def details(result: Result, today: date) -> dict:
     }
 
 
-def _cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run: text starting like a formula gets a quote mark."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def csv_row(result: Result, today: date, link: Callable[[int], str]) -> list[str]:
     profile = result.profile
     listed_ties = ties(profile)
@@ -174,7 +169,7 @@ def csv_row(result: Result, today: date, link: Callable[[int], str]) -> list[str
         "Yes" if result.verified else "No",
         _day(profile.last_active_at.date()),
     ]
-    return [_cell(value) for value in row]
+    return [cell(value) for value in row]
 
 
 def pagination(page, link: Callable[[int], str]) -> dict | None:

@@ -5,6 +5,7 @@ import io
 from collections.abc import Iterable
 from datetime import date
 
+from diaspora.core.spreadsheet import cell
 from diaspora.engagements.models import STATE_LABELS
 from diaspora.impact import charts, services
 from diaspora.opportunities.models import KIND_LABELS
@@ -236,14 +237,7 @@ def received(result: services.Received) -> dict:
 
 # CSV -------------------------------------------------------------------------------------------
 
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 NOT_SHOWN = "Not shown"
-
-
-def cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(DANGEROUS) else text
 
 
 class People:

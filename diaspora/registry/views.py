@@ -89,6 +89,14 @@ def _back_url(step: str, profile: StaffProfile) -> str:
     return url_for(f"registry.{steps[position - 1]}") if position else url_for("registry.profile")
 
 
+def _suggested(name: str) -> dict[str, str]:
+    """A value to start a page's form with, from a link (`?country=BD`), such as the ones a
+    cohort invitation's welcome page offers for what the coordinator's spreadsheet said. Only
+    a first look: the form's own checks apply when it is sent."""
+    value = request.args.get(name, "")
+    return {name: value} if value and len(value) <= 8 else {}
+
+
 def _page(step: str, profile: StaffProfile | None, form, items=None, **context):
     """Render a step; `items(profile)` lists what an add-another page holds so far."""
     profile = profile or StaffProfile()  # nothing saved yet: an empty one, never stored
@@ -177,7 +185,7 @@ def work():
 @bp.route("/countries", methods=["GET", "POST"])
 def countries():
     profile = _current()
-    form = TieForm()
+    form = TieForm(data=_suggested("country"))
     if form.validate_on_submit():
         profile = _own(profile)
         try:
@@ -199,7 +207,7 @@ def remove_country(item_id: int):
 @bp.route("/languages", methods=["GET", "POST"])
 def languages():
     profile = _current()
-    form = LanguageForm()
+    form = LanguageForm(data=_suggested("language"))
     if form.validate_on_submit():
         profile = _own(profile)
         try:

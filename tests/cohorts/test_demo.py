@@ -1,7 +1,9 @@
 from sqlalchemy import select
 
 from demo import cohorts as demo
-from diaspora.cohorts.models import Cohort, CohortMessage
+from diaspora.cohorts import volunteers
+from diaspora.cohorts.models import Cohort, CohortInvitation, CohortMessage, VolunteerImport
+from diaspora.notifications.models import Notification
 
 
 def test_the_demo_cohort_loads_once(db, make):
@@ -18,6 +20,13 @@ def test_the_demo_cohort_loads_once(db, make):
     assert sorted(m.user_id for m in cohort.members) == sorted(u.id for u in staff)
     (message,) = db.session.scalars(select(CohortMessage))
     assert (message.sender_id, message.recipients) == (coordinator.id, 4)
+    (upload,) = db.session.scalars(select(VolunteerImport))
+    assert upload.confirmed_at is not None and upload.invited == len(demo.IMPORTED)
+    assert [row["line"] for row in volunteers.problem_rows(upload)] == [6, 7]
+    counts = volunteers.counts(db.session, cohort)
+    assert (counts.invited, counts.accepted, counts.expired) == (3, 0, 1)
+    assert len(db.session.scalars(select(CohortInvitation)).all()) == len(demo.IMPORTED)
+    assert db.session.scalars(select(Notification)).all() == []  # loading sends nothing
 
 
 def test_the_demo_needs_the_charity(db):

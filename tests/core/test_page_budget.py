@@ -37,7 +37,8 @@ from diaspora.auth.services import (
 )
 from diaspora.bookings import services as bookings
 from diaspora.cohorts import services as cohorts
-from diaspora.cohorts.models import Cohort
+from diaspora.cohorts import volunteers
+from diaspora.cohorts.models import Cohort, CohortInvitation
 from diaspora.contributions import services as contributions
 from diaspora.contributions.models import Certificate
 from diaspora.core.time import utcnow
@@ -218,6 +219,24 @@ def _pages_behind_links_and_forms(app, session, measure: Measure) -> None:
         reset_link = reset_token(staff)
         request_email_change(session, staff, "new.address@nhs.example")
         change_link = email_change_token(staff)
+        # A long spreadsheet of volunteers waiting to be confirmed, half its rows refused, and
+        # an invitation the demo import sent to someone without an account.
+        coordinator = _user(session, "coordinator@demo.test")
+        rows = "".join(
+            f"Volunteer {n},v{n}@volunteers.test,Midwife,Bangladesh; IN,Bengali; syl\r\n"
+            if n % 2
+            else f"Volunteer number {n} with a long name,v{n}@,Wizard,Narnia; Atlantis,Elvish\r\n"
+            for n in range(120)
+        )
+        upload = volunteers.start_import(
+            session, cohort, coordinator, (volunteers.imports.template_csv() + rows).encode()
+        )
+        waiting = session.scalar(
+            select(CohortInvitation)
+            .where(CohortInvitation.cohort_id == cohort.id, CohortInvitation.accepted_at.is_(None))
+            .order_by(CohortInvitation.expires_at.desc())
+        )
+        cohort_invitation = make_token(volunteers.PURPOSE, {"i": waiting.id, "n": waiting.nonce})
     session.commit()
 
     visitor = [
@@ -235,6 +254,8 @@ def _pages_behind_links_and_forms(app, session, measure: Measure) -> None:
         f"/account/email/confirm/{change_link}",
         f"/release/{release_link}",
         "/release/not-a-real-link",
+        f"/cohorts/invitations/{cohort_invitation}",
+        "/cohorts/invitations/not-a-real-link",
         "/no-such-page",
     ]
     signed_in = {
@@ -248,9 +269,15 @@ def _pages_behind_links_and_forms(app, session, measure: Measure) -> None:
             "/cohorts/join/not-a-real-link",
             f"/organisations/invitations/{invite_link}",
             "/admin/",
+            f"/cohorts/invitations/{cohort_invitation}",
+            f"/cohorts/{cohort.id}/welcome",
         ],
         "staff02@demo.test": [f"/engagements/{needs_release.id}/release"],
-        "coordinator@demo.test": [f"/cohorts/{cohort.id}/messages"],
+        "coordinator@demo.test": [
+            f"/cohorts/{cohort.id}/messages",
+            f"/cohorts/{cohort.id}/imports/{upload.id}",
+            f"/cohorts/{cohort.id}/imports/{upload.id}?page=2",
+        ],
         # A member of the nursing school waiting for verification, trying to post.
         "manila@demo.test": ["/opportunities/new"],
         "no.profile@nhs.example": ["/profile", "/profile/check"],

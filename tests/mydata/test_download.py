@@ -233,7 +233,7 @@ def test_the_file_holds_engagements_bookings_and_plans(client, make, db):
     assert booking["state"] == "accepted"
     assert booking["session_starts_at"] == as_utc(teaching.sessions[0].starts_at).isoformat()
     assert booking["opportunity"]["kind"] == "teaching"
-    assert data["cohorts"] == {"cohorts": [], "messages_sent": []}
+    assert data["cohorts"] == {"invitations": [], "cohorts": [], "messages_sent": []}
     assert data["matching"] == {
         "invitations": [],
         "hidden_opportunities": [],

@@ -23,7 +23,7 @@ from diaspora.api import tokens
 from diaspora.auth.services import fingerprint, make_token
 from diaspora.bookings import services as bookings
 from diaspora.cohorts import services as cohorts
-from diaspora.cohorts.models import CohortMessage
+from diaspora.cohorts.models import CohortMessage, VolunteerImport
 from diaspora.contributions import codes
 from diaspora.contributions.models import Certificate, HoursLog
 from diaspora.core.time import utcnow
@@ -167,6 +167,28 @@ class World:
             recipients=1,
         )
         session.add(self.cohort_message)
+        # A spreadsheet of volunteers the coordinator uploaded, waiting to be confirmed.
+        self.volunteer_import = VolunteerImport(
+            cohort=self.cohort,
+            created_by_id=self.coordinator.id,
+            rows=[
+                {
+                    "line": 2,
+                    "name": "Imported Person",
+                    "email": "imported.person@example.org",
+                    "profession_text": "",
+                    "countries_text": "",
+                    "languages_text": "",
+                    "profession": None,
+                    "countries": [],
+                    "languages": [],
+                    "problems": [],
+                }
+            ],
+            row_count=1,
+            invited=0,
+        )
+        session.add(self.volunteer_import)
 
         self.template = PlanTemplate(
             name="Owner scheme", scheme="OWN", months=12, created_by_id=self.coordinator.id
@@ -302,6 +324,7 @@ class World:
             "code": self.certificate.code,
             "cohort_id": self.cohort.id,
             "member_id": self.cohort_member.id,
+            "import_id": self.volunteer_import.id,
             "credential_id": self.credential.id,
             "token_id": self.api_token.id,
             "passkey_id": self.passkey.id,

@@ -212,6 +212,14 @@ EXPECT: dict[str, frozenset[str]] = {
     "cohorts.messages": NOBODY,
     "cohorts.propose": NOBODY,
     "cohorts.join": NOBODY,  # a join link since turned off
+    "cohorts.import_volunteers": NOBODY,
+    "cohorts.import_template": NOBODY,
+    "cohorts.import_preview": NOBODY,
+    "cohorts.import_confirm": NOBODY,
+    "cohorts.import_problems": NOBODY,
+    "cohorts.invitation_status": NOBODY,
+    "cohorts.invitation": NOBODY,  # a made-up invitation link
+    "cohorts.welcome": NOBODY,  # for the cohort's members only
     # Plans: the volunteer's; plan templates are shared, kept by verified coordinators.
     "milestones.plans": STAFF | COORDINATOR,
     "milestones.coordinating": COORDINATOR,
