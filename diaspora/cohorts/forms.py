@@ -6,7 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from diaspora.auth.forms import name_field, new_password_field
+from diaspora.auth.forms import name_field, new_password_field, time_zone_field
 from diaspora.auth.models import User
 from diaspora.auth.services import password_problem
 from diaspora.matching import invitations
@@ -172,6 +172,7 @@ class InvitedAccountForm(NhsukForm):
 
     display_name = name_field()
     password = new_password_field()
+    time_zone = time_zone_field()
 
     def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -595,7 +595,7 @@ def invitation(token: str):
     if form.validate_on_submit():
         try:
             user = volunteers.accept_with_new_account(
-                db.session, found, form.display_name.data, form.password.data
+                db.session, found, form.display_name.data, form.password.data, form.time_zone.data
             )
         except services.CohortError as error:
             db.session.rollback()

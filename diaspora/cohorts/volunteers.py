@@ -42,6 +42,7 @@ from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import external_url, service_path
 from diaspora.extensions import mail
 from diaspora.notifications.services import notify
+from diaspora.reference.places import DEFAULT_TIME_ZONE, is_time_zone
 from diaspora.registry import services as registry
 
 from . import imports
@@ -379,7 +380,11 @@ def accept(session: Session, invitation: CohortInvitation, user: User) -> Cohort
 
 
 def accept_with_new_account(
-    session: Session, invitation: CohortInvitation, display_name: str, password: str
+    session: Session,
+    invitation: CohortInvitation,
+    display_name: str,
+    password: str,
+    time_zone: str = DEFAULT_TIME_ZONE,
 ) -> User:
     """Create the invited person's staff account (verified: the link was sent to the address)
     and accept. Refused when the address has an account by now: its owner signs in instead."""
@@ -390,6 +395,7 @@ def accept_with_new_account(
         display_name=display_name.strip(),
         password_hash=hash_password(password),
         email_verified_at=utcnow(),
+        time_zone=time_zone if is_time_zone(time_zone) else DEFAULT_TIME_ZONE,
     )
     user.roles = [UserRole(role=Role.STAFF)]
     session.add(user)

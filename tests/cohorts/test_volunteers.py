@@ -459,13 +459,22 @@ def test_a_new_person_creates_their_account_from_the_link_and_joins(client, db, 
     assert weak.status_code == 200 and error_summary(weak)
     assert 'value="Ayesha Rahman"' in _html(weak)  # kept on error
 
+    assert 'data-browser-time-zone="fill"' in html  # asked, filled in from the browser
+
     response = submit(
-        client, invited, {"display_name": "Ayesha Rahman", "password": "quiet harbour lantern"}
+        client,
+        invited,
+        {
+            "display_name": "Ayesha Rahman",
+            "password": "quiet harbour lantern",
+            "time_zone": "Asia/Dhaka",
+        },
     )
     assert response.status_code == 302
     assert response.location.endswith(f"/cohorts/{cohort.id}/welcome")
     user = db.session.scalar(select(User).where(User.email == "ayesha.rahman@example.org"))
     assert user.email_verified and user.has_role("staff")
+    assert user.time_zone == "Asia/Dhaka"
     assert db.session.scalar(
         select(CohortMember).where(
             CohortMember.cohort_id == cohort.id, CohortMember.user_id == user.id
