@@ -108,6 +108,8 @@ ACTION_LABELS: dict[str, str] = {
     "cohort.joined": "Joined a cohort",
     "cohort.left": "Left a cohort",
     "cohort.messaged": "Cohort messaged",
+    "cohort.volunteers_imported": "Volunteers imported into a cohort",
+    "cohort.invitation_accepted": "Cohort invitation from an import accepted",
     # Exports and the outbox
     "directory.exported": "Volunteer directory exported",
     "impact.exported": "Impact figures exported",
