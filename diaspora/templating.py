@@ -11,11 +11,10 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoad
 from markupsafe import Markup
 
 from diaspora.config import INSTANCE_DIR
-from diaspora.reference.places import time_zone_label
+from diaspora.reference.places import DEFAULT_TIME_ZONE, time_zone_label
 from diaspora.widgets import error_list
 
 TEMPLATES_DIR = INSTANCE_DIR.parent / "templates"
-DEFAULT_TIME_ZONE = "Europe/London"
 
 
 def viewer_zone() -> ZoneInfo:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.core.time import utcnow
 from diaspora.extensions import db
+from diaspora.reference.places import DEFAULT_TIME_ZONE
 
 
 class Role(StrEnum):
@@ -51,7 +52,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
-    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    time_zone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIME_ZONE)
     active: Mapped[bool] = mapped_column(default=True)
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     pending_email: Mapped[str | None] = mapped_column(String(254))

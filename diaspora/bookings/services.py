@@ -52,6 +52,7 @@ from diaspora.opportunities.models import (
     SessionStatus,
     TeachingSession,
 )
+from diaspora.reference.places import DEFAULT_TIME_ZONE
 from diaspora.registry.models import StaffProfile
 
 S = EngagementState
@@ -753,7 +754,7 @@ def _tell(
         attachment=(f"session-{teaching_session.id}.ics", file.decode()),
         opportunity=teaching_session.opportunity,
         teaching_session=teaching_session,
-        when=when(teaching_session, user.time_zone or "Europe/London"),
+        when=when(teaching_session, user.time_zone or DEFAULT_TIME_ZONE),
         state=engagement.state,
         join_link=teaching_session.opportunity.join_link if may_join else None,
         **context,

@@ -28,6 +28,7 @@ from diaspora.extensions import db, limiter
 from diaspora.factors import gate
 from diaspora.matching import invitations
 from diaspora.organisations.access import refuse_organisation_action
+from diaspora.reference.places import DEFAULT_TIME_ZONE
 from diaspora.widgets import NhsukForm
 
 from . import imports, presenters, services, volunteers
@@ -52,7 +53,7 @@ def _me() -> User:
 
 
 def _zone() -> str:
-    return current_user.time_zone or "Europe/London"
+    return current_user.time_zone or DEFAULT_TIME_ZONE
 
 
 def _viewer() -> services.Viewer:

@@ -15,14 +15,13 @@ from diaspora.cohorts.models import Cohort
 from diaspora.core.time import utcnow
 from diaspora.organisations.access import coordinated_organisations
 from diaspora.organisations.models import COORDINATING_KINDS, Organisation
+from diaspora.reference.places import DEFAULT_TIME_ZONE
 from diaspora.registry.privacy import ViewerAccess
-
-DEFAULT_ZONE = "Europe/London"
 
 
 def zone_of(user: User) -> str:
     """The zone whose local dates a range is read in: the viewer's own."""
-    return user.time_zone or DEFAULT_ZONE
+    return user.time_zone or DEFAULT_TIME_ZONE
 
 
 def today_of(user: User) -> date:

@@ -61,6 +61,7 @@ from diaspora.opportunities.models import (
 )
 from diaspora.organisations.models import Organisation
 from diaspora.reference.catalogue import who_safeguards_list
+from diaspora.reference.places import DEFAULT_TIME_ZONE
 from diaspora.registry.models import StaffProfile
 
 
@@ -101,7 +102,7 @@ class Period:
 
     start: date
     end: date
-    zone: str = "Europe/London"
+    zone: str = DEFAULT_TIME_ZONE
 
     @property
     def first_month(self) -> date:

@@ -53,6 +53,7 @@ from diaspora.notifications.models import Notification
 from diaspora.notifications.services import notify
 from diaspora.opportunities.models import SessionStatus, TeachingSession
 from diaspora.opportunities.times import both_zones
+from diaspora.reference.places import DEFAULT_TIME_ZONE
 from diaspora.registry.models import StaffProfile
 
 from . import services
@@ -74,9 +75,9 @@ RETRIES = 5
 @lru_cache(maxsize=512)
 def _zone(name: str | None) -> ZoneInfo:
     try:
-        return ZoneInfo(name or services.DEFAULT_ZONE)
+        return ZoneInfo(name or DEFAULT_TIME_ZONE)
     except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(services.DEFAULT_ZONE)
+        return ZoneInfo(DEFAULT_TIME_ZONE)
 
 
 def at_nine(day: date, zone_name: str | None) -> datetime:
@@ -491,8 +492,8 @@ def _write_session_batch(session: Session, batch: list[tuple], now: datetime) ->
             continue
         opportunity = occurrence.opportunity
         person = engagement.user
-        host_zone = opportunity.host_time_zone or person.time_zone or services.DEFAULT_ZONE
-        at = both_zones(starts_at, host_zone, person.time_zone or services.DEFAULT_ZONE)
+        host_zone = opportunity.host_time_zone or person.time_zone or DEFAULT_TIME_ZONE
+        at = both_zones(starts_at, host_zone, person.time_zone or DEFAULT_TIME_ZONE)
         soon = "in 1 hour" if key.endswith(":1h") else "tomorrow"
         if key.endswith(":24h") and starts_at - now < timedelta(hours=20):
             soon = "today" if (starts_at - now) < timedelta(hours=12) else "soon"

@@ -27,7 +27,7 @@ from diaspora.core.time import as_utc, utcnow
 from diaspora.notifications.models import Channel, DeliveryState, Notification
 from diaspora.organisations.access import verified_memberships
 from diaspora.organisations.models import COORDINATING_KINDS, Membership, Organisation
-from diaspora.reference.places import country_names
+from diaspora.reference.places import DEFAULT_TIME_ZONE, country_names
 from diaspora.registry import privacy
 
 from .models import Anchor, Milestone, Plan, PlanTemplate, TemplateMilestone, TemplateStatus
@@ -40,7 +40,6 @@ MAX_LEAD_DAY = 365
 # after it, is left out: the final review covers it (a 12-month MTI has no 12-month review).
 NEAR_END_DAYS = 30
 MAX_PLAN_YEARS = 10
-DEFAULT_ZONE = "Europe/London"
 
 
 class PlanError(Exception):
@@ -60,9 +59,9 @@ class NotAllowed(Exception):
 
 def zone_of(user: User | None) -> ZoneInfo:
     try:
-        return ZoneInfo((user.time_zone if user else None) or DEFAULT_ZONE)
+        return ZoneInfo((user.time_zone if user else None) or DEFAULT_TIME_ZONE)
     except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_ZONE)
+        return ZoneInfo(DEFAULT_TIME_ZONE)
 
 
 def local_today(user: User | None, now: datetime | None = None) -> date:

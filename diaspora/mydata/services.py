@@ -38,7 +38,7 @@ from diaspora.organisations.models import (
     Organisation,
 )
 from diaspora.reference import catalogue
-from diaspora.reference.places import country_name
+from diaspora.reference.places import DEFAULT_TIME_ZONE, country_name
 from diaspora.registry.models import (
     MODALITY_LABELS,
     PROFICIENCY_LABELS,
@@ -54,7 +54,6 @@ EXPORT_VERSION = 1
 DELETED_NAME = "Deleted user"
 # Not an argon2 hash: verification fails with InvalidHashError, so no password ever matches.
 UNUSABLE_HASH = "!erased"
-DEFAULT_TIME_ZONE = "Europe/London"
 
 
 def placeholder_email(user: User) -> str:

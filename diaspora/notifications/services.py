@@ -26,9 +26,9 @@ from diaspora.notifications.models import (
     Notification,
     NotificationPreference,
 )
+from diaspora.reference.places import DEFAULT_TIME_ZONE
 
 DIGEST_HOUR = time(9, 0)
-DEFAULT_TIME_ZONE = "Europe/London"
 
 
 def notify(
