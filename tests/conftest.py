@@ -5,7 +5,9 @@ set (CI sets it); without it the PostgreSQL run is skipped and says why. The sch
 the Alembic migrations, never from create_all(), so the tests exercise what production runs.
 """
 
+import copy
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -18,7 +20,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from diaspora import create_app
 from diaspora.config import TestConfig
 from diaspora.extensions import db as _db
-from diaspora.extensions import limiter
+from diaspora.extensions import compress, csrf, limiter, login_manager, migrate
 from tests.factories import Factories
 from tests.helpers import QueryCounter, SmtpSink, sign_in
 
@@ -72,10 +74,72 @@ def database_url(request, tmp_path_factory):
         yield url
 
 
+# Extensions that keep on themselves what init_app read from an app's configuration (the
+# limiter its storage, Compress its types...): a test's own app re-initialises them, so the
+# shared app puts its own back before each of its tests.
+STATEFUL_EXTENSIONS = (limiter, compress, csrf, login_manager, migrate)
+
+
+class SharedApp:
+    """One application per backend and worker, reused by every test that needs no settings of
+    its own. Creating an app costs about half a second (mostly compiling some 230 routes), which
+    was most of the suite's time when every test made one.
+
+    What a test may change is put back after it: the configuration, `app.extensions` (the
+    in-memory copies of `changelog.mirror` live there, and must not outlive the rolled-back rows
+    they read), the test client class, and the extensions' own state. Routes, hooks and other
+    setup cannot be changed: Flask refuses them once an app has served a request, and the shared
+    app is marked as having done so, so such a test fails at once and must ask for its own app
+    with `@pytest.mark.own_app`."""
+
+    def __init__(self, database_url: str) -> None:
+        self.app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url)
+        self.app._got_first_request = True  # setup methods raise, as on a running server
+        self.config = copy.deepcopy(dict(self.app.config))
+        self.extensions = dict(self.app.extensions)
+        self.client_class = self.app.test_client_class
+        self.extension_state = [(ext, dict(vars(ext))) for ext in STATEFUL_EXTENSIONS]
+
+    def restore(self) -> None:
+        app = self.app
+        if dict(app.config) != self.config:
+            app.config.clear()
+            app.config.update(copy.deepcopy(self.config))
+        if app.extensions != self.extensions:
+            app.extensions.clear()
+            app.extensions.update(self.extensions)
+        app.test_client_class = self.client_class
+        for extension, state in self.extension_state:
+            if vars(extension) != state:
+                vars(extension).clear()
+                vars(extension).update(state)
+
+
+@pytest.fixture(scope="session")
+def shared_app(database_url) -> Iterator[SharedApp]:
+    shared = SharedApp(database_url)
+    yield shared
+    with shared.app.app_context():
+        _db.engine.dispose()
+
+
 @pytest.fixture
 def app(request, database_url):
-    """The application; `@pytest.mark.app_config(KEY=value)` overrides its configuration."""
+    """The application, shared by the tests on the same backend (see SharedApp).
+
+    `@pytest.mark.app_config(KEY=value)` gives the test an app of its own with those settings;
+    `@pytest.mark.own_app` an app of its own with the test settings, for a test that changes the
+    app's setup (adds a route, a hook...)."""
     marker = request.node.get_closest_marker("app_config")
+    if marker is None and request.node.get_closest_marker("own_app") is None:
+        shared = request.getfixturevalue("shared_app")
+        shared.restore()
+        try:
+            with shared.app.app_context():
+                yield shared.app
+        finally:
+            shared.restore()
+        return
     overrides = marker.kwargs if marker else {}
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url, **overrides)
     with app.app_context():

@@ -48,6 +48,7 @@ def duplicate_user_route(app):
     return "/test/duplicate"
 
 
+@pytest.mark.own_app  # adds a route
 def test_finding_1_unhandled_database_error_logs_no_personal_data(
     app, client, make, duplicate_user_route, caplog
 ):
@@ -82,6 +83,7 @@ def test_finding_1_exceptions_are_logged_by_kind_and_place_not_message(caplog):
         assert "ValueError at tests/security/test_logs_and_health.py:" in formatted
 
 
+@pytest.mark.own_app  # adds a route
 def test_finding_1_json_log_line_has_the_request_id(app, client, caplog):
     caplog.set_level(logging.INFO)
 
