@@ -1,12 +1,14 @@
 """Fixtures for the browser tests: Debian's chromium, driven by Playwright, against a live server.
 
-Each test gets its own server on a free local port, its own freshly migrated database (SQLite,
-and PostgreSQL in a schema of its own when TEST_DATABASE_URL is set) and its own SMTP sink, so
-the rolled-back tests' shared database is never touched. Every page a tab loads must pass
-axe-core's WCAG 2.2 AA rules: a page loaded but never checked fails the test.
+Each test gets its own server on a free local port, its own migrated database (SQLite: a copy of
+a file migrated once per worker; PostgreSQL, when TEST_DATABASE_URL is set: a schema of its own,
+migrated for the test) and its own SMTP sink, so the rolled-back tests' shared database is
+never touched. Every page a tab loads must pass axe-core's WCAG 2.2 AA rules: a page loaded but
+never checked fails the test.
 """
 
 import os
+import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import suppress
@@ -69,13 +71,22 @@ def _on_postgresql(*statements: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory) -> Path:
+    """A SQLite file migrated to head once per worker, which each test copies: copying the file
+    is the same database as migrating afresh, without running the migrations each time."""
+    path = tmp_path_factory.mktemp("browser") / "migrated.sqlite"
+    migrate_to_head(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def live_database_url(request, tmp_path) -> Iterator[str]:
     """A migrated database for the live server alone: a SQLite file, or a PostgreSQL schema."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'browser.sqlite'}"
-        migrate_to_head(url)
-        yield url
+        path = tmp_path / "browser.sqlite"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite_file"), path)
+        yield f"sqlite:///{path}"
         return
     if not PG_URL:
         pytest.skip("PostgreSQL variant: set TEST_DATABASE_URL to run it (CI does)")
