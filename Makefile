@@ -85,7 +85,7 @@ run: deps
 	  wait -n
 
 test: deps browser
-	$(PY) -m pytest -n auto
+	$(PY) -m pytest -n auto --dist worksteal
 
 lint: $(STAMPS)/python
 	$(VENV)/bin/ruff check .
