@@ -19,8 +19,8 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from diaspora import create_app
 from diaspora.config import TestConfig
-from diaspora.extensions import db as _db
 from diaspora.extensions import compress, csrf, limiter, login_manager, migrate
+from diaspora.extensions import db as _db
 from tests.factories import Factories
 from tests.helpers import QueryCounter, SmtpSink, sign_in
 
