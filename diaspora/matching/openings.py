@@ -271,13 +271,30 @@ class Openings(Mirror):
             if modality:
                 keep &= np.isin(a["modality"], codes["modality"].numbers([modality]))
             chosen = np.flatnonzero(keep)
-            scores = self._scores(a, c, today, profession_held, skills_held, languages_held)
-            chosen = chosen[np.lexsort((a["id"][chosen], -scores[chosen]))]
-            return [(int(a["id"][row]), self._needs[row], float(scores[row])) for row in chosen]
+            scores = self._scores(
+                a,
+                c,
+                today,
+                chosen,
+                profession_held[:, chosen],
+                skills_held[:, chosen],
+                languages_held[:, chosen],
+            )
+            order = np.lexsort((a["id"][chosen], -scores))
+            chosen = chosen[order]
+            needs = self._needs
+            return [
+                (oid, needs[row], score)
+                for oid, row, score in zip(
+                    a["id"][chosen].tolist(), chosen.tolist(), scores[order].tolist(), strict=True
+                )
+            ]
 
-    def _scores(self, a, c, today, profession_held, skills_held, languages_held) -> np.ndarray:
-        """`scoring.score_needs`'s totals for every row, through scoring's part functions."""
-        rows = len(self._needs)
+    def _scores(
+        self, a, c, today, rows, profession_held, skills_held, languages_held
+    ) -> np.ndarray:
+        """`scoring.score_needs`'s totals for these rows (the relevant ones: scoring the rest
+        would be wasted), through scoring's part functions; the `held` arrays are theirs."""
         codes = a["codes"]
         ties = codes["country"].lookup(
             {country: scoring.tie_bits(kinds) for country, kinds in c.ties.items()}
@@ -286,29 +303,30 @@ class Openings(Mirror):
         modality = codes["modality"].lookup(
             dict(zip(modalities, scoring.modality_credit(modalities, c.modality), strict=True))
         )
-        start = scoring.first_day(a["starts"], today.toordinal())
-        window = np.zeros(rows, dtype=bool)
+        row_modality, ends = a["modality"][rows], a["ends"][rows]
+        start = scoring.first_day(a["starts"][rows], today.toordinal())
+        window = np.zeros(len(rows), dtype=bool)
         for first, last in c.windows:
-            window |= scoring.overlaps(first.toordinal(), last.toordinal(), start, a["ends"])
+            window |= scoring.overlaps(first.toordinal(), last.toordinal(), start, ends)
         until = NO_DAY if c.unavailable_until is None else c.unavailable_until.toordinal()
-        remote = np.isin(a["modality"], codes["modality"].numbers([scoring.REMOTE]))
+        remote = np.isin(row_modality, codes["modality"].numbers([scoring.REMOTE]))
         fractions = {
             "profession": scoring.membership_credit(
-                a["professions"].any(profession_held), a["professions"].count > 0
+                a["professions"].any(profession_held), a["professions"].count[rows] > 0
             ),
             "grade": scoring.membership_credit(False, False),  # opportunities list no grades
-            "skills": scoring.levels_credit(skills_held, a["skills"].levels),
-            "languages": scoring.levels_credit(languages_held, a["languages"].levels),
-            "country_tie": scoring.tie_credit(ties.astype(np.int64)[a["country"]]),
-            "modality": modality[a["modality"]],
+            "skills": scoring.levels_credit(skills_held, a["skills"].levels[:, rows]),
+            "languages": scoring.levels_credit(languages_held, a["languages"].levels[:, rows]),
+            "country_tie": scoring.tie_credit(ties.astype(np.int64)[a["country"][rows]]),
+            "modality": modality[row_modality],
             "hours": scoring.hours_credit(
-                -1 if c.hours_per_month is None else c.hours_per_month, a["hours"]
+                -1 if c.hours_per_month is None else c.hours_per_month, a["hours"][rows]
             ),
-            "dates": scoring.dates_credit(remote, window, until, start, a["ends"]),
-            "credential": scoring.credential_credit(a["clinical"], c.has_verified_credential),
-            "safeguards": scoring.safeguards_credit(a["safeguards"]),
+            "dates": scoring.dates_credit(remote, window, until, start, ends),
+            "credential": scoring.credential_credit(a["clinical"][rows], c.has_verified_credential),
+            "safeguards": scoring.safeguards_credit(a["safeguards"][rows]),
         }
-        return scoring.weighted(fractions, rows)[0]
+        return scoring.weighted(fractions, len(rows))[0]
 
 
 def best_with_places(
