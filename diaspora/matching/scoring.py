@@ -432,6 +432,8 @@ def levels_credit(have: np.ndarray, want: np.ndarray) -> np.ndarray:
     i of `want` is each pair's i-th level wanted, as the need lists them (0: no i-th), and of
     `have` the level the person holds of it (0: none); below the level wanted, PARTIAL x held /
     wanted."""
+    if not len(want):  # nothing wanted of any pair
+        return np.full(np.broadcast_shapes(np.shape(have), np.shape(want))[1:], NEUTRAL)
     asked = want > 0
     credit = np.where(have >= want, asked, PARTIAL * have / np.maximum(want, 1))
     total = np.zeros(credit.shape[1:])
@@ -452,15 +454,12 @@ def tie_bits(kinds) -> int:
     return sum(TIE_BITS[kind] for kind in kinds)
 
 
-_modality_credit = np.frompyfunc(
-    lambda need, person: MODALITY_CREDIT.get((need, person), 0.0), 2, 1
-)
-
-
 def modality_credit(need, person) -> np.ndarray:
     """Modality: `MODALITY_CREDIT` of the need's modality and the person's (None: not stated,
     nothing), either a sequence of them."""
-    return _modality_credit(need, person).astype(np.float64)
+    pairs = np.broadcast(np.asarray(need, dtype=object), np.asarray(person, dtype=object))
+    credits = (MODALITY_CREDIT.get(pair, 0.0) for pair in pairs)
+    return np.fromiter(credits, np.float64, count=pairs.size).reshape(pairs.shape)
 
 
 def hours_credit(have, want) -> np.ndarray:
@@ -537,64 +536,87 @@ def _window(candidate: Candidate, start: int, end: int) -> tuple[date, date] | N
     return None
 
 
-def _fractions(pairs: Sequence[tuple[Candidate, Need]], today: date) -> dict[str, np.ndarray]:
-    """Each part's credit for each (candidate, need) pair."""
+def _fractions(
+    pairs: Sequence[tuple[Candidate, Need]], today: date
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """(each part's credit for each (candidate, need) pair; each pair's first day that matters,
+    which the notes about dates reuse)."""
 
-    def column(values: list, dtype=bool) -> np.ndarray:
-        return np.fromiter(values, dtype=dtype, count=len(pairs))
+    count = len(pairs)
 
     def levels(name: str) -> np.ndarray:
         wanted = [getattr(n, name) for _c, n in pairs]
-        width, count = max(map(len, wanted), default=0), len(pairs)
+        width = max(map(len, wanted), default=0)
         have = [[0] * count for _ in range(width)]
         want = [[0] * count for _ in range(width)]
         for row, ((c, _n), asked) in enumerate(zip(pairs, wanted, strict=True)):
             held = getattr(c, name)
             for at, (code, level) in enumerate(asked.items()):
                 have[at][row], want[at][row] = held.get(code, 0), level
-        return levels_credit(
-            np.array(have, dtype=np.int64).reshape(width, count),
-            np.array(want, dtype=np.int64).reshape(width, count),
-        )
+        both = np.array([have, want], dtype=np.int64).reshape(2, width, count)
+        return levels_credit(both[0], both[1])
 
-    starts = column([_day(n.starts_on, NO_DAY) for _c, n in pairs], np.int64)
+    # The numbers each part reads, one row per pair (booleans as 0 and 1), made into an array
+    # at once; its columns are the parts' arguments.
+    (
+        profession,
+        professions_listed,
+        grade,
+        grades_listed,
+        ties,
+        hours_held,
+        hours_wanted,
+        remote,
+        until,
+        starts,
+        end,
+        clinical,
+        verified,
+        on_list,
+    ) = (
+        np.array(
+            [
+                (
+                    c.profession in n.professions,
+                    bool(n.professions),
+                    c.grade in n.grades,
+                    bool(n.grades),
+                    tie_bits(c.ties.get(n.country, ())),
+                    _hours_number(c.hours_per_month),
+                    _hours_number(n.hours_per_month),
+                    n.modality == REMOTE,
+                    _day(c.unavailable_until, NO_DAY),
+                    _day(n.starts_on, NO_DAY),
+                    _day(n.ends_on, EVER),
+                    n.clinical,
+                    c.has_verified_credential,
+                    n.on_safeguards_list,
+                )
+                for c, n in pairs
+            ],
+            dtype=np.int64,
+        )
+        .reshape(count, 14)
+        .T
+    )
     start = first_day(starts, today.toordinal())
-    end = column([_day(n.ends_on, EVER) for _c, n in pairs], np.int64)
     spans = zip(pairs, start.tolist(), end.tolist(), strict=True)
-    return {
-        "profession": membership_credit(
-            column([c.profession in n.professions for c, n in pairs]),
-            column([bool(n.professions) for _c, n in pairs]),
-        ),
-        "grade": membership_credit(
-            column([c.grade in n.grades for c, n in pairs]),
-            column([bool(n.grades) for _c, n in pairs]),
-        ),
+    window = [_window(c, first, last) is not None for (c, _n), first, last in spans]
+    fractions = {
+        "profession": membership_credit(profession, professions_listed),
+        "grade": membership_credit(grade, grades_listed),
         "skills": levels("skills"),
         "languages": levels("languages"),
-        "country_tie": tie_credit(
-            column([tie_bits(c.ties.get(n.country, ())) for c, n in pairs], np.int64)
-        ),
+        "country_tie": tie_credit(ties),
         "modality": modality_credit(
             [n.modality for _c, n in pairs], [c.modality for c, _n in pairs]
         ),
-        "hours": hours_credit(
-            column([_hours_number(c.hours_per_month) for c, _n in pairs], np.int64),
-            column([_hours_number(n.hours_per_month) for _c, n in pairs], np.int64),
-        ),
-        "dates": dates_credit(
-            column([n.modality == REMOTE for _c, n in pairs]),
-            column([_window(c, first, last) is not None for (c, _n), first, last in spans]),
-            column([_day(c.unavailable_until, NO_DAY) for c, _n in pairs], np.int64),
-            start,
-            end,
-        ),
-        "credential": credential_credit(
-            column([n.clinical for _c, n in pairs]),
-            column([c.has_verified_credential for c, _n in pairs]),
-        ),
-        "safeguards": safeguards_credit(column([n.on_safeguards_list for _c, n in pairs])),
+        "hours": hours_credit(hours_held, hours_wanted),
+        "dates": dates_credit(remote, np.array(window, dtype=bool), until, start, end),
+        "credential": credential_credit(clinical, verified),
+        "safeguards": safeguards_credit(on_list),
     }
+    return fractions, start
 
 
 Notes = tuple[list[Note], list[Note]]  # reasons, gaps
@@ -643,9 +665,9 @@ def _hours_notes(candidate: Candidate, need: Need) -> Notes:
     return [], [Note("hours_short", have=have, want=want)]
 
 
-def _dates(candidate: Candidate, need: Need, today: date) -> Notes:
+def _dates(candidate: Candidate, need: Need, start: int, today: date) -> Notes:
+    """`start`: the first day that matters (`first_day`), as `_fractions` worked it out."""
     reasons, gaps = [], []
-    start = int(first_day(_day(need.starts_on, NO_DAY), today.toordinal()))
     end = _day(need.ends_on, EVER)
     if need.modality != REMOTE:
         window = _window(candidate, start, end)
@@ -668,39 +690,54 @@ def _credential(candidate: Candidate, need: Need) -> Notes:
     return [], [Note("credential_missing")]
 
 
-def _match(pairs: Sequence[tuple[Candidate, Need]], index: int, today: date, scored) -> Match:
-    """The match of the pair at `index`, from its numbers in `scored` (`_scored`'s), with its
-    reasons and gaps in the order of `WEIGHTS`."""
-    candidate, need = pairs[index]
-    total, parts = scored
-    kinds = candidate.ties.get(need.country, frozenset())
-    notes = (
-        _wanted("profession", candidate.profession, need.professions),
-        _wanted("grade", candidate.grade, need.grades),
-        _levels(candidate.skills, need.skills, "skill"),
-        _levels(candidate.languages, need.languages, "language"),
-        ([Note("tie", need.country, detail=kind) for kind in TIE_KINDS if kind in kinds], []),
-        _modality(candidate, need),
-        _hours_notes(candidate, need),
-        _dates(candidate, need, today),
-        _credential(candidate, need),
-    )
-    reasons = tuple(note for found, _missing in notes for note in found)
-    gaps = tuple(note for _found, missing in notes for note in missing)
-    numbers = {name: float(part[index]) for name, part in parts.items()}
-    return Match(float(total[index]), numbers, reasons, gaps)
+@dataclass(frozen=True)
+class _Scored:
+    total: np.ndarray  # the score of each pair, NaN where a hard filter excludes it
+    parts: dict[str, np.ndarray]  # each part's weighted credit for each pair
+    start: np.ndarray  # each pair's first day that matters, for the notes about dates
 
 
-def _scored(
-    pairs: Sequence[tuple[Candidate, Need]], today: date, for_candidate: bool
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """(score per pair, NaN where a hard filter excludes it; weighted part per component)."""
-    total, parts = weighted(_fractions(pairs, today), len(pairs))
+def _scored(pairs: Sequence[tuple[Candidate, Need]], today: date, for_candidate: bool) -> _Scored:
+    fractions, start = _fractions(pairs, today)
+    total, parts = weighted(fractions, len(pairs))
     excluded = _column(
         [exclusion(c, n, for_candidate=for_candidate) is not None for c, n in pairs], bool
     )
     total[excluded] = np.nan
-    return total, parts
+    return _Scored(total, parts, start)
+
+
+def _matches(
+    pairs: Sequence[tuple[Candidate, Need]], indexes: Sequence[int], today: date, scored: _Scored
+) -> list[Match]:
+    """The matches of the pairs at `indexes` (not excluded), from their numbers in `scored`,
+    with their reasons and gaps in the order of `WEIGHTS`. The numbers of those pairs are taken
+    out of the arrays at once, as Python floats."""
+    chosen = np.asarray(indexes, dtype=np.int64)
+    totals = scored.total[chosen].tolist()
+    starts = scored.start[chosen].tolist()
+    names = list(scored.parts)
+    numbers = np.array([scored.parts[name] for name in names])[:, chosen].T.tolist()
+    matches = []
+    for at, index in enumerate(chosen.tolist()):
+        candidate, need = pairs[index]
+        kinds = candidate.ties.get(need.country, frozenset())
+        notes = (
+            _wanted("profession", candidate.profession, need.professions),
+            _wanted("grade", candidate.grade, need.grades),
+            _levels(candidate.skills, need.skills, "skill"),
+            _levels(candidate.languages, need.languages, "language"),
+            ([Note("tie", need.country, detail=kind) for kind in TIE_KINDS if kind in kinds], []),
+            _modality(candidate, need),
+            _hours_notes(candidate, need),
+            _dates(candidate, need, starts[at], today),
+            _credential(candidate, need),
+        )
+        reasons = tuple(note for found, _missing in notes for note in found)
+        gaps = tuple(note for _found, missing in notes for note in missing)
+        parts = dict(zip(names, numbers[at], strict=True))
+        matches.append(Match(totals[at], parts, reasons, gaps))
+    return matches
 
 
 def score(
@@ -710,7 +747,7 @@ def score(
     if exclusion(candidate, need, for_candidate=for_candidate) is not None:
         return None
     pairs = [(candidate, need)]
-    return _match(pairs, 0, today, _scored(pairs, today, for_candidate))
+    return _matches(pairs, [0], today, _scored(pairs, today, for_candidate))[0]
 
 
 def _best(scores: np.ndarray, limit: int) -> np.ndarray:
@@ -729,7 +766,8 @@ def _top(
     if limit <= 0 or not pairs:
         return []
     scored = _scored(pairs, today, for_candidate)
-    return [(int(index), _match(pairs, index, today, scored)) for index in _best(scored[0], limit)]
+    best = _best(scored.total, limit).tolist()
+    return list(zip(best, _matches(pairs, best, today, scored), strict=True))
 
 
 # --- Many candidates for one need ----------------------------------------------------------------
@@ -739,7 +777,7 @@ def score_array(
     candidates: Sequence[Candidate], need: Need, today: date, *, for_candidate: bool = False
 ) -> np.ndarray:
     """Every candidate's score as a float array, NaN where a hard filter excludes them."""
-    return _scored([(c, need) for c in candidates], today, for_candidate)[0]
+    return _scored([(c, need) for c in candidates], today, for_candidate).total
 
 
 def score_many(
@@ -748,10 +786,11 @@ def score_many(
     """`score` for each candidate, in order: the numbers from the arrays, the words per person."""
     pairs = [(c, need) for c in candidates]
     scored = _scored(pairs, today, for_candidate)
-    return [
-        None if np.isnan(total) else _match(pairs, index, today, scored)
-        for index, total in enumerate(scored[0])
-    ]
+    kept = np.flatnonzero(~np.isnan(scored.total)).tolist()
+    matches: list[Match | None] = [None] * len(pairs)
+    for index, match in zip(kept, _matches(pairs, kept, today, scored), strict=True):
+        matches[index] = match
+    return matches
 
 
 def top(
@@ -775,7 +814,7 @@ def score_needs(
 ) -> np.ndarray:
     """The candidate's score for every need as a float array, NaN where a hard filter excludes
     the pair. `for_candidate` defaults to True: ranking needs is the person's own view."""
-    return _scored([(candidate, n) for n in needs], today, for_candidate)[0]
+    return _scored([(candidate, n) for n in needs], today, for_candidate).total
 
 
 def top_needs(

@@ -319,7 +319,9 @@ class StaffPool(Mirror):
         """`scoring.score`'s total for these rows, through scoring's part functions."""
         s, count = self._scalars, len(rows)
 
-        def held(name: str, wanted: frozenset[str]) -> np.ndarray:
+        def held(name: str, wanted: frozenset[str]) -> np.ndarray | bool:
+            if not wanted:  # the credit is NEUTRAL whatever the person's
+                return False
             codes = [self._codes[name][v] for v in wanted if v in self._codes[name]]
             return np.isin(s[name][rows], codes)
 
