@@ -370,15 +370,14 @@ def matching_people(
         only_users=None if user_ids is None else set(session.scalars(user_ids)),
     )
     ids, pool = _load(session, opportunity, need, today, reaching, for_candidate=True)
-    scores = scoring.score_array(pool, need, today, for_candidate=True)
-    reached = [index for index in range(len(pool)) if scores[index] >= min_score]
-    reached.sort(key=lambda index: -scores[index])  # stable: ties stay by profile id
-    results = []
-    for index in reached:
-        match = scoring.score(pool[index], need, today, for_candidate=True)
-        assert match is not None
-        results.append(Ranked(ids[index][1], ids[index][0], match))
-    return results
+    matches = scoring.score_many(pool, need, today, for_candidate=True)
+    reached = [
+        index
+        for index, match in enumerate(matches)
+        if match is not None and match.score >= min_score
+    ]
+    reached.sort(key=lambda index: -matches[index].score)  # stable: ties stay by profile id
+    return [Ranked(ids[index][1], ids[index][0], matches[index]) for index in reached]
 
 
 # --- Recommendations for one person ----------------------------------------------------------

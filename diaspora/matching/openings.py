@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from diaspora.changelog.changes import Tracked
 from diaspora.changelog.mirror import Mirror
 from diaspora.matching import scoring
-from diaspora.matching.staff_pool import EVER, MARGIN, NO_DAY
+from diaspora.matching.scoring import EVER, NO_DAY
+from diaspora.matching.staff_pool import MARGIN
 from diaspora.opportunities.models import (
     Opportunity,
     OpportunityLanguage,
@@ -82,31 +83,28 @@ class _Codes(dict):
 
 
 class _Wanted:
-    """What every row wants of one kind (professions, skills or languages), flattened."""
+    """What every row wants of one kind (professions, skills or languages), side by side: row i
+    of `codes` and `levels` is each opportunity's i-th code and level wanted (-1 and 0: none)."""
 
-    def __init__(self, entries: list[tuple[int, str, int]], rows: int) -> None:
+    def __init__(self, entries: list[list[tuple[str, int]]]) -> None:
         self.vocabulary = _Codes()
-        self.owner = np.array([row for row, _code, _level in entries], dtype=np.int64)
-        self.codes = np.array(
-            [self.vocabulary.of(code) for _row, code, _level in entries], dtype=np.int64
-        )
-        self.levels = np.array([level for _row, _code, level in entries], dtype=np.int64)
-        self.count = np.bincount(self.owner, minlength=rows)
+        width, rows = max(map(len, entries), default=0), len(entries)
+        codes = [[-1] * rows for _ in range(width)]
+        levels = [[0] * rows for _ in range(width)]
+        for row, wanted in enumerate(entries):
+            for at, (code, level) in enumerate(wanted):
+                codes[at][row], levels[at][row] = self.vocabulary.of(code), level
+        self.codes = np.array(codes, dtype=np.int64).reshape(width, rows)
+        self.levels = np.array(levels, dtype=np.int64).reshape(width, rows)
+        self.count = (self.levels > 0).sum(axis=0)
 
     def held(self, levels: Mapping[str, int]) -> np.ndarray:
-        """The person's level in each entry (0 when they lack it)."""
+        """The person's level in each entry (0 when they lack it, or where nothing is wanted)."""
         return self.vocabulary.lookup(levels).astype(np.int64)[self.codes]
 
-    def any(self, held: np.ndarray, rows: int) -> np.ndarray:
+    def any(self, held: np.ndarray) -> np.ndarray:
         """Per row: at least one entry held."""
-        return np.bincount(self.owner, weights=(held > 0).astype(np.float64), minlength=rows) > 0
-
-    def credit(self, held: np.ndarray, rows: int) -> np.ndarray:
-        """Per row: `scoring._levels_credit`, NEUTRAL where nothing of the kind is wanted."""
-        credit = np.where(held >= self.levels, 1.0, scoring.PARTIAL * held / self.levels)
-        total = np.bincount(self.owner, weights=credit, minlength=rows)
-        wanted = self.count > 0
-        return np.where(wanted, total / np.maximum(self.count, 1), scoring.NEUTRAL)
+        return (held > 0).any(axis=0)
 
 
 class Openings(Mirror):
@@ -194,18 +192,14 @@ class Openings(Mirror):
 
     def _build(self) -> dict:
         """Arrays over the rows, from their needs (after any change)."""
-        needs, count = self._needs, len(self._needs)
+        needs = self._needs
         blank = scoring.Need(kind=scoring.PROJECT, modality=scoring.REMOTE, country="")
         shown = [need or blank for need in needs]
-        entries: dict[str, list[tuple[int, str, int]]] = {
-            "professions": [],
-            "skills": [],
-            "languages": [],
+        entries = {
+            "professions": [[(code, 1) for code in sorted(need.professions)] for need in shown],
+            "skills": [list(need.skills.items()) for need in shown],
+            "languages": [list(need.languages.items()) for need in shown],
         }
-        for row, need in enumerate(shown):
-            entries["professions"] += [(row, code, 1) for code in sorted(need.professions)]
-            entries["skills"] += [(row, code, level) for code, level in need.skills.items()]
-            entries["languages"] += [(row, code, level) for code, level in need.languages.items()]
         codes = {name: _Codes() for name in ("kind", "modality", "country")}
         return {
             "id": np.array(self._ids, dtype=np.int64),
@@ -223,7 +217,7 @@ class Openings(Mirror):
             ),
             "clinical": np.array([need.clinical for need in shown], dtype=bool),
             "safeguards": np.array([need.on_safeguards_list for need in shown], dtype=bool),
-            **{name: _Wanted(found, count) for name, found in entries.items()},
+            **{name: _Wanted(found) for name, found in entries.items()},
         }
 
     def rank(
@@ -257,14 +251,14 @@ class Openings(Mirror):
             languages_held = languages.held(c.languages)
             listed = professions.count > 0
             keep = a["open"] & ((a["ends"] == EVER) | (a["ends"] >= today.toordinal()))
-            keep &= ~listed | professions.any(profession_held, rows)
+            keep &= ~listed | professions.any(profession_held)
             nothing_listed = ~listed & (skills.count == 0) & (languages.count == 0)
             codes = a["codes"]
             keep &= (
                 nothing_listed
                 | np.isin(a["country"], codes["country"].numbers(c.ties))
-                | languages.any(languages_held, rows)
-                | skills.any(skills_held, rows)
+                | languages.any(languages_held)
+                | skills.any(skills_held)
             )
             if c.modality == scoring.REMOTE:
                 keep &= np.isin(a["modality"], codes["modality"].numbers([scoring.REMOTE]))
@@ -277,66 +271,62 @@ class Openings(Mirror):
             if modality:
                 keep &= np.isin(a["modality"], codes["modality"].numbers([modality]))
             chosen = np.flatnonzero(keep)
-            scores = self._scores(a, c, today, profession_held, skills_held, languages_held)
-            chosen = chosen[np.lexsort((a["id"][chosen], -scores[chosen]))]
-            return [(int(a["id"][row]), self._needs[row], float(scores[row])) for row in chosen]
-
-    def _scores(self, a, c, today, profession_held, skills_held, languages_held) -> np.ndarray:
-        """`scoring.score_needs`'s totals for every row, part by part as `_need_fractions`
-        works them out."""
-        rows = len(self._needs)
-        professions = a["professions"]
-        listed = professions.count > 0
-        named = professions.any(profession_held, rows)
-        codes = a["codes"]
-        tie = codes["country"].lookup(
-            {country: scoring._tie_credit(c, country) for country in c.ties}
-        )
-        modality_credit = codes["modality"].lookup(
-            {
-                modality: 0.0
-                if c.modality is None
-                else scoring.MODALITY_CREDIT.get((modality, c.modality), 0.0)
-                for modality in codes["modality"]
-            }
-        )
-        start = np.maximum(a["starts"], today.toordinal())
-        if c.hours_per_month is None:
-            hours = np.where(a["hours"] < 0, scoring.NEUTRAL, 0.0)
-        else:
-            have, want = c.hours_per_month, np.maximum(a["hours"], 1)
-            hours = np.where(
-                a["hours"] < 0, scoring.NEUTRAL, np.where(have >= want, 1.0, have / want)
+            scores = self._scores(
+                a,
+                c,
+                today,
+                chosen,
+                profession_held[:, chosen],
+                skills_held[:, chosen],
+                languages_held[:, chosen],
             )
-        until = c.unavailable_until
-        if until is None:
-            available = np.ones(rows)
-        else:
-            day = until.toordinal()
-            partial = (a["ends"] != EVER) & (day <= a["ends"])
-            available = np.where(day <= start, 1.0, np.where(partial, scoring.PARTIAL, 0.0))
-        window = np.zeros(rows, dtype=bool)
+            order = np.lexsort((a["id"][chosen], -scores))
+            chosen = chosen[order]
+            needs = self._needs
+            return [
+                (oid, needs[row], score)
+                for oid, row, score in zip(
+                    a["id"][chosen].tolist(), chosen.tolist(), scores[order].tolist(), strict=True
+                )
+            ]
+
+    def _scores(
+        self, a, c, today, rows, profession_held, skills_held, languages_held
+    ) -> np.ndarray:
+        """`scoring.score_needs`'s totals for these rows (the relevant ones: scoring the rest
+        would be wasted), through scoring's part functions; the `held` arrays are theirs."""
+        codes = a["codes"]
+        ties = codes["country"].lookup(
+            {country: scoring.tie_bits(kinds) for country, kinds in c.ties.items()}
+        )
+        modalities = list(codes["modality"])
+        modality = codes["modality"].lookup(
+            dict(zip(modalities, scoring.modality_credit(modalities, c.modality), strict=True))
+        )
+        row_modality, ends = a["modality"][rows], a["ends"][rows]
+        start = scoring.first_day(a["starts"][rows], today.toordinal())
+        window = np.zeros(len(rows), dtype=bool)
         for first, last in c.windows:
-            window |= (last.toordinal() >= start) & (first.toordinal() <= a["ends"])
-        remote = np.isin(a["modality"], codes["modality"].numbers([scoring.REMOTE]))
-        dates = np.where(remote, available / 1, (window + available) / 2)
-        credential = 1.0 if c.has_verified_credential else 0.0
+            window |= scoring.overlaps(first.toordinal(), last.toordinal(), start, ends)
+        until = NO_DAY if c.unavailable_until is None else c.unavailable_until.toordinal()
+        remote = np.isin(row_modality, codes["modality"].numbers([scoring.REMOTE]))
         fractions = {
-            "profession": np.where(listed, named.astype(np.float64), scoring.NEUTRAL),
-            "grade": np.full(rows, scoring.NEUTRAL),  # opportunities list no grades
-            "skills": a["skills"].credit(skills_held, rows),
-            "languages": a["languages"].credit(languages_held, rows),
-            "country_tie": tie[a["country"]],
-            "modality": modality_credit[a["modality"]],
-            "hours": hours,
-            "dates": dates,
-            "credential": np.where(a["clinical"], credential, scoring.NEUTRAL),
-            "safeguards": a["safeguards"].astype(np.float64),
+            "profession": scoring.membership_credit(
+                a["professions"].any(profession_held), a["professions"].count[rows] > 0
+            ),
+            "grade": scoring.membership_credit(False, False),  # opportunities list no grades
+            "skills": scoring.levels_credit(skills_held, a["skills"].levels[:, rows]),
+            "languages": scoring.levels_credit(languages_held, a["languages"].levels[:, rows]),
+            "country_tie": scoring.tie_credit(ties.astype(np.int64)[a["country"][rows]]),
+            "modality": modality[row_modality],
+            "hours": scoring.hours_credit(
+                -1 if c.hours_per_month is None else c.hours_per_month, a["hours"][rows]
+            ),
+            "dates": scoring.dates_credit(remote, window, until, start, ends),
+            "credential": scoring.credential_credit(a["clinical"][rows], c.has_verified_credential),
+            "safeguards": scoring.safeguards_credit(a["safeguards"][rows]),
         }
-        total = np.zeros(rows)
-        for name, weight in scoring.WEIGHTS.items():
-            total += weight * fractions[name]
-        return total
+        return scoring.weighted(fractions, len(rows))[0]
 
 
 def best_with_places(

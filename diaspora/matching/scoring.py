@@ -401,169 +401,343 @@ def exclusion(candidate: Candidate, need: Need, *, for_candidate: bool = False) 
     return None
 
 
-# --- One pair, in plain Python ---------------------------------------------------------------
+# --- Each part's credit, over arrays -----------------------------------------------------------
+#
+# The one formula for each part of the score, shared by every path: `score` and the functions
+# scoring many pairs at once below, and the copies of the registry and of the open opportunities
+# that matching keeps in memory (registry.py, openings.py). Each takes numpy arrays (a value that
+# is the same for every pair may be a plain scalar, broadcast) and gives each pair's credit, from
+# 0 to 1. Days are day numbers (`date.toordinal`): NO_DAY where there is none, EVER for an open
+# end. Hours a month are negative where not given.
 
-Assessed = tuple[float, list[Note], list[Note]]
+NO_DAY = np.iinfo(np.int32).min  # no date (never unavailable, no start, no registration)
+EVER = np.iinfo(np.int32).max  # an open end; a registration that does not expire
+TIE_BITS = {kind: 1 << index for index, kind in enumerate(TIE_KINDS)}  # kinds of tie as bits
+_TIE_CREDITS = np.array(  # the credit of every set of kinds, by its bits
+    [
+        max((TIE_CREDIT[kind] for kind, bit in TIE_BITS.items() if bits & bit), default=0.0)
+        for bits in range(1 << len(TIE_BITS))
+    ]
+)
 
 
-def _start(need: Need, today: date) -> date:
+def membership_credit(held, listed) -> np.ndarray:
+    """Profession or grade: 1 where the person's is one wanted (`held`), 0 where not; NEUTRAL
+    where the need lists none (`listed` false)."""
+    return np.where(listed, held, NEUTRAL)
+
+
+def levels_credit(have: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """Skills or languages: the mean credit over what is wanted, NEUTRAL where nothing is. Row
+    i of `want` is each pair's i-th level wanted, as the need lists them (0: no i-th), and of
+    `have` the level the person holds of it (0: none); below the level wanted, PARTIAL x held /
+    wanted."""
+    if not len(want):  # nothing wanted of any pair
+        return np.full(np.broadcast_shapes(np.shape(have), np.shape(want))[1:], NEUTRAL)
+    asked = want > 0
+    credit = np.where(have >= want, asked, PARTIAL * have / np.maximum(want, 1))
+    total = np.zeros(credit.shape[1:])
+    for row in credit:  # one by one, in the order wanted
+        total += row
+    count = asked.sum(axis=0)
+    return np.where(count > 0, total / np.maximum(count, 1), NEUTRAL)
+
+
+def tie_credit(bits) -> np.ndarray:
+    """Country tie: the strongest kind of tie to the need's country, `bits` the kinds as
+    `TIE_BITS` (0: no tie)."""
+    return _TIE_CREDITS[bits]
+
+
+def tie_bits(kinds) -> int:
+    """The kinds of tie as bits, for `tie_credit`."""
+    return sum(TIE_BITS[kind] for kind in kinds)
+
+
+def modality_credit(need, person) -> np.ndarray:
+    """Modality: `MODALITY_CREDIT` of the need's modality and the person's (None: not stated,
+    nothing), either a sequence of them."""
+    pairs = np.broadcast(np.asarray(need, dtype=object), np.asarray(person, dtype=object))
+    credits = (MODALITY_CREDIT.get(pair, 0.0) for pair in pairs)
+    return np.fromiter(credits, np.float64, count=pairs.size).reshape(pairs.shape)
+
+
+def hours_credit(have, want) -> np.ndarray:
+    """Hours a month: enough, or the share of those wanted; nothing for a person who has not
+    said, NEUTRAL where the need does not say."""
+    share = np.where(have >= want, 1.0, have / np.maximum(want, 1))
+    return np.where(want < 0, NEUTRAL, np.where(have < 0, 0.0, share))
+
+
+def first_day(starts, today: int):
     """The first day that matters: the need's start, or today if it has started or has none."""
-    return max(need.starts_on, today) if need.starts_on else today
+    return np.maximum(starts, today)
 
 
-def _credit(have: int, want: int) -> float:
-    return 1.0 if have >= want else PARTIAL * have / want
+def overlaps(first, last, start, end):
+    """A travel window from `first` to `last` overlaps the need's days from `start` to `end`."""
+    return (last >= start) & (first <= end)
 
 
-def _profession(candidate: Candidate, need: Need) -> Assessed:
-    if not need.professions:
-        return NEUTRAL, [], []
-    if candidate.profession is None:
-        return 0.0, [], [Note("profession_unknown")]
-    if candidate.profession in need.professions:
-        return 1.0, [Note("profession", candidate.profession)], []
-    return 0.0, [], [Note("profession_not_wanted", candidate.profession)]
+def dates_credit(remote, window, until, start, end) -> np.ndarray:
+    """Dates: availability (1 if unavailable until no later than `start`, the first day that
+    matters; PARTIAL if until no later than a dated `end`: the person can join part way) and, for
+    work on site, a travel window overlapping its days (`window`), averaged."""
+    dated = end != EVER
+    available = np.where(until <= start, 1.0, np.where(dated & (until <= end), PARTIAL, 0.0))
+    return np.where(remote, available, (window + available) / 2)
 
 
-def _grade(candidate: Candidate, need: Need) -> Assessed:
-    if not need.grades:
-        return NEUTRAL, [], []
-    if candidate.grade is None:
-        return 0.0, [], [Note("grade_unknown")]
-    if candidate.grade in need.grades:
-        return 1.0, [Note("grade", candidate.grade)], []
-    return 0.0, [], [Note("grade_not_wanted", candidate.grade)]
+def credential_credit(clinical, verified) -> np.ndarray:
+    """Credential: a verified professional registration, for clinical work (NEUTRAL otherwise)."""
+    return np.where(clinical, verified, NEUTRAL)
 
 
-def _levels(held: Mapping[str, int], wanted: Mapping[str, int], name: str) -> Assessed:
-    """Skills or languages: the mean credit over what is wanted."""
+def safeguards_credit(on_list) -> np.ndarray:
+    """Safeguards: the need's country is on the WHO safeguards list."""
+    return np.where(on_list, 1.0, 0.0)
+
+
+def weighted(fractions: Mapping[str, np.ndarray], count: int) -> tuple[np.ndarray, dict]:
+    """(the score of each of `count` pairs, each part's weighted credit) from each part's credit
+    (the keys of `WEIGHTS`): the parts added in the order of `WEIGHTS`. A part the same for
+    every pair may be a scalar."""
+    parts = {name: weight * fractions[name] for name, weight in WEIGHTS.items()}
+    total = np.zeros(count)
+    for part in parts.values():
+        total += part
+    return total, parts
+
+
+# --- Pairs of candidates and needs -------------------------------------------------------------
+#
+# The numbers come from the part functions above, for any number of pairs at once (one need
+# against many candidates, or one candidate against many needs); the reasons and gaps are worked
+# out in plain Python, pair by pair, for the matches shown.
+
+
+def _column(values: Sequence, dtype) -> np.ndarray:
+    return np.fromiter(values, dtype=dtype, count=len(values))
+
+
+def _day(value: date | None, none: int) -> int:
+    return none if value is None else value.toordinal()
+
+
+def _hours_number(value: int | None) -> int:
+    return -1 if value is None else value
+
+
+def _window(candidate: Candidate, start: int, end: int) -> tuple[date, date] | None:
+    """The person's first travel window overlapping the need's days from `start` to `end`."""
+    for first, last in candidate.windows:
+        if overlaps(first.toordinal(), last.toordinal(), start, end):
+            return first, last
+    return None
+
+
+def _fractions(
+    pairs: Sequence[tuple[Candidate, Need]], today: date
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """(each part's credit for each (candidate, need) pair; each pair's first day that matters,
+    which the notes about dates reuse)."""
+
+    count = len(pairs)
+
+    def levels(name: str) -> np.ndarray:
+        wanted = [getattr(n, name) for _c, n in pairs]
+        width = max(map(len, wanted), default=0)
+        have = [[0] * count for _ in range(width)]
+        want = [[0] * count for _ in range(width)]
+        for row, ((c, _n), asked) in enumerate(zip(pairs, wanted, strict=True)):
+            held = getattr(c, name)
+            for at, (code, level) in enumerate(asked.items()):
+                have[at][row], want[at][row] = held.get(code, 0), level
+        both = np.array([have, want], dtype=np.int64).reshape(2, width, count)
+        return levels_credit(both[0], both[1])
+
+    # The numbers each part reads, one row per pair (booleans as 0 and 1), made into an array
+    # at once; its columns are the parts' arguments.
+    (
+        profession,
+        professions_listed,
+        grade,
+        grades_listed,
+        ties,
+        hours_held,
+        hours_wanted,
+        remote,
+        until,
+        starts,
+        end,
+        clinical,
+        verified,
+        on_list,
+    ) = (
+        np.array(
+            [
+                (
+                    c.profession in n.professions,
+                    bool(n.professions),
+                    c.grade in n.grades,
+                    bool(n.grades),
+                    tie_bits(c.ties.get(n.country, ())),
+                    _hours_number(c.hours_per_month),
+                    _hours_number(n.hours_per_month),
+                    n.modality == REMOTE,
+                    _day(c.unavailable_until, NO_DAY),
+                    _day(n.starts_on, NO_DAY),
+                    _day(n.ends_on, EVER),
+                    n.clinical,
+                    c.has_verified_credential,
+                    n.on_safeguards_list,
+                )
+                for c, n in pairs
+            ],
+            dtype=np.int64,
+        )
+        .reshape(count, 14)
+        .T
+    )
+    start = first_day(starts, today.toordinal())
+    spans = zip(pairs, start.tolist(), end.tolist(), strict=True)
+    window = [_window(c, first, last) is not None for (c, _n), first, last in spans]
+    fractions = {
+        "profession": membership_credit(profession, professions_listed),
+        "grade": membership_credit(grade, grades_listed),
+        "skills": levels("skills"),
+        "languages": levels("languages"),
+        "country_tie": tie_credit(ties),
+        "modality": modality_credit(
+            [n.modality for _c, n in pairs], [c.modality for c, _n in pairs]
+        ),
+        "hours": hours_credit(hours_held, hours_wanted),
+        "dates": dates_credit(remote, np.array(window, dtype=bool), until, start, end),
+        "credential": credential_credit(clinical, verified),
+        "safeguards": safeguards_credit(on_list),
+    }
+    return fractions, start
+
+
+Notes = tuple[list[Note], list[Note]]  # reasons, gaps
+
+
+def _wanted(kind: str, value: str | None, wanted: frozenset[str]) -> Notes:
+    """Profession or grade."""
     if not wanted:
-        return NEUTRAL, [], []
+        return [], []
+    if value is None:
+        return [], [Note(f"{kind}_unknown")]
+    if value in wanted:
+        return [Note(kind, value)], []
+    return [], [Note(f"{kind}_not_wanted", value)]
+
+
+def _levels(held: Mapping[str, int], wanted: Mapping[str, int], name: str) -> Notes:
     reasons, gaps = [], []
-    total = 0.0
     for code, want in wanted.items():
         have = held.get(code, 0)
-        total += _credit(have, want)
         if have >= want:
             reasons.append(Note(name, code, have=have, want=want))
         elif have:
             gaps.append(Note(f"{name}_below", code, have=have, want=want))
         else:
             gaps.append(Note(f"{name}_missing", code, want=want))
-    return total / len(wanted), reasons, gaps
+    return reasons, gaps
 
 
-def _tie_credit(candidate: Candidate, country: str) -> float:
-    return max((TIE_CREDIT[kind] for kind in candidate.ties.get(country, ())), default=0.0)
-
-
-def _country_tie(candidate: Candidate, need: Need) -> Assessed:
-    kinds = candidate.ties.get(need.country, frozenset())
-    reasons = [Note("tie", need.country, detail=kind) for kind in TIE_KINDS if kind in kinds]
-    return _tie_credit(candidate, need.country), reasons, []
-
-
-def _modality(candidate: Candidate, need: Need) -> Assessed:
+def _modality(candidate: Candidate, need: Need) -> Notes:
     if candidate.modality is None:
-        return 0.0, [], [Note("modality_unknown")]
-    credit = MODALITY_CREDIT[need.modality, candidate.modality]
-    if credit == 1.0:
-        return credit, [Note("modality", candidate.modality, detail=need.modality)], []
-    return credit, [], [Note("modality_mismatch", candidate.modality, detail=need.modality)]
+        return [], [Note("modality_unknown")]
+    if MODALITY_CREDIT[need.modality, candidate.modality] == 1.0:
+        return [Note("modality", candidate.modality, detail=need.modality)], []
+    return [], [Note("modality_mismatch", candidate.modality, detail=need.modality)]
 
 
-def _hours_credit(have: int | None, want: int | None) -> float:
-    if want is None:
-        return NEUTRAL
-    if have is None:
-        return 0.0
-    return 1.0 if have >= want else have / want
-
-
-def _hours_part(candidate: Candidate, need: Need) -> Assessed:
+def _hours_notes(candidate: Candidate, need: Need) -> Notes:
     have, want = candidate.hours_per_month, need.hours_per_month
-    credit = _hours_credit(have, want)
     if want is None:
-        return credit, [], []
+        return [], []
     if have is None:
-        return credit, [], [Note("hours_unknown", want=want)]
+        return [], [Note("hours_unknown", want=want)]
     if have >= want:
-        return credit, [Note("hours", have=have, want=want)], []
-    return credit, [], [Note("hours_short", have=have, want=want)]
+        return [Note("hours", have=have, want=want)], []
+    return [], [Note("hours_short", have=have, want=want)]
 
 
-def _window(candidate: Candidate, need: Need, today: date) -> tuple[date, date] | None:
-    """The person's first travel window overlapping the need's dates from `_start` on."""
-    start, end = _start(need, today), need.ends_on
-    for first, last in candidate.windows:
-        if last >= start and (end is None or first <= end):
-            return first, last
-    return None
-
-
-def _availability_credit(until: date | None, need: Need, today: date) -> float:
-    if until is None or until <= _start(need, today):
-        return 1.0
-    if need.ends_on is not None and until <= need.ends_on:
-        return PARTIAL  # can join part way, or within a placement's start window
-    return 0.0
-
-
-def _dates(candidate: Candidate, need: Need, today: date) -> Assessed:
+def _dates(candidate: Candidate, need: Need, start: int, today: date) -> Notes:
+    """`start`: the first day that matters (`first_day`), as `_fractions` worked it out."""
     reasons, gaps = [], []
-    total, count = 0.0, 1
+    end = _day(need.ends_on, EVER)
     if need.modality != REMOTE:
-        count = 2
-        window = _window(candidate, need, today)
+        window = _window(candidate, start, end)
         if window is not None:
-            total += 1.0
             reasons.append(Note("window", start=window[0], end=window[1]))
         else:
-            total += 0.0
-            gaps.append(Note("no_window", start=_start(need, today), end=need.ends_on))
+            gaps.append(Note("no_window", start=date.fromordinal(start), end=need.ends_on))
     until = candidate.unavailable_until
-    credit = _availability_credit(until, need, today)
-    total += credit
-    if credit < 1.0:
-        start = _start(need, today)
-        gaps.append(Note("unavailable", start=until, end=start if start > today else None))
-    return total / count, reasons, gaps
+    if until is not None and until.toordinal() > start:
+        first = date.fromordinal(start)
+        gaps.append(Note("unavailable", start=until, end=first if first > today else None))
+    return reasons, gaps
 
 
-def _credential(candidate: Candidate, need: Need) -> Assessed:
+def _credential(candidate: Candidate, need: Need) -> Notes:
     if not need.clinical:
-        return NEUTRAL, [], []
+        return [], []
     if candidate.has_verified_credential:
-        return 1.0, [Note("credential")], []
-    return 0.0, [], [Note("credential_missing")]
+        return [Note("credential")], []
+    return [], [Note("credential_missing")]
 
 
-def _safeguards(need: Need) -> float:
-    return 1.0 if need.on_safeguards_list else 0.0
+@dataclass(frozen=True)
+class _Scored:
+    total: np.ndarray  # the score of each pair, NaN where a hard filter excludes it
+    parts: dict[str, np.ndarray]  # each part's weighted credit for each pair
+    start: np.ndarray  # each pair's first day that matters, for the notes about dates
 
 
-def _assess(candidate: Candidate, need: Need, today: date) -> dict[str, Assessed]:
-    return {
-        "profession": _profession(candidate, need),
-        "grade": _grade(candidate, need),
-        "skills": _levels(candidate.skills, need.skills, "skill"),
-        "languages": _levels(candidate.languages, need.languages, "language"),
-        "country_tie": _country_tie(candidate, need),
-        "modality": _modality(candidate, need),
-        "hours": _hours_part(candidate, need),
-        "dates": _dates(candidate, need, today),
-        "credential": _credential(candidate, need),
-        "safeguards": (_safeguards(need), [], []),
-    }
+def _scored(pairs: Sequence[tuple[Candidate, Need]], today: date, for_candidate: bool) -> _Scored:
+    fractions, start = _fractions(pairs, today)
+    total, parts = weighted(fractions, len(pairs))
+    excluded = _column(
+        [exclusion(c, n, for_candidate=for_candidate) is not None for c, n in pairs], bool
+    )
+    total[excluded] = np.nan
+    return _Scored(total, parts, start)
 
 
-def _match(parts: dict[str, float], assessed: dict[str, Assessed]) -> Match:
-    total = 0.0
-    for name in WEIGHTS:
-        total += parts[name]
-    reasons = tuple(note for name in WEIGHTS for note in assessed[name][1])
-    gaps = tuple(note for name in WEIGHTS for note in assessed[name][2])
-    return Match(total, parts, reasons, gaps)
+def _matches(
+    pairs: Sequence[tuple[Candidate, Need]], indexes: Sequence[int], today: date, scored: _Scored
+) -> list[Match]:
+    """The matches of the pairs at `indexes` (not excluded), from their numbers in `scored`,
+    with their reasons and gaps in the order of `WEIGHTS`. The numbers of those pairs are taken
+    out of the arrays at once, as Python floats."""
+    chosen = np.asarray(indexes, dtype=np.int64)
+    totals = scored.total[chosen].tolist()
+    starts = scored.start[chosen].tolist()
+    names = list(scored.parts)
+    numbers = np.array([scored.parts[name] for name in names])[:, chosen].T.tolist()
+    matches = []
+    for at, index in enumerate(chosen.tolist()):
+        candidate, need = pairs[index]
+        kinds = candidate.ties.get(need.country, frozenset())
+        notes = (
+            _wanted("profession", candidate.profession, need.professions),
+            _wanted("grade", candidate.grade, need.grades),
+            _levels(candidate.skills, need.skills, "skill"),
+            _levels(candidate.languages, need.languages, "language"),
+            ([Note("tie", need.country, detail=kind) for kind in TIE_KINDS if kind in kinds], []),
+            _modality(candidate, need),
+            _hours_notes(candidate, need),
+            _dates(candidate, need, starts[at], today),
+            _credential(candidate, need),
+        )
+        reasons = tuple(note for found, _missing in notes for note in found)
+        gaps = tuple(note for _found, missing in notes for note in missing)
+        parts = dict(zip(names, numbers[at], strict=True))
+        matches.append(Match(totals[at], parts, reasons, gaps))
+    return matches
 
 
 def score(
@@ -572,119 +746,50 @@ def score(
     """The match between one person and one need, or None when a hard filter excludes it."""
     if exclusion(candidate, need, for_candidate=for_candidate) is not None:
         return None
-    assessed = _assess(candidate, need, today)
-    parts = {name: WEIGHTS[name] * assessed[name][0] for name in WEIGHTS}
-    return _match(parts, assessed)
+    pairs = [(candidate, need)]
+    return _matches(pairs, [0], today, _scored(pairs, today, for_candidate))[0]
 
 
-# --- Many candidates for one need, with numpy ------------------------------------------------
-#
-# The loops below run over what the need asks for (a few skills or languages), never over the
-# candidates; each array operation repeats, per candidate, the very floating-point operations of
-# the plain path, in the same order, so the results are equal, not merely close.
+def _best(scores: np.ndarray, limit: int) -> np.ndarray:
+    """Indexes of the `limit` best scores (NaN left out), best first; ties keep their order."""
+    kept = np.flatnonzero(~np.isnan(scores))
+    if len(kept) > limit:
+        # Everyone scoring at least the limit-th best score, ties included, then a stable sort.
+        threshold = np.partition(scores[kept], len(kept) - limit)[len(kept) - limit]
+        kept = kept[scores[kept] >= threshold]
+    return kept[np.argsort(-scores[kept], kind="stable")][:limit]
 
 
-def _column(values: Sequence, dtype) -> np.ndarray:
-    return np.fromiter(values, dtype=dtype, count=len(values))
+def _top(
+    pairs: Sequence[tuple[Candidate, Need]], today: date, limit: int, for_candidate: bool
+) -> list[tuple[int, Match]]:
+    if limit <= 0 or not pairs:
+        return []
+    scored = _scored(pairs, today, for_candidate)
+    best = _best(scored.total, limit).tolist()
+    return list(zip(best, _matches(pairs, best, today, scored), strict=True))
 
 
-def _levels_array(held: list[Mapping[str, int]], wanted: Mapping[str, int]) -> np.ndarray:
-    if not wanted:
-        return np.full(len(held), NEUTRAL)
-    total = np.zeros(len(held))
-    for code, want in wanted.items():
-        have = _column([levels.get(code, 0) for levels in held], np.int64)
-        total += np.where(have >= want, 1.0, PARTIAL * have / want)
-    return total / len(wanted)
-
-
-def _fractions(candidates: Sequence[Candidate], need: Need, today: date) -> dict[str, np.ndarray]:
-    count = len(candidates)
-
-    def membership(values: list[str | None], wanted: frozenset[str]) -> np.ndarray:
-        if not wanted:
-            return np.full(count, NEUTRAL)
-        return _column([value in wanted for value in values], np.float64)
-
-    if need.hours_per_month is None:
-        hours = np.full(count, NEUTRAL)
-    else:
-        want = need.hours_per_month
-        have = _column(
-            [-1 if c.hours_per_month is None else c.hours_per_month for c in candidates],
-            np.int64,
-        )
-        hours = np.where(have < 0, 0.0, np.where(have >= want, 1.0, have / want))
-
-    dates = np.zeros(count)
-    divisor = 1
-    if need.modality != REMOTE:
-        divisor = 2
-        dates += _column([_window(c, need, today) is not None for c in candidates], np.float64)
-    dates += _column(
-        [_availability_credit(c.unavailable_until, need, today) for c in candidates], np.float64
-    )
-
-    return {
-        "profession": membership([c.profession for c in candidates], need.professions),
-        "grade": membership([c.grade for c in candidates], need.grades),
-        "skills": _levels_array([c.skills for c in candidates], need.skills),
-        "languages": _levels_array([c.languages for c in candidates], need.languages),
-        "country_tie": _column([_tie_credit(c, need.country) for c in candidates], np.float64),
-        "modality": _column(
-            [
-                0.0 if c.modality is None else MODALITY_CREDIT.get((need.modality, c.modality), 0.0)
-                for c in candidates
-            ],
-            np.float64,
-        ),
-        "hours": hours,
-        "dates": dates / divisor,
-        "credential": (
-            _column([c.has_verified_credential for c in candidates], np.float64)
-            if need.clinical
-            else np.full(count, NEUTRAL)
-        ),
-        "safeguards": np.full(count, _safeguards(need)),
-    }
-
-
-def _parts_array(
-    candidates: Sequence[Candidate], need: Need, today: date, for_candidate: bool
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """(score per candidate, NaN where excluded; weighted part per component)."""
-    fractions = _fractions(candidates, need, today)
-    parts = {name: WEIGHTS[name] * fractions[name] for name in WEIGHTS}
-    total = np.zeros(len(candidates))
-    for name in WEIGHTS:
-        total += parts[name]
-    excluded = _column(
-        [exclusion(c, need, for_candidate=for_candidate) is not None for c in candidates], bool
-    )
-    total[excluded] = np.nan
-    return total, parts
+# --- Many candidates for one need ----------------------------------------------------------------
 
 
 def score_array(
     candidates: Sequence[Candidate], need: Need, today: date, *, for_candidate: bool = False
 ) -> np.ndarray:
     """Every candidate's score as a float array, NaN where a hard filter excludes them."""
-    return _parts_array(candidates, need, today, for_candidate)[0]
+    return _scored([(c, need) for c in candidates], today, for_candidate).total
 
 
 def score_many(
     candidates: Sequence[Candidate], need: Need, today: date, *, for_candidate: bool = False
 ) -> list[Match | None]:
     """`score` for each candidate, in order: the numbers from the arrays, the words per person."""
-    total, parts = _parts_array(candidates, need, today, for_candidate)
-    matches: list[Match | None] = []
-    for index, candidate in enumerate(candidates):
-        if np.isnan(total[index]):
-            matches.append(None)
-            continue
-        assessed = _assess(candidate, need, today)
-        match = _match({name: float(parts[name][index]) for name in WEIGHTS}, assessed)
-        matches.append(match)
+    pairs = [(c, need) for c in candidates]
+    scored = _scored(pairs, today, for_candidate)
+    kept = np.flatnonzero(~np.isnan(scored.total)).tolist()
+    matches: list[Match | None] = [None] * len(pairs)
+    for index, match in zip(kept, _matches(pairs, kept, today, scored), strict=True):
+        matches[index] = match
     return matches
 
 
@@ -698,77 +803,10 @@ def top(
 ) -> list[tuple[int, Match]]:
     """The best `limit` candidates as (index in `candidates`, match), best first; equal scores
     keep the candidates' order. Only these few get their reasons and gaps worked out."""
-    if limit <= 0 or not candidates:
-        return []
-    scores = score_array(candidates, need, today, for_candidate=for_candidate)
-    results = []
-    for index in _best(scores, limit):
-        match = score(candidates[index], need, today, for_candidate=for_candidate)
-        assert match is not None
-        results.append((int(index), match))
-    return results
+    return _top([(c, need) for c in candidates], today, limit, for_candidate)
 
 
-# --- Many needs for one candidate --------------------------------------------------------------
-#
-# The person's recommendations: one candidate against every open need. Each need asks for
-# different codes, so the fractions are worked out need by need with the plain path's own
-# functions (a loop over needs, never over a need's candidates), then weighted and summed as
-# arrays in the order of `WEIGHTS`: the same floating-point operations as `score`.
-
-
-def _levels_credit(held: Mapping[str, int], wanted: Mapping[str, int]) -> float:
-    """`_levels`'s number without its notes."""
-    if not wanted:
-        return NEUTRAL
-    total = 0.0
-    for code, want in wanted.items():
-        total += _credit(held.get(code, 0), want)
-    return total / len(wanted)
-
-
-def _membership_credit(value: str | None, wanted: frozenset[str]) -> float:
-    if not wanted:
-        return NEUTRAL
-    return 1.0 if value in wanted else 0.0
-
-
-def _dates_credit(candidate: Candidate, need: Need, today: date) -> float:
-    """`_dates`'s number without its notes."""
-    total, count = 0.0, 1
-    if need.modality != REMOTE:
-        count = 2
-        total += 1.0 if _window(candidate, need, today) is not None else 0.0
-    total += _availability_credit(candidate.unavailable_until, need, today)
-    return total / count
-
-
-def _need_fractions(
-    candidate: Candidate, needs: Sequence[Need], today: date
-) -> dict[str, np.ndarray]:
-    c = candidate
-
-    def column(credit: Callable[[Need], float]) -> np.ndarray:
-        return _column([credit(need) for need in needs], np.float64)
-
-    return {
-        "profession": column(lambda n: _membership_credit(c.profession, n.professions)),
-        "grade": column(lambda n: _membership_credit(c.grade, n.grades)),
-        "skills": column(lambda n: _levels_credit(c.skills, n.skills)),
-        "languages": column(lambda n: _levels_credit(c.languages, n.languages)),
-        "country_tie": column(lambda n: _tie_credit(c, n.country)),
-        "modality": column(
-            lambda n: (
-                0.0 if c.modality is None else MODALITY_CREDIT.get((n.modality, c.modality), 0.0)
-            )
-        ),
-        "hours": column(lambda n: _hours_credit(c.hours_per_month, n.hours_per_month)),
-        "dates": column(lambda n: _dates_credit(c, n, today)),
-        "credential": column(
-            lambda n: (1.0 if c.has_verified_credential else 0.0) if n.clinical else NEUTRAL
-        ),
-        "safeguards": column(_safeguards),
-    }
+# --- Many needs for one candidate (recommendations) ----------------------------------------------
 
 
 def score_needs(
@@ -776,25 +814,7 @@ def score_needs(
 ) -> np.ndarray:
     """The candidate's score for every need as a float array, NaN where a hard filter excludes
     the pair. `for_candidate` defaults to True: ranking needs is the person's own view."""
-    fractions = _need_fractions(candidate, needs, today)
-    total = np.zeros(len(needs))
-    for name in WEIGHTS:
-        total += WEIGHTS[name] * fractions[name]
-    excluded = _column(
-        [exclusion(candidate, n, for_candidate=for_candidate) is not None for n in needs], bool
-    )
-    total[excluded] = np.nan
-    return total
-
-
-def _best(scores: np.ndarray, limit: int) -> np.ndarray:
-    """Indexes of the `limit` best scores (NaN left out), best first; ties keep their order."""
-    kept = np.flatnonzero(~np.isnan(scores))
-    if len(kept) > limit:
-        # Everyone scoring at least the limit-th best score, ties included, then a stable sort.
-        threshold = np.partition(scores[kept], len(kept) - limit)[len(kept) - limit]
-        kept = kept[scores[kept] >= threshold]
-    return kept[np.argsort(-scores[kept], kind="stable")][:limit]
+    return _scored([(candidate, n) for n in needs], today, for_candidate).total
 
 
 def top_needs(
@@ -807,12 +827,4 @@ def top_needs(
 ) -> list[tuple[int, Match]]:
     """The best `limit` needs for the candidate as (index in `needs`, match), best first; equal
     scores keep the needs' order. Only these few get their reasons and gaps worked out."""
-    if limit <= 0 or not needs:
-        return []
-    scores = score_needs(candidate, needs, today, for_candidate=for_candidate)
-    results = []
-    for index in _best(scores, limit):
-        match = score(candidate, needs[index], today, for_candidate=for_candidate)
-        assert match is not None
-        results.append((int(index), match))
-    return results
+    return _top([(candidate, n) for n in needs], today, limit, for_candidate)

@@ -23,6 +23,7 @@ from diaspora.changelog.changes import Tracked
 from diaspora.changelog.mirror import Mirror
 from diaspora.credentials.models import Credential, CredentialStatus
 from diaspora.matching import scoring
+from diaspora.matching.scoring import EVER, NO_DAY, TIE_BITS
 from diaspora.registry.models import (
     AvailabilityWindow,
     CountryTie,
@@ -31,9 +32,6 @@ from diaspora.registry.models import (
     StaffProfile,
 )
 
-NO_DAY = np.iinfo(np.int32).min  # no date (never unavailable, no registration)
-EVER = np.iinfo(np.int32).max  # a registration that does not expire
-TIE_BITS = {kind: 1 << index for index, kind in enumerate(scoring.TIE_KINDS)}
 # Scores worked out here may differ from scoring.py's in the last bits: whoever is within this
 # of the limit-th best is loaded and scored exactly.
 MARGIN = 1e-6
@@ -318,85 +316,53 @@ class StaffPool(Mirror):
         return np.flatnonzero(keep)
 
     def _scores(self, rows: np.ndarray, need: scoring.Need, today: date) -> np.ndarray:
-        """`scoring.score`'s total for these rows, part by part as `scoring._fractions` works
-        them out."""
+        """`scoring.score`'s total for these rows, through scoring's part functions."""
         s, count = self._scalars, len(rows)
 
-        def membership(name: str, wanted: frozenset[str]) -> np.ndarray:
-            if not wanted:
-                return np.full(count, scoring.NEUTRAL)
+        def held(name: str, wanted: frozenset[str]) -> np.ndarray | bool:
+            if not wanted:  # the credit is NEUTRAL whatever the person's
+                return False
             codes = [self._codes[name][v] for v in wanted if v in self._codes[name]]
-            return np.isin(s[name][rows], codes).astype(np.float64)
+            return np.isin(s[name][rows], codes)
 
-        def levels(columns: dict[str, np.ndarray], wanted) -> np.ndarray:
-            if not wanted:
-                return np.full(count, scoring.NEUTRAL)
-            total = np.zeros(count)
-            for code, want in wanted.items():
-                have = (
-                    columns[code][rows].astype(np.int64)
-                    if code in columns
-                    else np.zeros(count, dtype=np.int64)
-                )
-                total += np.where(have >= want, 1.0, scoring.PARTIAL * have / want)
-            return total / len(wanted)
+        def levels(columns: dict[str, np.ndarray], wanted: dict[str, int]) -> np.ndarray:
+            have = np.zeros((len(wanted), count), dtype=np.uint8)
+            for at, code in enumerate(wanted):
+                if code in columns:
+                    have[at] = columns[code][rows]
+            return scoring.levels_credit(
+                have, np.array([*wanted.values()], dtype=np.int64)[:, None]
+            )
 
-        tie = np.zeros(count)
-        if need.country in self._ties:
-            bits = self._ties[need.country][rows]
-            for kind, bit in TIE_BITS.items():
-                tie = np.maximum(tie, np.where(bits & bit, scoring.TIE_CREDIT[kind], 0.0))
-
-        modality_credit = np.zeros(len(self._codes["modality"]))
-        for value, code in self._codes["modality"].items():
-            if value is not None:
-                modality_credit[code] = scoring.MODALITY_CREDIT.get((need.modality, value), 0.0)
-
-        if need.hours_per_month is None:
-            hours = np.full(count, scoring.NEUTRAL)
-        else:
-            want = need.hours_per_month
-            have = s["hours"][rows].astype(np.int64)
-            hours = np.where(have < 0, 0.0, np.where(have >= want, 1.0, have / want))
-
-        start = scoring._start(need, today).toordinal()
+        ties = self._ties.get(need.country)
+        modalities = sorted(self._codes["modality"], key=self._codes["modality"].get)
+        start = scoring.first_day(_day(need.starts_on), today.toordinal())
         end = _day(need.ends_on, EVER)
-        until = s["unavailable_until"][rows]
-        available = np.where(
-            (until == NO_DAY) | (until <= start),
-            1.0,
-            np.where((need.ends_on is not None) & (until <= end), scoring.PARTIAL, 0.0),
-        )
-        dates = np.zeros(count)
-        divisor = 1
+        window = np.zeros(count, dtype=bool)
         if need.modality != scoring.REMOTE:
-            divisor = 2
-            window = np.zeros(count, dtype=bool)
             for firsts, lasts in zip(self._window_starts, self._window_ends, strict=True):
-                window |= (lasts[rows] >= start) & (firsts[rows] <= end)
-            dates += window
-        dates += available
-
+                window |= scoring.overlaps(firsts[rows], lasts[rows], start, end)
         fractions = {
-            "profession": membership("profession", need.professions),
-            "grade": membership("grade", need.grades),
+            "profession": scoring.membership_credit(
+                held("profession", need.professions), bool(need.professions)
+            ),
+            "grade": scoring.membership_credit(held("grade", need.grades), bool(need.grades)),
             "skills": levels(self._skills, need.skills),
             "languages": levels(self._languages, need.languages),
-            "country_tie": tie,
-            "modality": modality_credit[s["modality"][rows]],
-            "hours": hours,
-            "dates": dates / divisor,
-            "credential": (
-                (s["registered_until"][rows] >= today.toordinal()).astype(np.float64)
-                if need.clinical
-                else np.full(count, scoring.NEUTRAL)
+            "country_tie": scoring.tie_credit(0 if ties is None else ties[rows]),
+            "modality": scoring.modality_credit(need.modality, modalities)[s["modality"][rows]],
+            "hours": scoring.hours_credit(
+                s["hours"][rows], -1 if need.hours_per_month is None else need.hours_per_month
             ),
-            "safeguards": np.full(count, 1.0 if need.on_safeguards_list else 0.0),
+            "dates": scoring.dates_credit(
+                need.modality == scoring.REMOTE, window, s["unavailable_until"][rows], start, end
+            ),
+            "credential": scoring.credential_credit(
+                need.clinical, s["registered_until"][rows] >= today.toordinal()
+            ),
+            "safeguards": scoring.safeguards_credit(need.on_safeguards_list),
         }
-        total = np.zeros(count)
-        for name, weight in scoring.WEIGHTS.items():
-            total += weight * fractions[name]
-        return total
+        return scoring.weighted(fractions, count)[0]
 
 
 def _among(statement, column, ids: list[int] | None):
