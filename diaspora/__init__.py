@@ -56,6 +56,7 @@ def _register_blueprints(app: Flask) -> None:
     from diaspora.admin.views import bp as admin_bp
     from diaspora.api.pages import bp as api_tokens_bp
     from diaspora.api.views import api as api_bp
+    from diaspora.auth.login import register_login
     from diaspora.auth.views import bp as auth_bp
     from diaspora.bookings.views import bp as bookings_bp
     from diaspora.cohorts.views import bp as cohorts_bp
@@ -76,9 +77,12 @@ def _register_blueprints(app: Flask) -> None:
     from diaspora.notifications.views import bp as notifications_bp
     from diaspora.opportunities.views import bp as opportunities_bp
     from diaspora.organisations.views import bp as organisations_bp
+    from diaspora.registry.viewer import register_viewer
     from diaspora.registry.views import bp as registry_bp
 
     register_security(app)
+    register_login()
+    register_viewer(app)
     register_gate(app)
     register_error_pages(app)
     for blueprint in (

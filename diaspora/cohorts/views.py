@@ -22,13 +22,13 @@ from diaspora.auth.models import User
 from diaspora.core.spreadsheet import cell
 from diaspora.core.time import utcnow
 from diaspora.core.urls import external_url
-from diaspora.core.viewer import viewer_access
 from diaspora.directory import presenters as directory_presenters
 from diaspora.extensions import db, limiter
 from diaspora.factors import gate
 from diaspora.matching import invitations
 from diaspora.organisations.access import refuse_organisation_action
 from diaspora.reference.places import DEFAULT_TIME_ZONE
+from diaspora.registry.viewer import viewer_access
 from diaspora.widgets import NhsukForm
 
 from . import imports, presenters, services, volunteers
