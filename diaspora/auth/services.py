@@ -24,7 +24,7 @@ from diaspora.auth.models import STORED_ROLES, Role, User, UserRole, new_session
 from diaspora.core.context import setting
 from diaspora.core.time import utcnow
 from diaspora.core.urls import external_url
-from diaspora.extensions import mail
+from diaspora.notifications import mail
 from diaspora.reference.places import DEFAULT_TIME_ZONE, is_time_zone
 from diaspora.registry.services import profile_for, refresh_search_text
 
