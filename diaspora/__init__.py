@@ -75,8 +75,8 @@ def _register_blueprints(app: Flask) -> None:
     from diaspora.milestones.views import bp as milestones_bp
     from diaspora.mydata.views import bp as mydata_bp
     from diaspora.notifications.views import bp as notifications_bp
-    from diaspora.opportunities.views import bp as opportunities_bp
     from diaspora.organisations.views import bp as organisations_bp
+    from diaspora.postings.views import bp as opportunities_bp
     from diaspora.registry.viewer import register_viewer
     from diaspora.registry.views import bp as registry_bp
 
