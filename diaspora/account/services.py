@@ -1,7 +1,6 @@
 """Account flows that reach beyond auth: registering (with the email that confirms the
 address), password resets and changes (which may revoke API tokens), email changes, and the
-person's own details (which the registry's search reads). Each emails the person through the
-outbox.
+person's own details (which the registry's search reads). The emails go through the outbox.
 
 Functions take and return models and never commit: the caller commits once, which is also
 when queued email goes out.
