@@ -87,9 +87,11 @@ run: deps
 test: deps browser
 	$(PY) -m pytest -n auto --dist worksteal
 
+# The package order too (pyproject.toml, [tool.importlinter]): an upward import fails the lint.
 lint: $(STAMPS)/python
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(STAMPS)/python
 	$(VENV)/bin/ruff format .

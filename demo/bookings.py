@@ -20,6 +20,7 @@ from diaspora.opportunities import services as opportunities
 from diaspora.opportunities.models import Opportunity, TeachingSession
 from diaspora.opportunities.services import OpportunityInput
 from diaspora.organisations.models import Organisation
+from diaspora.postings import services as postings
 
 SERIES = "Sepsis recognition and escalation for final-year nursing students"
 STAFF = "staff@demo.test"
@@ -116,7 +117,7 @@ def _past_session(session: Session) -> None:
         ),
         now=posted,
     )
-    opportunities.publish(session, opportunity, poster, now=posted)
+    postings.publish(session, opportunity, poster, now=posted)
     session.flush()
     teaching_session = opportunity.sessions[0]
     for index, email in enumerate(PAST_ATTENDEES):

@@ -14,6 +14,7 @@ from diaspora.opportunities import services
 from diaspora.opportunities.models import Opportunity
 from diaspora.opportunities.services import OpportunityInput
 from diaspora.organisations.models import Organisation
+from diaspora.postings import services as posting_services
 
 
 @dataclass(frozen=True)
@@ -296,5 +297,5 @@ def load(session: Session) -> None:
         if exists is not None:
             continue
         opportunity = services.create(session, organisation, poster, posting.data, now=now)
-        services.publish(session, opportunity, poster, now=now)
+        posting_services.publish(session, opportunity, poster, now=now)
     session.flush()

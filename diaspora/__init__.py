@@ -53,10 +53,11 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
 
 
 def _register_blueprints(app: Flask) -> None:
+    from diaspora.account.views import bp as auth_bp
     from diaspora.admin.views import bp as admin_bp
     from diaspora.api.pages import bp as api_tokens_bp
     from diaspora.api.views import api as api_bp
-    from diaspora.auth.views import bp as auth_bp
+    from diaspora.auth.login import register_login
     from diaspora.bookings.views import bp as bookings_bp
     from diaspora.cohorts.views import bp as cohorts_bp
     from diaspora.contributions.views import bp as contributions_bp
@@ -74,11 +75,14 @@ def _register_blueprints(app: Flask) -> None:
     from diaspora.milestones.views import bp as milestones_bp
     from diaspora.mydata.views import bp as mydata_bp
     from diaspora.notifications.views import bp as notifications_bp
-    from diaspora.opportunities.views import bp as opportunities_bp
     from diaspora.organisations.views import bp as organisations_bp
+    from diaspora.postings.views import bp as opportunities_bp
+    from diaspora.registry.viewer import register_viewer
     from diaspora.registry.views import bp as registry_bp
 
     register_security(app)
+    register_login()
+    register_viewer(app)
     register_gate(app)
     register_error_pages(app)
     for blueprint in (
@@ -110,8 +114,10 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from diaspora.api.cli import tokens_cli
     from diaspora.auth.cli import users_cli
+    from diaspora.factors.cli import reset_second_factor_command
     from diaspora.scheduler import scheduler_cli
 
+    users_cli.add_command(reset_second_factor_command)  # the second factor's own command
     app.cli.add_command(users_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(tokens_cli)

@@ -12,7 +12,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 from diaspora.core.csrf import MaskedCSRFProtect
-from diaspora.mail import Mailer
 
 # Named constraints keep Alembic migrations stable across SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -34,7 +33,6 @@ login_manager = LoginManager()
 csrf = MaskedCSRFProtect()
 compress = Compress()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
-mail = Mailer()
 
 
 def client_ip() -> str | None:
@@ -74,4 +72,3 @@ def init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     compress.init_app(app)
     limiter.init_app(app)
-    mail.init_app(app)

@@ -80,10 +80,7 @@ def init_templating(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict:
-        from diaspora.core.viewer import viewer_has_role  # needs the models, loaded by then
-
         return {
-            "has_role": viewer_has_role,
             "service_name": app.config["SERVICE_NAME"],
             "cspNonce": g.get("csp_nonce"),
         }

@@ -3,7 +3,6 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from diaspora.auth.models import User
 from diaspora.core.time import utcnow
 from diaspora.extensions import db
 
@@ -25,7 +24,8 @@ class AuditEvent(db.Model):
     ip: Mapped[str | None] = mapped_column(String(45))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
-    actor: Mapped[User | None] = relationship(lazy="joined")
+    # The account is named, not imported: auth records its own events, so audit sits below it.
+    actor: Mapped["User | None"] = relationship(lazy="joined")  # noqa: F821
 
 
 class AuditLogIsAppendOnly(RuntimeError):

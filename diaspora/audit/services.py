@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -7,16 +8,21 @@ from sqlalchemy.orm import Session
 from werkzeug.local import LocalProxy
 
 from diaspora.audit.models import AuditEvent
-from diaspora.auth.models import User
 from diaspora.core.context import client_address
 from diaspora.core.paging import PageNumbers
+
+
+class Actor(Protocol):
+    """Whoever acts: an account (audit sits below auth, so it names no account type)."""
+
+    id: int
 
 
 def record(
     session: Session,
     action: str,
     *,
-    actor: User | None = None,
+    actor: Actor | None = None,
     subject: object | None = None,
     **details: object,
 ) -> AuditEvent:

@@ -4,9 +4,8 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from diaspora.auth.services import create_admin, find_user_by_email, password_problem
+from diaspora.auth.services import create_admin, password_problem
 from diaspora.extensions import db
-from diaspora.factors.services import reset_factors
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 
@@ -31,16 +30,3 @@ def create_admin_command(email: str, name: str, password_stdin: bool) -> None:
     create_admin(db.session, email, password, name)
     db.session.commit()
     click.echo("Administrator ready.")
-
-
-@users_cli.command("reset-second-factor")
-@click.argument("email")
-def reset_second_factor_command(email: str) -> None:
-    """Remove a person's second factors (for the only administrator, who cannot be reset by a
-    colleague); they set up a new one at their next sign-in. Audited, and the person emailed."""
-    user = find_user_by_email(db.session, email)
-    if user is None:
-        raise click.ClickException("No account has that email address.")
-    reset_factors(db.session, user, actor=None, via="cli")
-    db.session.commit()
-    click.echo("Second factor reset. They set up a new one at their next sign-in.")

@@ -1,4 +1,5 @@
-"""Accounts: registration, passwords, signed links, sessions and roles.
+"""Accounts: passwords, signed links, sessions and roles. The flows that email the person
+(registering, resets, changes of password or address) build on these in `account/services.py`.
 
 Functions take and return models and never commit: the caller commits once, which is also
 when queued email goes out.
@@ -18,15 +19,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
-from diaspora.api import tokens as api_tokens
 from diaspora.audit.services import record
 from diaspora.auth.models import STORED_ROLES, Role, User, UserRole, new_session_token
 from diaspora.core.context import setting
 from diaspora.core.time import utcnow
-from diaspora.core.urls import external_url
-from diaspora.extensions import mail
-from diaspora.reference.places import DEFAULT_TIME_ZONE, is_time_zone
-from diaspora.registry.services import profile_for, refresh_search_text
 
 PASSWORD_MIN, PASSWORD_MAX = 10, 128
 # zxcvbn's scale: 3 is "safely unguessable" (about 10^8 guesses and more), its own advice for
@@ -167,67 +163,6 @@ def find_user_by_email(session: Session, email: str) -> User | None:
 # Registration and verification ----------------------------------------------------------
 
 
-def _checked_zone(time_zone: str) -> str:
-    if not is_time_zone(time_zone):
-        raise ValueError(f"{time_zone!r} is not a time zone")
-    return time_zone
-
-
-def register_user(
-    session: Session,
-    *,
-    email: str,
-    display_name: str,
-    password: str,
-    roles: list[str],
-    time_zone: str = DEFAULT_TIME_ZONE,
-) -> User | None:
-    """Create an unverified account, in the time zone the person chose, and email a
-    verification link.
-
-    When the address is taken, the owner of that address is told instead and None is returned,
-    so the page that follows reads the same either way. The password is hashed either way too,
-    so the time taken does not tell whether the address has an account.
-    """
-    password_hash = hash_password(password)
-    existing = find_user_by_email(session, email)
-    if existing is not None:
-        mail.queue(
-            session,
-            existing.email,
-            "Someone tried to register with your email address",
-            "already_registered",
-            user=existing,
-            sign_in_url=external_url("auth.sign_in"),
-            reset_url=external_url("auth.forgot_password"),
-        )
-        return None
-    user = User(
-        email=normalise_email(email),
-        display_name=display_name.strip(),
-        password_hash=password_hash,
-        time_zone=_checked_zone(time_zone),
-    )
-    user.roles = [UserRole(role=role) for role in roles]
-    session.add(user)
-    session.flush()
-    send_verification(session, user)
-    record(session, "account.registered", actor=user, subject=user, roles=sorted(roles))
-    return user
-
-
-def send_verification(session: Session, user: User) -> None:
-    token = make_token("verify", {"u": user.id, "e": fingerprint(user.email)})
-    mail.queue(
-        session,
-        user.email,
-        "Confirm your email address",
-        "verify_email",
-        user=user,
-        url=external_url("auth.verify_email", token=token),
-    )
-
-
 def user_for_verification(session: Session, token: str) -> User | None:
     """The account a confirmation link is for, while its address is still unconfirmed: the link
     works once, and only for the address it was sent to."""
@@ -244,15 +179,6 @@ def verify_email(session: Session, user: User) -> None:
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
         record(session, "account.email_verified", actor=user, subject=user)
-
-
-def update_details(session: Session, user: User, display_name: str, time_zone: str) -> None:
-    user.display_name = display_name.strip()
-    user.time_zone = _checked_zone(time_zone)
-    # Directory search looks for people by name: keep the profile's search text in step.
-    profile = profile_for(session, user)
-    if profile is not None:
-        refresh_search_text(profile)
 
 
 # Signing in and out ---------------------------------------------------------------------
@@ -284,21 +210,6 @@ def end_all_sessions(user: User) -> None:
 # Password reset and change --------------------------------------------------------------
 
 
-def send_password_reset(session: Session, email: str) -> None:
-    """Email a reset link if the account exists; say nothing either way."""
-    user = find_user_by_email(session, email)
-    if user is None or not user.active:
-        return
-    mail.queue(
-        session,
-        user.email,
-        "Reset your password",
-        "reset_password",
-        user=user,
-        url=external_url("auth.reset_password", token=reset_token(user)),
-    )
-
-
 def reset_token(user: User) -> str:
     """The signed part of a reset link, bound to the account's password and address."""
     payload = {"u": user.id, "p": fingerprint(user.password_hash), "e": fingerprint(user.email)}
@@ -323,64 +234,12 @@ def user_for_reset(session: Session, token: str) -> User | None:
     return user
 
 
-def set_password(
-    session: Session, user: User, password: str, *, via: str, revoke_tokens: bool = False
-) -> None:
-    """A new password: every session ends, a pending email change is withdrawn (whoever asked
-    for it may have known the old password) and, when the person chose so, their API tokens
-    are revoked."""
-    user.password_hash = hash_password(password)
-    end_all_sessions(user)
-    withdraw_email_change(user)
-    revoked = api_tokens.revoke_all(session, user, reason=f"password_{via}") if revoke_tokens else 0
-    record(
-        session,
-        "account.password_changed",
-        actor=user,
-        subject=user,
-        via=via,
-        tokens_revoked=revoked,
-    )
-    mail.queue(session, user.email, "Your password has been changed", "password_changed", user=user)
-
-
 # Email change ---------------------------------------------------------------------------
 
 
 def withdraw_email_change(user: User) -> None:
     """Kill every email-change link sent so far."""
     user.pending_email = user.email_change_nonce = None
-
-
-def request_email_change(session: Session, user: User, new_email: str) -> None:
-    """Email a confirmation link to the new address. Only the newest link works: this request
-    withdraws every earlier one, even when the new address turns out to be taken."""
-    new_email = normalise_email(new_email)
-    withdraw_email_change(user)
-    taken = find_user_by_email(session, new_email)
-    if taken is not None:
-        mail.queue(
-            session,
-            taken.email,
-            "Someone tried to use your email address",
-            "already_registered",
-            user=taken,
-            sign_in_url=external_url("auth.sign_in"),
-            reset_url=external_url("auth.forgot_password"),
-        )
-        return
-    user.pending_email = new_email
-    user.email_change_nonce = secrets.token_urlsafe(16)
-    token = email_change_token(user)
-    mail.queue(
-        session,
-        new_email,
-        "Confirm your new email address",
-        "confirm_new_email",
-        user=user,
-        url=external_url("auth.confirm_email_change", token=token),
-    )
-    record(session, "account.email_change_requested", actor=user, subject=user)
 
 
 def email_change_token(user: User) -> str:
@@ -404,21 +263,6 @@ def user_for_email_change(session: Session, token: str) -> User | None:
     ):
         return None
     return user
-
-
-def confirm_email_change(session: Session, user: User) -> bool:
-    """Move the account to its new address; False when someone took it meanwhile."""
-    new_email = user.pending_email
-    if new_email is None or find_user_by_email(session, new_email) is not None:
-        withdraw_email_change(user)
-        return False
-    old_email = user.email
-    user.email = new_email
-    withdraw_email_change(user)
-    user.email_verified_at = utcnow()
-    mail.queue(session, old_email, "Your email address has changed", "email_changed", user=user)
-    record(session, "account.email_changed", actor=user, subject=user)
-    return True
 
 
 # Roles and administration ---------------------------------------------------------------

@@ -7,10 +7,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from diaspora.auth.forms import name_field, new_password_field, time_zone_field
-from diaspora.auth.models import User
 from diaspora.auth.services import password_problem
-from diaspora.matching import invitations
-from diaspora.opportunities.models import Opportunity
 from diaspora.organisations.models import Organisation
 from diaspora.reference.catalogue import languages, professions
 from diaspora.reference.places import countries
@@ -121,40 +118,6 @@ class MessageForm(NhsukForm):
             Length(max=5000, message="Message must be 5000 characters or fewer"),
         ],
     )
-
-
-class ProposeForm(NhsukForm):
-    user_id = SelectField(
-        "Member",
-        choices=[],
-        validators=[InputRequired(message="Select a member")],
-        invalid_choice_message="Select a member",
-    )
-    opportunity_id = SelectField(
-        "Opportunity",
-        choices=[],
-        validators=[InputRequired(message="Select an opportunity")],
-        invalid_choice_message="Select an opportunity",
-    )
-    message = TextAreaField("Message to the member (optional)")
-
-    def validate_message(self, field) -> None:
-        """The invitation's own limit, counted as the invitation counts it."""
-        problem = invitations.message_problem(field.data)
-        if problem:
-            raise ValidationError(problem)
-
-    def __init__(
-        self, *args: Any, members: list[User], opportunities: list[Opportunity], **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.user_id.choices = options(
-            ((str(u.id), u.display_name) for u in members), "Select a member"
-        )
-        self.opportunity_id.choices = options(
-            ((str(o.id), f"{o.title} ({o.organisation.name})") for o in opportunities),
-            "Select an opportunity",
-        )
 
 
 class ImportForm(NhsukForm):

@@ -22,13 +22,12 @@ from diaspora.auth.models import User
 from diaspora.core.spreadsheet import cell
 from diaspora.core.time import utcnow
 from diaspora.core.urls import external_url
-from diaspora.core.viewer import viewer_access
 from diaspora.directory import presenters as directory_presenters
 from diaspora.extensions import db, limiter
 from diaspora.factors import gate
-from diaspora.matching import invitations
 from diaspora.organisations.access import refuse_organisation_action
 from diaspora.reference.places import DEFAULT_TIME_ZONE
+from diaspora.registry.viewer import viewer_access
 from diaspora.widgets import NhsukForm
 
 from . import imports, presenters, services, volunteers
@@ -39,7 +38,6 @@ from .forms import (
     ImportForm,
     InvitedAccountForm,
     MessageForm,
-    ProposeForm,
 )
 from .models import Cohort, VolunteerImport
 
@@ -56,7 +54,7 @@ def _zone() -> str:
     return current_user.time_zone or DEFAULT_TIME_ZONE
 
 
-def _viewer() -> services.Viewer:
+def cohort_viewer() -> services.Viewer:
     """Worked out once per request."""
     if "cohort_viewer" not in g:
         g.cohort_viewer = services.viewer_of(db.session, _me())
@@ -65,19 +63,20 @@ def _viewer() -> services.Viewer:
 
 def _visible(cohort_id: int) -> Cohort:
     """A cohort its coordinators and administrators may see; 404 for anyone else."""
-    return services.visible_cohort(db.session, _viewer(), cohort_id) or abort(404)
+    return services.visible_cohort(db.session, cohort_viewer(), cohort_id) or abort(404)
 
 
 def _managed(cohort_id: int) -> Cohort:
     """A cohort the person may change: 404 if they may not see it, 403 if they only see it."""
     cohort = _visible(cohort_id)
-    if not _viewer().manages(cohort):
+    if not cohort_viewer().manages(cohort):
         abort(403)
     return cohort
 
 
-def _current(cohort_id: int) -> Cohort:
-    """A managed cohort that is not archived: archived ones take no changes."""
+def current_cohort(cohort_id: int) -> Cohort:
+    """A managed cohort that is not archived: archived ones take no changes. Also for the
+    matching page that proposes one of its members for an opportunity."""
     cohort = _managed(cohort_id)
     if cohort.archived_at is not None:
         flash("This cohort is archived: restore it to change it.", "warning")
@@ -110,7 +109,7 @@ def _page() -> int:
 @bp.get("/cohorts")
 @login_required
 def index():
-    viewer = _viewer()
+    viewer = cohort_viewer()
     if not viewer.organisations and not viewer.admin:
         refuse_organisation_action(db.session, _me())
     rows = [presenters.present_row(row) for row in services.cohorts_for(db.session, viewer)]
@@ -125,7 +124,7 @@ def index():
 @bp.route("/cohorts/new", methods=["GET", "POST"])
 @login_required
 def new():
-    organisations = list(_viewer().organisations)
+    organisations = list(cohort_viewer().organisations)
     if not organisations:
         refuse_organisation_action(db.session, _me())
     form = CohortForm(organisations=organisations)
@@ -145,8 +144,8 @@ def new():
 @login_required
 def cohort(cohort_id: int):
     found = _visible(cohort_id)
-    manages = _viewer().manages(found)
-    overview = services.overview(db.session, found, _viewer())
+    manages = cohort_viewer().manages(found)
+    overview = services.overview(db.session, found, cohort_viewer())
     return render_template(
         "cohorts/cohort.html",
         cohort=presenters.present_cohort(found, len(overview.rows) + overview.hidden),
@@ -158,7 +157,7 @@ def cohort(cohort_id: int):
 @bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(cohort_id: int):
-    found = _current(cohort_id)
+    found = current_cohort(cohort_id)
     data = {
         "organisation_id": str(found.organisation_id),
         "name": found.name,
@@ -177,7 +176,7 @@ def edit(cohort_id: int):
 @bp.route("/cohorts/<int:cohort_id>/archive", methods=["GET", "POST"])
 @login_required
 def archive(cohort_id: int):
-    found = _current(cohort_id)
+    found = current_cohort(cohort_id)
     form = NhsukForm()
     if form.validate_on_submit():
         services.archive_cohort(db.session, found, _me())
@@ -204,7 +203,7 @@ def restore(cohort_id: int):
 @bp.get("/cohorts/<int:cohort_id>/add")
 @login_required
 def find_people(cohort_id: int):
-    found = _current(cohort_id)
+    found = current_cohort(cohort_id)
     form = FindPeopleForm(request.args)
     results = people = None
     search = {name: request.args[name] for name in SEARCH_ARGS if request.args.get(name)}
@@ -230,7 +229,7 @@ def find_people(cohort_id: int):
 @bp.post("/cohorts/<int:cohort_id>/members")
 @login_required
 def add_member(cohort_id: int):
-    found = _current(cohort_id)
+    found = current_cohort(cohort_id)
     form = AddMemberForm()
     if not form.validate_on_submit() or not (form.profile_id.data or "").isdigit():
         abort(400)
@@ -249,8 +248,8 @@ def add_member(cohort_id: int):
 @bp.route("/cohorts/<int:cohort_id>/members/<int:member_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove_member(cohort_id: int, member_id: int):
-    found = _current(cohort_id)
-    member = services.listed_member(db.session, found, _viewer(), member_id) or abort(404)
+    found = current_cohort(cohort_id)
+    member = services.listed_member(db.session, found, cohort_viewer(), member_id) or abort(404)
     form = NhsukForm()
     if form.validate_on_submit():
         name = member.user.display_name
@@ -279,7 +278,7 @@ def remove_member(cohort_id: int, member_id: int):
 @bp.route("/cohorts/<int:cohort_id>/link", methods=["GET", "POST"])
 @login_required
 def link(cohort_id: int):
-    found = _current(cohort_id)
+    found = current_cohort(cohort_id)
     form = NhsukForm()
     if form.validate_on_submit():
         if request.form.get("action") == "off":
@@ -350,7 +349,7 @@ def leave(cohort_id: int):
 @bp.route("/cohorts/<int:cohort_id>/message", methods=["GET", "POST"])
 @login_required
 def message(cohort_id: int):
-    found = _current(cohort_id)
+    found = current_cohort(cohort_id)
     form = MessageForm()
     if form.validate_on_submit():
         sent = services.send_message(db.session, found, _me(), form.subject.data, form.body.data)
@@ -380,45 +379,6 @@ def messages(cohort_id: int):
     )
 
 
-# Proposing a member for an opportunity -------------------------------------------------------
-
-
-@bp.route("/cohorts/<int:cohort_id>/propose", methods=["GET", "POST"])
-@login_required
-def propose(cohort_id: int):
-    """Invite a listed member to an open opportunity; they answer on the matching pages."""
-    found = _current(cohort_id)
-    members = services.proposable_members(db.session, found, _viewer())
-    opportunities = services.open_opportunities(db.session)
-    form = ProposeForm(members=members, opportunities=opportunities)
-    if form.validate_on_submit():
-        person = next(u for u in members if str(u.id) == form.user_id.data)
-        opportunity = next(o for o in opportunities if str(o.id) == form.opportunity_id.data)
-        try:
-            invitations.invite(
-                db.session,
-                opportunity,
-                person,
-                by=_me(),
-                cohort=found,
-                message=form.message.data or "",
-            )
-        except invitations.InvitationError as error:
-            db.session.rollback()
-            form.user_id.errors = [str(error)]
-        else:
-            db.session.commit()
-            flash(
-                f"{person.display_name} has been invited to {opportunity.title}. "
-                "They can accept or decline.",
-                "success",
-            )
-            return redirect(url_for("cohorts.cohort", cohort_id=found.id))
-    return render_template(
-        "cohorts/propose.html", form=form, cohort=presenters.present_cohort(found)
-    )
-
-
 # Importing volunteers from a spreadsheet -----------------------------------------------------
 
 
@@ -443,7 +403,7 @@ def _import(cohort: Cohort, import_id: int) -> VolunteerImport:
 @bp.route("/cohorts/<int:cohort_id>/import", methods=["GET", "POST"])
 @login_required
 def import_volunteers(cohort_id: int):
-    found = _current(cohort_id)
+    found = current_cohort(cohort_id)
     form = ImportForm()
     if form.validate_on_submit():
         data = form.file.data.read(imports.MAX_BYTES + 1)
@@ -500,7 +460,7 @@ def import_preview(cohort_id: int, import_id: int):
 @bp.post("/cohorts/<int:cohort_id>/imports/<int:import_id>/confirm")
 @login_required
 def import_confirm(cohort_id: int, import_id: int):
-    found = _current(cohort_id)
+    found = current_cohort(cohort_id)
     upload = _import(found, import_id)
     if not NhsukForm().validate_on_submit():
         abort(400)

@@ -40,7 +40,7 @@ from diaspora.core.context import setting
 from diaspora.core.paging import PageNumbers
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import external_url, service_path
-from diaspora.extensions import mail
+from diaspora.notifications import mail
 from diaspora.notifications.services import notify
 from diaspora.reference.places import DEFAULT_TIME_ZONE, is_time_zone
 from diaspora.registry import services as registry

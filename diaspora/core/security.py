@@ -11,20 +11,6 @@ from flask import Flask, Response, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, logout_user
 
-from diaspora.auth.models import User
-from diaspora.extensions import db, login_manager
-
-login_manager.login_view = "auth.sign_in"
-login_manager.login_message = "Sign in to see this page"
-login_manager.login_message_category = "info"
-login_manager.session_protection = "strong"
-
-
-@login_manager.user_loader
-def _load_user(session_token: str) -> User | None:
-    user = db.session.scalar(db.select(User).where(User.session_token == session_token))
-    return user if user is not None and user.active else None
-
 
 def _unsafe_path(path: str) -> bool:
     return (

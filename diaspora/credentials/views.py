@@ -5,13 +5,13 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from diaspora.auth.models import Role, User
-from diaspora.core.viewer import viewer_access
 from diaspora.credentials import presenters, services
 from diaspora.credentials.forms import CredentialForm, DecisionForm
 from diaspora.credentials.models import Credential, CredentialStatus
 from diaspora.extensions import db
 from diaspora.organisations.access import refuse_organisation_action
 from diaspora.registry.services import profile_for
+from diaspora.registry.viewer import viewer_access
 from diaspora.widgets import NhsukForm
 
 bp = Blueprint("credentials", __name__, url_prefix="/credentials")

@@ -13,12 +13,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from diaspora.core.time import utcnow
 from diaspora.core.urls import external_url
-from diaspora.core.viewer import viewer_access
 from diaspora.directory import presenters, services
 from diaspora.directory.forms import DirectorySearchForm
 from diaspora.extensions import db
 from diaspora.factors.gate import step_up_required
 from diaspora.organisations.access import refuse_organisation_action
+from diaspora.registry.viewer import viewer_access
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 

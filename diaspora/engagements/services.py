@@ -30,7 +30,7 @@ from diaspora.engagements import states
 from diaspora.engagements.models import STATE_LABELS, Engagement, ReleaseStatus
 from diaspora.engagements.models import EngagementState as S
 from diaspora.engagements.states import IllegalTransition
-from diaspora.extensions import mail
+from diaspora.notifications import mail
 from diaspora.notifications.services import notify
 from diaspora.opportunities.access import manages
 from diaspora.opportunities.models import Modality, Opportunity, OpportunityKind, OpportunityStatus

@@ -12,7 +12,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from diaspora.auth.models import Role, User
-from diaspora.core.viewer import viewer_access
 from diaspora.engagements import presenters, services, states
 from diaspora.engagements.forms import (
     ApplyForm,
@@ -29,6 +28,7 @@ from diaspora.engagements.states import IllegalTransition
 from diaspora.extensions import db, limiter
 from diaspora.opportunities.access import managed_or_404, visible_or_404
 from diaspora.opportunities.models import Opportunity
+from diaspora.registry.viewer import viewer_access
 from diaspora.widgets import NhsukForm
 
 bp = Blueprint("engagements", __name__)

@@ -41,8 +41,8 @@ from diaspora.auth.services import end_all_sessions, fingerprint
 from diaspora.core.context import setting
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import external_url, service_url
-from diaspora.extensions import mail
 from diaspora.factors.models import Passkey, RecoveryCode, RememberedDevice, TotpFactor
+from diaspora.notifications import mail
 from diaspora.organisations.access import active_memberships
 from diaspora.organisations.models import Membership
 

@@ -9,11 +9,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from diaspora.auth.models import User
 from diaspora.core.time import utcnow
-from diaspora.core.viewer import viewer_access
 from diaspora.extensions import db
 from diaspora.home import presenters, services
 from diaspora.milestones.services import local_today
 from diaspora.organisations.services import memberships_for
+from diaspora.registry.viewer import viewer_access
 from diaspora.templating import viewer_zone
 
 bp = Blueprint("home", __name__)

@@ -17,7 +17,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from diaspora.audit.services import record
 from diaspora.cohorts.models import Cohort
-from diaspora.core.viewer import viewer_access
 from diaspora.extensions import db
 from diaspora.factors.gate import step_up_required
 from diaspora.impact import access, presenters, services
@@ -28,6 +27,7 @@ from diaspora.organisations.access import (
     waiting_memberships,
 )
 from diaspora.organisations.models import Organisation
+from diaspora.registry.viewer import viewer_access
 
 bp = Blueprint("impact", __name__, url_prefix="/impact")
 

@@ -1,14 +1,17 @@
 """The matching forms: the recommendations' filters, the alert setting, an invitation's message,
-and the bare forms behind the buttons (they carry the CSRF token and nothing else worth
-validating)."""
+a coordinator's proposal of a cohort member, and the bare forms behind the buttons (they carry
+the CSRF token and nothing else worth validating)."""
+
+from typing import Any
 
 from wtforms import RadioField, SelectField, TextAreaField
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 
+from diaspora.auth.models import User
 from diaspora.matching import invitations
 from diaspora.matching.models import AlertFrequency
 from diaspora.matching.services import NO_ALERTS, Filters
-from diaspora.opportunities.models import KIND_LABELS, MODALITY_LABELS
+from diaspora.opportunities.models import KIND_LABELS, MODALITY_LABELS, Opportunity
 from diaspora.reference.places import countries
 from diaspora.widgets import NhsukForm, options
 
@@ -82,3 +85,37 @@ class InviteForm(NhsukForm):
 
 class ButtonForm(NhsukForm):
     """A button's form: the CSRF token only."""
+
+
+class ProposeForm(NhsukForm):
+    user_id = SelectField(
+        "Member",
+        choices=[],
+        validators=[InputRequired(message="Select a member")],
+        invalid_choice_message="Select a member",
+    )
+    opportunity_id = SelectField(
+        "Opportunity",
+        choices=[],
+        validators=[InputRequired(message="Select an opportunity")],
+        invalid_choice_message="Select an opportunity",
+    )
+    message = TextAreaField("Message to the member (optional)")
+
+    def validate_message(self, field) -> None:
+        """The invitation's own limit, counted as the invitation counts it."""
+        problem = invitations.message_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+    def __init__(
+        self, *args: Any, members: list[User], opportunities: list[Opportunity], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.user_id.choices = options(
+            ((str(u.id), u.display_name) for u in members), "Select a member"
+        )
+        self.opportunity_id.choices = options(
+            ((str(o.id), f"{o.title} ({o.organisation.name})") for o in opportunities),
+            "Select an opportunity",
+        )

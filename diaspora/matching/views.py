@@ -1,15 +1,19 @@
 """Matching pages: a staff member's recommendations, hidden opportunities and alert setting; an
 organisation's suggested candidates for its open opportunities, with invitations to apply; the
-invited person's invitations, accepted or declined."""
+invited person's invitations, accepted or declined; a coordinator's proposal of a member of
+their cohort for an opportunity (the page under /cohorts/, the invitation rules here)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from diaspora.auth.models import Role, User
+from diaspora.cohorts import presenters as cohort_presenters
+from diaspora.cohorts import services as cohorts
+from diaspora.cohorts.views import cohort_viewer, current_cohort
 from diaspora.engagements.services import takes_applications
 from diaspora.extensions import db
 from diaspora.matching import engine, invitations, presenters, services
-from diaspora.matching.forms import AlertForm, ButtonForm, FilterForm, InviteForm
+from diaspora.matching.forms import AlertForm, ButtonForm, FilterForm, InviteForm, ProposeForm
 from diaspora.matching.invitations import InvitationError
 from diaspora.opportunities import access
 from diaspora.opportunities.models import Opportunity, OpportunityStatus
@@ -272,3 +276,42 @@ def accept(invitation_id: int):
 @login_required
 def decline(invitation_id: int):
     return _answer(invitation_id, accept=False)
+
+
+# A coordinator proposes a member of their cohort ----------------------------------------------
+
+
+@bp.route("/cohorts/<int:cohort_id>/propose", methods=["GET", "POST"])
+@login_required
+def propose(cohort_id: int):
+    """Invite a listed member to an open opportunity; they answer on the matching pages."""
+    found = current_cohort(cohort_id)
+    members = cohorts.proposable_members(db.session, found, cohort_viewer())
+    opportunities = cohorts.open_opportunities(db.session)
+    form = ProposeForm(members=members, opportunities=opportunities)
+    if form.validate_on_submit():
+        person = next(u for u in members if str(u.id) == form.user_id.data)
+        opportunity = next(o for o in opportunities if str(o.id) == form.opportunity_id.data)
+        try:
+            invitations.invite(
+                db.session,
+                opportunity,
+                person,
+                by=_me(),
+                cohort=found,
+                message=form.message.data or "",
+            )
+        except invitations.InvitationError as error:
+            db.session.rollback()
+            form.user_id.errors = [str(error)]
+        else:
+            db.session.commit()
+            flash(
+                f"{person.display_name} has been invited to {opportunity.title}. "
+                "They can accept or decline.",
+                "success",
+            )
+            return redirect(url_for("cohorts.cohort", cohort_id=found.id))
+    return render_template(
+        "cohorts/propose.html", form=form, cohort=cohort_presenters.present_cohort(found)
+    )

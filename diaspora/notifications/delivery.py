@@ -19,7 +19,7 @@ from typing import Any
 
 from diaspora.core.time import as_utc
 from diaspora.core.urls import service_path, service_url
-from diaspora.mail import ACCOUNT_KIND, mail_options, smtp_connection
+from diaspora.notifications.mail import ACCOUNT_KIND, mail_options, smtp_connection
 
 log = logging.getLogger(__name__)
 

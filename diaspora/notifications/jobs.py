@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session, scoped_session
 from diaspora.auth.models import User
 from diaspora.core.time import as_utc, utcnow
 from diaspora.extensions import db
-from diaspora.mail import ACCOUNT_KIND
 from diaspora.notifications import delivery
 from diaspora.notifications.delivery import Outcome, Outgoing, Row
+from diaspora.notifications.mail import ACCOUNT_KIND
 from diaspora.notifications.models import Channel, DeliveryState, Notification
 
 log = logging.getLogger(__name__)

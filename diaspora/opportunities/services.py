@@ -6,10 +6,12 @@ Drafts and open opportunities may be edited; the rest are history.
 
 Tele-teaching times are typed as a wall-clock time in the host's zone. Each occurrence of a
 series is worked out as a local date first, then turned into UTC with `times.local_to_utc`, so a
-weekly session at 14:00 in London stays at 14:00 in London when the clocks change. Moving a
-session that people booked tells them (bookings.services.session_moved); cancelling one cancels
-their bookings (bookings.services.session_cancelled); cancelling an opportunity also ends every
-engagement on it (engagements.services.end_all).
+weekly session at 14:00 in London stays at 14:00 in London when the clocks change.
+
+What these changes mean for the areas built on opportunities (bookings told of moved or
+cancelled sessions, engagements ended, staff alerted to a new opportunity) is done by
+`postings.services`, which calls these functions and then those areas: pages and the API go
+through it.
 
 The listing reads open opportunities only, a page at a time, newest start last, in a fixed
 number of queries: one count, one page (with the organisation joined), one for the next session
@@ -31,7 +33,6 @@ from diaspora.audit.services import record
 from diaspora.auth.models import User
 from diaspora.core.paging import PageNumbers
 from diaspora.core.time import as_utc, utcnow
-from diaspora.matching import alerts
 from diaspora.opportunities import times
 from diaspora.opportunities.models import (
     RECURRENCE_LABELS,
@@ -680,9 +681,9 @@ def update(
     """Change a draft or open opportunity.
 
     For tele-teaching, each session still to come takes its new time, duration and capacity;
-    sessions already held keep theirs. People booked on a session whose time or duration
-    changed are told (bookings.services.session_moved); sessions past a shortened series are
-    cancelled (bookings.services.session_cancelled); a longer series gets new sessions.
+    sessions already held keep theirs. The sessions whose time or duration changed, and those
+    past a shortened series, are returned for their bookings (`postings.services.update` tells
+    the people booked and cancels the sessions); a longer series gets new sessions.
     """
     if opportunity.status not in EDITABLE:
         raise NotAllowed("Only draft and open opportunities can be changed")
@@ -697,13 +698,6 @@ def update(
         result = _reschedule(opportunity, data, now)
         _set_dates_from_sessions(opportunity)
     session.flush()
-    if result.moved or result.cancelled:
-        from diaspora.bookings import services as bookings  # bookings build on this area
-
-        for teaching_session in result.moved:
-            bookings.session_moved(session, teaching_session)
-        for teaching_session in result.cancelled:
-            bookings.session_cancelled(session, teaching_session)
     record(session, "opportunity.updated", actor=actor, subject=opportunity)
     return result
 
@@ -776,7 +770,6 @@ def publish(
     _move(opportunity, "publish")
     opportunity.published_at = now
     record(session, "opportunity.published", actor=actor, subject=opportunity)
-    alerts.on_published(session, opportunity)
 
 
 def close(
@@ -804,24 +797,21 @@ def cancel(
     *,
     reason: str,
     now: datetime | None = None,
-) -> None:
-    """Call the whole thing off: sessions still to come are cancelled with their bookings, and
-    every engagement ends; each person is told, with `reason`."""
-    from diaspora.bookings import services as bookings  # these areas build on this one
-    from diaspora.engagements import services as engagements
-
+) -> list[TeachingSession]:
+    """Call the whole thing off, with `reason`. Returns the sessions still to come, to be
+    cancelled with their bookings (`postings.services.cancel` does that and ends every
+    engagement, telling each person)."""
     now = now or utcnow()
     _move(opportunity, "cancel")
     opportunity.closed_at = now
     opportunity.cancel_reason = reason.strip()
-    for teaching_session in opportunity.sessions:
-        if (
-            teaching_session.status == SessionStatus.SCHEDULED
-            and as_utc(teaching_session.starts_at) > now
-        ):
-            bookings.session_cancelled(session, teaching_session)
-    engagements.end_all(session, opportunity, reason=reason.strip())
     record(session, "opportunity.cancelled", actor=actor, subject=opportunity)
+    return [
+        teaching_session
+        for teaching_session in opportunity.sessions
+        if teaching_session.status == SessionStatus.SCHEDULED
+        and as_utc(teaching_session.starts_at) > now
+    ]
 
 
 def cancel_session(
@@ -831,9 +821,8 @@ def cancel_session(
     *,
     now: datetime | None = None,
 ) -> None:
-    """Cancel one occurrence of a series that has not started yet, with its bookings."""
-    from diaspora.bookings import services as bookings
-
+    """Check that one occurrence of a series may be cancelled (it has not started yet) and record
+    it; `postings.services.cancel_session` then cancels it with its bookings."""
     now = now or utcnow()
     if teaching_session.opportunity.status not in EDITABLE:
         raise NotAllowed("Sessions of a closed opportunity cannot be cancelled")
@@ -841,7 +830,6 @@ def cancel_session(
         raise NotAllowed("This session has already been cancelled")
     if as_utc(teaching_session.starts_at) <= now:
         raise NotAllowed("This session has already started")
-    bookings.session_cancelled(session, teaching_session)
     record(
         session,
         "opportunity.session_cancelled",

@@ -12,7 +12,7 @@ from diaspora.core.context import setting
 from diaspora.core.domains import within
 from diaspora.core.time import utcnow
 from diaspora.core.urls import external_url
-from diaspora.extensions import mail
+from diaspora.notifications import mail
 from diaspora.organisations.access import active_members
 from diaspora.organisations.models import (
     MemberRole,

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 import time_machine
 
+from diaspora.account import services as account
 from diaspora.auth import services
 from diaspora.auth.models import User
 from tests.core.support import snapshot, without_nonces
@@ -249,7 +250,7 @@ def test_the_hash_is_upgraded_at_sign_in_when_the_parameters_change(app, client,
 def test_mail_waits_for_the_commit(app, smtp, db):
     details = {"display_name": "Rolled Back", "password": GOOD_PASSWORD, "roles": ["staff"]}
     with app.test_request_context():
-        user = services.register_user(db.session, email="rollback@example.org", **details)
+        user = account.register_user(db.session, email="rollback@example.org", **details)
         assert user is not None
         db.session.flush()
         assert smtp.messages == []
@@ -258,7 +259,7 @@ def test_mail_waits_for_the_commit(app, smtp, db):
     assert user_by_email(db, "rollback@example.org") is None
 
     with app.test_request_context():
-        services.register_user(db.session, email="kept@example.org", **details)
+        account.register_user(db.session, email="kept@example.org", **details)
         assert smtp.messages == []
         db.session.commit()
     [message] = smtp.delivered(1)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import pytest
 from sqlalchemy import select
 
-from diaspora.auth import services
+from diaspora.account import services
 from diaspora.auth.models import User
 from diaspora.organisations.models import Organisation
 from diaspora.reference.places import (

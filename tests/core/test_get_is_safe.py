@@ -1,5 +1,6 @@
 """A GET never changes anything: links in emails open a page whose button makes the change."""
 
+from diaspora.account import services as account
 from diaspora.auth import services
 from diaspora.auth.models import User
 from diaspora.organisations.models import Membership, MembershipStatus, OrganisationInvitation
@@ -33,7 +34,7 @@ def test_opening_the_email_change_link_does_not_change_the_address(app, client, 
     user = make.user()
     old_email = user.email
     with app.test_request_context():
-        services.request_email_change(db.session, user, "moved@example.org")
+        account.request_email_change(db.session, user, "moved@example.org")
         db.session.commit()
         token = services.email_change_token(user)
     path = f"/account/email/confirm/{token}"

@@ -26,13 +26,13 @@ from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from demo import DEMO_PASSWORD, load_demo
 from diaspora import config, create_app
+from diaspora.account.services import request_email_change
 from diaspora.api import tokens
 from diaspora.auth.models import Role, User, UserRole
 from diaspora.auth.services import (
     email_change_token,
     fingerprint,
     make_token,
-    request_email_change,
     reset_token,
 )
 from diaspora.bookings import services as bookings

@@ -29,6 +29,7 @@ from diaspora.matching import jobs
 from diaspora.mydata.services import erase_account
 from diaspora.opportunities import services as opportunities
 from diaspora.opportunities.models import Opportunity, OpportunityKind
+from diaspora.postings import services as postings
 from diaspora.reference.catalogue import who_safeguards_list
 from diaspora.registry import services as profiles
 from diaspora.registry.models import StaffProfile
@@ -209,7 +210,7 @@ def test_an_opportunity_moved_to_another_country_takes_its_hours(db, world):
     before = figures(db)
     data = opportunities.OpportunityInput.from_opportunity(project)
     data.country = "IN"
-    opportunities.update(db.session, project, world.lagos_member, data)
+    postings.update(db.session, project, world.lagos_member, data)
     db.session.commit()
     assert changed(before, figures(db)) == {
         "safeguards_minutes": (570, 300),

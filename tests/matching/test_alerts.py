@@ -9,7 +9,7 @@ from sqlalchemy import select
 from diaspora.matching import alerts, jobs
 from diaspora.matching.models import AlertSetting, PendingAlert
 from diaspora.notifications.models import Notification
-from diaspora.opportunities.services import publish
+from diaspora.postings.services import publish
 
 MONDAY_0830_LONDON = datetime(2027, 1, 4, 8, 30, tzinfo=UTC)  # GMT in January
 MONDAY_0930_LONDON = datetime(2027, 1, 4, 9, 30, tzinfo=UTC)

@@ -17,6 +17,7 @@ from diaspora.engagements.models import Engagement, EngagementState
 from diaspora.matching import engine, openings, scoring
 from diaspora.opportunities import services
 from diaspora.opportunities.models import Opportunity, SessionStatus, TeachingSession
+from diaspora.postings import services as postings
 from diaspora.registry.models import AvailabilityWindow
 from tests.matching.test_engine import TODAY
 
@@ -54,7 +55,7 @@ def edit(db, opportunity, actor, **changes) -> None:
     data = services.OpportunityInput.from_opportunity(opportunity)
     for name, value in changes.items():
         setattr(data, name, value)
-    services.update(db.session, opportunity, actor, data)
+    postings.update(db.session, opportunity, actor, data)
     db.session.commit()
 
 
@@ -110,7 +111,7 @@ def test_a_newly_published_opportunity_appears(db, make, person, owner):
     assert recommended(db, person) == [kept.id]
     draft = make.opportunity(status="draft")
     assert recommended(db, person) == [kept.id]
-    services.publish(db.session, draft, owner)
+    postings.publish(db.session, draft, owner)
     db.session.commit()
     assert recommended(db, person) == [kept.id, draft.id]
     assert_agrees(db, person, draft)
@@ -124,7 +125,7 @@ def test_a_closed_opportunity_disappears(db, make, person, owner, how):
     if how == "closed":
         services.close(db.session, gone, owner)
     elif how == "cancelled":
-        services.cancel(db.session, gone, owner, reason="The funding fell through.")
+        postings.cancel(db.session, gone, owner, reason="The funding fell through.")
     else:
         services.complete(db.session, gone, owner)
     db.session.commit()
@@ -307,7 +308,7 @@ def test_a_teaching_series_whose_free_sessions_are_cancelled_or_past_is_left_out
     first, second = teaching.sessions
     assert recommended(db, person) == [teaching.id]
     book(db, make.profile().user, first)
-    services.cancel_session(db.session, second, owner)
+    postings.cancel_session(db.session, second, owner)
     db.session.commit()
     assert db.session.get(TeachingSession, second.id).status == SessionStatus.CANCELLED
     assert recommended(db, person) == []
@@ -534,7 +535,7 @@ def test_an_opportunity_published_in_a_savepoint_rolled_back_is_forgotten(db, ma
     draft = make.opportunity(status="draft")
     assert recommended(db, person) == [kept.id]
     with db.session.begin_nested() as savepoint:
-        services.publish(db.session, draft, owner)
+        postings.publish(db.session, draft, owner)
         db.session.flush()
         assert recommended(db, person) == [kept.id, draft.id]
         savepoint.rollback()
@@ -557,7 +558,7 @@ def test_an_edit_rolled_back_after_it_was_read_is_forgotten(db, make, person, ow
     assert recommended(db, person) == [moved.id]
     data = services.OpportunityInput.from_opportunity(moved)
     data.country = "NG"
-    services.update(db.session, moved, owner, data)
+    postings.update(db.session, moved, owner, data)
     assert recommended(db, person) == []
     db.session.rollback()
     assert recommended(db, person) == [moved.id]
@@ -568,11 +569,11 @@ def test_a_change_committed_after_a_rollback_is_seen(db, make, person, owner):
     first = make.opportunity(status="draft")
     second = make.opportunity(status="draft")
     assert recommended(db, person) == []
-    services.publish(db.session, first, owner)
+    postings.publish(db.session, first, owner)
     assert recommended(db, person) == [first.id]
     db.session.rollback()
     assert recommended(db, person) == []
-    services.publish(db.session, second, owner)
+    postings.publish(db.session, second, owner)
     db.session.commit()
     assert recommended(db, person) == [second.id]
 
@@ -593,7 +594,7 @@ def test_two_copies_both_see_a_change_made_after_they_loaded(db, make, person, o
     assert recommended(db, person) == [kept.id, closing.id]
     assert ranked_there() == [kept.id, closing.id]
     services.close(db.session, closing, owner)
-    services.publish(db.session, draft, owner)
+    postings.publish(db.session, draft, owner)
     edit(db, kept, owner, skills=[("surgery", 2)], country="NG")
     assert recommended(db, person) == [draft.id]
     assert ranked_there() == [draft.id]

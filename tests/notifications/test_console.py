@@ -6,7 +6,7 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-from diaspora.auth.services import send_verification
+from diaspora.account.services import send_verification
 from diaspora.notifications.console import Console, links
 from diaspora.notifications.jobs import deliver_due
 from tests.helpers import free_port

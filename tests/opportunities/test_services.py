@@ -16,6 +16,7 @@ from diaspora.opportunities.services import (
     occurrence_dates,
     schedule,
 )
+from diaspora.postings import services as postings
 from tests.opportunities.conftest import NOW, placement_input, project_input, teaching_input
 
 
@@ -236,7 +237,7 @@ def _teaching(db, member, **changes) -> Opportunity:
     someone = member()
     data = teaching_input(recurrence="weekly", occurrences=3, **changes)
     opportunity = services.create(db.session, someone.organisation, someone.user, data, now=NOW)
-    services.publish(db.session, opportunity, someone.user, now=NOW)
+    postings.publish(db.session, opportunity, someone.user, now=NOW)
     db.session.commit()
     return opportunity
 
@@ -265,7 +266,7 @@ def test_editing_the_time_moves_each_future_session_and_tells_the_bookings_area(
     calls = _moves(monkeypatch)
     data = services.OpportunityInput.from_opportunity(opportunity)
     data.start_time = time(15, 30)
-    result = services.update(db.session, opportunity, opportunity.created_by, data, now=NOW)
+    result = postings.update(db.session, opportunity, opportunity.created_by, data, now=NOW)
     assert [s.number for s in result.moved] == [1, 2, 3]
     assert calls["moved"] == [1, 2, 3]
     assert [s.starts_at.replace(tzinfo=UTC).hour for s in opportunity.sessions] == [9, 9, 9]
@@ -276,7 +277,7 @@ def test_editing_only_the_title_moves_nothing(db, member, monkeypatch):
     calls = _moves(monkeypatch)
     data = services.OpportunityInput.from_opportunity(opportunity)
     data.title = "A better title"
-    result = services.update(db.session, opportunity, opportunity.created_by, data, now=NOW)
+    result = postings.update(db.session, opportunity, opportunity.created_by, data, now=NOW)
     assert result.moved == [] and calls == {"moved": [], "cancelled": []}
     assert opportunity.title == "A better title"
     assert opportunity.join_link == "https://meet.example.org/sepsis"  # empty keeps it
@@ -290,7 +291,7 @@ def test_a_longer_duration_moves_sessions_and_a_shorter_series_cancels_the_rest(
     data = services.OpportunityInput.from_opportunity(opportunity)
     data.duration_minutes = 90
     data.occurrences = 2
-    services.update(db.session, opportunity, opportunity.created_by, data, now=NOW)
+    postings.update(db.session, opportunity, opportunity.created_by, data, now=NOW)
     assert calls == {"moved": [1, 2], "cancelled": [3]}
 
 
@@ -299,7 +300,7 @@ def test_a_longer_series_adds_sessions(db, member, monkeypatch):
     _moves(monkeypatch)
     data = services.OpportunityInput.from_opportunity(opportunity)
     data.occurrences = 5
-    result = services.update(db.session, opportunity, opportunity.created_by, data, now=NOW)
+    result = postings.update(db.session, opportunity, opportunity.created_by, data, now=NOW)
     db.session.commit()
     assert [s.number for s in result.added] == [4, 5]
     assert len(opportunity.sessions) == 5
@@ -312,7 +313,7 @@ def test_sessions_already_held_keep_their_time(db, member, monkeypatch):
     later = datetime(2027, 3, 3, tzinfo=UTC)  # after the first session (1 March)
     data = services.OpportunityInput.from_opportunity(opportunity)
     data.start_time = time(10, 0)
-    services.update(db.session, opportunity, opportunity.created_by, data, now=later)
+    postings.update(db.session, opportunity, opportunity.created_by, data, now=later)
     assert calls["moved"] == [2, 3]
     assert opportunity.sessions[0].starts_at.replace(tzinfo=UTC).hour == 8
 
@@ -324,7 +325,7 @@ def test_capacity_cannot_go_below_the_places_booked(db, member):
     data = services.OpportunityInput.from_opportunity(opportunity)
     data.capacity = 10
     with pytest.raises(OpportunityError) as raised:
-        services.update(db.session, opportunity, opportunity.created_by, data, now=NOW)
+        postings.update(db.session, opportunity, opportunity.created_by, data, now=NOW)
     assert "cannot be lower than 12" in raised.value.errors["capacity"]
     db.session.rollback()
     assert {s.capacity for s in db.session.get(Opportunity, opportunity.id).sessions} == {20}
@@ -334,7 +335,7 @@ def test_closed_completed_and_cancelled_opportunities_cannot_be_edited(db, membe
     for status in ("closed", "completed", "cancelled"):
         opportunity = make.opportunity(status=status)
         with pytest.raises(NotAllowed):
-            services.update(
+            postings.update(
                 db.session,
                 opportunity,
                 make.user(),
@@ -350,7 +351,7 @@ def test_publish_close_complete_and_their_audit(db, member):
     opportunity = services.create(
         db.session, someone.organisation, someone.user, project_input(), now=NOW
     )
-    services.publish(db.session, opportunity, someone.user, now=NOW)
+    postings.publish(db.session, opportunity, someone.user, now=NOW)
     assert (opportunity.status, opportunity.published_at) == ("open", NOW)
     services.close(db.session, opportunity, someone.user, now=NOW)
     assert opportunity.status == "closed"
@@ -388,13 +389,13 @@ def test_a_series_whose_sessions_have_all_started_cannot_be_published(db, make):
         kind="teaching", status="draft", starts_at=datetime(2020, 1, 1, 9, tzinfo=UTC)
     )
     with pytest.raises(NotAllowed, match="already started"):
-        services.publish(db.session, opportunity, make.user())
+        postings.publish(db.session, opportunity, make.user())
 
 
 def test_cancelling_a_project_ends_every_engagement_and_is_audited(db, make):
     opportunity = make.opportunity(kind="project")
     engagement = make.engagement(opportunity, state="accepted")
-    services.cancel(db.session, opportunity, make.user(), reason="Funding withdrawn")
+    postings.cancel(db.session, opportunity, make.user(), reason="Funding withdrawn")
     db.session.commit()
     assert opportunity.status == "cancelled"
     assert opportunity.cancel_reason == "Funding withdrawn"
@@ -409,7 +410,7 @@ def test_cancelling_a_project_ends_every_engagement_and_is_audited(db, make):
 
 def test_cancelling_a_series_cancels_each_session_still_to_come(db, make):
     opportunity = make.opportunity(kind="teaching", sessions=3)
-    services.cancel(db.session, opportunity, make.user(), reason="The tutor is unwell")
+    postings.cancel(db.session, opportunity, make.user(), reason="The tutor is unwell")
     db.session.commit()
     statuses = db.session.scalars(
         select(TeachingSession.status).where(TeachingSession.opportunity_id == opportunity.id)
@@ -419,7 +420,7 @@ def test_cancelling_a_series_cancels_each_session_still_to_come(db, make):
 
 def test_one_session_of_a_series_can_be_cancelled(db, make):
     opportunity = make.opportunity(kind="teaching", sessions=3)
-    services.cancel_session(db.session, opportunity.sessions[1], make.user())
+    postings.cancel_session(db.session, opportunity.sessions[1], make.user())
     db.session.commit()
     assert [s.status for s in opportunity.sessions] == ["scheduled", "cancelled", "scheduled"]
     assert opportunity.status == "open"
@@ -428,7 +429,7 @@ def test_one_session_of_a_series_can_be_cancelled(db, make):
 def test_a_session_already_held_cannot_be_cancelled(db, make):
     opportunity = make.opportunity(kind="teaching", starts_at=datetime.now(UTC) - timedelta(days=1))
     with pytest.raises(NotAllowed, match="already started"):
-        services.cancel_session(db.session, opportunity.sessions[0], make.user())
+        postings.cancel_session(db.session, opportunity.sessions[0], make.user())
 
 
 # The listing ----------------------------------------------------------------------------------

@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from diaspora import config
 from diaspora.core.time import as_utc, utcnow
-from diaspora.mail import ACCOUNT_KIND
 from diaspora.notifications import services as notifications
 from diaspora.notifications.jobs import deliver_due
+from diaspora.notifications.mail import ACCOUNT_KIND
 from diaspora.notifications.models import Channel, DeliveryState, Notification
 from tests.core.support import ProductionTestConfig, fresh_app
 from tests.helpers import SmtpSink, free_port, submit

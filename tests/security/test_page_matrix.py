@@ -210,7 +210,7 @@ EXPECT: dict[str, frozenset[str]] = {
     "cohorts.link": NOBODY,
     "cohorts.message": NOBODY,
     "cohorts.messages": NOBODY,
-    "cohorts.propose": NOBODY,
+    "matching.propose": NOBODY,
     "cohorts.join": NOBODY,  # a join link since turned off
     "cohorts.import_volunteers": NOBODY,
     "cohorts.import_template": NOBODY,

@@ -24,7 +24,6 @@ from diaspora.api.spec import (
 )
 from diaspora.auth.models import Role
 from diaspora.core.time import as_utc
-from diaspora.core.viewer import viewer_access
 from diaspora.engagements import services
 from diaspora.engagements.forms import ApplyForm, CancelForm, DecisionForm
 from diaspora.engagements.models import Engagement, EngagementState
@@ -33,6 +32,7 @@ from diaspora.engagements.states import IllegalTransition
 from diaspora.extensions import db
 from diaspora.opportunities.access import can_see, manages
 from diaspora.opportunities.models import Opportunity, OpportunityKind
+from diaspora.registry.viewer import viewer_access
 
 resource = Resource()
 TAG = "Engagements"

@@ -9,11 +9,11 @@ from marshmallow import Schema, fields
 from werkzeug.datastructures import MultiDict
 
 from diaspora.api.spec import Resource, field_errors, not_found
-from diaspora.core.viewer import viewer_access
 from diaspora.extensions import db
 from diaspora.impact import access, services
 from diaspora.impact.forms import RangeForm
 from diaspora.reference.catalogue import on_safeguards_list
+from diaspora.registry.viewer import viewer_access
 
 resource = Resource()
 TAG = "Impact"

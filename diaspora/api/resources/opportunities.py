@@ -43,6 +43,7 @@ from diaspora.opportunities.models import (
 from diaspora.opportunities.services import OpportunityInput
 from diaspora.organisations.access import is_active_member
 from diaspora.organisations.models import Organisation
+from diaspora.postings import services as postings
 from diaspora.reference.catalogue import language_names, professions, skills
 from diaspora.reference.places import country_names
 
@@ -567,7 +568,7 @@ def update_opportunity(opportunity_id: int, body: dict):
     opportunity = _managed(opportunity_id)
     data = _input(OpportunityInput.from_opportunity(opportunity), body)
     try:
-        services.update(db.session, opportunity, g.api_user, data)
+        postings.update(db.session, opportunity, g.api_user, data)
     except services.NotAllowed as error:
         raise ApiProblem(409, f"{error}.") from None
     except services.OpportunityError as error:

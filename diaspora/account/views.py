@@ -1,3 +1,10 @@
+"""The account pages: registering (as staff, or with an organisation), confirming the address,
+signing in (with the second factor), passwords, and the person's own details and address.
+
+They bring together auth, the second factor, organisations, the registry and API tokens, so
+they sit above all of these; the blueprint keeps the name `auth` and the URLs under /account.
+"""
+
 from flask import (
     Blueprint,
     flash,
@@ -9,8 +16,10 @@ from flask import (
 )
 from flask_login import current_user, login_required, logout_user
 
+from diaspora.account import services
 from diaspora.api import tokens
-from diaspora.auth import services, throttle
+from diaspora.auth import services as auth
+from diaspora.auth import throttle
 from diaspora.auth.forms import (
     AccountDetailsForm,
     AccountTypeForm,
@@ -95,11 +104,11 @@ def check_email():
 @bp.route("/verify/<token>", methods=["GET", "POST"])
 def verify_email(token: str):
     """The link in the email opens a page; the button on it makes the change (never a GET)."""
-    user = services.user_for_verification(db.session, token)
+    user = auth.user_for_verification(db.session, token)
     if user is None:
         return render_template("auth/link_invalid.html", purpose="verify"), 400
     if request.method == "POST":
-        services.verify_email(db.session, user)
+        auth.verify_email(db.session, user)
         db.session.commit()
         flash("Your email address is confirmed. You can now sign in.", "success")
         return redirect(url_for("auth.sign_in"))
@@ -111,7 +120,7 @@ def verify_email(token: str):
 def resend_verification():
     form = EmailOnlyForm()
     if form.validate_on_submit():
-        user = services.find_user_by_email(db.session, form.email.data)
+        user = auth.find_user_by_email(db.session, form.email.data)
         if user is not None and not user.email_verified:
             services.send_verification(db.session, user)
         db.session.commit()
@@ -128,7 +137,7 @@ def sign_in():
     form = SignInForm()
     expired = session.pop("expired", False)
     if form.validate_on_submit():
-        user = services.authenticate(db.session, form.email.data, form.password.data)
+        user = auth.authenticate(db.session, form.email.data, form.password.data)
         db.session.commit()  # keeps the audit record of a failure too
         if user is None:
             throttle.refused()
@@ -150,7 +159,7 @@ def sign_in():
 @bp.post("/sign-out")
 @login_required
 def sign_out():
-    services.end_all_sessions(current_user)
+    auth.end_all_sessions(current_user)
     db.session.commit()
     logout_user()
     session.clear()
@@ -178,7 +187,7 @@ def forgot_password():
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    user = services.user_for_reset(db.session, token)
+    user = auth.user_for_reset(db.session, token)
     if user is None:
         return render_template("auth/link_invalid.html", purpose="reset"), 400
     form = ResetPasswordForm()
@@ -245,7 +254,7 @@ def change_password():
     form.person = current_user
     token_count = _offer_token_revocation(form, current_user)
     if form.validate_on_submit():
-        if not services.check_current_password(
+        if not auth.check_current_password(
             db.session, current_user, form.current_password.data, purpose="change_password"
         ):
             _wrong_current_password(form)
@@ -278,7 +287,7 @@ def _wrong_current_password(form) -> None:
 def change_email():
     form = ChangeEmailForm()
     if form.validate_on_submit():
-        if not services.check_current_password(
+        if not auth.check_current_password(
             db.session, current_user, form.current_password.data, purpose="change_email"
         ):
             _wrong_current_password(form)
@@ -291,7 +300,7 @@ def change_email():
 
 @bp.route("/email/confirm/<token>", methods=["GET", "POST"])
 def confirm_email_change(token: str):
-    user = services.user_for_email_change(db.session, token)
+    user = auth.user_for_email_change(db.session, token)
     if user is None:
         return render_template("auth/link_invalid.html", purpose="email"), 400
     if request.method == "POST":

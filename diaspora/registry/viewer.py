@@ -4,7 +4,7 @@ The header asks on every page whether to offer "Find volunteers", "Verify regist
 "Plans"; every answer comes from one look at the person's memberships.
 """
 
-from flask import g
+from flask import Flask, g
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -27,3 +27,11 @@ def viewer_has_role(*roles: str) -> bool:
         return bool(viewer_access().roles.intersection(roles))
     except SQLAlchemyError:
         return False
+
+
+def register_viewer(app: Flask) -> None:
+    """Templates ask `has_role(...)` to decide which links the header offers."""
+
+    @app.context_processor
+    def _roles() -> dict:
+        return {"has_role": viewer_has_role}

@@ -1,5 +1,6 @@
 """Opportunity pages: the listing and detail for everyone signed in; posting, editing and the
-lifecycle for members of the verified organisation that posted it."""
+lifecycle for members of the verified organisation that posted it. They sit above the areas that
+a change reaches (bookings, engagements, alerts); the blueprint keeps the name `opportunities`."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -11,6 +12,7 @@ from diaspora.opportunities import access, presenters, services
 from diaspora.opportunities.forms import FORMS, CancelForm, KindForm, ListingForm
 from diaspora.opportunities.models import KIND_LABELS, Opportunity
 from diaspora.organisations.access import refuse_organisation_action
+from diaspora.postings import services as postings
 from diaspora.templating import viewer_zone
 from diaspora.widgets import NhsukForm
 
@@ -163,7 +165,7 @@ def edit(opportunity_id: int):
     form = FORMS[opportunity.kind](editing=opportunity)
     if form.validate_on_submit():
         try:
-            services.update(db.session, opportunity, _me(), form.details())
+            postings.update(db.session, opportunity, _me(), form.details())
         except services.OpportunityError as error:
             form.add_errors(error.errors)
         else:
@@ -196,7 +198,7 @@ def publish(opportunity_id: int):
     if not NhsukForm().validate_on_submit():
         abort(400)
     try:
-        services.publish(db.session, opportunity, _me())
+        postings.publish(db.session, opportunity, _me())
     except services.NotAllowed as error:
         return _done(opportunity, str(error), "error")
     db.session.commit()
@@ -218,7 +220,7 @@ def end(opportunity_id: int, action: str):
     if form.validate_on_submit():
         try:
             if action == "cancel":
-                services.cancel(db.session, opportunity, _me(), reason=form.reason.data)
+                postings.cancel(db.session, opportunity, _me(), reason=form.reason.data)
             elif action == "close":
                 services.close(db.session, opportunity, _me())
             else:
@@ -251,7 +253,7 @@ def cancel_session(opportunity_id: int, session_id: int):
     form = NhsukForm()
     if form.validate_on_submit():
         try:
-            services.cancel_session(db.session, teaching_session, _me())
+            postings.cancel_session(db.session, teaching_session, _me())
         except services.NotAllowed as error:
             return _done(opportunity, str(error), "error")
         db.session.commit()

@@ -10,46 +10,38 @@ import smtplib
 import ssl
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from flask import Flask, render_template
+from flask import render_template
 from sqlalchemy.orm import Session
 
-if TYPE_CHECKING:
-    from diaspora.notifications.models import Notification
+from diaspora.core.time import utcnow
+from diaspora.notifications.models import Channel, DeliveryState, Notification
 
 # The outbox kind of account emails: sent at once, never held for a daily summary, never
 # subject to preferences, never shown in an inbox.
 ACCOUNT_KIND = "account"
 
 
-class Mailer:
-    def init_app(self, app: Flask) -> None:
-        app.extensions["mailer"] = self
-
-    def queue(
-        self, session: Session, to: str, subject: str, template: str, **context: object
-    ) -> "Notification":
-        """Render `templates/email/<template>.txt` into an outbox email to the address `to`,
-        due at once, sent once `session` commits."""
-        # Imported here: the models import diaspora.extensions, which imports this module.
-        from diaspora.core.time import utcnow
-        from diaspora.notifications.models import Channel, DeliveryState, Notification
-
-        row = Notification(
-            recipient_id=None,
-            address=to,
-            kind=ACCOUNT_KIND,
-            channel=Channel.EMAIL,
-            subject=subject,
-            body=render_template(f"email/{template}.txt", **context),
-            due_at=utcnow(),
-            digest=False,
-            state=DeliveryState.PENDING,
-            attempts=0,
-        )
-        session.add(row)
-        return row
+def queue(
+    session: Session, to: str, subject: str, template: str, **context: object
+) -> Notification:
+    """Render `templates/email/<template>.txt` into an outbox email to the address `to`,
+    due at once, sent once `session` commits."""
+    row = Notification(
+        recipient_id=None,
+        address=to,
+        kind=ACCOUNT_KIND,
+        channel=Channel.EMAIL,
+        subject=subject,
+        body=render_template(f"email/{template}.txt", **context),
+        due_at=utcnow(),
+        digest=False,
+        state=DeliveryState.PENDING,
+        attempts=0,
+    )
+    session.add(row)
+    return row
 
 
 @contextmanager

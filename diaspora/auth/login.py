@@ -1,0 +1,18 @@
+"""Who is signed in: Flask-Login finds the account by the alternative id its session carries,
+and sends anyone who must sign in first to the sign-in page."""
+
+from diaspora.auth.models import User
+from diaspora.extensions import db, login_manager
+
+
+def _load_user(session_token: str) -> User | None:
+    user = db.session.scalar(db.select(User).where(User.session_token == session_token))
+    return user if user is not None and user.active else None
+
+
+def register_login() -> None:
+    login_manager.user_loader(_load_user)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to see this page"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
