@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from diaspora.mydata.views import bp as mydata_bp
     from diaspora.notifications.views import bp as notifications_bp
     from diaspora.organisations.views import bp as organisations_bp
+    from diaspora.phones.views import bp as phones_bp
     from diaspora.postings.views import bp as opportunities_bp
     from diaspora.registry.viewer import register_viewer
     from diaspora.registry.views import bp as registry_bp
@@ -102,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
         cohorts_bp,
         impact_bp,
         notifications_bp,
+        phones_bp,
         mydata_bp,
         admin_bp,
         home_bp,

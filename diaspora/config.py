@@ -104,6 +104,19 @@ class Config:
     )
     MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 10)
 
+    # Text messages through GOV.UK Notify (README "Text messages"). Without the API key and the
+    # template (whose whole body is `((body))`) the text channel is off and says so.
+    NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY")
+    NOTIFY_SMS_TEMPLATE_ID = os.environ.get("NOTIFY_SMS_TEMPLATE_ID")
+    NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+    NOTIFY_TIMEOUT = _int("NOTIFY_TIMEOUT", 10)
+    # Mobile numbers: how long a confirmation code works, wrong codes allowed per code, codes
+    # sent per number a day, and the wait before another code may be sent.
+    MOBILE_CODE_MAX_AGE = timedelta(minutes=10)
+    MOBILE_CODE_ATTEMPTS = 5
+    MOBILE_CODES_PER_DAY = 5
+    MOBILE_RESEND_WAIT = timedelta(seconds=60)
+
     # Logs: "json" writes one JSON object a line for a log collector, "text" suits a terminal.
     # SQL parameters never appear in logs or errors (hide_parameters above).
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
@@ -178,6 +191,9 @@ class TestConfig(Config):
     MAIL_PORT = 0  # tests that send mail point this at their own SMTP server
     SERVICE_URL = "http://localhost"  # the test client's host
     MAIL_TIMEOUT = 5
+    NOTIFY_API_KEY = None  # tests that send texts point the client at their own Notify server
+    NOTIFY_SMS_TEMPLATE_ID = None
+    NOTIFY_TIMEOUT = 5
 
 
 def config_from_environment() -> type[Config]:

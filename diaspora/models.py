@@ -24,6 +24,7 @@ from diaspora.opportunities.models import (
     TeachingSession,
 )
 from diaspora.organisations.models import Membership, Organisation, OrganisationInvitation
+from diaspora.phones.models import MobileNumber
 from diaspora.registry.models import (
     AvailabilityWindow,
     CountryTie,
@@ -48,6 +49,7 @@ __all__ = [
     "LanguageSkill",
     "Membership",
     "Milestone",
+    "MobileNumber",
     "Notification",
     "Opportunity",
     "OpportunityLanguage",

@@ -37,6 +37,8 @@ from diaspora.factors import gate
 from diaspora.organisations import services as organisations
 from diaspora.organisations.access import roles_of
 from diaspora.organisations.forms import OrganisationRegistrationForm
+from diaspora.phones import services as phones
+from diaspora.phones.numbers import display
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
 
@@ -228,7 +230,13 @@ def _offer_token_revocation(form, user) -> int:
 @login_required
 def account():
     roles = [ROLE_LABELS[Role(role)] for role in sorted(roles_of(db.session, current_user))]
-    return render_template("auth/account.html", roles=roles)
+    mobile = phones.state_of(db.session, current_user)
+    return render_template(
+        "auth/account.html",
+        roles=roles,
+        mobile=mobile,
+        mobile_number=display(mobile.number or mobile.pending),
+    )
 
 
 @bp.route("/details", methods=["GET", "POST"])

@@ -22,6 +22,13 @@ ACTION_LABELS: dict[str, str] = {
     "sign_in.failed": "Sign-in failed",
     "role.granted": "Role given",
     "role.revoked": "Role taken away",
+    # Mobile numbers
+    "mobile.code_sent": "Mobile number confirmation code sent",
+    "mobile.code_failed": "Mobile number confirmation code refused",
+    "mobile.confirmed": "Mobile number confirmed",
+    "mobile.change_cancelled": "New mobile number dropped before it was confirmed",
+    "mobile.removed": "Mobile number removed",
+    "mobile.refused": "Mobile number refused by the text message service",
     # Second factor
     "factor.enrolled": "Second factor set up",
     "factor.removed": "Second factor removed",

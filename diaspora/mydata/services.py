@@ -37,6 +37,7 @@ from diaspora.organisations.models import (
     MembershipStatus,
     Organisation,
 )
+from diaspora.phones import services as phones
 from diaspora.reference import catalogue
 from diaspora.reference.places import DEFAULT_TIME_ZONE, country_name
 from diaspora.registry.models import (
@@ -258,6 +259,7 @@ def export_data(session: Session, user: User) -> dict[str, Any]:
         "version": EXPORT_VERSION,
         "exported_at": _when(utcnow()),
         "account": _account(session, user),
+        "mobile_number": phones.export_for(session, user),
         "organisation_memberships": [_membership(m) for m in memberships_of(session, user)],
         "staff_profile": _profile(profile) if profile is not None else None,
         "credentials": [_credential(c) for c in credentials],
@@ -388,7 +390,8 @@ def erase_account(
         for credential in credentials:
             session.delete(credential)
         session.delete(profile)  # ties, languages, skills and windows go with it
-    notifications.forget(session, user)  # messages and email preferences
+    notifications.forget(session, user)  # messages and message preferences
+    phones.forget(session, user)  # their mobile number
     notifications.forget_about(session, user, user.display_name, written)  # others' messages
     bookings.turn_off_feed(session, user)  # their calendar feed
     contributions.forget(session, user)  # certificates withdrawn, unnamed; notes they wrote

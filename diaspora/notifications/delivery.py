@@ -1,4 +1,5 @@
-"""Emails built from outbox rows, and sending a batch of them over one SMTP connection.
+"""Emails built from outbox rows, and sending a batch of them over one SMTP connection (the
+email channel of `channels`).
 
 Nothing here touches the database: jobs.py claims the rows, hands them over as `Outgoing`
 messages and records each outcome this module reports.
@@ -47,14 +48,16 @@ class Row:
 
 @dataclass
 class Outgoing:
-    """One email: a single row, or several rows of one person's daily summary."""
+    """One message: a single row, or several rows of one person's daily summary (email).
+    `to` is an email address, or a mobile number in E.164 for a text."""
 
     rows: list[Row]
-    to: str
-    name: str
+    to: str = field(repr=False)
+    name: str = field(repr=False)
     digest: bool = False
     data: bytes | None = field(default=None, repr=False)  # ready to send, or:
     message: EmailMessage | None = field(default=None, repr=False)
+    text: str | None = field(default=None, repr=False)  # a text message's words
 
     @property
     def ids(self) -> list[int]:
@@ -66,6 +69,8 @@ class Outcome:
     sent: list[int] = field(default_factory=list)
     retry: dict[int, str] = field(default_factory=dict)  # id -> error, to try again later
     failed: dict[int, str] = field(default_factory=dict)  # id -> error, never to be retried
+    # Failed because the gateway refuses the recipient's address for good (an invalid number).
+    unreachable: list[int] = field(default_factory=list)
 
 
 # Building ---------------------------------------------------------------------------------

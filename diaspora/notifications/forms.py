@@ -1,30 +1,32 @@
-"""The preferences form: for each kind of message, email at once, in the daily summary, or not."""
+"""The preferences form: for each kind of message, email at once, in the daily summary, a text
+message, or the inbox only (the ways in `services.WAYS` open to the person)."""
 
 from wtforms import RadioField
 
 from diaspora.notifications.kinds import KINDS
-from diaspora.notifications.services import Preference
+from diaspora.notifications.services import WAY_BY_VALUE, Preference, offered_ways
 from diaspora.widgets import NhsukForm, options
-
-IMMEDIATE = ("immediate", "Email me straight away")
-DIGEST = ("digest", "Put it in my daily summary email (sent at 9am)")
-OFF = ("off", "No email (it still appears in your messages)")
 
 
 class PreferencesForm(NhsukForm):
-    """One radio group per registered kind; built per request from the kinds registry."""
+    """One radio group per registered kind; built per request from the kinds registry and the
+    channels open to the person (`channels`)."""
 
     @classmethod
-    def for_preferences(cls, prefs: list[Preference], **kwargs) -> "PreferencesForm":
+    def for_preferences(
+        cls, prefs: list[Preference], channels: set[str], **kwargs
+    ) -> "PreferencesForm":
         fields = {}
         for pref in prefs:
-            choices = [IMMEDIATE, DIGEST, OFF] if pref.can_digest else [IMMEDIATE, OFF]
+            ways = offered_ways(pref.kind, channels)
+            if pref.choice not in {way.value for way in ways}:  # kept until changed
+                ways.insert(-1, WAY_BY_VALUE[pref.choice])
             fields[pref.kind] = RadioField(
                 pref.label,
                 description=pref.hint,
-                choices=options(choices),
+                choices=options([(way.value, way.label) for way in ways]),
                 default=pref.choice,
-                invalid_choice_message=f"Select how you want emails about {pref.label.lower()}",
+                invalid_choice_message=f"Select how you want messages about {pref.label.lower()}",
             )
         form_class = type("BoundPreferencesForm", (cls,), fields)
         return form_class(**kwargs)

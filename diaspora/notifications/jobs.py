@@ -1,4 +1,5 @@
-"""Delivering the outbox: claim due emails in batches, send them, record what happened.
+"""Delivering the outbox: claim due emails and texts in batches, send each through its
+channel (channels.py), record what happened.
 
 A claim is one short transaction that moves rows from `pending` to `sending`, so two
 schedulers never take the same row: on PostgreSQL `SELECT ... FOR UPDATE SKIP LOCKED` lets
@@ -25,11 +26,15 @@ from sqlalchemy.orm import Session, scoped_session
 
 from diaspora.auth.models import User
 from diaspora.core.time import as_utc, utcnow
+from diaspora.core.urls import external_url
 from diaspora.extensions import db
-from diaspora.notifications import delivery
+from diaspora.notifications import mail
+from diaspora.notifications.channels import DELIVERERS
 from diaspora.notifications.delivery import Outcome, Outgoing, Row
 from diaspora.notifications.mail import ACCOUNT_KIND
 from diaspora.notifications.models import Channel, DeliveryState, Notification
+from diaspora.phones import services as phones
+from diaspora.phones.models import MobileNumber
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +116,7 @@ def settle(session: Session, now: datetime) -> None:
 
 def _claimable(now: datetime):
     return and_(
-        Notification.channel == Channel.EMAIL,
+        Notification.channel.in_(list(DELIVERERS)),
         or_(
             and_(Notification.state == DeliveryState.PENDING, Notification.due_at <= now),
             and_(
@@ -165,23 +170,25 @@ def claim(session: Session, now: datetime | None = None, limit: int = BATCH_SIZE
 
 
 def send_claimed(session: Session, ids: list[int], now: datetime | None = None) -> int:
-    """Send the claimed rows over one SMTP connection, recording each outcome as soon as it
-    is known (so a process that dies mid-batch sends again at most the email in flight).
-    An email that cannot be written or is refused fails alone; the others still go. Commits.
-    Returns how many rows were sent."""
+    """Send the claimed rows, each through its channel (email over one SMTP connection, texts
+    through Notify), recording each outcome as soon as it is known (so a process that dies
+    mid-batch sends again at most the message in flight). A message that cannot be written or
+    is refused fails alone; the others still go. Commits. Returns how many rows were sent."""
     now = _moment(now)
     config = current_app.config
     rows = session.execute(
-        select(Notification, User.email, User.display_name, User.active)
+        select(Notification, User.email, User.display_name, User.active, MobileNumber)
         .outerjoin(User, User.id == Notification.recipient_id)
+        .outerjoin(MobileNumber, MobileNumber.user_id == Notification.recipient_id)
         .where(Notification.id.in_(ids), Notification.state == DeliveryState.SENDING)
     ).all()
     attempts = {row.Notification.id: row.Notification.attempts for row in rows}
     inactive = [row.Notification.id for row in rows if row.active is False]
     accounts = {row.Notification.id for row in rows if row.Notification.kind == ACCOUNT_KIND}
-    outgoing: list[Outgoing] = []
+    texts: dict[int, tuple[int | None, str]] = {}  # id -> (recipient, number) of each text
+    by_channel: dict[str, list[Outgoing]] = defaultdict(list)
     summaries: dict[int, Outgoing] = {}
-    for notification, email, name, active in rows:
+    for notification, email, name, active, mobile in rows:
         if active is False:
             continue
         row = Row(
@@ -194,16 +201,23 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
             notification.attachment,
             as_utc(notification.due_at),
         )
+        if notification.channel == Channel.SMS:
+            # A code goes to the number it confirms; other texts to the confirmed number.
+            usable = mobile is not None and mobile.usable
+            to = notification.address or (mobile.number if usable else "") or ""
+            texts[notification.id] = (notification.recipient_id, to)
+            by_channel[Channel.SMS].append(Outgoing([row], to, name or ""))
+            continue
         to = notification.address or email or ""
         if notification.digest:
             summary = summaries.get(notification.recipient_id)
             if summary is None:
                 summary = summaries[notification.recipient_id] = Outgoing([], to, name, digest=True)
-                outgoing.append(summary)
+                by_channel[Channel.EMAIL].append(summary)
             summary.rows.append(row)
         else:
-            outgoing.append(Outgoing([row], to, name or ""))
-    session.commit()  # end the read before talking to the SMTP server
+            by_channel[notification.channel].append(Outgoing([row], to, name or ""))
+    session.commit()  # end the read before talking to the SMTP server or Notify
     if inactive:
         with _write(session):
             session.execute(
@@ -213,36 +227,56 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
                 .execution_options(synchronize_session=False)
             )
 
-    composer = delivery.Composer(config, now)
     total = Outcome()
-    ready = []
-    for item in outgoing:
-        try:
-            composer.compose(item)
-        except Exception as error:  # one email that cannot be written must not stop the rest
-            # The kind of error only: its message may quote the subject or the address.
-            failed = Outcome(failed=dict.fromkeys(item.ids, f"Not sent: {type(error).__name__}"))
-            _record(session, failed, attempts, accounts, now)
-            total.failed.update(failed.failed)
-        else:
-            ready.append(item)
 
     def report(_item: Outgoing, outcome: Outcome) -> None:
         _record(session, outcome, attempts, accounts, now)
+        if outcome.unreachable:
+            _unreachable(session, [texts[i] for i in outcome.unreachable if i in texts], now)
+        total.sent.extend(outcome.sent)
+        total.retry.update(outcome.retry)
+        total.failed.update(outcome.failed)
 
-    if ready:
-        sent = delivery.send(config, ready, report)
-        total.sent += sent.sent
-        total.retry.update(sent.retry)
-        total.failed.update(sent.failed)
+    for channel, items in by_channel.items():
+        deliverer = DELIVERERS.get(channel)
+        if deliverer is None:  # a channel this version does not know: kept for one that does
+            continue
+        if channel == Channel.SMS:
+            nowhere = [item for item in items if not item.to]
+            items = [item for item in items if item.to]
+            for item in nowhere:
+                reason = "Not sent: no confirmed mobile number"
+                report(item, Outcome(failed=dict.fromkeys(item.ids, reason)))
+        deliverer.deliver(config, items, now, report)
     if total.retry or total.failed:
         log.warning(
-            "Email delivery: %d sent, %d to retry, %d failed",
+            "Delivery: %d sent, %d to retry, %d failed",
             len(total.sent),
             len(total.retry),
             len(total.failed),
         )
     return len(total.sent)
+
+
+def _unreachable(session: Session, texts: list[tuple[int | None, str]], now: datetime) -> None:
+    """Notify refused these numbers for good: a confirmed number is marked as failing (no more
+    texts go to it until it is changed), a number waiting for its code is dropped, and the
+    person is told by email once."""
+    with _write(session):
+        for user_id, number in texts:
+            if user_id is None:
+                continue
+            if phones.number_refused(session, user_id, number, now):
+                user = session.get(User, user_id)
+                if user is not None and user.active:
+                    mail.queue(
+                        session,
+                        user.email,
+                        "We could not send a text message to your mobile number",
+                        "mobile_failing",
+                        user=user,
+                        url=external_url("phones.manage"),
+                    )
 
 
 def _record(

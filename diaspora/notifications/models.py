@@ -23,6 +23,7 @@ from diaspora.extensions import db
 class Channel(StrEnum):
     EMAIL = "email"
     INBOX = "inbox"
+    SMS = "sms"
 
 
 class DeliveryState(StrEnum):
@@ -37,7 +38,8 @@ class Notification(db.Model):
     """One message to one person on one channel. `dedupe_key` names what it is about (e.g.
     `milestone:12:lead:7`); unique per recipient and channel, so nothing is said twice.
 
-    Email rows go `pending` → `sending` (claimed by one scheduler) → `sent` / `failed`.
+    Email and text (`sms`) rows go `pending` → `sending` (claimed by one scheduler) → `sent`
+    / `failed`.
     Inbox rows are shown once due (`due_at` has passed) unless cancelled; the delivery job
     records them as `sent` then. `digest` email rows wait for the recipient's daily summary.
     """
@@ -52,6 +54,8 @@ class Notification(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # A person with an account; or none, for an account email (kind "account") to `address`,
     # which may have no account yet (an invitation, the new address of an email change).
+    # A text with an `address` goes to that number (a confirmation code for a number not yet
+    # confirmed); other texts go to the recipient's confirmed number as it is when sent.
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     address: Mapped[str | None] = mapped_column(String(320))
     # Whom the message names, when that is someone else than the recipient: the erasure of
@@ -84,8 +88,9 @@ class Notification(db.Model):
 
 
 class NotificationPreference(db.Model):
-    """How one person wants one kind of message by email: at all, and at once or in the daily
-    summary. No row means the kind's default (see notifications.kinds)."""
+    """How one person wants one kind of message besides their inbox: the channel (`email`,
+    `sms`, or `inbox` for the inbox only) and, for email, at once or in the daily summary.
+    No row means the kind's default (see notifications.kinds)."""
 
     __tablename__ = "notification_preferences"
     __table_args__ = (UniqueConstraint("user_id", "kind"),)
@@ -93,7 +98,7 @@ class NotificationPreference(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
-    email_on: Mapped[bool] = mapped_column(Boolean, default=True)
+    channel: Mapped[str] = mapped_column(String(10), default=Channel.EMAIL)
     digest: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

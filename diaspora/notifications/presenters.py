@@ -27,9 +27,11 @@ def message(notification: Notification) -> dict[str, Any]:
 
 
 def failed_row(notification: Notification) -> dict[str, Any]:
-    """A failed email for the outbox page: who by id and name, never their address."""
+    """A failed email or text for the outbox page: who by id and name, never their address or
+    number."""
     return {
         "id": notification.id,
+        "channel": "Text message" if notification.channel == "sms" else "Email",
         "recipient": (
             f"{notification.recipient.display_name} (user {notification.recipient_id})"
             if notification.recipient is not None

@@ -1,8 +1,8 @@
 """Telling people things: every message is a row in the outbox, written in the same transaction
 as the change it reports, so a rollback leaves nothing to send. The scheduler delivers them.
 
-Also here: each person's preferences (which kinds they want by email, at once or in a daily
-summary), their inbox, and the administrators' view of the outbox.
+Also here: each person's preferences (per kind: email at once or in a daily summary, a text
+message, or the inbox only), their inbox, and the administrators' view of the outbox.
 """
 
 import re
@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from diaspora.audit.services import record
 from diaspora.auth.models import User
-from diaspora.core.context import render_text
+from diaspora.core.context import render_text, setting
 from diaspora.core.erasure import name_pattern, without_name
 from diaspora.core.time import as_utc, utcnow
+from diaspora.notifications.channels import SMS_SETTINGS, sms_configured
 from diaspora.notifications.kinds import KINDS, kind_of
 from diaspora.notifications.models import (
     Channel,
@@ -26,6 +27,8 @@ from diaspora.notifications.models import (
     Notification,
     NotificationPreference,
 )
+from diaspora.notifications.texts import after_quiet_hours
+from diaspora.phones.services import usable_number
 from diaspora.reference.places import DEFAULT_TIME_ZONE
 
 DIGEST_HOUR = time(9, 0)
@@ -45,12 +48,15 @@ def notify(
     about: User | None = None,
     **context: object,
 ) -> list[Notification]:
-    """Queue an in-app message and an email to `recipient`, rendered from
-    `templates/notifications/<template>.txt` (context: `recipient`, `link` and `context`).
+    """Queue an in-app message and, as the person chose for `kind`, an email or a text to
+    `recipient`, rendered from `templates/notifications/<template>.txt` (context: `recipient`,
+    `link` and `context`).
 
-    The in-app message is always queued. The email follows the person's preference for `kind`:
-    none when they turned it off; in their daily summary (due at the next 09:00 in their time
-    zone, from `due_at`) when they chose that; otherwise at `due_at` (default: now).
+    The in-app message is always queued. Then, by the person's choice for `kind`: nothing more
+    (inbox only); an email in their daily summary (due at the next 09:00 in their time zone,
+    from `due_at`); an email at `due_at` (default: now); or a text at `due_at`, held until
+    08:00 in their time zone when that falls in the quiet hours. A text goes by email instead
+    while the person has no working confirmed number or texts are not configured.
     With a `dedupe_key` a message already queued under that key is not queued again.
     `about` is the person the message names, when that is not the recipient: if their account
     is erased, the message is rewritten without them (see `forget_about`).
@@ -58,12 +64,16 @@ def notify(
     """
     body = render_text(f"notifications/{template}.txt", recipient=recipient, link=link, **context)
     due = as_utc(due_at) if due_at is not None else utcnow()
-    email_on, digest = preference_for(session, recipient.id, kind)
+    channel, digest = preference_for(session, recipient.id, kind)
+    if channel == Channel.SMS and not sms_available(session, recipient.id):
+        channel, digest = Channel.EMAIL, False
     channels: list[tuple[str, datetime, bool]] = [(Channel.INBOX, due, False)]
-    if email_on:
+    if channel == Channel.EMAIL:
         channels.append(
             (Channel.EMAIL, next_digest_time(due, recipient.time_zone) if digest else due, digest)
         )
+    elif channel == Channel.SMS:
+        channels.append((Channel.SMS, after_quiet_hours(due, recipient.time_zone), False))
     added = []
     for channel, channel_due, in_digest in channels:
         if dedupe_key and _exists(session, recipient.id, channel, dedupe_key):
@@ -89,6 +99,16 @@ def notify(
     return added
 
 
+def texts_configured() -> bool:
+    """Whether the text message channel has its settings (README "Text messages")."""
+    return sms_configured({name: setting(name) for name in SMS_SETTINGS})
+
+
+def sms_available(session: Session, user_id: int) -> bool:
+    """Texts can go to this person: the channel is configured and their number confirmed."""
+    return texts_configured() and usable_number(session, user_id) is not None
+
+
 def _exists(session: Session, recipient_id: int, channel: str, dedupe_key: str) -> bool:
     query = select(Notification.id).where(
         Notification.recipient_id == recipient_id,
@@ -109,7 +129,7 @@ def cancel_pending(session: Session, recipient_id: int, dedupe_keys: list[str]) 
             Notification.recipient_id == recipient_id,
             Notification.dedupe_key.in_(dedupe_keys),
             Notification.state == DeliveryState.PENDING,
-            (Notification.channel == Channel.EMAIL) | (Notification.due_at > utcnow()),
+            (Notification.channel != Channel.INBOX) | (Notification.due_at > utcnow()),
         )
         .values(state=DeliveryState.CANCELLED)
         .execution_options(synchronize_session=False)
@@ -141,32 +161,82 @@ def next_digest_time(after: datetime, zone_name: str | None) -> datetime:
 
 
 @dataclass(frozen=True)
+class Way:
+    """One way a person may choose to get a kind of message besides their inbox: its form
+    value, words, the outbox channel (`inbox`: none besides the inbox) and, for email, whether
+    it waits for the daily summary. A new channel people may choose is one more line here."""
+
+    value: str
+    label: str
+    channel: str
+    digest: bool = False
+
+
+WAYS: tuple[Way, ...] = (
+    Way("immediate", "Email me straight away", Channel.EMAIL),
+    Way("digest", "Put it in my daily summary email (sent at 9am)", Channel.EMAIL, digest=True),
+    Way("sms", "Send me a text message", Channel.SMS),
+    Way("off", "No email or text (it still appears in your messages)", Channel.INBOX),
+)
+WAY_BY_VALUE = {way.value: way for way in WAYS}
+
+
+def way_of(channel: str, digest: bool) -> Way:
+    for way in WAYS:
+        if way.channel == channel and way.digest == (digest and channel == Channel.EMAIL):
+            return way
+    return WAY_BY_VALUE["immediate"]  # a channel this version does not offer
+
+
+@dataclass(frozen=True)
 class Preference:
     kind: str
     label: str
     hint: str
-    email_on: bool
+    channel: str
     digest: bool
     can_digest: bool
 
     @property
     def choice(self) -> str:
-        if not self.email_on:
-            return "off"
-        return "digest" if self.digest else "immediate"
+        return way_of(self.channel, self.digest).value
+
+    @property
+    def email_on(self) -> bool:
+        return self.channel == Channel.EMAIL
 
 
-def preference_for(session: Session, user_id: int, kind: str) -> tuple[bool, bool]:
-    """(email on, in the daily summary) for one kind: the person's choice, else the default."""
+def offered_ways(kind: str, channels: set[str]) -> list[Way]:
+    """The ways a kind may be sent, given the channels open to the person now."""
+    spec = kind_of(kind)
+    return [
+        way
+        for way in WAYS
+        if (way.channel in channels or way.channel == Channel.INBOX)
+        and (spec.can_digest or not way.digest)
+    ]
+
+
+def open_channels(session: Session, user: User) -> set[str]:
+    """The channels the person may choose now: email always, texts with a confirmed number
+    when texts are configured."""
+    channels = {Channel.EMAIL.value}
+    if sms_available(session, user.id):
+        channels.add(Channel.SMS.value)
+    return channels
+
+
+def preference_for(session: Session, user_id: int, kind: str) -> tuple[str, bool]:
+    """(channel, in the daily summary) for one kind: the person's choice, else the default."""
     spec = kind_of(kind)
     row = session.execute(
-        select(NotificationPreference.email_on, NotificationPreference.digest).where(
+        select(NotificationPreference.channel, NotificationPreference.digest).where(
             NotificationPreference.user_id == user_id, NotificationPreference.kind == kind
         )
     ).first()
     if row is None:
-        return True, spec.digest and spec.can_digest
-    return bool(row.email_on), bool(row.digest) and spec.can_digest
+        return Channel.EMAIL.value, spec.digest and spec.can_digest
+    return row.channel, bool(row.digest) and spec.can_digest and row.channel == Channel.EMAIL
 
 
 def preferences(session: Session, user: User) -> list[Preference]:
@@ -180,17 +250,28 @@ def preferences(session: Session, user: User) -> list[Preference]:
     listed = []
     for kind in KINDS.values():
         row = chosen.get(kind.name)
-        email_on = row.email_on if row else True
+        channel = row.channel if row else Channel.EMAIL.value
         digest = (row.digest if row else kind.digest) and kind.can_digest
         listed.append(
-            Preference(kind.name, kind.label, kind.hint, email_on, digest, kind.can_digest)
+            Preference(
+                kind.name,
+                kind.label,
+                kind.hint,
+                channel,
+                digest and channel == Channel.EMAIL,
+                kind.can_digest,
+            )
         )
     return listed
 
 
-def set_preferences(session: Session, user: User, choices: dict[str, str]) -> list[str]:
-    """Save `kind -> "immediate" | "digest" | "off"`; returns the kinds that changed.
-    Unknown kinds, and a daily summary for a kind that cannot wait, raise ValueError."""
+def set_preferences(
+    session: Session, user: User, choices: dict[str, str], channels: set[str] | None = None
+) -> list[str]:
+    """Save `kind -> way` (a value of WAYS: "immediate", "digest", "sms" or "off"); returns the
+    kinds that changed. Unknown kinds and ways, a daily summary for a kind that cannot wait,
+    and a channel not open to the person (`channels`, by default `open_channels`) raise
+    ValueError. A choice left as it was is kept even when its channel has closed since."""
     current = {p.kind: p for p in preferences(session, user)}
     rows = {
         row.kind: row
@@ -198,20 +279,25 @@ def set_preferences(session: Session, user: User, choices: dict[str, str]) -> li
             select(NotificationPreference).where(NotificationPreference.user_id == user.id)
         )
     }
+    if channels is None:
+        channels = open_channels(session, user)
     changed = []
     for kind, choice in choices.items():
-        if kind not in KINDS or choice not in {"immediate", "digest", "off"}:
+        way = WAY_BY_VALUE.get(choice)
+        if kind not in KINDS or way is None:
             raise ValueError(f"unknown preference {kind}={choice}")
-        if choice == "digest" and not KINDS[kind].can_digest:
+        if way.digest and not KINDS[kind].can_digest:
             raise ValueError(f"{kind} cannot be put in the daily summary")
         if current[kind].choice == choice:
             continue
+        if way.channel != Channel.INBOX and way.channel not in channels:
+            raise ValueError(f"{way.channel} is not open to this person")
         row = rows.get(kind)
         if row is None:
             row = NotificationPreference(user_id=user.id, kind=kind)
             session.add(row)
-        row.email_on = choice != "off"
-        row.digest = choice == "digest"
+        row.channel = way.channel
+        row.digest = way.digest
         changed.append(kind)
     return changed
 
@@ -355,50 +441,82 @@ def export_for(session: Session, user: User) -> list[dict[str, object]]:
 # The outbox, for administrators --------------------------------------------------------------
 
 
+# The channels the outbox delivers (the inbox needs no delivery), as the outbox page names them.
+DELIVERED = {Channel.EMAIL: "Email", Channel.SMS: "Text message"}
+
+
+def _delivered():
+    return Notification.channel.in_(list(DELIVERED))
+
+
 @dataclass(frozen=True)
 class OutboxCounts:
     pending: int
     sending: int
     sent_today: int
     failed: int
+    channel: str = ""  # its label; "" for every channel together
 
 
 def outbox_counts(session: Session, now: datetime | None = None) -> OutboxCounts:
-    """Email counts: waiting (due or not), being sent, sent since midnight UTC, failed."""
+    """Counts of every delivered channel together: waiting (due or not), being sent, sent
+    since midnight UTC, failed."""
+    per_channel = outbox_counts_by_channel(session, now)
+    return OutboxCounts(
+        pending=sum(c.pending for c in per_channel),
+        sending=sum(c.sending for c in per_channel),
+        sent_today=sum(c.sent_today for c in per_channel),
+        failed=sum(c.failed for c in per_channel),
+    )
+
+
+def outbox_counts_by_channel(session: Session, now: datetime | None = None) -> list[OutboxCounts]:
+    """The counts of each delivered channel (two queries whatever the number of channels)."""
     now = now or utcnow()
     midnight = as_utc(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    email = Notification.channel == Channel.EMAIL
-    by_state = dict(
-        session.execute(
-            select(Notification.state, func.count())
+    delivered = Notification.channel.in_(list(DELIVERED))
+    by_state = {
+        (row.channel, row.state): row.count
+        for row in session.execute(
+            select(Notification.channel, Notification.state, func.count().label("count"))
             .where(
-                email,
+                delivered,
                 Notification.state.in_(
                     [DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.FAILED]
                 ),
             )
-            .group_by(Notification.state)
+            .group_by(Notification.channel, Notification.state)
+        )
+    }
+    sent_today = dict(
+        session.execute(
+            select(Notification.channel, func.count())
+            .where(
+                delivered,
+                Notification.state == DeliveryState.SENT,
+                Notification.sent_at >= midnight,
+            )
+            .group_by(Notification.channel)
         ).all()
     )
-    sent_today = session.scalar(
-        select(func.count())
-        .select_from(Notification)
-        .where(email, Notification.state == DeliveryState.SENT, Notification.sent_at >= midnight)
-    )
-    return OutboxCounts(
-        pending=by_state.get(DeliveryState.PENDING, 0),
-        sending=by_state.get(DeliveryState.SENDING, 0),
-        sent_today=sent_today or 0,
-        failed=by_state.get(DeliveryState.FAILED, 0),
-    )
+    return [
+        OutboxCounts(
+            pending=by_state.get((channel.value, DeliveryState.PENDING.value), 0),
+            sending=by_state.get((channel.value, DeliveryState.SENDING.value), 0),
+            sent_today=sent_today.get(channel.value, 0),
+            failed=by_state.get((channel.value, DeliveryState.FAILED.value), 0),
+            channel=label,
+        )
+        for channel, label in DELIVERED.items()
+    ]
 
 
 def failed_query() -> Select:
-    """Failed emails with their recipients, most recent first."""
+    """Failed emails and texts with their recipients, most recent first."""
     return (
         select(Notification)
         .options(joinedload(Notification.recipient))
-        .where(Notification.channel == Channel.EMAIL, Notification.state == DeliveryState.FAILED)
+        .where(_delivered(), Notification.state == DeliveryState.FAILED)
         .order_by(Notification.claimed_at.desc(), Notification.id.desc())
     )
 
@@ -413,12 +531,12 @@ def _retry_values(now: datetime) -> dict[str, object]:
 
 
 def retry(session: Session, admin: User, notification_id: int) -> bool:
-    """Put one failed email back in the queue, to be sent at the next tick. False when there
-    is no such failed email."""
+    """Put one failed email or text back in the queue, to be sent at the next tick. False when
+    there is no such failed message."""
     notification = session.get(Notification, notification_id)
     if (
         notification is None
-        or notification.channel != Channel.EMAIL
+        or notification.channel not in DELIVERED
         or notification.state != DeliveryState.FAILED
     ):
         return False
@@ -431,7 +549,7 @@ def retry(session: Session, admin: User, notification_id: int) -> bool:
 def retry_all(session: Session, admin: User) -> int:
     result = session.execute(
         update(Notification)
-        .where(Notification.channel == Channel.EMAIL, Notification.state == DeliveryState.FAILED)
+        .where(_delivered(), Notification.state == DeliveryState.FAILED)
         .values(**_retry_values(utcnow()))
         .execution_options(synchronize_session=False)
     )

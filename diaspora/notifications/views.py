@@ -1,4 +1,4 @@
-"""Each person's messages and email preferences; the administrators' outbox page."""
+"""Each person's messages and message preferences; the administrators' outbox page."""
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -8,6 +8,8 @@ from diaspora.auth.models import Role, User
 from diaspora.extensions import db
 from diaspora.notifications import presenters, services
 from diaspora.notifications.forms import PreferencesForm
+from diaspora.notifications.models import Channel
+from diaspora.phones import services as phones
 from diaspora.widgets import NhsukForm
 
 bp = Blueprint("notifications", __name__)
@@ -91,16 +93,23 @@ def read_all():
 @bp.route("/notifications/preferences", methods=["GET", "POST"])
 @login_required
 def preferences():
-    form = PreferencesForm.for_preferences(services.preferences(db.session, _me()))
+    channels = services.open_channels(db.session, _me())
+    form = PreferencesForm.for_preferences(services.preferences(db.session, _me()), channels)
     if form.validate_on_submit():
-        changed = services.set_preferences(db.session, _me(), form.choices())
+        changed = services.set_preferences(db.session, _me(), form.choices(), channels)
         db.session.commit()
         flash(
-            "Your email preferences have been saved." if changed else "Nothing was changed.",
+            "Your message preferences have been saved." if changed else "Nothing was changed.",
             "success",
         )
         return redirect(url_for("notifications.preferences"))
-    return render_template("notifications/preferences.html", form=form)
+    return render_template(
+        "notifications/preferences.html",
+        form=form,
+        texts_configured=services.texts_configured(),
+        texts_open=Channel.SMS in channels,
+        mobile=phones.state_of(db.session, _me()),
+    )
 
 
 # The outbox, for administrators --------------------------------------------------------------
@@ -118,7 +127,7 @@ def outbox():
     page = db.paginate(services.failed_query(), page=_page(), per_page=PER_PAGE)
     return render_template(
         "notifications/outbox.html",
-        counts=services.outbox_counts(db.session),
+        channels=services.outbox_counts_by_channel(db.session),
         page=page,
         failed=[presenters.failed_row(n) for n in page.items],
         form=NhsukForm(),
@@ -134,7 +143,7 @@ def retry(notification_id: int):
     if not services.retry(db.session, _me(), notification_id):
         abort(404)
     db.session.commit()
-    flash(f"Email {notification_id} will be sent again at the next delivery run.", "success")
+    flash(f"Message {notification_id} will be sent again at the next delivery run.", "success")
     return redirect(url_for("notifications.outbox"))
 
 
@@ -147,10 +156,10 @@ def retry_all():
     count = services.retry_all(db.session, _me())
     db.session.commit()
     flash(
-        f"{count} failed email{'' if count == 1 else 's'} will be sent again at the next "
+        f"{count} failed message{'' if count == 1 else 's'} will be sent again at the next "
         "delivery run."
         if count
-        else "There were no failed emails to send again.",
+        else "There were no failed messages to send again.",
         "success",
     )
     return redirect(url_for("notifications.outbox"))

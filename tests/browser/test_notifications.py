@@ -54,7 +54,7 @@ def test_read_a_message_and_choose_the_daily_summary(live_server, open_tab):
     expect(page.get_by_role("link", name="Inbox", exact=True)).to_be_visible()
 
     tab.follow(page.get_by_role("link", name="Choose which messages are also emailed to you"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Email preferences")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Message preferences")
     page.get_by_role("group", name="Applications and engagements").get_by_label(
         "Put it in my daily summary email (sent at 9am)"
     ).check()
@@ -83,7 +83,9 @@ def test_an_administrator_retries_a_failed_email(live_server, open_tab):
     page: Page = tab.page
     tab.sign_in("admin@nhs.example.org")
     tab.visit("/admin/outbox")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Email outbox")
-    expect(page.get_by_role("table")).to_contain_text("Kofi Mensah")
-    tab.follow(page.get_by_role("button", name="Retry all failed emails"))
-    expect(page.get_by_text("No emails have failed.")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Outbox")
+    failed = page.get_by_role("table", name=re.compile("failed message"))
+    expect(failed).to_contain_text("Kofi Mensah")
+    expect(failed).to_contain_text("Email")
+    tab.follow(page.get_by_role("button", name="Retry all failed messages"))
+    expect(page.get_by_text("No emails or text messages have failed.")).to_be_visible()

@@ -16,6 +16,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import create_engine, insert, text
 
+from bench.notify_server import NotifyServer
 from bench.smtp_sink import SinkProcess
 from diaspora import create_app
 from diaspora.auth.models import User
@@ -24,6 +25,7 @@ from diaspora.config import TestConfig
 from diaspora.core.time import utcnow
 from diaspora.extensions import db as _db
 from diaspora.notifications.models import Channel, DeliveryState, Notification
+from diaspora.phones.models import MobileNumber
 from tests.conftest import PG_URL, migrate_to_head
 from tests.helpers import SmtpSink, free_port
 
@@ -123,8 +125,11 @@ class Committed:
     sink: SinkProcess
     url: str
 
-    def add_due(self, count: int, due_at: datetime, recipients: int = 50) -> list[int]:
-        """`count` due email rows, for `recipients` people, inserted in bulk; returns the ids."""
+    def add_due(
+        self, count: int, due_at: datetime, recipients: int = 50, channel: str = Channel.EMAIL
+    ) -> list[int]:
+        """`count` due email rows (or texts: each person then has a confirmed mobile number),
+        for `recipients` people, inserted in bulk; returns the ids."""
         with self.app.app_context():
             session = _db.session
             password = hash_password("not used in these tests")
@@ -141,13 +146,24 @@ class Committed:
             session.add_all(users)
             session.flush()
             user_ids = [user.id for user in users]
+            if channel == Channel.SMS:
+                session.add_all(
+                    MobileNumber(
+                        user_id=user_id,
+                        number=f"+4479{n:08d}",
+                        confirmed_at=due_at,
+                        code_attempts=0,
+                        codes_sent=0,
+                    )
+                    for n, user_id in enumerate(user_ids)
+                )
             session.execute(
                 insert(Notification),
                 [
                     {
                         "recipient_id": user_ids[n % recipients],
                         "kind": "milestone_reminder",
-                        "channel": Channel.EMAIL,
+                        "channel": channel,
                         "subject": f"Reminder {n}",
                         "body": "A milestone in your plan is due soon.",
                         "link": "/plans",
@@ -216,3 +232,30 @@ def committed(database_url, tmp_path) -> Iterator[Committed]:
         sink.stop()
         if schema:
             _on_postgresql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+# GOV.UK Notify, played by a local server --------------------------------------------------
+
+
+@pytest.fixture
+def notify(app) -> Iterator[NotifyServer]:
+    """A local Notify on a real socket; the app's text channel is configured to use it."""
+    server = NotifyServer().start()
+    app.config.update(server.settings())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mobile(db):
+    """mobile(user, number) -> the person's confirmed number (committed)."""
+
+    def _mobile(user: User, number: str = "+447911123456") -> MobileNumber:
+        row = MobileNumber(
+            user_id=user.id, number=number, confirmed_at=utcnow(), code_attempts=0, codes_sent=0
+        )
+        db.session.add(row)
+        db.session.commit()
+        return row
+
+    return _mobile

@@ -1,5 +1,6 @@
-"""Exactly once: 10,000 due emails, three schedulers claiming at the same time, each with its
-own connection. Every email reaches the SMTP server once: none twice, none left behind."""
+"""Exactly once: 10,000 due emails (and 600 texts), three schedulers claiming at the same
+time, each with its own connection. Every message reaches the SMTP server (or Notify) once: none
+twice, none left behind."""
 
 import threading
 from datetime import UTC, datetime
@@ -7,9 +8,10 @@ from datetime import UTC, datetime
 import time_machine
 from sqlalchemy import event
 
+from bench.notify_server import NotifyServer
 from diaspora.extensions import db
 from diaspora.notifications.jobs import claim, deliver_due
-from diaspora.notifications.models import DeliveryState
+from diaspora.notifications.models import Channel, DeliveryState
 from tests.notifications.conftest import message_id
 
 COUNT = 10_000
@@ -71,3 +73,39 @@ def test_a_claim_locks_as_each_database_needs(committed):
         assert statements[0] == "BEGIN IMMEDIATE"
     else:
         assert any(s.endswith("FOR UPDATE SKIP LOCKED") for s in statements), statements
+
+
+TEXTS = 600
+
+
+def test_three_concurrent_claimers_send_texts_through_notify_exactly_once(committed):
+    """The same claim through the text channel: every text reaches Notify once."""
+    ids = committed.add_due(TEXTS, T0, recipients=100, channel=Channel.SMS)
+    sent: list[int] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(CLAIMERS)
+    with NotifyServer() as notify:
+        committed.app.config.update(notify.settings())
+
+        def claimer() -> None:
+            try:
+                with committed.app.app_context():
+                    start.wait()
+                    sent.append(deliver_due(now=T0))
+                    db.session.remove()
+            except BaseException as error:  # reported by the test below
+                errors.append(error)
+
+        # A real clock: Notify checks the token's time against its own.
+        threads = [threading.Thread(target=claimer) for _ in range(CLAIMERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+        received = notify.references()
+
+    assert errors == []
+    assert sum(sent) == TEXTS
+    assert set(received.values()) == {1}, "a text arrived twice"
+    assert set(received) == {f"notification-{i}" for i in ids}
+    assert committed.states() == {DeliveryState.SENT: TEXTS}

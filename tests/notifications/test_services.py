@@ -31,8 +31,9 @@ def _rows(db, user) -> dict[str, Notification]:
 
 
 def _prefer(db, user, kind, *, email_on=True, digest=False):
+    channel = Channel.EMAIL if email_on else Channel.INBOX
     db.session.add(
-        NotificationPreference(user_id=user.id, kind=kind, email_on=email_on, digest=digest)
+        NotificationPreference(user_id=user.id, kind=kind, channel=channel, digest=digest)
     )
     db.session.commit()
 

@@ -144,7 +144,7 @@ def test_the_unread_count_costs_one_query_and_none_for_visitors(client, login_as
 def test_the_preferences_page_shows_every_kind_with_its_choice(client, login_as):
     login_as("staff")
     html = _html(client.get(PREFERENCES))
-    assert "<title>Email preferences \u2013 " in html
+    assert "<title>Message preferences \u2013 " in html
     assert "Teaching session reminders" in html
     assert "Plan milestone reminders" in html
     # a session reminder cannot wait for the summary: two choices, not three
@@ -168,19 +168,20 @@ def test_saving_preferences(client, login_as, make, db):
         },
     )
     assert response.status_code == 302
-    assert "Your email preferences have been saved." in _html(client.get(PREFERENCES))
+    assert "Your message preferences have been saved." in _html(client.get(PREFERENCES))
     from diaspora.notifications.services import preference_for
 
-    assert preference_for(db.session, me.id, "engagement_update") == (False, False)
-    assert preference_for(db.session, me.id, "booking_update") == (True, True)
-    assert preference_for(db.session, me.id, "milestone_reminder") == (True, False)
+    assert preference_for(db.session, me.id, "engagement_update") == ("inbox", False)
+    assert preference_for(db.session, me.id, "booking_update") == ("email", True)
+    assert preference_for(db.session, me.id, "milestone_reminder") == ("email", False)
 
 
 def test_a_bad_choice_shows_the_error_summary_and_saves_nothing(client, login_as, db):
     me = login_as("staff")
     response = submit(client, PREFERENCES, {"booking_reminder": "digest"})
     assert response.status_code == 200
-    assert "Select how you want emails about teaching session reminders" in error_summary(response)
+    wanted = "Select how you want messages about teaching session reminders"
+    assert wanted in error_summary(response)
     from diaspora.notifications.models import NotificationPreference
 
     assert db.session.scalar(db.select(NotificationPreference).filter_by(user_id=me.id)) is None
@@ -206,16 +207,13 @@ def test_the_outbox_counts_and_lists_failed_emails_without_addresses(client, log
         person, state=DeliveryState.FAILED, attempts=6, last_error="SMTPDataError 451: later"
     )
     html = _html(client.get(OUTBOX))
-    assert "<title>Email outbox \u2013 " in html
-    counts = dict(
-        re.findall(r'__key"\s*>\s*(.*?)\s*</dt>\s*<dd class="[^"]*__value"\s*>\s*(\d+)', html)
-    )
-    assert counts == {
-        "Waiting to be sent": "1",
-        "Being sent now": "1",
-        "Sent today (UTC)": "1",
-        "Failed": "1",
+    assert "<title>Outbox \u2013 " in html
+    counts = {
+        channel: re.findall(r'--numeric" role="cell">(\d+)</td>', cells)
+        for channel, cells in re.findall(r'<th scope="row"[^>]*>([^<]+)</th>(.*?)</tr>', html, re.S)
     }
+    # waiting, being sent, sent today, failed
+    assert counts == {"Email": ["1", "1", "1", "1"], "Text message": ["0", "0", "0", "0"]}
     assert f"Farida Begum (user {person.id})" in html
     assert "SMTPDataError 451: later" in html
     assert "farida@example.org" not in html

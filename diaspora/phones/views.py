@@ -1,0 +1,115 @@
+"""A person's mobile number on their account: add, confirm with the code texted to it, change,
+remove. The number never appears in a URL: every step is a form posted to a fixed address."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from diaspora.auth.models import User
+from diaspora.extensions import db, limiter
+from diaspora.notifications.services import texts_configured
+from diaspora.phones import services
+from diaspora.phones.forms import CodeForm, NumberForm
+from diaspora.phones.numbers import display
+from diaspora.widgets import NhsukForm
+
+bp = Blueprint("phones", __name__, url_prefix="/account/mobile")
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+@bp.route("", methods=["GET", "POST"])
+@login_required
+@limiter.limit("20 per hour", methods=["POST"])
+def manage():
+    mobile = services.state_of(db.session, _me())
+    configured = texts_configured()
+    form = NumberForm()
+    if form.validate_on_submit():
+        if not configured:
+            abort(404)
+        try:
+            services.add_number(db.session, _me(), form.e164)
+        except services.MobileError as error:
+            form.number.errors.append(str(error))
+        else:
+            db.session.commit()
+            return redirect(url_for("phones.confirm"))
+    return render_template(
+        "phones/manage.html",
+        form=form,
+        mobile=mobile,
+        number=display(mobile.number),
+        pending=display(mobile.pending),
+        configured=configured,
+    )
+
+
+@bp.route("/confirm", methods=["GET", "POST"])
+@login_required
+@limiter.limit("30 per hour", methods=["POST"])
+def confirm():
+    mobile = services.state_of(db.session, _me())
+    if mobile.pending is None:
+        return redirect(url_for("phones.manage"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            services.confirm(db.session, _me(), form.code.data)
+        except services.MobileError as error:
+            db.session.commit()  # the wrong try counts, and is audited
+            form.code.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Your mobile number is confirmed.", "success")
+            return redirect(url_for("phones.manage"))
+    return render_template("phones/confirm.html", form=form, pending=display(mobile.pending))
+
+
+@bp.post("/resend")
+@login_required
+@limiter.limit("10 per hour")
+def resend():
+    if not NhsukForm().validate_on_submit():
+        abort(400)
+    try:
+        services.resend_code(db.session, _me())
+    except services.MobileError as error:
+        db.session.rollback()
+        flash(str(error), "warning")
+    else:
+        db.session.commit()
+        flash("We have sent you a new code. Only the newest code works.", "success")
+    return redirect(url_for("phones.confirm"))
+
+
+@bp.post("/cancel")
+@login_required
+def cancel():
+    if not NhsukForm().validate_on_submit():
+        abort(400)
+    services.cancel_change(db.session, _me())
+    db.session.commit()
+    return redirect(url_for("phones.manage"))
+
+
+@bp.route("/remove", methods=["GET", "POST"])
+@login_required
+def remove():
+    mobile = services.state_of(db.session, _me())
+    if mobile.number is None and mobile.pending is None:
+        return redirect(url_for("phones.manage"))
+    form = NhsukForm()
+    if form.validate_on_submit():
+        services.remove(db.session, _me())
+        db.session.commit()
+        flash(
+            "Your mobile number has been removed. Messages you chose to get by text will come "
+            "by email.",
+            "success",
+        )
+        return redirect(url_for("phones.manage"))
+    return render_template(
+        "phones/remove.html", form=form, number=display(mobile.number or mobile.pending)
+    )
