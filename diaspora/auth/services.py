@@ -24,6 +24,7 @@ from diaspora.auth.models import STORED_ROLES, Role, User, UserRole, new_session
 from diaspora.core.context import setting
 from diaspora.core.time import utcnow
 from diaspora.core.urls import external_url
+from diaspora.core.words import N_
 from diaspora.extensions import mail
 from diaspora.reference.places import DEFAULT_TIME_ZONE, is_time_zone
 from diaspora.registry.services import profile_for, refresh_search_text
@@ -94,18 +95,18 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     that also knows the person's name and email address, so neither makes a password strong.
     """
     if len(password) < PASSWORD_MIN:
-        return f"Password must be {PASSWORD_MIN} characters or more"
+        return N_("Password must be %(min)s characters or more", min=PASSWORD_MIN)
     if len(password) > PASSWORD_MAX:
-        return f"Password must be {PASSWORD_MAX} characters or fewer"
+        return N_("Password must be %(max)s characters or fewer", max=PASSWORD_MAX)
     lowered = password.strip().lower()
     if email and lowered == normalise_email(email):
-        return "Password must not be your email address"
+        return N_("Password must not be your email address")
     if name and lowered == name.strip().lower():
-        return "Password must not be your name"
+        return N_("Password must not be your name")
     if lowered in common_passwords():
-        return "This password is one of the most commonly used passwords: choose another"
+        return N_("This password is one of the most commonly used passwords: choose another")
     if _strength(password, _personal_words(email, name)) < PASSWORD_MIN_SCORE:
-        return (
+        return N_(
             "Add another word or two: this password could be guessed. "
             "Three or more unrelated words make a strong password"
         )
@@ -181,6 +182,7 @@ def register_user(
     password: str,
     roles: list[str],
     time_zone: str = DEFAULT_TIME_ZONE,
+    language: str | None = None,
 ) -> User | None:
     """Create an unverified account, in the time zone the person chose, and email a
     verification link.
@@ -207,6 +209,7 @@ def register_user(
         display_name=display_name.strip(),
         password_hash=password_hash,
         time_zone=_checked_zone(time_zone),
+        language=language if language in LANGUAGE_CODES else None,
     )
     user.roles = [UserRole(role=role) for role in roles]
     session.add(user)
@@ -221,7 +224,7 @@ def send_verification(session: Session, user: User) -> None:
     mail.queue(
         session,
         user.email,
-        "Confirm your email address",
+        N_("Confirm your email address"),
         "verify_email",
         user=user,
         url=external_url("auth.verify_email", token=token),
@@ -246,9 +249,23 @@ def verify_email(session: Session, user: User) -> None:
         record(session, "account.email_verified", actor=user, subject=user)
 
 
-def update_details(session: Session, user: User, display_name: str, time_zone: str) -> None:
+LANGUAGE_CODES = frozenset({"en", "fr", "ar", "bn"})  # the catalogues shipped (diaspora.languages)
+
+
+def update_details(
+    session: Session,
+    user: User,
+    display_name: str,
+    time_zone: str,
+    language: str | None = None,
+) -> None:
+    """The person's name, zone and, when given, the language they read the service in."""
     user.display_name = display_name.strip()
     user.time_zone = _checked_zone(time_zone)
+    if language is not None:
+        if language not in LANGUAGE_CODES:
+            raise ValueError(f"not a language the service speaks: {language!r}")
+        user.language = language
     # Directory search looks for people by name: keep the profile's search text in step.
     profile = profile_for(session, user)
     if profile is not None:
