@@ -34,15 +34,21 @@ class Mailer:
         due at once, sent once `session` commits."""
         # Imported here: the models import diaspora.extensions, which imports this module.
         from diaspora.core.time import utcnow
+        from diaspora.languages import force_locale, recipient_language, translated
         from diaspora.notifications.models import Channel, DeliveryState, Notification
 
+        # In the recipient's language, whoever caused the email: the account it is about (the
+        # `user` it is rendered for), else the account the address belongs to, else English.
+        with force_locale(recipient_language(session, to, context.get("user"))):
+            subject = translated(subject)
+            body = render_template(f"email/{template}.txt", **context)
         row = Notification(
             recipient_id=None,
             address=to,
             kind=ACCOUNT_KIND,
             channel=Channel.EMAIL,
             subject=subject,
-            body=render_template(f"email/{template}.txt", **context),
+            body=body,
             due_at=utcnow(),
             digest=False,
             state=DeliveryState.PENDING,

@@ -17,6 +17,8 @@ from flask import Flask, has_request_context, request, url_for
 from flask_babel import Babel, force_locale, get_locale, gettext
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from diaspora.core.words import CountryName, LanguageName, Words
 from diaspora.reference import catalogue
@@ -77,6 +79,18 @@ def current_language() -> str:
 def language_of(user: object) -> str:
     """The language a person reads their emails in."""
     return supported(getattr(user, "language", None)) or DEFAULT_LANGUAGE
+
+
+def recipient_language(session: Session, address: str, user: object = None) -> str:
+    """The language an email to `address` is written in: that of the account it is about when
+    the address is that account's, else that of the account holding the address, else
+    English."""
+    from diaspora.auth.models import User  # the models need the extensions, loaded by then
+
+    if user is not None and getattr(user, "email", None) == address:
+        return language_of(user)
+    holder = session.scalar(select(User).where(User.email == address.strip().lower()))
+    return language_of(holder)
 
 
 def text_direction(language: str | None = None) -> str:
