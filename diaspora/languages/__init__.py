@@ -14,7 +14,7 @@ from babel import Locale
 from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import format_decimal
 from flask import Flask, has_request_context, request, url_for
-from flask_babel import Babel, force_locale, get_locale, gettext
+from flask_babel import Babel, force_locale, get_locale, gettext, refresh
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -190,6 +190,9 @@ def init_languages(app: Flask, translations_dir: str) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = translations_dir
     Babel(app, locale_selector=choose_language, timezone_selector=_choose_time_zone)
+    # Flask-Babel keeps the locale it chose on the application context, which outlives a request
+    # when one was pushed beforehand (commands, tests): each request chooses again.
+    app.before_request(refresh)
     env = app.jinja_env
     env.globals["text_direction"] = text_direction
     env.globals["current_language"] = current_language
