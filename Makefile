@@ -6,9 +6,9 @@ FLASK := $(VENV)/bin/flask
 STAMPS := .make
 export FLASK_APP := app.py
 
-.PHONY: run test lint format bench deps assets browser clean
+.PHONY: run test lint format bench deps assets browser clean translations
 
-deps: $(STAMPS)/python $(STAMPS)/node assets
+deps: $(STAMPS)/python $(STAMPS)/node assets translations
 
 $(STAMPS)/python: requirements.txt requirements-dev.txt
 	@mkdir -p $(STAMPS)
@@ -51,6 +51,16 @@ static/nhsuk/time-zone.js: static/js/time-zone.js $(STAMPS)/node
 static/dist/manifest.json: static/nhsuk/nhsuk.css static/nhsuk/frontend.js static/nhsuk/passkeys.js static/nhsuk/time-zone.js $(ASSET_SOURCES) $(STAMPS)/python
 	@rm -rf static/nhsuk/assets && cp -r node_modules/nhsuk-frontend/dist/nhsuk/assets static/nhsuk/
 	$(PY) -c 'from diaspora.core.assets import build; build()'
+
+# The catalogues a translator reviews (translations/<lang>/LC_MESSAGES/messages.po) compiled to
+# the .mo files the service reads; the .mo files are built, never committed. See README,
+# "Languages".
+CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+
+translations: $(CATALOGUES:.po=.mo)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMPS)/python
+	$(VENV)/bin/pybabel compile --statistics -i $< -o $@ -l $*
 
 # Debian's chromium drives the browser tests. Installed when missing and the machine allows it;
 # under CI a missing browser fails the run, elsewhere the browser tests skip and say why.
@@ -108,4 +118,4 @@ bench: deps
 	$(PY) -m bench $(BENCH)
 
 clean:
-	rm -rf $(STAMPS) static/nhsuk static/dist
+	rm -rf $(STAMPS) static/nhsuk static/dist translations/*/LC_MESSAGES/*.mo

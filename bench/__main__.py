@@ -11,6 +11,7 @@ from sqlalchemy import make_url
 
 from bench import (
     app_throughput,
+    i18n_render,
     impact_dashboard,
     matching,
     notify_sms,
@@ -34,6 +35,7 @@ SCENARIOS = [
     matching.run,
     impact_dashboard.run,
     web_bandwidth.run,
+    i18n_render.run,
 ]
 
 

@@ -11,6 +11,7 @@ from diaspora.core.input import JSONProvider, register_input_checks
 from diaspora.core.logs import init_logging
 from diaspora.core.urls import ServiceFlask
 from diaspora.extensions import init_extensions
+from diaspora.languages import init_languages
 from diaspora.templating import TEMPLATES_DIR, init_templating
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +38,7 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
     init_logging(app)
 
     init_templating(app)
+    init_languages(app, str(ROOT / "translations"))
     register_input_checks(app)
     init_extensions(app)
     from diaspora import models  # noqa: F401  (every table registered, for Alembic too)
@@ -71,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from diaspora.factors.views import bp as factors_bp
     from diaspora.home.views import bp as home_bp
     from diaspora.impact.views import bp as impact_bp
+    from diaspora.languages.views import bp as languages_bp
     from diaspora.matching.views import bp as matching_bp
     from diaspora.milestones.views import bp as milestones_bp
     from diaspora.mydata.views import bp as mydata_bp
@@ -88,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     register_error_pages(app)
     for blueprint in (
         core_bp,
+        languages_bp,
         auth_bp,
         factors_bp,
         organisations_bp,

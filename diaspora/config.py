@@ -6,6 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from diaspora.core.words import N_
+
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 
@@ -31,7 +33,7 @@ class Config:
     """Development defaults; every value can be overridden by an environment variable."""
 
     ENV_NAME = "development"
-    SERVICE_NAME = "Diaspora health partnerships"
+    SERVICE_NAME = N_("Diaspora health partnerships")
 
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get(

@@ -6,11 +6,13 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import Flask, g
+from flask_babel import gettext
 from flask_login import current_user
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 from markupsafe import Markup
 
 from diaspora.config import INSTANCE_DIR
+from diaspora.languages import format_local
 from diaspora.reference.places import DEFAULT_TIME_ZONE, time_zone_label
 from diaspora.widgets import error_list
 
@@ -28,7 +30,7 @@ def local_datetime(value: datetime | None, fmt: str = "%-d %B %Y at %H:%M") -> s
         return ""
     if value.tzinfo is None:  # SQLite returns naive datetimes; they are stored as UTC
         value = value.replace(tzinfo=ZoneInfo("UTC"))
-    return value.astimezone(viewer_zone()).strftime(fmt)
+    return format_local(value.astimezone(viewer_zone()), fmt)
 
 
 # Stands for the CSRF token in a cached component; each page puts its own masked token there.
@@ -81,6 +83,6 @@ def init_templating(app: Flask) -> None:
     @app.context_processor
     def _globals() -> dict:
         return {
-            "service_name": app.config["SERVICE_NAME"],
+            "service_name": gettext(app.config["SERVICE_NAME"]),
             "cspNonce": g.get("csp_nonce"),
         }

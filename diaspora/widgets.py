@@ -11,6 +11,8 @@ from functools import cache
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import Field, Form, SelectChoice, SelectField, validators, widgets
@@ -18,6 +20,7 @@ from wtforms.utils import unset_value
 
 from diaspora.core.csrf import MaskedFormCSRF
 from diaspora.core.input import cleaned, text_problem
+from diaspora.languages import current_language
 from diaspora.reference.places import UTC, is_time_zone, listed_time_zones, time_zone_groups
 
 _MACROS = {
@@ -43,7 +46,7 @@ def _common(field: Field, overrides: dict[str, Any]) -> dict[str, Any]:
     if field.description:
         params["hint"] = {"text": field.description}
     if field.errors:
-        params["errorMessage"] = {"text": field.errors[0]}
+        params["errorMessage"] = {"text": field.errors[0], "visuallyHiddenText": gettext("Error")}
     params.update(overrides)
     if isinstance(params.get("hint"), str):
         params["hint"] = {"text": params["hint"]}
@@ -71,9 +74,25 @@ def render_input(field: Field, **overrides: Any) -> Markup:
     return _call_macro("input", params)
 
 
+def _password_words() -> dict[str, str]:
+    """The show and hide button's words (the frontend's script reads them from the markup);
+    English is the frontend's own default, so English pages carry none of them."""
+    if current_language() == "en":
+        return {}
+    return {
+        "showPasswordText": gettext("Show"),
+        "hidePasswordText": gettext("Hide"),
+        "showPasswordAriaLabelText": gettext("Show password"),
+        "hidePasswordAriaLabelText": gettext("Hide password"),
+        "passwordShownAnnouncementText": gettext("Your password is visible"),
+        "passwordHiddenAnnouncementText": gettext("Your password is hidden"),
+    }
+
+
 def render_password(field: Field, **overrides: Any) -> Markup:
     params = _common(field, overrides)
     params["label"] = _label(field, params)
+    params.update(_password_words())
     return _call_macro("password", params)  # a password is never echoed back
 
 
@@ -164,7 +183,7 @@ def render_date(field: "NhsDateField", **overrides: Any) -> Markup:
             {
                 "id": field.id if part == "day" else f"{field.id}-{part}",
                 "name": f"{field.name}-{part}",
-                "label": part.capitalize(),
+                "label": str(DATE_PARTS[part]),
                 "value": shown[part],
                 "width": 4 if part == "year" else 2,
                 "classes": error_class,
@@ -173,6 +192,9 @@ def render_date(field: "NhsDateField", **overrides: Any) -> Markup:
         ],
     )
     return _call_macro("date", params)
+
+
+DATE_PARTS = {"day": _l("Day"), "month": _l("Month"), "year": _l("Year")}
 
 
 def _renderer_for(field: Field):

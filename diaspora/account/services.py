@@ -26,6 +26,8 @@ from diaspora.auth.services import (
 )
 from diaspora.core.time import utcnow
 from diaspora.core.urls import external_url
+from diaspora.core.words import N_
+from diaspora.languages import LANGUAGES
 from diaspora.notifications import mail
 from diaspora.reference.places import DEFAULT_TIME_ZONE, is_time_zone
 from diaspora.registry.services import profile_for, refresh_search_text
@@ -45,6 +47,7 @@ def register_user(
     password: str,
     roles: list[str],
     time_zone: str = DEFAULT_TIME_ZONE,
+    language: str | None = None,
 ) -> User | None:
     """Create an unverified account, in the time zone the person chose, and email a
     verification link.
@@ -71,6 +74,7 @@ def register_user(
         display_name=display_name.strip(),
         password_hash=password_hash,
         time_zone=_checked_zone(time_zone),
+        language=language if language in LANGUAGES else None,
     )
     user.roles = [UserRole(role=role) for role in roles]
     session.add(user)
@@ -85,16 +89,27 @@ def send_verification(session: Session, user: User) -> None:
     mail.queue(
         session,
         user.email,
-        "Confirm your email address",
+        N_("Confirm your email address"),
         "verify_email",
         user=user,
         url=external_url("auth.verify_email", token=token),
     )
 
 
-def update_details(session: Session, user: User, display_name: str, time_zone: str) -> None:
+def update_details(
+    session: Session,
+    user: User,
+    display_name: str,
+    time_zone: str,
+    language: str | None = None,
+) -> None:
+    """The person's name, zone and, when given, the language they read the service in."""
     user.display_name = display_name.strip()
     user.time_zone = _checked_zone(time_zone)
+    if language is not None:
+        if language not in LANGUAGES:
+            raise ValueError(f"not a language the service speaks: {language!r}")
+        user.language = language
     # Directory search looks for people by name: keep the profile's search text in step.
     profile = profile_for(session, user)
     if profile is not None:

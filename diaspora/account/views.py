@@ -14,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, login_required, logout_user
 
 from diaspora.account import services
@@ -34,6 +35,7 @@ from diaspora.auth.models import ROLE_LABELS, Role
 from diaspora.core.security import safe_next
 from diaspora.extensions import db, limiter
 from diaspora.factors import gate
+from diaspora.languages import current_language, translated
 from diaspora.organisations import services as organisations
 from diaspora.organisations.access import roles_of
 from diaspora.organisations.forms import OrganisationRegistrationForm
@@ -66,6 +68,7 @@ def register_staff():
             password=form.password.data,
             roles=[Role.STAFF],
             time_zone=form.time_zone.data,
+            language=current_language(),
         )
         db.session.commit()
         return redirect(url_for("auth.check_email"))
@@ -84,6 +87,7 @@ def register_organisation():
             password=form.password.data,
             roles=[],
             time_zone=form.person_time_zone.data,
+            language=current_language(),
         )
         if user is not None:
             if form.organisation_choice.data == "new":
@@ -112,7 +116,7 @@ def verify_email(token: str):
     if request.method == "POST":
         auth.verify_email(db.session, user)
         db.session.commit()
-        flash("Your email address is confirmed. You can now sign in.", "success")
+        flash(gettext("Your email address is confirmed. You can now sign in."), "success")
         return redirect(url_for("auth.sign_in"))
     return render_template("auth/verify_email.html")
 
@@ -206,7 +210,7 @@ def reset_password(token: str):
         db.session.commit()
         logout_user()
         session.clear()
-        flash("Your password has been changed. Sign in with your new password.", "success")
+        flash(gettext("Your password has been changed. Sign in with your new password."), "success")
         response = redirect(url_for("auth.sign_in"))
         # The link proved who this is: this browser is not held back by sign-in limits that
         # someone guessing at the account may have used up.
@@ -229,7 +233,9 @@ def _offer_token_revocation(form, user) -> int:
 @bp.get("")
 @login_required
 def account():
-    roles = [ROLE_LABELS[Role(role)] for role in sorted(roles_of(db.session, current_user))]
+    roles = [
+        translated(ROLE_LABELS[Role(role)]) for role in sorted(roles_of(db.session, current_user))
+    ]
     mobile = phones.state_of(db.session, current_user)
     return render_template(
         "auth/account.html",
@@ -245,10 +251,14 @@ def details():
     form = AccountDetailsForm(obj=current_user)
     if form.validate_on_submit():
         services.update_details(
-            db.session, current_user, form.display_name.data, form.time_zone.data
+            db.session,
+            current_user,
+            form.display_name.data,
+            form.time_zone.data,
+            language=form.language.data or None,
         )
         db.session.commit()
-        flash("Your details have been saved.", "success")
+        flash(gettext("Your details have been saved."), "success")
         return redirect(url_for("auth.account"))
     return render_template("auth/details.html", form=form)
 
@@ -277,7 +287,7 @@ def change_password():
             db.session.commit()
             # Every other session ends; this one carries on with the new alternative id.
             gate.keep_signed_in()
-            flash("Your password has been changed.", "success")
+            flash(gettext("Your password has been changed."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/change_password.html", form=form, token_count=token_count)
 
@@ -316,7 +326,7 @@ def confirm_email_change(token: str):
         db.session.commit()
         if not changed:
             return render_template("auth/link_invalid.html", purpose="email"), 409
-        flash("Your email address has been changed.", "success")
+        flash(gettext("Your email address has been changed."), "success")
         return redirect(
             url_for("auth.account" if current_user.is_authenticated else "auth.sign_in")
         )

@@ -7,6 +7,7 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.core.time import utcnow
+from diaspora.core.words import N_
 from diaspora.extensions import db
 from diaspora.reference.places import DEFAULT_TIME_ZONE
 
@@ -24,10 +25,10 @@ STORED_ROLES = frozenset({Role.STAFF, Role.ADMIN})
 
 
 ROLE_LABELS = {
-    Role.STAFF: "NHS staff member",
-    Role.PARTNER: "Partner organisation member",
-    Role.COORDINATOR: "Volunteer coordinator",
-    Role.ADMIN: "Administrator",
+    Role.STAFF: N_("NHS staff member"),
+    Role.PARTNER: N_("Partner organisation member"),
+    Role.COORDINATOR: N_("Volunteer coordinator"),
+    Role.ADMIN: N_("Administrator"),
 }
 
 
@@ -53,6 +54,9 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     time_zone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIME_ZONE)
+    # The language the person reads the service and their emails in (diaspora.languages);
+    # None until they choose, when their browser's language is used.
+    language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     pending_email: Mapped[str | None] = mapped_column(String(254))

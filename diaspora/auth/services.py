@@ -90,18 +90,18 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     that also knows the person's name and email address, so neither makes a password strong.
     """
     if len(password) < PASSWORD_MIN:
-        return f"Password must be {PASSWORD_MIN} characters or more"
+        return N_("Password must be %(min)s characters or more", min=PASSWORD_MIN)
     if len(password) > PASSWORD_MAX:
-        return f"Password must be {PASSWORD_MAX} characters or fewer"
+        return N_("Password must be %(max)s characters or fewer", max=PASSWORD_MAX)
     lowered = password.strip().lower()
     if email and lowered == normalise_email(email):
-        return "Password must not be your email address"
+        return N_("Password must not be your email address")
     if name and lowered == name.strip().lower():
-        return "Password must not be your name"
+        return N_("Password must not be your name")
     if lowered in common_passwords():
-        return "This password is one of the most commonly used passwords: choose another"
+        return N_("This password is one of the most commonly used passwords: choose another")
     if _strength(password, _personal_words(email, name)) < PASSWORD_MIN_SCORE:
-        return (
+        return N_(
             "Add another word or two: this password could be guessed. "
             "Three or more unrelated words make a strong password"
         )

@@ -1,21 +1,23 @@
 """NHS-style error pages for people; the JSON API answers problem documents of its own."""
 
 from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import Forbidden, HTTPException
 
 from diaspora.core.logs import describe_exception
+from diaspora.core.words import N_
 
 API_PREFIX = "/api/"
 
 PAGES = {
-    400: ("Sorry, there is a problem with the request", "errors/400.html"),
-    403: ("You do not have permission to see this page", "errors/403.html"),
-    404: ("Page not found", "errors/404.html"),
-    405: ("Sorry, there is a problem with the request", "errors/400.html"),
-    413: ("What you sent is too large", "errors/413.html"),
-    429: ("Too many attempts", "errors/429.html"),
-    500: ("Sorry, there is a problem with the service", "errors/500.html"),
+    400: (N_("Sorry, there is a problem with the request"), "errors/400.html"),
+    403: (N_("You do not have permission to see this page"), "errors/403.html"),
+    404: (N_("Page not found"), "errors/404.html"),
+    405: (N_("Sorry, there is a problem with the request"), "errors/400.html"),
+    413: (N_("What you sent is too large"), "errors/413.html"),
+    429: (N_("Too many attempts"), "errors/429.html"),
+    500: (N_("Sorry, there is a problem with the service"), "errors/500.html"),
 }
 
 
@@ -32,7 +34,7 @@ class ExplainedRefusal(Forbidden):
 
 def _page(status: int, **context):
     title, template = PAGES.get(status, PAGES[500] if status >= 500 else PAGES[400])
-    return render_template(template, title=title, **context), status
+    return render_template(template, title=gettext(title), **context), status
 
 
 def problem(status: int, title: str, detail: str, **extra: object):

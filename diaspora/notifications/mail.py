@@ -16,6 +16,7 @@ from flask import render_template
 from sqlalchemy.orm import Session
 
 from diaspora.core.time import utcnow
+from diaspora.languages import force_locale, recipient_language, translated
 from diaspora.notifications.models import Channel, DeliveryState, Notification
 
 # The outbox kind of account emails: sent at once, never held for a daily summary, never
@@ -27,14 +28,20 @@ def queue(
     session: Session, to: str, subject: str, template: str, **context: object
 ) -> Notification:
     """Render `templates/email/<template>.txt` into an outbox email to the address `to`,
-    due at once, sent once `session` commits."""
+    due at once, sent once `session` commits.
+
+    It is written in the recipient's language, whoever caused it: the account it is about (the
+    `user` it is rendered for), else the account the address belongs to, else English."""
+    with force_locale(recipient_language(session, to, context.get("user"))):
+        subject = translated(subject)
+        body = render_template(f"email/{template}.txt", **context)
     row = Notification(
         recipient_id=None,
         address=to,
         kind=ACCOUNT_KIND,
         channel=Channel.EMAIL,
         subject=subject,
-        body=render_template(f"email/{template}.txt", **context),
+        body=body,
         due_at=utcnow(),
         digest=False,
         state=DeliveryState.PENDING,

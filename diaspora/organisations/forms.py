@@ -1,5 +1,6 @@
 from urllib.parse import urlparse
 
+from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -10,6 +11,7 @@ from diaspora.auth.forms import (
     new_password_field,
     time_zone_field,
 )
+from diaspora.languages import current_language
 from diaspora.organisations.models import KIND_LABELS, Organisation
 from diaspora.reference.places import DEFAULT_TIME_ZONE, countries
 from diaspora.widgets import Name, NhsukForm, TimeZoneField, options
@@ -21,7 +23,7 @@ def _check_website(_form, field) -> None:
     parsed = urlparse(field.data.strip())
     if parsed.scheme not in {"http", "https"} or not parsed.netloc or " " in field.data.strip():
         raise ValidationError(
-            "Enter a website address in the correct format, like https://www.example.org"
+            _l("Enter a website address in the correct format, like https://www.example.org")
         )
 
 
@@ -29,44 +31,46 @@ class OrganisationFieldsMixin:
     """The organisation's own details, shared by registration, creation and editing."""
 
     name = StringField(
-        "Organisation name",
+        _l("Organisation name"),
         validators=[
             Name(),
-            DataRequired("Enter the organisation's name"),
-            Length(max=200, message="Organisation name must be 200 characters or fewer"),
+            DataRequired(_l("Enter the organisation's name")),
+            Length(max=200, message=_l("Organisation name must be 200 characters or fewer")),
         ],
     )
     kind = SelectField(
-        "Type of organisation",
-        choices=options(((k.value, label) for k, label in KIND_LABELS.items()), "Select a type"),
-        validators=[InputRequired("Select the type of organisation")],
+        _l("Type of organisation"),
+        choices=options(
+            ((k.value, _l(label)) for k, label in KIND_LABELS.items()), _l("Select a type")
+        ),
+        validators=[InputRequired(_l("Select the type of organisation"))],
     )
     country = SelectField(
-        "Country",
-        description="Where the organisation is based.",
+        _l("Country"),
+        description=_l("Where the organisation is based."),
         choices=[],
-        validators=[InputRequired("Select the country where the organisation is based")],
+        validators=[InputRequired(_l("Select the country where the organisation is based"))],
     )
     website = StringField(
-        "Website (optional)",
+        _l("Website (optional)"),
         validators=[
             Optional(),
-            Length(max=300, message="Website must be 300 characters or fewer"),
+            Length(max=300, message=_l("Website must be 300 characters or fewer")),
             _check_website,
         ],
     )
     description = TextAreaField(
-        "What the organisation does (optional)",
-        validators=[Length(max=2000, message="Description must be 2000 characters or fewer")],
+        _l("What the organisation does (optional)"),
+        validators=[Length(max=2000, message=_l("Description must be 2000 characters or fewer"))],
     )
     time_zone = TimeZoneField(
-        "The organisation's time zone",
-        description="Where it works. Its new tele-teaching sessions start in this time zone.",
+        _l("The organisation's time zone"),
+        description=_l("Where it works. Its new tele-teaching sessions start in this time zone."),
         default=DEFAULT_TIME_ZONE,
     )
 
     def _set_country_choices(self) -> None:
-        self.country.choices = options(countries(), "Select a country")
+        self.country.choices = options(countries(current_language()), _l("Select a country"))
 
     def organisation_fields(self) -> dict[str, str]:
         return {
@@ -90,24 +94,24 @@ class OrganisationRegistrationForm(NewPasswordMixin, OrganisationFieldsMixin, Nh
 
     display_name = name_field()
     email = email_field(
-        "Your work email address", description="We will send you a link to confirm it."
+        _l("Your work email address"), description=_l("We will send you a link to confirm it.")
     )
     password = new_password_field()
     person_time_zone = time_zone_field()
     organisation_choice = RadioField(
-        "Is your organisation already registered?",
+        _l("Is your organisation already registered?"),
         choices=options(
-            [("new", "No, register a new organisation"), ("join", "Yes, ask to join it")]
+            [("new", _l("No, register a new organisation")), ("join", _l("Yes, ask to join it"))]
         ),
-        validators=[InputRequired("Select whether your organisation is already registered")],
+        validators=[InputRequired(_l("Select whether your organisation is already registered"))],
     )
-    existing_organisation = SelectField("Organisation", choices=[], validators=[Optional()])
+    existing_organisation = SelectField(_l("Organisation"), choices=[], validators=[Optional()])
 
     def __init__(self, *args, choices: list[Organisation], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._set_country_choices()
         self.existing_organisation.choices = options(
-            ((str(o.id), o.name) for o in choices), "Select your organisation"
+            ((str(o.id), o.name) for o in choices), _l("Select your organisation")
         )
         # The organisation's details are only needed for a new one.
         for field in (self.name, self.kind, self.country):
@@ -141,7 +145,7 @@ class OrganisationRegistrationForm(NewPasswordMixin, OrganisationFieldsMixin, Nh
                 field.validators = [Optional()]
         ok = super().validate(extra_validators)
         if choice == "join" and not self.existing_organisation.data:
-            self.existing_organisation.errors.append("Select the organisation you want to join")
+            self.existing_organisation.errors.append(_l("Select the organisation you want to join"))
             ok = False
         return ok
 

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.auth.models import User
 from diaspora.core.time import utcnow
+from diaspora.core.words import N_
 from diaspora.extensions import db
 from diaspora.reference.places import DEFAULT_TIME_ZONE
 
@@ -20,12 +21,12 @@ class OrganisationKind(StrEnum):
 
 
 KIND_LABELS = {
-    OrganisationKind.NHS_TRUST: "NHS trust",
-    OrganisationKind.PARTNER_INSTITUTION: "Partner hospital or health institution",
-    OrganisationKind.UNIVERSITY: "University",
-    OrganisationKind.CHARITY: "Charity",
-    OrganisationKind.GOVERNMENT: "Government body",
-    OrganisationKind.OTHER: "Other",
+    OrganisationKind.NHS_TRUST: N_("NHS trust"),
+    OrganisationKind.PARTNER_INSTITUTION: N_("Partner hospital or health institution"),
+    OrganisationKind.UNIVERSITY: N_("University"),
+    OrganisationKind.CHARITY: N_("Charity"),
+    OrganisationKind.GOVERNMENT: N_("Government body"),
+    OrganisationKind.OTHER: N_("Other"),
 }
 
 # Members of these organisations coordinate volunteers; members of the others are partners.

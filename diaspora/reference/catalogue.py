@@ -10,6 +10,9 @@ from functools import cache
 from pathlib import Path
 
 import pycountry
+from babel import Locale
+
+from diaspora.reference.places import collation_key
 
 DATA = Path(__file__).parent / "data"
 
@@ -112,5 +115,25 @@ def languages() -> list[tuple[str, str]]:
 
 
 @cache
-def language_names() -> dict[str, str]:
-    return dict(languages())
+def language_names(language: str = "en") -> dict[str, str]:
+    """Each listed language's name: in English (ISO 639), or in `language` from CLDR where it
+    names it (by its ISO 639-1 code, else its ISO 639-3 code), else in English."""
+    english = dict(languages())
+    if language == "en":
+        return english
+    cldr = Locale.parse(language).languages
+    names = {}
+    for code, name in english.items():
+        entry = pycountry.languages.get(alpha_3=code)
+        short = getattr(entry, "alpha_2", None)
+        names[code] = cldr.get(short or code) or cldr.get(code) or name
+    return names
+
+
+@cache
+def localised_languages(language: str) -> list[tuple[str, str]]:
+    """(ISO 639-3 code, name in `language`), sorted by that name."""
+    if language == "en":
+        return languages()
+    names = language_names(language)
+    return sorted(names.items(), key=lambda pair: collation_key(pair[1]))

@@ -1,10 +1,12 @@
 """Countries (ISO 3166-1, from pycountry) and time zones (IANA, from zoneinfo + tzdata)."""
 
+import unicodedata
 from functools import cache
 from importlib import resources
 from zoneinfo import available_timezones
 
 import pycountry
+from babel import Locale
 
 UTC = "UTC"
 # Where a person or organisation is until they say otherwise: most accounts are NHS staff.
@@ -13,20 +15,32 @@ DEFAULT_TIME_ZONE = "Europe/London"
 CITY_SPELLINGS = {"DumontDUrville": "Dumont d'Urville", "St_Johns": "St John's"}
 
 
+def collation_key(name: str) -> str:
+    """Sorts names the way readers expect in any script: accents do not move "Égypte" after
+    "Zambie"."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 @cache
-def countries() -> list[tuple[str, str]]:
-    """(alpha-2 code, everyday name) for every ISO 3166-1 country, sorted by name."""
+def countries(language: str = "en") -> list[tuple[str, str]]:
+    """(alpha-2 code, everyday name) for every ISO 3166-1 country, sorted by name; in English
+    from ISO 3166, in another language from CLDR (falling back to English where it has none)."""
     pairs = [(c.alpha_2, getattr(c, "common_name", None) or c.name) for c in pycountry.countries]
-    return sorted(pairs, key=lambda pair: pair[1])
+    if language == "en":
+        return sorted(pairs, key=lambda pair: pair[1])
+    territories = Locale.parse(language).territories
+    named = [(code, territories.get(code, name)) for code, name in pairs]
+    return sorted(named, key=lambda pair: collation_key(pair[1]))
 
 
 @cache
-def country_names() -> dict[str, str]:
-    return dict(countries())
+def country_names(language: str = "en") -> dict[str, str]:
+    return dict(countries(language))
 
 
-def country_name(code: str | None) -> str:
-    return country_names().get(code or "", code or "")
+def country_name(code: str | None, language: str = "en") -> str:
+    return country_names(language).get(code or "", code or "")
 
 
 @cache

@@ -4,10 +4,12 @@ so the page lists every problem at once and the services refuse the same things.
 from collections.abc import Callable
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
+from diaspora.languages import current_language, translated
 from diaspora.reference import catalogue
 from diaspora.reference.places import countries
 from diaspora.registry import services
@@ -30,7 +32,7 @@ def checked_by(rule: Callable[[Any], str | None]):
             return
         problem = rule(field.data)
         if problem:
-            raise ValidationError(problem)
+            raise ValidationError(translated(problem))
 
     return _validate
 
@@ -62,43 +64,45 @@ class WholeNumberField(IntegerField):
 
 
 def _labelled(labels: dict) -> list:
-    return options((str(value), label) for value, label in labels.items())
+    """Choices from a model's labels, each shown in the reader's language."""
+    return options((str(value), _l(label)) for value, label in labels.items())
 
 
 class WorkForm(NhsukForm):
     profession = SelectField(
-        "Profession",
+        _l("Profession"),
         choices=[],
         validate_choice=False,
         validators=[checked_by(services.profession_problem)],
     )
     grade = SelectField(
-        "Grade or Agenda for Change band",
+        _l("Grade or Agenda for Change band"),
         choices=[],
         validate_choice=False,
         validators=[checked_by(services.grade_problem)],
     )
     specialty = StringField(
-        "Specialty (optional)",
-        description="For example, obstetrics, emergency medicine or neonatal nursing.",
+        _l("Specialty (optional)"),
+        description=_l("For example, obstetrics, emergency medicine or neonatal nursing."),
         validators=[checked_by(services.specialty_problem)],
     )
     nhs_employer = StringField(
-        "NHS employer (optional)",
-        description="The trust, board or practice you work for.",
+        _l("NHS employer (optional)"),
+        description=_l("The trust, board or practice you work for."),
         validators=[checked_by(services.employer_problem)],
     )
     years_experience = WholeNumberField(
-        "Years of experience",
-        description="Since you qualified, in the UK and abroad. Enter 0 if less than a year.",
-        message="Years of experience must be a whole number, like 12",
+        _l("Years of experience"),
+        description=_l("Since you qualified, in the UK and abroad. Enter 0 if less than a year."),
+        message=_l("Years of experience must be a whole number, like 12"),
         validators=[checked_by(services.years_problem)],
     )
     bio = TextAreaField(
-        "About you (optional)",
-        description=(
+        _l("About you (optional)"),
+        description=_l(
             "A few sentences about your experience and how you would like to help. "
-            f"Up to {services.BIO_MAX} characters."
+            "Up to %(max)s characters.",
+            max=services.BIO_MAX,
         ),
         validators=[checked_by(services.bio_problem)],
     )
@@ -106,11 +110,11 @@ class WorkForm(NhsukForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.profession.choices = options(
-            ((p.code, p.name) for p in catalogue.professions().values()), "Select a profession"
+            ((p.code, p.name) for p in catalogue.professions().values()), _l("Select a profession")
         )
         grades = sorted(catalogue.grades().values(), key=lambda g: (g["group"], int(g["order"])))
         self.grade.choices = options(
-            ((g["code"], g["name"]) for g in grades), "Select a grade or band"
+            ((g["code"], g["name"]) for g in grades), _l("Select a grade or band")
         )
 
     def fields(self) -> dict[str, Any]:
@@ -120,13 +124,13 @@ class WorkForm(NhsukForm):
 
 class TieForm(NhsukForm):
     country = SelectField(
-        "Country",
+        _l("Country"),
         choices=[],
         validate_choice=False,
         validators=[checked_by(services.country_problem)],
     )
     kind = RadioField(
-        "How are you tied to this country?",
+        _l("How are you tied to this country?"),
         choices=_labelled(TIE_LABELS),
         validate_choice=False,
         validators=[checked_by(services.tie_kind_problem)],
@@ -134,19 +138,19 @@ class TieForm(NhsukForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.country.choices = options(countries(), "Select a country")
+        self.country.choices = options(countries(current_language()), _l("Select a country"))
 
 
 class LanguageForm(NhsukForm):
     language = SelectField(
-        "Language",
-        description="Type the first letters of its name to jump to it in the list.",
+        _l("Language"),
+        description=_l("Type the first letters of its name to jump to it in the list."),
         choices=[],
         validate_choice=False,
         validators=[checked_by(services.language_problem)],
     )
     proficiency = RadioField(
-        "How well do you speak it?",
+        _l("How well do you speak it?"),
         choices=_labelled(PROFICIENCY_LABELS),
         validate_choice=False,
         validators=[checked_by(services.proficiency_problem)],
@@ -154,17 +158,21 @@ class LanguageForm(NhsukForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.language.choices = options(catalogue.languages(), "Select a language")
+        self.language.choices = options(
+            catalogue.localised_languages(current_language()), _l("Select a language")
+        )
 
 
 class SkillForm(NhsukForm):
-    skill = SelectField("Skill from the list", choices=[], validate_choice=False)
+    skill = SelectField(_l("Skill from the list"), choices=[], validate_choice=False)
     tag = StringField(
-        "Or describe a skill in your own words",
-        description="For example, obstetric ultrasound. Use this only if the skill is not listed.",
+        _l("Or describe a skill in your own words"),
+        description=_l(
+            "For example, obstetric ultrasound. Use this only if the skill is not listed."
+        ),
     )
     level = RadioField(
-        "Your level",
+        _l("Your level"),
         choices=_labelled(SKILL_LEVEL_LABELS),
         validate_choice=False,
         validators=[checked_by(services.skill_level_problem)],
@@ -173,7 +181,9 @@ class SkillForm(NhsukForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         entries = sorted(catalogue.skills().values(), key=lambda e: (e["area"], e["name"]))
-        self.skill.choices = options(((e["code"], e["name"]) for e in entries), "Select a skill")
+        self.skill.choices = options(
+            ((e["code"], e["name"]) for e in entries), _l("Select a skill")
+        )
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -187,29 +197,33 @@ class SkillForm(NhsukForm):
 
 class AvailabilityForm(NhsukForm):
     hours_per_month = WholeNumberField(
-        "Hours a month",
-        description=f"About how many hours a month you could give, from 0 to {services.HOURS_MAX}.",
-        message="Hours a month must be a whole number, like 8",
+        _l("Hours a month"),
+        description=_l(
+            "About how many hours a month you could give, from 0 to %(max)s.",
+            max=services.HOURS_MAX,
+        ),
+        message=_l("Hours a month must be a whole number, like 8"),
         validators=[checked_by(services.hours_problem)],
     )
     modality = RadioField(
-        "How could you help?",
+        _l("How could you help?"),
         choices=_labelled(MODALITY_LABELS),
         validate_choice=False,
         validators=[checked_by(services.modality_problem)],
     )
     notice_weeks = WholeNumberField(
-        "Notice you need, in weeks (optional)",
-        description="How long before a piece of work starts you need to know about it.",
-        message="Notice must be a whole number of weeks, like 4",
+        _l("Notice you need, in weeks (optional)"),
+        description=_l("How long before a piece of work starts you need to know about it."),
+        message=_l("Notice must be a whole number of weeks, like 4"),
         validators=[checked_by(services.notice_problem)],
     )
     unavailable_until = NhsDateField(
-        "Not available until (optional)",
-        description="If you cannot help for a while, the date you can start again. "
-        "For example, 1 9 2026.",
-        message_name="The date you are available from",
-        invalid_message="The date you are available from must be a real date",
+        _l("Not available until (optional)"),
+        description=_l(
+            "If you cannot help for a while, the date you can start again. For example, 1 9 2026."
+        ),
+        message_name=_l("The date you are available from"),
+        invalid_message=_l("The date you are available from must be a real date"),
     )
 
     def fields(self) -> dict[str, Any]:
@@ -219,30 +233,30 @@ class AvailabilityForm(NhsukForm):
 
 class WindowForm(NhsukForm):
     starts_on = NhsDateField(
-        "Start date",
-        description="For example, 1 3 2026.",
-        invalid_message="Start date must be a real date",
+        _l("Start date"),
+        description=_l("For example, 1 3 2026."),
+        invalid_message=_l("Start date must be a real date"),
         validators=[checked_by(services.window_start_problem)],
     )
     ends_on = NhsDateField(
-        "End date",
-        description="For example, 30 4 2026.",
-        invalid_message="End date must be a real date",
+        _l("End date"),
+        description=_l("For example, 30 4 2026."),
+        invalid_message=_l("End date must be a real date"),
         validators=[checked_by(services.window_end_problem)],
     )
 
 
 class PrivacyForm(NhsukForm):
     visibility = RadioField(
-        "Who can see your profile?",
+        _l("Who can see your profile?"),
         choices=_labelled(VISIBILITY_LABELS),
         default=Visibility.PRIVATE.value,
         validate_choice=False,
         validators=[checked_by(services.visibility_problem)],
     )
     consent_to_contact = BooleanField(
-        "I agree to be contacted about opportunities that match my profile",
-        description="You can change your mind at any time.",
+        _l("I agree to be contacted about opportunities that match my profile"),
+        description=_l("You can change your mind at any time."),
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.auth.models import User
 from diaspora.core.time import utcnow
+from diaspora.core.words import N_
 from diaspora.extensions import db
 
 
@@ -29,9 +30,11 @@ class Visibility(StrEnum):
 
 
 VISIBILITY_LABELS = {
-    Visibility.PRIVATE: "Only me (and the service's administrators)",
-    Visibility.COORDINATORS: "Volunteer coordinators at verified charities and NHS trusts",
-    Visibility.VERIFIED_ORGANISATIONS: "Coordinators and members of verified partner organisations",
+    Visibility.PRIVATE: N_("Only me (and the service's administrators)"),
+    Visibility.COORDINATORS: N_("Volunteer coordinators at verified charities and NHS trusts"),
+    Visibility.VERIFIED_ORGANISATIONS: N_(
+        "Coordinators and members of verified partner organisations"
+    ),
 }
 
 
@@ -42,9 +45,9 @@ class Modality(StrEnum):
 
 
 MODALITY_LABELS = {
-    Modality.REMOTE: "Remotely",
-    Modality.ON_SITE: "On site",
-    Modality.BOTH: "Remotely or on site",
+    Modality.REMOTE: N_("Remotely"),
+    Modality.ON_SITE: N_("On site"),
+    Modality.BOTH: N_("Remotely or on site"),
 }
 
 
@@ -56,15 +59,32 @@ class TieKind(StrEnum):
 
 
 TIE_LABELS = {
-    TieKind.BORN: "Born there",
-    TieKind.TRAINED: "Trained there",
-    TieKind.HERITAGE: "Family heritage",
-    TieKind.WORKED: "Worked there",
+    TieKind.BORN: N_("Born there"),
+    TieKind.TRAINED: N_("Trained there"),
+    TieKind.HERITAGE: N_("Family heritage"),
+    TieKind.WORKED: N_("Worked there"),
+}
+# The same inside a sentence, as in "Bangladesh (born there)".
+TIE_NAMES = {
+    TieKind.BORN: N_("born there"),
+    TieKind.TRAINED: N_("trained there"),
+    TieKind.HERITAGE: N_("family heritage"),
+    TieKind.WORKED: N_("worked there"),
 }
 
 # Ordered: a search for "professional" also finds fluent and native speakers.
-PROFICIENCY_LABELS = {1: "Basic", 2: "Professional", 3: "Fluent", 4: "Native"}
-SKILL_LEVEL_LABELS = {1: "Aware", 2: "Practitioner", 3: "Expert", 4: "Can teach others"}
+PROFICIENCY_LABELS = {
+    1: N_("Basic"),
+    2: N_("Professional"),
+    3: N_("Fluent"),
+    4: N_("Native"),
+}
+SKILL_LEVEL_LABELS = {
+    1: N_("Aware"),
+    2: N_("Practitioner"),
+    3: N_("Expert"),
+    4: N_("Can teach others"),
+}
 
 
 class StaffProfile(db.Model):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from diaspora.auth.models import User
 from diaspora.core.time import utcnow
+from diaspora.core.words import N_, CountryName, LanguageName
 from diaspora.reference import catalogue
 from diaspora.reference.catalogue import skills as skill_catalogue
 from diaspora.reference.places import country_name, country_names
@@ -25,6 +26,7 @@ from diaspora.registry.models import (
     PROFICIENCY_LABELS,
     SKILL_LEVEL_LABELS,
     TIE_LABELS,
+    TIE_NAMES,
     VISIBILITY_LABELS,
     AvailabilityWindow,
     CountryTie,
@@ -117,67 +119,69 @@ def clean_text(value: str | None) -> str:
 # Rules ----------------------------------------------------------------------------------------
 
 
-def _too_long(label: str, value: str | None, limit: int) -> str | None:
+def _too_long(message: str, value: str | None, limit: int) -> str | None:
+    """`message` names the field and the limit, as in "Specialty must be %(max)s characters or
+    fewer", so each field's message is translated whole."""
     if len(clean_text(value)) > limit:
-        return f"{label} must be {limit} characters or fewer"
+        return N_(message, max=limit)
     return None
 
 
 def profession_problem(code: str | None) -> str | None:
     if not code:
-        return "Select your profession"
+        return N_("Select your profession")
     if code not in catalogue.professions():
-        return "Select a profession from the list"
+        return N_("Select a profession from the list")
     return None
 
 
 def grade_problem(code: str | None) -> str | None:
     if not code:
-        return "Select your grade or band"
+        return N_("Select your grade or band")
     if code not in catalogue.grades():
-        return "Select a grade or band from the list"
+        return N_("Select a grade or band from the list")
     return None
 
 
 def specialty_problem(value: str | None) -> str | None:
-    return _too_long("Specialty", value, SPECIALTY_MAX)
+    return _too_long(N_("Specialty must be %(max)s characters or fewer"), value, SPECIALTY_MAX)
 
 
 def employer_problem(value: str | None) -> str | None:
-    return _too_long("NHS employer", value, EMPLOYER_MAX)
+    return _too_long(N_("NHS employer must be %(max)s characters or fewer"), value, EMPLOYER_MAX)
 
 
 def bio_problem(value: str | None) -> str | None:
-    return _too_long("About you", value, BIO_MAX)
+    return _too_long(N_("About you must be %(max)s characters or fewer"), value, BIO_MAX)
 
 
 def years_problem(years: int | None) -> str | None:
     if years is None:
-        return "Enter your years of experience"
+        return N_("Enter your years of experience")
     if not 0 <= years <= YEARS_MAX:
-        return f"Years of experience must be between 0 and {YEARS_MAX}"
+        return N_("Years of experience must be between 0 and %(max)s", max=YEARS_MAX)
     return None
 
 
 def country_problem(code: str | None) -> str | None:
     if not code:
-        return "Select a country"
+        return N_("Select a country")
     if code not in country_names():
-        return "Select a country from the list"
+        return N_("Select a country from the list")
     return None
 
 
 def tie_kind_problem(kind: str | None) -> str | None:
     if kind not in TIE_LABELS:
-        return "Select how you are tied to the country"
+        return N_("Select how you are tied to the country")
     return None
 
 
 def language_problem(code: str | None) -> str | None:
     if not code:
-        return "Select a language"
+        return N_("Select a language")
     if code not in catalogue.language_names():
-        return "Select a language from the list"
+        return N_("Select a language from the list")
     return None
 
 
@@ -192,13 +196,13 @@ def _level(value: int | str | None, labels: dict[int, str]) -> int | None:
 
 def proficiency_problem(value: int | str | None) -> str | None:
     if _level(value, PROFICIENCY_LABELS) is None:
-        return "Select how well you speak the language"
+        return N_("Select how well you speak the language")
     return None
 
 
 def skill_level_problem(value: int | str | None) -> str | None:
     if _level(value, SKILL_LEVEL_LABELS) is None:
-        return "Select your level in this skill"
+        return N_("Select your level in this skill")
     return None
 
 
@@ -206,44 +210,44 @@ def skill_problem(code: str | None, tag: str | None) -> str | None:
     """A skill is either one from the list or the person's own words, not both."""
     tag = clean_text(tag)
     if code and tag:
-        return "Select a skill from the list or type your own, not both"
+        return N_("Select a skill from the list or type your own, not both")
     if not code and not tag:
-        return "Select a skill from the list or type your own"
+        return N_("Select a skill from the list or type your own")
     if code and code not in skill_catalogue():
-        return "Select a skill from the list"
+        return N_("Select a skill from the list")
     if tag and len(tag) > TAG_MAX:
-        return f"Your own skill must be {TAG_MAX} characters or fewer"
+        return N_("Your own skill must be %(max)s characters or fewer", max=TAG_MAX)
     if tag and not tag_slug(tag):
-        return "Your own skill must include letters or numbers"
+        return N_("Your own skill must include letters or numbers")
     return None
 
 
 def hours_problem(hours: int | None) -> str | None:
     if hours is None:
-        return "Enter how many hours a month you could give"
+        return N_("Enter how many hours a month you could give")
     if not 0 <= hours <= HOURS_MAX:
-        return f"Hours a month must be between 0 and {HOURS_MAX}"
+        return N_("Hours a month must be between 0 and %(max)s", max=HOURS_MAX)
     return None
 
 
 def modality_problem(value: str | None) -> str | None:
     if value not in MODALITY_LABELS:
-        return "Select whether you can help remotely, on site or both"
+        return N_("Select whether you can help remotely, on site or both")
     return None
 
 
 def notice_problem(weeks: int | None) -> str | None:
     if weeks is not None and not 0 <= weeks <= NOTICE_MAX:
-        return f"Notice must be between 0 and {NOTICE_MAX} weeks"
+        return N_("Notice must be between 0 and %(max)s weeks", max=NOTICE_MAX)
     return None
 
 
 def window_start_problem(starts_on: date | None) -> str | None:
-    return "Enter the date the window starts" if starts_on is None else None
+    return N_("Enter the date the window starts") if starts_on is None else None
 
 
 def window_end_problem(ends_on: date | None) -> str | None:
-    return "Enter the date the window ends" if ends_on is None else None
+    return N_("Enter the date the window ends") if ends_on is None else None
 
 
 def window_problems(
@@ -257,22 +261,24 @@ def window_problems(
     if starts_on is None or ends_on is None:
         return {name: message for name, message in problems.items() if message}
     if ends_on < starts_on:
-        return {"ends_on": "Window end must be the same as or after its start"}
+        return {"ends_on": N_("Window end must be the same as or after its start")}
     if ends_on < today:
-        return {"ends_on": "Window end must be today or in the future"}
+        return {"ends_on": N_("Window end must be today or in the future")}
     for window in profile.windows:
         if window.starts_on <= ends_on and starts_on <= window.ends_on:
             return {
-                "starts_on": "These dates overlap a window you have already added ("
-                + date_range(window.starts_on, window.ends_on)
-                + ")"
+                "starts_on": N_(
+                    "These dates overlap a window you have already added (%(starts)s to %(ends)s)",
+                    starts=window.starts_on,
+                    ends=window.ends_on,
+                )
             }
     return {}
 
 
 def visibility_problem(value: str | None) -> str | None:
     if value not in VISIBILITY_LABELS:
-        return "Select who can see your profile"
+        return N_("Select who can see your profile")
     return None
 
 
@@ -326,7 +332,13 @@ def _add(session: Session, profile: StaffProfile, collection: str, item, duplica
 def add_tie(session: Session, profile: StaffProfile, *, country: str, kind: str) -> CountryTie:
     _raise_problems({"country": country_problem(country), "kind": tie_kind_problem(kind)})
     duplicate = ProfileError(
-        {"country": f"You have already added {country_name(country)} ({TIE_LABELS[kind].lower()})"}
+        {
+            "country": N_(
+                "You have already added %(country)s (%(tie)s)",
+                country=CountryName(country, country_name(country)),
+                tie=TIE_NAMES[kind],
+            )
+        }
     )
     if any(tie.country == country and tie.kind == kind for tie in profile.ties):
         raise duplicate
@@ -340,9 +352,13 @@ def add_language(
     _raise_problems(
         {"language": language_problem(language), "proficiency": proficiency_problem(proficiency)}
     )
-    name = catalogue.language_names()[language]
+    name = LanguageName(language, catalogue.language_names()[language])
     duplicate = ProfileError(
-        {"language": f"You have already added {name}. Remove it first to change the level"}
+        {
+            "language": N_(
+                "You have already added %(name)s. Remove it first to change the level", name=name
+            )
+        }
     )
     if any(item.language == language for item in profile.languages):
         raise duplicate
@@ -380,7 +396,11 @@ def add_skill(
     existing = next((item for item in profile.skills if item.code == code), None)
     name = skill_label(existing.code, existing.tag) if existing else skill_label(code, tag)
     duplicate = ProfileError(
-        {"skill": f"You have already added {name}. Remove it first to change the level"}
+        {
+            "skill": N_(
+                "You have already added %(name)s. Remove it first to change the level", name=name
+            )
+        }
     )
     if existing:
         raise duplicate
@@ -466,11 +486,11 @@ def update_privacy(profile: StaffProfile, *, visibility: str | None, consent: bo
 # The sections of the profile, in the order of the journey, with what each must hold.
 SECTIONS = ("work", "countries", "languages", "skills", "availability", "privacy")
 MISSING = {
-    "work": "Add your profession, grade and years of experience",
-    "countries": "Add at least one country you have ties to",
-    "languages": "Add at least one language you speak",
-    "skills": "Add at least one skill",
-    "availability": "Add how many hours you could give and whether remotely or on site",
+    "work": N_("Add your profession, grade and years of experience"),
+    "countries": N_("Add at least one country you have ties to"),
+    "languages": N_("Add at least one language you speak"),
+    "skills": N_("Add at least one skill"),
+    "availability": N_("Add how many hours you could give and whether remotely or on site"),
 }
 _COMPLETE: dict[str, Callable[[StaffProfile], bool]] = {
     "work": lambda p: bool(p.profession and p.grade and p.years_experience is not None),

@@ -5,10 +5,13 @@ page works on the signed-in person's own profile."""
 from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from diaspora.auth.models import Role
 from diaspora.extensions import db
+from diaspora.languages import translated
 from diaspora.registry import presenters, services
 from diaspora.registry.forms import (
     AvailabilityForm,
@@ -27,14 +30,14 @@ bp = Blueprint("registry", __name__, url_prefix="/profile")
 
 STEPS = ("work", "countries", "languages", "skills", "availability", "windows", "privacy", "check")
 TITLES = {
-    "work": "Your work in the NHS",
-    "countries": "Countries you have ties to",
-    "languages": "Languages you speak",
-    "skills": "Your skills",
-    "availability": "Your availability",
-    "windows": "When you could travel",
-    "privacy": "Privacy and contact",
-    "check": "Check your answers before saving your profile",
+    "work": _l("Your work in the NHS"),
+    "countries": _l("Countries you have ties to"),
+    "languages": _l("Languages you speak"),
+    "skills": _l("Your skills"),
+    "availability": _l("Your availability"),
+    "windows": _l("When you could travel"),
+    "privacy": _l("Privacy and contact"),
+    "check": _l("Check your answers before saving your profile"),
 }
 
 
@@ -106,7 +109,7 @@ def _page(step: str, profile: StaffProfile | None, form, items=None, **context):
         f"registry/{step}.html",
         form=form,
         profile=profile,
-        title=TITLES[step],
+        title=str(TITLES[step]),
         back_link={"href": _back_url(step, profile)},
         next_url=_next_url(step, profile) if step != "check" else None,
         keep=_from_check(),
@@ -118,20 +121,20 @@ def _refused(form, error: services.ProfileError) -> None:
     """Nothing of the refused change stays; its messages go to the fields they are about."""
     db.session.rollback()
     for name, message in error.problems.items():
-        form[name].errors.append(message)
+        form[name].errors.append(translated(message))
 
 
 def _saved(step: str, profile: StaffProfile):
     db.session.commit()
     if profile.completed_at:
-        flash("Your changes have been saved.", "success")
+        flash(gettext("Your changes have been saved."), "success")
     return redirect(_next_url(step, profile))
 
 
 def _added(step: str, item):
     name = presenters.item_name(item)
     db.session.commit()
-    flash(f"{name} added.", "success")
+    flash(gettext("%(name)s added.", name=name), "success")
     return redirect(url_for(f"registry.{step}", **_from_check()))
 
 
@@ -142,7 +145,7 @@ def _remove(step: str, kind: str, item_id: int):
         abort(404)  # not there, or someone else's
     name = presenters.item_name(item)
     db.session.commit()
-    flash(f"{name} removed.", "success")
+    flash(gettext("%(name)s removed.", name=name), "success")
     return redirect(url_for(f"registry.{step}", **_from_check()))
 
 
@@ -157,13 +160,13 @@ def profile():
         first = next(iter(missing), "check") if profile else "work"
         return render_template(
             "registry/start.html",
-            title="Create your profile",
+            title=gettext("Create your profile"),
             started=profile is not None,
             next_url=url_for(f"registry.{first}"),
         )
     sections = presenters.summary_sections(profile, lambda step: url_for(f"registry.{step}"))
     return render_template(
-        "registry/profile.html", title="Your profile", profile=profile, sections=sections
+        "registry/profile.html", title=gettext("Your profile"), profile=profile, sections=sections
     )
 
 
@@ -329,7 +332,7 @@ def check():
             problems = error.problems
         else:
             db.session.commit()
-            flash("Your profile has been saved.", "success")
+            flash(gettext("Your profile has been saved."), "success")
             return redirect(url_for("registry.profile"))
     shown = profile or StaffProfile()
     change = {"from": "check"}
@@ -341,7 +344,7 @@ def check():
             shown, lambda step: url_for(f"registry.{step}", **change)
         ),
         problems=[
-            {"text": message, "href": url_for(f"registry.{step}", **change)}
+            {"text": translated(message), "href": url_for(f"registry.{step}", **change)}
             for step, message in problems.items()
         ],
     )
