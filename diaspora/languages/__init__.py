@@ -4,7 +4,7 @@ names in it (Flask-Babel, with CLDR's data through Babel).
 A page is in the person's chosen language (`User.language`), else the one a signed-out visitor
 chose (the `language` cookie, never the URL), else the best match of the browser's
 `Accept-Language`, else English. Emails are rendered in their recipient's language
-(`diaspora.mail`), whoever caused them.
+(`diaspora.notifications.mail`), whoever caused them.
 """
 
 from collections.abc import Mapping
@@ -17,8 +17,6 @@ from flask import Flask, has_request_context, request, url_for
 from flask_babel import Babel, force_locale, get_locale, gettext, refresh
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from diaspora.core.words import CountryName, LanguageName, Words
 from diaspora.reference import catalogue
@@ -79,18 +77,6 @@ def current_language() -> str:
 def language_of(user: object) -> str:
     """The language a person reads their emails in."""
     return supported(getattr(user, "language", None)) or DEFAULT_LANGUAGE
-
-
-def recipient_language(session: Session, address: str, user: object = None) -> str:
-    """The language an email to `address` is written in: that of the account it is about when
-    the address is that account's, else that of the account holding the address, else
-    English."""
-    from diaspora.auth.models import User  # the models need the extensions, loaded by then
-
-    if user is not None and getattr(user, "email", None) == address:
-        return language_of(user)
-    holder = session.scalar(select(User).where(User.email == address.strip().lower()))
-    return language_of(holder)
 
 
 def text_direction(language: str | None = None) -> str:

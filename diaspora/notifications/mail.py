@@ -13,10 +13,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import render_template
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from diaspora.auth.models import User
 from diaspora.core.time import utcnow
-from diaspora.languages import force_locale, recipient_language, translated
+from diaspora.languages import force_locale, language_of, translated
 from diaspora.notifications.models import Channel, DeliveryState, Notification
 
 # The outbox kind of account emails: sent at once, never held for a daily summary, never
@@ -49,6 +51,17 @@ def queue(
     )
     session.add(row)
     return row
+
+
+def recipient_language(session: Session, address: str, user: object = None) -> str:
+    """The language an email to `address` is written in: that of the account it is about when
+    the address is that account's, else that of the account holding the address, else
+    English."""
+    if user is not None and getattr(user, "email", None) == address:
+        return language_of(user)
+    holder = session.scalar(select(User).where(User.email == address.strip().lower()))
+    return language_of(holder)
+
 
 
 @contextmanager

@@ -1,7 +1,7 @@
 """languages: the language each person reads the service and their emails in
 
 Revision ID: 0018_languages
-Revises: 0016_volunteer_import
+Revises: 0017_mobile_numbers
 Create Date: 2026-12-14 00:00:00
 
 - `users.language`: a code the service speaks (en, fr, ar, bn), or NULL until the person
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018_languages'
-down_revision = '0016_volunteer_import'
+down_revision = '0017_mobile_numbers'
 branch_labels = None
 depends_on = None
 
