@@ -23,6 +23,7 @@ from diaspora.audit.services import record
 from diaspora.auth.models import STORED_ROLES, Role, User, UserRole, new_session_token
 from diaspora.core.context import setting
 from diaspora.core.time import utcnow
+from diaspora.core.words import N_
 
 PASSWORD_MIN, PASSWORD_MAX = 10, 128
 # zxcvbn's scale: 3 is "safely unguessable" (about 10^8 guesses and more), its own advice for

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from flask_babel import ngettext, refresh
 from sqlalchemy import select
 
-from diaspora.auth import services as auth
+from diaspora.account import services as account
 from diaspora.core.words import N_, CountryName
 from diaspora.extensions import db as _db
 from diaspora.languages import COOKIE, force_locale, format_local, translated
@@ -175,8 +175,8 @@ def test_an_email_is_in_its_recipients_language_not_the_senders(app, db, make):
     # Caused from an Arabic browser, each email is in the language of the person it is for.
     with app.test_request_context(headers={"Accept-Language": "ar"}):
         refresh()
-        auth.send_verification(_db.session, french)
-        auth.send_verification(_db.session, english)
+        account.send_verification(_db.session, french)
+        account.send_verification(_db.session, english)
     db.session.flush()
     to_claire, to_sam = _outbox(db, "claire@example.org"), _outbox(db, "sam@example.org")
     assert to_claire.subject == "Confirmez votre adresse e-mail"
