@@ -352,6 +352,14 @@ class NhsukForm(FlaskForm):
         for field in self:
             _filter_input(field)
 
+    def add_errors(self, errors: dict[str, str], *, default: str | None = None) -> None:
+        """Put a `DomainError`'s messages on the fields they name, each once. A name the form
+        lacks ("" for the form as a whole) goes to the `default` field, or nowhere."""
+        for name, message in errors.items():
+            field = self._fields.get(name) or self._fields.get(default or "")
+            if field is not None and message not in field.errors:
+                field.errors = [*field.errors, message]
+
 
 TIME_ZONE_PROBLEM = "Select a time zone from the list"
 
