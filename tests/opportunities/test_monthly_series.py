@@ -21,6 +21,11 @@ from tests.helpers import error_summary, submit
 from tests.opportunities.conftest import NOW, form_errors, teaching_input
 
 
+@pytest.fixture(autouse=True)
+def _forms_need_the_app(app):
+    """`_errors` asks the forms, which read the application's settings."""
+
+
 def _errors(data) -> dict[str, str]:
     return form_errors(data, now=NOW)
 

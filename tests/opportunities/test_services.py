@@ -25,6 +25,11 @@ from tests.opportunities.conftest import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _forms_need_the_app(app):
+    """`_errors` asks the forms, which read the application's settings."""
+
+
 def _errors(data, **kwargs) -> dict[str, str]:
     return form_errors(data, now=kwargs.pop("now", NOW), editing=kwargs.pop("opportunity", None))
 
