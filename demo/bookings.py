@@ -17,6 +17,7 @@ from diaspora.bookings import services
 from diaspora.core.time import utcnow
 from diaspora.engagements.models import Engagement, EngagementState
 from diaspora.opportunities import services as opportunities
+from diaspora.opportunities.forms import OpportunityForm
 from diaspora.opportunities.models import Opportunity, TeachingSession
 from diaspora.opportunities.services import OpportunityInput
 from diaspora.organisations.models import Organisation
@@ -88,10 +89,7 @@ def _past_session(session: Session) -> None:
     day = utcnow().astimezone(ZoneInfo(PAST_ZONE)).date() - timedelta(days=2)
     starts = datetime.combine(day, time(15, 0), ZoneInfo(PAST_ZONE)).astimezone(UTC)
     posted = starts - timedelta(days=7)
-    opportunity = opportunities.create(
-        session,
-        organisation,
-        poster,
+    form = OpportunityForm.of(
         OpportunityInput(
             kind="teaching",
             title=PAST_TITLE,
@@ -117,6 +115,9 @@ def _past_session(session: Session) -> None:
         ),
         now=posted,
     )
+    if not form.validate():
+        raise ValueError(f"Demo opportunity {PAST_TITLE!r}: {form.errors}")
+    opportunity = opportunities.create(session, organisation, poster, form.details(), now=posted)
     postings.publish(session, opportunity, poster, now=posted)
     session.flush()
     teaching_session = opportunity.sessions[0]

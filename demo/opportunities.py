@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from diaspora.auth.models import User
 from diaspora.core.time import utcnow
 from diaspora.opportunities import services
+from diaspora.opportunities.forms import OpportunityForm
 from diaspora.opportunities.models import Opportunity
 from diaspora.opportunities.services import OpportunityInput
 from diaspora.organisations.models import Organisation
@@ -296,6 +297,9 @@ def load(session: Session) -> None:
         )
         if exists is not None:
             continue
-        opportunity = services.create(session, organisation, poster, posting.data, now=now)
+        form = OpportunityForm.of(posting.data, now=now)
+        if not form.validate():
+            raise ValueError(f"Demo opportunity {posting.data.title!r}: {form.errors}")
+        opportunity = services.create(session, organisation, poster, form.details(), now=now)
         posting_services.publish(session, opportunity, poster, now=now)
     session.flush()

@@ -20,7 +20,7 @@ from wtforms.utils import unset_value
 
 from diaspora.core.csrf import MaskedFormCSRF
 from diaspora.core.input import cleaned, text_problem
-from diaspora.languages import current_language
+from diaspora.languages import current_language, translated
 from diaspora.reference.places import UTC, is_time_zone, listed_time_zones, time_zone_groups
 
 _MACROS = {
@@ -373,6 +373,16 @@ class NhsukForm(FlaskForm):
         super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
         for field in self:
             _filter_input(field)
+
+    def add_errors(self, errors: dict[str, str], *, default: str | None = None) -> None:
+        """Put a `DomainError`'s messages on the fields they name, each once, in the reader's
+        language. A name the form lacks ("" for the form as a whole) goes to the `default`
+        field, or nowhere."""
+        for name, words in errors.items():
+            message = translated(words)
+            field = self._fields.get(name) or self._fields.get(default or "")
+            if field is not None and message not in field.errors:
+                field.errors = [*field.errors, message]
 
 
 TIME_ZONE_PROBLEM = "Select a time zone from the list"

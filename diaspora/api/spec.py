@@ -11,7 +11,8 @@ from the code that answers and cannot drift from it.
 The view receives its path values, `query=` (a dict) when `query` is given and `body=` (a
 dict) when `body` is given, both already checked by their marshmallow schemas (a failure is a
 422 problem with one entry per field). It returns what `response` dumps (`page=True`: a `Page`
-of items), or None for 204. Service errors become problems through `ApiProblem`.
+of items), or None for 204. Service errors become problems through `ApiProblem`; a
+`DomainError` a service raises is a 422 with its field messages (`refused`).
 
 Declaring routes nothing: the `api` blueprint registers the resources listed in
 `diaspora.api.resources.RESOURCES`.
@@ -30,7 +31,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from diaspora.core.errors import problem
+from diaspora.core.errors import DomainError, problem
 from diaspora.core.input import json_problems, text_problem
 
 TITLE = "Diaspora health partnerships API"
@@ -66,6 +67,15 @@ def field_errors(errors: dict[str, str], *, where: str = "body") -> ApiProblem:
         for name, message in errors.items()
     ]
     return ApiProblem(422, "Some of what was sent is not valid: see errors.", entries)
+
+
+def refused(error: DomainError) -> ApiProblem:
+    """A 422 for what a service refused: one entry per field, or its message as the detail
+    when it is about the request as a whole."""
+    fields_named = {name: message for name, message in error.errors.items() if name}
+    if not fields_named:
+        return ApiProblem(422, error.message)
+    return field_errors(fields_named)
 
 
 # The marshmallow validators below leave length to the service, which says it in the page's
@@ -424,7 +434,17 @@ def checked_form(form_class: type, body: dict, **kwargs):
                 if not isinstance(item, bool)
                 else ("y" if item else ""),
             )
-    form = form_class(formdata=data, meta={"csrf": False}, **kwargs)
+    return _validated(form_class(formdata=data, meta={"csrf": False}, **kwargs))
+
+
+def form_with(form_class: type, values: dict, **kwargs):
+    """The page's own form, given values already parsed (dates as dates) and validated: its
+    field rules, for a body whose shape the schema has checked. Invalid: a 422 with the
+    form's messages."""
+    return _validated(form_class(formdata=None, data=values, meta={"csrf": False}, **kwargs))
+
+
+def _validated(form):
     if not form.validate():
         raise field_errors({name: " ".join(errors) for name, errors in form.errors.items()})
     return form

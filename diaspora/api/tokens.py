@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from diaspora.api.models import SCOPE_LABELS, AccessToken
 from diaspora.audit.services import record
 from diaspora.auth.models import User
+from diaspora.core.errors import DomainError
 from diaspora.core.time import as_utc, utcnow
 
 PREFIX = "dsp_"
@@ -28,7 +29,7 @@ MAX_LIVE_TOKENS = 20
 USE_RECORDED_EVERY = timedelta(minutes=5)
 
 
-class TokenError(ValueError):
+class TokenError(DomainError):
     """A token cannot be made; str() is a message fit to show next to the field."""
 
 

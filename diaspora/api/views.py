@@ -7,9 +7,9 @@ from sqlalchemy.exc import OperationalError
 
 from diaspora.api import tokens
 from diaspora.api.resources import OPERATIONS, RESOURCES
-from diaspora.api.spec import WRITES, ApiProblem, build_spec
+from diaspora.api.spec import WRITES, ApiProblem, build_spec, refused
 from diaspora.bookings.transactions import locked_out
-from diaspora.core.errors import problem
+from diaspora.core.errors import DomainError, problem
 from diaspora.core.time import as_utc
 from diaspora.extensions import csrf, db, limiter
 
@@ -71,6 +71,11 @@ def _authenticate():
 @api.errorhandler(ApiProblem)
 def _problem(error: ApiProblem):
     return error.response()
+
+
+@api.errorhandler(DomainError)
+def _refused(error: DomainError):
+    return refused(error).response()
 
 
 @api.after_request

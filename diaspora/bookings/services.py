@@ -37,6 +37,7 @@ from diaspora.auth.models import Role, User
 from diaspora.bookings import ics
 from diaspora.bookings.models import CalendarFeed
 from diaspora.core.context import setting
+from diaspora.core.errors import DomainError
 from diaspora.core.paging import PageNumbers
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import external_url, service_path
@@ -71,7 +72,7 @@ FEED_REFRESH = timedelta(hours=4)  # how often calendar apps are asked to fetch 
 KIND = "booking_update"
 
 
-class BookingError(Exception):
+class BookingError(DomainError):
     """A booking change the rules refuse; `str()` is a message fit to show the person."""
 
 

@@ -20,6 +20,7 @@ from functools import cache
 
 import pycountry
 
+from diaspora.core.errors import DomainError
 from diaspora.core.input import cleaned, text_problem
 from diaspora.reference.catalogue import language_names, professions
 from diaspora.reference.places import country_names
@@ -51,7 +52,7 @@ BOM = b"\xef\xbb\xbf"
 OTHER_BOMS = (b"\xff\xfe", b"\xfe\xff")  # UTF-16 (and UTF-32 LE, which starts the same)
 
 
-class ImportFileError(ValueError):
+class ImportFileError(DomainError):
     """The file as a whole cannot be read; `str()` says why, fit to show the coordinator."""
 
 

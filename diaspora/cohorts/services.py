@@ -34,6 +34,7 @@ from diaspora.auth.services import make_token, read_token
 from diaspora.bookings.services import HOLDS_PLACE
 from diaspora.contributions.models import HoursLog, HoursStatus
 from diaspora.core.erasure import name_pattern, without_name
+from diaspora.core.errors import DomainError
 from diaspora.core.paging import PageNumbers
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import service_path
@@ -64,7 +65,7 @@ MESSAGES_PER_PAGE = 20  # on the page of all the cohort's messages
 OPPORTUNITIES_OFFERED = 200
 
 
-class CohortError(ValueError):
+class CohortError(DomainError):
     """A change the rules refuse; `str()` is a message fit to show the person."""
 
 

@@ -11,9 +11,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Length
+from wtforms.validators import Length, ValidationError
 
 from diaspora.contributions import services
+from diaspora.engagements.models import Engagement
 from diaspora.widgets import NhsukForm, options
 
 APPROVE = "approve"
@@ -21,11 +22,14 @@ DECLINE = "decline"
 
 
 class HoursForm(NhsukForm):
+    """A log of hours for `engagement`, its month held to the months the work allows as of
+    `today`; `details()` is what `services.log_hours` takes."""
+
     month = SelectField(
         "Month",
         description="The month you gave the time.",
         choices=[],
-        validate_choice=False,  # the service checks the month and says what is wrong
+        validate_choice=False,  # validate_month says what is wrong with another month
     )
     hours = StringField(
         "Hours",
@@ -46,25 +50,76 @@ class HoursForm(NhsukForm):
         ],
     )
 
-    def __init__(self, *args: Any, months: list[date], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, engagement: Engagement, today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.engagement = engagement
+        self.today = today
+        months = services.loggable_months(engagement, today)
         self.month.choices = options(
             [(f"{m:%Y-%m}", services.month_label(m)) for m in months], "Select a month"
         )
 
-    def details(self) -> services.HoursInput:
-        return services.HoursInput(
-            month=self.month.data or "",
-            hours=self.hours.data or "",
-            learners=self.learners.data or "",
-            note=self.note.data or "",
-        )
+    def validate(self, extra_validators=None) -> bool:
+        problem = services.logging_problem(self.engagement)
+        if problem:  # nothing else matters until time can be logged at all
+            self.month.errors = [problem]
+            return False
+        return super().validate(extra_validators)
 
-    def add_errors(self, errors: dict[str, str]) -> None:
-        for name, message in errors.items():
-            field = self._fields.get(name, self.month)
-            if message not in field.errors:
-                field.errors = [*field.errors, message]
+    def validate_month(self, field: SelectField) -> None:
+        if not (field.data or "").strip():
+            raise ValidationError("Select the month you gave the time")
+        month = services.parse_month(field.data)
+        if month is None:
+            raise ValidationError("Select a month from the list")
+        if month > services.month_start(self.today):
+            raise ValidationError("The month cannot be in the future")
+        bounds = services.month_range(self.engagement, self.today)
+        if bounds is None or month < bounds[0]:
+            began = services.month_start(services.work_began(self.engagement))
+            first = bounds[0] if bounds else services.add_months(began, -1)
+            raise ValidationError(f"The month must be {services.month_label(first)} or later")
+        if month > bounds[1]:
+            raise ValidationError(
+                f"The month must be {services.month_label(bounds[1])} or earlier, "
+                "when this engagement ended"
+            )
+
+    def validate_hours(self, field: StringField) -> None:
+        if not (field.data or "").strip():
+            raise ValidationError("Enter the number of hours")
+        minutes = services.parse_hours(field.data)
+        if minutes is None:
+            raise ValidationError(
+                "Hours must be a number, like 2 or 2.5, with at most 2 decimal places"
+            )
+        if minutes <= 0:
+            raise ValidationError("Hours must be more than 0")
+        if minutes > services.MONTHLY_LIMIT_MINUTES:
+            raise ValidationError(
+                f"Hours must be {services.MONTHLY_LIMIT_HOURS} or fewer for one month"
+            )
+
+    def validate_learners(self, field: StringField) -> None:
+        typed = self._learners_typed()
+        if typed and not typed.isdecimal():
+            raise ValidationError("Learners reached must be a whole number, like 0 or 40")
+        if typed and int(typed) > services.MAX_LEARNERS:
+            raise ValidationError(f"Learners reached must be {services.MAX_LEARNERS:,} or fewer")
+
+    def _learners_typed(self) -> str:
+        return (self.learners.data or "").strip().replace(",", "")
+
+    def details(self) -> services.HoursInput:
+        month = services.parse_month(self.month.data)
+        minutes = services.parse_hours(self.hours.data)
+        assert month is not None and minutes is not None, "details() of a form that validated"
+        return services.HoursInput(
+            month=month,
+            minutes=minutes,
+            learners=int(self._learners_typed() or 0),
+            note=(self.note.data or "").strip(),
+        )
 
 
 class DecisionForm(NhsukForm):

@@ -1,7 +1,9 @@
 """Hours and learners logged against engagements, their review, and certificates of contribution.
 
-Functions never commit; the caller does. Rules that refuse input raise `ContributionError`,
-whose `errors` map a field name to a message safe to show.
+Functions never commit; the caller does. What a person types is parsed and held to the rules
+below by `forms.HoursForm`; the rules that need the database (the engagement's state, the
+monthly limit across engagements) raise `ContributionError`, whose `errors` map a field name to
+a message safe to show.
 
 The rules:
 - A person logs time against their own engagement when it is accepted, active or completed;
@@ -39,6 +41,7 @@ from diaspora.auth.models import Role, User
 from diaspora.changelog import changes
 from diaspora.contributions import codes
 from diaspora.contributions.models import Certificate, HoursLog, HoursStatus
+from diaspora.core.errors import DomainError
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import service_path
 from diaspora.engagements.models import Engagement, EngagementState
@@ -58,12 +61,8 @@ MAX_REASON = 2000
 LOGGABLE = frozenset({EngagementState.ACCEPTED, EngagementState.ACTIVE, EngagementState.COMPLETED})
 
 
-class ContributionError(Exception):
+class ContributionError(DomainError):
     """Input or an action the rules refuse; `errors` maps field names to messages."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 class Undecidable(Exception):
@@ -80,9 +79,11 @@ class CertificateUnavailable(Exception):
 
 @dataclass(frozen=True)
 class HoursInput:
-    month: str  # "YYYY-MM"
-    hours: str
-    learners: str = ""
+    """A log as `HoursForm` parsed it."""
+
+    month: date  # its first day
+    minutes: int
+    learners: int = 0
     note: str = ""
 
 
@@ -213,74 +214,21 @@ def hours_text(minutes: int) -> str:
     return f"{text} hour" if text == "1" else f"{text} hours"
 
 
-def check_hours(
-    session: Session, engagement: Engagement, data: HoursInput, today: date
-) -> tuple[date, int, int, str]:
-    """The month, minutes, learners and note, or ContributionError naming every problem."""
-    errors: dict[str, str] = {}
-    problem = logging_problem(engagement)
-    if problem:
-        raise ContributionError({"month": problem})
-
-    month = parse_month(data.month)
-    bounds = month_range(engagement, today)
-    if not (data.month or "").strip():
-        errors["month"] = "Select the month you gave the time"
-    elif month is None:
-        errors["month"] = "Select a month from the list"
-    elif month > month_start(today):
-        errors["month"] = "The month cannot be in the future"
-    elif bounds is None or month < bounds[0]:
-        first = bounds[0] if bounds else add_months(month_start(work_began(engagement)), -1)
-        errors["month"] = f"The month must be {month_label(first)} or later"
-    elif month > bounds[1]:
-        errors["month"] = (
-            f"The month must be {month_label(bounds[1])} or earlier, when this engagement ended"
-        )
-
-    minutes = parse_hours(data.hours)
-    if not (data.hours or "").strip():
-        errors["hours"] = "Enter the number of hours"
-    elif minutes is None:
-        errors["hours"] = "Hours must be a number, like 2 or 2.5, with at most 2 decimal places"
-    elif minutes <= 0:
-        errors["hours"] = "Hours must be more than 0"
-    elif minutes > MONTHLY_LIMIT_MINUTES:
-        errors["hours"] = f"Hours must be {MONTHLY_LIMIT_HOURS} or fewer for one month"
-
-    learners = 0
-    typed = (data.learners or "").strip().replace(",", "")
-    if typed:
-        if not typed.isdecimal():
-            errors["learners"] = "Learners reached must be a whole number, like 0 or 40"
-        else:
-            learners = int(typed)
-            if learners > MAX_LEARNERS:
-                errors["learners"] = f"Learners reached must be {MAX_LEARNERS:,} or fewer"
-
-    note = (data.note or "").strip()
-    if len(note) > MAX_NOTE:
-        errors["note"] = f"Note must be {MAX_NOTE} characters or fewer"
-
-    if "month" not in errors and "hours" not in errors and month is not None and minutes:
-        _lock_person(session, engagement.user_id)
-        already = minutes_in_month(session, engagement.user_id, month)
-        if already + minutes > MONTHLY_LIMIT_MINUTES:
-            room = MONTHLY_LIMIT_MINUTES - already
-            more = (
-                f"so you can log up to {hours_text(room)} more"
-                if room > 0
-                else "so you cannot log more for that month"
-            )
-            errors["hours"] = (
-                f"You have already logged {hours_text(already)} for {month_label(month)}. "
-                f"No more than {MONTHLY_LIMIT_HOURS} hours can be logged for one month, {more}"
-            )
-
-    if errors:
-        raise ContributionError(errors)
-    assert month is not None and minutes is not None
-    return month, minutes, learners, note
+def monthly_limit_problem(session: Session, user_id: int, month: date, minutes: int) -> str | None:
+    """Why `minutes` more for `month` would pass the person's monthly limit, or None."""
+    already = minutes_in_month(session, user_id, month)
+    if already + minutes <= MONTHLY_LIMIT_MINUTES:
+        return None
+    room = MONTHLY_LIMIT_MINUTES - already
+    more = (
+        f"so you can log up to {hours_text(room)} more"
+        if room > 0
+        else "so you cannot log more for that month"
+    )
+    return (
+        f"You have already logged {hours_text(already)} for {month_label(month)}. "
+        f"No more than {MONTHLY_LIMIT_HOURS} hours can be logged for one month, {more}"
+    )
 
 
 def _lock_person(session: Session, user_id: int) -> None:
@@ -290,14 +238,23 @@ def _lock_person(session: Session, user_id: int) -> None:
 
 
 def log_hours(session: Session, engagement: Engagement, data: HoursInput, today: date) -> HoursLog:
-    """Save a log, pending review, and tell the organisation's active members."""
-    month, minutes, learners, note = check_hours(session, engagement, data, today)
+    """Save a log, pending review, and tell the organisation's active members. `data` is
+    what `HoursForm` parsed; the engagement's state and the person's monthly limit are
+    checked here."""
+    problem = logging_problem(engagement)
+    if problem:
+        raise ContributionError(problem, field="month")
+    _lock_person(session, engagement.user_id)
+    problem = monthly_limit_problem(session, engagement.user_id, data.month, data.minutes)
+    if problem:
+        raise ContributionError(problem, field="hours")
+    month, minutes, learners = data.month, data.minutes, data.learners
     log = HoursLog(
         engagement=engagement,
         month=month,
         minutes=minutes,
         learners_reached=learners,
-        note=note,
+        note=data.note.strip(),
         status=HoursStatus.PENDING,
     )
     session.add(log)

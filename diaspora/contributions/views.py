@@ -111,13 +111,13 @@ def _certificate_panel(engagement: Engagement, totals, certificate: Certificate 
 def log(engagement_id: int):
     engagement = _own_engagement(engagement_id)
     today = _today()
-    form = HoursForm(months=services.loggable_months(engagement, today))
+    form = HoursForm(engagement=engagement, today=today)
     if form.validate_on_submit():
         try:
             services.log_hours(db.session, engagement, form.details(), today)
         except services.ContributionError as error:
             db.session.rollback()
-            form.add_errors(error.errors)
+            form.add_errors(error.errors, default="month")
         else:
             db.session.commit()
             flash("Your hours have been logged. The organisation will review them.", "success")

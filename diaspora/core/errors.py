@@ -21,6 +21,20 @@ PAGES = {
 }
 
 
+class DomainError(ValueError):
+    """What the rules refuse, raised by services in every area: `errors` maps a form field's
+    name to a message fit to show ("" for the form as a whole), `message` is all of them.
+
+    A page puts each message on its field (`NhsukForm.add_errors`); the API answers 422 with
+    one entry per field (`diaspora.api.views`). Raise it with a field map, or with one message
+    and the `field` it belongs to."""
+
+    def __init__(self, errors: dict[str, str] | str = "", *, field: str = "") -> None:
+        self.errors = dict(errors) if isinstance(errors, dict) else {field: errors}
+        self.message = "; ".join(self.errors.values())
+        super().__init__(self.message)
+
+
 class ExplainedRefusal(Forbidden):
     """A 403 that says why with a page of its own: `template` rendered with `context` (and
     `title`). The API answers it with a problem document whose detail is `description`."""

@@ -119,12 +119,6 @@ class CredentialForm(NhsukForm):
             self.add_errors(error.errors)
         return not any(field.errors for field in self)
 
-    def add_errors(self, errors: dict[str, str]) -> None:
-        for name, message in errors.items():
-            field = self[name]
-            if message not in field.errors:
-                field.errors.append(message)
-
     # Rendering --------------------------------------------------------------------------
 
     def regulator_items(self, other_fields: Markup) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from diaspora.audit.services import record
 from diaspora.auth.models import Role, User
+from diaspora.core.errors import DomainError
 from diaspora.core.time import utcnow
 from diaspora.credentials.models import Credential, CredentialStatus
 from diaspora.reference.catalogue import Profession, professions, regulators
@@ -61,12 +62,8 @@ _WHITESPACE = re.compile(r"\s+")
 _ALLOWED = re.compile(r"[A-Z0-9][A-Z0-9/.\-]*")
 
 
-class CredentialError(Exception):
+class CredentialError(DomainError):
     """Input or an action the rules refuse; `errors` maps field names to messages."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 class NotAllowed(Exception):

@@ -155,8 +155,7 @@ def review(credential_id: int):
                 db.session, credential, _me(), verified=verified, note=form.note.data or ""
             )
         except services.CredentialError as error:
-            for name, message in error.errors.items():
-                form[name].errors.append(message)
+            form.add_errors(error.errors)
         else:
             db.session.commit()
             name = credential.profile.user.display_name

@@ -23,6 +23,7 @@ from diaspora.auth.models import Role, User
 from diaspora.auth.services import fingerprint, make_token, normalise_email, read_token
 from diaspora.core.context import setting
 from diaspora.core.domains import within
+from diaspora.core.errors import DomainError
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import external_url, service_path
 from diaspora.credentials.services import profile_ids_with_verified_credential
@@ -56,12 +57,8 @@ ORGANISATION_MOVES = frozenset({S.ACCEPTED, S.DECLINED, S.ACTIVE, S.COMPLETED, S
 STATE_ORDER = [S.APPLIED, S.ACCEPTED, S.ACTIVE, S.INTERESTED, S.WAITING, S.COMPLETED]
 
 
-class EngagementError(ValueError):
-    """Input the rules refuse: messages keyed by the name of the form field they belong to."""
-
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__("; ".join(problems.values()))
-        self.problems = problems
+class EngagementError(DomainError):
+    """Input the rules refuse: `errors` maps a form field's name to its message."""
 
 
 class Undecidable(Exception):

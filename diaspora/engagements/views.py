@@ -64,12 +64,6 @@ def _refused(error: IllegalTransition, to: str) -> Response:
     return redirect(to)
 
 
-def _add_errors(form: NhsukForm, error: EngagementError) -> None:
-    for name, message in error.problems.items():
-        if message not in form[name].errors:
-            form[name].errors.append(message)
-
-
 def _complete_your_profile() -> Response:
     flash("Complete your profile before you apply for opportunities.", "error")
     return redirect(url_for("registry.profile"))
@@ -182,7 +176,7 @@ def apply(opportunity_id: int):
         try:
             engagement = services.apply(db.session, _me(), opportunity, form.message.data)
         except EngagementError as error:
-            _add_errors(form, error)
+            form.add_errors(error.errors)
         except ProfileIncomplete:
             return _complete_your_profile()
         except IllegalTransition as error:
@@ -246,7 +240,7 @@ def release_manager(engagement_id: int):
         try:
             services.request_release(db.session, engagement, form.manager_email.data)
         except EngagementError as error:
-            _add_errors(form, error)
+            form.add_errors(error.errors)
         except IllegalTransition as error:
             return _refused(error, _detail_url(engagement))
         else:
@@ -384,7 +378,7 @@ def decline_selected(opportunity_id: int):
         return _applicants_page(opportunity, form, refused=(error.engagement.id, message))
     except EngagementError as error:
         db.session.rollback()
-        _add_errors(form, error)
+        form.add_errors(error.errors)
         return _applicants_page(opportunity, form)
     db.session.commit()
     count = len(declined)
@@ -411,7 +405,7 @@ def decide(engagement_id: int):
                 message=form.decision_message.data,
             )
         except EngagementError as error:
-            _add_errors(form, error)
+            form.add_errors(error.errors)
         except IllegalTransition as error:
             return _refused(error, _detail_url(engagement))
         else:
@@ -486,7 +480,7 @@ def cancel(engagement_id: int):
         try:
             services.cancel(db.session, engagement, _me(), reason=form.reason.data)
         except EngagementError as error:
-            _add_errors(form, error)
+            form.add_errors(error.errors)
         except IllegalTransition as error:
             return _refused(error, _detail_url(engagement))
         else:
@@ -524,7 +518,7 @@ def release(token: str):
                 db.session, engagement, confirm=form.confirm, note=form.note.data
             )
         except EngagementError as error:
-            _add_errors(form, error)
+            form.add_errors(error.errors)
         except IllegalTransition:
             return render_template("engagements/release_unavailable.html", problem="used")
         else:

@@ -39,6 +39,7 @@ from diaspora.audit.services import record
 from diaspora.auth.models import Role, User
 from diaspora.auth.services import end_all_sessions, fingerprint
 from diaspora.core.context import setting
+from diaspora.core.errors import DomainError
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import external_url, service_url
 from diaspora.factors.models import Passkey, RecoveryCode, RememberedDevice, TotpFactor
@@ -53,7 +54,7 @@ STEP_UP_MAX_AGE = timedelta(minutes=15)
 REMEMBER_MAX_DAYS = 30
 
 
-class FactorError(Exception):
+class FactorError(DomainError):
     """A change to a person's factors that the rules do not allow; the message says why."""
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from diaspora.audit.services import record
 from diaspora.auth.models import User
 from diaspora.cohorts.models import Cohort, CohortMember
+from diaspora.core.errors import DomainError
 from diaspora.core.time import utcnow
 from diaspora.core.urls import service_path
 from diaspora.engagements import states
@@ -30,7 +31,7 @@ KIND = "match_invitation"
 MESSAGE_MAX = 1000
 
 
-class InvitationError(ValueError):
+class InvitationError(DomainError):
     """Why an invitation cannot be sent or answered, in words fit to show."""
 
 

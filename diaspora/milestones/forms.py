@@ -1,42 +1,18 @@
 """Forms for plans, milestones, reminder lead times and plan templates."""
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 from wtforms import RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import Length
+from wtforms.validators import Length, ValidationError
 
 from diaspora.auth.models import User
-from diaspora.reference.places import countries
+from diaspora.reference.places import countries, country_names
 from diaspora.widgets import Name, NhsDateField, NhsukForm, options
 
 from . import services
 from .models import TEMPLATE_STATUS_LABELS, Anchor, Plan, PlanTemplate, TemplateMilestone
-
-
-class _ServiceChecked(NhsukForm):
-    """A form whose service check runs after the fields' own, so every problem shows at once."""
-
-    def add_errors(self, errors: dict[str, str]) -> None:
-        for name, message in errors.items():
-            field = self[name] if name in self._fields else None
-            if field is None:
-                continue
-            if message not in field.errors:
-                if isinstance(field.errors, tuple):
-                    field.errors = list(field.errors)
-                field.errors.append(message)
-
-    def service_check(self) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def validate(self, extra_validators=None) -> bool:
-        super().validate(extra_validators)
-        try:
-            self.service_check()
-        except services.PlanError as error:
-            self.add_errors(error.errors)
-        return not any(field.errors for field in self)
 
 
 class ChooseTemplateForm(NhsukForm):
@@ -73,7 +49,7 @@ def _template_hint(template: PlanTemplate) -> str:
     return " ".join(part for part in parts if part)
 
 
-class PlanForm(_ServiceChecked):
+class PlanForm(NhsukForm):
     scheme = StringField(
         "Name of your scheme",
         description="As you and your coordinator call it. Leave it as it is if unsure.",
@@ -133,23 +109,64 @@ class PlanForm(_ServiceChecked):
             )
             self.expected_end_on.label.text = "Expected end date (optional)"
 
+    def _scheme(self) -> str:
+        return (self.scheme.data or "").strip() or (self.template.name if self.template else "")
+
+    def _coordinator(self) -> int | None:
+        chosen = self.coordinator_id.data or ""
+        return int(chosen) if chosen.isdecimal() else None
+
+    def _ends_on(self) -> date | None:
+        starts_on = self.starts_on.data
+        if self.expected_end_on.data is not None or starts_on is None:
+            return self.expected_end_on.data
+        return services.default_end(self.template, starts_on)
+
+    def validate_scheme(self, field: StringField) -> None:
+        if not self._scheme():
+            raise ValidationError("Enter the name of your scheme")
+
+    def validate_starts_on(self, field: NhsDateField) -> None:
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the date your plan starts")
+
+    def validate_expected_end_on(self, field: NhsDateField) -> None:
+        starts_on, ends_on = self.starts_on.data, self._ends_on()
+        if starts_on is None or field.errors:
+            return
+        if ends_on is None:
+            raise ValidationError("Enter the date you expect your plan to end")
+        if ends_on <= starts_on:
+            raise ValidationError("Expected end date must be after the start date")
+        if ends_on > services.add_months(starts_on, 12 * services.MAX_PLAN_YEARS):
+            raise ValidationError(
+                f"Expected end date must be within {services.MAX_PLAN_YEARS} years of the "
+                "start date"
+            )
+
+    def validate_return_country(self, field: SelectField) -> None:
+        if field.data and field.data not in country_names():
+            raise ValidationError("Select a country from the list")
+
+    def validate_coordinator_id(self, field: SelectField) -> None:
+        chosen = self._coordinator()
+        if chosen is not None and chosen == self.owner.id:
+            raise ValidationError("Choose a coordinator other than yourself")
+        if chosen is not None and field.data not in {c.value for c in field.choices}:
+            raise ValidationError("Select a coordinator from the list")
+
     def details(self) -> services.PlanInput:
-        coordinator = self.coordinator_id.data or ""
+        """What was typed, the scheme and the end filled in from the template when empty."""
         return services.PlanInput(
             starts_on=self.starts_on.data,
-            expected_end_on=self.expected_end_on.data,
-            scheme=self.scheme.data or "",
+            expected_end_on=self._ends_on(),
+            scheme=self._scheme(),
             return_country=self.return_country.data or "",
-            coordinator_id=int(coordinator) if coordinator.isdecimal() else None,
+            coordinator_id=self._coordinator(),
         )
 
-    def service_check(self) -> None:
-        if self.starts_on.errors or self.expected_end_on.errors:
-            return
-        services.check_plan(self.session, self.details(), self.template, self.owner)
 
-
-class MilestoneForm(_ServiceChecked):
+class MilestoneForm(NhsukForm):
     title = StringField("Title", validators=[Name()])
     description = TextAreaField("Description (optional)")
     due_on = NhsDateField(
@@ -162,15 +179,27 @@ class MilestoneForm(_ServiceChecked):
         super().__init__(*args, **kwargs)
         self.plan = plan
 
+    def validate_title(self, field: StringField) -> None:
+        _required_title(field)
+
+    def validate_description(self, field: TextAreaField) -> None:
+        if len(field.data or "") > 2000:
+            raise ValidationError("Description must be 2000 characters or fewer")
+
+    def validate_due_on(self, field: NhsDateField) -> None:
+        if field.errors:
+            return
+        if field.data is None:
+            raise ValidationError("Enter the date the milestone is due")
+        if abs((field.data - self.plan.starts_on).days) > 366 * (services.MAX_PLAN_YEARS + 2):
+            raise ValidationError("Due date must be within a few years of your plan")
+
     def details(self) -> services.MilestoneInput:
         return services.MilestoneInput(
-            self.title.data or "", self.due_on.data, self.description.data or ""
+            (self.title.data or "").strip(),
+            self.due_on.data,
+            (self.description.data or "").strip(),
         )
-
-    def service_check(self) -> None:
-        if self.due_on.errors:
-            return
-        services.check_milestone(self.details(), self.plan)
 
 
 class DoneForm(NhsukForm):
@@ -183,7 +212,7 @@ class DoneForm(NhsukForm):
     )
 
 
-class LeadTimesForm(_ServiceChecked):
+class LeadTimesForm(NhsukForm):
     lead_days = StringField(
         "Days before a due date",
         description=(
@@ -192,14 +221,43 @@ class LeadTimesForm(_ServiceChecked):
         ),
     )
 
+    def validate_lead_days(self, field: StringField) -> None:
+        parse_lead_days(field.data or "")
+
     def values(self) -> tuple[int, ...]:
-        return services.parse_lead_days(self.lead_days.data or "")
-
-    def service_check(self) -> None:
-        self.values()
+        return parse_lead_days(self.lead_days.data or "")
 
 
-class TemplateForm(_ServiceChecked):
+def parse_lead_days(value: str) -> tuple[int, ...]:
+    """'30, 7, 1' → (30, 7, 1): whole numbers of days from 0 to 365, at most 5, largest first;
+    ValidationError says what is wrong."""
+    parts = [part.strip() for part in (value or "").replace(";", ",").split(",")]
+    parts = [part for part in parts if part]
+    if not parts:
+        raise ValidationError("Enter at least one number of days")
+    if not all(part.isdecimal() for part in parts):
+        raise ValidationError("Enter whole numbers of days separated by commas, like 30, 7, 1")
+    numbers = sorted({int(part) for part in parts}, reverse=True)
+    if any(n > services.MAX_LEAD_DAY for n in numbers):
+        raise ValidationError(f"Each number of days must be {services.MAX_LEAD_DAY} or fewer")
+    if len(numbers) > services.MAX_LEAD_VALUES:
+        raise ValidationError(f"Enter {services.MAX_LEAD_VALUES} reminders or fewer")
+    return tuple(numbers)
+
+
+def _required(field: StringField, missing: str, limit: int, too_long: str) -> None:
+    text = (field.data or "").strip()
+    if not text:
+        raise ValidationError(missing)
+    if len(text) > limit:
+        raise ValidationError(f"{too_long} must be {limit} characters or fewer")
+
+
+def _required_title(field: StringField) -> None:
+    _required(field, "Enter the title of the milestone", 200, "Title")
+
+
+class TemplateForm(NhsukForm):
     name = StringField("Name", validators=[Name()])
     scheme = StringField("Scheme code", description="A short name, for example MTI.")
     description = TextAreaField("Description (optional)")
@@ -231,48 +289,33 @@ class TemplateForm(_ServiceChecked):
             kwargs["data"] = {"status": "active"}
         super().__init__(*args, **kwargs)
 
-    def _months(self) -> int | None:
-        value = (self.months.data or "").strip()
-        if not value:
-            return None
-        if not value.isdecimal():
-            raise services.PlanError({"months": "Typical length must be a whole number of months"})
-        return int(value)
+    def validate_name(self, field: StringField) -> None:
+        _required(field, "Enter the name of the template", 150, "Name")
+
+    def validate_scheme(self, field: StringField) -> None:
+        _required(field, "Enter a short code for the scheme", 40, "Scheme code")
+
+    def validate_months(self, field: StringField) -> None:
+        value = (field.data or "").strip()
+        if value and not value.isdecimal():
+            raise ValidationError("Typical length must be a whole number of months")
+        limit = 12 * services.MAX_PLAN_YEARS
+        if value and not 1 <= int(value) <= limit:
+            raise ValidationError(f"Typical length must be between 1 and {limit} months")
 
     def details(self) -> services.TemplateInput:
+        months = (self.months.data or "").strip()
         return services.TemplateInput(
-            name=self.name.data or "",
-            scheme=self.scheme.data or "",
-            description=self.description.data or "",
-            months=self._months(),
+            name=(self.name.data or "").strip(),
+            scheme=(self.scheme.data or "").strip(),
+            description=(self.description.data or "").strip(),
+            months=int(months) if months else None,
             status=self.status.data or "",
-            status_note=self.status_note.data or "",
+            status_note=(self.status_note.data or "").strip(),
         )
 
-    def service_check(self) -> None:
-        errors: dict[str, str] = {}
-        try:
-            months = self._months()
-        except services.PlanError as error:
-            errors.update(error.errors)
-            months = None
-        try:
-            services.check_template(
-                services.TemplateInput(
-                    self.name.data or "",
-                    self.scheme.data or "",
-                    self.description.data or "",
-                    months,
-                    self.status.data or "",
-                )
-            )
-        except services.PlanError as error:
-            errors = error.errors | errors
-        if errors:
-            raise services.PlanError(errors)
 
-
-class TemplateMilestoneForm(_ServiceChecked):
+class TemplateMilestoneForm(NhsukForm):
     title = StringField("Title", validators=[Name()])
     description = TextAreaField("Description (optional)")
     anchor = RadioField(
@@ -307,13 +350,20 @@ class TemplateMilestoneForm(_ServiceChecked):
         except ValueError:
             return None
 
+    def validate_title(self, field: StringField) -> None:
+        _required_title(field)
+
+    def validate_offset_days(self, field: StringField) -> None:
+        offset, limit = self._offset(), 366 * services.MAX_PLAN_YEARS
+        if offset is None:
+            raise ValidationError("Enter the number of days, for example 14 or -30")
+        if not -limit <= offset <= limit:
+            raise ValidationError(f"Days must be between -{limit} and {limit}")
+
     def details(self) -> services.TemplateMilestoneInput:
         return services.TemplateMilestoneInput(
-            self.title.data or "",
+            (self.title.data or "").strip(),
             self.anchor.data or "",
             self._offset(),
-            self.description.data or "",
+            (self.description.data or "").strip(),
         )
-
-    def service_check(self) -> None:
-        services.check_template_milestone(self.details())

@@ -1,7 +1,9 @@
 """Plans, their templates and milestones: the rules. Functions never commit; the caller does.
 
-Rules that refuse input raise `PlanError`, whose `errors` map a field name to a message safe to
-show; an action the person may not take raises `NotAllowed` (the view answers 403).
+What a person types is held to the field rules by the forms (`forms.PlanForm` and the others);
+what needs other records (a retired scheme) raises `PlanError`, whose `errors` map a field name
+to a message safe to show; an action the person may not take raises `NotAllowed` (the view
+answers 403).
 
 For other areas:
 - `milestone_events(session, user) -> list[icalendar.Event]`: a calendar feed source (the
@@ -10,6 +12,7 @@ For other areas:
 - `load_templates(session) -> int`: add the shipped plan templates that are missing.
 """
 
+import dataclasses
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,11 +26,12 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from diaspora.audit.services import record
 from diaspora.auth.models import Role, User
+from diaspora.core.errors import DomainError
 from diaspora.core.time import as_utc, utcnow
 from diaspora.notifications.models import Channel, DeliveryState, Notification
 from diaspora.organisations.access import verified_memberships
 from diaspora.organisations.models import COORDINATING_KINDS, Membership, Organisation
-from diaspora.reference.places import DEFAULT_TIME_ZONE, country_names
+from diaspora.reference.places import DEFAULT_TIME_ZONE
 from diaspora.registry import privacy
 
 from .models import Anchor, Milestone, Plan, PlanTemplate, TemplateMilestone, TemplateStatus
@@ -42,12 +46,8 @@ NEAR_END_DAYS = 30
 MAX_PLAN_YEARS = 10
 
 
-class PlanError(Exception):
+class PlanError(DomainError):
     """Input or an action the rules refuse; `errors` maps field names to messages."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 class NotAllowed(Exception):
@@ -176,49 +176,21 @@ class TemplateInput:
     status_note: str = ""
 
 
-def check_template(details: TemplateInput) -> TemplateInput:
-    errors = {}
-    name, scheme = details.name.strip(), details.scheme.strip()
-    if not name:
-        errors["name"] = "Enter the name of the template"
-    elif len(name) > 150:
-        errors["name"] = "Name must be 150 characters or fewer"
-    if not scheme:
-        errors["scheme"] = "Enter a short code for the scheme"
-    elif len(scheme) > 40:
-        errors["scheme"] = "Scheme code must be 40 characters or fewer"
-    if details.months is not None and not 1 <= details.months <= 12 * MAX_PLAN_YEARS:
-        errors["months"] = f"Typical length must be between 1 and {12 * MAX_PLAN_YEARS} months"
-    if details.status not in set(TemplateStatus):
-        errors["status"] = "Select the status of the template"
-    if errors:
-        raise PlanError(errors)
-    return TemplateInput(
-        name,
-        scheme,
-        details.description.strip(),
-        details.months,
-        details.status,
-        details.status_note.strip(),
-    )
-
-
 def save_template(
     session: Session, actor: User, details: TemplateInput, template: PlanTemplate | None = None
 ) -> PlanTemplate:
     if not can_edit_templates(session, actor):
         raise NotAllowed("Only administrators and coordinators edit plan templates")
-    clean = check_template(details)
     if template is None:
         template = PlanTemplate(created_by=actor)
         session.add(template)
     previous = template.status
-    template.name = clean.name
-    template.scheme = clean.scheme
-    template.description = clean.description
-    template.months = clean.months
-    template.status = clean.status
-    template.status_note = clean.status_note
+    template.name = details.name
+    template.scheme = details.scheme
+    template.description = details.description
+    template.months = details.months
+    template.status = details.status
+    template.status_note = details.status_note
     session.flush()
     record(
         session,
@@ -239,27 +211,6 @@ class TemplateMilestoneInput:
     description: str = ""
 
 
-def check_template_milestone(details: TemplateMilestoneInput) -> TemplateMilestoneInput:
-    errors = {}
-    title = details.title.strip()
-    if not title:
-        errors["title"] = "Enter the title of the milestone"
-    elif len(title) > 200:
-        errors["title"] = "Title must be 200 characters or fewer"
-    if details.anchor not in (Anchor.START, Anchor.END):
-        errors["anchor"] = "Select whether the milestone is counted from the start or the end"
-    limit = 366 * MAX_PLAN_YEARS
-    if details.offset_days is None:
-        errors["offset_days"] = "Enter the number of days, for example 14 or -30"
-    elif not -limit <= details.offset_days <= limit:
-        errors["offset_days"] = f"Days must be between -{limit} and {limit}"
-    if errors:
-        raise PlanError(errors)
-    return TemplateMilestoneInput(
-        title, details.anchor, details.offset_days, details.description.strip()
-    )
-
-
 def save_template_milestone(
     session: Session,
     actor: User,
@@ -270,15 +221,14 @@ def save_template_milestone(
     """Add or change a template's milestone. Plans already made from it keep their own copies."""
     if not can_edit_templates(session, actor):
         raise NotAllowed("Only administrators and coordinators edit plan templates")
-    clean = check_template_milestone(details)
     if item is None:
         position = max((m.position for m in template.milestones), default=-1) + 1
         item = TemplateMilestone(position=position)
         template.milestones.append(item)
-    item.title = clean.title
-    item.description = clean.description
-    item.anchor = clean.anchor
-    item.offset_days = clean.offset_days or 0
+    item.title = details.title
+    item.description = details.description
+    item.anchor = details.anchor
+    item.offset_days = details.offset_days or 0
     template.updated_at = utcnow()
     session.flush()
     record(session, "plan_template.milestone_saved", actor=actor, subject=template)
@@ -330,43 +280,18 @@ class PlanInput:
     coordinator_id: int | None = None
 
 
-def check_plan(
-    session: Session, details: PlanInput, template: PlanTemplate | None, owner: User
-) -> PlanInput:
-    """The input cleaned (scheme and end filled in from the template), or PlanError."""
-    errors = {}
+def default_end(template: PlanTemplate | None, starts_on: date) -> date | None:
+    """The end of a plan whose person left it empty: the template's typical length on."""
+    return add_months(starts_on, template.months) if template and template.months else None
+
+
+def _filled(details: PlanInput, template: PlanTemplate | None) -> PlanInput:
+    """`details` (held to PlanForm's rules) with the scheme and the end the template gives
+    when they are empty."""
+    assert details.starts_on is not None
     scheme = details.scheme.strip() or (template.name if template else "")
-    if not scheme:
-        errors["scheme"] = "Enter the name of your scheme"
-    elif len(scheme) > 150:
-        errors["scheme"] = "Scheme must be 150 characters or fewer"
-    starts_on, ends_on = details.starts_on, details.expected_end_on
-    if starts_on is None:
-        errors["starts_on"] = "Enter the date your plan starts"
-    if ends_on is None and starts_on is not None:
-        if template is not None and template.months:
-            ends_on = add_months(starts_on, template.months)
-        else:
-            errors["expected_end_on"] = "Enter the date you expect your plan to end"
-    if starts_on is not None and ends_on is not None:
-        if ends_on <= starts_on:
-            errors["expected_end_on"] = "Expected end date must be after the start date"
-        elif ends_on > add_months(starts_on, 12 * MAX_PLAN_YEARS):
-            errors["expected_end_on"] = (
-                f"Expected end date must be within {MAX_PLAN_YEARS} years of the start date"
-            )
-    country = details.return_country or ""
-    if country and country not in country_names():
-        errors["return_country"] = "Select a country from the list"
-    coordinator_id = details.coordinator_id
-    if coordinator_id is not None:
-        if coordinator_id == owner.id:
-            errors["coordinator_id"] = "Choose a coordinator other than yourself"
-        elif coordinator_id not in dict(coordinator_choices(session)):
-            errors["coordinator_id"] = "Select a coordinator from the list"
-    if errors:
-        raise PlanError(errors)
-    return PlanInput(starts_on, ends_on, scheme, country, coordinator_id)
+    ends_on = details.expected_end_on or default_end(template, details.starts_on)
+    return dataclasses.replace(details, scheme=scheme, expected_end_on=ends_on)
 
 
 def start_plan(
@@ -377,7 +302,7 @@ def start_plan(
         raise NotAllowed("Only staff members have plans")
     if template is not None and template.status == TemplateStatus.RETIRED:
         raise PlanError({"template": "This scheme is retired: it cannot start new plans"})
-    clean = check_plan(session, details, template, owner)
+    clean = _filled(details, template)
     assert clean.starts_on is not None and clean.expected_end_on is not None
     now = utcnow()
     plan = Plan(
@@ -416,7 +341,7 @@ def update_plan(session: Session, plan: Plan, actor: User, details: PlanInput) -
     """Change a plan's details. A new start or end moves the open milestones that hang on it
     (done ones and fixed ones stay), cancelling their unsent reminders. Returns how many moved."""
     _own(plan, actor)
-    clean = check_plan(session, details, plan.template, actor)
+    clean = _filled(details, plan.template)
     assert clean.starts_on is not None and clean.expected_end_on is not None
     plan.scheme = clean.scheme
     plan.return_country = clean.return_country or None
@@ -579,34 +504,15 @@ class MilestoneInput:
     description: str = ""
 
 
-def check_milestone(details: MilestoneInput, plan: Plan) -> MilestoneInput:
-    errors = {}
-    title = details.title.strip()
-    if not title:
-        errors["title"] = "Enter the title of the milestone"
-    elif len(title) > 200:
-        errors["title"] = "Title must be 200 characters or fewer"
-    if len(details.description) > 2000:
-        errors["description"] = "Description must be 2000 characters or fewer"
-    if details.due_on is None:
-        errors["due_on"] = "Enter the date the milestone is due"
-    elif abs((details.due_on - plan.starts_on).days) > 366 * (MAX_PLAN_YEARS + 2):
-        errors["due_on"] = "Due date must be within a few years of your plan"
-    if errors:
-        raise PlanError(errors)
-    return MilestoneInput(title, details.due_on, details.description.strip())
-
-
 def add_milestone(session: Session, plan: Plan, actor: User, details: MilestoneInput) -> Milestone:
     """The person's own milestone, on a date of its own."""
     _own(plan, actor)
-    clean = check_milestone(details, plan)
-    assert clean.due_on is not None
+    assert details.due_on is not None
     milestone = Milestone(
         plan=plan,
-        title=clean.title,
-        description=clean.description,
-        due_on=clean.due_on,
+        title=details.title,
+        description=details.description,
+        due_on=details.due_on,
         anchor=Anchor.FIXED,
         offset_days=0,
         created_by_user=True,
@@ -618,21 +524,25 @@ def add_milestone(session: Session, plan: Plan, actor: User, details: MilestoneI
     return milestone
 
 
+def check_changeable(milestone: Milestone, actor: User) -> None:
+    """NotAllowed unless `actor` may change this milestone: their own, added by them."""
+    _own(milestone.plan, actor)
+    if not milestone.created_by_user:
+        raise NotAllowed("Milestones from the scheme move with the plan's dates")
+
+
 def update_milestone(
     session: Session, milestone: Milestone, actor: User, details: MilestoneInput
 ) -> bool:
     """Change the person's own milestone; a new date cancels its unsent reminders. Returns
     whether the date moved."""
-    _own(milestone.plan, actor)
-    if not milestone.created_by_user:
-        raise NotAllowed("Milestones from the scheme move with the plan's dates")
-    clean = check_milestone(details, milestone.plan)
-    milestone.title = clean.title
-    milestone.description = clean.description
-    moved = clean.due_on != milestone.due_on
+    check_changeable(milestone, actor)
+    milestone.title = details.title
+    milestone.description = details.description
+    moved = details.due_on != milestone.due_on
     if moved:
-        assert clean.due_on is not None
-        milestone.due_on = clean.due_on
+        assert details.due_on is not None
+        milestone.due_on = details.due_on
         milestone.scheduled_at = utcnow()
         cancel_pending_reminders(session, [milestone.id], plan=milestone.plan)
     return moved
@@ -709,24 +619,6 @@ def lead_days_of(plan: Plan | str | None) -> tuple[int, ...]:
     if not value:
         return DEFAULT_LEAD_DAYS
     return tuple(int(part) for part in value.split(",") if part)
-
-
-def parse_lead_days(value: str) -> tuple[int, ...]:
-    """'30, 7, 1' → (30, 7, 1): whole numbers of days from 0 to 365, at most 5, largest first."""
-    parts = [part.strip() for part in (value or "").replace(";", ",").split(",")]
-    parts = [part for part in parts if part]
-    if not parts:
-        raise PlanError({"lead_days": "Enter at least one number of days"})
-    if not all(part.isdecimal() for part in parts):
-        raise PlanError(
-            {"lead_days": "Enter whole numbers of days separated by commas, like 30, 7, 1"}
-        )
-    numbers = sorted({int(part) for part in parts}, reverse=True)
-    if any(n > MAX_LEAD_DAY for n in numbers):
-        raise PlanError({"lead_days": f"Each number of days must be {MAX_LEAD_DAY} or fewer"})
-    if len(numbers) > MAX_LEAD_VALUES:
-        raise PlanError({"lead_days": f"Enter {MAX_LEAD_VALUES} reminders or fewer"})
-    return tuple(numbers)
 
 
 # Calendar feed -------------------------------------------------------------------------------

@@ -56,12 +56,6 @@ def _milestone(plan: Plan, milestone_id: int) -> Milestone:
     return services.plan_milestone(db.session, plan, milestone_id) or abort(404)
 
 
-def _errors(form: NhsukForm, error: services.PlanError) -> None:
-    for name, message in error.errors.items():
-        if name in form._fields and message not in form[name].errors:
-            form[name].errors = [*form[name].errors, message]
-
-
 # A person's plans ----------------------------------------------------------------------------
 
 
@@ -104,7 +98,7 @@ def start_plan(template_id: int):
         try:
             plan = services.start_plan(db.session, _me(), template, form.details())
         except services.PlanError as error:
-            _errors(form, error)
+            form.add_errors(error.errors)
         else:
             db.session.commit()
             flash(f"Your plan has been created with {len(plan.milestones)} milestones.", "success")
@@ -136,7 +130,7 @@ def edit_plan(plan_id: int):
         try:
             moved = services.update_plan(db.session, found, _me(), form.details())
         except services.PlanError as error:
-            _errors(form, error)
+            form.add_errors(error.errors)
         else:
             db.session.commit()
             message = "Your plan has been saved."

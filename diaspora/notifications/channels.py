@@ -21,9 +21,9 @@ from notifications_python_client.errors import HTTPError, InvalidResponse
 from notifications_python_client.notifications import NotificationsAPIClient
 
 from diaspora.core.urls import service_path, service_url
-from diaspora.notifications.mail import ACCOUNT_KIND
 from diaspora.notifications import delivery
 from diaspora.notifications.delivery import Outcome, Outgoing
+from diaspora.notifications.mail import ACCOUNT_KIND
 from diaspora.notifications.models import Channel
 from diaspora.notifications.texts import shorten
 

@@ -63,7 +63,6 @@ def recipient_language(session: Session, address: str, user: object = None) -> s
     return language_of(holder)
 
 
-
 @contextmanager
 def smtp_connection(config: Mapping[str, Any]) -> Iterator[smtplib.SMTP]:
     """One connection to the configured SMTP server (TLS and login when configured), closed

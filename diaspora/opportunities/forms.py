@@ -1,11 +1,14 @@
 """The opportunity forms: one per kind, the kind chooser, cancelling, and the listing's filters.
 
-The forms parse what was typed; the rules are the service's (`services.check`), run from
-`validate()` so every problem shows at once and the service refuses the same things.
+The forms parse what was typed and hold it to every rule about one opportunity, in
+`validate()` so every problem shows at once; the service keeps what needs the stored
+opportunity (`services.check_change`: its kind, the places already booked). The API fills the
+same forms (`diaspora.api.resources.opportunities`).
 """
 
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from markupsafe import Markup
 from wtforms import (
@@ -18,18 +21,20 @@ from wtforms import (
 )
 from wtforms.validators import Optional, ValidationError
 
-from diaspora.opportunities import services
+from diaspora.core.time import as_utc, utcnow
+from diaspora.opportunities import services, times
 from diaspora.opportunities.models import (
     KIND_LABELS,
     MODALITY_LABELS,
+    Modality,
     Opportunity,
     OpportunityKind,
     Recurrence,
 )
 from diaspora.opportunities.services import MAX_WANTED, OpportunityInput
 from diaspora.organisations.models import Organisation
-from diaspora.reference.catalogue import languages, professions, skills
-from diaspora.reference.places import countries
+from diaspora.reference.catalogue import language_names, languages, professions, skills
+from diaspora.reference.places import countries, country_names
 from diaspora.registry.forms import WholeNumberField
 from diaspora.registry.models import PROFICIENCY_LABELS, SKILL_LEVEL_LABELS
 from diaspora.widgets import (
@@ -129,11 +134,18 @@ class OpportunityForm(NhsukForm):
         widget=CheckboxList(),
     )
 
-    def __init__(self, *args: Any, editing: Opportunity | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        editing: Opportunity | None = None,
+        now: datetime | None = None,
+        **kwargs: Any,
+    ) -> None:
         if editing is not None and "data" not in kwargs and not args:
             kwargs["data"] = self.initial(OpportunityInput.from_opportunity(editing))
         super().__init__(*args, **kwargs)
         self.editing = editing
+        self.now = now or utcnow()
         self.country.choices = options(countries(), "Select a country")
         self.professions.choices = _profession_choices()
         for n in range(1, MAX_WANTED + 1):
@@ -177,6 +189,17 @@ class OpportunityForm(NhsukForm):
             values[f"language_{n}"], values[f"language_level_{n}"] = code, str(level)
         values["support"] = [key for key, _ in SUPPORT if getattr(data, f"support_{key}", False)]
         return values
+
+    @staticmethod
+    def of(
+        data: OpportunityInput, *, editing: Opportunity | None = None, now: datetime | None = None
+    ) -> "OpportunityForm":
+        """The form of `data`'s kind filled with it, as parsed values rather than typed text,
+        for input that comes another way than the page (the API, the demo)."""
+        form_class = FORMS[data.kind]
+        values = form_class.initial(data) | {"join_link": data.join_link}
+        meta = {"csrf": False}
+        return form_class(formdata=None, data=values, meta=meta, editing=editing, now=now)
 
     def _rows(self, prefix: str) -> list[tuple[int, str, int]]:
         """(row number, code, level) of the rows with something chosen."""
@@ -231,23 +254,22 @@ class OpportunityForm(NhsukForm):
     # Checking ------------------------------------------------------------------------------
 
     def validate(self, extra_validators=None) -> bool:
-        """The fields' own checks, then every rule of the service, so all problems show at once."""
+        """The fields' own checks, then the rules across them, so all problems show at once;
+        a field keeps what it found itself (not a number, not a date) when it found something."""
         super().validate(extra_validators)
-        self.add_errors(services.check(self.details(), opportunity=self.editing))
+        errors: dict[str, str] = {}
+        data = self.details()
+        _check_common(data, errors, self._rows)
+        self.check_kind(data, errors)
+        for name, message in errors.items():
+            field = self._fields.get(name, self.title)
+            if not field.errors:
+                field.errors = [*field.errors, message]
         return not any(field.errors for field in self)
 
-    def add_errors(self, errors: dict[str, str]) -> None:
-        rows = {prefix: [n for n, _, _ in self._rows(prefix)] for prefix in ("skill", "language")}
-        for name, message in errors.items():
-            for prefix, numbers in rows.items():  # the service counts chosen rows only
-                for level in ("", "level_"):
-                    stem = f"{prefix}_{level}"
-                    rest = name.removeprefix(stem)
-                    if name.startswith(stem) and rest.isdecimal() and int(rest) <= len(numbers):
-                        name = f"{stem}{numbers[int(rest) - 1]}"
-            field = self._fields.get(name, self.title)
-            if not field.errors:  # what the field itself found (not a number, not a date) wins
-                field.errors = [*field.errors, message]
+    def check_kind(self, data: OpportunityInput, errors: dict[str, str]) -> None:
+        """The rules of the form's own kind."""
+        raise NotImplementedError
 
     # Rendering -----------------------------------------------------------------------------
 
@@ -312,6 +334,15 @@ class ProjectForm(OpportunityForm):
         "Enter the number of places as a whole number, like 3",
         description="How many people you would take on.",
     )
+
+    def check_kind(self, data: OpportunityInput, errors: dict[str, str]) -> None:
+        _check_dates(data, errors, "Enter the start date", "Enter the end date")
+        if not errors.get("ends_on") and _before(data.ends_on, data.starts_on):
+            errors["ends_on"] = "The end date must be the same as or after the start date"
+        if data.hours_per_month is None:
+            errors["hours_per_month"] = "Enter the hours a month"
+        _check_hours(data, errors)
+        _check_places(data, errors)
 
 
 class TeachingForm(OpportunityForm):
@@ -381,6 +412,12 @@ class TeachingForm(OpportunityForm):
             data.occurrences = None
         return data
 
+    def check_kind(self, data: OpportunityInput, errors: dict[str, str]) -> None:
+        _check_session(data, errors)
+        _check_places_and_link(data, errors, self.editing)
+        _check_series(data, errors)
+        _check_schedule(data, errors, self.now, self.editing)
+
 
 class PlacementForm(OpportunityForm):
     kind = OpportunityKind.PLACEMENT
@@ -417,6 +454,191 @@ class PlacementForm(OpportunityForm):
         "Number of places",
         "Enter the number of places as a whole number, like 2",
     )
+
+    def check_kind(self, data: OpportunityInput, errors: dict[str, str]) -> None:
+        host = data.host_institution.strip()
+        if not host:
+            errors["host_institution"] = "Enter the host institution"
+        elif len(host) > 200:
+            errors["host_institution"] = "Host institution must be 200 characters or fewer"
+        if data.duration_months is None:
+            errors["duration_months"] = "Enter the duration in months"
+        elif not _between(data.duration_months, 1, services.MAX_PLACEMENT_MONTHS):
+            errors["duration_months"] = (
+                f"Duration must be between 1 and {services.MAX_PLACEMENT_MONTHS} months"
+            )
+        _check_dates(data, errors, "Enter the earliest start date", "Enter the latest start date")
+        if not errors.get("ends_on") and _before(data.ends_on, data.starts_on):
+            errors["ends_on"] = "The latest start must be the same as or after the earliest start"
+        _check_hours(data, errors)
+        if len(data.service_commitment) > (limit := services.MAX_TEXT):
+            errors["service_commitment"] = f"Service commitment must be {limit} characters or fewer"
+        _check_places(data, errors)
+
+
+# The rules of one opportunity ---------------------------------------------------------------
+
+
+def _https(link: str) -> bool:
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        return False
+    return parts.scheme == "https" and bool(parts.hostname) and " " not in link
+
+
+def _between(value: int | None, low: int, high: int) -> bool:
+    return value is not None and low <= value <= high
+
+
+def _before(later: date | None, earlier: date | None) -> bool:
+    return later is not None and earlier is not None and later < earlier
+
+
+def _check_common(data: OpportunityInput, errors: dict[str, str], rows) -> None:
+    title = data.title.strip()
+    if not title:
+        errors["title"] = "Enter a title"
+    elif len(title) > services.MAX_TITLE:
+        errors["title"] = f"Title must be {services.MAX_TITLE} characters or fewer"
+    if not data.description.strip():
+        errors["description"] = "Enter a description of the work"
+    elif len(data.description) > services.MAX_TEXT:
+        errors["description"] = f"Description must be {services.MAX_TEXT} characters or fewer"
+    if data.country not in country_names():
+        errors["country"] = "Select a country from the list"
+    if len(data.region.strip()) > services.MAX_REGION:
+        errors["region"] = f"Region must be {services.MAX_REGION} characters or fewer"
+    if data.modality not in {m.value for m in Modality}:
+        errors["modality"] = "Select how people will take part: remotely, on site or both"
+    if not data.professions:
+        errors["professions"] = "Select at least one profession"
+    elif any(code not in professions() for code in data.professions):
+        errors["professions"] = "Select professions from the list"
+    _check_wanted(rows("skill"), skills(), "skill", errors)
+    _check_wanted(rows("language"), language_names(), "language", errors)
+
+
+def _check_wanted(
+    rows: list[tuple[int, str, int]], known, noun: str, errors: dict[str, str]
+) -> None:
+    """Each chosen row: a code from the list, chosen once, with a level."""
+    seen: set[str] = set()
+    for number, code, level in rows:
+        name = f"{noun}_{number}"
+        if code not in known:
+            errors[name] = f"Select a {noun} from the list"  # noqa: S608 (a message, not SQL)
+        elif code in seen:
+            errors[name] = f"You have chosen this {noun} twice: choose it once"
+        elif not _between(level, 1, 4):
+            errors[f"{noun}_level_{number}"] = "Select a minimum level from the list"
+        seen.add(code)
+
+
+def _check_dates(data: OpportunityInput, errors: dict[str, str], first: str, last: str) -> None:
+    if data.starts_on is None:
+        errors["starts_on"] = first
+    if data.ends_on is None:
+        errors["ends_on"] = last
+
+
+def _check_hours(data: OpportunityInput, errors: dict[str, str]) -> None:
+    hours = data.hours_per_month
+    if hours is not None and not _between(hours, 1, services.MAX_HOURS):
+        errors["hours_per_month"] = f"Hours a month must be between 1 and {services.MAX_HOURS}"
+
+
+def _check_places(data: OpportunityInput, errors: dict[str, str]) -> None:
+    if data.places is None:
+        errors["places"] = "Enter the number of places"
+    elif data.places < 1:
+        errors["places"] = "Number of places must be at least 1"
+    elif data.places > services.MAX_PLACES:
+        errors["places"] = f"Number of places must be {services.MAX_PLACES} or fewer"
+
+
+def _check_session(data: OpportunityInput, errors: dict[str, str]) -> None:
+    """When a tele-teaching session starts, and for how long."""
+    if data.starts_on is None:
+        errors["starts_on"] = "Enter the date of the first session"
+    if data.start_time is None:
+        errors["start_time"] = "Enter the start time, like 14:00"
+    try:
+        times.zone(data.host_time_zone)
+    except times.LocalTimeError as error:
+        errors["host_time_zone"] = str(error)
+    low, high = services.MIN_DURATION, services.MAX_DURATION
+    if data.duration_minutes is None:
+        errors["duration_minutes"] = "Enter the duration in minutes"
+    elif not _between(data.duration_minutes, low, high):
+        errors["duration_minutes"] = f"Duration must be between {low} and {high} minutes"
+
+
+def _check_places_and_link(
+    data: OpportunityInput, errors: dict[str, str], editing: Opportunity | None
+) -> None:
+    """Who can join a tele-teaching session, and how: an empty link keeps the one stored."""
+    if data.capacity is None:
+        errors["capacity"] = "Enter the number of places in each session"
+    elif data.capacity < 1:
+        errors["capacity"] = "Capacity must be at least 1 place"
+    elif data.capacity > services.MAX_CAPACITY:
+        errors["capacity"] = f"Capacity must be {services.MAX_CAPACITY} places or fewer"
+    link = data.join_link.strip()
+    if not link:
+        if editing is None or not editing.join_link:
+            errors["join_link"] = "Enter the link people use to join the session"
+    elif len(link) > services.MAX_LINK:
+        errors["join_link"] = f"Join link must be {services.MAX_LINK} characters or fewer"
+    elif not _https(link):
+        errors["join_link"] = "Enter a join link that starts with https://"
+    if len(data.audience.strip()) > services.MAX_AUDIENCE:
+        errors["audience"] = f"Audience must be {services.MAX_AUDIENCE} characters or fewer"
+    if data.learners_expected is not None and not _between(data.learners_expected, 1, 100_000):
+        errors["learners_expected"] = "Learners expected must be between 1 and 100,000"
+
+
+def _check_series(data: OpportunityInput, errors: dict[str, str]) -> None:
+    """How a session repeats, and whether it can from its first date."""
+    low, high = services.MIN_OCCURRENCES, services.MAX_OCCURRENCES
+    if data.recurrence not in {r.value for r in Recurrence}:
+        errors["recurrence"] = "Select whether the session repeats"
+        return
+    if data.recurrence != Recurrence.NONE and not _between(data.occurrences, low, high):
+        errors["occurrences"] = f"Number of sessions must be between {low} and {high}"
+    problem = data.starts_on and services.recurrence_problem(data.starts_on, data.recurrence)
+    if problem:
+        errors["recurrence"] = problem
+
+
+def _check_schedule(
+    data: OpportunityInput, errors: dict[str, str], now: datetime, editing: Opportunity | None
+) -> None:
+    """Every session of the series exists in its time zone, and each one still to come starts
+    in the future; sessions already held keep their times and are not checked."""
+    stoppers = ("starts_on", "start_time", "host_time_zone", "recurrence", "occurrences")
+    if any(name in errors for name in stoppers):
+        return
+    try:
+        planned = services.schedule(
+            data.starts_on, data.start_time, data.host_time_zone, data.recurrence, data.occurrences
+        )
+    except times.LocalTimeError as error:
+        errors["start_time"] = str(error)
+        return
+    sessions = editing.sessions if editing is not None else []
+    held = {s.number for s in sessions if as_utc(s.starts_at) <= now}
+    for number, (day, instant) in enumerate(planned, start=1):
+        if number in held or instant > now:
+            continue
+        if number == 1:
+            errors["starts_on"] = "The first session must be in the future"
+        else:
+            errors["starts_on"] = (
+                f"Session {number}, on {day:%-d %B %Y}, would be in the past: "
+                "choose a later first date"
+            )
+        return
 
 
 FORMS: dict[str, type[OpportunityForm]] = {

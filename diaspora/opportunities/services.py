@@ -24,19 +24,18 @@ import calendar
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from math import ceil
-from urllib.parse import urlsplit
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, contains_eager, raiseload, selectinload
 
 from diaspora.audit.services import record
 from diaspora.auth.models import User
+from diaspora.core.errors import DomainError
 from diaspora.core.paging import PageNumbers
 from diaspora.core.time import as_utc, utcnow
 from diaspora.opportunities import times
 from diaspora.opportunities.models import (
     RECURRENCE_LABELS,
-    Modality,
     Opportunity,
     OpportunityKind,
     OpportunityLanguage,
@@ -53,8 +52,6 @@ from diaspora.organisations.access import (
     verified_organisations,
 )
 from diaspora.organisations.models import Organisation
-from diaspora.reference.catalogue import language_names, professions, skills
-from diaspora.reference.places import country_names
 
 PER_PAGE = 20
 MAX_WANTED = 5  # rows of wanted skills, and of wanted languages, on the form
@@ -83,12 +80,8 @@ LIFECYCLE = {
 }
 
 
-class OpportunityError(Exception):
+class OpportunityError(DomainError):
     """Input the rules refuse: `errors` maps each form field's name to a message fit to show."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 class NotAllowed(Exception):
@@ -282,7 +275,7 @@ def recurrence_choices(first: date | None) -> list[tuple[str, str]]:
     return choices
 
 
-def _recurrence_problem(first: date, recurrence: str) -> str | None:
+def recurrence_problem(first: date, recurrence: str) -> str | None:
     """Why a monthly series cannot repeat this way from `first`, or None."""
     weekday = WEEKDAYS[first.weekday()]
     if recurrence == Recurrence.MONTHLY_NTH and week_of_month(first) > 4:
@@ -309,198 +302,7 @@ def schedule(
     ]
 
 
-# Checks ---------------------------------------------------------------------------------------
-
-
-def _https(link: str) -> bool:
-    try:
-        parts = urlsplit(link)
-    except ValueError:
-        return False
-    return parts.scheme == "https" and bool(parts.hostname) and " " not in link
-
-
-def _between(value: int | None, low: int, high: int) -> bool:
-    return value is not None and low <= value <= high
-
-
-def _check_common(data: OpportunityInput, errors: dict[str, str]) -> None:
-    if data.kind not in {kind.value for kind in OpportunityKind}:
-        errors["kind"] = "Select the kind of opportunity"
-    if not data.title.strip():
-        errors["title"] = "Enter a title"
-    elif len(data.title.strip()) > MAX_TITLE:
-        errors["title"] = f"Title must be {MAX_TITLE} characters or fewer"
-    if not data.description.strip():
-        errors["description"] = "Enter a description of the work"
-    elif len(data.description) > MAX_TEXT:
-        errors["description"] = f"Description must be {MAX_TEXT} characters or fewer"
-    if data.country not in country_names():
-        errors["country"] = "Select a country from the list"
-    if len(data.region.strip()) > MAX_REGION:
-        errors["region"] = f"Region must be {MAX_REGION} characters or fewer"
-    if data.modality not in {m.value for m in Modality}:
-        errors["modality"] = "Select how people will take part: remotely, on site or both"
-    if not data.professions:
-        errors["professions"] = "Select at least one profession"
-    elif any(code not in professions() for code in data.professions):
-        errors["professions"] = "Select professions from the list"
-    _check_wanted(data.skills, skills(), "skill", "skill", errors)
-    _check_wanted(data.languages, language_names(), "language", "language", errors)
-
-
-def _check_wanted(
-    rows: list[tuple[str, int]], known, field_prefix: str, noun: str, errors: dict[str, str]
-) -> None:
-    if len(rows) > MAX_WANTED:
-        errors[f"{field_prefix}_1"] = f"Choose up to {MAX_WANTED} of them"
-        return
-    seen: set[str] = set()
-    for number, (code, level) in enumerate(rows, start=1):
-        name = f"{field_prefix}_{number}"
-        if code not in known:
-            errors[name] = f"Select a {noun} from the list"  # noqa: S608 (a message, not SQL)
-        elif code in seen:
-            errors[name] = f"You have chosen this {noun} twice: choose it once"
-        elif not _between(level, 1, 4):
-            errors[f"{field_prefix}_level_{number}"] = "Select a minimum level from the list"
-        seen.add(code)
-
-
-def _check_places(data: OpportunityInput, errors: dict[str, str]) -> None:
-    if data.places is None:
-        errors["places"] = "Enter the number of places"
-    elif data.places < 1:
-        errors["places"] = "Number of places must be at least 1"
-    elif data.places > MAX_PLACES:
-        errors["places"] = f"Number of places must be {MAX_PLACES} or fewer"
-
-
-def _check_project(data: OpportunityInput, errors: dict[str, str]) -> None:
-    if data.starts_on is None:
-        errors.setdefault("starts_on", "Enter the start date")
-    if data.ends_on is None:
-        errors.setdefault("ends_on", "Enter the end date")
-    elif data.starts_on is not None and data.ends_on < data.starts_on:
-        errors["ends_on"] = "The end date must be the same as or after the start date"
-    if data.hours_per_month is None:
-        errors.setdefault("hours_per_month", "Enter the hours a month")
-    elif not _between(data.hours_per_month, 1, MAX_HOURS):
-        errors["hours_per_month"] = f"Hours a month must be between 1 and {MAX_HOURS}"
-    _check_places(data, errors)
-
-
-def _check_placement(data: OpportunityInput, errors: dict[str, str]) -> None:
-    if not data.host_institution.strip():
-        errors["host_institution"] = "Enter the host institution"
-    elif len(data.host_institution.strip()) > 200:
-        errors["host_institution"] = "Host institution must be 200 characters or fewer"
-    if data.duration_months is None:
-        errors.setdefault("duration_months", "Enter the duration in months")
-    elif not _between(data.duration_months, 1, MAX_PLACEMENT_MONTHS):
-        errors["duration_months"] = f"Duration must be between 1 and {MAX_PLACEMENT_MONTHS} months"
-    if data.starts_on is None:
-        errors.setdefault("starts_on", "Enter the earliest start date")
-    if data.ends_on is None:
-        errors.setdefault("ends_on", "Enter the latest start date")
-    elif data.starts_on is not None and data.ends_on < data.starts_on:
-        errors["ends_on"] = "The latest start must be the same as or after the earliest start"
-    if data.hours_per_month is not None and not _between(data.hours_per_month, 1, MAX_HOURS):
-        errors["hours_per_month"] = f"Hours a month must be between 1 and {MAX_HOURS}"
-    if len(data.service_commitment) > MAX_TEXT:
-        errors["service_commitment"] = f"Service commitment must be {MAX_TEXT} characters or fewer"
-    _check_places(data, errors)
-
-
-def _check_teaching(
-    data: OpportunityInput,
-    errors: dict[str, str],
-    now: datetime,
-    opportunity: Opportunity | None,
-) -> None:
-    if data.starts_on is None:
-        errors.setdefault("starts_on", "Enter the date of the first session")
-    if data.start_time is None:
-        errors.setdefault("start_time", "Enter the start time, like 14:00")
-    try:
-        times.zone(data.host_time_zone)
-    except times.LocalTimeError as error:
-        errors["host_time_zone"] = str(error)
-    if data.duration_minutes is None:
-        errors.setdefault("duration_minutes", "Enter the duration in minutes")
-    elif not _between(data.duration_minutes, MIN_DURATION, MAX_DURATION):
-        errors["duration_minutes"] = (
-            f"Duration must be between {MIN_DURATION} and {MAX_DURATION} minutes"
-        )
-    if data.capacity is None:
-        errors.setdefault("capacity", "Enter the number of places in each session")
-    elif data.capacity < 1:
-        errors["capacity"] = "Capacity must be at least 1 place"
-    elif data.capacity > MAX_CAPACITY:
-        errors["capacity"] = f"Capacity must be {MAX_CAPACITY} places or fewer"
-    link = data.join_link.strip()
-    if not link:
-        if opportunity is None or not opportunity.join_link:
-            errors["join_link"] = "Enter the link people use to join the session"
-    elif len(link) > MAX_LINK:
-        errors["join_link"] = f"Join link must be {MAX_LINK} characters or fewer"
-    elif not _https(link):
-        errors["join_link"] = "Enter a join link that starts with https://"
-    if len(data.audience.strip()) > MAX_AUDIENCE:
-        errors["audience"] = f"Audience must be {MAX_AUDIENCE} characters or fewer"
-    if data.learners_expected is not None and not _between(data.learners_expected, 1, 100_000):
-        errors["learners_expected"] = "Learners expected must be between 1 and 100,000"
-    if data.recurrence not in {r.value for r in Recurrence}:
-        errors["recurrence"] = "Select whether the session repeats"
-    elif data.recurrence != Recurrence.NONE and not _between(
-        data.occurrences, MIN_OCCURRENCES, MAX_OCCURRENCES
-    ):
-        errors["occurrences"] = (
-            f"Number of sessions must be between {MIN_OCCURRENCES} and {MAX_OCCURRENCES}"
-        )
-    if data.starts_on is not None and "recurrence" not in errors:
-        problem = _recurrence_problem(data.starts_on, data.recurrence)
-        if problem:
-            errors["recurrence"] = problem
-    stoppers = ("starts_on", "start_time", "host_time_zone", "recurrence", "occurrences")
-    if any(name in errors for name in stoppers):
-        return
-    try:
-        planned = schedule(
-            data.starts_on, data.start_time, data.host_time_zone, data.recurrence, data.occurrences
-        )
-    except times.LocalTimeError as error:
-        errors["start_time"] = str(error)
-        return
-    _check_future(planned, errors, now, opportunity)
-    if opportunity is not None and data.capacity is not None and "capacity" not in errors:
-        _check_capacity(opportunity, data.capacity, errors, now)
-
-
-def _check_future(
-    planned: list[tuple[date, datetime]],
-    errors: dict[str, str],
-    now: datetime,
-    opportunity: Opportunity | None,
-) -> None:
-    """Every session still to come must start in the future; sessions already held keep their
-    times and are not checked."""
-    held = {
-        s.number
-        for s in (opportunity.sessions if opportunity is not None else [])
-        if as_utc(s.starts_at) <= now
-    }
-    for number, (day, instant) in enumerate(planned, start=1):
-        if number in held or instant > now:
-            continue
-        if number == 1:
-            errors["starts_on"] = "The first session must be in the future"
-        else:
-            errors["starts_on"] = (
-                f"Session {number}, on {day:%-d %B %Y}, would be in the past: "
-                "choose a later first date"
-            )
-        return
+# Edits ---------------------------------------------------------------------------------------
 
 
 def _check_capacity(
@@ -521,29 +323,17 @@ def _check_capacity(
         )
 
 
-def check(
-    data: OpportunityInput,
-    *,
-    now: datetime | None = None,
-    opportunity: Opportunity | None = None,
-) -> dict[str, str]:
-    """Every problem with `data`, by form field name (empty when there is none).
-
-    `opportunity` is the one being edited: its sessions already held keep their times, and its
-    capacity may not go below the places already booked.
-    """
-    now = now or utcnow()
+def check_change(data: OpportunityInput, opportunity: Opportunity, now: datetime) -> None:
+    """OpportunityError for what an edit may not do to what is stored: change the kind, or
+    give the sessions still to come fewer places than they have booked. What was typed is held
+    to the field rules by the form (`forms.OpportunityForm`)."""
     errors: dict[str, str] = {}
-    _check_common(data, errors)
-    if opportunity is not None and data.kind != opportunity.kind:
+    if data.kind != opportunity.kind:
         errors["kind"] = "The kind of an opportunity cannot be changed"
-    if data.kind == OpportunityKind.PROJECT:
-        _check_project(data, errors)
-    elif data.kind == OpportunityKind.PLACEMENT:
-        _check_placement(data, errors)
-    elif data.kind == OpportunityKind.TEACHING:
-        _check_teaching(data, errors, now, opportunity)
-    return errors
+    elif data.kind == OpportunityKind.TEACHING and data.capacity is not None:
+        _check_capacity(opportunity, data.capacity, errors, now)
+    if errors:
+        raise OpportunityError(errors)
 
 
 # Posting and editing --------------------------------------------------------------------------
@@ -627,9 +417,6 @@ def create(
     if not can_post_for(session, actor, organisation):
         raise NotAllowed("Only members of a verified organisation can post opportunities for it")
     now = now or utcnow()
-    errors = check(data, now=now)
-    if errors:
-        raise OpportunityError(errors)
     opportunity = Opportunity(
         organisation=organisation,
         kind=data.kind,
@@ -670,6 +457,11 @@ class Rescheduled:
     cancelled: list[TeachingSession] = field(default_factory=list)
 
 
+def check_editable(opportunity: Opportunity) -> None:
+    if opportunity.status not in EDITABLE:
+        raise NotAllowed("Only draft and open opportunities can be changed")
+
+
 def update(
     session: Session,
     opportunity: Opportunity,
@@ -685,13 +477,10 @@ def update(
     past a shortened series, are returned for their bookings (`postings.services.update` tells
     the people booked and cancels the sessions); a longer series gets new sessions.
     """
-    if opportunity.status not in EDITABLE:
-        raise NotAllowed("Only draft and open opportunities can be changed")
+    check_editable(opportunity)
     now = now or utcnow()
     data.kind = data.kind or opportunity.kind
-    errors = check(data, now=now, opportunity=opportunity)
-    if errors:
-        raise OpportunityError(errors)
+    check_change(data, opportunity, now)
     _apply(opportunity, data)
     result = Rescheduled()
     if opportunity.kind == OpportunityKind.TEACHING:

@@ -3,11 +3,12 @@
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from diaspora.core.errors import DomainError
 from diaspora.core.time import as_utc
 from diaspora.reference.places import zone_city
 
 
-class LocalTimeError(ValueError):
+class LocalTimeError(DomainError):
     """A local time that does not exist or an unknown zone; `str()` is fit to show a person."""
 
 

@@ -10,6 +10,7 @@ from diaspora.auth.models import User
 from diaspora.auth.services import fingerprint, make_token, normalise_email, read_token
 from diaspora.core.context import setting
 from diaspora.core.domains import within
+from diaspora.core.errors import DomainError
 from diaspora.core.time import utcnow
 from diaspora.core.urls import external_url
 from diaspora.notifications import mail
@@ -31,7 +32,7 @@ VERIFIED_FIELDS = ("name", "kind")
 FIELDS = ("name", "kind", "country", "website", "description", "time_zone")
 
 
-class OrganisationError(Exception):
+class OrganisationError(DomainError):
     """A request the rules refuse; the message is safe to show."""
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from diaspora.auth.models import User
+from diaspora.core.errors import DomainError
 from diaspora.core.time import utcnow
 from diaspora.core.words import N_, CountryName, LanguageName
 from diaspora.reference import catalogue
@@ -46,12 +47,8 @@ TAG_MAX = 60
 TAG_PREFIX = "tag:"
 
 
-class ProfileError(ValueError):
-    """Rules the change broke: messages keyed by the name of the form field they belong to."""
-
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__("; ".join(problems.values()))
-        self.problems = problems
+class ProfileError(DomainError):
+    """Rules the change broke: `errors` maps a form field's name to its message."""
 
 
 def _raise_problems(problems: dict[str, str | None]) -> None:

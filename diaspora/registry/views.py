@@ -120,8 +120,7 @@ def _page(step: str, profile: StaffProfile | None, form, items=None, **context):
 def _refused(form, error: services.ProfileError) -> None:
     """Nothing of the refused change stays; its messages go to the fields they are about."""
     db.session.rollback()
-    for name, message in error.problems.items():
-        form[name].errors.append(translated(message))
+    form.add_errors(error.errors)
 
 
 def _saved(step: str, profile: StaffProfile):
@@ -329,7 +328,7 @@ def check():
             services.complete_profile(profile)
         except services.ProfileError as error:
             db.session.rollback()
-            problems = error.problems
+            problems = error.errors
         else:
             db.session.commit()
             flash(gettext("Your profile has been saved."), "success")

@@ -2,14 +2,15 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from diaspora.audit.models import AuditEvent
 from diaspora.contributions import codes, services
+from diaspora.contributions.forms import HoursForm
 from diaspora.contributions.models import Certificate, HoursLog
 from diaspora.contributions.services import (
     CertificateUnavailable,
     ContributionError,
-    HoursInput,
     add_months,
 )
 from diaspora.core.time import utcnow
@@ -29,19 +30,31 @@ def _month(value: date) -> str:
     return f"{value:%Y-%m}"
 
 
-def _log(db, engagement, hours="2.5", month=None, learners="", note="", today=None):
-    return services.log_hours(
-        db.session,
-        engagement,
-        HoursInput(month=_month(month or this_month()), hours=hours, learners=learners, note=note),
-        today or date.today(),
+def _form(engagement, today=None, **data) -> HoursForm:
+    """What a person types, through the page's form: where the field rules live."""
+    values = {"month": _month(this_month()), "hours": "2", "learners": "", "note": ""} | data
+    return HoursForm(
+        formdata=MultiDict(values),
+        engagement=engagement,
+        today=today or date.today(),
+        meta={"csrf": False},
     )
 
 
+def _log(db, engagement, hours="2.5", month=None, learners="", note="", today=None):
+    month = _month(month or this_month())
+    form = _form(engagement, today, month=month, hours=hours, learners=learners, note=note)
+    assert form.validate(), form.errors
+    return services.log_hours(db.session, engagement, form.details(), today or date.today())
+
+
 def _errors(db, engagement, **data) -> dict[str, str]:
-    values = {"month": _month(this_month()), "hours": "2", "learners": "", "note": ""} | data
+    """The first message on each field, from the form or else from the service."""
+    form = _form(engagement, **data)
+    if not form.validate():
+        return {name: messages[0] for name, messages in form.errors.items()}
     with pytest.raises(ContributionError) as caught:
-        services.log_hours(db.session, engagement, HoursInput(**values), date.today())
+        services.log_hours(db.session, engagement, form.details(), date.today())
     return caught.value.errors
 
 

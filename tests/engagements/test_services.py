@@ -148,7 +148,7 @@ def test_apply_from_interest_keeps_the_same_engagement(db, staff, manager, proje
 def test_a_bad_message_saves_nothing(db, staff, project, message, problem):
     with pytest.raises(EngagementError) as refused:
         services.apply(db.session, staff, project, message)
-    assert refused.value.problems == {"message": problem}
+    assert refused.value.errors == {"message": problem}
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Engagement)) == 0
     assert notes(db) == []
@@ -259,7 +259,7 @@ def test_a_decision_message_over_1000_characters_is_refused(db, make, staff, man
     engagement = make.engagement(project, staff, state="applied")
     with pytest.raises(EngagementError) as refused:
         services.decide(db.session, engagement, manager, accept=True, message="x" * 1001)
-    assert refused.value.problems == {
+    assert refused.value.errors == {
         "decision_message": "Your message must be 1000 characters or fewer"
     }
     assert engagement.state == S.APPLIED
@@ -284,7 +284,7 @@ def test_cancelling_needs_a_reason_and_an_offered_place(db, make, staff, manager
     accepted = make.engagement(project, make.profile().user, state="accepted")
     with pytest.raises(EngagementError) as refused:
         services.cancel(db.session, accepted, manager, reason="  ")
-    assert refused.value.problems == {"reason": "Enter the reason"}
+    assert refused.value.errors == {"reason": "Enter the reason"}
     services.cancel(db.session, accepted, manager, reason="The ward closed.")
     db.session.commit()
     assert (accepted.state, accepted.end_reason) == (S.CANCELLED, "The ward closed.")
@@ -375,7 +375,7 @@ def _request(app, db, engagement, email="line.manager@nhs.net") -> str:
 def test_a_bad_manager_email_is_refused(app, db, accepted, email, problem):
     with app.test_request_context(), pytest.raises(EngagementError) as refused:
         services.request_release(db.session, accepted, email)
-    assert refused.value.problems == {"manager_email": problem}
+    assert refused.value.errors == {"manager_email": problem}
     db.session.rollback()
     db.session.refresh(accepted)
     assert accepted.release_status == ReleaseStatus.NEEDED
@@ -541,4 +541,4 @@ def test_they_cannot_name_themselves_as_their_manager(app, db, accepted, staff):
     db.session.commit()
     with app.test_request_context(), pytest.raises(EngagementError) as refused:
         services.request_release(db.session, accepted, staff.email.upper())
-    assert refused.value.problems == {"manager_email": services.OWN_ADDRESS}
+    assert refused.value.errors == {"manager_email": services.OWN_ADDRESS}

@@ -3,9 +3,11 @@ from datetime import date, timedelta
 import icalendar
 import pytest
 from sqlalchemy import select
+from wtforms.validators import ValidationError
 
 from diaspora.bookings.services import calendar_for
 from diaspora.milestones import services
+from diaspora.milestones.forms import PlanForm, parse_lead_days
 from diaspora.milestones.models import Milestone, PlanTemplate
 from diaspora.notifications.models import Notification
 from tests.milestones.conftest import utc
@@ -78,37 +80,30 @@ def test_a_retired_template_starts_no_plan_but_its_plans_carry_on(db, staff, tem
     assert len(plan.milestones) == 13
 
 
-def test_plan_input_is_checked(db, staff, templates, make):
+def test_plan_input_is_checked(app, db, staff, templates, make):
     partner = make.user(roles=["coordinator"])  # the role alone: no verified charity or trust
     custom = templates["custom"]
+    start = {"starts_on": date(2027, 1, 1)}
+    year = start | {"expected_end_on": date(2028, 1, 1)}
     cases = [
-        (services.PlanInput(starts_on=None), "starts_on"),
-        (services.PlanInput(starts_on=date(2027, 1, 1)), "expected_end_on"),  # custom: no months
-        (
-            services.PlanInput(starts_on=date(2027, 1, 1), expected_end_on=date(2026, 1, 1)),
-            "expected_end_on",
-        ),
-        (
-            services.PlanInput(
-                starts_on=date(2027, 1, 1),
-                expected_end_on=date(2028, 1, 1),
-                return_country="XX",
-            ),
-            "return_country",
-        ),
-        (
-            services.PlanInput(
-                starts_on=date(2027, 1, 1),
-                expected_end_on=date(2028, 1, 1),
-                coordinator_id=partner.id,
-            ),
-            "coordinator_id",
-        ),
+        ({}, "starts_on"),
+        (start, "expected_end_on"),  # custom: no months
+        (start | {"expected_end_on": date(2026, 1, 1)}, "expected_end_on"),
+        (year | {"return_country": "XX"}, "return_country"),
+        (year | {"coordinator_id": str(partner.id)}, "coordinator_id"),
     ]
-    for details, field in cases:
-        with pytest.raises(services.PlanError) as error:
-            services.start_plan(db.session, staff, custom, details)
-        assert field in error.value.errors, details
+    with app.test_request_context():
+        for values, field in cases:
+            form = PlanForm(
+                formdata=None,
+                data=values,
+                meta={"csrf": False},
+                session=db.session,
+                owner=staff,
+                template=custom,
+            )
+            assert not form.validate()
+            assert field in form.errors, values
 
 
 def test_moving_the_dates_moves_open_milestones_that_hang_on_them(
@@ -194,13 +189,13 @@ def test_the_coordinator_a_plan_names_may_see_it_others_not(
     [("30, 7, 1", (30, 7, 1)), ("1,7,30,7", (30, 7, 1)), ("0", (0,)), ("365; 90", (365, 90))],
 )
 def test_lead_days_parse(value, expected):
-    assert services.parse_lead_days(value) == expected
+    assert parse_lead_days(value) == expected
 
 
 @pytest.mark.parametrize("value", ["", "seven", "366", "-1", "1.5", "1,2,3,4,5,6"])
 def test_lead_days_refuse(value):
-    with pytest.raises(services.PlanError):
-        services.parse_lead_days(value)
+    with pytest.raises(ValidationError):
+        parse_lead_days(value)
 
 
 def test_default_lead_days_are_stored_as_the_default(db, staff, make_plan):

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from flask import current_app
 
 from diaspora.auth.models import User
 from diaspora.opportunities.services import OpportunityInput
@@ -111,3 +112,14 @@ def placement_input(**changes) -> OpportunityInput:
     for key, value in changes.items():
         setattr(data, key, value)
     return data
+
+
+def form_errors(data: OpportunityInput, *, now=NOW, editing=None) -> dict[str, str]:
+    """Every problem the form of `data`'s kind finds with it, by field: the field rules live
+    in the form, as a page or the API fills it."""
+    from diaspora.opportunities.forms import OpportunityForm
+
+    with current_app.test_request_context():
+        form = OpportunityForm.of(data, editing=editing, now=now)
+        form.validate()
+    return {name: " ".join(messages) for name, messages in form.errors.items()}

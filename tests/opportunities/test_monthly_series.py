@@ -18,11 +18,16 @@ from diaspora.opportunities.services import (
 )
 from tests.auth.test_form_errors import shown_value
 from tests.helpers import error_summary, submit
-from tests.opportunities.conftest import NOW, teaching_input
+from tests.opportunities.conftest import NOW, form_errors, teaching_input
+
+
+@pytest.fixture(autouse=True)
+def _forms_need_the_app(app):
+    """`_errors` asks the forms, which read the application's settings."""
 
 
 def _errors(data) -> dict[str, str]:
-    return services.check(data, now=NOW)
+    return form_errors(data, now=NOW)
 
 
 # The dates ------------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ def test_bad_work_is_refused_with_every_problem_and_nothing_changes(profile):
                 specialty="x" * 121,
             ),
         )
-    assert refused.value.problems == {
+    assert refused.value.errors == {
         "profession": "Select a profession from the list",
         "grade": "Select a grade or band from the list",
         "specialty": "Specialty must be 120 characters or fewer",
@@ -128,7 +128,7 @@ def test_ties_any_kind_per_country_but_each_once(profile, db):
     db.session.commit()
     with pytest.raises(ProfileError) as refused:
         services.add_tie(db.session, profile, country="BD", kind="born")
-    assert refused.value.problems == {"country": "You have already added Bangladesh (born there)"}
+    assert refused.value.errors == {"country": "You have already added Bangladesh (born there)"}
     with pytest.raises(ProfileError):
         services.add_tie(db.session, profile, country="ZZ", kind="born")
     with pytest.raises(ProfileError):
@@ -147,7 +147,7 @@ def test_a_duplicate_slipping_past_the_check_is_refused_by_the_database(profile,
     profile.specialty = "Paediatrics"
     with pytest.raises(ProfileError) as refused:
         services.add_tie(db.session, profile, country="NG", kind="born")
-    assert refused.value.problems == {"country": "You have already added Nigeria (born there)"}
+    assert refused.value.errors == {"country": "You have already added Nigeria (born there)"}
     db.session.commit()
     db.session.expire_all()
     assert [(t.country, t.kind) for t in profile.ties] == [("NG", "born")]
@@ -159,12 +159,12 @@ def test_languages_each_once_with_a_level(profile, db):
     services.add_language(db.session, profile, language="syl", proficiency=3)
     with pytest.raises(ProfileError) as refused:
         services.add_language(db.session, profile, language="ben", proficiency="2")
-    assert refused.value.problems == {
+    assert refused.value.errors == {
         "language": "You have already added Bengali. Remove it first to change the level"
     }
     with pytest.raises(ProfileError) as refused:
         services.add_language(db.session, profile, language="klingon", proficiency="9")
-    assert set(refused.value.problems) == {"language", "proficiency"}
+    assert set(refused.value.errors) == {"language", "proficiency"}
     assert [(item.language, item.proficiency) for item in profile.languages] == [
         ("ben", 4),
         ("syl", 3),
@@ -188,7 +188,7 @@ def test_typed_words_naming_a_listed_skill_are_stored_as_that_skill(profile, db)
     assert (item.code, item.tag) == ("clinical_teaching", None)
     with pytest.raises(ProfileError) as refused:
         services.add_skill(db.session, profile, code="clinical_teaching", level=3)
-    assert refused.value.problems == {
+    assert refused.value.errors == {
         "skill": "You have already added Clinical teaching. Remove it first to change the level"
     }
 
@@ -207,7 +207,7 @@ def test_typed_words_naming_a_listed_skill_are_stored_as_that_skill(profile, db)
 def test_bad_skills_are_refused(profile, db, code, tag, message):
     with pytest.raises(ProfileError) as refused:
         services.add_skill(db.session, profile, code=code, tag=tag, level=2)
-    assert refused.value.problems == {"skill": message}
+    assert refused.value.errors == {"skill": message}
     assert db.session.scalar(select(ProfileSkill)) is None
 
 
@@ -264,7 +264,7 @@ def test_bad_windows_are_refused(profile, db, starts_on, ends_on, problems):
     )
     with pytest.raises(ProfileError) as refused:
         services.add_window(db.session, profile, starts_on=starts_on, ends_on=ends_on, today=TODAY)
-    assert refused.value.problems == problems
+    assert refused.value.errors == problems
     assert len(profile.windows) == 1
 
 
@@ -308,7 +308,7 @@ def test_a_profile_is_complete_only_with_every_section(profile, db):
     ]
     with pytest.raises(ProfileError) as refused:
         services.complete_profile(profile)
-    assert refused.value.problems["countries"] == "Add at least one country you have ties to"
+    assert refused.value.errors["countries"] == "Add at least one country you have ties to"
     assert profile.completed_at is None
 
     services.update_work(profile, **WORK)

@@ -142,7 +142,7 @@ def test_finding_1_an_address_they_are_changing_to_is_refused(app, db, accepted,
     db.session.commit()
     with app.test_request_context(), pytest.raises(EngagementError) as refused:
         engagements.request_release(db.session, accepted, "Sadia+boss@LeedsTH.nhs.uk")
-    assert refused.value.problems == {"manager_email": engagements.OWN_ADDRESS}
+    assert refused.value.errors == {"manager_email": engagements.OWN_ADDRESS}
 
 
 def test_finding_1_mailbox_keys_see_through_tags_case_and_gmail_dots():
@@ -299,7 +299,7 @@ def test_finding_1_the_domains_of_an_unverified_or_non_nhs_organisation_count_fo
     assert accepted.release_status == ReleaseStatus.NEEDED
     with app.test_request_context(), pytest.raises(EngagementError) as refused:
         engagements.request_release(db.session, accepted, "ward.manager@mft.example.org")
-    assert refused.value.problems == {"manager_email": engagements.NHS_ADDRESS}
+    assert refused.value.errors == {"manager_email": engagements.NHS_ADDRESS}
 
 
 def test_finding_1_a_trust_sent_back_to_verification_stops_counting_at_once(
@@ -483,7 +483,10 @@ def test_finding_2_messages_to_others_no_longer_name_the_person(
         engagements.decide(db.session, applied, owner, accept=True, message="")
         engagements.change(db.session, applied, owner, "active")
         contributions.log_hours(
-            db.session, applied, contributions.HoursInput(month="2026-11", hours="7"), date.today()
+            db.session,
+            applied,
+            contributions.HoursInput(month=date(2026, 11, 1), minutes=420),
+            date.today(),
         )
     db.session.commit()
     told = messages_to(db, owner)

@@ -17,9 +17,9 @@ from diaspora.api.spec import (
     PageQuery,
     Resource,
     checked_form,
-    field_errors,
     not_found,
     page_of,
+    refused,
     storable,
 )
 from diaspora.auth.models import Role
@@ -234,7 +234,7 @@ def _done(engagement: Engagement, part: str) -> dict:
 
 def _refused(error: Exception) -> ApiProblem:
     if isinstance(error, EngagementError):
-        return field_errors(error.problems)
+        return refused(error)
     return ApiProblem(409, str(error))
 
 

@@ -1,11 +1,11 @@
 """Opportunities: the public listing and detail for every caller; posting, changing, publishing
 and closing for members of the verified organisation that posts them.
 
-The rules are the pages': `services.check` judges what is sent (its messages become one 422
-entry per field), `access` says who sees and who manages, `services.LIFECYCLE` which state
-changes are allowed (a refused one is a 409). Every time is ISO 8601 in UTC; a tele-teaching
-session's wall-clock time is sent as `starts_on` + `start_time` in `host_time_zone`, as on the
-web form.
+The rules are the pages': the web form of the opportunity's kind judges what is sent (its
+messages become one 422 entry per field), `access` says who sees and who manages,
+`services.LIFECYCLE` which state changes are allowed (a refused one is a 409). Every time is
+ISO 8601 in UTC; a tele-teaching session's wall-clock time is sent as `starts_on` +
+`start_time` in `host_time_zone`, as on the web form.
 """
 
 import re
@@ -32,6 +32,7 @@ from diaspora.auth.models import Role
 from diaspora.core.time import as_utc, utcnow
 from diaspora.extensions import db
 from diaspora.opportunities import access, presenters, services
+from diaspora.opportunities.forms import OpportunityForm
 from diaspora.opportunities.models import (
     Modality,
     Opportunity,
@@ -395,21 +396,30 @@ def _input(data: OpportunityInput, body: dict) -> OpportunityInput:
     return data
 
 
-def _invalid(error: services.OpportunityError, data: OpportunityInput) -> ApiProblem:
-    """The service's messages, keyed by form field, as JSON pointers into the body:
-    `skill_level_2` is `skills/1/min_level`."""
-    errors = {}
-    for name, message in error.errors.items():
+def _checked(data: OpportunityInput, editing: Opportunity | None = None) -> OpportunityInput:
+    """`data` held to the rules of the web form of its kind, filled as the page fills it;
+    a 422 with the form's messages when it breaks one."""
+    for array in ("skills", "languages"):
+        if len(getattr(data, array)) > services.MAX_WANTED:
+            raise field_errors({array: f"Choose up to {services.MAX_WANTED} of them"})
+    form = OpportunityForm.of(data, editing=editing)
+    if not form.validate():
+        raise _invalid({name: " ".join(messages) for name, messages in form.errors.items()})
+    return form.details()
+
+
+def _invalid(errors: dict[str, str]) -> ApiProblem:
+    """Messages keyed by form field, as JSON pointers into the body: `skill_level_2` is
+    `skills/1/min_level` (the form's rows are the body's, in order)."""
+    pointers = {}
+    for name, message in errors.items():
         match = ROW.match(name)
         if match:
             prefix, level, number = match.groups()
             array, level_name = WANTED[prefix]
-            if len(getattr(data, array)) > services.MAX_WANTED:
-                name = array
-            else:
-                name = f"{array}/{int(number) - 1}/{level_name if level else 'code'}"
-        errors[name] = message
-    return field_errors(errors)
+            name = f"{array}/{int(number) - 1}/{level_name if level else 'code'}"
+        pointers[name] = message
+    return field_errors(pointers)
 
 
 def _visible(opportunity_id: int) -> Opportunity:
@@ -543,11 +553,8 @@ def create_opportunity(body: dict):
     with `capacity` places) or a return placement, saved as a draft: publish it when ready.
     Without `organisation_id` it is posted for the one organisation you may post for."""
     organisation = _posting_for(body.get("organisation_id"))
-    data = _input(services.starting_point(organisation, body["kind"]), body)
-    try:
-        opportunity = services.create(db.session, organisation, g.api_user, data)
-    except services.OpportunityError as error:
-        raise _invalid(error, data) from None
+    data = _checked(_input(services.starting_point(organisation, body["kind"]), body))
+    opportunity = services.create(db.session, organisation, g.api_user, data)
     db.session.commit()
     return _shown(opportunity, manager=True)
 
@@ -566,13 +573,14 @@ def update_opportunity(opportunity_id: int, body: dict):
     capacity, and the people booked on a moved session are told; a shorter series cancels the
     sessions past its end. 409 for a closed, completed or cancelled opportunity."""
     opportunity = _managed(opportunity_id)
-    data = _input(OpportunityInput.from_opportunity(opportunity), body)
     try:
+        services.check_editable(opportunity)
+        data = _checked(_input(OpportunityInput.from_opportunity(opportunity), body), opportunity)
         postings.update(db.session, opportunity, g.api_user, data)
     except services.NotAllowed as error:
         raise ApiProblem(409, f"{error}.") from None
     except services.OpportunityError as error:
-        raise _invalid(error, data) from None
+        raise _invalid(error.errors) from None
     db.session.commit()
     return _shown(opportunity, manager=True)
 

@@ -14,7 +14,7 @@ from diaspora.api.spec import (
     ApiProblem,
     PageQuery,
     Resource,
-    field_errors,
+    form_with,
     name_text,
     not_found,
     page_of,
@@ -24,6 +24,7 @@ from diaspora.auth.models import Role, User
 from diaspora.core.time import as_utc
 from diaspora.extensions import db
 from diaspora.milestones import presenters, services
+from diaspora.milestones.forms import MilestoneForm
 from diaspora.milestones.models import Milestone, Plan
 
 resource = Resource()
@@ -273,11 +274,10 @@ def get_milestone(plan_id: int, milestone_id: int):
 
 @contextmanager
 def _service_rules() -> Iterator[None]:
-    """A service change's field messages become a 422, its refusals a 403."""
+    """A service change's refusals become a 403 (its field messages are a 422, as every
+    `DomainError` is)."""
     try:
         yield
-    except services.PlanError as error:
-        raise field_errors(error.errors) from None
     except services.NotAllowed as error:
         raise ApiProblem(403, f"{error}.") from None
 
@@ -293,9 +293,9 @@ def _service_rules() -> Iterator[None]:
 )
 def add_milestone(plan_id: int, body: dict):
     plan = _owned(plan_id)
-    details = services.MilestoneInput(body["title"], body["due_on"], body["description"])
+    form = form_with(MilestoneForm, body, plan=plan)
     with _service_rules():
-        milestone = services.add_milestone(db.session, plan, g.api_user, details)
+        milestone = services.add_milestone(db.session, plan, g.api_user, form.details())
     db.session.commit()
     return _milestone(milestone, _today(plan))
 
@@ -312,13 +312,14 @@ def update_milestone(plan_id: int, milestone_id: int, body: dict):
     """Only the fields sent change. A new date cancels the reminders not sent yet."""
     plan = _owned(plan_id)
     milestone = _milestone_of(plan, milestone_id)
-    details = services.MilestoneInput(
-        body.get("title", milestone.title),
-        body.get("due_on", milestone.due_on),
-        body.get("description", milestone.description),
+    with _service_rules():
+        services.check_changeable(milestone, g.api_user)
+    stored = {"title": milestone.title, "due_on": milestone.due_on}
+    form = form_with(
+        MilestoneForm, stored | {"description": milestone.description} | body, plan=plan
     )
     with _service_rules():
-        services.update_milestone(db.session, milestone, g.api_user, details)
+        services.update_milestone(db.session, milestone, g.api_user, form.details())
     db.session.commit()
     return _milestone(milestone, _today(plan))
 
