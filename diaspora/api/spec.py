@@ -446,5 +446,7 @@ def form_with(form_class: type, values: dict, **kwargs):
 
 def _validated(form):
     if not form.validate():
-        raise field_errors({name: " ".join(errors) for name, errors in form.errors.items()})
+        raise field_errors(
+            {name: " ".join(map(str, errors)) for name, errors in form.errors.items()}
+        )
     return form

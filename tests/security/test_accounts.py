@@ -9,6 +9,7 @@ import time_machine
 from sqlalchemy import select
 
 from diaspora import scheduler
+from diaspora.account import services as account
 from diaspora.api import tokens
 from diaspora.api.jobs import token_reminders
 from diaspora.api.models import AccessToken
@@ -556,8 +557,8 @@ def test_finding_6_the_device_cookie_follows_the_same_rules(client, make):
 def test_finding_7_sign_up_hashes_and_answers_alike_for_a_taken_address(client, make, monkeypatch):
     existing = make.user()
     hashed = []
-    original = services.hash_password
-    monkeypatch.setattr(services, "hash_password", lambda p: hashed.append(p) or original(p))
+    original = account.hash_password
+    monkeypatch.setattr(account, "hash_password", lambda p: hashed.append(p) or original(p))
     answers = []
     for email in (existing.email, "brand.new@example.org"):
         response = submit(

@@ -18,6 +18,7 @@ from diaspora.api import tokens
 from diaspora.auth.models import User
 from diaspora.cohorts.models import CohortMessage
 from diaspora.core.input import JSON_MAX_DEPTH, text_problem
+from diaspora.core.time import utcnow
 from diaspora.extensions import db as _db
 from diaspora.milestones.models import Milestone
 from diaspora.organisations.models import Organisation
@@ -52,12 +53,20 @@ def _form_classes() -> list[type]:
 FORM_CLASSES = _form_classes()
 
 
-def _build(form_class, formdata):
-    """The form filled from `formdata`, its constructor's own arguments given empty values."""
+@pytest.fixture
+def built_with(make):
+    """What the forms that need a record or a day are built with."""
+    return {"engagement": make.engagement(state="accepted"), "today": utcnow().date()}
+
+
+def _build(form_class, formdata, built_with):
+    """The form filled from `formdata`, its constructor's own arguments given empty values (or
+    the record or day it cannot be built without, from `built_with`)."""
     kwargs = {}
     for name, parameter in inspect.signature(form_class.__init__).parameters.items():
         if parameter.kind is parameter.KEYWORD_ONLY and parameter.default is parameter.empty:
-            kwargs[name] = _db.session if name == "session" else [] if name.endswith("s") else None
+            empty = _db.session if name == "session" else [] if name.endswith("s") else None
+            kwargs[name] = built_with.get(name, empty)
     return form_class(formdata=formdata, meta={"csrf": False}, **kwargs)
 
 
@@ -70,22 +79,24 @@ def test_finding_2_every_form_class_derives_from_the_filtering_base():
 @pytest.mark.parametrize(
     "form_class", FORM_CLASSES, ids=lambda c: f"{c.__module__.split('.')[1]}.{c.__qualname__}"
 )
-def test_finding_2_every_string_field_of_every_form_refuses_control_characters(app, db, form_class):
+def test_finding_2_every_string_field_of_every_form_refuses_control_characters(
+    app, db, built_with, form_class
+):
     with app.test_request_context():
-        form = _build(form_class, MultiDict())
+        form = _build(form_class, MultiDict(), built_with)
         text_fields = [f for f in form if isinstance(f, StringField)]
         for field in text_fields:
             multiline = isinstance(field, TextAreaField)
             for bad in [*REFUSED_EVERYWHERE, *([] if multiline else ["\n", "\r", "\t"])]:
                 sent = MultiDict({field.name: f"a{bad}b"})
-                filled = _build(form_class, sent)
+                filled = _build(form_class, sent, built_with)
                 bound = filled[field.name]
                 # Filled in as the form is built: the field's first error, before any check of
                 # its own (some of which reach the database) sees the refused characters.
                 assert bound.process_errors, (field.name, repr(bad))
                 assert bound.process_errors[0].endswith(("control characters", "or tabs"))
                 assert bad not in (bound.data or "") and bad not in bound._value()
-            too_long = _build(form_class, MultiDict({field.name: "x" * 10_001}))
+            too_long = _build(form_class, MultiDict({field.name: "x" * 10_001}), built_with)
             errors = [*too_long[field.name].process_errors]
             for validator in too_long[field.name].validators:
                 try:
@@ -95,12 +106,12 @@ def test_finding_2_every_string_field_of_every_form_refuses_control_characters(a
             assert any("characters or fewer" in e for e in errors), field.name
 
 
-def test_finding_2_names_are_marked_and_refuse_invisible_characters(app, db):
+def test_finding_2_names_are_marked_and_refuse_invisible_characters(app, db, built_with):
     named = {
         (c.__name__, f.name)
         for c in FORM_CLASSES
         if c.__module__ != "diaspora.mydata.forms"
-        for f in _build_safely(app, c)
+        for f in _build_safely(app, c, built_with)
         if f.flags.name_text
     }
     assert {
@@ -116,9 +127,9 @@ def test_finding_2_names_are_marked_and_refuse_invisible_characters(app, db):
     } <= named
 
 
-def _build_safely(app, form_class):
+def _build_safely(app, form_class, built_with):
     with app.test_request_context():
-        return list(_build(form_class, MultiDict()))
+        return list(_build(form_class, MultiDict(), built_with))
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
