@@ -10,7 +10,9 @@ from diaspora.models import metadata_for
 
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
-    fileConfig(config.config_file_name)
+    # Keep the loggers that exist already (the app's, gunicorn's): a migration run inside a
+    # running process must not silence them.
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 db = current_app.extensions["migrate"].db
 # Without the objects built for other databases only (the PostgreSQL full-text index on SQLite):
