@@ -55,6 +55,7 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
 
 
 def _register_blueprints(app: Flask) -> None:
+    from diaspora.account.mobile_views import bp as phones_bp
     from diaspora.account.views import bp as auth_bp
     from diaspora.admin.views import bp as admin_bp
     from diaspora.api.pages import bp as api_tokens_bp
@@ -79,7 +80,6 @@ def _register_blueprints(app: Flask) -> None:
     from diaspora.mydata.views import bp as mydata_bp
     from diaspora.notifications.views import bp as notifications_bp
     from diaspora.organisations.views import bp as organisations_bp
-    from diaspora.phones.views import bp as phones_bp
     from diaspora.postings.views import bp as opportunities_bp
     from diaspora.registry.viewer import register_viewer
     from diaspora.registry.views import bp as registry_bp

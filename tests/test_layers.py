@@ -103,9 +103,9 @@ def test_an_upward_import_fails_the_check(case, tmp_path, monkeypatch, capsys):
 def test_a_package_the_contract_does_not_place_fails_the_check(tmp_path, monkeypatch, capsys):
     root = "layered_unplaced"
     config = _copy_of_the_project(tmp_path, root)
-    (tmp_path / root / "phones").mkdir()
-    (tmp_path / root / "phones" / "__init__.py").write_text("")
+    (tmp_path / root / "newarea").mkdir()
+    (tmp_path / root / "newarea" / "__init__.py").write_text("")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.chdir(tmp_path)
     assert _lint(config) == 1
-    assert f"- {root}.phones" in _said(capsys)
+    assert f"- {root}.newarea" in _said(capsys)

@@ -1,6 +1,7 @@
 """Account flows that reach beyond auth: registering (with the email that confirms the
-address), password resets and changes (which may revoke API tokens), email changes, and the
-person's own details (which the registry's search reads). The emails go through the outbox.
+address), password resets and changes (which may revoke API tokens), email changes, the
+person's own details (which the registry's search reads), and their mobile number (the code
+texted to it, the texts cancelled when it goes). Emails and texts go through the outbox.
 
 Functions take and return models and never commit: the caller commits once, which is also
 when queued email goes out.
@@ -29,6 +30,8 @@ from diaspora.core.urls import external_url
 from diaspora.core.words import N_
 from diaspora.languages import LANGUAGES
 from diaspora.notifications import mail
+from diaspora.notifications import services as notifications
+from diaspora.phones import services as phones
 from diaspora.reference.places import DEFAULT_TIME_ZONE, is_time_zone
 from diaspora.registry.services import profile_for, refresh_search_text
 
@@ -195,4 +198,35 @@ def confirm_email_change(session: Session, user: User) -> bool:
     user.email_verified_at = utcnow()
     mail.queue(session, old_email, "Your email address has changed", "email_changed", user=user)
     record(session, "account.email_changed", actor=user, subject=user)
+    return True
+
+
+def _text_code(session: Session, user: User, code: phones.Code) -> None:
+    notifications.queue_account_text(
+        session,
+        user,
+        code.number,
+        "Your confirmation code",
+        "notifications/mobile_code.txt",
+        code=code.code,
+    )
+
+
+def add_mobile(session: Session, user: User, number: str) -> None:
+    """Start adding or changing the person's mobile number (E.164) and text it its code.
+    Raises phones.MobileError when the rules do not allow it now."""
+    _text_code(session, user, phones.add_number(session, user, number))
+
+
+def resend_mobile_code(session: Session, user: User) -> None:
+    """Text a new code to the number waiting for one (phones.MobileError when not allowed)."""
+    _text_code(session, user, phones.resend_code(session, user))
+
+
+def remove_mobile(session: Session, user: User) -> bool:
+    """Remove the person's number and cancel the texts waiting for it: kinds they chose texts
+    for go by email. False when there was none."""
+    if not phones.remove(session, user):
+        return False
+    notifications.cancel_waiting_texts(session, user.id)
     return True

@@ -33,6 +33,7 @@ from diaspora.notifications.channels import DELIVERERS
 from diaspora.notifications.delivery import Outcome, Outgoing, Row
 from diaspora.notifications.mail import ACCOUNT_KIND
 from diaspora.notifications.models import Channel, DeliveryState, Notification
+from diaspora.notifications.services import cancel_waiting_texts
 from diaspora.phones import services as phones
 from diaspora.phones.models import MobileNumber
 
@@ -260,13 +261,16 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
 
 def _unreachable(session: Session, texts: list[tuple[int | None, str]], now: datetime) -> None:
     """Notify refused these numbers for good: a confirmed number is marked as failing (no more
-    texts go to it until it is changed), a number waiting for its code is dropped, and the
-    person is told by email once."""
+    texts go to it until it is changed, and those waiting are cancelled), a number waiting for
+    its code is dropped, and the person is told by email once."""
     with _write(session):
         for user_id, number in texts:
             if user_id is None:
                 continue
-            if phones.number_refused(session, user_id, number, now):
+            refused = phones.number_refused(session, user_id, number, now)
+            if refused is phones.Refused.CONFIRMED:
+                cancel_waiting_texts(session, user_id)
+            if refused is not None:
                 user = session.get(User, user_id)
                 if user is not None and user.active:
                     mail.queue(

@@ -21,6 +21,7 @@ from diaspora.core.erasure import name_pattern, without_name
 from diaspora.core.time import as_utc, utcnow
 from diaspora.notifications.channels import SMS_SETTINGS, sms_configured
 from diaspora.notifications.kinds import KINDS, kind_of
+from diaspora.notifications.mail import ACCOUNT_KIND
 from diaspora.notifications.models import (
     Channel,
     DeliveryState,
@@ -107,6 +108,44 @@ def texts_configured() -> bool:
 def sms_available(session: Session, user_id: int) -> bool:
     """Texts can go to this person: the channel is configured and their number confirmed."""
     return texts_configured() and usable_number(session, user_id) is not None
+
+
+def queue_account_text(
+    session: Session, recipient: User, number: str, subject: str, template: str, **context: object
+) -> Notification:
+    """Render `templates/<template>` into an urgent text to `number` (confirmed or not, such as
+    one waiting for its confirmation code): due at once whatever the hour, never in a summary,
+    and of the account kind, so its body is emptied once sent. Sent once `session` commits."""
+    now = utcnow()
+    row = Notification(
+        recipient_id=recipient.id,
+        address=number,
+        kind=ACCOUNT_KIND,
+        channel=Channel.SMS,
+        subject=subject,
+        body=render_text(template, **context),
+        due_at=now,
+        digest=False,
+        state=DeliveryState.PENDING,
+        attempts=0,
+    )
+    session.add(row)
+    return row
+
+
+def cancel_waiting_texts(session: Session, recipient_id: int) -> None:
+    """Cancel the texts still waiting to go to this person (their number was removed or no
+    longer works); the kinds they chose texts for go by email from now on."""
+    session.execute(
+        update(Notification)
+        .where(
+            Notification.recipient_id == recipient_id,
+            Notification.channel == Channel.SMS,
+            Notification.state == DeliveryState.PENDING,
+        )
+        .values(state=DeliveryState.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _exists(session: Session, recipient_id: int, channel: str, dedupe_key: str) -> bool:

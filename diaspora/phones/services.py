@@ -1,10 +1,14 @@
-"""Adding, confirming, changing and removing a person's mobile number.
+"""A person's mobile number and its rules: adding, confirming, changing and removing it, and
+what happens when the text gateway refuses it.
 
-A number is confirmed by a six-digit code sent to it by text (through the outbox, at once,
-whatever the hour). The code is kept as an HMAC under a key derived from SECRET_KEY and bound to
-the person and the number, works for MOBILE_CODE_MAX_AGE and for MOBILE_CODE_ATTEMPTS wrong
-tries; at most MOBILE_CODES_PER_DAY codes are sent a day, MOBILE_RESEND_WAIT apart. Every step
-is audited, without the number. Functions never commit.
+A number is confirmed by a six-digit code sent to it by text. This module makes the code and
+hands it back: the outbox reads numbers from here, so texting the code (at once, whatever the
+hour) and cancelling the texts waiting for a number that is removed or refused are done by the
+callers above (`account/services.py`, `notifications/jobs.py`). The code is kept as an HMAC
+under a key derived from SECRET_KEY and bound to the person and the number, works for
+MOBILE_CODE_MAX_AGE and for MOBILE_CODE_ATTEMPTS wrong tries; at most MOBILE_CODES_PER_DAY codes
+are sent a day, MOBILE_RESEND_WAIT apart. Every step is audited, without the number.
+Functions never commit.
 """
 
 import hashlib
@@ -12,16 +16,15 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from diaspora.audit.services import record
 from diaspora.auth.models import User
-from diaspora.core.context import render_text, setting
+from diaspora.core.context import setting
 from diaspora.core.time import as_utc, utcnow
-from diaspora.notifications.mail import ACCOUNT_KIND
-from diaspora.notifications.models import Channel, DeliveryState, Notification
 from diaspora.phones.models import MobileNumber
 
 CODE_DIGITS = 6
@@ -30,6 +33,14 @@ CODE_WINDOW = timedelta(days=1)
 
 class MobileError(Exception):
     """A step the rules do not allow now; the message says why, in words for the person."""
+
+
+@dataclass(frozen=True)
+class Code:
+    """A confirmation code to text to `number` (the caller queues the text)."""
+
+    number: str
+    code: str
 
 
 def mobile_of(session: Session, user: User) -> MobileNumber | None:
@@ -53,7 +64,7 @@ def _digest(user_id: int, number: str, code: str) -> str:
     return hmac.new(key, f"{user_id}:{number}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def _send_code(session: Session, user: User, mobile: MobileNumber, now: datetime) -> None:
+def _new_code(session: Session, user: User, mobile: MobileNumber, now: datetime) -> Code:
     if mobile.codes_window_at is None or as_utc(mobile.codes_window_at) + CODE_WINDOW <= now:
         mobile.codes_window_at, mobile.codes_sent = now, 0
     if mobile.codes_sent >= setting("MOBILE_CODES_PER_DAY", 5):
@@ -69,27 +80,13 @@ def _send_code(session: Session, user: User, mobile: MobileNumber, now: datetime
     mobile.code_attempts = 0
     mobile.codes_sent += 1
     mobile.last_code_at = now
-    # Urgent: due at once whatever the hour; the body is emptied once sent (account kind).
-    session.add(
-        Notification(
-            recipient_id=user.id,
-            address=mobile.pending_number,
-            kind=ACCOUNT_KIND,
-            channel=Channel.SMS,
-            subject="Your confirmation code",
-            body=render_text("notifications/mobile_code.txt", code=code),
-            due_at=now,
-            digest=False,
-            state=DeliveryState.PENDING,
-            attempts=0,
-        )
-    )
     record(session, "mobile.code_sent", actor=user, subject=mobile, attempt=mobile.codes_sent)
+    return Code(mobile.pending_number, code)
 
 
-def add_number(session: Session, user: User, number: str) -> MobileNumber:
-    """Start adding or changing the person's number (E.164): a code is sent to it. The number
-    they confirmed before, if any, keeps working until the new one is confirmed."""
+def add_number(session: Session, user: User, number: str) -> Code:
+    """Start adding or changing the person's number (E.164): returns the code to text to it.
+    The number they confirmed before, if any, keeps working until the new one is confirmed."""
     now = utcnow()
     mobile = mobile_of(session, user)
     if mobile is None:
@@ -101,16 +98,15 @@ def add_number(session: Session, user: User, number: str) -> MobileNumber:
     if mobile.pending_number != number:
         mobile.pending_number = number
         mobile.last_code_at = None  # a new number may get its code at once
-    _send_code(session, user, mobile, now)
-    return mobile
+    return _new_code(session, user, mobile, now)
 
 
-def resend_code(session: Session, user: User) -> MobileNumber:
+def resend_code(session: Session, user: User) -> Code:
+    """A new code for the number waiting for one (the old code stops working)."""
     mobile = mobile_of(session, user)
     if mobile is None or mobile.pending_number is None:
         raise MobileError("Enter your mobile number first")
-    _send_code(session, user, mobile, utcnow())
-    return mobile
+    return _new_code(session, user, mobile, utcnow())
 
 
 def confirm(session: Session, user: User, code: str) -> MobileNumber:
@@ -169,37 +165,32 @@ def cancel_change(session: Session, user: User) -> None:
 
 
 def remove(session: Session, user: User) -> bool:
-    """Remove the person's number (confirmed or waiting); texts waiting for it are cancelled
-    and kinds they chose texts for go by email. False when there was none."""
+    """Remove the person's number (confirmed or waiting). False when there was none; when
+    there was, the caller cancels the texts waiting for it (kinds they chose texts for then
+    go by email)."""
     mobile = mobile_of(session, user)
     if mobile is None:
         return False
     session.delete(mobile)
-    _cancel_texts(session, user.id)
     record(session, "mobile.removed", actor=user, subject=user)
     return True
 
 
-def _cancel_texts(session: Session, user_id: int) -> None:
-    session.execute(
-        update(Notification)
-        .where(
-            Notification.recipient_id == user_id,
-            Notification.channel == Channel.SMS,
-            Notification.state == DeliveryState.PENDING,
-        )
-        .values(state=DeliveryState.CANCELLED)
-        .execution_options(synchronize_session=False)
-    )
+class Refused(Enum):
+    """What a refusal by the text gateway did to the person's number."""
+
+    WAITING = "waiting"  # the number waiting for its code was dropped
+    CONFIRMED = "confirmed"  # the confirmed number now fails: texts waiting for it must go
 
 
-def number_refused(session: Session, user_id: int, number: str, now: datetime) -> bool:
+def number_refused(session: Session, user_id: int, number: str, now: datetime) -> Refused | None:
     """The text gateway refused `number` for good. Marks the person's confirmed number as
-    failing, or drops it when it was waiting for its code. True when this is news (the caller
-    then tells the person), False when it was known or the number has changed since."""
+    failing, or drops it when it was waiting for its code, and says which: the caller then
+    tells the person, and cancels their waiting texts when the confirmed number failed. None
+    when this is not news (known already, or the number has changed since)."""
     mobile = session.scalar(select(MobileNumber).where(MobileNumber.user_id == user_id))
     if mobile is None:
-        return False
+        return None
     if mobile.pending_number == number:
         mobile.pending_number = None
         mobile.code_digest = None
@@ -207,13 +198,12 @@ def number_refused(session: Session, user_id: int, number: str, now: datetime) -
         if mobile.number is None:
             session.delete(mobile)
         record(session, "mobile.refused", subject=mobile, waiting=True)
-        return True
+        return Refused.WAITING
     if mobile.number == number and mobile.failing_at is None:
         mobile.failing_at = now
-        _cancel_texts(session, user_id)
         record(session, "mobile.refused", subject=mobile, waiting=False)
-        return True
-    return False
+        return Refused.CONFIRMED
+    return None
 
 
 def forget(session: Session, user: User) -> None:

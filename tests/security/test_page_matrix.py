@@ -65,6 +65,8 @@ EXPECT: dict[str, frozenset[str]] = {
     "contributions.verify": PUBLIC,  # the certificate's code is meant to be shown to anyone
     "bookings.feed": PUBLIC,
     "engagements.release": PUBLIC,
+    "languages.choose": PUBLIC,  # the language switcher: a cookie, or the account's setting
+    "languages.change": PUBLIC,
     # One's own account.
     "auth.account": SIGNED_IN,
     "home.account_menu": SIGNED_IN,
@@ -93,6 +95,11 @@ EXPECT: dict[str, frozenset[str]] = {
     "notifications.preferences": SIGNED_IN,
     "notifications.read_all": SIGNED_IN,
     "notifications.open_message": NOBODY,
+    "phones.manage": SIGNED_IN,  # one's own mobile number
+    "phones.confirm": SIGNED_IN,
+    "phones.resend": SIGNED_IN,
+    "phones.cancel": SIGNED_IN,
+    "phones.remove": SIGNED_IN,
     "bookings.calendar": SIGNED_IN,
     "bookings.calendar_link": SIGNED_IN,
     "bookings.calendar_off": SIGNED_IN,

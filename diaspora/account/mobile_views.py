@@ -1,14 +1,19 @@
 """A person's mobile number on their account: add, confirm with the code texted to it, change,
-remove. The number never appears in a URL: every step is a form posted to a fixed address."""
+remove. The number never appears in a URL: every step is a form posted to a fixed address.
+
+The blueprint keeps the name `phones` (the URLs under /account/mobile, templates/phones/): the
+number's rules are in `phones/services.py`, the flows that text the code or cancel waiting texts
+in `account/services.py`."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from diaspora.account import services as account
+from diaspora.account.mobile_forms import CodeForm, NumberForm
 from diaspora.auth.models import User
 from diaspora.extensions import db, limiter
 from diaspora.notifications.services import texts_configured
-from diaspora.phones import services
-from diaspora.phones.forms import CodeForm, NumberForm
+from diaspora.phones import services as phones
 from diaspora.phones.numbers import display
 from diaspora.widgets import NhsukForm
 
@@ -23,15 +28,15 @@ def _me() -> User:
 @login_required
 @limiter.limit("20 per hour", methods=["POST"])
 def manage():
-    mobile = services.state_of(db.session, _me())
+    mobile = phones.state_of(db.session, _me())
     configured = texts_configured()
     form = NumberForm()
     if form.validate_on_submit():
         if not configured:
             abort(404)
         try:
-            services.add_number(db.session, _me(), form.e164)
-        except services.MobileError as error:
+            account.add_mobile(db.session, _me(), form.e164)
+        except phones.MobileError as error:
             form.number.errors.append(str(error))
         else:
             db.session.commit()
@@ -50,14 +55,14 @@ def manage():
 @login_required
 @limiter.limit("30 per hour", methods=["POST"])
 def confirm():
-    mobile = services.state_of(db.session, _me())
+    mobile = phones.state_of(db.session, _me())
     if mobile.pending is None:
         return redirect(url_for("phones.manage"))
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            services.confirm(db.session, _me(), form.code.data)
-        except services.MobileError as error:
+            phones.confirm(db.session, _me(), form.code.data)
+        except phones.MobileError as error:
             db.session.commit()  # the wrong try counts, and is audited
             form.code.errors.append(str(error))
         else:
@@ -74,8 +79,8 @@ def resend():
     if not NhsukForm().validate_on_submit():
         abort(400)
     try:
-        services.resend_code(db.session, _me())
-    except services.MobileError as error:
+        account.resend_mobile_code(db.session, _me())
+    except phones.MobileError as error:
         db.session.rollback()
         flash(str(error), "warning")
     else:
@@ -89,7 +94,7 @@ def resend():
 def cancel():
     if not NhsukForm().validate_on_submit():
         abort(400)
-    services.cancel_change(db.session, _me())
+    phones.cancel_change(db.session, _me())
     db.session.commit()
     return redirect(url_for("phones.manage"))
 
@@ -97,12 +102,12 @@ def cancel():
 @bp.route("/remove", methods=["GET", "POST"])
 @login_required
 def remove():
-    mobile = services.state_of(db.session, _me())
+    mobile = phones.state_of(db.session, _me())
     if mobile.number is None and mobile.pending is None:
         return redirect(url_for("phones.manage"))
     form = NhsukForm()
     if form.validate_on_submit():
-        services.remove(db.session, _me())
+        account.remove_mobile(db.session, _me())
         db.session.commit()
         flash(
             "Your mobile number has been removed. Messages you chose to get by text will come "
