@@ -54,6 +54,7 @@ from diaspora.organisations.models import (
     Organisation,
     OrganisationInvitation,
 )
+from diaspora.phones.models import MobileNumber
 from tests.conftest import AppClient, rolled_back
 from tests.helpers import sign_in, submit
 
@@ -237,6 +238,15 @@ def _pages_behind_links_and_forms(app, session, measure: Measure) -> None:
             .order_by(CohortInvitation.expires_at.desc())
         )
         cohort_invitation = make_token(volunteers.PURPOSE, {"i": waiting.id, "n": waiting.nonce})
+        # A confirmed mobile number with a new one waiting for its code (UK drama numbers).
+        session.add(
+            MobileNumber(
+                user_id=staff.id,
+                number="+447700900123",
+                confirmed_at=utcnow(),
+                pending_number="+447700900456",
+            )
+        )
     session.commit()
 
     visitor = [
@@ -271,6 +281,8 @@ def _pages_behind_links_and_forms(app, session, measure: Measure) -> None:
             "/admin/",
             f"/cohorts/invitations/{cohort_invitation}",
             f"/cohorts/{cohort.id}/welcome",
+            "/account/mobile/confirm",
+            "/account/mobile/remove",
         ],
         "staff02@demo.test": [f"/engagements/{needs_release.id}/release"],
         "coordinator@demo.test": [
