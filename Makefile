@@ -94,7 +94,8 @@ run: deps
 	  $(FLASK) scheduler run & \
 	  wait -n
 
-test: deps browser
+# Lint first: the package order and ruff are part of every test run, CI's included.
+test: deps browser lint
 	$(PY) -m pytest -n auto --dist worksteal
 
 # The package order too (pyproject.toml, [tool.importlinter]): an upward import fails the lint.
