@@ -74,6 +74,26 @@ def database_url(request, tmp_path_factory):
         yield url
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `slow`, and property tests (Hypothesis runs each many times), start first
+    within their database's block, so that with several workers none of them is left running
+    alone at the end while the others wait. The blocks pytest made stay whole (each switch
+    between databases migrates one again); tests that bring their own database go first."""
+    blocks: dict[object, int] = {}
+
+    def key(item: pytest.Item) -> tuple[int, bool]:
+        callspec = getattr(item, "callspec", None)
+        database = callspec.params.get("database_url") if callspec else None
+        slow = item.get_closest_marker("slow") or getattr(
+            getattr(item, "obj", None), "is_hypothesis_test", False
+        )
+        block = blocks.setdefault(database, len(blocks)) if database else -1
+        return block, not slow
+
+    items.sort(key=key)
+
+
 # Extensions that keep on themselves what init_app read from an app's configuration (the
 # limiter its storage, Compress its types...): a test's own app re-initialises them, so the
 # shared app puts its own back before each of its tests.

@@ -11,6 +11,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from diaspora.auth.models import User, UserRole
@@ -111,6 +112,7 @@ def _queue(session_id: int) -> list[int]:
     )
 
 
+@pytest.mark.slow
 def test_200_people_booking_20_places_at_once_then_50_cancelling(committed_database):
     app = committed_database.app
     people = _people(ATTEMPTS)

@@ -3,6 +3,7 @@
 import threading
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from diaspora.extensions import db
@@ -16,6 +17,7 @@ THREADS = 3
 MILESTONES = 300
 
 
+@pytest.mark.slow
 def test_three_jobs_at_once_write_each_reminder_once(committed_app):
     with committed_app.app_context():
         make = Factories(db.session)
