@@ -17,8 +17,8 @@ from flask import Flask
 from sqlalchemy import create_engine, insert, text
 
 from bench.notify_server import NotifyServer
-from bench.whatsapp_server import WhatsAppServer
 from bench.smtp_sink import SinkProcess
+from bench.whatsapp_server import WhatsAppServer
 from diaspora import create_app
 from diaspora.auth.models import User
 from diaspora.auth.services import hash_password

@@ -19,7 +19,7 @@ from tests.helpers import submit
 
 T0 = datetime(2027, 5, 4, 10, 0, tzinfo=UTC)
 NUMBER = "+447911123456"
-CALLBACK_TOKEN = "notify-callback-token-0123456789"  # noqa: S105
+CALLBACK_TOKEN = "notify-callback-token-0123456789"
 STATUS = "/callbacks/notify/status"
 RECEIVED = "/callbacks/notify/received"
 WEBHOOK = "/callbacks/whatsapp"
