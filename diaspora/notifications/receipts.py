@@ -127,6 +127,8 @@ def apply_receipt(
         gateway = "Notify" if channel == Channel.SMS else "WhatsApp"
         row.state = DeliveryState.FAILED
         row.last_error = f"{gateway} receipt: {receipt}" + (f" {detail}" if detail else "")
+    elif row.state == DeliveryState.FAILED:  # delivered after all (WhatsApp tries again)
+        row.state, row.last_error = DeliveryState.SENT, None
     if number_failed and row.recipient_id is not None:
         number = row.address or usable_number(session, row.recipient_id)
         if number:

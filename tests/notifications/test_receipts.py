@@ -336,6 +336,10 @@ def test_a_rate_limited_status_is_a_temporary_failure(db, client, sent_whatsapp)
     got = _reload(db, row)
     assert (got.state, got.receipt) == (DeliveryState.FAILED, Receipt.TEMPORARY_FAILURE)
     assert _mobile_of(db, user).failing_at is None
+    # delivered after all: no longer failed
+    _webhook(client, status_event(wamid, "delivered", NUMBER))
+    got = _reload(db, row)
+    assert (got.state, got.receipt, got.last_error) == (DeliveryState.SENT, "delivered", None)
 
 
 def test_unknown_messages_and_odd_payloads_are_ignored(db, client, sent_whatsapp):
