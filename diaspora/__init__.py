@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from diaspora.milestones.views import bp as milestones_bp
     from diaspora.mydata.views import bp as mydata_bp
     from diaspora.notifications.views import bp as notifications_bp
+    from diaspora.notifications.webhooks import bp as gateways_bp
     from diaspora.organisations.views import bp as organisations_bp
     from diaspora.postings.views import bp as opportunities_bp
     from diaspora.registry.viewer import register_viewer
@@ -107,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
         cohorts_bp,
         impact_bp,
         notifications_bp,
+        gateways_bp,
         phones_bp,
         mydata_bp,
         admin_bp,

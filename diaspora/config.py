@@ -112,6 +112,23 @@ class Config:
     NOTIFY_SMS_TEMPLATE_ID = os.environ.get("NOTIFY_SMS_TEMPLATE_ID")
     NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
     NOTIFY_TIMEOUT = _int("NOTIFY_TIMEOUT", 10)
+    # The bearer token Notify sends with its delivery receipts and received texts (set as the
+    # callback's token in Notify); without it the callbacks answer 404.
+    NOTIFY_CALLBACK_TOKEN = os.environ.get("NOTIFY_CALLBACK_TOKEN")
+    # WhatsApp through the WhatsApp Business Cloud API (README "Text messages and WhatsApp").
+    # Without the token, the phone number id and a template the channel is off and says so.
+    WHATSAPP_TOKEN = os.environ.get("WHATSAPP_TOKEN")
+    WHATSAPP_PHONE_NUMBER_ID = os.environ.get("WHATSAPP_PHONE_NUMBER_ID")
+    WHATSAPP_BASE_URL = os.environ.get("WHATSAPP_BASE_URL", "https://graph.facebook.com")
+    WHATSAPP_API_VERSION = os.environ.get("WHATSAPP_API_VERSION", "v21.0")
+    # The approved template every kind uses, and per kind another: "kind=name,kind=name".
+    WHATSAPP_TEMPLATE = os.environ.get("WHATSAPP_TEMPLATE")
+    WHATSAPP_TEMPLATES = os.environ.get("WHATSAPP_TEMPLATES", "")
+    # The app secret signs the webhook's posts (X-Hub-Signature-256); the verify token answers
+    # its subscription handshake. Without them the webhook answers 404.
+    WHATSAPP_APP_SECRET = os.environ.get("WHATSAPP_APP_SECRET")
+    WHATSAPP_VERIFY_TOKEN = os.environ.get("WHATSAPP_VERIFY_TOKEN")
+    WHATSAPP_TIMEOUT = _int("WHATSAPP_TIMEOUT", 10)
     # Mobile numbers: how long a confirmation code works, wrong codes allowed per code, codes
     # sent per number a day, and the wait before another code may be sent.
     MOBILE_CODE_MAX_AGE = timedelta(minutes=10)
@@ -196,6 +213,14 @@ class TestConfig(Config):
     NOTIFY_API_KEY = None  # tests that send texts point the client at their own Notify server
     NOTIFY_SMS_TEMPLATE_ID = None
     NOTIFY_TIMEOUT = 5
+    NOTIFY_CALLBACK_TOKEN = None
+    WHATSAPP_TOKEN = None  # tests that send WhatsApp messages point at their own server
+    WHATSAPP_PHONE_NUMBER_ID = None
+    WHATSAPP_TEMPLATE = None
+    WHATSAPP_TEMPLATES = ""
+    WHATSAPP_APP_SECRET = None
+    WHATSAPP_VERIFY_TOKEN = None
+    WHATSAPP_TIMEOUT = 5
 
 
 def config_from_environment() -> type[Config]:

@@ -29,6 +29,7 @@ ACTION_LABELS: dict[str, str] = {
     "mobile.change_cancelled": "New mobile number dropped before it was confirmed",
     "mobile.removed": "Mobile number removed",
     "mobile.refused": "Mobile number refused by the text message service",
+    "mobile.opted_out": "Mobile number stopped: its owner replied STOP",
     # Second factor
     "factor.enrolled": "Second factor set up",
     "factor.removed": "Second factor removed",

@@ -6,6 +6,11 @@ good. Claiming, backoff and recording stay in jobs.py, the same for every channe
 - `email`: SMTP (delivery.py), the default, always on.
 - `sms`: GOV.UK Notify's text message API through its official client, on when NOTIFY_API_KEY
   and NOTIFY_SMS_TEMPLATE_ID are set.
+- `whatsapp`: the WhatsApp Business Cloud API's template messages, on when WHATSAPP_TOKEN,
+  WHATSAPP_PHONE_NUMBER_ID and WHATSAPP_TEMPLATE are set.
+
+A text or WhatsApp message that the gateway accepts is reported with the gateway's id for it
+(`Outcome.gateway_ids`), which its delivery receipts name later (receipts.py).
 
 A new channel is a class with `configured` and `deliver`, added to DELIVERERS, and a line in
 `preferences.WAYS` if people may choose it.
@@ -17,6 +22,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
+import requests
 from notifications_python_client.errors import HTTPError, InvalidResponse
 from notifications_python_client.notifications import NotificationsAPIClient
 
@@ -150,7 +156,7 @@ class NotifySms:
             item = queue.pop(0)
             item.text = text_for(item, base)
             try:
-                client.send_sms_notification(
+                answer = client.send_sms_notification(
                     phone_number=item.to,
                     template_id=template,
                     personalisation={"body": item.text},
@@ -177,13 +183,187 @@ class NotifySms:
             except InvalidResponse:  # accepted (2xx) with a body that is not JSON: it went
                 _settle(report, item, sent=item.ids)
             else:
-                _settle(report, item, sent=item.ids)
+                gateway_id = answer.get("id") if isinstance(answer, dict) else None
+                gateway = {item.ids[0]: str(gateway_id)[:100]} if gateway_id else {}
+                _settle(report, item, sent=item.ids, gateway_ids=gateway)
         if refused_key:
             log.error("Notify refused the API key (403): check NOTIFY_API_KEY")
 
 
+# WhatsApp through the WhatsApp Business Cloud API ------------------------------------------
+
+WHATSAPP_SETTINGS = ("WHATSAPP_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_TEMPLATE")
+# The service's languages as WhatsApp names a template's translations.
+WHATSAPP_LANGUAGES = {"en": "en_GB", "fr": "fr", "ar": "ar", "bn": "bn"}
+# A body parameter: one line (WhatsApp refuses line breaks, tabs and runs of spaces in one),
+# short enough for the template's 1,024 characters with the subject and the link.
+PARAMETER_MAX = 600
+
+# The Cloud API's error codes (its "Error codes" reference), by what the outbox does:
+# the recipient cannot get WhatsApp messages (not on WhatsApp, or an inactive number): the
+# message fails for good and the number is marked as not working.
+WHATSAPP_UNDELIVERABLE = frozenset({131026})
+# Throughput and rate limits, and the API's own temporary trouble: tried again with the backoff.
+WHATSAPP_TRY_AGAIN = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 131048, 131056})
+# The access token is expired, revoked or lacks the permission: a configuration error.
+WHATSAPP_AUTH = frozenset({0, 10, 190})
+
+
+def whatsapp_configured(config: Mapping[str, Any]) -> bool:
+    return all(config.get(name) for name in WHATSAPP_SETTINGS)
+
+
+def whatsapp_templates(config: Mapping[str, Any]) -> dict[str, str]:
+    """The template of each kind that has its own (WHATSAPP_TEMPLATES, "kind=name,...")."""
+    templates = {}
+    for pair in str(config.get("WHATSAPP_TEMPLATES") or "").split(","):
+        kind, _, name = pair.partition("=")
+        if kind.strip() and name.strip():
+            templates[kind.strip()] = name.strip()
+    return templates
+
+
+def one_line(text: str, limit: int = PARAMETER_MAX) -> str:
+    """`text` as one template parameter: on one line, single spaces, cut at a word."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def whatsapp_message(item: Outgoing, config: Mapping[str, Any], base: str) -> dict[str, Any]:
+    """The Cloud API's request body for one item: the kind's template in the recipient's
+    language, with three body parameters: the subject, the message and the link to its page."""
+    row = item.rows[0]
+    link = row.link if row.link and row.link.startswith("/") else None
+    url = base + (link or service_path("notifications.inbox"))
+    template = whatsapp_templates(config).get(row.kind) or config["WHATSAPP_TEMPLATE"]
+    language = WHATSAPP_LANGUAGES.get(item.language or "", WHATSAPP_LANGUAGES["en"])
+    return {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": item.to.lstrip("+"),
+        "type": "template",
+        # Returned with the message's statuses: a message sent again after a crash is
+        # recognisable by it, as a text is by Notify's reference.
+        "biz_opaque_callback_data": f"notification-{row.id}",
+        "template": {
+            "name": template,
+            "language": {"code": language},
+            "components": [
+                {
+                    "type": "body",
+                    "parameters": [
+                        {"type": "text", "text": one_line(row.subject, 200)},
+                        {"type": "text", "text": one_line(row.body)},
+                        {"type": "text", "text": url},
+                    ],
+                }
+            ],
+        },
+    }
+
+
+def _whatsapp_error(answer: requests.Response) -> tuple[int | None, str]:
+    """The Cloud API's error code and a description of the refusal, numbers taken out."""
+    code, words = None, ""
+    try:
+        error = answer.json().get("error") or {}
+        code = int(error["code"]) if "code" in error else None
+        details = (error.get("error_data") or {}).get("details")
+        words = str(details or error.get("message") or "")
+    except (ValueError, TypeError, AttributeError):
+        pass
+    words = _NUMBER.sub("[number]", " ".join(words.split()))[:200]
+    reason = f"WhatsApp {answer.status_code}" + (f" {code}" if code is not None else "")
+    return code, reason + (f": {words}" if words else "")
+
+
+class WhatsAppCloud:
+    """Each message is one `POST {WHATSAPP_BASE_URL}/{version}/{phone number id}/messages`
+    with the bearer token: a pre-approved template (one per kind, else WHATSAPP_TEMPLATE) in
+    the recipient's language, its body parameters the subject, the message and the link, and
+    the row's id as `biz_opaque_callback_data`. The answer's `messages[0].id` is kept for the
+    webhook's receipts.
+
+    The Cloud API's answers, by their `error.code`: 131026 (undeliverable: not on WhatsApp)
+    fails for good and marks the number; rate limits (130429, 131056, 80007...), 429 and 5xx
+    are tried again with the outbox's backoff; an expired or revoked token (190, 401) fails as
+    a configuration error, logged without personal data; anything else fails for good. When the
+    API cannot be reached, the rest of the batch waits for later.
+    """
+
+    channel = Channel.WHATSAPP
+
+    def configured(self, config: Mapping[str, Any]) -> bool:
+        return whatsapp_configured(config)
+
+    def deliver(
+        self, config: Mapping[str, Any], items: list[Outgoing], now: datetime, report: Report
+    ) -> None:
+        if not self.configured(config):
+            for item in items:
+                reason = "Not sent: WhatsApp is not configured"
+                _settle(report, item, failed=dict.fromkeys(item.ids, reason))
+            return
+        url = "{}/{}/{}/messages".format(
+            str(config["WHATSAPP_BASE_URL"]).rstrip("/"),
+            config["WHATSAPP_API_VERSION"],
+            config["WHATSAPP_PHONE_NUMBER_ID"],
+        )
+        base = service_url(config)
+        refused_token = False
+        with requests.Session() as http:
+            http.headers["Authorization"] = f"Bearer {config['WHATSAPP_TOKEN']}"
+            queue = list(items)
+            while queue:
+                item = queue.pop(0)
+                try:
+                    answer = http.post(
+                        url,
+                        json=whatsapp_message(item, config, base),
+                        timeout=config.get("WHATSAPP_TIMEOUT", 10),
+                    )
+                except requests.RequestException as error:  # refused, timed out, cut
+                    reason = f"WhatsApp: no answer ({type(error).__name__})"
+                    for waiting in [item, *queue]:
+                        _settle(report, waiting, retry=dict.fromkeys(waiting.ids, reason))
+                    left = len(queue) + 1
+                    log.warning("WhatsApp unavailable, %d message(s) left for later", left)
+                    return
+                refused_token |= self._settle_answer(report, item, answer)
+        if refused_token:
+            log.error("WhatsApp refused the access token: check WHATSAPP_TOKEN")
+
+    @staticmethod
+    def _settle_answer(report: Report, item: Outgoing, answer: requests.Response) -> bool:
+        """Report one answer; True when it refused the token."""
+        status = answer.status_code
+        if 200 <= status < 300:
+            try:
+                gateway_id = str(answer.json()["messages"][0]["id"])[:100]
+            except (ValueError, KeyError, IndexError, TypeError):
+                gateway_id = None
+            gateway = {item.ids[0]: gateway_id} if gateway_id else {}
+            _settle(report, item, sent=item.ids, gateway_ids=gateway)
+            return False
+        code, reason = _whatsapp_error(answer)
+        errors = dict.fromkeys(item.ids, reason)
+        if code in WHATSAPP_UNDELIVERABLE:
+            _settle(report, item, failed=errors, unreachable=item.ids)
+        elif code in WHATSAPP_TRY_AGAIN or status == 429 or status >= 500:
+            _settle(report, item, retry=errors)
+        else:
+            _settle(report, item, failed=errors)
+            return status == 401 or code in WHATSAPP_AUTH
+        return False
+
+
 DELIVERERS: dict[str, Deliverer] = {
-    deliverer.channel: deliverer for deliverer in (SmtpEmail(), NotifySms())
+    deliverer.channel: deliverer for deliverer in (SmtpEmail(), NotifySms(), WhatsAppCloud())
 }
 
 

@@ -58,6 +58,7 @@ class Outgoing:
     data: bytes | None = field(default=None, repr=False)  # ready to send, or:
     message: EmailMessage | None = field(default=None, repr=False)
     text: str | None = field(default=None, repr=False)  # a text message's words
+    language: str | None = None  # the recipient's language (a WhatsApp template's language)
 
     @property
     def ids(self) -> list[int]:
@@ -71,6 +72,8 @@ class Outcome:
     failed: dict[int, str] = field(default_factory=dict)  # id -> error, never to be retried
     # Failed because the gateway refuses the recipient's address for good (an invalid number).
     unreachable: list[int] = field(default_factory=list)
+    # id -> the message's id at the gateway (Notify, WhatsApp), which its receipts name.
+    gateway_ids: dict[int, str] = field(default_factory=dict)
 
 
 # Building ---------------------------------------------------------------------------------

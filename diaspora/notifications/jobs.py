@@ -26,15 +26,12 @@ from sqlalchemy.orm import Session, scoped_session
 
 from diaspora.auth.models import User
 from diaspora.core.time import as_utc, utcnow
-from diaspora.core.urls import external_url
 from diaspora.extensions import db
-from diaspora.notifications import mail
 from diaspora.notifications.channels import DELIVERERS
 from diaspora.notifications.delivery import Outcome, Outgoing, Row
 from diaspora.notifications.mail import ACCOUNT_KIND
 from diaspora.notifications.models import Channel, DeliveryState, Notification
-from diaspora.notifications.services import cancel_waiting_texts
-from diaspora.phones import services as phones
+from diaspora.notifications.services import number_failing
 from diaspora.phones.models import MobileNumber
 
 log = logging.getLogger(__name__)
@@ -44,6 +41,8 @@ MAX_ATTEMPTS = 6
 # Wait before attempt n+1 after attempt n failed (the last wait repeats).
 BACKOFF = [timedelta(minutes=m) for m in (1, 5, 15, 60, 240)]
 STUCK_AFTER = timedelta(minutes=10)
+# The channels that go to the person's mobile number.
+TO_NUMBERS = (Channel.SMS, Channel.WHATSAPP)
 
 
 def deliver_due(now: datetime | None = None) -> int:
@@ -178,7 +177,9 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
     now = _moment(now)
     config = current_app.config
     rows = session.execute(
-        select(Notification, User.email, User.display_name, User.active, MobileNumber)
+        select(
+            Notification, User.email, User.display_name, User.active, User.language, MobileNumber
+        )
         .outerjoin(User, User.id == Notification.recipient_id)
         .outerjoin(MobileNumber, MobileNumber.user_id == Notification.recipient_id)
         .where(Notification.id.in_(ids), Notification.state == DeliveryState.SENDING)
@@ -189,7 +190,7 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
     texts: dict[int, tuple[int | None, str]] = {}  # id -> (recipient, number) of each text
     by_channel: dict[str, list[Outgoing]] = defaultdict(list)
     summaries: dict[int, Outgoing] = {}
-    for notification, email, name, active, mobile in rows:
+    for notification, email, name, active, language, mobile in rows:
         if active is False:
             continue
         row = Row(
@@ -202,12 +203,14 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
             notification.attachment,
             as_utc(notification.due_at),
         )
-        if notification.channel == Channel.SMS:
+        if notification.channel in TO_NUMBERS:
             # A code goes to the number it confirms; other texts to the confirmed number.
             usable = mobile is not None and mobile.usable
             to = notification.address or (mobile.number if usable else "") or ""
             texts[notification.id] = (notification.recipient_id, to)
-            by_channel[Channel.SMS].append(Outgoing([row], to, name or ""))
+            by_channel[notification.channel].append(
+                Outgoing([row], to, name or "", language=language)
+            )
             continue
         to = notification.address or email or ""
         if notification.digest:
@@ -242,7 +245,7 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
         deliverer = DELIVERERS.get(channel)
         if deliverer is None:  # a channel this version does not know: kept for one that does
             continue
-        if channel == Channel.SMS:
+        if channel in TO_NUMBERS:
             nowhere = [item for item in items if not item.to]
             items = [item for item in items if item.to]
             for item in nowhere:
@@ -260,27 +263,11 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
 
 
 def _unreachable(session: Session, texts: list[tuple[int | None, str]], now: datetime) -> None:
-    """Notify refused these numbers for good: a confirmed number is marked as failing (no more
-    texts go to it until it is changed, and those waiting are cancelled), a number waiting for
-    its code is dropped, and the person is told by email once."""
+    """The gateway refused these numbers for good (see `services.number_failing`)."""
     with _write(session):
         for user_id, number in texts:
-            if user_id is None:
-                continue
-            refused = phones.number_refused(session, user_id, number, now)
-            if refused is phones.Refused.CONFIRMED:
-                cancel_waiting_texts(session, user_id)
-            if refused is not None:
-                user = session.get(User, user_id)
-                if user is not None and user.active:
-                    mail.queue(
-                        session,
-                        user.email,
-                        "We could not send a text message to your mobile number",
-                        "mobile_failing",
-                        user=user,
-                        url=external_url("phones.manage"),
-                    )
+            if user_id is not None:
+                number_failing(session, user_id, number, now)
 
 
 def _record(
@@ -304,6 +291,13 @@ def _record(
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
+            for notification_id, gateway_id in outcome.gateway_ids.items():
+                session.execute(
+                    update(Notification)
+                    .where(Notification.id == notification_id)
+                    .values(gateway_id=gateway_id)
+                    .execution_options(synchronize_session=False)
+                )
         retry_at: dict[tuple[datetime, str], list[int]] = defaultdict(list)
         failed: dict[str, list[int]] = defaultdict(list)
         for notification_id, error in outcome.retry.items():

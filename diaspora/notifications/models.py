@@ -24,6 +24,7 @@ class Channel(StrEnum):
     EMAIL = "email"
     INBOX = "inbox"
     SMS = "sms"
+    WHATSAPP = "whatsapp"
 
 
 class DeliveryState(StrEnum):
@@ -34,12 +35,24 @@ class DeliveryState(StrEnum):
     CANCELLED = "cancelled"  # about something done, cancelled or moved before it was sent
 
 
+class Receipt(StrEnum):
+    """What the gateway reported after accepting a text or WhatsApp message (its delivery
+    receipt): Notify's statuses, and WhatsApp's `delivered`, `read` and `failed`."""
+
+    DELIVERED = "delivered"
+    READ = "read"
+    PERMANENT_FAILURE = "permanent-failure"  # the number cannot get it: marked as not working
+    TEMPORARY_FAILURE = "temporary-failure"  # e.g. the phone was off for days
+    TECHNICAL_FAILURE = "technical-failure"  # the gateway's own problem
+
+
 class Notification(db.Model):
     """One message to one person on one channel. `dedupe_key` names what it is about (e.g.
     `milestone:12:lead:7`); unique per recipient and channel, so nothing is said twice.
 
-    Email and text (`sms`) rows go `pending` → `sending` (claimed by one scheduler) → `sent`
-    / `failed`.
+    Email, text (`sms`) and `whatsapp` rows go `pending` → `sending` (claimed by one
+    scheduler) → `sent` / `failed`; a text or WhatsApp message then gets the gateway's delivery
+    `receipt`, and a failing receipt makes it `failed`.
     Inbox rows are shown once due (`due_at` has passed) unless cancelled; the delivery job
     records them as `sent` then. `digest` email rows wait for the recipient's daily summary.
     """
@@ -79,6 +92,10 @@ class Notification(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attachment_name: Mapped[str | None] = mapped_column(String(100))
     attachment: Mapped[str | None] = mapped_column(Text)  # e.g. an updated calendar file
+    # A text's or WhatsApp message's id at the gateway, and the delivery receipt it sent back.
+    gateway_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    receipt: Mapped[str | None] = mapped_column(String(20))
+    receipt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     recipient: Mapped[User | None] = relationship(foreign_keys=[recipient_id])
@@ -89,8 +106,8 @@ class Notification(db.Model):
 
 class NotificationPreference(db.Model):
     """How one person wants one kind of message besides their inbox: the channel (`email`,
-    `sms`, or `inbox` for the inbox only) and, for email, at once or in the daily summary.
-    No row means the kind's default (see notifications.kinds)."""
+    `sms`, `whatsapp`, or `inbox` for the inbox only) and, for email, at once or in the daily
+    summary. No row means the kind's default (see notifications.kinds)."""
 
     __tablename__ = "notification_preferences"
     __table_args__ = (UniqueConstraint("user_id", "kind"),)

@@ -26,12 +26,22 @@ def message(notification: Notification) -> dict[str, Any]:
     }
 
 
+CHANNEL_LABELS = {"sms": "Text message", "whatsapp": "WhatsApp", "email": "Email"}
+RECEIPT_LABELS = {
+    "delivered": "Delivered",
+    "read": "Read",
+    "permanent-failure": "Failed permanently",
+    "temporary-failure": "Failed temporarily",
+    "technical-failure": "Failed (gateway error)",
+}
+
+
 def failed_row(notification: Notification) -> dict[str, Any]:
     """A failed email or text for the outbox page: who by id and name, never their address or
     number."""
     return {
         "id": notification.id,
-        "channel": "Text message" if notification.channel == "sms" else "Email",
+        "channel": CHANNEL_LABELS.get(notification.channel, "Email"),
         "recipient": (
             f"{notification.recipient.display_name} (user {notification.recipient_id})"
             if notification.recipient is not None
@@ -43,4 +53,5 @@ def failed_row(notification: Notification) -> dict[str, Any]:
         "error": notification.last_error or "No error recorded",
         "due_at": notification.due_at,
         "last_tried": notification.claimed_at,
+        "receipt": RECEIPT_LABELS.get(notification.receipt, ""),
     }

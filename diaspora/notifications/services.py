@@ -2,7 +2,8 @@
 as the change it reports, so a rollback leaves nothing to send. The scheduler delivers them.
 
 Also here: each person's preferences (per kind: email at once or in a daily summary, a text
-message, or the inbox only), their inbox, and the administrators' view of the outbox.
+message, a WhatsApp message, or the inbox only), their inbox, and the administrators' view of
+the outbox.
 """
 
 import re
@@ -19,7 +20,15 @@ from diaspora.auth.models import User
 from diaspora.core.context import render_text, setting
 from diaspora.core.erasure import name_pattern, without_name
 from diaspora.core.time import as_utc, utcnow
-from diaspora.notifications.channels import SMS_SETTINGS, sms_configured
+from diaspora.core.urls import external_url
+from diaspora.core.words import N_
+from diaspora.notifications import mail
+from diaspora.notifications.channels import (
+    SMS_SETTINGS,
+    WHATSAPP_SETTINGS,
+    sms_configured,
+    whatsapp_configured,
+)
 from diaspora.notifications.kinds import KINDS, kind_of
 from diaspora.notifications.mail import ACCOUNT_KIND
 from diaspora.notifications.models import (
@@ -27,8 +36,10 @@ from diaspora.notifications.models import (
     DeliveryState,
     Notification,
     NotificationPreference,
+    Receipt,
 )
 from diaspora.notifications.texts import after_quiet_hours
+from diaspora.phones import services as phones
 from diaspora.phones.services import usable_number
 from diaspora.reference.places import DEFAULT_TIME_ZONE
 
@@ -56,8 +67,9 @@ def notify(
     The in-app message is always queued. Then, by the person's choice for `kind`: nothing more
     (inbox only); an email in their daily summary (due at the next 09:00 in their time zone,
     from `due_at`); an email at `due_at` (default: now); or a text at `due_at`, held until
-    08:00 in their time zone when that falls in the quiet hours. A text goes by email instead
-    while the person has no working confirmed number or texts are not configured.
+    08:00 in their time zone when that falls in the quiet hours (a WhatsApp message likewise).
+    A text or WhatsApp message goes by email instead while the person has no working confirmed
+    number (removed, refused, or stopped with STOP) or its channel is not configured.
     With a `dedupe_key` a message already queued under that key is not queued again.
     `about` is the person the message names, when that is not the recipient: if their account
     is erased, the message is rewritten without them (see `forget_about`).
@@ -68,13 +80,15 @@ def notify(
     channel, digest = preference_for(session, recipient.id, kind)
     if channel == Channel.SMS and not sms_available(session, recipient.id):
         channel, digest = Channel.EMAIL, False
+    if channel == Channel.WHATSAPP and not whatsapp_available(session, recipient.id):
+        channel, digest = Channel.EMAIL, False
     channels: list[tuple[str, datetime, bool]] = [(Channel.INBOX, due, False)]
     if channel == Channel.EMAIL:
         channels.append(
             (Channel.EMAIL, next_digest_time(due, recipient.time_zone) if digest else due, digest)
         )
-    elif channel == Channel.SMS:
-        channels.append((Channel.SMS, after_quiet_hours(due, recipient.time_zone), False))
+    elif channel in (Channel.SMS, Channel.WHATSAPP):
+        channels.append((channel, after_quiet_hours(due, recipient.time_zone), False))
     added = []
     for channel, channel_due, in_digest in channels:
         if dedupe_key and _exists(session, recipient.id, channel, dedupe_key):
@@ -110,6 +124,17 @@ def sms_available(session: Session, user_id: int) -> bool:
     return texts_configured() and usable_number(session, user_id) is not None
 
 
+def whatsapp_on() -> bool:
+    """Whether the WhatsApp channel has its settings (README "Text messages and WhatsApp")."""
+    return whatsapp_configured({name: setting(name) for name in WHATSAPP_SETTINGS})
+
+
+def whatsapp_available(session: Session, user_id: int) -> bool:
+    """WhatsApp messages can go to this person: the channel is configured and their number
+    confirmed (WhatsApp uses the same number as texts)."""
+    return whatsapp_on() and usable_number(session, user_id) is not None
+
+
 def queue_account_text(
     session: Session, recipient: User, number: str, subject: str, template: str, **context: object
 ) -> Notification:
@@ -134,18 +159,70 @@ def queue_account_text(
 
 
 def cancel_waiting_texts(session: Session, recipient_id: int) -> None:
-    """Cancel the texts still waiting to go to this person (their number was removed or no
-    longer works); the kinds they chose texts for go by email from now on."""
+    """Cancel the texts and WhatsApp messages still waiting to go to this person (their number
+    was removed, no longer works or was stopped); the kinds they chose them for go by email
+    from now on."""
     session.execute(
         update(Notification)
         .where(
             Notification.recipient_id == recipient_id,
-            Notification.channel == Channel.SMS,
+            Notification.channel.in_([Channel.SMS, Channel.WHATSAPP]),
             Notification.state == DeliveryState.PENDING,
         )
         .values(state=DeliveryState.CANCELLED)
         .execution_options(synchronize_session=False)
     )
+
+
+def number_failing(session: Session, user_id: int, number: str, now: datetime) -> None:
+    """A gateway refused this number for good (Notify's 400 or permanent-failure receipt,
+    WhatsApp's undeliverable): a confirmed number is marked as failing (nothing more goes to it
+    until it is changed, and what waits is cancelled), a number waiting for its code is
+    dropped, and the person is told by email once."""
+    refused = phones.number_refused(session, user_id, number, now)
+    if refused is phones.Refused.CONFIRMED:
+        cancel_waiting_texts(session, user_id)
+    if refused is not None:
+        user = session.get(User, user_id)
+        if user is not None and user.active:
+            mail.queue(
+                session,
+                user.email,
+                "We could not send a text message to your mobile number",
+                "mobile_failing",
+                user=user,
+                url=external_url("phones.manage"),
+            )
+
+
+def number_stopped(session: Session, number: str, now: datetime) -> int:
+    """The owner of this number replied STOP (to a text or a WhatsApp message): nothing more
+    goes to it, what waits for it is cancelled, the kinds they chose texts or WhatsApp for go
+    by email, and they are told by email. Returns how many people it stopped (0 when it was
+    stopped already or is nobody's)."""
+    stopped = phones.opt_out(session, number, now)
+    for user_id in stopped:
+        cancel_waiting_texts(session, user_id)
+        session.execute(
+            update(NotificationPreference)
+            .where(
+                NotificationPreference.user_id == user_id,
+                NotificationPreference.channel.in_([Channel.SMS, Channel.WHATSAPP]),
+            )
+            .values(channel=Channel.EMAIL, digest=False)
+            .execution_options(synchronize_session=False)
+        )
+        user = session.get(User, user_id)
+        if user is not None and user.active:
+            mail.queue(
+                session,
+                user.email,
+                N_("We have stopped sending messages to your mobile number"),
+                "mobile_stopped",
+                user=user,
+                url=external_url("phones.manage"),
+            )
+    return len(stopped)
 
 
 def _exists(session: Session, recipient_id: int, channel: str, dedupe_key: str) -> bool:
@@ -215,6 +292,7 @@ WAYS: tuple[Way, ...] = (
     Way("immediate", "Email me straight away", Channel.EMAIL),
     Way("digest", "Put it in my daily summary email (sent at 9am)", Channel.EMAIL, digest=True),
     Way("sms", "Send me a text message", Channel.SMS),
+    Way("whatsapp", "Send me a WhatsApp message", Channel.WHATSAPP),
     Way("off", "No email or text (it still appears in your messages)", Channel.INBOX),
 )
 WAY_BY_VALUE = {way.value: way for way in WAYS}
@@ -257,11 +335,13 @@ def offered_ways(kind: str, channels: set[str]) -> list[Way]:
 
 
 def open_channels(session: Session, user: User) -> set[str]:
-    """The channels the person may choose now: email always, texts with a confirmed number
-    when texts are configured."""
+    """The channels the person may choose now: email always, texts and WhatsApp with a
+    confirmed number when each is configured."""
     channels = {Channel.EMAIL.value}
     if sms_available(session, user.id):
         channels.add(Channel.SMS.value)
+    if whatsapp_available(session, user.id):
+        channels.add(Channel.WHATSAPP.value)
     return channels
 
 
@@ -481,7 +561,7 @@ def export_for(session: Session, user: User) -> list[dict[str, object]]:
 
 
 # The channels the outbox delivers (the inbox needs no delivery), as the outbox page names them.
-DELIVERED = {Channel.EMAIL: "Email", Channel.SMS: "Text message"}
+DELIVERED = {Channel.EMAIL: "Email", Channel.SMS: "Text message", Channel.WHATSAPP: "WhatsApp"}
 
 
 def _delivered():
@@ -566,6 +646,9 @@ def _retry_values(now: datetime) -> dict[str, object]:
         "attempts": 0,
         "due_at": now,
         "claimed_at": None,
+        "gateway_id": None,
+        "receipt": None,
+        "receipt_at": None,
     }
 
 
@@ -595,3 +678,53 @@ def retry_all(session: Session, admin: User) -> int:
     if result.rowcount:
         record(session, "notification.retried_all", actor=admin, count=result.rowcount)
     return result.rowcount
+
+
+# Delivery receipts, for administrators -------------------------------------------------------
+
+RECEIPT_WINDOW = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class ReceiptCounts:
+    """What the gateway reported for one channel's messages sent in the last RECEIPT_WINDOW."""
+
+    channel: str  # its label
+    sent: int
+    delivered: int  # read ones included
+    permanent: int
+    temporary: int  # temporary and technical failures
+    waiting: int  # sent, no receipt yet
+
+
+def receipt_counts(session: Session, now: datetime | None = None) -> list[ReceiptCounts]:
+    """Per channel with receipts (texts, WhatsApp), one query."""
+    since = as_utc(now or utcnow()) - RECEIPT_WINDOW
+    channels = {Channel.SMS: DELIVERED[Channel.SMS], Channel.WHATSAPP: DELIVERED[Channel.WHATSAPP]}
+    counted = {
+        (row.channel, row.receipt): row.count
+        for row in session.execute(
+            select(Notification.channel, Notification.receipt, func.count().label("count"))
+            .where(
+                Notification.channel.in_(list(channels)),
+                Notification.sent_at >= since,
+                Notification.state.in_([DeliveryState.SENT, DeliveryState.FAILED]),
+            )
+            .group_by(Notification.channel, Notification.receipt)
+        )
+    }
+    listed = []
+    for channel, label in channels.items():
+        got = {receipt: count for (name, receipt), count in counted.items() if name == channel}
+        listed.append(
+            ReceiptCounts(
+                channel=label,
+                sent=sum(got.values()),
+                delivered=got.get(Receipt.DELIVERED, 0) + got.get(Receipt.READ, 0),
+                permanent=got.get(Receipt.PERMANENT_FAILURE, 0),
+                temporary=got.get(Receipt.TEMPORARY_FAILURE, 0)
+                + got.get(Receipt.TECHNICAL_FAILURE, 0),
+                waiting=got.get(None, 0),
+            )
+        )
+    return listed

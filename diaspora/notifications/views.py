@@ -108,6 +108,8 @@ def preferences():
         form=form,
         texts_configured=services.texts_configured(),
         texts_open=Channel.SMS in channels,
+        whatsapp_configured=services.whatsapp_on(),
+        whatsapp_open=Channel.WHATSAPP in channels,
         mobile=phones.state_of(db.session, _me()),
     )
 
@@ -128,6 +130,7 @@ def outbox():
     return render_template(
         "notifications/outbox.html",
         channels=services.outbox_counts_by_channel(db.session),
+        receipts=services.receipt_counts(db.session),
         page=page,
         failed=[presenters.failed_row(n) for n in page.items],
         form=NhsukForm(),

@@ -17,6 +17,8 @@ class MobileNumber(db.Model):
     added or changed waits in `pending_number` with the digest of the code sent to it; the
     confirmed number keeps working until the new one is confirmed. `failing_at` is set when the
     text gateway refuses the number for good: no more texts go to it until it is changed.
+    `opted_out_at` is set when the person replied STOP: nothing goes to it until they confirm it
+    again with a new code.
     """
 
     __tablename__ = "mobile_numbers"
@@ -28,6 +30,9 @@ class MobileNumber(db.Model):
     number: Mapped[str | None] = mapped_column(String(20))
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     failing_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when the person answered a text or WhatsApp message with STOP: nothing more goes to
+    # the number until they confirm it again.
+    opted_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     pending_number: Mapped[str | None] = mapped_column(String(20))
     # HMAC-SHA256 of the code under a key derived from SECRET_KEY, bound to the number.
     code_digest: Mapped[str | None] = mapped_column(String(64))
@@ -41,8 +46,8 @@ class MobileNumber(db.Model):
 
     @property
     def usable(self) -> bool:
-        """Texts can go to it: confirmed and not refused by the gateway."""
-        return self.number is not None and self.failing_at is None
+        """Texts can go to it: confirmed, not refused by the gateway, not stopped."""
+        return self.number is not None and self.failing_at is None and self.opted_out_at is None
 
     def __repr__(self) -> str:  # no personal data
         return f"<MobileNumber {self.id} user {self.user_id}>"

@@ -54,6 +54,7 @@ def usable_number(session: Session, user_id: int) -> str | None:
             MobileNumber.user_id == user_id,
             MobileNumber.number.is_not(None),
             MobileNumber.failing_at.is_(None),
+            MobileNumber.opted_out_at.is_(None),
         )
     ).first()
     return row.number if row else None
@@ -93,7 +94,7 @@ def add_number(session: Session, user: User, number: str) -> Code:
         mobile = MobileNumber(user_id=user.id, code_attempts=0, codes_sent=0)
         session.add(mobile)
         session.flush()
-    if mobile.number == number and mobile.failing_at is None:
+    if mobile.number == number and mobile.failing_at is None and mobile.opted_out_at is None:
         raise MobileError("This is already your confirmed mobile number")
     if mobile.pending_number != number:
         mobile.pending_number = number
@@ -142,6 +143,7 @@ def confirm(session: Session, user: User, code: str) -> MobileNumber:
     mobile.number = mobile.pending_number
     mobile.confirmed_at = now
     mobile.failing_at = None
+    mobile.opted_out_at = None  # confirming the number again after STOP turns it back on
     mobile.pending_number = None
     mobile.code_digest = None
     mobile.code_expires_at = None
@@ -206,6 +208,22 @@ def number_refused(session: Session, user_id: int, number: str, now: datetime) -
     return None
 
 
+def opt_out(session: Session, number: str, now: datetime) -> list[int]:
+    """The person with this confirmed number replied STOP: nothing more goes to it until they
+    confirm it again. Returns the ids of the people whose number this news stopped (none when
+    it was stopped already or is nobody's), for the caller to tell them and cancel what waits."""
+    stopped = []
+    for mobile in session.scalars(
+        select(MobileNumber).where(
+            MobileNumber.number == number, MobileNumber.opted_out_at.is_(None)
+        )
+    ):
+        mobile.opted_out_at = now
+        record(session, "mobile.opted_out", subject=mobile)
+        stopped.append(mobile.user_id)
+    return stopped
+
+
 def forget(session: Session, user: User) -> None:
     """For an account's erasure: the number goes (its texts go with the person's messages)."""
     session.execute(delete(MobileNumber).where(MobileNumber.user_id == user.id))
@@ -224,6 +242,7 @@ def export_for(session: Session, user: User) -> dict[str, object] | None:
         "number": mobile.number,
         "confirmed_at": _when(mobile.confirmed_at),
         "failing_since": _when(mobile.failing_at),
+        "stopped_since": _when(mobile.opted_out_at),
         "waiting_for_confirmation": mobile.pending_number,
         "added_at": _when(mobile.created_at),
     }
@@ -236,9 +255,12 @@ class State:
     number: str | None
     pending: str | None
     failing: bool
+    opted_out: bool = False
 
     @property
     def label(self) -> str:
+        if self.opted_out:
+            return "Stopped: you replied STOP, so we send nothing to it"
         if self.failing:
             return "Not working: texts cannot be sent to it"
         if self.number and self.pending:
@@ -252,4 +274,9 @@ def state_of(session: Session, user: User) -> State:
     mobile = mobile_of(session, user)
     if mobile is None:
         return State(None, None, False)
-    return State(mobile.number, mobile.pending_number, mobile.failing_at is not None)
+    return State(
+        mobile.number,
+        mobile.pending_number,
+        mobile.failing_at is not None,
+        mobile.opted_out_at is not None,
+    )

@@ -10,12 +10,14 @@ CSRF_PAGE = "The form you sent had expired or was missing its security check."
 
 
 def post_rules(app) -> list:
-    """The routes a browser's cookies could reach: the API's never look at cookies (see
-    `test_the_api_ignores_the_session_cookie`), so a forged cross-site request gets nowhere."""
+    """The routes a browser's cookies could reach: the API's and the gateways' callbacks never
+    look at cookies (see `test_the_api_ignores_the_session_cookie` and
+    `test_the_gateways_callbacks_ignore_the_session_cookie`), so a forged cross-site request
+    gets nowhere."""
     return [
         rule
         for rule in rules_accepting(app, "POST")
-        if rule.endpoint != "static" and not rule.endpoint.startswith("api.")
+        if rule.endpoint != "static" and not rule.endpoint.startswith(("api.", "gateways."))
     ]
 
 
@@ -88,3 +90,20 @@ def test_a_post_route_added_later_is_covered_automatically(database_url):
         assert "added_later" in rules
         path = dummy_path(rules["added_later"])
         assert_csrf_rejection(app.test_client().post(path), path)
+
+
+def test_the_gateways_callbacks_ignore_the_session_cookie(app, client, login_as):
+    """Exempt from CSRF, the callbacks of Notify and WhatsApp take a bearer token or a signature:
+    signed in with a cookie but neither, every post is refused before it runs."""
+    app.config.update(NOTIFY_CALLBACK_TOKEN="callback-token", WHATSAPP_APP_SECRET="app-secret")
+    login_as("admin")
+    rules = [rule for rule in rules_accepting(app, "POST") if rule.endpoint.startswith("gateways.")]
+    assert {rule.endpoint for rule in rules} == {
+        "gateways.notify_status",
+        "gateways.notify_received",
+        "gateways.whatsapp_webhook",
+    }
+    for rule in rules:
+        path = dummy_path(rule)
+        response = client.post(path, json={"status": "delivered"})
+        assert response.status_code == 403, f"POST {path}: {response.status_code}"

@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, insert, text
 
 from bench.notify_server import NotifyServer
 from bench.smtp_sink import SinkProcess
+from bench.whatsapp_server import WhatsAppServer
 from diaspora import create_app
 from diaspora.auth.models import User
 from diaspora.auth.services import hash_password
@@ -128,7 +129,8 @@ class Committed:
     def add_due(
         self, count: int, due_at: datetime, recipients: int = 50, channel: str = Channel.EMAIL
     ) -> list[int]:
-        """`count` due email rows (or texts: each person then has a confirmed mobile number),
+        """`count` due email rows (or texts or WhatsApp messages: each person then has a
+        confirmed mobile number),
         for `recipients` people, inserted in bulk; returns the ids."""
         with self.app.app_context():
             session = _db.session
@@ -146,7 +148,7 @@ class Committed:
             session.add_all(users)
             session.flush()
             user_ids = [user.id for user in users]
-            if channel == Channel.SMS:
+            if channel in (Channel.SMS, Channel.WHATSAPP):
                 session.add_all(
                     MobileNumber(
                         user_id=user_id,
@@ -241,6 +243,16 @@ def committed(database_url, tmp_path) -> Iterator[Committed]:
 def notify(app) -> Iterator[NotifyServer]:
     """A local Notify on a real socket; the app's text channel is configured to use it."""
     server = NotifyServer().start()
+    app.config.update(server.settings())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def whatsapp(app) -> Iterator[WhatsAppServer]:
+    """A local WhatsApp Cloud API on a real socket; the app's WhatsApp channel and webhook are
+    configured to use it."""
+    server = WhatsAppServer().start()
     app.config.update(server.settings())
     yield server
     server.stop()

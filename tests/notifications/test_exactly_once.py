@@ -1,6 +1,6 @@
-"""Exactly once: 2,000 due emails (and 600 texts), three schedulers claiming at the same
-time, each with its own connection. Every message reaches the SMTP server (or Notify) once: none
-twice, none left behind.
+"""Exactly once: 2,000 due emails (and 600 texts, and 600 WhatsApp messages), three schedulers
+claiming at the same time, each with its own connection. Every message reaches the SMTP server
+(or Notify, or the WhatsApp Cloud API) once: none twice, none left behind.
 
 2,000 emails are 20 batches that the three claimers contend for, enough for a claim that lets a
 row through twice to show; the volume itself (10,000 emails, duplicates counted) is measured by
@@ -14,9 +14,10 @@ import time_machine
 from sqlalchemy import event
 
 from bench.notify_server import NotifyServer
+from bench.whatsapp_server import WhatsAppServer
 from diaspora.extensions import db
 from diaspora.notifications.jobs import claim, deliver_due
-from diaspora.notifications.models import Channel, DeliveryState
+from diaspora.notifications.models import Channel, DeliveryState, Notification
 from tests.notifications.conftest import message_id
 
 COUNT = 2_000
@@ -116,3 +117,42 @@ def test_three_concurrent_claimers_send_texts_through_notify_exactly_once(commit
     assert set(received.values()) == {1}, "a text arrived twice"
     assert set(received) == {f"notification-{i}" for i in ids}
     assert committed.states() == {DeliveryState.SENT: TEXTS}
+
+
+@pytest.mark.slow
+def test_three_concurrent_claimers_send_whatsapp_messages_exactly_once(committed):
+    """The same claim through the WhatsApp channel: every message reaches the Cloud API once,
+    each with the gateway's id kept for its receipts."""
+    ids = committed.add_due(TEXTS, T0, recipients=100, channel=Channel.WHATSAPP)
+    sent: list[int] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(CLAIMERS)
+    with WhatsAppServer() as whatsapp:
+        committed.app.config.update(whatsapp.settings())
+
+        def claimer() -> None:
+            try:
+                with committed.app.app_context():
+                    start.wait()
+                    sent.append(deliver_due(now=T0))
+                    db.session.remove()
+            except BaseException as error:  # reported by the test below
+                errors.append(error)
+
+        threads = [threading.Thread(target=claimer) for _ in range(CLAIMERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+        received = whatsapp.references()
+        gateway_ids = {m["id"] for m in whatsapp.messages}
+
+    assert errors == []
+    assert sum(sent) == TEXTS
+    assert set(received.values()) == {1}, "a WhatsApp message arrived twice"
+    assert set(received) == {f"notification-{i}" for i in ids}
+    assert committed.states() == {DeliveryState.SENT: TEXTS}
+    with committed.app.app_context():
+        kept = set(db.session.scalars(db.select(Notification.gateway_id)))
+        db.session.remove()
+    assert kept == gateway_ids
