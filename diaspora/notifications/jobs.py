@@ -34,6 +34,7 @@ from diaspora.notifications.delivery import Outcome, Outgoing, Row
 from diaspora.notifications.mail import ACCOUNT_KIND
 from diaspora.notifications.models import Channel, DeliveryState, Notification
 from diaspora.notifications.services import cancel_waiting_texts
+from diaspora.notifications.texts import after_quiet_hours
 from diaspora.phones import services as phones
 from diaspora.phones.models import MobileNumber
 
@@ -178,7 +179,9 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
     now = _moment(now)
     config = current_app.config
     rows = session.execute(
-        select(Notification, User.email, User.display_name, User.active, MobileNumber)
+        select(
+            Notification, User.email, User.display_name, User.active, MobileNumber, User.time_zone
+        )
         .outerjoin(User, User.id == Notification.recipient_id)
         .outerjoin(MobileNumber, MobileNumber.user_id == Notification.recipient_id)
         .where(Notification.id.in_(ids), Notification.state == DeliveryState.SENDING)
@@ -187,9 +190,15 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
     inactive = [row.Notification.id for row in rows if row.active is False]
     accounts = {row.Notification.id for row in rows if row.Notification.kind == ACCOUNT_KIND}
     texts: dict[int, tuple[int | None, str]] = {}  # id -> (recipient, number) of each text
+    # id -> the recipient's time zone, for the texts whose retries wait out the quiet hours
+    quiet = {
+        row.Notification.id: row.time_zone
+        for row in rows
+        if row.Notification.channel == Channel.SMS and row.Notification.kind != ACCOUNT_KIND
+    }
     by_channel: dict[str, list[Outgoing]] = defaultdict(list)
     summaries: dict[int, Outgoing] = {}
-    for notification, email, name, active, mobile in rows:
+    for notification, email, name, active, mobile, _zone in rows:
         if active is False:
             continue
         row = Row(
@@ -231,7 +240,7 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
     total = Outcome()
 
     def report(_item: Outgoing, outcome: Outcome) -> None:
-        _record(session, outcome, attempts, accounts, now)
+        _record(session, outcome, attempts, accounts, now, quiet)
         if outcome.unreachable:
             _unreachable(session, [texts[i] for i in outcome.unreachable if i in texts], now)
         total.sent.extend(outcome.sent)
@@ -289,9 +298,13 @@ def _record(
     attempts: dict[int, int],
     accounts: set[int],
     now: datetime,
+    quiet: dict[int, str | None] | None = None,
 ) -> None:
     """Write one email's outcome (one short transaction, usually one UPDATE). A sent account
-    email keeps no body: it held a link that signs someone in or changes their account."""
+    email keeps no body: it held a link that signs someone in or changes their account.
+    A text in `quiet` (id -> the recipient's time zone) whose retry would fall in the quiet
+    hours waits until 08:00 in that zone; urgent account texts are never in it."""
+    quiet = quiet or {}
     claimed = Notification.state == DeliveryState.SENDING
     with _write(session):
         if outcome.sent:
@@ -311,8 +324,10 @@ def _record(
             if tried >= MAX_ATTEMPTS:
                 failed[error].append(notification_id)
             else:
-                wait = BACKOFF[min(tried, len(BACKOFF)) - 1]
-                retry_at[(now + wait, error)].append(notification_id)
+                due = now + BACKOFF[min(tried, len(BACKOFF)) - 1]
+                if notification_id in quiet:
+                    due = after_quiet_hours(due, quiet[notification_id])
+                retry_at[(due, error)].append(notification_id)
         for notification_id, error in outcome.failed.items():
             failed[error].append(notification_id)
         for (due, error), group in retry_at.items():
