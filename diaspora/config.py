@@ -112,6 +112,14 @@ class Config:
     NOTIFY_SMS_TEMPLATE_ID = os.environ.get("NOTIFY_SMS_TEMPLATE_ID")
     NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
     NOTIFY_TIMEOUT = _int("NOTIFY_TIMEOUT", 10)
+    # The text segments an organisation's messages may use each calendar month (UTC) when a
+    # platform administrator has set no budget for it (README "Text budgets"); 0 turns texts
+    # off for such organisations.
+    TEXT_BUDGET_DEFAULT = _int("TEXT_BUDGET_DEFAULT", 500)
+    # Emails go over SMTP ("smtp") or through GOV.UK Notify ("notify", with the template
+    # NOTIFY_EMAIL_TEMPLATE_ID whose subject is `((subject))` and body `((body))`).
+    EMAIL_CHANNEL = os.environ.get("EMAIL_CHANNEL", "smtp")
+    NOTIFY_EMAIL_TEMPLATE_ID = os.environ.get("NOTIFY_EMAIL_TEMPLATE_ID")
     # Mobile numbers: how long a confirmation code works, wrong codes allowed per code, codes
     # sent per number a day, and the wait before another code may be sent.
     MOBILE_CODE_MAX_AGE = timedelta(minutes=10)
@@ -196,6 +204,9 @@ class TestConfig(Config):
     NOTIFY_API_KEY = None  # tests that send texts point the client at their own Notify server
     NOTIFY_SMS_TEMPLATE_ID = None
     NOTIFY_TIMEOUT = 5
+    TEXT_BUDGET_DEFAULT = 500
+    EMAIL_CHANNEL = "smtp"
+    NOTIFY_EMAIL_TEMPLATE_ID = None
 
 
 def config_from_environment() -> type[Config]:
