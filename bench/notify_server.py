@@ -227,13 +227,13 @@ class NotifyServer:
             },
         }
 
-    def _scripted_or_refused(self, to: str) -> tuple[int, dict] | None:
+    def _scripted_or_refused(self, to: str, refusal: str | None = None) -> tuple[int, dict] | None:
         with self.lock:
             scripted = self.script.popleft() if self.script else None
         if scripted is not None and scripted != 201:
             return scripted, error_body(scripted)
         if to in self.refuse:
-            return 400, error_body(400)
+            return 400, error_body(400, refusal)
         return None
 
     def _email(self, data: dict[str, Any]) -> tuple[int, dict]:
@@ -246,7 +246,7 @@ class NotifyServer:
         for name in ("subject", "body"):
             if not personalisation.get(name):
                 return 400, error_body(400, f"Missing personalisation: {name}", "BadRequestError")
-        refused = self._scripted_or_refused(data["email_address"])
+        refused = self._scripted_or_refused(data["email_address"], "Not a valid email address")
         if refused is not None:
             return refused
         notification_id = str(uuid.uuid4())
