@@ -1,12 +1,15 @@
-"""A local server that plays GOV.UK Notify's text message API, for the tests and the benchmark:
-`POST /v2/notifications/sms` as Notify documents it (docs.notifications.service.gov.uk,
-REST API), over a real socket, so the official client is tested as it talks to Notify.
+"""A local server that plays GOV.UK Notify's text message and email API, for the tests and the
+benchmark: `POST /v2/notifications/sms` and `POST /v2/notifications/email` as Notify documents
+them (docs.notifications.service.gov.uk, REST API), over a real socket, so the official client
+is tested as it talks to Notify.
 
 It checks what Notify checks: the `Authorization: Bearer` JSON Web Token (HS256) whose issuer
 `iss` is the service id and whose signature is made with the API key's secret, issued (`iat`)
-within 30 seconds of now; a JSON body with `phone_number`, a known `template_id` and the
-template's personalisation (`body`). It answers 201 with Notify's documented response body,
-403 `AuthError` for a bad token, 400 `BadRequestError` for numbers it is told to refuse, and
+within 30 seconds of now; a JSON body with `phone_number` (a text) or `email_address` (an
+email), a known `template_id` of that kind and the template's personalisation (`body`, and
+`subject` for an email). It answers 201 with Notify's documented response body, 403
+`AuthError` for a bad token, 400 `BadRequestError` for numbers or addresses it is told to
+refuse, and
 whatever status a test scripts next (429, 500...), with Notify's error body.
 
 An API key is `{key name}-{service id}-{secret}`, each id a UUID, as Notify issues them.
@@ -33,6 +36,7 @@ SERVICE_ID = "26785a09-ab16-4eb0-8407-a37497a57506"
 SECRET = "3d844edf-8d35-48ac-975b-e847b4f122b0"  # noqa: S105  (a made-up key for local use)
 API_KEY = f"diaspora_local-{SERVICE_ID}-{SECRET}"
 TEMPLATE_ID = "f33517ff-2a88-4f6e-b855-c550268ce08a"
+EMAIL_TEMPLATE_ID = "0b6f1e53-9d0c-4f43-93b7-2c1f7a3c6d41"
 CLOCK_SKEW = 30  # seconds Notify allows between `iat` and its own clock
 
 ERRORS = {
@@ -54,16 +58,23 @@ def error_body(status: int, message: str | None = None, name: str | None = None)
 
 
 class NotifyServer:
-    """The server in a thread of this process. `refuse` holds numbers answered with 400;
-    `script` holds statuses for the next requests, one each (after the token is checked)."""
+    """The server in a thread of this process. `refuse` holds numbers and addresses answered
+    with 400; `script` holds statuses for the next requests, one each (after the token is
+    checked). Texts are kept in `messages`, emails in `emails`."""
 
     def __init__(
-        self, service_id: str = SERVICE_ID, secret: str = SECRET, template_id: str = TEMPLATE_ID
+        self,
+        service_id: str = SERVICE_ID,
+        secret: str = SECRET,
+        template_id: str = TEMPLATE_ID,
+        email_template_id: str = EMAIL_TEMPLATE_ID,
     ) -> None:
         self.service_id = service_id
         self.secret = secret
         self.template_id = template_id
+        self.email_template_id = email_template_id
         self.messages: list[dict[str, Any]] = []
+        self.emails: list[dict[str, Any]] = []
         self.refused_requests = 0
         self.refuse: set[str] = set()
         self.script: deque[int] = deque()
@@ -109,6 +120,7 @@ class NotifyServer:
         return {
             "NOTIFY_API_KEY": f"diaspora_local-{self.service_id}-{self.secret}",
             "NOTIFY_SMS_TEMPLATE_ID": self.template_id,
+            "NOTIFY_EMAIL_TEMPLATE_ID": self.email_template_id,
             "NOTIFY_BASE_URL": self.base_url,
         }
 
@@ -167,7 +179,7 @@ class NotifyServer:
         return None
 
     def answer(self, path: str, headers: Any, raw: bytes) -> tuple[int, dict]:
-        if path != "/v2/notifications/sms":
+        if path not in ("/v2/notifications/sms", "/v2/notifications/email"):
             return 404, error_body(404, "Resource not found", "NotFound")
         refused = self._check_token(headers.get("Authorization"))
         if refused is not None:
@@ -178,6 +190,8 @@ class NotifyServer:
             data = json.loads(raw)
         except ValueError:
             return 400, error_body(400, "Invalid JSON supplied in POST data", "BadRequestError")
+        if path.endswith("/email"):
+            return self._email(data)
         missing = [name for name in ("phone_number", "template_id") if not data.get(name)]
         if missing:
             return 400, error_body(400, f"{missing[0]} is a required property", "ValidationError")
@@ -186,12 +200,9 @@ class NotifyServer:
         body = (data.get("personalisation") or {}).get("body")
         if not body:
             return 400, error_body(400, "Missing personalisation: body", "BadRequestError")
-        with self.lock:
-            scripted = self.script.popleft() if self.script else None
-        if scripted is not None and scripted != 201:
-            return scripted, error_body(scripted)
-        if data["phone_number"] in self.refuse:
-            return 400, error_body(400)
+        refused = self._scripted_or_refused(data["phone_number"])
+        if refused is not None:
+            return refused
         notification_id = str(uuid.uuid4())
         with self.lock:
             self.messages.append(
@@ -213,6 +224,56 @@ class NotifyServer:
                 "id": self.template_id,
                 "version": 1,
                 "uri": f"{base}/services/{self.service_id}/templates/{self.template_id}",
+            },
+        }
+
+    def _scripted_or_refused(self, to: str, refusal: str | None = None) -> tuple[int, dict] | None:
+        with self.lock:
+            scripted = self.script.popleft() if self.script else None
+        if scripted is not None and scripted != 201:
+            return scripted, error_body(scripted)
+        if to in self.refuse:
+            return 400, error_body(400, refusal)
+        return None
+
+    def _email(self, data: dict[str, Any]) -> tuple[int, dict]:
+        missing = [name for name in ("email_address", "template_id") if not data.get(name)]
+        if missing:
+            return 400, error_body(400, f"{missing[0]} is a required property", "ValidationError")
+        if data["template_id"] != self.email_template_id:
+            return 400, error_body(400, "Template not found", "BadRequestError")
+        personalisation = data.get("personalisation") or {}
+        for name in ("subject", "body"):
+            if not personalisation.get(name):
+                return 400, error_body(400, f"Missing personalisation: {name}", "BadRequestError")
+        refused = self._scripted_or_refused(data["email_address"], "Not a valid email address")
+        if refused is not None:
+            return refused
+        notification_id = str(uuid.uuid4())
+        with self.lock:
+            self.emails.append(
+                {
+                    "id": notification_id,
+                    "email_address": data["email_address"],
+                    "template_id": data["template_id"],
+                    "personalisation": personalisation,
+                    "reference": data.get("reference"),
+                }
+            )
+        base = "https://api.notifications.service.gov.uk"
+        return 201, {
+            "id": notification_id,
+            "reference": data.get("reference"),
+            "content": {
+                "subject": personalisation["subject"],
+                "body": personalisation["body"],
+                "from_email": "diaspora@notifications.service.gov.uk",
+            },
+            "uri": f"{base}/v2/notifications/{notification_id}",
+            "template": {
+                "id": self.email_template_id,
+                "version": 1,
+                "uri": f"{base}/services/{self.service_id}/templates/{self.email_template_id}",
             },
         }
 

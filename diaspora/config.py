@@ -129,6 +129,14 @@ class Config:
     WHATSAPP_APP_SECRET = os.environ.get("WHATSAPP_APP_SECRET")
     WHATSAPP_VERIFY_TOKEN = os.environ.get("WHATSAPP_VERIFY_TOKEN")
     WHATSAPP_TIMEOUT = _int("WHATSAPP_TIMEOUT", 10)
+    # The text segments an organisation's messages may use each calendar month (UTC) when a
+    # platform administrator has set no budget for it (README "Text budgets"); 0 turns texts
+    # off for such organisations.
+    TEXT_BUDGET_DEFAULT = _int("TEXT_BUDGET_DEFAULT", 500)
+    # Emails go over SMTP ("smtp") or through GOV.UK Notify ("notify", with the template
+    # NOTIFY_EMAIL_TEMPLATE_ID whose subject is `((subject))` and body `((body))`).
+    EMAIL_CHANNEL = os.environ.get("EMAIL_CHANNEL", "smtp")
+    NOTIFY_EMAIL_TEMPLATE_ID = os.environ.get("NOTIFY_EMAIL_TEMPLATE_ID")
     # Mobile numbers: how long a confirmation code works, wrong codes allowed per code, codes
     # sent per number a day, and the wait before another code may be sent.
     MOBILE_CODE_MAX_AGE = timedelta(minutes=10)
@@ -221,6 +229,9 @@ class TestConfig(Config):
     WHATSAPP_APP_SECRET = None
     WHATSAPP_VERIFY_TOKEN = None
     WHATSAPP_TIMEOUT = 5
+    TEXT_BUDGET_DEFAULT = 500
+    EMAIL_CHANNEL = "smtp"
+    NOTIFY_EMAIL_TEMPLATE_ID = None
 
 
 def config_from_environment() -> type[Config]:

@@ -26,6 +26,7 @@ from diaspora.extensions import db
 from diaspora.matching.jobs import prune_changes, weekly_digests
 from diaspora.milestones.jobs import credential_reminders, milestone_reminders, session_reminders
 from diaspora.notifications.jobs import deliver_due
+from diaspora.organisations.jobs import warn_text_budgets
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ JOBS: list[Callable[..., int]] = [
     token_reminders,
     # Cohorts: forget uploaded volunteer spreadsheets once they are no longer needed.
     forget_old_imports,
+    # Organisations: warn the owners once a month when their texts reach 80 % of the budget.
+    warn_text_budgets,
 ]
 
 

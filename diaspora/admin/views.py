@@ -1,6 +1,7 @@
 """Administration: users, the organisation verification queue and the audit log."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from diaspora.admin.forms import (
@@ -8,6 +9,7 @@ from diaspora.admin.forms import (
     AuditPersonForm,
     EmailDomainsForm,
     RolesForm,
+    TextBudgetForm,
     UserSearchForm,
 )
 from diaspora.admin.presenters import present_events, role_labels
@@ -17,6 +19,7 @@ from diaspora.auth.models import Role, User
 from diaspora.extensions import db
 from diaspora.factors import services as factors
 from diaspora.factors.gate import step_up_required
+from diaspora.notifications import budgets
 from diaspora.organisations import services as organisations
 from diaspora.organisations.access import roles_of, roles_of_many
 from diaspora.organisations.forms import RejectForm
@@ -162,21 +165,43 @@ def organisation_email_domains(organisation_id: int):
     return _organisation_page(org, domains_form=domains_form)
 
 
+@bp.post("/organisations/<int:organisation_id>/text-budget")
+def organisation_text_budget(organisation_id: int):
+    """Set the text segments an organisation's messages may use a month (budgets.set_budget)."""
+    org = db.session.get(Organisation, organisation_id) or abort(404)
+    budget_form = TextBudgetForm()
+    if budget_form.validate_on_submit():
+        changed = budgets.set_budget(db.session, current_user, org, budget_form.segments.data)
+        db.session.commit()
+        flash(_("Text budget saved.") if changed else _("Text budget unchanged."), "success")
+        return redirect(url_for("admin.organisation", organisation_id=org.id))
+    return _organisation_page(org, budget_form=budget_form)
+
+
 def _organisation_page(
     org: Organisation,
     *,
     form: RejectForm | None = None,
     domains_form: EmailDomainsForm | None = None,
+    budget_form: TextBudgetForm | None = None,
 ):
     if domains_form is None:
         domains_form = EmailDomainsForm(
             formdata=None, data={"email_domains": "\n".join(org.email_domains or [])}
+        )
+    usage = budgets.usage(db.session, org.id)
+    if budget_form is None:
+        budget_form = TextBudgetForm(
+            formdata=None, data={"segments": None if usage.is_default else usage.budget}
         )
     return render_template(
         "admin/organisation.html",
         organisation=org,
         form=form or RejectForm(formdata=None),
         domains_form=domains_form,
+        budget_form=budget_form,
+        text_usage=usage,
+        default_budget=budgets.default_budget(),
         owners=organisations.owners(db.session, org),
         country=country_name(org.country),
     )

@@ -49,6 +49,7 @@ ACTION_LABELS: dict[str, str] = {
     "organisation.verified": "Organisation verified",
     "organisation.rejected": "Organisation rejected",
     "organisation.email_domains_changed": "Organisation email domains changed",
+    "organisation.text_budget_set": "Organisation monthly text budget changed",
     "membership.requested": "Asked to join an organisation",
     "membership.approved": "Request to join approved",
     "membership.removed": "Member removed",

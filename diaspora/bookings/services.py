@@ -753,6 +753,7 @@ def _tell(
         link=session_path(teaching_session),
         dedupe_key=dedupe_key,
         attachment=(f"session-{teaching_session.id}.ics", file.decode()),
+        organisation_id=teaching_session.opportunity.organisation_id,
         opportunity=teaching_session.opportunity,
         teaching_session=teaching_session,
         when=when(teaching_session, user.time_zone or DEFAULT_TIME_ZONE),

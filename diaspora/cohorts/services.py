@@ -287,6 +287,7 @@ def add_member(session: Session, cohort: Cohort, actor: User, profile_id: int) -
         subject=f"You have been added to {cohort.name}",
         template="cohort_added",
         link=service_path("cohorts.mine"),
+        organisation_id=cohort.organisation_id,
         cohort=cohort,
         organisation=cohort.organisation,
     )
@@ -322,6 +323,7 @@ def remove_member(session: Session, member: CohortMember, actor: User) -> bool:
             subject=f"You are no longer in {cohort.name}",
             template="cohort_removed",
             link=service_path("cohorts.mine"),
+            organisation_id=cohort.organisation_id,
             cohort=cohort,
             organisation=cohort.organisation,
         )
@@ -789,6 +791,7 @@ def send_message(
             link=service_path("cohorts.mine"),
             dedupe_key=f"cohort-message:{message.id}",
             about=sender,
+            organisation_id=cohort.organisation_id,
             cohort=cohort,
             organisation=cohort.organisation,
             sender=sender,

@@ -236,6 +236,7 @@ def _send(
         link=service_path("cohorts.invitation", token=token),
         dedupe_key=f"cohort-invitation:{invitation.id}:{invitation.nonce}",
         about=inviter,
+        organisation_id=cohort.organisation_id,
         **context,
     )
 

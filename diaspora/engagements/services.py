@@ -604,6 +604,7 @@ def _tell_organisation(
             link=link,
             dedupe_key=dedupe_key,
             about=engagement.user,
+            organisation_id=engagement.opportunity.organisation_id,
             engagement=engagement,
             **context,
         )
@@ -627,6 +628,7 @@ def _tell_person(
         template=template,
         link=service_path("engagements.detail", engagement_id=engagement.id),
         dedupe_key=dedupe_key,
+        organisation_id=engagement.opportunity.organisation_id,
         engagement=engagement,
         **context,
     )

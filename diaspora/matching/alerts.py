@@ -61,6 +61,7 @@ def on_published(session: Session, opportunity: Opportunity) -> int:
                 template="matching_alert",
                 link=link,
                 dedupe_key=f"alert:{opportunity.id}",
+                organisation_id=opportunity.organisation_id,
                 opportunity=opportunity,
             )
         elif user.id not in queued:

@@ -169,6 +169,7 @@ def invite(
         template="matching_invitation",
         link=service_path("opportunities.detail", opportunity_id=opportunity.id),
         dedupe_key=f"invitation:{invitation.id}",
+        organisation_id=opportunity.organisation_id,
         opportunity=opportunity,
         sender=sender,
         message=message,

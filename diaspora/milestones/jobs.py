@@ -506,6 +506,7 @@ def _write_session_batch(session: Session, batch: list[tuple], now: datetime) ->
             link=service_path("opportunities.detail", opportunity_id=opportunity.id),
             dedupe_key=key,
             due_at=due_at,
+            organisation_id=opportunity.organisation_id,
             opportunity=opportunity,
             occurrence=occurrence,
             starts=at,

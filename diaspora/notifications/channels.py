@@ -3,7 +3,8 @@
 sent, to try again later (with the outbox's backoff, failing after six attempts), or failed for
 good. Claiming, backoff and recording stay in jobs.py, the same for every channel.
 
-- `email`: SMTP (delivery.py), the default, always on.
+- `email`: SMTP (delivery.py), the default, always on; or GOV.UK Notify's email API when
+  EMAIL_CHANNEL is "notify" (with NOTIFY_API_KEY and NOTIFY_EMAIL_TEMPLATE_ID).
 - `sms`: GOV.UK Notify's text message API through its official client, on when NOTIFY_API_KEY
   and NOTIFY_SMS_TEMPLATE_ID are set.
 - `whatsapp`: the WhatsApp Business Cloud API's template messages, on when WHATSAPP_TOKEN,
@@ -91,15 +92,19 @@ def sms_configured(config: Mapping[str, Any]) -> bool:
     return all(config.get(name) for name in SMS_SETTINGS)
 
 
-def text_for(item: Outgoing, base: str) -> str:
+def text_words(kind: str, subject: str, body: str, link: str | None, base: str) -> str:
     """The words of a text: the subject and the message, cut to two segments, with a link to
     the page (the inbox when the message names none). A code is sent as it is written."""
-    row = item.rows[0]
-    if row.kind == ACCOUNT_KIND:
-        return shorten(row.body)
-    link = row.link if row.link and row.link.startswith("/") else None
+    if kind == ACCOUNT_KIND:
+        return shorten(body)
+    link = link if link and link.startswith("/") else None
     url = base + (link or service_path("notifications.inbox"))
-    return shorten(f"{row.subject}\n{row.body}", url)
+    return shorten(f"{subject}\n{body}", url)
+
+
+def text_for(item: Outgoing, base: str) -> str:
+    row = item.rows[0]
+    return text_words(row.kind, row.subject, row.body, row.link, base)
 
 
 def describe_notify(error: HTTPError) -> str:
@@ -118,16 +123,69 @@ def describe_notify(error: HTTPError) -> str:
     )
 
 
+def _notify_client(config: Mapping[str, Any]) -> NotificationsAPIClient:
+    return NotificationsAPIClient(
+        config["NOTIFY_API_KEY"],
+        base_url=config["NOTIFY_BASE_URL"],
+        timeout=config.get("NOTIFY_TIMEOUT", 10),
+    )
+
+
+def _through_notify(
+    items: list[Outgoing], report: Report, send: Callable[[Outgoing], Any], *, what: str
+) -> None:
+    """Send each item with `send` (one Notify request), reporting its fate from Notify's
+    answer: 400 (the address or number is not valid, or cannot get messages) fails it for
+    good, as unreachable; 403 (the API key is wrong or revoked) is a configuration error: it
+    fails, the log says so without personal data, and an administrator retries once the key
+    is fixed; 429 (rate limit) and 5xx are tried again later with the outbox's backoff. When
+    Notify cannot be reached at all, the rest of the batch waits for later too. An accepted
+    message is reported with Notify's id for it, which its delivery receipts name."""
+    refused_key = False
+    queue = list(items)
+    while queue:
+        item = queue.pop(0)
+        try:
+            answer = send(item)
+        except HTTPError as error:
+            reason = describe_notify(error)
+            errors = dict.fromkeys(item.ids, reason)
+            status = error.status_code
+            if error.response is None:  # refused, timed out, disconnected
+                for waiting in [item, *queue]:
+                    _settle(report, waiting, retry=dict.fromkeys(waiting.ids, reason))
+                log.warning("Notify unavailable, %d %s left for later", len(queue) + 1, what)
+                return
+            if status == 400:
+                _settle(report, item, failed=errors, unreachable=item.ids)
+            elif status == 403:
+                refused_key = True
+                _settle(report, item, failed=errors)
+            elif status == 429 or status >= 500:
+                _settle(report, item, retry=errors)
+            else:
+                _settle(report, item, failed=errors)
+        except InvalidResponse:  # accepted (2xx) with a body that is not JSON: it went
+            _settle(report, item, sent=item.ids)
+        else:
+            gateway_id = answer.get("id") if isinstance(answer, dict) else None
+            gateway = {item.ids[0]: str(gateway_id)[:100]} if gateway_id else {}
+            _settle(report, item, sent=item.ids, gateway_ids=gateway)
+    if refused_key:
+        log.error("Notify refused the API key (403): check NOTIFY_API_KEY")
+
+
+def _not_configured(items: list[Outgoing], report: Report, what: str) -> None:
+    for item in items:
+        reason = f"Not sent: {what} are not configured"
+        _settle(report, item, failed=dict.fromkeys(item.ids, reason))
+
+
 class NotifySms:
     """Each text is one `POST /v2/notifications/sms` with the template whose body is
     `((body))`, and the row's id as reference (a text sent again after a crash is recognisable
-    in Notify by it).
-
-    Notify's answers: 400 (the number is not valid, or cannot get texts) fails the text for good
-    and marks the number as failing; 403 (the API key is wrong or revoked) is a configuration
-    error: the text fails, the log says so without personal data, and an administrator retries
-    once the key is fixed; 429 (rate limit) and 5xx are tried again later with the outbox's
-    backoff. When Notify cannot be reached at all, the rest of the batch waits for later too.
+    in Notify by it). Notify's answers are handled as `_through_notify` says; a 400 also marks
+    the number as failing.
     """
 
     channel = Channel.SMS
@@ -139,56 +197,88 @@ class NotifySms:
         self, config: Mapping[str, Any], items: list[Outgoing], now: datetime, report: Report
     ) -> None:
         if not self.configured(config):
-            for item in items:
-                reason = "Not sent: text messages are not configured"
-                _settle(report, item, failed=dict.fromkeys(item.ids, reason))
+            _not_configured(items, report, "text messages")
             return
-        client = NotificationsAPIClient(
-            config["NOTIFY_API_KEY"],
-            base_url=config["NOTIFY_BASE_URL"],
-            timeout=config.get("NOTIFY_TIMEOUT", 10),
-        )
+        client = _notify_client(config)
         template = config["NOTIFY_SMS_TEMPLATE_ID"]
         base = service_url(config)
-        refused_key = False
-        queue = list(items)
-        while queue:
-            item = queue.pop(0)
-            item.text = text_for(item, base)
-            try:
-                answer = client.send_sms_notification(
-                    phone_number=item.to,
-                    template_id=template,
-                    personalisation={"body": item.text},
-                    reference=f"notification-{item.rows[0].id}",
-                )
-            except HTTPError as error:
-                reason = describe_notify(error)
-                errors = dict.fromkeys(item.ids, reason)
-                status = error.status_code
-                if error.response is None:  # refused, timed out, disconnected
-                    for waiting in [item, *queue]:
-                        _settle(report, waiting, retry=dict.fromkeys(waiting.ids, reason))
-                    log.warning("Notify unavailable, %d text(s) left for later", len(queue) + 1)
-                    return
-                if status == 400:
-                    _settle(report, item, failed=errors, unreachable=item.ids)
-                elif status == 403:
-                    refused_key = True
-                    _settle(report, item, failed=errors)
-                elif status == 429 or status >= 500:
-                    _settle(report, item, retry=errors)
-                else:
-                    _settle(report, item, failed=errors)
-            except InvalidResponse:  # accepted (2xx) with a body that is not JSON: it went
-                _settle(report, item, sent=item.ids)
-            else:
-                gateway_id = answer.get("id") if isinstance(answer, dict) else None
-                gateway = {item.ids[0]: str(gateway_id)[:100]} if gateway_id else {}
-                _settle(report, item, sent=item.ids, gateway_ids=gateway)
-        if refused_key:
-            log.error("Notify refused the API key (403): check NOTIFY_API_KEY")
 
+        def send(item: Outgoing) -> Any:
+            item.text = text_for(item, base)
+            return client.send_sms_notification(
+                phone_number=item.to,
+                template_id=template,
+                personalisation={"body": item.text},
+                reference=f"notification-{item.rows[0].id}",
+            )
+
+        _through_notify(items, report, send, what="text(s)")
+
+
+# Emails through GOV.UK Notify ---------------------------------------------------------------
+
+EMAIL_SETTINGS = ("NOTIFY_API_KEY", "NOTIFY_EMAIL_TEMPLATE_ID")
+
+
+class NotifyEmail:
+    """Each email is one `POST /v2/notifications/email` with the template whose subject is
+    `((subject))` and body `((body))`, the same words the SMTP channel writes (daily summaries
+    and footer included), and the row's id as reference. Notify sends no attached files, so an
+    email's calendar file is left out: the session's page offers it. Notify's answers are
+    handled as `_through_notify` says (a 400, an address Notify refuses, fails it for good).
+    """
+
+    channel = Channel.EMAIL
+
+    def configured(self, config: Mapping[str, Any]) -> bool:
+        return all(config.get(name) for name in EMAIL_SETTINGS)
+
+    def deliver(
+        self, config: Mapping[str, Any], items: list[Outgoing], now: datetime, report: Report
+    ) -> None:
+        if not self.configured(config):
+            _not_configured(items, report, "emails through Notify")
+            return
+        client = _notify_client(config)
+        template = config["NOTIFY_EMAIL_TEMPLATE_ID"]
+        composer = delivery.Composer(config, now)
+
+        def send(item: Outgoing) -> Any:
+            subject, body = composer.content(item)
+            return client.send_email_notification(
+                email_address=item.to,
+                template_id=template,
+                personalisation={"subject": subject, "body": body},
+                reference=f"notification-{min(item.ids)}{'.digest' if item.digest else ''}",
+            )
+
+        # An address Notify refuses is not a mobile number: nothing to mark, it just fails.
+        def settle_email(item: Outgoing, outcome: Outcome) -> None:
+            outcome.unreachable = []
+            report(item, outcome)
+
+        _through_notify(items, settle_email, send, what="email(s)")
+
+
+class Email:
+    """The email channel: SMTP, or GOV.UK Notify when EMAIL_CHANNEL is "notify"."""
+
+    channel = Channel.EMAIL
+
+    def chosen(self, config: Mapping[str, Any]) -> Deliverer:
+        return NOTIFY_EMAIL if config.get("EMAIL_CHANNEL") == "notify" else SMTP_EMAIL
+
+    def configured(self, config: Mapping[str, Any]) -> bool:
+        return True  # an email channel is always on: Notify without its settings says so
+
+    def deliver(
+        self, config: Mapping[str, Any], items: list[Outgoing], now: datetime, report: Report
+    ) -> None:
+        self.chosen(config).deliver(config, items, now, report)
+
+
+SMTP_EMAIL = SmtpEmail()
+NOTIFY_EMAIL = NotifyEmail()
 
 # WhatsApp through the WhatsApp Business Cloud API ------------------------------------------
 
@@ -363,7 +453,7 @@ class WhatsAppCloud:
 
 
 DELIVERERS: dict[str, Deliverer] = {
-    deliverer.channel: deliverer for deliverer in (SmtpEmail(), NotifySms(), WhatsAppCloud())
+    deliverer.channel: deliverer for deliverer in (Email(), NotifySms(), WhatsAppCloud())
 }
 
 

@@ -115,11 +115,8 @@ class Composer:
         probe["From"] = self.sender
         self.from_header = probe.as_string(policy=SMTP).split("\r\n\r\n")[0]
 
-    def compose(self, outgoing: Outgoing) -> None:
-        """Set `outgoing.data` (the bytes to send) or `outgoing.message`. Raises ValueError
-        for an address that cannot be written in a header."""
-        if not _ADDRESS_ONLY.fullmatch(outgoing.to):
-            raise ValueError("the recipient's address cannot be used")
+    def content(self, outgoing: Outgoing) -> tuple[str, str]:
+        """The subject (one line) and the body of the email, with its footer."""
         first = min(outgoing.rows, key=lambda row: row.id)
         if outgoing.digest:
             subject = DIGEST_SUBJECT
@@ -132,6 +129,15 @@ class Composer:
                 body += f"\nOpen it in the service:\n{self.base}{first.link}\n"
         if first.kind != ACCOUNT_KIND:  # account emails may go to people with no account
             body += self.footer
+        return subject, body
+
+    def compose(self, outgoing: Outgoing) -> None:
+        """Set `outgoing.data` (the bytes to send) or `outgoing.message`. Raises ValueError
+        for an address that cannot be written in a header."""
+        if not _ADDRESS_ONLY.fullmatch(outgoing.to):
+            raise ValueError("the recipient's address cannot be used")
+        first = min(outgoing.rows, key=lambda row: row.id)
+        subject, body = self.content(outgoing)
         identifier = message_id(first.id, self.domain, digest=outgoing.digest)
         lines = body.splitlines()
         plain = (

@@ -30,8 +30,9 @@ from diaspora.extensions import db
 from diaspora.notifications.channels import DELIVERERS
 from diaspora.notifications.delivery import Outcome, Outgoing, Row
 from diaspora.notifications.mail import ACCOUNT_KIND
-from diaspora.notifications.models import Channel, DeliveryState, Notification
+from diaspora.notifications.models import TO_NUMBERS, Channel, DeliveryState, Notification
 from diaspora.notifications.services import number_failing
+from diaspora.notifications.texts import after_quiet_hours
 from diaspora.phones.models import MobileNumber
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,6 @@ MAX_ATTEMPTS = 6
 # Wait before attempt n+1 after attempt n failed (the last wait repeats).
 BACKOFF = [timedelta(minutes=m) for m in (1, 5, 15, 60, 240)]
 STUCK_AFTER = timedelta(minutes=10)
-# The channels that go to the person's mobile number.
-TO_NUMBERS = (Channel.SMS, Channel.WHATSAPP)
 
 
 def deliver_due(now: datetime | None = None) -> int:
@@ -178,7 +177,13 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
     config = current_app.config
     rows = session.execute(
         select(
-            Notification, User.email, User.display_name, User.active, User.language, MobileNumber
+            Notification,
+            User.email,
+            User.display_name,
+            User.active,
+            User.language,
+            MobileNumber,
+            User.time_zone,
         )
         .outerjoin(User, User.id == Notification.recipient_id)
         .outerjoin(MobileNumber, MobileNumber.user_id == Notification.recipient_id)
@@ -188,9 +193,15 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
     inactive = [row.Notification.id for row in rows if row.active is False]
     accounts = {row.Notification.id for row in rows if row.Notification.kind == ACCOUNT_KIND}
     texts: dict[int, tuple[int | None, str]] = {}  # id -> (recipient, number) of each text
+    # id -> the recipient's time zone, for the texts whose retries wait out the quiet hours
+    quiet = {
+        row.Notification.id: row.time_zone
+        for row in rows
+        if row.Notification.channel in TO_NUMBERS and row.Notification.kind != ACCOUNT_KIND
+    }
     by_channel: dict[str, list[Outgoing]] = defaultdict(list)
     summaries: dict[int, Outgoing] = {}
-    for notification, email, name, active, language, mobile in rows:
+    for notification, email, name, active, language, mobile, _zone in rows:
         if active is False:
             continue
         row = Row(
@@ -234,7 +245,7 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
     total = Outcome()
 
     def report(_item: Outgoing, outcome: Outcome) -> None:
-        _record(session, outcome, attempts, accounts, now)
+        _record(session, outcome, attempts, accounts, now, quiet)
         if outcome.unreachable:
             _unreachable(session, [texts[i] for i in outcome.unreachable if i in texts], now)
         total.sent.extend(outcome.sent)
@@ -276,9 +287,13 @@ def _record(
     attempts: dict[int, int],
     accounts: set[int],
     now: datetime,
+    quiet: dict[int, str | None] | None = None,
 ) -> None:
     """Write one email's outcome (one short transaction, usually one UPDATE). A sent account
-    email keeps no body: it held a link that signs someone in or changes their account."""
+    email keeps no body: it held a link that signs someone in or changes their account.
+    A text in `quiet` (id -> the recipient's time zone) whose retry would fall in the quiet
+    hours waits until 08:00 in that zone; urgent account texts are never in it."""
+    quiet = quiet or {}
     claimed = Notification.state == DeliveryState.SENDING
     with _write(session):
         if outcome.sent:
@@ -305,8 +320,10 @@ def _record(
             if tried >= MAX_ATTEMPTS:
                 failed[error].append(notification_id)
             else:
-                wait = BACKOFF[min(tried, len(BACKOFF)) - 1]
-                retry_at[(now + wait, error)].append(notification_id)
+                due = now + BACKOFF[min(tried, len(BACKOFF)) - 1]
+                if notification_id in quiet:
+                    due = after_quiet_hours(due, quiet[notification_id])
+                retry_at[(due, error)].append(notification_id)
         for notification_id, error in outcome.failed.items():
             failed[error].append(notification_id)
         for (due, error), group in retry_at.items():

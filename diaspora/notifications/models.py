@@ -8,6 +8,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     SmallInteger,
     String,
     Text,
@@ -25,6 +26,10 @@ class Channel(StrEnum):
     INBOX = "inbox"
     SMS = "sms"
     WHATSAPP = "whatsapp"
+
+
+# The channels that go to the person's mobile number (and are charged to a text budget).
+TO_NUMBERS = (Channel.SMS, Channel.WHATSAPP)
 
 
 class DeliveryState(StrEnum):
@@ -96,6 +101,12 @@ class Notification(db.Model):
     gateway_id: Mapped[str | None] = mapped_column(String(100), index=True)
     receipt: Mapped[str | None] = mapped_column(String(20))
     receipt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A text an organisation caused (its action, or an opportunity of its), and the segments
+    # charged to its monthly budget (see budgets.py); None for what no organisation caused.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    segments: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     recipient: Mapped[User | None] = relationship(foreign_keys=[recipient_id])
@@ -123,3 +134,39 @@ class NotificationPreference(db.Model):
 
     def __repr__(self) -> str:
         return f"<NotificationPreference {self.user_id} {self.kind}>"
+
+
+class TextBudget(db.Model):
+    """The monthly number of text segments an organisation's messages may use, set by a
+    platform administrator (no row: TEXT_BUDGET_DEFAULT; 0: no texts at all)."""
+
+    __tablename__ = "text_budgets"
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    segments: Mapped[int] = mapped_column(Integer)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    def __repr__(self) -> str:
+        return f"<TextBudget {self.organisation_id} {self.segments}>"
+
+
+class TextUsage(db.Model):
+    """The text segments an organisation's messages used in one month (UTC, `YYYY-MM`), and
+    when its owners were warned that 80 % was reached."""
+
+    __tablename__ = "text_usage"
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+    warned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"<TextUsage {self.organisation_id} {self.month} {self.used}>"

@@ -20,25 +20,28 @@ from diaspora.auth.models import User
 from diaspora.core.context import render_text, setting
 from diaspora.core.erasure import name_pattern, without_name
 from diaspora.core.time import as_utc, utcnow
-from diaspora.core.urls import external_url
+from diaspora.core.urls import external_url, service_url
 from diaspora.core.words import N_
-from diaspora.notifications import mail
+from diaspora.languages import force_locale, language_of, translated
+from diaspora.notifications import budgets, mail
 from diaspora.notifications.channels import (
     SMS_SETTINGS,
     WHATSAPP_SETTINGS,
     sms_configured,
+    text_words,
     whatsapp_configured,
 )
 from diaspora.notifications.kinds import KINDS, kind_of
 from diaspora.notifications.mail import ACCOUNT_KIND
 from diaspora.notifications.models import (
+    TO_NUMBERS,
     Channel,
     DeliveryState,
     Notification,
     NotificationPreference,
     Receipt,
 )
-from diaspora.notifications.texts import after_quiet_hours
+from diaspora.notifications.texts import after_quiet_hours, segments
 from diaspora.phones import services as phones
 from diaspora.phones.services import usable_number
 from diaspora.reference.places import DEFAULT_TIME_ZONE
@@ -58,6 +61,7 @@ def notify(
     due_at: datetime | None = None,
     attachment: tuple[str, str] | None = None,
     about: User | None = None,
+    organisation_id: int | None = None,
     **context: object,
 ) -> list[Notification]:
     """Queue an in-app message and, as the person chose for `kind`, an email or a text to
@@ -73,15 +77,32 @@ def notify(
     With a `dedupe_key` a message already queued under that key is not queued again.
     `about` is the person the message names, when that is not the recipient: if their account
     is erased, the message is rewritten without them (see `forget_about`).
+    `organisation_id` names the organisation that caused the message: a text is charged to its
+    monthly budget (budgets.py) and goes by email instead when the budget has no room for it.
+    The subject (a `Words` is translated) and body are written in the recipient's language.
     Returns the rows added.
     """
-    body = render_text(f"notifications/{template}.txt", recipient=recipient, link=link, **context)
+    with force_locale(language_of(recipient)):
+        subject = translated(subject)
+        body = render_text(
+            f"notifications/{template}.txt", recipient=recipient, link=link, **context
+        )
     due = as_utc(due_at) if due_at is not None else utcnow()
     channel, digest = preference_for(session, recipient.id, kind)
     if channel == Channel.SMS and not sms_available(session, recipient.id):
         channel, digest = Channel.EMAIL, False
     if channel == Channel.WHATSAPP and not whatsapp_available(session, recipient.id):
         channel, digest = Channel.EMAIL, False
+    charged = None
+    if channel in TO_NUMBERS and not (
+        dedupe_key and _exists(session, recipient.id, channel, dedupe_key)
+    ):
+        if dedupe_key and _exists(session, recipient.id, Channel.EMAIL, dedupe_key):
+            channel = Channel.EMAIL  # told by email already, when the budget was spent
+        else:
+            channel, charged = _charge_text(
+                session, organisation_id, channel, kind, subject, body, link
+            )
     channels: list[tuple[str, datetime, bool]] = [(Channel.INBOX, due, False)]
     if channel == Channel.EMAIL:
         channels.append(
@@ -108,10 +129,34 @@ def notify(
             attempts=0,
             attachment_name=attachment[0] if attachment else None,
             attachment=attachment[1] if attachment else None,
+            organisation_id=organisation_id if channel in TO_NUMBERS else None,
+            segments=charged if channel in TO_NUMBERS else None,
         )
         session.add(row)
         added.append(row)
     return added
+
+
+def _charge_text(
+    session: Session,
+    organisation_id: int | None,
+    channel: str,
+    kind: str,
+    subject: str,
+    body: str,
+    link: str | None,
+) -> tuple[str, int | None]:
+    """(channel, segments charged) for a text or a WhatsApp message: the message and what it
+    costs when no organisation caused it or its budget has room for it, else an email. A text
+    costs its segments; a WhatsApp message, one template message whatever its length, one."""
+    if organisation_id is None:
+        return channel, None
+    count = 1
+    if channel == Channel.SMS:
+        count = segments(text_words(kind, subject, body, link, service_url()))
+    if budgets.charge(session, organisation_id, count, utcnow()):
+        return channel, count
+    return Channel.EMAIL, None
 
 
 def texts_configured() -> bool:
@@ -139,16 +184,20 @@ def queue_account_text(
     session: Session, recipient: User, number: str, subject: str, template: str, **context: object
 ) -> Notification:
     """Render `templates/<template>` into an urgent text to `number` (confirmed or not, such as
-    one waiting for its confirmation code): due at once whatever the hour, never in a summary,
-    and of the account kind, so its body is emptied once sent. Sent once `session` commits."""
+    one waiting for its confirmation code), in the recipient's language: due at once whatever
+    the hour, never in a summary, charged to no organisation, and of the account kind, so its
+    body is emptied once sent. Sent once `session` commits."""
     now = utcnow()
+    with force_locale(language_of(recipient)):
+        subject = translated(subject)
+        body = render_text(template, **context)
     row = Notification(
         recipient_id=recipient.id,
         address=number,
         kind=ACCOUNT_KIND,
         channel=Channel.SMS,
         subject=subject,
-        body=render_text(template, **context),
+        body=body,
         due_at=now,
         digest=False,
         state=DeliveryState.PENDING,

@@ -3,6 +3,7 @@ from flask_login import current_user, login_required
 
 from diaspora.auth.models import Role
 from diaspora.extensions import db
+from diaspora.notifications import budgets
 from diaspora.organisations import services
 from diaspora.organisations.forms import InviteForm, JoinForm, OrganisationForm
 from diaspora.organisations.models import Membership, Organisation, OrganisationInvitation
@@ -71,10 +72,13 @@ def join():
 @login_required
 def detail(organisation_id: int):
     organisation, membership = _visible_organisation(organisation_id)
+    # What its texts used this month: for its members and administrators only.
+    sees_usage = membership is not None or current_user.has_role(Role.ADMIN)
     return render_template(
         "organisations/detail.html",
         organisation=organisation,
         membership=membership,
+        text_usage=budgets.usage(db.session, organisation.id) if sees_usage else None,
         country=country_name(organisation.country),
     )
 

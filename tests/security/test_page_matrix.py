@@ -114,6 +114,7 @@ EXPECT: dict[str, frozenset[str]] = {
     "admin.organisation_queue": NOBODY,
     "admin.organisation": NOBODY,
     "admin.organisation_email_domains": NOBODY,
+    "admin.organisation_text_budget": NOBODY,
     "admin.users": NOBODY,
     "admin.user": NOBODY,
     "admin.set_active": NOBODY,
