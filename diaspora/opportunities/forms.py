@@ -3,7 +3,7 @@
 The forms parse what was typed and hold it to every rule about one opportunity, in
 `validate()` so every problem shows at once; the service keeps what needs the stored
 opportunity (`services.check_change`: its kind, the places already booked). The API fills the
-same forms (`diaspora.api.resources.opportunities`).
+same forms from JSON (`diaspora.api.resources.opportunities`).
 """
 
 from datetime import date, datetime, time
@@ -189,17 +189,6 @@ class OpportunityForm(NhsukForm):
             values[f"language_{n}"], values[f"language_level_{n}"] = code, str(level)
         values["support"] = [key for key, _ in SUPPORT if getattr(data, f"support_{key}", False)]
         return values
-
-    @staticmethod
-    def of(
-        data: OpportunityInput, *, editing: Opportunity | None = None, now: datetime | None = None
-    ) -> "OpportunityForm":
-        """The form of `data`'s kind filled with it, as parsed values rather than typed text,
-        for input that comes another way than the page (the API, the demo)."""
-        form_class = FORMS[data.kind]
-        values = form_class.initial(data) | {"join_link": data.join_link}
-        meta = {"csrf": False}
-        return form_class(formdata=None, data=values, meta=meta, editing=editing, now=now)
 
     def _rows(self, prefix: str) -> list[tuple[int, str, int]]:
         """(row number, code, level) of the rows with something chosen."""
