@@ -24,7 +24,7 @@ Declaring routes nothing: the `api` blueprint registers the resources listed in
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import time
 from functools import wraps
 from http import HTTPStatus
 
@@ -410,13 +410,12 @@ def build_spec(server_url: str, operations: Sequence[Operation]) -> dict:
 
 # The forms as JSON ---------------------------------------------------------------------------
 
-JSON_TYPES = {"string": str, "integer": int, "boolean": bool, "array": list, "object": dict}
-WRONG_TYPE = {
-    "string": "Must be text.",
-    "integer": "Must be a whole number.",
-    "boolean": "Must be true or false.",
-    "array": "Must be a list.",
-    "object": "Must be an object.",
+JSON_TYPES = {
+    "string": (str, "text"),
+    "integer": (int, "a whole number"),
+    "boolean": (bool, "true or false"),
+    "array": (list, "a list"),
+    "object": (dict, "an object"),
 }
 ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
@@ -452,11 +451,7 @@ def field_schema(unbound: UnboundField) -> dict:
         getattr(c, "value", c[0] if isinstance(c, tuple) else c)
         for c in kwargs.get("choices") or ()
     ]
-    enum = (
-        {"enum": [c for c in choices if c]}
-        if choices and kwargs.get("validate_choice", True)
-        else {}
-    )
+    enum = {"enum": choices} if choices and kwargs.get("validate_choice", True) else {}
     if issubclass(kind, SelectMultipleField):
         return schema | {"type": "array", "items": {"type": "string"} | enum}
     for rule in rules:
@@ -485,10 +480,9 @@ def shape_problems(schema: dict, value, pointer: str = "") -> dict[str, str]:
     """What in `value` is not of the JSON types `schema` gives (JSON pointer -> message):
     the forms then read only values of the right type."""
     kind = schema.get("type")
-    if kind and (
-        not isinstance(value, JSON_TYPES[kind]) or (kind == "integer" and isinstance(value, bool))
-    ):
-        return {pointer: WRONG_TYPE[kind]}
+    python_type, words = JSON_TYPES.get(kind, (object, ""))
+    if not isinstance(value, python_type) or (kind == "integer" and isinstance(value, bool)):
+        return {pointer: f"Must be {words}."}
     if schema.get("format") == "date" and not ISO_DATE.fullmatch(value):
         return {pointer: "Must be a date like 2027-03-31."}
     problems: dict[str, str] = {}
@@ -514,26 +508,18 @@ def shape_problems(schema: dict, value, pointer: str = "") -> dict[str, str]:
 
 def formdata(form_class: type, values: dict) -> MultiDict:
     """JSON values (or stored ones: dates, times) as a page would post them to the form."""
-    fields_by_name = form_fields(form_class)
+    dates = {
+        n for n, f in form_fields(form_class).items() if issubclass(f.field_class, NhsDateField)
+    }
     data = MultiDict()
     for name, value in values.items():
         for item in value if isinstance(value, list) else [value]:
             if item is None or item is False:
                 continue
-            text = (
-                "y"
-                if item is True
-                else item.strftime("%H:%M")
-                if isinstance(item, time)
-                else item.isoformat()
-                if isinstance(item, date)
-                else str(item)
-            )
-            unbound = fields_by_name.get(name)
-            parts = ISO_DATE.fullmatch(text)
-            if unbound is not None and issubclass(unbound.field_class, NhsDateField) and parts:
-                for part, typed in zip(("year", "month", "day"), parts.groups(), strict=True):
-                    data.add(f"{name}-{part}", typed)
+            text = "y" if item is True else f"{item:%H:%M}" if isinstance(item, time) else str(item)
+            if name in dates and (parts := ISO_DATE.fullmatch(text)):
+                parts_sent = (f"{name}-year", f"{name}-month", f"{name}-day")
+                data.update(zip(parts_sent, parts.groups(), strict=True))
             else:
                 data.add(name, text)
     return data

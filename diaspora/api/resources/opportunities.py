@@ -193,6 +193,16 @@ class OpportunityQuery(PageQuery):
 
 
 ROWS = {"skills": ("skill", "min_level"), "languages": ("language", "min_proficiency")}
+NOTES = {  # what the page's labels and lists show, said for JSON
+    "country": "ISO 3166-1 alpha-2",
+    "professions": "profession codes",
+    "start_time": "tele-teaching: the wall-clock time in host_time_zone, like 14:00",
+    "host_time_zone": "an IANA zone, like Asia/Dhaka; a new tele-teaching session left without "
+    "one is in its organisation's",
+    "join_link": "an https link; when changing, leave it out to keep the current one",
+    "recurrence": "none, weekly, monthly (the same date), month_nth (the first session's "
+    "weekday and week of the month) or month_last (the last of that weekday)",
+}
 
 
 @cache
@@ -211,6 +221,8 @@ def _changes() -> dict:
     for name, described in labels.items():
         if len({text.partition(": ")[2] for text in described}) > 1:
             properties[name] = properties[name] | {"description": "; ".join(described)}
+    for name, note in NOTES.items():
+        properties[name]["description"] += f": {note}"
     for array, (_, level) in ROWS.items():
         row = {"code": {"type": "string"}, level: {"type": "integer", "description": "1 to 4"}}
         properties[array] = {
