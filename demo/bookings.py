@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from demo.opportunities import form_of
 from diaspora.auth.models import User
 from diaspora.bookings import services
 from diaspora.core.time import utcnow
 from diaspora.engagements.models import Engagement, EngagementState
 from diaspora.opportunities import services as opportunities
-from diaspora.opportunities.forms import OpportunityForm
 from diaspora.opportunities.models import Opportunity, TeachingSession
 from diaspora.opportunities.services import OpportunityInput
 from diaspora.organisations.models import Organisation
@@ -89,7 +89,7 @@ def _past_session(session: Session) -> None:
     day = utcnow().astimezone(ZoneInfo(PAST_ZONE)).date() - timedelta(days=2)
     starts = datetime.combine(day, time(15, 0), ZoneInfo(PAST_ZONE)).astimezone(UTC)
     posted = starts - timedelta(days=7)
-    form = OpportunityForm.of(
+    form = form_of(
         OpportunityInput(
             kind="teaching",
             title=PAST_TITLE,

@@ -3,7 +3,7 @@ demo partner organisations, through the same rules as the posting form. Idempote
 opportunity whose organisation already has one of the same title is left alone."""
 
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,11 +11,19 @@ from sqlalchemy.orm import Session
 from diaspora.auth.models import User
 from diaspora.core.time import utcnow
 from diaspora.opportunities import services
-from diaspora.opportunities.forms import OpportunityForm
+from diaspora.opportunities.forms import FORMS, OpportunityForm
 from diaspora.opportunities.models import Opportunity
 from diaspora.opportunities.services import OpportunityInput
 from diaspora.organisations.models import Organisation
 from diaspora.postings import services as posting_services
+
+
+def form_of(data: OpportunityInput, *, now: datetime | None = None) -> OpportunityForm:
+    """The form of `data`'s kind filled with it, as parsed values rather than typed text: the
+    demo's opportunities pass the pages' rules."""
+    form_class = FORMS[data.kind]
+    values = form_class.initial(data) | {"join_link": data.join_link}
+    return form_class(formdata=None, data=values, meta={"csrf": False}, now=now)
 
 
 @dataclass(frozen=True)
@@ -297,7 +305,7 @@ def load(session: Session) -> None:
         )
         if exists is not None:
             continue
-        form = OpportunityForm.of(posting.data, now=now)
+        form = form_of(posting.data, now=now)
         if not form.validate():
             raise ValueError(f"Demo opportunity {posting.data.title!r}: {form.errors}")
         opportunity = services.create(session, organisation, poster, form.details(), now=now)

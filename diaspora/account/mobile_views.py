@@ -37,7 +37,7 @@ def manage():
         try:
             account.add_mobile(db.session, _me(), form.e164)
         except phones.MobileError as error:
-            form.number.errors.append(str(error))
+            form.add_errors(error.errors, default="number")
         else:
             db.session.commit()
             return redirect(url_for("phones.confirm"))
@@ -64,7 +64,7 @@ def confirm():
             phones.confirm(db.session, _me(), form.code.data)
         except phones.MobileError as error:
             db.session.commit()  # the wrong try counts, and is audited
-            form.code.errors.append(str(error))
+            form.add_errors(error.errors, default="code")
         else:
             db.session.commit()
             flash("Your mobile number is confirmed.", "success")

@@ -8,11 +8,14 @@ from the code that answers and cannot drift from it.
                         summary="One opportunity", response=OpportunitySchema)
     def get_opportunity(opportunity_id: int): ...
 
-The view receives its path values, `query=` (a dict) when `query` is given and `body=` (a
-dict) when `body` is given, both already checked by their marshmallow schemas (a failure is a
-422 problem with one entry per field). It returns what `response` dumps (`page=True`: a `Page`
-of items), or None for 204. Service errors become problems through `ApiProblem`; a
-`DomainError` a service raises is a 422 with its field messages (`refused`).
+Input has one layer, the forms: `query` is a small form the query string fills (the view gets
+`query=`, a dict of the values sent and the defaults), `body` the JSON shape the body must
+have (the view gets `body=`, the JSON object), made from the page's form by `form_schema`;
+the view fills that form with `checked_form`. The form parses, filters and checks every
+value as it does on the page; a failure is a 422 problem with one entry per field. The view
+returns what the marshmallow `response` schema dumps (`page=True`: a `Page` of items), or
+None for 204. Service errors become problems through `ApiProblem`; a `DomainError` a service
+raises is a 422 with its field messages (`refused`).
 
 Declaring routes nothing: the `api` blueprint registers the resources listed in
 `diaspora.api.resources.RESOURCES`.
@@ -21,18 +24,31 @@ Declaring routes nothing: the `api` blueprint registers the resources listed in
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import time
 from functools import wraps
 from http import HTTPStatus
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, jsonify, request
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
+from wtforms import (
+    BooleanField,
+    DateField,
+    Field,
+    IntegerField,
+    SelectMultipleField,
+)
+from wtforms.fields.core import UnboundField
+from wtforms.validators import Length, NumberRange
 
 from diaspora.core.errors import DomainError, problem
-from diaspora.core.input import json_problems, text_problem
+from diaspora.core.input import cleaned
+from diaspora.registry.forms import WholeNumberField
+from diaspora.widgets import NhsDateField, NhsukForm
 
 TITLE = "Diaspora health partnerships API"
 VERSION = "1.0.0"
@@ -78,31 +94,6 @@ def refused(error: DomainError) -> ApiProblem:
     return field_errors(fields_named)
 
 
-# The marshmallow validators below leave length to the service, which says it in the page's
-# words; every JSON string has already been held to the filter's cap for multi-line text.
-
-
-def storable(text: str) -> None:
-    """A marshmallow validator for free text: the input filter's rules for multi-line text."""
-    problem = text_problem(text, multiline=True, limit=0)
-    if problem:
-        raise ValidationError(f"Text {problem}.")
-
-
-def one_line(text: str) -> None:
-    """A marshmallow validator for single-line text (a text box on the web form)."""
-    problem = text_problem(text, limit=0)
-    if problem:
-        raise ValidationError(f"Text {problem}.")
-
-
-def name_text(text: str) -> None:
-    """A marshmallow validator for names and titles: the input filter's rules for a name."""
-    problem = text_problem(text, name=True, limit=0)
-    if problem:
-        raise ValidationError(f"The name {problem}.")
-
-
 # Shapes every operation shares ------------------------------------------------------------
 
 
@@ -122,11 +113,21 @@ class ProblemSchema(Schema):
     errors = fields.List(fields.Nested(ProblemError))
 
 
-class PageQuery(Schema):
-    """Paging for every list: base class of list operations' query schemas."""
+class Flag(Field):
+    """true or false, in a query string."""
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+    def process_formdata(self, valuelist) -> None:
+        if valuelist:
+            if valuelist[0] not in ("true", "false"):
+                raise ValueError("Must be true or false.")
+            self.data = valuelist[0] == "true"
+
+
+class PageQuery(NhsukForm):
+    """Paging for every list: base class of list operations' query forms."""
+
+    page = IntegerField("Page", [NumberRange(1, 100_000)], default=1)
+    per_page = IntegerField("Items a page", [NumberRange(1, MAX_PER_PAGE)], default=20)
 
 
 @dataclass
@@ -181,8 +182,8 @@ class Operation:
     tag: str
     summary: str
     description: str
-    query: type[Schema] | None
-    body: type[Schema] | None
+    query: type[NhsukForm] | None
+    body: type | Callable[[], dict] | None
     response: type[Schema] | None
     status: int
     page: bool
@@ -199,34 +200,27 @@ class Operation:
         return re.findall(r"<(?:\w+:)?(\w+)>", self.rule)
 
 
-def _load(schema: type[Schema], data, where: str) -> dict:
-    try:
-        # Unknown names are refused, in the query too: a misspelt filter would otherwise
-        # silently answer everything.
-        return schema(unknown=RAISE).load(data)
-    except ValidationError as error:
-        messages = error.normalized_messages()
-        flat = {
-            name: " ".join(_texts(message)) for name, message in messages.items()
-        }  # nested messages joined: one entry per field
-        raise field_errors(flat, where=where) from None
+def _query(form_class: type[NhsukForm]) -> dict:
+    """The query string read by its form: the values sent and the defaults, by field."""
+    form = form_class(formdata=request.args, meta={"csrf": False})
+    form.validate()
+    # Unknown names are refused: a misspelt filter would otherwise silently answer everything.
+    names = {field.name for field in form}
+    errors = {name: "Unknown field." for name in request.args if name not in names}
+    errors |= {name: "Give one value." for name, values in request.args.lists() if len(values) > 1}
+    # A field left out has nothing to check: only what was sent can be wrong.
+    by_attribute = form._fields.items()
+    sent = {attr: field for attr, field in by_attribute if field.name in request.args}
+    errors |= {field.name: _joined(field.errors) for field in sent.values() if field.errors}
+    if errors:
+        raise field_errors(errors, where="query")
+    defaults = {attr: field.data for attr, field in by_attribute if field.default is not None}
+    return defaults | {attr: field.data for attr, field in sent.items()}
 
 
-def _texts(message) -> list[str]:
-    if isinstance(message, str):
-        return [message]
-    if isinstance(message, dict):
-        return [text for value in message.values() for text in _texts(value)]
-    return [text for item in message for text in _texts(item)]
-
-
-def _query_args() -> dict:
-    """Query values, lists kept for fields that are lists."""
-    return {
-        name: values if len(values) > 1 else values[0]
-        for name, values in request.args.lists()
-        if values
-    }
+def _joined(messages: list) -> str:
+    """A field's messages as one, each once (the filter and a validator may say the same)."""
+    return " ".join(dict.fromkeys(map(str, messages)))
 
 
 def _json_body() -> dict:
@@ -235,13 +229,6 @@ def _json_body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ApiProblem(400, "The body must be a JSON object.")
-    problems = json_problems(data)
-    if problems:
-        raise ApiProblem(
-            422,
-            "Some of what was sent is not valid: see errors.",
-            [{"pointer": f"#{where}", "detail": what} for where, what in problems.items()],
-        )
     return data
 
 
@@ -258,8 +245,8 @@ class Resource:
         *,
         tag: str,
         summary: str,
-        query: type[Schema] | None = None,
-        body: type[Schema] | None = None,
+        query: type[NhsukForm] | None = None,
+        body: type | Callable[[], dict] | None = None,
         response: type[Schema] | None = None,
         status: int = 200,
         page: bool = False,
@@ -276,9 +263,9 @@ class Resource:
                     raise ApiProblem(404, "There is nothing at this address.")
                 kwargs = dict(values)
                 if query is not None:
-                    kwargs["query"] = _load(query, _query_args(), "query")
+                    kwargs["query"] = _query(query)
                 if body is not None:
-                    kwargs["body"] = _load(body, _json_body(), "body")
+                    kwargs["body"] = _json_body()
                 result = view(**kwargs)
                 if result is None:
                     return "", 204
@@ -406,11 +393,14 @@ def build_spec(server_url: str, operations: Sequence[Operation]) -> dict:
         if op.description:
             described["description"] = op.description
         if op.query is not None:
-            described["parameters"].append({"in": "query", "schema": op.query})
+            described["parameters"] += [
+                {"in": "query", "name": name, "schema": schema}
+                for name, schema in form_schema(op.query)["properties"].items()
+            ]
         if op.body is not None:
             described["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": op.body}},
+                "content": {"application/json": {"schema": body_schema(op.body)}},
             }
         paths.setdefault(op.path, {})[op.method.lower()] = described
     for path, operations in paths.items():
@@ -418,35 +408,145 @@ def build_spec(server_url: str, operations: Sequence[Operation]) -> dict:
     return spec.to_dict()
 
 
-def checked_form(form_class: type, body: dict, **kwargs):
-    """The page's own form, filled from a JSON body and validated: the web pages' rules for
-    what a field may hold, without a second copy. Invalid: a 422 with the form's messages."""
-    from werkzeug.datastructures import MultiDict
+# The forms as JSON ---------------------------------------------------------------------------
 
-    data = MultiDict()
-    for name, value in body.items():
-        for item in value if isinstance(value, list) else [value]:
-            data.add(
-                name,
-                ""
-                if item is None
-                else str(item)
-                if not isinstance(item, bool)
-                else ("y" if item else ""),
+JSON_TYPES = {
+    "string": (str, "text"),
+    "integer": (int, "a whole number"),
+    "boolean": (bool, "true or false"),
+    "array": (list, "a list"),
+    "object": (dict, "an object"),
+}
+ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def form_fields(form_class: type) -> dict[str, UnboundField]:
+    """A form's fields by the name they are sent under, in the order they were declared."""
+    found = [
+        (unbound.creation_counter, unbound.kwargs.get("name", attr), unbound)
+        for attr in dir(form_class)
+        if isinstance(unbound := getattr(form_class, attr, None), UnboundField)
+    ]
+    return {name: unbound for _, name, unbound in sorted(found, key=lambda f: f[0])}
+
+
+def field_schema(unbound: UnboundField) -> dict:
+    """The JSON a field takes, as the form parses it: its type, and the choices and limits its
+    validators hold it to."""
+    kind, args, kwargs = unbound.field_class, unbound.args, unbound.kwargs
+    label = str(args[0] if args else kwargs.get("label", ""))
+    schema: dict = {"description": label.removesuffix(" (optional)")}
+    rules = [*(args[1] if len(args) > 1 else ()), *kwargs.get("validators", ())]
+    if issubclass(kind, BooleanField | Flag):
+        return schema | {"type": "boolean"}
+    if issubclass(kind, IntegerField):
+        schema["type"] = "integer"
+        for rule in rules:
+            if isinstance(rule, NumberRange):
+                schema |= {"minimum": rule.min, "maximum": rule.max}
+        return schema | ({"minimum": 0} if issubclass(kind, WholeNumberField) else {})
+    if issubclass(kind, NhsDateField | DateField):
+        return schema | {"type": "string", "format": "date"}
+    choices = [
+        getattr(c, "value", c[0] if isinstance(c, tuple) else c)
+        for c in kwargs.get("choices") or ()
+    ]
+    enum = {"enum": choices} if choices and kwargs.get("validate_choice", True) else {}
+    if issubclass(kind, SelectMultipleField):
+        return schema | {"type": "array", "items": {"type": "string"} | enum}
+    for rule in rules:
+        if isinstance(rule, Length) and rule.max >= 0:
+            schema["maxLength"] = rule.max
+    return schema | {"type": "string"} | enum
+
+
+def form_schema(form_class: type, *, leave_out: Sequence[str] = ()) -> dict:
+    """The JSON object a form takes: one member per field, each optional (the form says what
+    it needs, in the page's words)."""
+    properties = {
+        name: field_schema(unbound)
+        for name, unbound in form_fields(form_class).items()
+        if name not in leave_out
+    }
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+def body_schema(body: type | Callable[[], dict]) -> dict:
+    """An operation's body: its form's (a form class), or what a function makes of forms."""
+    return form_schema(body) if isinstance(body, type) else body()
+
+
+def shape_problems(schema: dict, value, pointer: str = "") -> dict[str, str]:
+    """What in `value` is not of the JSON types `schema` gives (JSON pointer -> message):
+    the forms then read only values of the right type."""
+    kind = schema.get("type")
+    python_type, words = JSON_TYPES.get(kind, (object, ""))
+    if not isinstance(value, python_type) or (kind == "integer" and isinstance(value, bool)):
+        return {pointer: f"Must be {words}."}
+    if schema.get("format") == "date" and not ISO_DATE.fullmatch(value):
+        return {pointer: "Must be a date like 2027-03-31."}
+    problems: dict[str, str] = {}
+    if kind == "array":
+        if len(value) > schema.get("maxItems", len(value)):
+            return {pointer: f"Choose up to {schema['maxItems']} of them."}
+        for index, item in enumerate(value):
+            problems |= shape_problems(schema["items"], item, f"{pointer}/{index}")
+    elif kind == "object":
+        properties = schema["properties"]
+        for name, item in value.items():
+            where = f"{pointer}/{cleaned(name, name=True)}"
+            problems |= (
+                shape_problems(properties[name], item, where)
+                if name in properties
+                else {where: "Unknown field."}
             )
-    return _validated(form_class(formdata=data, meta={"csrf": False}, **kwargs))
+        for name in schema.get("required", ()):
+            if name not in value:
+                problems[f"{pointer}/{name}"] = "Missing data for required field."
+    return problems
 
 
-def form_with(form_class: type, values: dict, **kwargs):
-    """The page's own form, given values already parsed (dates as dates) and validated: its
-    field rules, for a body whose shape the schema has checked. Invalid: a 422 with the
-    form's messages."""
-    return _validated(form_class(formdata=None, data=values, meta={"csrf": False}, **kwargs))
+def formdata(form_class: type, values: dict) -> MultiDict:
+    """JSON values (or stored ones: dates, times) as a page would post them to the form."""
+    dates = {
+        n for n, f in form_fields(form_class).items() if issubclass(f.field_class, NhsDateField)
+    }
+    data = MultiDict()
+    for name, value in values.items():
+        for item in value if isinstance(value, list) else [value]:
+            if item is None or item is False:
+                continue
+            text = "y" if item is True else f"{item:%H:%M}" if isinstance(item, time) else str(item)
+            if name in dates and (parts := ISO_DATE.fullmatch(text)):
+                parts_sent = (f"{name}-year", f"{name}-month", f"{name}-day")
+                data.update(zip(parts_sent, parts.groups(), strict=True))
+            else:
+                data.add(name, text)
+    return data
 
 
-def _validated(form):
-    if not form.validate():
-        raise field_errors(
-            {name: " ".join(map(str, errors)) for name, errors in form.errors.items()}
-        )
+def checked_form(
+    form_class: type,
+    body: dict,
+    *,
+    stored: dict | None = None,
+    schema: dict | None = None,
+    as_fields: Callable[[dict], dict] = dict,
+    pointer: Callable[[str], str] = str,
+    **kwargs,
+):
+    """The page's own form, filled from a JSON body (laid over `stored` values, for a change)
+    and validated: the web pages' rules for what a field may hold, without a second copy.
+    `schema` is the body's JSON shape (the form's by default), `as_fields` turns its members
+    into the form's fields and `pointer` names a field's member back. Invalid, or a value of
+    the wrong JSON type: a 422 with one entry per member."""
+    problems = shape_problems(schema or form_schema(form_class), body)
+    wrong = {where.split("/")[1] for where in problems}
+    values = as_fields((stored or {}) | {n: v for n, v in body.items() if n not in wrong})
+    form = form_class(formdata=formdata(form_class, values), meta={"csrf": False}, **kwargs)
+    form.validate()
+    errors = {pointer(name): _joined(messages) for name, messages in form.errors.items()}
+    errors |= {where.removeprefix("/"): message for where, message in problems.items()}
+    if errors:
+        raise field_errors(errors)
     return form

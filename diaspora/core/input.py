@@ -1,10 +1,11 @@
 """The one filter every piece of text sent to the service passes, and the limits on requests.
 
-Form fields pass it in `NhsukForm.process`, JSON bodies in the API's body loading, query
-strings and path values in a hook before every view. Text is refused when it holds:
+Form fields pass it in `NhsukForm.process`, and so does every value of an API call, which the
+API gives to the pages' forms; query strings and path values pass it in a hook before every
+view as well. Text is refused when it holds:
 
 - NUL, other control characters or lone surrogates (no database or page can hold them);
-- line breaks or tabs, unless it is multi-line text (a text area, or a JSON string);
+- line breaks or tabs, unless it is multi-line text (a text area);
 - in names (of people, organisations, cohorts, titles): direction controls and zero-width
   characters, which make a name look like another or hide part of it;
 - more characters than its field allows (a default cap when the field sets no length).
@@ -19,7 +20,6 @@ from flask.json.provider import DefaultJSONProvider
 SINGLE_LINE_MAX = 500
 MULTI_LINE_MAX = 10_000
 NAME_MAX = 200
-JSON_MAX_DEPTH = 32
 REPLACEMENT = "\ufffd"
 
 _NEVER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -60,28 +60,6 @@ def cleaned(text: str, *, multiline: bool = False, name: bool = False) -> str:
     if name:
         text = _INVISIBLE.sub(REPLACEMENT, text)
     return text
-
-
-def json_problems(value, pointer: str = "", depth: int = 0) -> dict[str, str]:
-    """Every string in a parsed JSON document, names and values, checked as multi-line text
-    (the fields' own rules, such as names', come after): JSON pointer -> message."""
-    if depth > JSON_MAX_DEPTH:
-        return {pointer: f"Must not be nested more than {JSON_MAX_DEPTH} levels deep."}
-    if isinstance(value, str):
-        problem = text_problem(value, multiline=True)
-        return {pointer: f"Text {problem}."} if problem else {}
-    problems: dict[str, str] = {}
-    if isinstance(value, dict):
-        for key, item in value.items():
-            problem = text_problem(key, name=True)
-            if problem:
-                problems[f"{pointer}/{cleaned(key, name=True)}"] = f"A member's name {problem}."
-                continue
-            problems.update(json_problems(item, f"{pointer}/{key}", depth + 1))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            problems.update(json_problems(item, f"{pointer}/{index}", depth + 1))
-    return problems
 
 
 class JSONProvider(DefaultJSONProvider):

@@ -3,14 +3,13 @@
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy.orm import Session
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
 from diaspora.credentials import services
 from diaspora.credentials.models import Credential, CredentialStatus
 from diaspora.reference.catalogue import professions, regulators
-from diaspora.reference.places import countries, country_name
+from diaspora.reference.places import countries, country_name, country_names
 from diaspora.registry.models import StaffProfile
 from diaspora.widgets import Name, NhsDateField, NhsukForm, options
 
@@ -60,7 +59,7 @@ class CredentialForm(NhsukForm):
     country = SelectField(
         "Country",
         choices=[],
-        validate_choice=False,  # checked by the service, and only for a regulator outside the UK
+        validate_choice=False,  # checked only for a regulator outside the UK
     )
     number = StringField("Registration number")
     expires_on = NhsDateField(
@@ -73,7 +72,6 @@ class CredentialForm(NhsukForm):
     def __init__(
         self,
         *args: Any,
-        session: Session,
         profile: StaffProfile | None,
         editing: Credential | None = None,
         **kwargs: Any,
@@ -81,7 +79,6 @@ class CredentialForm(NhsukForm):
         if editing is not None and "data" not in kwargs:
             kwargs["data"] = self.data_from(editing)
         super().__init__(*args, **kwargs)
-        self.session = session
         self.profile = profile
         self.editing = editing
         self.country.choices = options(countries(), "Select a country")
@@ -98,26 +95,49 @@ class CredentialForm(NhsukForm):
         }
 
     def details(self) -> services.CredentialInput:
-        return services.CredentialInput(
-            regulator=self.regulator.data or "",
-            number=self.number.data or "",
-            regulator_name=self.regulator_name.data or "",
-            country=self.country.data or "",
-            expires_on=self.expires_on.data,
-        )
+        """What was typed, parsed: the number normalised, a UK regulator's country its own."""
+        regulator = self.regulator.data or ""
+        name, country = (self.regulator_name.data or "").strip(), self.country.data or ""
+        if regulator != services.OTHER:
+            entry = regulators().get(regulator)
+            name, country = "", entry.country if entry is not None else services.UK
+        number = services.normalise_number(self.number.data)
+        return services.CredentialInput(regulator, number, name, country, self.expires_on.data)
+
+    @property
+    def _profession(self) -> str | None:
+        return self.profile.profession if self.profile is not None else None
+
+    def validate_regulator(self, field: RadioField) -> None:
+        if problem := services.regulator_problem(field.data, self._profession):
+            raise ValidationError(problem)
+
+    def validate_regulator_name(self, field: StringField) -> None:
+        name = (field.data or "").strip()
+        if self.regulator.data != services.OTHER:
+            return
+        if not name:
+            raise ValidationError("Enter the name of the regulator")
+        if len(name) > 200:
+            raise ValidationError("Regulator name must be 200 characters or fewer")
+
+    def validate_country(self, field: SelectField) -> None:
+        if self.regulator.data == services.OTHER and field.data not in country_names():
+            raise ValidationError("Select the country of the regulator")
+
+    def validate_number(self, field: StringField) -> None:
+        """The number's format depends on the regulator: without one, only that it is there."""
+        number = services.normalise_number(field.data)
+        if self.regulator.errors:
+            problem = None if number else "Enter your registration number"
+        else:
+            problem = services.number_problem(self.regulator.data, number, self._profession)
+        if problem:
+            raise ValidationError(problem)
 
     def validate_expires_on(self, field: NhsDateField) -> None:
         if field.data is not None and field.data.year < 1900:
             raise ValidationError("Expiry date must be a real date")
-
-    def validate(self, extra_validators=None) -> bool:
-        """The fields' own checks, then every rule of the service, so all problems show at once."""
-        super().validate(extra_validators)
-        try:
-            services.check(self.session, self.details(), self.profile, editing=self.editing)
-        except services.CredentialError as error:
-            self.add_errors(error.errors)
-        return not any(field.errors for field in self)
 
     # Rendering --------------------------------------------------------------------------
 

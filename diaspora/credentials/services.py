@@ -25,7 +25,6 @@ from diaspora.core.errors import DomainError
 from diaspora.core.time import utcnow
 from diaspora.credentials.models import Credential, CredentialStatus
 from diaspora.reference.catalogue import Profession, professions, regulators
-from diaspora.reference.places import country_names
 from diaspora.registry import privacy
 from diaspora.registry.models import StaffProfile
 from diaspora.registry.services import profile_for
@@ -156,7 +155,7 @@ def number_problem(regulator: str, number: str, profession_code: str | None) -> 
 
 @dataclass(frozen=True)
 class CredentialInput:
-    """What the owner enters; `number` is normalised by `check`."""
+    """What the owner enters, as `CredentialForm.details` parses it (number normalised)."""
 
     regulator: str
     number: str
@@ -165,53 +164,27 @@ class CredentialInput:
     expires_on: date | None = None
 
 
-def check(
+def check_duplicate(
     session: Session,
     details: CredentialInput,
     profile: StaffProfile | None,
     *,
     editing: Credential | None = None,
-) -> CredentialInput:
-    """The input cleaned (number normalised, a UK regulator's country set), or CredentialError."""
-    errors: dict[str, str] = {}
-    regulator = details.regulator
-    number = normalise_number(details.number)
-    name = (details.regulator_name or "").strip()
-    country = details.country or ""
-    profession = profile.profession if profile is not None else None
-    if regulator != OTHER and regulator not in regulators():
-        errors["regulator"] = "Select your regulator"
-    elif problem := regulator_problem(regulator, profession):
-        errors["regulator"] = problem
-    if regulator == OTHER:
-        if not name:
-            errors["regulator_name"] = "Enter the name of the regulator"
-        elif len(name) > 200:
-            errors["regulator_name"] = "Regulator name must be 200 characters or fewer"
-        if country not in country_names():
-            errors["country"] = "Select the country of the regulator"
-    else:
-        entry = regulators().get(regulator)
-        name, country = "", entry.country if entry is not None else UK
-    if "regulator" in errors:  # the number's format depends on the regulator
-        if not number:
-            errors["number"] = "Enter your registration number"
-    elif problem := number_problem(regulator, number, profession):
-        errors["number"] = problem
-    if not errors and profile is not None and profile.id is not None:
-        duplicate = select(Credential.id).where(
-            Credential.profile_id == profile.id,
-            Credential.regulator == regulator,
-            Credential.regulator_name == name,
-            Credential.number == number,
-        )
-        if editing is not None:
-            duplicate = duplicate.where(Credential.id != editing.id)
-        if session.scalar(duplicate.limit(1)) is not None:
-            errors["number"] = "You have already added this registration"
-    if errors:
-        raise CredentialError(errors)
-    return CredentialInput(regulator, number, name, country, details.expires_on)
+) -> None:
+    """CredentialError when the profile already holds this registration (the form has
+    parsed `details`: number normalised, a UK regulator's country set)."""
+    if profile is None or profile.id is None:
+        return
+    duplicate = select(Credential.id).where(
+        Credential.profile_id == profile.id,
+        Credential.regulator == details.regulator,
+        Credential.regulator_name == details.regulator_name,
+        Credential.number == details.number,
+    )
+    if editing is not None:
+        duplicate = duplicate.where(Credential.id != editing.id)
+    if session.scalar(duplicate.limit(1)) is not None:
+        raise CredentialError("You have already added this registration", field="number")
 
 
 # The owner's changes ----------------------------------------------------------------------
@@ -243,15 +216,15 @@ def owned_credential(session: Session, owner: User, credential_id: int) -> Crede
 def add_credential(session: Session, owner: User, details: CredentialInput) -> Credential:
     """Add a registration, creating the owner's (private, empty) profile when missing."""
     profile = profile_for(session, owner)
-    clean = check(session, details, profile)
+    check_duplicate(session, details, profile)
     profile = profile or profile_for(session, owner, create=True)
     credential = Credential(
         profile=profile,
-        regulator=clean.regulator,
-        regulator_name=clean.regulator_name,
-        country=clean.country,
-        number=clean.number,
-        expires_on=clean.expires_on,
+        regulator=details.regulator,
+        regulator_name=details.regulator_name,
+        country=details.country,
+        number=details.number,
+        expires_on=details.expires_on,
         status=CredentialStatus.UNVERIFIED,
         note="",
     )
@@ -274,20 +247,16 @@ def update_credential(
 ) -> bool:
     """Save the owner's changes. A new number (or regulator) needs checking again: a verified or
     rejected credential goes back to unverified. Returns whether it was reset."""
-    clean = check(session, details, credential.profile, editing=credential)
-    identity_changed = (clean.regulator, clean.regulator_name, clean.country, clean.number) != (
-        credential.regulator,
-        credential.regulator_name,
-        credential.country,
-        credential.number,
-    )
+    check_duplicate(session, details, credential.profile, editing=credential)
+    identity = ("regulator", "regulator_name", "country", "number")
+    identity_changed = any(getattr(details, n) != getattr(credential, n) for n in identity)
     previous = credential.status
     reset = identity_changed and previous != CredentialStatus.UNVERIFIED
-    credential.regulator = clean.regulator
-    credential.regulator_name = clean.regulator_name
-    credential.country = clean.country
-    credential.number = clean.number
-    credential.expires_on = clean.expires_on
+    credential.regulator = details.regulator
+    credential.regulator_name = details.regulator_name
+    credential.country = details.country
+    credential.number = details.number
+    credential.expires_on = details.expires_on
     if reset:
         _reset(credential)
     record(

@@ -70,16 +70,21 @@ def index():
 @login_required
 def add():
     _staff_only()
-    form = CredentialForm(session=db.session, profile=profile_for(db.session, _me()))
+    form = CredentialForm(profile=profile_for(db.session, _me()))
     if form.validate_on_submit():
-        credential = services.add_credential(db.session, _me(), form.details())
-        db.session.commit()
-        flash(
-            f"Your {services.regulator_label(credential.regulator, credential.regulator_name)} "
-            "registration has been added. It will be checked against the register.",
-            "success",
-        )
-        return redirect(url_for("credentials.index"))
+        try:
+            credential = services.add_credential(db.session, _me(), form.details())
+        except services.CredentialError as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            label = services.regulator_label(credential.regulator, credential.regulator_name)
+            flash(
+                f"Your {label} registration has been added. It will be checked against the "
+                "register.",
+                "success",
+            )
+            return redirect(url_for("credentials.index"))
     return render_template("credentials/form.html", form=form, credential=None)
 
 
@@ -87,17 +92,22 @@ def add():
 @login_required
 def edit(credential_id: int):
     credential = _own_credential(credential_id)
-    form = CredentialForm(session=db.session, profile=credential.profile, editing=credential)
+    form = CredentialForm(profile=credential.profile, editing=credential)
     if form.validate_on_submit():
-        reset = services.update_credential(db.session, credential, _me(), form.details())
-        db.session.commit()
-        flash(
-            "Your registration has been saved. The new number will be checked against the register."
-            if reset
-            else "Your registration has been saved.",
-            "success",
-        )
-        return redirect(url_for("credentials.index"))
+        try:
+            reset = services.update_credential(db.session, credential, _me(), form.details())
+        except services.CredentialError as error:
+            form.add_errors(error.errors)
+        else:
+            db.session.commit()
+            flash(
+                "Your registration has been saved. The new number will be checked against the "
+                "register."
+                if reset
+                else "Your registration has been saved.",
+                "success",
+            )
+            return redirect(url_for("credentials.index"))
     return render_template(
         "credentials/form.html", form=form, credential=presenters.present(credential)
     )

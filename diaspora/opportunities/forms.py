@@ -3,7 +3,7 @@
 The forms parse what was typed and hold it to every rule about one opportunity, in
 `validate()` so every problem shows at once; the service keeps what needs the stored
 opportunity (`services.check_change`: its kind, the places already booked). The API fills the
-same forms (`diaspora.api.resources.opportunities`).
+same forms from JSON (`diaspora.api.resources.opportunities`).
 """
 
 from datetime import date, datetime, time
@@ -190,17 +190,6 @@ class OpportunityForm(NhsukForm):
         values["support"] = [key for key, _ in SUPPORT if getattr(data, f"support_{key}", False)]
         return values
 
-    @staticmethod
-    def of(
-        data: OpportunityInput, *, editing: Opportunity | None = None, now: datetime | None = None
-    ) -> "OpportunityForm":
-        """The form of `data`'s kind filled with it, as parsed values rather than typed text,
-        for input that comes another way than the page (the API, the demo)."""
-        form_class = FORMS[data.kind]
-        values = form_class.initial(data) | {"join_link": data.join_link}
-        meta = {"csrf": False}
-        return form_class(formdata=None, data=values, meta=meta, editing=editing, now=now)
-
     def _rows(self, prefix: str) -> list[tuple[int, str, int]]:
         """(row number, code, level) of the rows with something chosen."""
         rows = []
@@ -254,22 +243,19 @@ class OpportunityForm(NhsukForm):
     # Checking ------------------------------------------------------------------------------
 
     def validate(self, extra_validators=None) -> bool:
-        """The fields' own checks, then the rules across them, so all problems show at once;
-        a field keeps what it found itself (not a number, not a date) when it found something."""
+        """The fields' own checks, then the rules across them (each kind's form adds its own),
+        so all problems show at once."""
         super().validate(extra_validators)
         errors: dict[str, str] = {}
-        data = self.details()
-        _check_common(data, errors, self._rows)
-        self.check_kind(data, errors)
-        for name, message in errors.items():
-            field = self._fields.get(name, self.title)
-            if not field.errors:
-                field.errors = [*field.errors, message]
-        return not any(field.errors for field in self)
+        _check_common(self.details(), errors, self._rows)
+        return self.refuse(errors)
 
-    def check_kind(self, data: OpportunityInput, errors: dict[str, str]) -> None:
-        """The rules of the form's own kind."""
-        raise NotImplementedError
+    def refuse(self, errors: dict[str, str]) -> bool:
+        """Put the rules' messages on their fields, except where a field already found what is
+        wrong itself (not a number, not a date); whether the form is valid."""
+        fresh = {n: m for n, m in errors.items() if not self._fields.get(n, self.title).errors}
+        self.add_errors(fresh, default="title")
+        return not self.errors
 
     # Rendering -----------------------------------------------------------------------------
 
@@ -335,7 +321,9 @@ class ProjectForm(OpportunityForm):
         description="How many people you would take on.",
     )
 
-    def check_kind(self, data: OpportunityInput, errors: dict[str, str]) -> None:
+    def validate(self, extra_validators=None) -> bool:
+        super().validate(extra_validators)
+        data, errors = self.details(), {}
         _check_dates(data, errors, "Enter the start date", "Enter the end date")
         if not errors.get("ends_on") and _before(data.ends_on, data.starts_on):
             errors["ends_on"] = "The end date must be the same as or after the start date"
@@ -343,6 +331,7 @@ class ProjectForm(OpportunityForm):
             errors["hours_per_month"] = "Enter the hours a month"
         _check_hours(data, errors)
         _check_places(data, errors)
+        return self.refuse(errors)
 
 
 class TeachingForm(OpportunityForm):
@@ -412,11 +401,14 @@ class TeachingForm(OpportunityForm):
             data.occurrences = None
         return data
 
-    def check_kind(self, data: OpportunityInput, errors: dict[str, str]) -> None:
+    def validate(self, extra_validators=None) -> bool:
+        super().validate(extra_validators)
+        data, errors = self.details(), {}
         _check_session(data, errors)
         _check_places_and_link(data, errors, self.editing)
         _check_series(data, errors)
         _check_schedule(data, errors, self.now, self.editing)
+        return self.refuse(errors)
 
 
 class PlacementForm(OpportunityForm):
@@ -455,7 +447,9 @@ class PlacementForm(OpportunityForm):
         "Enter the number of places as a whole number, like 2",
     )
 
-    def check_kind(self, data: OpportunityInput, errors: dict[str, str]) -> None:
+    def validate(self, extra_validators=None) -> bool:
+        super().validate(extra_validators)
+        data, errors = self.details(), {}
         host = data.host_institution.strip()
         if not host:
             errors["host_institution"] = "Enter the host institution"
@@ -474,6 +468,7 @@ class PlacementForm(OpportunityForm):
         if len(data.service_commitment) > (limit := services.MAX_TEXT):
             errors["service_commitment"] = f"Service commitment must be {limit} characters or fewer"
         _check_places(data, errors)
+        return self.refuse(errors)
 
 
 # The rules of one opportunity ---------------------------------------------------------------

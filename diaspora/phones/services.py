@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from diaspora.audit.services import record
 from diaspora.auth.models import User
 from diaspora.core.context import setting
+from diaspora.core.errors import DomainError
 from diaspora.core.time import as_utc, utcnow
 from diaspora.phones.models import MobileNumber
 
@@ -31,7 +32,7 @@ CODE_DIGITS = 6
 CODE_WINDOW = timedelta(days=1)
 
 
-class MobileError(Exception):
+class MobileError(DomainError):
     """A step the rules do not allow now; the message says why, in words for the person."""
 
 

@@ -98,8 +98,12 @@ def test_application_input_is_checked_field_by_field(call, staff, project):
     long = _problem(call(staff, "POST", path, {"message": "x" * 1001}), 422)
     assert long["errors"][0]["detail"] == "Your message must be 1000 characters or fewer"
     nul = _problem(call(staff, "POST", path, {"message": "Hi\x00"}), 422)
+    # The page's form judges it, in the page's words.
     assert nul["errors"] == [
-        {"pointer": "#/message", "detail": "Text must not contain control characters."}
+        {
+            "pointer": "#/message",
+            "detail": "Your message to the organisation must not contain control characters",
+        }
     ]
     missing = _problem(call(staff, "POST", path, {}), 422)
     assert [e["pointer"] for e in missing["errors"]] == ["#/message"]

@@ -1,10 +1,12 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from diaspora.audit.models import AuditEvent
 from diaspora.credentials import services
+from diaspora.credentials.forms import CredentialForm
 from diaspora.credentials.models import Credential
 from diaspora.credentials.services import CredentialError, CredentialInput, NotAllowed
 from diaspora.reference.catalogue import professions, regulators
@@ -143,8 +145,7 @@ def _events(db, action: str) -> list[AuditEvent]:
 
 def test_adding_a_credential_creates_the_missing_profile_and_audits_it(db, make):
     user = make.user(roles=["staff"])
-    details = CredentialInput(regulator="NMC", number=" 71a2998e ", country="")
-    credential = services.add_credential(db.session, user, details)
+    credential = services.add_credential(db.session, user, CredentialInput("NMC", "71A2998E"))
     db.session.commit()
     profile = db.session.scalar(select(StaffProfile).where(StaffProfile.user_id == user.id))
     assert credential.profile == profile
@@ -162,35 +163,53 @@ def test_adding_a_credential_creates_the_missing_profile_and_audits_it(db, make)
     )
 
 
-def test_a_refused_credential_saves_nothing(db, make):
-    user = make.user(roles=["staff"])
-    with pytest.raises(CredentialError) as raised:
-        services.add_credential(db.session, user, CredentialInput(regulator="GMC", number="12"))
-    assert set(raised.value.errors) == {"number"}
-    assert db.session.scalar(select(StaffProfile)) is None
-    assert db.session.scalar(select(Credential)) is None
+def _form(app, profile, **typed) -> CredentialForm:
+    with app.test_request_context():
+        form = CredentialForm(formdata=MultiDict(typed), meta={"csrf": False}, profile=profile)
+        form.validate()
+        return form
 
 
-def test_home_country_registrations_need_a_regulator_name_and_country(db, make, new_profile):
+def test_the_form_parses_the_number_and_the_service_saves_nothing_it_refuses(
+    app, db, make, add_credential, new_profile
+):
     profile = new_profile(profession="doctor")
-    with pytest.raises(CredentialError) as raised:
-        services.check(db.session, CredentialInput("OTHER", "A-1", "  ", ""), profile)
-    assert raised.value.errors == {
-        "regulator_name": "Enter the name of the regulator",
-        "country": "Select the country of the regulator",
+    assert _form(app, profile, regulator="GMC", number="12").errors == {
+        "number": ["Enter your GMC reference number in the correct format: 7 digits, like 1234567"]
     }
-    clean = services.check(db.session, CredentialInput("OTHER", "a-1", " BMDC ", "BD"), profile)
-    assert (clean.number, clean.regulator_name, clean.country) == ("A-1", "BMDC", "BD")
+    add_credential(profile, number="1234567")
+    details = _form(app, profile, regulator="GMC", number=" 123 4567 ").details()
+    with pytest.raises(CredentialError) as raised:
+        services.add_credential(db.session, profile.user, details)
+    assert raised.value.errors == {"number": "You have already added this registration"}
+    assert db.session.scalar(select(func.count(Credential.id))) == 1
+
+
+def test_home_country_registrations_need_a_regulator_name_and_country(app, new_profile):
+    profile = new_profile(profession="doctor")
+    form = _form(app, profile, regulator="OTHER", number="A-1", regulator_name="  ")
+    assert form.errors == {
+        "regulator_name": ["Enter the name of the regulator"],
+        "country": ["Select the country of the regulator"],
+    }
+    form = _form(
+        app, profile, regulator="OTHER", number="a-1", regulator_name=" BMDC ", country="BD"
+    )
+    assert not form.errors
+    details = form.details()
+    assert (details.number, details.regulator_name, details.country) == ("A-1", "BMDC", "BD")
     # A UK regulator ignores a name and country given for a home-country one.
-    clean = services.check(db.session, CredentialInput("GMC", "1234567", "BMDC", "BD"), profile)
-    assert (clean.regulator_name, clean.country) == ("", "GB")
+    form = _form(
+        app, profile, regulator="GMC", number="1234567", regulator_name="BMDC", country="BD"
+    )
+    assert (form.details().regulator_name, form.details().country) == ("", "GB")
 
 
 def test_the_same_registration_cannot_be_added_twice(db, make, add_credential, new_profile):
     profile = new_profile(profession="doctor")
     existing = add_credential(profile, number="1234567")
     with pytest.raises(CredentialError) as raised:
-        services.add_credential(db.session, profile.user, CredentialInput("GMC", "123 4567"))
+        services.add_credential(db.session, profile.user, CredentialInput("GMC", "1234567"))
     assert raised.value.errors == {"number": "You have already added this registration"}
     # Saving it unchanged is not a duplicate of itself.
     services.update_credential(
@@ -214,12 +233,12 @@ def test_changing_the_number_of_a_checked_credential_resets_it(
         note="Checked on the register",
     )
     owner = profile.user
-    # The same number, typed differently, and a new expiry date: still checked.
+    # The same number (the form has normalised it) and a new expiry date: still checked.
     reset = services.update_credential(
         db.session,
         credential,
         owner,
-        CredentialInput("NMC", "71 a2998e", expires_on=services.today() + timedelta(days=400)),
+        CredentialInput("NMC", "71A2998E", expires_on=services.today() + timedelta(days=400)),
     )
     assert reset is False
     assert (credential.status, credential.verified_by_id) == (status, checker.id)
@@ -405,10 +424,14 @@ def test_a_home_council_without_a_published_format_takes_any_well_formed_number(
     )
 
 
-def test_a_doctor_registered_with_a_home_council_is_not_sent_to_the_gmc(db, new_profile):
+def test_a_doctor_registered_with_a_home_council_is_not_sent_to_the_gmc(app, new_profile):
     profile = new_profile(profession="doctor")
     assert services.regulator_problem("BMDC", "doctor") is None
-    clean = services.check(db.session, CredentialInput("BMDC", "a-12345", "BMDC", "GB"), profile)
+    form = _form(
+        app, profile, regulator="BMDC", number="a-12345", regulator_name="BMDC", country="GB"
+    )
+    assert not form.errors
+    clean = form.details()
     assert (clean.regulator, clean.number, clean.regulator_name, clean.country) == (
         "BMDC",
         "A-12345",

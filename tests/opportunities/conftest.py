@@ -117,9 +117,13 @@ def placement_input(**changes) -> OpportunityInput:
 def form_errors(data: OpportunityInput, *, now=NOW, editing=None) -> dict[str, str]:
     """Every problem the form of `data`'s kind finds with it, by field: the field rules live
     in the form, as a page or the API fills it."""
-    from diaspora.opportunities.forms import OpportunityForm
+    from diaspora.opportunities.forms import FORMS
 
+    form_class = FORMS[data.kind]
+    values = form_class.initial(data) | {"join_link": data.join_link}
     with current_app.test_request_context():
-        form = OpportunityForm.of(data, editing=editing, now=now)
+        form = form_class(
+            formdata=None, data=values, meta={"csrf": False}, editing=editing, now=now
+        )
         form.validate()
     return {name: " ".join(messages) for name, messages in form.errors.items()}

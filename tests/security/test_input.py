@@ -17,7 +17,7 @@ import diaspora
 from diaspora.api import tokens
 from diaspora.auth.models import User
 from diaspora.cohorts.models import CohortMessage
-from diaspora.core.input import JSON_MAX_DEPTH, text_problem
+from diaspora.core.input import text_problem
 from diaspora.core.time import utcnow
 from diaspora.extensions import db as _db
 from diaspora.milestones.models import Milestone
@@ -270,11 +270,17 @@ def test_finding_2_api_organisation_patch_refuses_bad_names(owner_call, db, raw_
 
 def test_finding_2_api_strings_anywhere_in_the_body_are_filtered(owner_call, db):
     organisation, call = owner_call
-    body = r'{"description": "ok", "website": "x", "extra": [{"de\u0000ep": 1}, "a\udc00"]}'
+    body = r'{"description": "a\udc00", "website": "x", "de\u0000ep": 1, "extra": ["a\udc00"]}'
     response = call("PATCH", f"/organisations/{organisation.id}", body)
     assert response.status_code == 422
-    pointers = {e["pointer"] for e in response.get_json()["errors"]}
-    assert pointers == {"#/extra/0/de\ufffdep", "#/extra/1"}
+    errors = {e["pointer"]: e["detail"] for e in response.get_json()["errors"]}
+    # Every member is a field of the page's form, which filters it; any other is refused unread.
+    assert errors == {
+        "#/description": "What the organisation does must not contain control characters",
+        "#/website": "Enter a website address in the correct format, like https://www.example.org",
+        "#/de\ufffdep": "Unknown field.",
+        "#/extra": "Unknown field.",
+    }
 
 
 def test_finding_2_api_opportunity_and_milestone_titles_are_names(owner_call, db):
@@ -282,7 +288,10 @@ def test_finding_2_api_opportunity_and_milestone_titles_are_names(owner_call, db
     body = json.dumps({"organisation_id": organisation.id, "kind": "project", "title": "A\u202eB"})
     response = call("POST", "/opportunities", body)
     assert response.status_code == 422
-    assert {e["pointer"] for e in response.get_json()["errors"]} == {"#/title"}
+    errors = {e["pointer"]: e["detail"] for e in response.get_json()["errors"]}
+    assert errors["#/title"] == (
+        "Title must not contain invisible characters, like direction marks or zero-width spaces"
+    )
     response = call("POST", "/plans/1/milestones", json.dumps({"title": "Line\nbreak"}))
     assert response.status_code in (404, 422)
     assert db.session.query(Milestone).filter(Milestone.title.like("Line%")).count() == 0
@@ -352,7 +361,7 @@ def test_finding_1_a_large_api_body_is_a_413_problem(owner_call):
     assert response.mimetype == "application/problem+json"
 
 
-@pytest.mark.parametrize("depth", [JSON_MAX_DEPTH + 2, 5000, 100_000])
+@pytest.mark.parametrize("depth", [40, 5000, 100_000])
 def test_finding_1_deeply_nested_json_is_a_4xx_problem(owner_call, depth):
     organisation, call = owner_call
     body = '{"description": ' + "[" * depth + "]" * depth + "}"

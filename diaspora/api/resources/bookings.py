@@ -11,8 +11,17 @@ from flask import g
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from wtforms import BooleanField, SelectField
 
-from diaspora.api.spec import ApiProblem, PageQuery, Resource, not_found, paginate
+from diaspora.api.spec import (
+    ApiProblem,
+    Flag,
+    PageQuery,
+    Resource,
+    checked_form,
+    not_found,
+    paginate,
+)
 from diaspora.auth.models import Role
 from diaspora.bookings import services
 from diaspora.bookings.transactions import run_change
@@ -22,6 +31,7 @@ from diaspora.engagements.services import part_in
 from diaspora.extensions import db
 from diaspora.opportunities.access import can_see, manages
 from diaspora.opportunities.models import TeachingSession
+from diaspora.widgets import NhsukForm
 
 resource = Resource()
 TAG = "Bookings"
@@ -64,20 +74,17 @@ class BookingSchema(Schema):
     )
 
 
-class NewBooking(Schema):
-    join_waiting_list = fields.Boolean(
-        load_default=False,
-        metadata={"description": "When the session is full: wait for a place instead of a 409"},
-    )
+class NewBooking(NhsukForm):
+    join_waiting_list = BooleanField("When the session is full: wait for a place, not a 409")
 
 
 class MyBookingsQuery(PageQuery):
-    state = fields.String(validate=validate.OneOf(STATES))
-    upcoming = fields.Boolean(metadata={"description": "Only sessions that have not started"})
+    state = SelectField("State", choices=STATES)
+    upcoming = Flag("Only sessions that have not started")
 
 
 class SessionBookingsQuery(PageQuery):
-    state = fields.String(validate=validate.OneOf(STATES))
+    state = SelectField("State", choices=STATES)
 
 
 def _shown(booking: Engagement, *, mine: bool, position: int | None = None) -> dict:
@@ -166,11 +173,10 @@ def book_session(session_id: int, body: dict):
     if not g.api_user.has_role(Role.STAFF):
         raise ApiProblem(403, "Only NHS staff members can book tele-teaching sessions.")
     user_id = g.api_user.id
+    waiting = checked_form(NewBooking, body).join_waiting_list.data
 
     def change():
-        booking = services.book(
-            db.session, user_id, session_id, join_waiting_list=body["join_waiting_list"]
-        )
+        booking = services.book(db.session, user_id, session_id, join_waiting_list=waiting)
         return booking.id, services.waiting_position(db.session, booking)
 
     try:

@@ -11,6 +11,7 @@ a place was offered.
 
 from flask import g
 from marshmallow import Schema, fields, validate
+from wtforms import SelectField
 
 from diaspora.api.spec import (
     ApiProblem,
@@ -20,7 +21,6 @@ from diaspora.api.spec import (
     not_found,
     page_of,
     refused,
-    storable,
 )
 from diaspora.auth.models import Role
 from diaspora.core.time import as_utc
@@ -33,6 +33,7 @@ from diaspora.extensions import db
 from diaspora.opportunities.access import can_see, manages
 from diaspora.opportunities.models import Opportunity, OpportunityKind
 from diaspora.registry.viewer import viewer_access
+from diaspora.widgets import NhsukForm
 
 resource = Resource()
 TAG = "Engagements"
@@ -42,7 +43,6 @@ KINDS = [kind.value for kind in OpportunityKind]
 # cancelling.
 PROGRESS = [EngagementState.ACTIVE, EngagementState.COMPLETED, EngagementState.NO_SHOW]
 UTC_NOTE = "ISO 8601, UTC"
-# PostgreSQL text cannot hold NUL: refused as invalid input rather than failing in the database.
 
 
 class PersonSchema(Schema):
@@ -103,44 +103,18 @@ class EngagementSchema(Schema):
 
 
 class MineQuery(PageQuery):
-    state = fields.String(validate=validate.OneOf(STATES))
-    kind = fields.String(validate=validate.OneOf(KINDS))
+    state = SelectField("State", choices=STATES)
+    kind = SelectField("Kind of opportunity", choices=KINDS)
 
 
 class ApplicantsQuery(PageQuery):
-    state = fields.String(validate=validate.OneOf(STATES))
+    state = SelectField("State", choices=STATES)
 
 
-class Application(Schema):
-    message = fields.String(
-        required=True,
-        validate=[validate.Length(max=4000), storable],
-        metadata={"description": f"To the organisation; up to {services.MESSAGE_MAX} characters"},
-    )
-
-
-class Decision(Schema):
-    decision = fields.String(required=True, validate=validate.OneOf(["accept", "decline"]))
-    decision_message = fields.String(
-        load_default="",
-        validate=[validate.Length(max=4000), storable],
-        metadata={"description": "To the applicant (optional)"},
-    )
-
-
-class Progress(Schema):
-    state = fields.String(
-        required=True,
-        validate=validate.OneOf([state.value for state in PROGRESS]),
-        metadata={"description": "active: it started; completed; no_show: they did not come"},
-    )
-
-
-class Cancellation(Schema):
-    reason = fields.String(
-        required=True,
-        validate=[validate.Length(max=4000), storable],
-        metadata={"description": "Why: the person is told"},
+class ProgressForm(NhsukForm):
+    state = SelectField(
+        "active: it started; completed; no_show: they did not come",
+        choices=[state.value for state in PROGRESS],
     )
 
 
@@ -292,7 +266,7 @@ def express_interest(opportunity_id: int):
     "/opportunities/<int:opportunity_id>/applications",
     tag=TAG,
     summary="Apply for a project or placement (staff)",
-    body=Application,
+    body=ApplyForm,
     response=EngagementSchema,
     status=201,
     problems=(409,),
@@ -378,7 +352,7 @@ def list_opportunity_engagements(opportunity_id: int, query: dict):
     "/engagements/<int:engagement_id>/decision",
     tag=TAG,
     summary="Accept or decline an application",
-    body=Decision,
+    body=DecisionForm,
     response=EngagementSchema,
     problems=(409,),
 )
@@ -405,7 +379,7 @@ def decide_engagement(engagement_id: int, body: dict):
     "/engagements/<int:engagement_id>/progress",
     tag=TAG,
     summary="Start, complete, or record a no-show",
-    body=Progress,
+    body=ProgressForm,
     response=EngagementSchema,
     problems=(409,),
 )
@@ -414,8 +388,9 @@ def progress_engagement(engagement_id: int, body: dict):
     accepted → no_show. The person is told. 409 for any other change; tele-teaching bookings
     change when the session's attendance is recorded."""
     engagement = _managed(engagement_id)
+    form = checked_form(ProgressForm, body)
     try:
-        services.change(db.session, engagement, g.api_user, body["state"])
+        services.change(db.session, engagement, g.api_user, form.state.data)
     except IllegalTransition as error:
         raise _refused(error) from None
     return _done(engagement, "manager")
@@ -426,7 +401,7 @@ def progress_engagement(engagement_id: int, body: dict):
     "/engagements/<int:engagement_id>/cancel",
     tag=TAG,
     summary="Cancel a place your organisation offered",
-    body=Cancellation,
+    body=CancelForm,
     response=EngagementSchema,
     problems=(409,),
 )

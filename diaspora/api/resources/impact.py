@@ -2,32 +2,33 @@
 show them, for the organisation's coordinators and for administrators. Anyone else is answered
 404, as on the pages, so nobody learns which organisations or cohorts exist."""
 
-from datetime import date
-
 from flask import g
 from marshmallow import Schema, fields
-from werkzeug.datastructures import MultiDict
+from wtforms import DateField
 
-from diaspora.api.spec import Resource, field_errors, not_found
+from diaspora.api.spec import Resource, field_errors, formdata, not_found
 from diaspora.extensions import db
 from diaspora.impact import access, services
 from diaspora.impact.forms import RangeForm
 from diaspora.reference.catalogue import on_safeguards_list
 from diaspora.registry.viewer import viewer_access
+from diaspora.widgets import NhsukForm
 
 resource = Resource()
 TAG = "Impact"
 RANGE_FIELDS = {"start": "from", "end": "to"}  # the page's field: the query parameter
 
 
-class ImpactQuery(Schema):
-    start = fields.Date(
-        data_key="from",
-        metadata={"description": "First day of the range, a local date (default: a year ago)"},
+class ImpactQuery(NhsukForm):
+    start = DateField(
+        "First day of the range, a local date (default: a year ago)",
+        name="from",
+        invalid_value_message="Not a valid date.",
     )
-    end = fields.Date(
-        data_key="to",
-        metadata={"description": "Last day of the range, a local date (default: today)"},
+    end = DateField(
+        "Last day of the range, a local date (default: today)",
+        name="to",
+        invalid_value_message="Not a valid date.",
     )
 
 
@@ -97,14 +98,7 @@ def _period(query: dict) -> services.Period:
     zone = access.zone_of(g.api_user)
     if "start" not in query and "end" not in query:
         return services.default_period(access.today_of(g.api_user), zone)
-    typed = MultiDict()
-    for name in RANGE_FIELDS:
-        day: date | None = query.get(name)
-        if day is not None:
-            typed[f"{name}-day"] = str(day.day)
-            typed[f"{name}-month"] = str(day.month)
-            typed[f"{name}-year"] = f"{day.year:04d}"
-    form = RangeForm(formdata=typed)
+    form = RangeForm(formdata=formdata(RangeForm, query))
     if not form.validate():
         raise field_errors(
             {RANGE_FIELDS[name]: " ".join(errors) for name, errors in form.errors.items()},

@@ -4,15 +4,17 @@ organisation list them, and only what it may see of them), and the caller's own
 recommendations."""
 
 from flask import g
-from marshmallow import Schema, fields, validate
-from werkzeug.datastructures import MultiDict
+from marshmallow import Schema, fields
+from wtforms import IntegerField
+from wtforms.validators import NumberRange
 
-from diaspora.api.spec import ApiProblem, PageQuery, Resource, field_errors, page_of
+from diaspora.api.spec import ApiProblem, Flag, PageQuery, Resource, page_of
 from diaspora.auth.models import Role
 from diaspora.extensions import db
 from diaspora.matching import engine, presenters, services
 from diaspora.matching.forms import FilterForm
 from diaspora.matching.scoring import Labels, Match
+from diaspora.matching.services import Filters
 from diaspora.opportunities import access
 from diaspora.opportunities.models import OpportunityStatus
 
@@ -65,18 +67,12 @@ class RecommendationSchema(_MatchSchema):
 
 
 class CandidateQuery(PageQuery):
-    min_score = fields.Integer(validate=validate.Range(min=0, max=100))
-    invited = fields.Boolean(
-        metadata={"description": "Only people invited already (true) or not yet (false)"}
-    )
+    min_score = IntegerField("Lowest score", [NumberRange(0, 100)])
+    invited = Flag("Only people invited already (true) or not yet (false)")
 
 
-class RecommendationQuery(PageQuery):
+class RecommendationQuery(PageQuery, FilterForm):
     """The recommendations page's filters."""
-
-    kind = fields.String()
-    country = fields.String(metadata={"description": "ISO 3166-1 alpha-2"})
-    modality = fields.String()
 
 
 def _match(match: Match, labels: Labels) -> dict:
@@ -160,18 +156,9 @@ def list_recommendations(query: dict):
     me = g.api_user
     if not me.has_role(Role.STAFF):
         raise ApiProblem(403, "Recommendations are for staff members.")
-    asked = MultiDict(
-        {name: query[name] for name in ("kind", "country", "modality") if name in query}
-    )
-    form = FilterForm(asked)
-    if not form.validate():
-        raise field_errors(
-            {name: " ".join(errors) for name, errors in form.errors.items()}, where="query"
-        )
+    filters = Filters(**{name: query.get(name) or None for name in ("kind", "country", "modality")})
     items = []
     if services.can_be_recommended(db.session, me):
         labels = engine.labels()
-        items = [
-            _recommendation(r, labels) for r in services.recommended(db.session, me, form.filters())
-        ]
+        items = [_recommendation(r, labels) for r in services.recommended(db.session, me, filters)]
     return page_of(items, query)

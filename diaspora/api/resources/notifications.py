@@ -4,7 +4,7 @@ Someone else's message is never found (404)."""
 from flask import g
 from marshmallow import Schema, fields
 
-from diaspora.api.spec import PageQuery, Resource, not_found, paginate
+from diaspora.api.spec import Flag, PageQuery, Resource, not_found, paginate
 from diaspora.core.time import as_utc
 from diaspora.extensions import db
 from diaspora.notifications import services
@@ -33,7 +33,7 @@ class NotificationSchema(Schema):
 
 
 class InboxQuery(PageQuery):
-    unread = fields.Boolean(metadata={"description": "true: only unread; false: only read"})
+    unread = Flag("true: only unread; false: only read")
 
 
 class ReadAllSchema(Schema):

@@ -9,36 +9,40 @@ ISO 8601 in UTC; a tele-teaching session's wall-clock time is sent as `starts_on
 """
 
 import re
+from dataclasses import asdict
 from dataclasses import fields as dataclass_fields
-from datetime import UTC, date, time
+from datetime import UTC, date
+from functools import cache
 
 from flask import g
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
+from wtforms import DateField, Field, IntegerField, SelectField
+from wtforms.validators import NumberRange, ValidationError
 
 from diaspora.api.spec import (
     MAX_ID,
     ApiProblem,
+    Flag,
     Page,
     PageQuery,
     Resource,
+    checked_form,
     field_errors,
-    name_text,
+    form_fields,
+    form_schema,
     not_found,
-    one_line,
     page_of,
-    storable,
 )
 from diaspora.auth.models import Role
 from diaspora.core.time import as_utc, utcnow
 from diaspora.extensions import db
 from diaspora.opportunities import access, presenters, services
-from diaspora.opportunities.forms import OpportunityForm
+from diaspora.opportunities.forms import FORMS, SUPPORT, OpportunityForm
 from diaspora.opportunities.models import (
     Modality,
     Opportunity,
     OpportunityKind,
     OpportunityStatus,
-    Recurrence,
     SessionStatus,
 )
 from diaspora.opportunities.services import OpportunityInput
@@ -53,29 +57,7 @@ TAG = "Opportunities"
 KINDS = [kind.value for kind in OpportunityKind]
 STATUSES = [status.value for status in OpportunityStatus]
 MODALITIES = [modality.value for modality in Modality]
-# Dates a schedule can be worked out for: the calendar arithmetic of a series stays in range.
-EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
-
-
-def _text(*, multiline: bool = False, **kwargs) -> fields.String:
-    """Text as the web form's field takes it: a text area's, or else a single line's."""
-    return fields.String(validate=storable if multiline else one_line, **kwargs)
-
-
-def _day(**kwargs) -> fields.Date:
-    return fields.Date(
-        validate=validate.Range(
-            min=EARLIEST, max=LATEST, error="Must be a date between 1900 and 2999."
-        ),
-        **kwargs,
-    )
-
-
-def _wall_clock(value: time) -> None:
-    if value.tzinfo is not None:
-        raise ValidationError(
-            "Give the time without an offset, like 14:00: it is in host_time_zone."
-        )
+NO_ORGANISATION = "There is no such organisation, or you may not see it."
 
 
 # Shapes -----------------------------------------------------------------------------------
@@ -119,12 +101,12 @@ class OpportunitySummarySchema(Schema):
 
 
 class WantedSkill(Schema):
-    code = _text(required=True, metadata={"description": "A skill code of the taxonomy"})
+    code = fields.String(required=True, metadata={"description": "A skill code of the taxonomy"})
     min_level = fields.Integer(required=True, metadata={"description": "1 to 4"})
 
 
 class WantedLanguage(Schema):
-    code = _text(required=True, metadata={"description": "ISO 639-3"})
+    code = fields.String(required=True, metadata={"description": "ISO 639-3"})
     min_proficiency = fields.Integer(required=True, metadata={"description": "1 to 4"})
 
 
@@ -175,122 +157,103 @@ class OpportunitySchema(OpportunitySummarySchema):
     )
 
 
-class OpportunityQuery(PageQuery):
-    mine = fields.Boolean(
-        load_default=False,
-        metadata={
-            "description": "Only your organisations' opportunities, drafts and ended ones "
-            "included (false: the open ones everyone can find)"
-        },
-    )
-    status = fields.String(
-        validate=validate.OneOf(STATUSES),
-        metadata={"description": "With mine=true; the public listing is of open ones only"},
-    )
-    organisation_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
-    kind = fields.String(validate=validate.OneOf(KINDS))
-    country = fields.String(validate=validate.OneOf(sorted(country_names())))
-    modality = fields.String(validate=validate.OneOf(MODALITIES))
-    profession = fields.String(
-        validate=validate.OneOf(sorted(professions())),
-        metadata={"description": "Public listing only"},
-    )
-    skill = fields.String(
-        validate=validate.OneOf(sorted(skills())), metadata={"description": "Public listing only"}
-    )
-    language = fields.String(
-        validate=validate.OneOf(sorted(language_names())),
-        metadata={"description": "Public listing only"},
-    )
-    starts_from = _day(metadata={"description": "Starts on or after"})
-    starts_by = _day(metadata={"description": "Starts on or before"})
+def _public_only(form: "OpportunityQuery", field: Field) -> None:
+    if form.mine.data:
+        raise ValidationError("Filters the public listing only (mine=false).")
 
-    @validates_schema
-    def _consistent(self, data: dict, **kwargs) -> None:
-        if (
-            data.get("starts_from")
-            and data.get("starts_by")
-            and (data["starts_by"] < data["starts_from"])
-        ):
-            raise ValidationError("Must be the same as or after starts_from.", "starts_by")
-        if data.get("mine"):
-            for name in ("profession", "skill", "language"):
-                if name in data:
-                    raise ValidationError("Filters the public listing only (mine=false).", name)
-        elif data.get("status", OpportunityStatus.OPEN) != OpportunityStatus.OPEN:
+
+class OpportunityQuery(PageQuery):
+    mine = Flag(
+        "Only your organisations' opportunities, drafts and ended ones included (false: the "
+        "open ones everyone can find)",
+        default=False,
+    )
+    status = SelectField(
+        "With mine=true; the public listing is of open ones only", choices=STATUSES
+    )
+    organisation_id = IntegerField("Organisation", [NumberRange(1, MAX_ID)])
+    kind = SelectField("Kind", choices=KINDS)
+    country = SelectField("Country, ISO 3166-1 alpha-2", choices=sorted(country_names()))
+    modality = SelectField("How people take part", choices=MODALITIES)
+    profession = SelectField("Public listing only", [_public_only], choices=sorted(professions()))
+    skill = SelectField("Public listing only", [_public_only], choices=sorted(skills()))
+    language = SelectField("Public listing only", [_public_only], choices=sorted(language_names()))
+    starts_from = DateField("Starts on or after", invalid_value_message="Not a valid date.")
+    starts_by = DateField("Starts on or before", invalid_value_message="Not a valid date.")
+
+    def validate_status(self, field: SelectField) -> None:
+        if not self.mine.data and field.data != OpportunityStatus.OPEN:
             raise ValidationError(
-                "The public listing holds open opportunities only: add mine=true.", "status"
+                "The public listing holds open opportunities only: add mine=true."
             )
 
-
-class OpportunityChanges(Schema):
-    """What the web form asks, as JSON; fields of other kinds are ignored. Text limits,
-    required fields and every other rule are the form's, answered as 422 entries."""
-
-    title = fields.String(validate=name_text)
-    description = _text(multiline=True)
-    country = _text(metadata={"description": "ISO 3166-1 alpha-2"})
-    region = _text()
-    modality = _text(metadata={"description": "remote, on_site or hybrid"})
-    professions = fields.List(_text(), metadata={"description": "Profession codes"})
-    skills = fields.List(fields.Nested(WantedSkill), metadata={"description": "Up to 5"})
-    languages = fields.List(fields.Nested(WantedLanguage), metadata={"description": "Up to 5"})
-    starts_on = _day(
-        metadata={
-            "description": "Projects: first day. Placements: earliest start. Tele-teaching: "
-            "the date of the first session in the host's time zone."
-        }
-    )
-    ends_on = _day(
-        metadata={
-            "description": "Projects: last day. Placements: latest start. Not for tele-teaching."
-        }
-    )
-    hours_per_month = fields.Integer()
-    places = fields.Integer()
-    start_time = fields.Time(
-        validate=_wall_clock,
-        metadata={"description": "Tele-teaching: wall-clock time in host_time_zone, e.g. 14:00"},
-    )
-    host_time_zone = _text(
-        metadata={
-            "description": "IANA zone, e.g. Asia/Dhaka; a new tele-teaching session left "
-            "without one is in its organisation's time zone"
-        }
-    )
-    duration_minutes = fields.Integer()
-    capacity = fields.Integer(metadata={"description": "Places in each session"})
-    join_link = _text(
-        metadata={"description": "https link; when changing, leave out to keep the current one"}
-    )
-    audience = _text()
-    learners_expected = fields.Integer()
-    recurrence = _text(
-        metadata={
-            "description": "none, weekly, monthly (the same date: the 14th), month_nth (the "
-            "first session's weekday and week of the month: the second Tuesday; not for a fifth "
-            "weekday) or month_last (the last of that weekday: the last Friday; the first "
-            "session must be one)"
-        }
-    )
-    occurrences = fields.Integer(metadata={"description": "Sessions in a series: 2 to 52"})
-    host_institution = _text()
-    duration_months = fields.Integer()
-    support_travel = fields.Boolean()
-    support_housing = fields.Boolean()
-    support_stipend = fields.Boolean()
-    service_commitment = _text(multiline=True)
+    def validate_starts_by(self, field: DateField) -> None:
+        if field.data and self.starts_from.data and field.data < self.starts_from.data:
+            raise ValidationError("Must be the same as or after starts_from.")
 
 
-class NewOpportunity(OpportunityChanges):
-    organisation_id = fields.Integer(
-        validate=validate.Range(min=1, max=MAX_ID),
-        metadata={
+ROWS = {"skills": ("skill", "min_level"), "languages": ("language", "min_proficiency")}
+NOTES = {  # what the page's labels and lists show, said for JSON
+    "country": "ISO 3166-1 alpha-2",
+    "professions": "profession codes",
+    "start_time": "tele-teaching: the wall-clock time in host_time_zone, like 14:00",
+    "host_time_zone": "an IANA zone, like Asia/Dhaka; a new tele-teaching session left without "
+    "one is in its organisation's",
+    "join_link": "an https link; when changing, leave it out to keep the current one",
+    "recurrence": "none, weekly, monthly (the same date), month_nth (the first session's "
+    "weekday and week of the month) or month_last (the last of that weekday)",
+}
+
+
+@cache
+def _changes() -> dict:
+    """The body of a change: the fields of the web form of every kind (those of other kinds
+    are ignored), with the rows of wanted skills and languages as lists and the support
+    offered as three booleans."""
+    properties: dict[str, dict] = {}
+    labels: dict[str, list[str]] = {}
+    row_fields = [name for name in form_fields(OpportunityForm) if ROW.match(name)]
+    for kind, form_class in FORMS.items():
+        shape = form_schema(form_class, leave_out=[*row_fields, "support"])
+        for name, schema in shape["properties"].items():
+            properties[name] = schema
+            labels.setdefault(name, []).append(f"{kind}: {schema['description']}")
+    for name, described in labels.items():
+        if len({text.partition(": ")[2] for text in described}) > 1:
+            properties[name] = properties[name] | {"description": "; ".join(described)}
+    for name, note in NOTES.items():
+        properties[name]["description"] += f": {note}"
+    for array, (_, level) in ROWS.items():
+        row = {"code": {"type": "string"}, level: {"type": "integer", "description": "1 to 4"}}
+        properties[array] = {
+            "type": "array",
+            "maxItems": services.MAX_WANTED,
+            "items": {
+                "type": "object",
+                "properties": row,
+                "required": list(row),
+                "additionalProperties": False,
+            },
+        }
+    for key, label in SUPPORT:
+        properties[f"support_{key}"] = {"type": "boolean", "description": label}
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+@cache
+def _new() -> dict:
+    schema = _changes()
+    extra = {
+        "kind": {"type": "string", "enum": KINDS},
+        "organisation_id": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_ID,
             "description": "A verified organisation you are a member of. Leave it out when "
-            "you are a member of exactly one: the opportunity is posted for that one"
+            "you are a member of exactly one: the opportunity is posted for that one",
         },
-    )
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    }
+    return schema | {"properties": schema["properties"] | extra, "required": ["kind"]}
 
 
 # Presenting -------------------------------------------------------------------------------
@@ -376,50 +339,60 @@ def _shown(opportunity: Opportunity, manager: bool) -> dict:
 
 # Input and errors -------------------------------------------------------------------------
 
-WANTED = {"skill": ("skills", "min_level"), "language": ("languages", "min_proficiency")}
 ROW = re.compile(r"^(skill|language)_(level_)?(\d+)$")
-INPUT_FIELDS = {f.name for f in dataclass_fields(OpportunityInput)}
 FILTERS = [f.name for f in dataclass_fields(services.Filters)]
 
 
-def _input(data: OpportunityInput, body: dict) -> OpportunityInput:
-    """`data` with what the body sends laid over it, as the form's `details()` builds it."""
-    for name, value in body.items():
-        if name == "skills":
-            data.skills = [(row["code"], row["min_level"]) for row in value]
-        elif name == "languages":
-            data.languages = [(row["code"], row["min_proficiency"]) for row in value]
-        elif name in INPUT_FIELDS and name != "kind":
-            setattr(data, name, value)
-    if data.recurrence == Recurrence.NONE:
-        data.occurrences = None
-    return data
+def _as_fields(values: dict) -> dict:
+    """Body members as the form's fields: a row per wanted skill or language, the support
+    boxes ticked."""
+    fields_ = {
+        name: value
+        for name, value in values.items()
+        if name not in ROWS and not name.startswith("support_")
+    }
+    for array, (prefix, level) in ROWS.items():
+        for number, row in enumerate(values.get(array, []), start=1):
+            fields_[f"{prefix}_{number}"] = row["code"]
+            fields_[f"{prefix}_level_{number}"] = row[level]
+    fields_["support"] = [key for key, _ in SUPPORT if values.get(f"support_{key}")]
+    return fields_
 
 
-def _checked(data: OpportunityInput, editing: Opportunity | None = None) -> OpportunityInput:
-    """`data` held to the rules of the web form of its kind, filled as the page fills it;
-    a 422 with the form's messages when it breaks one."""
-    for array in ("skills", "languages"):
-        if len(getattr(data, array)) > services.MAX_WANTED:
-            raise field_errors({array: f"Choose up to {services.MAX_WANTED} of them"})
-    form = OpportunityForm.of(data, editing=editing)
-    if not form.validate():
-        raise _invalid({name: " ".join(messages) for name, messages in form.errors.items()})
+def _stored(data: OpportunityInput) -> dict:
+    """An opportunity's values as the body would send them."""
+    stored = asdict(data)
+    for array, (_, level) in ROWS.items():
+        stored[array] = [{"code": code, level: value} for code, value in stored[array]]
+    return stored
+
+
+def _pointer(name: str) -> str:
+    """A form field as a JSON pointer into the body: `skill_level_2` is `skills/1/min_level`
+    (the form's rows are the body's, in order)."""
+    match = ROW.match(name)
+    if not match:
+        return name
+    prefix, level, number = match.groups()
+    array = f"{prefix}s"
+    return f"{array}/{int(number) - 1}/{ROWS[array][1] if level else 'code'}"
+
+
+def _checked(
+    data: OpportunityInput, body: dict, schema: dict, editing: Opportunity | None = None
+) -> OpportunityInput:
+    """`data` with the body laid over it, held to the rules of the web form of its kind,
+    filled as the page fills it; a 422 with the form's messages when it breaks one."""
+    form = checked_form(
+        FORMS[data.kind],
+        body,
+        stored=_stored(data),
+        schema=schema,
+        as_fields=_as_fields,
+        pointer=_pointer,
+        editing=editing,
+    )
     return form.details()
-
-
-def _invalid(errors: dict[str, str]) -> ApiProblem:
-    """Messages keyed by form field, as JSON pointers into the body: `skill_level_2` is
-    `skills/1/min_level` (the form's rows are the body's, in order)."""
-    pointers = {}
-    for name, message in errors.items():
-        match = ROW.match(name)
-        if match:
-            prefix, level, number = match.groups()
-            array, level_name = WANTED[prefix]
-            name = f"{array}/{int(number) - 1}/{level_name if level else 'code'}"
-        pointers[name] = message
-    return field_errors(pointers)
 
 
 def _visible(opportunity_id: int) -> Opportunity:
@@ -454,9 +427,7 @@ def _posting_for(organisation_id: int | None) -> Organisation:
         or is_active_member(db.session, g.api_user, organisation_id)
     )
     if not known:
-        raise field_errors(
-            {"organisation_id": "There is no such organisation, or you may not see it."}
-        )
+        raise field_errors({"organisation_id": NO_ORGANISATION})
     if not services.can_post_for(db.session, g.api_user, organisation):
         raise ApiProblem(
             403, "Only active members of a verified organisation can post opportunities for it."
@@ -544,7 +515,7 @@ def get_opportunity(opportunity_id: int):
     "/opportunities",
     tag=TAG,
     summary="Post an opportunity, as a draft (members of a verified organisation)",
-    body=NewOpportunity,
+    body=_new,
     response=OpportunitySchema,
     status=201,
 )
@@ -552,8 +523,15 @@ def create_opportunity(body: dict):
     """A project, a tele-teaching session (one session per occurrence of its recurrence, each
     with `capacity` places) or a return placement, saved as a draft: publish it when ready.
     Without `organisation_id` it is posted for the one organisation you may post for."""
-    organisation = _posting_for(body.get("organisation_id"))
-    data = _checked(_input(services.starting_point(organisation, body["kind"]), body))
+    kind, organisation_id = body.get("kind"), body.get("organisation_id")
+    if not isinstance(kind, str) or kind not in FORMS:
+        raise field_errors({"kind": "Select the kind of opportunity"})
+    if organisation_id is not None and not (
+        type(organisation_id) is int and 0 < organisation_id <= MAX_ID
+    ):
+        raise field_errors({"organisation_id": NO_ORGANISATION})
+    organisation = _posting_for(organisation_id)
+    data = _checked(services.starting_point(organisation, kind), body, _new())
     opportunity = services.create(db.session, organisation, g.api_user, data)
     db.session.commit()
     return _shown(opportunity, manager=True)
@@ -564,7 +542,7 @@ def create_opportunity(body: dict):
     "/opportunities/<int:opportunity_id>",
     tag=TAG,
     summary="Change a draft or open opportunity (its organisation's members)",
-    body=OpportunityChanges,
+    body=_changes,
     response=OpportunitySchema,
     problems=(409,),
 )
@@ -575,12 +553,13 @@ def update_opportunity(opportunity_id: int, body: dict):
     opportunity = _managed(opportunity_id)
     try:
         services.check_editable(opportunity)
-        data = _checked(_input(OpportunityInput.from_opportunity(opportunity), body), opportunity)
+        stored = OpportunityInput.from_opportunity(opportunity)
+        data = _checked(stored, body, _changes(), opportunity)
         postings.update(db.session, opportunity, g.api_user, data)
     except services.NotAllowed as error:
         raise ApiProblem(409, f"{error}.") from None
     except services.OpportunityError as error:
-        raise _invalid(error.errors) from None
+        raise field_errors({_pointer(name): text for name, text in error.errors.items()}) from None
     db.session.commit()
     return _shown(opportunity, manager=True)
 

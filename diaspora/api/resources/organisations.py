@@ -3,8 +3,17 @@
 from flask import g
 from marshmallow import Schema, fields, validate
 from sqlalchemy import or_, select
+from wtforms import SelectField
 
-from diaspora.api.spec import ApiProblem, PageQuery, Resource, checked_form, not_found, paginate
+from diaspora.api.spec import (
+    ApiProblem,
+    Flag,
+    PageQuery,
+    Resource,
+    checked_form,
+    not_found,
+    paginate,
+)
 from diaspora.auth.models import Role
 from diaspora.extensions import db
 from diaspora.organisations import services
@@ -52,22 +61,8 @@ class OrganisationUpdated(OrganisationSchema):
 
 
 class OrganisationQuery(PageQuery):
-    mine = fields.Boolean(
-        load_default=True,
-        metadata={"description": "Only organisations you belong to (false: every verified one)"},
-    )
-    kind = fields.String(validate=validate.OneOf(KINDS))
-
-
-class OrganisationChanges(Schema):
-    name = fields.String(validate=validate.Length(min=1, max=200))
-    kind = fields.String(validate=validate.OneOf(KINDS))
-    country = fields.String(validate=validate.Length(equal=2))
-    website = fields.String(allow_none=True, validate=validate.Length(max=300))
-    description = fields.String(validate=validate.Length(max=2000))
-    time_zone = fields.String(
-        validate=validate.Length(max=64), metadata={"description": "IANA zone, e.g. Asia/Dhaka"}
-    )
+    mine = Flag("Only organisations you belong to (false: every verified one)", default=True)
+    kind = SelectField("Type of organisation", choices=KINDS)
 
 
 def _shown(organisation: Organisation, role: str | None) -> dict:
@@ -146,7 +141,7 @@ def get_organisation(organisation_id: int):
     "/organisations/<int:organisation_id>",
     tag="Organisations",
     summary="Change your organisation's details (owners)",
-    body=OrganisationChanges,
+    body=OrganisationForm,
     response=OrganisationUpdated,
 )
 def update_organisation(organisation_id: int, body: dict):
@@ -156,7 +151,7 @@ def update_organisation(organisation_id: int, body: dict):
     if role != "owner":
         raise ApiProblem(403, "Only the organisation's owners can change its details.")
     current = _shown(organisation, role) | {"website": organisation.website or ""}
-    form = checked_form(OrganisationForm, current | body)
+    form = checked_form(OrganisationForm, body, stored=current)
     changed = {k: v for k, v in form.organisation_fields().items() if k in body}
     sent_back = services.update_organisation(db.session, organisation, g.api_user, **changed)
     db.session.commit()

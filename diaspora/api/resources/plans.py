@@ -9,22 +9,24 @@ from datetime import date
 
 from flask import g
 from marshmallow import Schema, fields, validate
+from wtforms import IntegerField, SelectField
+from wtforms.validators import NumberRange
 
 from diaspora.api.spec import (
+    MAX_ID,
     ApiProblem,
+    Flag,
     PageQuery,
     Resource,
-    form_with,
-    name_text,
+    checked_form,
     not_found,
     page_of,
-    storable,
 )
 from diaspora.auth.models import Role, User
 from diaspora.core.time import as_utc
 from diaspora.extensions import db
 from diaspora.milestones import presenters, services
-from diaspora.milestones.forms import MilestoneForm
+from diaspora.milestones.forms import DoneForm, MilestoneForm
 from diaspora.milestones.models import Milestone, Plan
 
 resource = Resource()
@@ -82,35 +84,15 @@ class PlanDetailSchema(PlanSchema):
 
 
 class PlanQuery(PageQuery):
-    overdue = fields.Boolean(metadata={"description": "Only plans with (true) or without overdue"})
+    overdue = Flag("Only plans with (true) or without overdue")
 
 
 class CoordinatedQuery(PlanQuery):
-    owner_id = fields.Integer(metadata={"description": "Only this person's plans"})
+    owner_id = IntegerField("Only this person's plans", [NumberRange(1, MAX_ID)])
 
 
 class MilestoneQuery(PageQuery):
-    status = fields.String(validate=validate.OneOf(STATUSES))
-
-
-class MilestoneNew(Schema):
-    title = fields.String(load_default="", validate=name_text)
-    description = fields.String(load_default="", validate=storable)
-    due_on = fields.Date(load_default=None, metadata={"description": "A local date"})
-
-
-class MilestoneChanges(Schema):
-    title = fields.String(validate=name_text)
-    description = fields.String(validate=storable)
-    due_on = fields.Date()
-
-
-class DoneBody(Schema):
-    note = fields.String(
-        load_default="",
-        validate=storable,
-        metadata={"description": "What happened or where the evidence is; the coordinator sees it"},
-    )
+    status = SelectField("Status", choices=STATUSES)
 
 
 def _person(user: User | None) -> dict | None:
@@ -287,13 +269,13 @@ def _service_rules() -> Iterator[None]:
     "/plans/<int:plan_id>/milestones",
     tag=TAG,
     summary="Add a milestone of your own to your plan",
-    body=MilestoneNew,
+    body=MilestoneForm,
     response=MilestoneSchema,
     status=201,
 )
 def add_milestone(plan_id: int, body: dict):
     plan = _owned(plan_id)
-    form = form_with(MilestoneForm, body, plan=plan)
+    form = checked_form(MilestoneForm, body, plan=plan)
     with _service_rules():
         milestone = services.add_milestone(db.session, plan, g.api_user, form.details())
     db.session.commit()
@@ -305,7 +287,7 @@ def add_milestone(plan_id: int, body: dict):
     "/plans/<int:plan_id>/milestones/<int:milestone_id>",
     tag=TAG,
     summary="Change a milestone you added (the scheme's move with the plan's dates)",
-    body=MilestoneChanges,
+    body=MilestoneForm,
     response=MilestoneSchema,
 )
 def update_milestone(plan_id: int, milestone_id: int, body: dict):
@@ -314,9 +296,9 @@ def update_milestone(plan_id: int, milestone_id: int, body: dict):
     milestone = _milestone_of(plan, milestone_id)
     with _service_rules():
         services.check_changeable(milestone, g.api_user)
-    stored = {"title": milestone.title, "due_on": milestone.due_on}
-    form = form_with(
-        MilestoneForm, stored | {"description": milestone.description} | body, plan=plan
+    stored = {"title": milestone.title, "description": milestone.description}
+    form = checked_form(
+        MilestoneForm, body, stored=stored | {"due_on": milestone.due_on}, plan=plan
     )
     with _service_rules():
         services.update_milestone(db.session, milestone, g.api_user, form.details())
@@ -329,7 +311,7 @@ def update_milestone(plan_id: int, milestone_id: int, body: dict):
     "/plans/<int:plan_id>/milestones/<int:milestone_id>/done",
     tag=TAG,
     summary="Mark a milestone of your plan done, with an optional note",
-    body=DoneBody,
+    body=DoneForm,
     response=MilestoneSchema,
     problems=(409,),
 )
@@ -339,8 +321,9 @@ def mark_milestone_done(plan_id: int, milestone_id: int, body: dict):
     milestone = _milestone_of(plan, milestone_id)
     if milestone.is_done:
         raise ApiProblem(409, "This milestone is already done.")
+    note = checked_form(DoneForm, body).note.data or ""
     with _service_rules():
-        services.mark_done(db.session, milestone, g.api_user, body["note"])
+        services.mark_done(db.session, milestone, g.api_user, note)
     db.session.commit()
     return _milestone(milestone, _today(plan))
 
