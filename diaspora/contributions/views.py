@@ -140,6 +140,7 @@ def _log_page(engagement: Engagement, form: HoursForm):
         items=[presenters.present_log(entry) for entry in logs],
         approved=presenters.hours_text(totals.minutes),
         approved_learners=presenters.learners_text(totals.learners),
+        approved_learner_count=totals.learners,
         certificate=_certificate_panel(engagement, totals, certificate),
         back=presenters.engagement_link(engagement),
         limit=services.MONTHLY_LIMIT_HOURS,
