@@ -24,7 +24,7 @@ DECLINE = "decline"
 
 
 def month_label(month: date) -> str:
-    """ "March 2026", in the reader's language."""
+    """The month and year ("March 2026"), in the reader's language."""
     return format_local(month, "%B %Y")
 
 

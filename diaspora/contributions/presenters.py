@@ -1,8 +1,10 @@
 """Hours logs and certificates as the dicts the templates (and the nhsuk macros) take."""
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
+from babel.numbers import format_decimal
 from flask import url_for
 from flask_babel import gettext
 
@@ -24,8 +26,11 @@ STATUS_TAGS = {
 
 
 def hours_text(minutes: int) -> str:
-    """ "2.5 hours", in the reader's language."""
-    return translated(services.hours_text(minutes))
+    """2.5 hours, in the reader's language ("2,5 heures" in French)."""
+    hours = format_decimal(round(Decimal(minutes) / 60, 2), "0.##", locale=current_language())
+    if minutes == 60:
+        return gettext("%(hours)s hour", hours=hours)
+    return gettext("%(hours)s hours", hours=hours)
 
 
 def month_label(month) -> str:

@@ -27,7 +27,7 @@ def hours(minutes: int) -> str:
 
 
 def month_label(month: date) -> str:
-    """ "Mar 2026", in the reader's language."""
+    """The month and year, short ("Mar 2026"), in the reader's language."""
     language = current_language()
     if language == DEFAULT_LANGUAGE:
         return month.strftime("%b %Y")
@@ -92,7 +92,7 @@ def headline(figures: services.Figures) -> list[dict]:
             "label": gettext("Approved hours in WHO safeguards list countries"),
             "value": gettext("No approved hours")
             if share is None
-            else format_percent(share, "#,##0%", locale=current_language()),
+            else format_percent(share, locale=current_language()),
         },
     ]
 

@@ -111,7 +111,7 @@ class Period:
 
     @property
     def words(self) -> Words:
-        """ "1 January 2026 to 31 December 2026", its dates in the reader's language."""
+        """The range in words ("1 January 2026 to 31 December 2026"), translated where shown."""
         return N_("%(start)s to %(end)s", start=self.start, end=self.end)
 
     @property
