@@ -42,6 +42,9 @@ class RangeForm(NhsukForm):
                 self.end.errors = [_l("End date must be the same as or after the start date")]
             elif end - start > LONGEST:
                 self.end.errors = [_l("Choose a range of 10 years or less")]
+        # As text in the reader's language, so whoever shows them may join them.
+        for field in (self.start, self.end):
+            field.errors = [str(error) for error in field.errors]
         return not (self.start.errors or self.end.errors)
 
     def period(self, zone: str) -> Period:
