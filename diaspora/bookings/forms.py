@@ -1,6 +1,7 @@
 """Forms of the bookings pages. Booking, cancelling and the calendar link are buttons only
 (an empty NhsukForm carries the CSRF token); attendance is a list of checkboxes."""
 
+from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectMultipleField
 from wtforms.widgets import CheckboxInput
 
@@ -19,9 +20,11 @@ class BookForm(NhsukForm):
 
 class AttendanceForm(NhsukForm):
     attended = SelectMultipleField(
-        "Who attended?",
-        description="Select everyone who joined the session. Anyone not selected is recorded "
-        "as not attending.",
+        _l("Who attended?"),
+        description=_l(
+            "Select everyone who joined the session. Anyone not selected is recorded "
+            "as not attending."
+        ),
         choices=[],
         coerce=int,
         widget=CheckboxList(),

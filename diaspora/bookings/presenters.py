@@ -2,13 +2,17 @@
 
 from typing import Any
 
+from babel.dates import format_date
 from flask import url_for
+from flask_babel import gettext, ngettext
 
 from diaspora.bookings import services
 from diaspora.bookings.services import HOLDS_PLACE, Overview, SessionRow
 from diaspora.core.time import as_utc
 from diaspora.directory.presenters import pagination as numbered_pagination
 from diaspora.engagements.models import EngagementState
+from diaspora.languages import DEFAULT_LANGUAGE, current_language, translated
+from diaspora.opportunities import times
 from diaspora.opportunities.models import OpportunityStatus, SessionStatus, TeachingSession
 
 S = EngagementState
@@ -16,48 +20,86 @@ S = EngagementState
 
 def duration(minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
-    parts = []
+    if hours and rest:
+        return gettext(
+            "%(hours)s and %(minutes)s",
+            hours=ngettext("%(num)d hour", "%(num)d hours", hours),
+            minutes=ngettext("%(num)d minute", "%(num)d minutes", rest),
+        )
     if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
-    if rest:
-        parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
-    return " ".join(parts) or "0 minutes"
+        return ngettext("%(num)d hour", "%(num)d hours", hours)
+    return ngettext("%(num)d minute", "%(num)d minutes", rest)
 
 
 def places_left(teaching_session: TeachingSession, waiting: int) -> str:
     left = max(teaching_session.capacity - teaching_session.booked, 0)
     if left:
-        plural = "s" if teaching_session.capacity != 1 else ""
-        return f"{left} of {teaching_session.capacity} place{plural} left"
+        return ngettext(
+            "%(left)s of %(num)d place left",
+            "%(left)s of %(num)d places left",
+            teaching_session.capacity,
+            left=left,
+        )
     if waiting:
-        people = "person is" if waiting == 1 else "people are"
-        return f"Full: {waiting} {people} on the waiting list"
-    return "Full"
+        return ngettext(
+            "Full: %(num)d person is on the waiting list",
+            "Full: %(num)d people are on the waiting list",
+            waiting,
+        )
+    return gettext("Full")
+
+
+def when(teaching_session: TeachingSession, zone_name: str) -> str:
+    """The session's date in the host's zone and its time in both, in the reader's language
+    ("Sunday 28 March 2027, 14:00 in Dhaka, 09:00 in London")."""
+    language = current_language()
+    if language == DEFAULT_LANGUAGE:
+        return services.when(teaching_session, zone_name)
+    host_zone = teaching_session.opportunity.host_time_zone or "UTC"
+    day = times.in_zone(teaching_session.starts_at, host_zone)
+    both = times.both_zones(teaching_session.starts_at, host_zone, zone_name)
+    return gettext(
+        "%(day)s, %(times)s",
+        day=format_date(day, "full", locale=language),
+        times=translated(both),
+    )
 
 
 def your_booking(row: SessionRow) -> tuple[str, dict[str, str] | None]:
     """(what the viewer's booking is, in words; an nhsuk tag for it)."""
     booking = row.booking
     if booking is None:
-        return "Not booked", None
+        return gettext("Not booked"), None
     state = booking.state
     if state == S.ACCEPTED:
-        return "You are booked on this session", {"text": "Booked", "colour": "green"}
+        return gettext("You are booked on this session"), {
+            "text": gettext("Booked"),
+            "colour": "green",
+        }
     if state == S.WAITING:
         return (
-            f"You are number {row.position} on the waiting list",
-            {"text": f"Waiting list: number {row.position}", "colour": "yellow"},
+            gettext("You are number %(position)s on the waiting list", position=row.position),
+            {
+                "text": gettext("Waiting list: number %(position)s", position=row.position),
+                "colour": "yellow",
+            },
         )
     if state in (S.ACTIVE, S.COMPLETED):
-        return "You attended this session", {"text": "Attended", "colour": "green"}
+        return gettext("You attended this session"), {
+            "text": gettext("Attended"),
+            "colour": "green",
+        }
     if state == S.NO_SHOW:
-        return "Recorded as not attending", {"text": "Did not attend", "colour": "grey"}
+        return gettext("Recorded as not attending"), {
+            "text": gettext("Did not attend"),
+            "colour": "grey",
+        }
     if state == S.CANCELLED:
-        return "Your booking was cancelled with the session", {
-            "text": "Cancelled",
+        return gettext("Your booking was cancelled with the session"), {
+            "text": gettext("Cancelled"),
             "colour": "red",
         }
-    return "Not booked (you cancelled your booking)", None
+    return gettext("Not booked (you cancelled your booking)"), None
 
 
 def session_row(row: SessionRow, overview: Overview, zone_name: str) -> dict[str, Any]:
@@ -80,16 +122,16 @@ def session_row(row: SessionRow, overview: Overview, zone_name: str) -> dict[str
     full = teaching_session.booked >= teaching_session.capacity
     status_text, tag = your_booking(row)
     if cancelled:
-        tag = {"text": "Session cancelled", "colour": "red"}
+        tag = {"text": gettext("Session cancelled"), "colour": "red"}
     may_join = not cancelled and (overview.manager or holds_place)
     may_download = overview.manager or (state in services.MAY_DOWNLOAD)
     return {
         "id": teaching_session.id,
         "anchor": f"session-{teaching_session.id}",
         "heading": heading(teaching_session),
-        "when": services.when(teaching_session, zone_name),
+        "when": when(teaching_session, zone_name),
         "duration": duration(teaching_session.duration_minutes),
-        "places": "Cancelled" if cancelled else places_left(teaching_session, row.waiting),
+        "places": gettext("Cancelled") if cancelled else places_left(teaching_session, row.waiting),
         "status": status_text,
         "tag": tag,
         "cancelled": cancelled,
@@ -124,8 +166,8 @@ def session_row(row: SessionRow, overview: Overview, zone_name: str) -> dict[str
 def heading(teaching_session: TeachingSession) -> str:
     opportunity = teaching_session.opportunity
     if (opportunity.occurrences or 1) > 1 or len(opportunity.sessions) > 1:
-        return f"Session {teaching_session.number}"
-    return "The session"
+        return gettext("Session %(number)s", number=teaching_session.number)
+    return gettext("The session")
 
 
 def sessions(overview: Overview, zone_name: str) -> dict[str, Any]:
@@ -153,11 +195,11 @@ def attendee(engagement) -> dict[str, Any]:
     return {
         "id": engagement.id,
         "name": engagement.user.display_name,
-        "outcome": "Attended"
+        "outcome": gettext("Attended")
         if state in (S.ACTIVE, S.COMPLETED)
-        else "Did not attend"
+        else gettext("Did not attend")
         if state == S.NO_SHOW
-        else "Booked",
+        else gettext("Booked"),
     }
 
 

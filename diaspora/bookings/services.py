@@ -41,6 +41,7 @@ from diaspora.core.errors import DomainError
 from diaspora.core.paging import PageNumbers
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import external_url, service_path
+from diaspora.core.words import N_
 from diaspora.engagements.models import Engagement, EngagementState
 from diaspora.engagements.states import move
 from diaspora.milestones.services import milestone_events
@@ -163,17 +164,17 @@ def bookable_problem(
     """Why `user` cannot book `teaching_session` now, or None when they can."""
     opportunity = teaching_session.opportunity
     if opportunity.kind != OpportunityKind.TEACHING:
-        return "This is not a tele-teaching session"
+        return N_("This is not a tele-teaching session")
     if not user.has_role(Role.STAFF):
-        return "Only NHS staff members can book tele-teaching sessions"
+        return N_("Only NHS staff members can book tele-teaching sessions")
     if teaching_session.status != SessionStatus.SCHEDULED:
-        return "This session has been cancelled, so it cannot be booked"
+        return N_("This session has been cancelled, so it cannot be booked")
     if as_utc(teaching_session.starts_at) <= now:
-        return "This session has already started, so it can no longer be booked"
+        return N_("This session has already started, so it can no longer be booked")
     if opportunity.status != OpportunityStatus.OPEN:
-        return "This opportunity is not taking bookings"
+        return N_("This opportunity is not taking bookings")
     if not profile_complete:
-        return "Complete your profile before you book a session"
+        return N_("Complete your profile before you book a session")
     return None
 
 
@@ -218,7 +219,7 @@ def book(
 
     taken = _take_place(session, session_id)
     if not taken and not join_waiting_list:
-        raise SessionFull("This session is full. You can join the waiting list instead.")
+        raise SessionFull(N_("This session is full. You can join the waiting list instead."))
     state = S.ACCEPTED if taken else S.WAITING
     if engagement is None:
         engagement = Engagement(
@@ -237,13 +238,13 @@ def book(
     try:
         session.flush()
     except IntegrityError as error:  # a second request of the same person's, at the same time
-        raise AlreadyBooked("You have already booked this session.") from error
+        raise AlreadyBooked(N_("You have already booked this session.")) from error
     session.expire(teaching_session, ["booked"])
     if taken:
         _tell(
             session,
             engagement,
-            subject=f"Your place is booked: {teaching_session.opportunity.title}",
+            subject=N_("Your place is booked: %(title)s", title=teaching_session.opportunity.title),
             template="booking_confirmed",
         )
     return engagement
@@ -251,10 +252,10 @@ def book(
 
 def _already_message(engagement: Engagement) -> str:
     if engagement.state == S.WAITING:
-        return "You are already on the waiting list for this session."
+        return N_("You are already on the waiting list for this session.")
     if engagement.state in HOLDS_PLACE:
-        return "You have already booked this session."
-    return "You cannot book this session again."
+        return N_("You have already booked this session.")
+    return N_("You cannot book this session again.")
 
 
 def _booking_of(session: Session, user_id: int, session_id: int) -> Engagement | None:
@@ -335,7 +336,9 @@ def cancel(
     if engagement is None:
         raise NotBooked(session_id)
     if as_utc(teaching_session.starts_at) <= now:
-        raise BookingError("This session has already started, so the booking cannot be cancelled")
+        raise BookingError(
+            N_("This session has already started, so the booking cannot be cancelled")
+        )
     had_place = engagement.state == S.ACCEPTED
     move(engagement, S.WITHDRAWN, at=now)
     promoted = None
@@ -385,7 +388,7 @@ def _promote_next(
     _tell(
         session,
         first,
-        subject=f"You have a place: {teaching_session.opportunity.title}",
+        subject=N_("You have a place: %(title)s", title=teaching_session.opportunity.title),
         template="booking_promoted",
     )
     return first
@@ -452,7 +455,7 @@ def session_moved(session: Session, teaching_session: TeachingSession) -> None:
         _tell(
             session,
             engagement,
-            subject=f"Session moved: {teaching_session.opportunity.title}",
+            subject=N_("Session moved: %(title)s", title=teaching_session.opportunity.title),
             template="booking_moved",
             dedupe_key=f"booking:{engagement.id}:sequence:{teaching_session.sequence}",
         )
@@ -477,7 +480,7 @@ def session_cancelled(session: Session, teaching_session: TeachingSession) -> No
         _tell(
             session,
             engagement,
-            subject=f"Session cancelled: {teaching_session.opportunity.title}",
+            subject=N_("Session cancelled: %(title)s", title=teaching_session.opportunity.title),
             template="booking_cancelled",
             dedupe_key=f"booking:{engagement.id}:sequence:{teaching_session.sequence}",
             was_waiting=was_waiting[engagement.id],
@@ -505,11 +508,11 @@ def attendees(session: Session, teaching_session: TeachingSession) -> list[Engag
 
 def attendance_problem(teaching_session: TeachingSession, now: datetime) -> str | None:
     if teaching_session.status != SessionStatus.SCHEDULED:
-        return "This session was cancelled, so there is no attendance to record"
+        return N_("This session was cancelled, so there is no attendance to record")
     if as_utc(teaching_session.starts_at) > now:
-        return "You can record attendance once the session has started"
+        return N_("You can record attendance once the session has started")
     if teaching_session.attendance_recorded_at is not None:
-        return "Attendance for this session has already been recorded"
+        return N_("Attendance for this session has already been recorded")
     return None
 
 

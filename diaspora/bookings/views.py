@@ -11,6 +11,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user
 
 from diaspora.auth.models import Role, User
@@ -20,6 +21,7 @@ from diaspora.bookings.transactions import run_change
 from diaspora.core.time import utcnow
 from diaspora.core.urls import external_url
 from diaspora.extensions import db, login_manager
+from diaspora.languages import translated
 from diaspora.opportunities.access import managed_or_404, visible_or_404
 from diaspora.opportunities.models import Opportunity, OpportunityKind, TeachingSession
 from diaspora.templating import viewer_zone
@@ -40,6 +42,11 @@ def _signed_in():
 
 def _me() -> User:
     return current_user._get_current_object()
+
+
+def _refusal(error: services.BookingError) -> str:
+    """Why the rules refused, in the reader's language."""
+    return "; ".join(translated(message) for message in error.errors.values())
 
 
 @bp.app_template_global()
@@ -83,21 +90,25 @@ def book(session_id: int):
             db.session, user_id, session_id, join_waiting_list=form.join_waiting_list
         )
         position = services.waiting_position(db.session, booking)
-        return position, services.when(booking.session, zone)
+        return position, presenters.when(booking.session, zone)
 
     try:
         position, when = run_change(db.session, change)
     except services.BookingError as error:
-        flash(str(error), "error")
+        flash(_refusal(error), "error")
         return _back_to(session_id)
     except LookupError:
         abort(404)
     if position is None:
-        flash(f"You have booked a place: {when}.", "success")
+        flash(gettext("You have booked a place: %(when)s.", when=when), "success")
     else:
         flash(
-            f"You are number {position} on the waiting list for {when}. "
-            "We will tell you if a place comes free.",
+            gettext(
+                "You are number %(position)s on the waiting list for %(when)s. "
+                "We will tell you if a place comes free.",
+                position=position,
+                when=when,
+            ),
             "success",
         )
     return _back_to(session_id)
@@ -120,10 +131,12 @@ def cancel(session_id: int):
         except services.NotBooked:
             abort(404)
         except services.BookingError as error:
-            flash(str(error), "error")
+            flash(_refusal(error), "error")
             return _back_to(session_id)
         flash(  # what was true when it happened, not when the page was shown
-            "Your booking is cancelled." if result.had_place else "You have left the waiting list.",
+            gettext("Your booking is cancelled.")
+            if result.had_place
+            else gettext("You have left the waiting list."),
             "success",
         )
         return _back_to(session_id)
@@ -132,7 +145,7 @@ def cancel(session_id: int):
         form=form,
         had_place=had_place,
         opportunity=teaching_session.opportunity,
-        when=services.when(teaching_session, viewer_zone().key),
+        when=presenters.when(teaching_session, viewer_zone().key),
         back_url=services.session_path(teaching_session),
     )
 
@@ -171,18 +184,25 @@ def attendance(session_id: int):
                 ),
             )
         except services.BookingError as error:
-            flash(str(error), "error")
+            flash(_refusal(error), "error")
             return redirect(request.path)
-        flash(f"Attendance recorded: {came} attended, {missed} did not.", "success")
+        flash(
+            gettext(
+                "Attendance recorded: %(came)s attended, %(missed)s did not.",
+                came=came,
+                missed=missed,
+            ),
+            "success",
+        )
         return redirect(request.path)
     shown = [presenters.attendee(e) for e in people]
     return render_template(
         "bookings/attendance.html",
         form=form,
         opportunity=opportunity,
-        when=services.when(teaching_session, viewer_zone().key),
+        when=presenters.when(teaching_session, viewer_zone().key),
         heading=presenters.heading(teaching_session),
-        problem=problem,
+        problem=gettext("%(problem)s.", problem=translated(problem)) if problem else None,
         recorded=teaching_session.attendance_recorded_at,
         people=shown,
         people_rows=presenters.attendance_rows(shown),
@@ -210,9 +230,9 @@ def calendar_link():
     db.session.commit()
     session[SHOWN_FEED_URL] = external_url("bookings.feed", token=token)
     flash(
-        "Your calendar link has been reset. The old link no longer works."
+        gettext("Your calendar link has been reset. The old link no longer works.")
         if had_one
-        else "Your calendar link is ready.",
+        else gettext("Your calendar link is ready."),
         "success",
     )
     return redirect(url_for("bookings.calendar"))
@@ -227,7 +247,7 @@ def calendar_off():
         services.turn_off_feed(db.session, _me())
         db.session.commit()
         session.pop(SHOWN_FEED_URL, None)
-        flash("Your calendar link is turned off. It no longer works.", "success")
+        flash(gettext("Your calendar link is turned off. It no longer works."), "success")
         return redirect(url_for("bookings.calendar"))
     return render_template("bookings/calendar_off.html", form=form)
 

@@ -3,6 +3,7 @@
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     HiddenField,
     RadioField,
@@ -15,10 +16,16 @@ from wtforms.validators import Length, ValidationError
 
 from diaspora.contributions import services
 from diaspora.engagements.models import Engagement
+from diaspora.languages import format_local, translated
 from diaspora.widgets import NhsukForm, options
 
 APPROVE = "approve"
 DECLINE = "decline"
+
+
+def month_label(month: date) -> str:
+    """The month and year ("March 2026"), in the reader's language."""
+    return format_local(month, "%B %Y")
 
 
 class HoursForm(NhsukForm):
@@ -26,26 +33,26 @@ class HoursForm(NhsukForm):
     `today`; `details()` is what `services.log_hours` takes."""
 
     month = SelectField(
-        "Month",
-        description="The month you gave the time.",
+        _l("Month"),
+        description=_l("The month you gave the time."),
         choices=[],
         validate_choice=False,  # validate_month says what is wrong with another month
     )
     hours = StringField(
-        "Hours",
-        description="For example, 2 or 2.5. Include preparation and travel for this work.",
+        _l("Hours"),
+        description=_l("For example, 2 or 2.5. Include preparation and travel for this work."),
     )
     learners = StringField(
-        "Learners reached (optional)",
-        description="How many people you taught or trained in that month. Leave empty if none.",
+        _l("Learners reached (optional)"),
+        description=_l("How many people you taught or trained in that month. Leave empty if none."),
     )
     note = TextAreaField(
-        "What you did (optional)",
-        description="For example, the sessions you taught or the work you did.",
+        _l("What you did (optional)"),
+        description=_l("For example, the sessions you taught or the work you did."),
         validators=[
             Length(
                 max=services.MAX_NOTE,
-                message=f"Note must be {services.MAX_NOTE} characters or fewer",
+                message=_l("Note must be %(max)s characters or fewer", max=services.MAX_NOTE),
             )
         ],
     )
@@ -56,56 +63,65 @@ class HoursForm(NhsukForm):
         self.today = today
         months = services.loggable_months(engagement, today)
         self.month.choices = options(
-            [(f"{m:%Y-%m}", services.month_label(m)) for m in months], "Select a month"
+            [(f"{m:%Y-%m}", month_label(m)) for m in months], _l("Select a month")
         )
 
     def validate(self, extra_validators=None) -> bool:
         problem = services.logging_problem(self.engagement)
         if problem:  # nothing else matters until time can be logged at all
-            self.month.errors = [problem]
+            self.month.errors = [translated(problem)]
             return False
         return super().validate(extra_validators)
 
     def validate_month(self, field: SelectField) -> None:
         if not (field.data or "").strip():
-            raise ValidationError("Select the month you gave the time")
+            raise ValidationError(_l("Select the month you gave the time"))
         month = services.parse_month(field.data)
         if month is None:
-            raise ValidationError("Select a month from the list")
+            raise ValidationError(_l("Select a month from the list"))
         if month > services.month_start(self.today):
-            raise ValidationError("The month cannot be in the future")
+            raise ValidationError(_l("The month cannot be in the future"))
         bounds = services.month_range(self.engagement, self.today)
         if bounds is None or month < bounds[0]:
             began = services.month_start(services.work_began(self.engagement))
             first = bounds[0] if bounds else services.add_months(began, -1)
-            raise ValidationError(f"The month must be {services.month_label(first)} or later")
+            raise ValidationError(
+                _l("The month must be %(month)s or later", month=month_label(first))
+            )
         if month > bounds[1]:
             raise ValidationError(
-                f"The month must be {services.month_label(bounds[1])} or earlier, "
-                "when this engagement ended"
+                _l(
+                    "The month must be %(month)s or earlier, when this engagement ended",
+                    month=month_label(bounds[1]),
+                )
             )
 
     def validate_hours(self, field: StringField) -> None:
         if not (field.data or "").strip():
-            raise ValidationError("Enter the number of hours")
+            raise ValidationError(_l("Enter the number of hours"))
         minutes = services.parse_hours(field.data)
         if minutes is None:
             raise ValidationError(
-                "Hours must be a number, like 2 or 2.5, with at most 2 decimal places"
+                _l("Hours must be a number, like 2 or 2.5, with at most 2 decimal places")
             )
         if minutes <= 0:
-            raise ValidationError("Hours must be more than 0")
+            raise ValidationError(_l("Hours must be more than 0"))
         if minutes > services.MONTHLY_LIMIT_MINUTES:
             raise ValidationError(
-                f"Hours must be {services.MONTHLY_LIMIT_HOURS} or fewer for one month"
+                _l(
+                    "Hours must be %(max)s or fewer for one month",
+                    max=services.MONTHLY_LIMIT_HOURS,
+                )
             )
 
     def validate_learners(self, field: StringField) -> None:
         typed = self._learners_typed()
         if typed and not typed.isdecimal():
-            raise ValidationError("Learners reached must be a whole number, like 0 or 40")
+            raise ValidationError(_l("Learners reached must be a whole number, like 0 or 40"))
         if typed and int(typed) > services.MAX_LEARNERS:
-            raise ValidationError(f"Learners reached must be {services.MAX_LEARNERS:,} or fewer")
+            raise ValidationError(
+                _l("Learners reached must be %(max)s or fewer", max=f"{services.MAX_LEARNERS:,}")
+            )
 
     def _learners_typed(self) -> str:
         return (self.learners.data or "").strip().replace(",", "")
@@ -127,17 +143,17 @@ class DecisionForm(NhsukForm):
 
     log_id = HiddenField()
     decision = RadioField(
-        "Do you approve these hours?",
-        choices=options([(APPROVE, "Yes, approve them"), (DECLINE, "No, decline them")]),
-        invalid_choice_message="Select whether you approve or decline these hours",
+        _l("Do you approve these hours?"),
+        choices=options([(APPROVE, _l("Yes, approve them")), (DECLINE, _l("No, decline them"))]),
+        invalid_choice_message=_l("Select whether you approve or decline these hours"),
     )
     reason = TextAreaField(
-        "Reason for declining",
-        description="Required if you decline. The person will see it.",
+        _l("Reason for declining"),
+        description=_l("Required if you decline. The person will see it."),
         validators=[
             Length(
                 max=services.MAX_REASON,
-                message=f"Reason must be {services.MAX_REASON} characters or fewer",
+                message=_l("Reason must be %(max)s characters or fewer", max=services.MAX_REASON),
             )
         ],
     )
@@ -145,7 +161,10 @@ class DecisionForm(NhsukForm):
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         if self.decision.data == DECLINE and not (self.reason.data or "").strip():
-            self.reason.errors = [*self.reason.errors, "Enter the reason for declining these hours"]
+            self.reason.errors = [
+                *self.reason.errors,
+                _l("Enter the reason for declining these hours"),
+            ]
             ok = False
         return ok
 
@@ -153,7 +172,7 @@ class DecisionForm(NhsukForm):
 class ApproveSelectedForm(NhsukForm):
     """The logs ticked on the review page, approved together. The service checks each."""
 
-    selected = SelectMultipleField("Hours to approve", validate_choice=False)
+    selected = SelectMultipleField(_l("Hours to approve"), validate_choice=False)
 
     def log_ids(self) -> list[int] | None:
         """The ticked ids, or None when one is not a number (a crafted request)."""
@@ -165,15 +184,15 @@ class ApproveSelectedForm(NhsukForm):
 
 class RevokeForm(NhsukForm):
     reason = TextAreaField(
-        "Why are you revoking this certificate?",
-        description=(
+        _l("Why are you revoking this certificate?"),
+        description=_l(
             "The person will see this reason. The public verification page will only say "
             "that the certificate has been revoked, and when."
         ),
         validators=[
             Length(
                 max=services.MAX_REASON,
-                message=f"Reason must be {services.MAX_REASON} characters or fewer",
+                message=_l("Reason must be %(max)s characters or fewer", max=services.MAX_REASON),
             )
         ],
     )
@@ -183,7 +202,7 @@ class RevokeForm(NhsukForm):
         if not (self.reason.data or "").strip():
             self.reason.errors = [
                 *self.reason.errors,
-                "Enter the reason for revoking this certificate",
+                _l("Enter the reason for revoking this certificate"),
             ]
             ok = False
         return ok
@@ -196,8 +215,8 @@ class CheckCodeForm(NhsukForm):
         csrf = False
 
     code = StringField(
-        "Certificate code",
-        description=(
+        _l("Certificate code"),
+        description=_l(
             "16 letters and numbers, printed on the certificate. For example, 7KQ2-M9XD-4TRW-PH32."
         ),
     )
@@ -206,10 +225,12 @@ class CheckCodeForm(NhsukForm):
         super().validate(extra_validators)
         typed = (self.code.data or "").strip()
         if not typed:
-            self.code.errors = ["Enter the certificate code"]
+            self.code.errors = [_l("Enter the certificate code")]
         elif services.codes.normalise(typed) is None:
             self.code.errors = [
-                "Enter the code exactly as it is printed on the certificate: "
-                "16 letters and numbers, like 7KQ2-M9XD-4TRW-PH32"
+                _l(
+                    "Enter the code exactly as it is printed on the certificate: "
+                    "16 letters and numbers, like 7KQ2-M9XD-4TRW-PH32"
+                )
             ]
         return not self.code.errors

@@ -147,6 +147,37 @@ class CertificateFacts:
     issued_at: datetime | None = None  # the PDF's creation date, so downloads match
 
 
+@dataclass(frozen=True)
+class CertificateWords:
+    """The certificate's own words, in English unless the caller gives them in the language of
+    the person downloading it (`contributions.presenters.certificate_words`). `contributed` and
+    `scan` hold `%(organisation)s` and `%(url)s`."""
+
+    title: str = "Certificate of contribution"
+    certifies: str = "This certifies that"
+    contributed: str = "contributed to the work of %(organisation)s"
+    activity: str = "Activity"
+    organisation: str = "Organisation"
+    country: str = "Country"
+    hours: str = "Approved hours"
+    learners: str = "Learners reached"
+    dates: str = "Dates"
+    issued: str = "Issued"
+    code: str = "Certificate code"
+    hours_sentence: str = HOURS_SENTENCE
+    evidence_sentence: str = EVIDENCE_SENTENCE
+    check: str = "Check that this certificate is genuine"
+    scan: str = "Scan the QR code or go to %(url)s"
+    name_unshown: str = NAME_UNSHOWN
+    lossy_note: str = LOSSY_NOTE
+
+    def texts(self) -> tuple[str, ...]:
+        return tuple(getattr(self, name) for name in self.__dataclass_fields__)
+
+
+ENGLISH = CertificateWords()
+
+
 def long_date(value: date | None) -> str:
     return f"{value.day} {value:%B %Y}" if value else ""
 
@@ -243,6 +274,7 @@ def render(
     *,
     compress: bool = True,
     service_name: str = "Diaspora health partnerships",
+    words: CertificateWords = ENGLISH,
 ) -> bytes:
     """The certificate as PDF bytes. `compress=False` leaves page content readable (for tests)."""
     texts = (
@@ -257,10 +289,11 @@ def render(
         facts.code,
         facts.verify_url,
         service_name,
+        *words.texts(),
     )
     pdf = _Certificate(texts)
     pdf.set_compression(compress)
-    pdf.set_title("Certificate of contribution")
+    pdf.set_title(words.title)
     pdf.set_creator(service_name)
     if facts.issued_at is not None:
         pdf.set_creation_date(facts.issued_at)
@@ -268,47 +301,47 @@ def render(
     pdf.set_margins(20, 20, 20)
     pdf.add_page()
 
-    pdf.centred("Certificate of contribution", size=24, bold=True, gap=8)
-    pdf.centred("This certifies that", size=12)
+    pdf.centred(words.title, size=24, bold=True, gap=8)
+    pdf.centred(words.certifies, size=12)
     name = pdf.text_of(facts.person_name)
     if not any(ch.isalnum() for ch in name):
-        name = NAME_UNSHOWN
+        name = words.name_unshown
     pdf.use_font(name, 20, bold=True)
     pdf.para(10, name, align="C")
     pdf.ln(3)
-    pdf.centred(f"contributed to the work of {facts.organisation_name}", size=12, gap=8)
+    pdf.centred(words.contributed % {"organisation": facts.organisation_name}, size=12, gap=8)
 
-    pdf.fact("Activity", facts.activity)
-    pdf.fact("Organisation", facts.organisation_name)
-    pdf.fact("Country", facts.country)
-    pdf.fact("Approved hours", facts.hours)
+    pdf.fact(words.activity, facts.activity)
+    pdf.fact(words.organisation, facts.organisation_name)
+    pdf.fact(words.country, facts.country)
+    pdf.fact(words.hours, facts.hours)
     if facts.learners:
-        pdf.fact("Learners reached", facts.learners)
-    pdf.fact("Dates", facts.dates)
-    pdf.fact("Issued", facts.issued)
-    pdf.fact("Certificate code", facts.code)
+        pdf.fact(words.learners, facts.learners)
+    pdf.fact(words.dates, facts.dates)
+    pdf.fact(words.issued, facts.issued)
+    pdf.fact(words.code, facts.code)
     pdf.ln(4)
 
     pdf.set_font(BODY_FACE.family, "", 10)
-    pdf.para(5, HOURS_SENTENCE)
+    pdf.para(5, words.hours_sentence)
     pdf.ln(2)
-    pdf.para(5, EVIDENCE_SENTENCE)
+    pdf.para(5, words.evidence_sentence)
     pdf.ln(4)
 
     top = pdf.get_y()
     pdf.image(qr_png(facts.verify_url), x=pdf.l_margin, y=top, w=35, h=35)
     pdf.set_xy(pdf.l_margin + 40, top + 4)
     pdf.set_font(BODY_FACE.family, "B", 10)
-    pdf.para(5, "Check that this certificate is genuine")
+    pdf.para(5, words.check)
     pdf.set_x(pdf.l_margin + 40)
     pdf.set_font(BODY_FACE.family, "", 10)
-    pdf.para(5, f"Scan the QR code or go to {pdf.text_of(facts.verify_url)}")
+    pdf.para(5, words.scan % {"url": pdf.text_of(facts.verify_url)})
     pdf.set_y(top + 40)
 
     service = pdf.text_of(service_name)
     if pdf.lossy:
         pdf.set_font(BODY_FACE.family, "", 9)
-        pdf.para(5, LOSSY_NOTE)
+        pdf.para(5, words.lossy_note)
     pdf.use_font(service, 9)
     pdf.para(5, service)
     return bytes(pdf.output())

@@ -44,6 +44,7 @@ from diaspora.contributions.models import Certificate, HoursLog, HoursStatus
 from diaspora.core.errors import DomainError
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import service_path
+from diaspora.core.words import N_
 from diaspora.engagements.models import Engagement, EngagementState
 from diaspora.notifications.services import notify
 from diaspora.opportunities.access import manages
@@ -164,10 +165,10 @@ def logging_problem(engagement: Engagement) -> str | None:
     if engagement.session_id is not None:
         if engagement.state == EngagementState.COMPLETED:
             return None
-        return "You can log time for a tele-teaching session once it has taken place."
+        return N_("You can log time for a tele-teaching session once it has taken place.")
     if engagement.state in LOGGABLE:
         return None
-    return "You can log time once the organisation has accepted you for this opportunity."
+    return N_("You can log time once the organisation has accepted you for this opportunity.")
 
 
 def can_log(engagement: Engagement) -> bool:
@@ -211,7 +212,7 @@ def hours_text(minutes: int) -> str:
     """150 → '2.5 hours', 60 → '1 hour', 20 → '0.33 hours'."""
     hours = Decimal(minutes) / 60
     text = f"{hours:.2f}".rstrip("0").rstrip(".")
-    return f"{text} hour" if text == "1" else f"{text} hours"
+    return N_("%(hours)s hour", hours=text) if text == "1" else N_("%(hours)s hours", hours=text)
 
 
 def monthly_limit_problem(session: Session, user_id: int, month: date, minutes: int) -> str | None:
@@ -220,14 +221,21 @@ def monthly_limit_problem(session: Session, user_id: int, month: date, minutes: 
     if already + minutes <= MONTHLY_LIMIT_MINUTES:
         return None
     room = MONTHLY_LIMIT_MINUTES - already
-    more = (
-        f"so you can log up to {hours_text(room)} more"
-        if room > 0
-        else "so you cannot log more for that month"
-    )
-    return (
-        f"You have already logged {hours_text(already)} for {month_label(month)}. "
-        f"No more than {MONTHLY_LIMIT_HOURS} hours can be logged for one month, {more}"
+    if room > 0:
+        return N_(
+            "You have already logged %(already)s for %(month)s. No more than %(limit)s hours "
+            "can be logged for one month, so you can log up to %(room)s more",
+            already=hours_text(already),
+            month=month_label(month),
+            limit=MONTHLY_LIMIT_HOURS,
+            room=hours_text(room),
+        )
+    return N_(
+        "You have already logged %(already)s for %(month)s. No more than %(limit)s hours "
+        "can be logged for one month, so you cannot log more for that month",
+        already=hours_text(already),
+        month=month_label(month),
+        limit=MONTHLY_LIMIT_HOURS,
     )
 
 
@@ -276,7 +284,7 @@ def log_hours(session: Session, engagement: Engagement, data: HoursInput, today:
             session,
             member,
             KIND,
-            subject=f"Hours to review: {opportunity.title}",
+            subject=N_("Hours to review: %(title)s", title=opportunity.title),
             template="contributions_logged",
             link=link,
             dedupe_key=f"hours:{log.id}:logged",
@@ -359,9 +367,11 @@ def decide(
     """
     reason = (reason or "").strip()
     if not approve and not reason:
-        raise ContributionError({"reason": "Enter the reason for declining these hours"})
+        raise ContributionError({"reason": N_("Enter the reason for declining these hours")})
     if len(reason) > MAX_REASON:
-        raise ContributionError({"reason": f"Reason must be {MAX_REASON} characters or fewer"})
+        raise ContributionError(
+            {"reason": N_("Reason must be %(max)s characters or fewer", max=MAX_REASON)}
+        )
     status = HoursStatus.APPROVED if approve else HoursStatus.DECLINED
     now = utcnow()
     changed = session.execute(
@@ -376,7 +386,7 @@ def decide(
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
-        raise ContributionError({"decision": "These hours have already been reviewed"})
+        raise ContributionError({"decision": N_("These hours have already been reviewed")})
     if approve:  # the impact figures count approved hours (a Core UPDATE is not flushed)
         changes.note(session, {"engagement_id": {log.engagement_id}})
     session.expire(log)
@@ -395,7 +405,9 @@ def decide(
         engagement.user,
         KIND,
         subject=(
-            f"Your hours for {opportunity.title} were {'approved' if approve else 'not approved'}"
+            N_("Your hours for %(title)s were approved", title=opportunity.title)
+            if approve
+            else N_("Your hours for %(title)s were not approved", title=opportunity.title)
         ),
         template="contributions_decided",
         link=service_path("contributions.log", engagement_id=engagement.id),
@@ -420,7 +432,7 @@ def approve_selected(
     no longer be decided; the caller then rolls back whatever was approved before it."""
     ids = list(dict.fromkeys(log_ids))
     if not ids:
-        raise ContributionError({"selected": "Select the hours you want to approve"})
+        raise ContributionError({"selected": N_("Select the hours you want to approve")})
     found = {
         log.id: log for log in session.scalars(_logs_of(opportunity).where(HoursLog.id.in_(ids)))
     }
@@ -430,11 +442,11 @@ def approve_selected(
     for log_id in ids:
         log = found[log_id]
         if log.status != HoursStatus.PENDING:
-            raise Undecidable(log, "These hours have already been reviewed")
+            raise Undecidable(log, N_("These hours have already been reviewed"))
         try:
             approved.append(decide(session, log, reviewer, approve=True))
         except ContributionError as error:
-            raise Undecidable(log, str(error)) from error
+            raise Undecidable(log, next(iter(error.errors.values()), error.message)) from error
     return approved
 
 
@@ -482,9 +494,11 @@ def standing_certificate(session: Session, engagement_id: int) -> Certificate | 
 def certificate_problem(engagement: Engagement, totals: Totals) -> str | None:
     """Why no certificate can be issued for this engagement, or None when one can."""
     if engagement.state != EngagementState.COMPLETED:
-        return "A certificate is available once the engagement is completed."
+        return N_("A certificate is available once the engagement is completed.")
     if totals.minutes <= 0:
-        return "A certificate is available once the organisation has approved some of your hours."
+        return N_(
+            "A certificate is available once the organisation has approved some of your hours."
+        )
     return None
 
 
@@ -513,7 +527,7 @@ def issue_certificate(session: Session, engagement: Engagement) -> Certificate:
         raise CertificateUnavailable(problem)
     current = standing_certificate(session, engagement.id)
     if current is not None and current.revoked_at is not None:
-        raise CertificateUnavailable("Your certificate for this engagement has been revoked.")
+        raise CertificateUnavailable(N_("Your certificate for this engagement has been revoked."))
     if (
         current is not None
         and current.minutes == totals.minutes
@@ -587,17 +601,19 @@ def revoke(session: Session, certificate: Certificate, actor: User, reason: str)
     """Revoke a standing certificate with a reason (audited; the person is told)."""
     reason = (reason or "").strip()
     if certificate.superseded_at is not None:
-        raise ContributionError({"reason": "This certificate has been replaced by a newer one"})
+        raise ContributionError({"reason": N_("This certificate has been replaced by a newer one")})
     if certificate.revoked_at is not None:
-        raise ContributionError({"reason": "This certificate has already been revoked"})
+        raise ContributionError({"reason": N_("This certificate has already been revoked")})
     if certificate.withdrawn_at is not None:
         raise ContributionError(
-            {"reason": "This certificate was withdrawn at its holder's request"}
+            {"reason": N_("This certificate was withdrawn at its holder's request")}
         )
     if not reason:
-        raise ContributionError({"reason": "Enter the reason for revoking this certificate"})
+        raise ContributionError({"reason": N_("Enter the reason for revoking this certificate")})
     if len(reason) > MAX_REASON:
-        raise ContributionError({"reason": f"Reason must be {MAX_REASON} characters or fewer"})
+        raise ContributionError(
+            {"reason": N_("Reason must be %(max)s characters or fewer", max=MAX_REASON)}
+        )
     certificate.revoked_at = utcnow()
     certificate.revoked_by_id = actor.id
     certificate.revoked_reason = reason
@@ -614,7 +630,9 @@ def revoke(session: Session, certificate: Certificate, actor: User, reason: str)
         session,
         engagement.user,
         KIND,
-        subject=f"Your certificate for {engagement.opportunity.title} has been revoked",
+        subject=N_(
+            "Your certificate for %(title)s has been revoked", title=engagement.opportunity.title
+        ),
         template="contributions_revoked",
         link=service_path("contributions.log", engagement_id=engagement.id),
         dedupe_key=f"certificate:{certificate.id}:revoked",

@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -28,6 +29,7 @@ from diaspora.contributions.forms import (
 from diaspora.contributions.models import Certificate, HoursStatus
 from diaspora.engagements.models import Engagement
 from diaspora.extensions import db, limiter
+from diaspora.languages import translated
 from diaspora.opportunities.access import managed_or_404, manages
 from diaspora.templating import viewer_zone
 from diaspora.widgets import NhsukForm
@@ -99,7 +101,7 @@ def _certificate_panel(engagement: Engagement, totals, certificate: Certificate 
             "hours": presenters.hours_text(certificate.minutes),
         }
     if problem:
-        return {"state": "unavailable", "reason": problem}
+        return {"state": "unavailable", "reason": translated(problem)}
     return {"state": "available", "url": url}
 
 
@@ -120,7 +122,10 @@ def log(engagement_id: int):
             form.add_errors(error.errors, default="month")
         else:
             db.session.commit()
-            flash("Your hours have been logged. The organisation will review them.", "success")
+            flash(
+                gettext("Your hours have been logged. The organisation will review them."),
+                "success",
+            )
             return redirect(url_for("contributions.log", engagement_id=engagement.id))
     return _log_page(engagement, form)
 
@@ -135,11 +140,12 @@ def _log_page(engagement: Engagement, form: HoursForm):
         engagement=engagement,
         opportunity=engagement.opportunity,
         session_day=presenters.session_day(engagement),
-        problem=services.logging_problem(engagement),
+        problem=translated(services.logging_problem(engagement)),
         has_months=bool(form.month.choices[1:]),
         items=[presenters.present_log(entry) for entry in logs],
         approved=presenters.hours_text(totals.minutes),
         approved_learners=presenters.learners_text(totals.learners),
+        approved_learner_count=totals.learners,
         certificate=_certificate_panel(engagement, totals, certificate),
         back=presenters.engagement_link(engagement),
         limit=services.MONTHLY_LIMIT_HOURS,
@@ -169,7 +175,7 @@ def review(opportunity_id: int):
             abort(404)
         form = _decision_form(entry.id, bound=True)
         if entry.status != HoursStatus.PENDING:
-            flash("These hours have already been reviewed.", "error")
+            flash(gettext("These hours have already been reviewed."), "error")
             return redirect(url_for("contributions.review", opportunity_id=opportunity.id))
         if form.validate_on_submit():
             approve = form.decision.data == APPROVE
@@ -180,11 +186,15 @@ def review(opportunity_id: int):
                 )
             except services.ContributionError as error:
                 db.session.rollback()
-                flash(str(error), "error")
+                flash("; ".join(translated(m) for m in error.errors.values()), "error")
                 return redirect(url_for("contributions.review", opportunity_id=opportunity.id))
             db.session.commit()
-            outcome = "approved" if approve else "declined"
-            flash(f"The hours of {person} have been {outcome}.", "success")
+            flash(
+                gettext("The hours of %(name)s have been approved.", name=person)
+                if approve
+                else gettext("The hours of %(name)s have been declined.", name=person),
+                "success",
+            )
             return redirect(url_for("contributions.review", opportunity_id=opportunity.id))
         failed = (entry.id, form)
 
@@ -248,18 +258,24 @@ def approve_selected(opportunity_id: int):
     except services.Undecidable as error:
         db.session.rollback()
         item = presenters.present_for_review(error.log)
-        message = (
-            f"{item['person']}, {item['month']}: {error}. "
-            "Nothing was approved: check your selection and try again"
+        message = gettext(
+            "%(name)s, %(month)s: %(reason)s. Nothing was approved: check your selection and "
+            "try again",
+            name=item["person"],
+            month=item["month"],
+            reason=translated(error.args[0]).rstrip("."),
         )
         return _review_page(opportunity, selection=form, refused=(error.log.id, message))
     except services.ContributionError as error:
         db.session.rollback()
-        form.selected.errors = list(error.errors.values())
+        form.selected.errors = [translated(m) for m in error.errors.values()]
         return _review_page(opportunity, selection=form)
     db.session.commit()
     count = len(approved)
-    flash(f"{count} hours {'entry' if count == 1 else 'entries'} approved.", "success")
+    flash(
+        ngettext("%(num)d hours entry approved.", "%(num)d hours entries approved.", count),
+        "success",
+    )
     return redirect(url_for("contributions.review", opportunity_id=opportunity.id))
 
 
@@ -307,6 +323,7 @@ def _pdf_response(certificate: Certificate):
     body = pdf.render(
         presenters.certificate_facts(certificate),
         service_name=current_app.config["SERVICE_NAME"],
+        words=presenters.certificate_words(),
     )
     response = current_app.response_class(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
@@ -329,10 +346,16 @@ def revoke(certificate_id: int):
             services.revoke(db.session, certificate, _me(), form.reason.data or "")
         except services.ContributionError as error:
             db.session.rollback()
-            form.reason.errors = [*form.reason.errors, *error.errors.values()]
+            form.reason.errors = [
+                *form.reason.errors,
+                *(translated(m) for m in error.errors.values()),
+            ]
         else:
             db.session.commit()
-            flash(f"Certificate {certificate.code} has been revoked.", "success")
+            flash(
+                gettext("Certificate %(code)s has been revoked.", code=certificate.code),
+                "success",
+            )
             return redirect(url_for("contributions.verify", code=certificate.code))
     return render_template("contributions/revoke.html", form=form, item=item)
 

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.auth.models import User
 from diaspora.core.time import utcnow
+from diaspora.core.words import N_
 from diaspora.extensions import db
 from diaspora.opportunities.models import Opportunity, TeachingSession
 
@@ -25,17 +26,17 @@ class EngagementState(StrEnum):
 
 
 STATE_LABELS = {
-    EngagementState.INTERESTED: "Interested",
-    EngagementState.APPLIED: "Applied",
-    EngagementState.WAITING: "On the waiting list",
-    EngagementState.ACCEPTED: "Accepted",
-    EngagementState.DECLINED: "Declined",
-    EngagementState.WITHDRAWN: "Withdrawn",
-    EngagementState.EXPIRED: "Expired",
-    EngagementState.ACTIVE: "Active",
-    EngagementState.COMPLETED: "Completed",
-    EngagementState.NO_SHOW: "Did not attend",
-    EngagementState.CANCELLED: "Cancelled",
+    EngagementState.INTERESTED: N_("Interested"),
+    EngagementState.APPLIED: N_("Applied"),
+    EngagementState.WAITING: N_("On the waiting list"),
+    EngagementState.ACCEPTED: N_("Accepted"),
+    EngagementState.DECLINED: N_("Declined"),
+    EngagementState.WITHDRAWN: N_("Withdrawn"),
+    EngagementState.EXPIRED: N_("Expired"),
+    EngagementState.ACTIVE: N_("Active"),
+    EngagementState.COMPLETED: N_("Completed"),
+    EngagementState.NO_SHOW: N_("Did not attend"),
+    EngagementState.CANCELLED: N_("Cancelled"),
 }
 
 

@@ -6,10 +6,14 @@ allows the viewer); their email address only once a place has been offered.
 
 from typing import Any
 
+from flask_babel import gettext, ngettext
+
+from diaspora.core.words import N_
 from diaspora.directory import presenters as directory
 from diaspora.engagements import services, states
 from diaspora.engagements.models import STATE_LABELS, Engagement, ReleaseStatus
 from diaspora.engagements.models import EngagementState as S
+from diaspora.languages import current_language, translated
 from diaspora.opportunities.models import KIND_LABELS, OpportunityKind
 from diaspora.reference.places import country_name
 
@@ -28,15 +32,15 @@ STATE_COLOURS = {
 }
 
 RELEASE_TEXT = {
-    ReleaseStatus.NEEDED: "Needed: the staff member has not named their line manager yet",
-    ReleaseStatus.REQUESTED: "Asked for: waiting for the line manager's answer",
-    ReleaseStatus.CONFIRMED: "Confirmed by the line manager",
-    ReleaseStatus.DECLINED: "Declined by the line manager",
+    ReleaseStatus.NEEDED: N_("Needed: the staff member has not named their line manager yet"),
+    ReleaseStatus.REQUESTED: N_("Asked for: waiting for the line manager's answer"),
+    ReleaseStatus.CONFIRMED: N_("Confirmed by the line manager"),
+    ReleaseStatus.DECLINED: N_("Declined by the line manager"),
 }
 
 
 def state_label(state: str) -> str:
-    return STATE_LABELS[S(state)]
+    return translated(STATE_LABELS[S(state)])
 
 
 def state_tag(state: str) -> dict[str, str]:
@@ -46,11 +50,11 @@ def state_tag(state: str) -> dict[str, str]:
 def release_text(engagement: Engagement) -> str | None:
     if engagement.release_status == ReleaseStatus.NOT_NEEDED:
         return None
-    return RELEASE_TEXT[ReleaseStatus(engagement.release_status)]
+    return translated(RELEASE_TEXT[ReleaseStatus(engagement.release_status)])
 
 
 def _kind(opportunity) -> str:
-    return KIND_LABELS[OpportunityKind(opportunity.kind)]
+    return translated(KIND_LABELS[OpportunityKind(opportunity.kind)])
 
 
 def summary(engagement: Engagement) -> dict[str, Any]:
@@ -62,7 +66,7 @@ def summary(engagement: Engagement) -> dict[str, Any]:
         "opportunity_id": opportunity.id,
         "organisation": opportunity.organisation.name,
         "kind": _kind(opportunity),
-        "dates": services.dates_of(opportunity, engagement),
+        "dates": translated(services.dates_of(opportunity, engagement)),
         "starts_at": engagement.session.starts_at if engagement.session else None,
         "state": engagement.state,
         "state_tag": state_tag(engagement.state),
@@ -140,8 +144,10 @@ def release_request(engagement: Engagement) -> dict[str, Any]:
     return {
         **summary(engagement),
         "name": engagement.user.display_name,
-        "country": country_name(opportunity.country),
-        "hours": f"{hours} hours a month" if hours else "Not given",
+        "country": country_name(opportunity.country, current_language()),
+        "hours": ngettext("%(num)d hour a month", "%(num)d hours a month", hours)
+        if hours
+        else gettext("Not given"),
     }
 
 

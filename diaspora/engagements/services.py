@@ -11,7 +11,7 @@ once, and the outbox rows written here (and the line manager's email) go with th
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
@@ -26,9 +26,10 @@ from diaspora.core.domains import within
 from diaspora.core.errors import DomainError
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import external_url, service_path
+from diaspora.core.words import N_
 from diaspora.credentials.services import profile_ids_with_verified_credential
 from diaspora.engagements import states
-from diaspora.engagements.models import STATE_LABELS, Engagement, ReleaseStatus
+from diaspora.engagements.models import Engagement, ReleaseStatus
 from diaspora.engagements.models import EngagementState as S
 from diaspora.engagements.states import IllegalTransition
 from diaspora.notifications import mail
@@ -82,25 +83,47 @@ def clean_text(value: str | None) -> str:
     return (value or "").replace("\r\n", "\n").strip()
 
 
+# What each message field says when it is empty, and when it is too long, by its label.
+_MESSAGE_PROBLEMS = {
+    "Your message": (
+        N_("Enter your message"),
+        N_("Your message must be %(max)s characters or fewer", max=MESSAGE_MAX),
+    ),
+    "The reason for declining": (
+        N_("Enter the reason for declining"),
+        N_("The reason for declining must be %(max)s characters or fewer", max=MESSAGE_MAX),
+    ),
+    "The reason": (
+        N_("Enter the reason"),
+        N_("The reason must be %(max)s characters or fewer", max=MESSAGE_MAX),
+    ),
+    "Your note": (
+        N_("Enter your note"),
+        N_("Your note must be %(max)s characters or fewer", max=MESSAGE_MAX),
+    ),
+}
+
+
 def message_problem(value: str | None, *, label: str, required: bool) -> str | None:
+    empty, too_long = _MESSAGE_PROBLEMS[label]
     text = clean_text(value)
     if required and not text:
-        return f"Enter {label[0].lower()}{label[1:]}"
+        return empty
     if len(text) > MESSAGE_MAX:
-        return f"{label} must be {MESSAGE_MAX} characters or fewer"
+        return too_long
     return None
 
 
-EMAIL_FORMAT = "Enter an email address in the correct format, like name@nhs.net"
+EMAIL_FORMAT = N_("Enter an email address in the correct format, like name@nhs.net")
 # Where an NHS line manager's mailbox may be: these domains and any of their subdomains
 # (trusts mostly use <trust>.nhs.uk; Northern Ireland's trusts use <trust>.hscni.net).
 NHS_MAIL_DOMAINS = ("nhs.net", "nhs.uk", "nhs.scot", "hscni.net")
-NHS_ADDRESS = (
+NHS_ADDRESS = N_(
     "Enter your line manager's NHS email address (ending in nhs.net, nhs.scot, hscni.net or "
     ".nhs.uk, such as name@nhs.net), or one at a domain of an NHS employer verified on this "
     "service"
 )
-OWN_ADDRESS = "Enter your line manager's email address, not one of your own"
+OWN_ADDRESS = N_("Enter your line manager's email address, not one of your own")
 # Mail services that ignore dots in the part before the @ (a.b@gmail.com is ab@gmail.com).
 DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
 
@@ -136,9 +159,9 @@ def manager_email_problem(value: str | None, session: Session) -> str | None:
     so the staff member could confirm their own release."""
     text = (value or "").strip()
     if not text:
-        return "Enter your line manager's email address"
+        return N_("Enter your line manager's email address")
     if len(text) > 254:
-        return "Email address must be 254 characters or fewer"
+        return N_("Email address must be %(max)s characters or fewer", max=254)
     try:
         checked = validate_email(
             text,
@@ -209,22 +232,32 @@ def engagement_of(session: Session, user: User, opportunity: Opportunity) -> Eng
 
 def _check_can_take_part(session: Session, user: User, opportunity: Opportunity) -> None:
     if not takes_applications(opportunity):
-        raise IllegalTransition("Tele-teaching sessions are booked, not applied for.")
+        raise IllegalTransition(N_("Tele-teaching sessions are booked, not applied for."))
     if opportunity.status != OpportunityStatus.OPEN:
-        raise IllegalTransition("This opportunity is not taking applications.")
+        raise IllegalTransition(N_("This opportunity is not taking applications."))
     if not profile_complete(session, user):
-        raise ProfileIncomplete("Complete your profile before you apply.")
+        raise ProfileIncomplete(N_("Complete your profile before you apply."))
+
+
+# Why someone whose engagement has ended cannot apply again, by how it ended.
+ENDED = {
+    S.DECLINED: N_("Your engagement with this opportunity is declined: you cannot apply again."),
+    S.WITHDRAWN: N_("Your engagement with this opportunity is withdrawn: you cannot apply again."),
+    S.EXPIRED: N_("Your engagement with this opportunity is expired: you cannot apply again."),
+    S.COMPLETED: N_("Your engagement with this opportunity is completed: you cannot apply again."),
+    S.NO_SHOW: N_("You were recorded as not attending this opportunity: you cannot apply again."),
+    S.CANCELLED: N_("Your engagement with this opportunity is cancelled: you cannot apply again."),
+}
 
 
 def already_engaged(engagement: Engagement) -> IllegalTransition:
     if engagement.state == S.INTERESTED:
-        return IllegalTransition("You have already said you are interested in this opportunity.")
-    if engagement.state in states.FINAL:
-        label = STATE_LABELS[S(engagement.state)].lower()
         return IllegalTransition(
-            f"Your engagement with this opportunity is {label}: you cannot apply again."
+            N_("You have already said you are interested in this opportunity.")
         )
-    return IllegalTransition("You have already applied for this opportunity.")
+    if engagement.state in states.FINAL:
+        return IllegalTransition(ENDED[S(engagement.state)])
+    return IllegalTransition(N_("You have already applied for this opportunity."))
 
 
 # The staff member's side -----------------------------------------------------------------------
@@ -242,7 +275,11 @@ def express_interest(session: Session, user: User, opportunity: Opportunity) -> 
     _tell_organisation(
         session,
         engagement,
-        subject=f"{user.display_name} is interested in {opportunity.title}",
+        subject=N_(
+            "%(name)s is interested in %(title)s",
+            name=user.display_name,
+            title=opportunity.title,
+        ),
         template="engagement_interest",
         dedupe_key=f"engagement:{engagement.id}:interested",
     )
@@ -276,7 +313,9 @@ def apply(session: Session, user: User, opportunity: Opportunity, message: str) 
     _tell_organisation(
         session,
         engagement,
-        subject=f"{user.display_name} applied for {opportunity.title}",
+        subject=N_(
+            "%(name)s applied for %(title)s", name=user.display_name, title=opportunity.title
+        ),
         template="engagement_applied",
         dedupe_key=f"engagement:{engagement.id}:applied",
     )
@@ -305,7 +344,11 @@ def withdraw(session: Session, engagement: Engagement, actor: User) -> None:
     _tell_organisation(
         session,
         engagement,
-        subject=f"{engagement.user.display_name} withdrew from {engagement.opportunity.title}",
+        subject=N_(
+            "%(name)s withdrew from %(title)s",
+            name=engagement.user.display_name,
+            title=engagement.opportunity.title,
+        ),
         template="engagement_withdrawn",
         dedupe_key=f"engagement:{engagement.id}:withdrawn",
     )
@@ -314,7 +357,7 @@ def withdraw(session: Session, engagement: Engagement, actor: User) -> None:
 def _not_a_booking(engagement: Engagement) -> None:
     if engagement.session_id is not None:
         raise IllegalTransition(
-            "This is a booking for a tele-teaching session: change it from the session."
+            N_("This is a booking for a tele-teaching session: change it from the session.")
         )
 
 
@@ -340,7 +383,9 @@ def decide(
     _tell_person(
         session,
         engagement,
-        subject=f"You have a place: {title}" if accept else f"Your application: {title}",
+        subject=N_("You have a place: %(title)s", title=title)
+        if accept
+        else N_("Your application: %(title)s", title=title),
         template="engagement_decided",
         dedupe_key=f"engagement:{engagement.id}:{to}",
         accepted=accept,
@@ -363,7 +408,7 @@ def decline_selected(
     _refuse(reason=message_problem(reason, label="The reason for declining", required=True))
     ids = list(dict.fromkeys(engagement_ids))
     if not ids:
-        raise EngagementError({"selected": "Select the applications you want to decline"})
+        raise EngagementError({"selected": N_("Select the applications you want to decline")})
     found = {
         engagement.id: engagement
         for engagement in session.scalars(
@@ -382,34 +427,47 @@ def decline_selected(
     for engagement_id in ids:
         engagement = found[engagement_id]
         if engagement.state != S.APPLIED:
-            raise Undecidable(engagement, "This application has already been decided or withdrawn")
+            raise Undecidable(
+                engagement, N_("This application has already been decided or withdrawn")
+            )
         try:
             decide(session, engagement, actor, accept=False, message=reason)
         except (IllegalTransition, EngagementError) as error:
-            raise Undecidable(engagement, str(error)) from error
+            raise Undecidable(engagement, _reason(error)) from error
         declined.append(engagement)
     return declined
 
 
 CHANGE_SUBJECTS = {
-    S.ACTIVE: "Your engagement has started: {title}",
-    S.COMPLETED: "Your engagement is complete: {title}",
-    S.NO_SHOW: "Recorded as did not attend: {title}",
+    S.ACTIVE: "Your engagement has started: %(title)s",
+    S.COMPLETED: "Your engagement is complete: %(title)s",
+    S.NO_SHOW: "Recorded as did not attend: %(title)s",
 }
+# For the catalogues: CHANGE_SUBJECTS' messages, given their title in `N_` when they are sent.
+N_("Your engagement has started: %(title)s")
+N_("Your engagement is complete: %(title)s")
+N_("Recorded as did not attend: %(title)s")
+
+
+def _reason(error: Exception) -> str:
+    """A refusal's message, still marked for translation when it was."""
+    if isinstance(error, EngagementError):
+        return next(iter(error.errors.values()), error.message)
+    return error.args[0] if error.args else str(error)
 
 
 def change(session: Session, engagement: Engagement, actor: User | None, to: str) -> None:
     """Start (accepted → active), complete (active → completed) or record a no-show
     (accepted → no_show), and tell the staff member."""
     if to not in CHANGE_SUBJECTS:
-        raise IllegalTransition("That change is not made here.")
+        raise IllegalTransition(N_("That change is not made here."))
     _not_a_booking(engagement)
     states.move(engagement, to)
     record(session, f"engagement.{to}", actor=actor, subject=engagement)
     _tell_person(
         session,
         engagement,
-        subject=CHANGE_SUBJECTS[S(to)].format(title=engagement.opportunity.title),
+        subject=N_(CHANGE_SUBJECTS[S(to)], title=engagement.opportunity.title),
         template="engagement_changed",
         dedupe_key=f"engagement:{engagement.id}:{to}",
         state=to,
@@ -422,7 +480,7 @@ def cancel(session: Session, engagement: Engagement, actor: User, *, reason: str
     _refuse(reason=message_problem(reason, label="The reason", required=True))
     _not_a_booking(engagement)
     if engagement.state in (S.INTERESTED, S.APPLIED):
-        raise IllegalTransition("An application is not cancelled: decline it instead.")
+        raise IllegalTransition(N_("An application is not cancelled: decline it instead."))
     _end(session, engagement, actor, clean_text(reason))
 
 
@@ -433,7 +491,7 @@ def _end(session: Session, engagement: Engagement, actor: User | None, reason: s
     _tell_person(
         session,
         engagement,
-        subject=f"Cancelled: {engagement.opportunity.title}",
+        subject=N_("Cancelled: %(title)s", title=engagement.opportunity.title),
         template="engagement_cancelled",
         dedupe_key=f"engagement:{engagement.id}:cancelled",
         reason=reason,
@@ -482,7 +540,7 @@ def request_release(session: Session, engagement: Engagement, manager_email: str
         problem = own_address_problem(manager_email, engagement.user)
     _refuse(manager_email=problem)
     if not can_request_release(engagement):
-        raise IllegalTransition("Your line manager's release is not needed now.")
+        raise IllegalTransition(N_("Your line manager's release is not needed now."))
     email = normalise_email(manager_email)
     engagement.release_manager_email = email
     engagement.release_status = ReleaseStatus.REQUESTED
@@ -498,7 +556,7 @@ def request_release(session: Session, engagement: Engagement, manager_email: str
     mail.queue(
         session,
         email,
-        f"Please confirm release for {engagement.user.display_name}",
+        N_("Please confirm release for %(name)s", name=engagement.user.display_name),
         "engagement_release",
         person=engagement.user,
         opportunity=opportunity,
@@ -546,12 +604,14 @@ def decide_release(session: Session, engagement: Engagement, *, confirm: bool, n
     """The manager's answer; the staff member and the organisation are both told."""
     _refuse(note=message_problem(note, label="Your note", required=False))
     if engagement.release_status != ReleaseStatus.REQUESTED or engagement.state != S.ACCEPTED:
-        raise IllegalTransition("This request has already been answered or is no longer needed.")
+        raise IllegalTransition(
+            N_("This request has already been answered or is no longer needed.")
+        )
     engagement.release_status = ReleaseStatus.CONFIRMED if confirm else ReleaseStatus.DECLINED
     engagement.release_decided_at = utcnow()
     engagement.release_note = clean_text(note)
     record(session, f"engagement.release_{engagement.release_status}", subject=engagement)
-    outcome = "confirmed" if confirm else "declined"
+    title = engagement.opportunity.title
     context = {
         "confirmed": confirm,
         "note": engagement.release_note,
@@ -562,7 +622,11 @@ def decide_release(session: Session, engagement: Engagement, *, confirm: bool, n
     _tell_person(
         session,
         engagement,
-        subject=f"Your line manager {outcome} your release: {engagement.opportunity.title}",
+        subject=(
+            N_("Your line manager confirmed your release: %(title)s", title=title)
+            if confirm
+            else N_("Your line manager declined your release: %(title)s", title=title)
+        ),
         template="engagement_release_decided",
         dedupe_key=key,
         for_person=True,
@@ -571,7 +635,11 @@ def decide_release(session: Session, engagement: Engagement, *, confirm: bool, n
     _tell_organisation(
         session,
         engagement,
-        subject=f"Release {outcome} for {engagement.user.display_name}",
+        subject=(
+            N_("Release confirmed for %(name)s", name=engagement.user.display_name)
+            if confirm
+            else N_("Release declined for %(name)s", name=engagement.user.display_name)
+        ),
         template="engagement_release_decided",
         dedupe_key=key,
         for_person=False,
@@ -655,7 +723,7 @@ def nudge_unanswered(session: Session, now: datetime) -> int:
         _tell_organisation(
             session,
             engagement,
-            subject=f"Waiting for your answer: {engagement.user.display_name}",
+            subject=N_("Waiting for your answer: %(name)s", name=engagement.user.display_name),
             template="engagement_nudge",
             dedupe_key=f"engagement:{engagement.id}:nudge",
             days=NUDGE_AFTER.days,
@@ -682,7 +750,9 @@ def expire_unanswered(session: Session, now: datetime) -> int:
         _tell_person(
             session,
             engagement,
-            subject=f"Your application has expired: {engagement.opportunity.title}",
+            subject=N_(
+                "Your application has expired: %(title)s", title=engagement.opportunity.title
+            ),
             template="engagement_expired",
             dedupe_key=f"engagement:{engagement.id}:expired",
             days=EXPIRE_AFTER.days,
@@ -707,7 +777,7 @@ def complete_finished(session: Session, now: datetime) -> int:
         _tell_person(
             session,
             engagement,
-            subject=CHANGE_SUBJECTS[S.COMPLETED].format(title=engagement.opportunity.title),
+            subject=N_(CHANGE_SUBJECTS[S.COMPLETED], title=engagement.opportunity.title),
             template="engagement_changed",
             dedupe_key=f"engagement:{engagement.id}:completed",
             state=S.COMPLETED,
@@ -725,16 +795,12 @@ def dates_of(opportunity: Opportunity, engagement: Engagement | None = None) -> 
     starts = opportunity.starts_on
     ends = (engagement.ends_on if engagement is not None else None) or opportunity.ends_on
     if starts and ends:
-        return f"{_day(starts)} to {_day(ends)}"
+        return N_("%(start)s to %(end)s", start=starts, end=ends)
     if starts:
-        return f"From {_day(starts)}"
+        return N_("From %(start)s", start=starts)
     if ends:
-        return f"Until {_day(ends)}"
-    return "Not given"
-
-
-def _day(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
+        return N_("Until %(end)s", end=ends)
+    return N_("Not given")
 
 
 def _without_opportunity_lists():
@@ -975,7 +1041,11 @@ def leave_all(session: Session, user: User) -> int:
         _tell_organisation(
             session,
             engagement,
-            subject=f"{user.display_name} left {engagement.opportunity.title}",
+            subject=N_(
+                "%(name)s left %(title)s",
+                name=user.display_name,
+                title=engagement.opportunity.title,
+            ),
             template="engagement_withdrawn",
             dedupe_key=f"engagement:{engagement.id}:left",
         )

@@ -12,6 +12,7 @@ opportunity itself is cancelled, from a place or a waiting list at any time.
 from datetime import datetime
 
 from diaspora.core.time import utcnow
+from diaspora.core.words import N_
 from diaspora.engagements.models import Engagement, EngagementState, ReleaseStatus
 
 S = EngagementState
@@ -37,6 +38,22 @@ FINAL = frozenset(state for state, targets in TRANSITIONS.items() if not targets
 REBOOKING: dict[str, frozenset[str]] = {S.WITHDRAWN: frozenset({S.ACCEPTED, S.WAITING})}
 # States in which a person holds, or waits for, a part in the opportunity.
 LIVE = frozenset({S.INTERESTED, S.APPLIED, S.WAITING, S.ACCEPTED, S.ACTIVE})
+
+
+# Each state in a sentence ("An engagement that is withdrawn cannot become active.").
+STATE_WORDS = {
+    S.INTERESTED: N_("interested"),
+    S.APPLIED: N_("applied"),
+    S.WAITING: N_("waiting"),
+    S.ACCEPTED: N_("accepted"),
+    S.DECLINED: N_("declined"),
+    S.WITHDRAWN: N_("withdrawn"),
+    S.EXPIRED: N_("expired"),
+    S.ACTIVE: N_("active"),
+    S.COMPLETED: N_("completed"),
+    S.NO_SHOW: N_("no show"),
+    S.CANCELLED: N_("cancelled"),
+}
 
 
 class IllegalTransition(Exception):
@@ -65,12 +82,15 @@ def move(engagement: Engagement, to: str, *, at: datetime | None = None) -> None
     session's booking, REBOOKING) does not list."""
     if to not in _allowed(engagement):
         raise IllegalTransition(
-            f"An engagement that is {engagement.state.replace('_', ' ')} cannot become "
-            f"{to.replace('_', ' ')}."
+            N_(
+                "An engagement that is %(state)s cannot become %(to)s.",
+                state=STATE_WORDS[S(engagement.state)],
+                to=STATE_WORDS[S(to)],
+            )
         )
     if to == S.ACTIVE and not released(engagement):
         raise IllegalTransition(
-            "This engagement cannot start until the person's NHS line manager confirms release."
+            N_("This engagement cannot start until the person's NHS line manager confirms release.")
         )
     now = at or utcnow()
     engagement.state = to

@@ -7,6 +7,8 @@ manager's, reached through the signed link in their email.
 """
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
@@ -26,6 +28,7 @@ from diaspora.engagements.models import EngagementState as S
 from diaspora.engagements.services import EngagementError, ProfileIncomplete
 from diaspora.engagements.states import IllegalTransition
 from diaspora.extensions import db, limiter
+from diaspora.languages import format_number, translated
 from diaspora.opportunities.access import managed_or_404, visible_or_404
 from diaspora.opportunities.models import Opportunity
 from diaspora.registry.viewer import viewer_access
@@ -36,9 +39,9 @@ bp = Blueprint("engagements", __name__)
 WITHDRAWABLE = (S.INTERESTED, S.APPLIED, S.ACCEPTED)
 CANCELLABLE = (S.ACCEPTED, S.ACTIVE)
 CHANGES = {
-    "start": (S.ACTIVE, "The engagement has started."),
-    "complete": (S.COMPLETED, "The engagement is complete."),
-    "no_show": (S.NO_SHOW, "Recorded: the person did not attend."),
+    "start": (S.ACTIVE, _l("The engagement has started.")),
+    "complete": (S.COMPLETED, _l("The engagement is complete.")),
+    "no_show": (S.NO_SHOW, _l("Recorded: the person did not attend.")),
 }
 
 
@@ -60,12 +63,12 @@ def _detail_url(engagement: Engagement) -> str:
 
 
 def _refused(error: IllegalTransition, to: str) -> Response:
-    flash(str(error), "error")
+    flash(translated(error.args[0] if error.args else str(error)), "error")
     return redirect(to)
 
 
 def _complete_your_profile() -> Response:
-    flash("Complete your profile before you apply for opportunities.", "error")
+    flash(gettext("Complete your profile before you apply for opportunities."), "error")
     return redirect(url_for("registry.profile"))
 
 
@@ -113,7 +116,10 @@ def engagement_panel(opportunity: Opportunity) -> dict | None:
             "role": "manager",
             "counts": counts,
             "count_rows": [
-                {"key": {"text": row["label"]}, "value": {"text": str(row["count"])}}
+                {
+                    "key": {"text": translated(row["label"])},
+                    "value": {"text": format_number(row["count"])},
+                }
                 for row in counts
             ],
             "applicants_url": (
@@ -149,8 +155,10 @@ def interest(opportunity_id: int):
         return _refused(error, _opportunity_url(opportunity))
     db.session.commit()
     flash(
-        f"{opportunity.organisation.name} can see that you are interested. "
-        "You can apply when you are ready.",
+        gettext(
+            "%(organisation)s can see that you are interested. You can apply when you are ready.",
+            organisation=opportunity.organisation.name,
+        ),
         "success",
     )
     return redirect(_detail_url(engagement))
@@ -169,7 +177,7 @@ def apply(opportunity_id: int):
     if existing is not None and existing.state != S.INTERESTED:
         return _refused(services.already_engaged(existing), _detail_url(existing))
     if not services.is_open(opportunity):
-        flash("This opportunity is not taking applications.", "error")
+        flash(gettext("This opportunity is not taking applications."), "error")
         return redirect(_opportunity_url(opportunity))
     form = ApplyForm()
     if form.validate_on_submit():
@@ -183,7 +191,13 @@ def apply(opportunity_id: int):
             return _refused(error, _opportunity_url(opportunity))
         else:
             db.session.commit()
-            flash(f"Your application has been sent to {opportunity.organisation.name}.", "success")
+            flash(
+                gettext(
+                    "Your application has been sent to %(organisation)s.",
+                    organisation=opportunity.organisation.name,
+                ),
+                "success",
+            )
             return redirect(_detail_url(engagement))
     return render_template(
         "engagements/apply.html",
@@ -211,11 +225,14 @@ def withdraw(engagement_id: int):
         except IllegalTransition as error:
             return _refused(error, _detail_url(engagement))
         db.session.commit()
-        flash(f"You have withdrawn from {engagement.opportunity.title}.", "success")
+        flash(
+            gettext("You have withdrawn from %(title)s.", title=engagement.opportunity.title),
+            "success",
+        )
         return redirect(_detail_url(engagement))
     if engagement.session_id is not None or engagement.state not in WITHDRAWABLE:
         return _refused(
-            IllegalTransition("You cannot withdraw from this engagement now."),
+            IllegalTransition(gettext("You cannot withdraw from this engagement now.")),
             _detail_url(engagement),
         )
     return render_template(
@@ -232,7 +249,7 @@ def release_manager(engagement_id: int):
     engagement = _owned(engagement_id)
     if not services.can_request_release(engagement):
         return _refused(
-            IllegalTransition("Your line manager's release is not needed now."),
+            IllegalTransition(gettext("Your line manager's release is not needed now.")),
             _detail_url(engagement),
         )
     form = ReleaseRequestForm(data={"manager_email": engagement.release_manager_email or ""})
@@ -246,8 +263,10 @@ def release_manager(engagement_id: int):
         else:
             db.session.commit()
             flash(
-                "We have emailed your line manager a link to confirm your release. "
-                "We will tell you when they answer.",
+                gettext(
+                    "We have emailed your line manager a link to confirm your release. "
+                    "We will tell you when they answer."
+                ),
                 "success",
             )
             return redirect(_detail_url(engagement))
@@ -361,7 +380,7 @@ def decline_selected(opportunity_id: int):
     if engagement_ids is None:
         abort(404)
     if not engagement_ids:
-        form.selected.errors = ["Select the applications you want to decline"]
+        form.selected.errors = [gettext("Select the applications you want to decline")]
     if not valid or not engagement_ids:
         return _applicants_page(opportunity, form)
     try:
@@ -374,7 +393,11 @@ def decline_selected(opportunity_id: int):
     except services.Undecidable as error:
         db.session.rollback()
         name = error.engagement.user.display_name
-        message = f"{name}: {error}. Nothing was declined: check your selection and try again"
+        message = gettext(
+            "%(name)s: %(reason)s. Nothing was declined: check your selection and try again",
+            name=name,
+            reason=translated(error.args[0]).rstrip("."),
+        )
         return _applicants_page(opportunity, form, refused=(error.engagement.id, message))
     except EngagementError as error:
         db.session.rollback()
@@ -383,8 +406,11 @@ def decline_selected(opportunity_id: int):
     db.session.commit()
     count = len(declined)
     flash(
-        f"{count} application{'' if count == 1 else 's'} declined. "
-        f"{'The applicant has' if count == 1 else 'Each applicant has'} been told.",
+        ngettext(
+            "%(num)d application declined. The applicant has been told.",
+            "%(num)d applications declined. Each applicant has been told.",
+            count,
+        ),
         "success",
     )
     return redirect(url_for("engagements.applicants", opportunity_id=opportunity.id))
@@ -411,9 +437,16 @@ def decide(engagement_id: int):
         else:
             db.session.commit()
             name = engagement.user.display_name
-            outcome = "accepted" if form.accept else "declined"
             flash(
-                f"You have {outcome} the application from {name}. They have been told.",
+                gettext(
+                    "You have accepted the application from %(name)s. They have been told.",
+                    name=name,
+                )
+                if form.accept
+                else gettext(
+                    "You have declined the application from %(name)s. They have been told.",
+                    name=name,
+                ),
                 "success",
             )
             return redirect(_detail_url(engagement))
@@ -428,7 +461,7 @@ def _change(engagement_id: int, action: str):
     except IllegalTransition as error:
         return _refused(error, _detail_url(engagement))
     db.session.commit()
-    flash(done, "success")
+    flash(str(done), "success")
     return redirect(_detail_url(engagement))
 
 
@@ -449,7 +482,9 @@ def complete(engagement_id: int):
     engagement = _managed(engagement_id)
     if engagement.session_id is not None or engagement.state != S.ACTIVE:
         return _refused(
-            IllegalTransition("Only an engagement that has started can be marked as completed."),
+            IllegalTransition(
+                gettext("Only an engagement that has started can be marked as completed.")
+            ),
             _detail_url(engagement),
         )
     return render_template(
@@ -473,7 +508,7 @@ def cancel(engagement_id: int):
     form = CancelForm()
     if request.method == "GET" and engagement.state not in CANCELLABLE:
         return _refused(
-            IllegalTransition("Only a place that was offered can be cancelled."),
+            IllegalTransition(gettext("Only a place that was offered can be cancelled.")),
             _detail_url(engagement),
         )
     if form.validate_on_submit():
@@ -485,7 +520,12 @@ def cancel(engagement_id: int):
             return _refused(error, _detail_url(engagement))
         else:
             db.session.commit()
-            flash(f"Cancelled. {engagement.user.display_name} has been told why.", "success")
+            flash(
+                gettext(
+                    "Cancelled. %(name)s has been told why.", name=engagement.user.display_name
+                ),
+                "success",
+            )
             return redirect(_detail_url(engagement))
     return render_template(
         "engagements/cancel.html",
@@ -523,9 +563,11 @@ def release(token: str):
             return render_template("engagements/release_unavailable.html", problem="used")
         else:
             db.session.commit()
-            outcome = "confirmed" if form.confirm else "declined"
+            name = engagement.user.display_name
             flash(
-                f"Thank you. You have {outcome} the release of {engagement.user.display_name}.",
+                gettext("Thank you. You have confirmed the release of %(name)s.", name=name)
+                if form.confirm
+                else gettext("Thank you. You have declined the release of %(name)s.", name=name),
                 "success",
             )
             return redirect(request.path)

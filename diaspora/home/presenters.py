@@ -7,15 +7,18 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 
-from diaspora.bookings.services import when
-from diaspora.contributions.services import hours_text, month_label
+from diaspora.bookings.presenters import when
+from diaspora.contributions.presenters import hours_text, month_label
 from diaspora.core.time import as_utc
 from diaspora.credentials.services import expiry_warning, regulator_label
 from diaspora.engagements.models import ReleaseStatus
 from diaspora.engagements.presenters import RELEASE_TEXT, release_text, state_tag
 from diaspora.engagements.services import EXPIRE_AFTER, NUDGE_AFTER
 from diaspora.home.services import CLOSING_DAYS, Home, Queue
+from diaspora.languages import current_language, format_local, translated
 from diaspora.notifications.kinds import kind_of
 from diaspora.reference.places import country_name
 from diaspora.templating import local_datetime
@@ -34,7 +37,7 @@ class Context:
 
 
 def _day(value: date | datetime) -> str:
-    return f"{value.day} {value:%B %Y}"
+    return format_local(value, "%-d %B %Y")
 
 
 def _on(value: datetime) -> str:
@@ -43,8 +46,7 @@ def _on(value: datetime) -> str:
 
 
 def _days(delta: timedelta) -> str:
-    days = max(delta.days, 0)
-    return f"{days} day{'' if days == 1 else 's'}"
+    return ngettext("%(num)d day", "%(num)d days", max(delta.days, 0))
 
 
 # Staff ----------------------------------------------------------------------------------------
@@ -55,7 +57,11 @@ def invitation(item, ctx: "Context") -> Item:
     return {
         "text": opportunity.title,
         "href": url_for("opportunities.detail", opportunity_id=opportunity.id),
-        "hint": f"From {opportunity.organisation.name}, invited on {_on(item.created_at)}",
+        "hint": gettext(
+            "From %(organisation)s, invited on %(date)s",
+            organisation=opportunity.organisation.name,
+            date=_on(item.created_at),
+        ),
     }
 
 
@@ -71,7 +77,7 @@ def booked_session(engagement, ctx: "Context") -> Item:
         "href": url_for("opportunities.detail", opportunity_id=opportunity.id),
         "hint": when(teaching_session, ctx.zone),
         "join": opportunity.join_link if close and opportunity.join_link else None,
-        "tag": {"text": "Under way", "colour": "green"} if starts <= now < ends else None,
+        "tag": {"text": gettext("Under way"), "colour": "green"} if starts <= now < ends else None,
     }
 
 
@@ -80,8 +86,12 @@ def milestone(item, ctx: "Context") -> Item:
     return {
         "text": item.title,
         "href": url_for("milestones.mark_done", plan_id=item.plan_id, milestone_id=item.id),
-        "hint": f"{item.plan.scheme}: {'was due' if overdue else 'due'} {_day(item.due_on)}",
-        "tag": {"text": "Overdue", "colour": "red"} if overdue else None,
+        "hint": gettext(
+            "%(scheme)s: was due %(date)s", scheme=item.plan.scheme, date=_day(item.due_on)
+        )
+        if overdue
+        else gettext("%(scheme)s: due %(date)s", scheme=item.plan.scheme, date=_day(item.due_on)),
+        "tag": {"text": gettext("Overdue"), "colour": "red"} if overdue else None,
     }
 
 
@@ -90,7 +100,9 @@ def application(engagement, ctx: "Context") -> Item:
     return {
         "text": engagement.opportunity.title,
         "href": url_for("engagements.detail", engagement_id=engagement.id),
-        "hint": f"Release: {release}" if release else engagement.opportunity.organisation.name,
+        "hint": gettext("Release: %(status)s", status=release)
+        if release
+        else engagement.opportunity.organisation.name,
         "tag": state_tag(engagement.state),
     }
 
@@ -98,11 +110,17 @@ def application(engagement, ctx: "Context") -> Item:
 def own_hours(log, ctx: "Context") -> Item:
     declined = log.status == "declined"
     return {
-        "text": f"{hours_text(log.minutes)} in {month_label(log.month)}: "
-        f"{log.engagement.opportunity.title}",
+        "text": gettext(
+            "%(hours)s in %(month)s: %(title)s",
+            hours=hours_text(log.minutes),
+            month=month_label(log.month),
+            title=log.engagement.opportunity.title,
+        ),
         "href": url_for("contributions.log", engagement_id=log.engagement_id),
-        "hint": f"Declined: {log.decline_reason}" if declined else "Waiting for approval",
-        "tag": {"text": "Declined", "colour": "red"} if declined else None,
+        "hint": gettext("Declined: %(reason)s", reason=log.decline_reason)
+        if declined
+        else gettext("Waiting for approval"),
+        "tag": {"text": gettext("Declined"), "colour": "red"} if declined else None,
     }
 
 
@@ -110,10 +128,10 @@ def registration(credential, ctx: "Context") -> Item:
     return {
         "text": regulator_label(credential.regulator, credential.regulator_name),
         "href": url_for("credentials.edit", credential_id=credential.id),
-        "hint": expiry_warning(credential, ctx.today),
-        "tag": {"text": "Expired", "colour": "red"}
+        "hint": translated(expiry_warning(credential, ctx.today)),
+        "tag": {"text": gettext("Expired"), "colour": "red"}
         if credential.expires_on < ctx.today
-        else {"text": "Expiring", "colour": "orange"},
+        else {"text": gettext("Expiring"), "colour": "orange"},
     }
 
 
@@ -125,25 +143,32 @@ def waiting_application(engagement, ctx: "Context") -> Item:
     left = EXPIRE_AFTER - waited
     if waited >= NUDGE_AFTER:
         left_days = -(-left // timedelta(days=1))  # a part of a day left counts as a day
-        hint = (
-            f"Waiting {_days(waited)}: it expires in {_days(timedelta(left_days))} if not answered"
+        hint = gettext(
+            "Waiting %(waited)s: it expires in %(left)s if not answered",
+            waited=_days(waited),
+            left=_days(timedelta(left_days)),
         )
     else:
-        hint = f"Waiting {_days(waited)}"
+        hint = gettext("Waiting %(waited)s", waited=_days(waited))
     return {
         "text": engagement.opportunity.title,
         "href": url_for("engagements.applicants", opportunity_id=engagement.opportunity_id),
         "hint": hint,
-        "tag": {"text": "Overdue", "colour": "orange"} if waited >= NUDGE_AFTER else None,
+        "tag": {"text": gettext("Overdue"), "colour": "orange"} if waited >= NUDGE_AFTER else None,
     }
 
 
 def hours_to_review(log, ctx: "Context") -> Item:
     opportunity = log.engagement.opportunity
     return {
-        "text": f"{hours_text(log.minutes)} in {month_label(log.month)}: {opportunity.title}",
+        "text": gettext(
+            "%(hours)s in %(month)s: %(title)s",
+            hours=hours_text(log.minutes),
+            month=month_label(log.month),
+            title=opportunity.title,
+        ),
         "href": url_for("contributions.review", opportunity_id=opportunity.id),
-        "hint": f"Logged on {_on(log.created_at)}",
+        "hint": gettext("Logged on %(date)s", date=_on(log.created_at)),
     }
 
 
@@ -151,7 +176,11 @@ def attendance(teaching_session, ctx: "Context") -> Item:
     return {
         "text": teaching_session.opportunity.title,
         "href": url_for("bookings.attendance", session_id=teaching_session.id),
-        "hint": f"{when(teaching_session, ctx.zone)}: {teaching_session.booked} booked",
+        "hint": gettext(
+            "%(when)s: %(booked)s booked",
+            when=when(teaching_session, ctx.zone),
+            booked=teaching_session.booked,
+        ),
     }
 
 
@@ -159,26 +188,38 @@ def release(engagement, ctx: "Context") -> Item:
     return {
         "text": engagement.opportunity.title,
         "href": url_for("engagements.detail", engagement_id=engagement.id),
-        "hint": RELEASE_TEXT[ReleaseStatus(engagement.release_status)],
+        "hint": translated(RELEASE_TEXT[ReleaseStatus(engagement.release_status)]),
     }
 
 
 def opportunity_to_fill(row, ctx: "Context") -> Item:
     opportunity, taken = row
-    parts = []
-    if opportunity.ends_on is not None and opportunity.ends_on <= ctx.today + timedelta(
+    closing = opportunity.ends_on is not None and opportunity.ends_on <= ctx.today + timedelta(
         days=CLOSING_DAYS
-    ):
-        parts.append(f"ends {_day(opportunity.ends_on)}")
+    )
     unfilled = opportunity.places is not None and taken < opportunity.places
-    if opportunity.places is not None:
-        parts.append(f"{taken} of {opportunity.places} places taken")
+    places = (
+        ngettext(
+            "%(taken)s of %(num)d place taken",
+            "%(taken)s of %(num)d places taken",
+            opportunity.places,
+            taken=taken,
+        )
+        if opportunity.places is not None
+        else ""
+    )
+    if closing and places:
+        hint = gettext("Ends %(date)s; %(places)s", date=_day(opportunity.ends_on), places=places)
+    elif closing:
+        hint = gettext("Ends %(date)s", date=_day(opportunity.ends_on))
+    else:
+        hint = places[:1].upper() + places[1:]
     return {
         "text": opportunity.title,
         "href": url_for("matching.candidates", opportunity_id=opportunity.id)
         if unfilled
         else url_for("opportunities.detail", opportunity_id=opportunity.id),
-        "hint": "; ".join(parts).capitalize(),
+        "hint": hint,
     }
 
 
@@ -189,18 +230,21 @@ def registration_to_verify(credential, ctx: "Context") -> Item:
     return {
         "text": credential.profile.user.display_name,
         "href": url_for("credentials.review", credential_id=credential.id),
-        "hint": f"{regulator_label(credential.regulator, credential.regulator_name)}, added on "
-        f"{_on(credential.created_at)}",
+        "hint": gettext(
+            "%(regulator)s, added on %(date)s",
+            regulator=translated(regulator_label(credential.regulator, credential.regulator_name)),
+            date=_on(credential.created_at),
+        ),
     }
 
 
 def member_milestone(row, ctx: "Context") -> Item:
     item, owner = row
     return {
-        "text": f"{owner.display_name}: {item.title}",
+        "text": gettext("%(name)s: %(title)s", name=owner.display_name, title=item.title),
         "href": url_for("milestones.plan", plan_id=item.plan_id),
-        "hint": f"Was due {_day(item.due_on)}",
-        "tag": {"text": "Overdue", "colour": "red"},
+        "hint": gettext("Was due %(date)s", date=_day(item.due_on)),
+        "tag": {"text": gettext("Overdue"), "colour": "red"},
     }
 
 
@@ -209,7 +253,11 @@ def new_volunteer(row, ctx: "Context") -> Item:
     return {
         "text": profile.user.display_name,
         "href": url_for("cohorts.find_people", cohort_id=cohort.id, country=cohort.country),
-        "hint": f"Tied to {country_name(cohort.country)}: not yet in {cohort.name}",
+        "hint": gettext(
+            "Tied to %(country)s: not yet in %(cohort)s",
+            country=country_name(cohort.country, current_language()),
+            cohort=cohort.name,
+        ),
     }
 
 
@@ -217,18 +265,27 @@ def organisation_to_verify(organisation, ctx: "Context") -> Item:
     return {
         "text": organisation.name,
         "href": url_for("admin.organisation", organisation_id=organisation.id),
-        "hint": f"{country_name(organisation.country)}, waiting since "
-        f"{_on(organisation.created_at)}",
+        "hint": gettext(
+            "%(country)s, waiting since %(date)s",
+            country=country_name(organisation.country, current_language()),
+            date=_on(organisation.created_at),
+        ),
     }
 
 
 def failed_email(notification, ctx: "Context") -> Item:
     tries = notification.attempts
     return {
-        "text": kind_of(notification.kind).label,
+        "text": translated(kind_of(notification.kind).label),
         "href": url_for("notifications.outbox"),
-        "hint": f"Gave up after {tries} attempt{'' if tries == 1 else 's'}"
-        + (f" on {local_datetime(notification.claimed_at)}" if notification.claimed_at else ""),
+        "hint": ngettext(
+            "Gave up after %(num)d attempt on %(date)s",
+            "Gave up after %(num)d attempts on %(date)s",
+            tries,
+            date=local_datetime(notification.claimed_at),
+        )
+        if notification.claimed_at
+        else ngettext("Gave up after %(num)d attempt", "Gave up after %(num)d attempts", tries),
     }
 
 
@@ -236,7 +293,7 @@ def account(user, ctx: "Context") -> Item:
     return {
         "text": user.display_name,
         "href": url_for("admin.user", user_id=user.id),
-        "hint": f"Email address not confirmed since {_on(user.created_at)}",
+        "hint": gettext("Email address not confirmed since %(date)s", date=_on(user.created_at)),
     }
 
 
@@ -244,101 +301,101 @@ def account(user, ctx: "Context") -> Item:
 
 # Each queue: heading, how an item is shown, "see all" (endpoint, its values) or None, and its
 # urgency (lower first): a section comes before another when its most urgent queue does.
-QUEUES: dict[tuple[str, str], tuple[str, Callable, tuple[str, dict] | None, int]] = {
-    ("staff", "sessions"): ("Your sessions", booked_session, ("engagements.mine", {}), 1),
+QUEUES: dict[tuple[str, str], tuple[object, Callable, tuple[str, dict] | None, int]] = {
+    ("staff", "sessions"): (_l("Your sessions"), booked_session, ("engagements.mine", {}), 1),
     ("staff", "invitations"): (
-        "Invitations to answer",
+        _l("Invitations to answer"),
         invitation,
         ("matching.invitations_page", {}),
         3,
     ),
     ("staff", "milestones"): (
-        "Milestones overdue or due soon",
+        _l("Milestones overdue or due soon"),
         milestone,
         ("milestones.plans", {}),
         4,
     ),
     ("staff", "hours"): (
-        "Your hours waiting or declined",
+        _l("Your hours waiting or declined"),
         own_hours,
         ("engagements.mine", {}),
         6,
     ),
     ("staff", "applications"): (
-        "Your applications",
+        _l("Your applications"),
         application,
         ("engagements.mine", {}),
         7,
     ),
     ("staff", "registrations"): (
-        "Registrations expiring",
+        _l("Registrations expiring"),
         registration,
         ("credentials.index", {}),
         5,
     ),
     ("organisation", "applications"): (
-        "Applications waiting for an answer",
+        _l("Applications waiting for an answer"),
         waiting_application,
         ("opportunities.manage", {}),
         2,
     ),
     ("organisation", "attendance"): (
-        "Sessions to record attendance for",
+        _l("Sessions to record attendance for"),
         attendance,
         ("opportunities.manage", {}),
         2,
     ),
     ("organisation", "hours"): (
-        "Hours to review",
+        _l("Hours to review"),
         hours_to_review,
         ("opportunities.manage", {}),
         3,
     ),
     ("organisation", "releases"): (
-        "Waiting for a line manager's release",
+        _l("Waiting for a line manager's release"),
         release,
         ("opportunities.manage", {}),
         5,
     ),
     ("organisation", "opportunities"): (
-        "Opportunities closing or with places to fill",
+        _l("Opportunities closing or with places to fill"),
         opportunity_to_fill,
         ("opportunities.manage", {}),
         8,
     ),
     ("coordinator", "registrations"): (
-        "Registrations to verify",
+        _l("Registrations to verify"),
         registration_to_verify,
         ("credentials.queue", {}),
         4,
     ),
     ("coordinator", "milestones"): (
-        "Overdue milestones of the people you coordinate",
+        _l("Overdue milestones of the people you coordinate"),
         member_milestone,
         ("milestones.coordinating", {}),
         4,
     ),
     ("coordinator", "volunteers"): (
-        "New volunteers tied to your cohorts' countries",
+        _l("New volunteers tied to your cohorts' countries"),
         new_volunteer,
         ("cohorts.index", {}),
         8,
     ),
     ("admin", "organisations"): (
-        "Organisations to verify",
+        _l("Organisations to verify"),
         organisation_to_verify,
         ("admin.organisation_queue", {}),
         3,
     ),
-    ("admin", "emails"): ("Emails that failed", failed_email, ("notifications.outbox", {}), 4),
+    ("admin", "emails"): (_l("Emails that failed"), failed_email, ("notifications.outbox", {}), 4),
     ("admin", "registrations"): (
-        "Registrations to verify",
+        _l("Registrations to verify"),
         registration_to_verify,
         ("credentials.queue", {}),
         5,
     ),
     ("admin", "accounts"): (
-        "Accounts needing attention",
+        _l("Accounts needing attention"),
         account,
         ("admin.users", {}),
         7,
@@ -349,13 +406,15 @@ QUEUES: dict[tuple[str, str], tuple[str, Callable, tuple[str, dict] | None, int]
 def profile_incomplete() -> dict[str, Any]:
     return {
         "id": "staff-profile",
-        "heading": "Your profile",
+        "heading": gettext("Your profile"),
         "total": 1,
         "items": [
             {
-                "text": "Finish your profile",
+                "text": gettext("Finish your profile"),
                 "href": url_for("registry.profile"),
-                "hint": "Organisations find you, and recommendations start, once it is complete",
+                "hint": gettext(
+                    "Organisations find you, and recommendations start, once it is complete"
+                ),
             }
         ],
         "see_all": None,
@@ -364,10 +423,10 @@ def profile_incomplete() -> dict[str, Any]:
 
 
 SECTIONS = {
-    "staff": "For you",
-    "organisation": "For your organisations",
-    "coordinator": "For the volunteers you coordinate",
-    "admin": "For administrators",
+    "staff": _l("For you"),
+    "organisation": _l("For your organisations"),
+    "coordinator": _l("For the volunteers you coordinate"),
+    "admin": _l("For administrators"),
 }
 
 
@@ -375,10 +434,13 @@ def _queue(section: str, name: str, queue: Queue, ctx: Context) -> dict[str, Any
     heading, show, see_all, urgency = QUEUES[(section, name)]
     link = None
     if queue.more and see_all is not None:
-        link = {"href": url_for(see_all[0], **see_all[1]), "text": f"See all {queue.total}"}
+        link = {
+            "href": url_for(see_all[0], **see_all[1]),
+            "text": gettext("See all %(total)s", total=queue.total),
+        }
     return {
         "id": f"{section}-{name}",
-        "heading": heading,
+        "heading": str(heading),
         "total": queue.total,
         "items": [show(item, ctx) for item in queue.items],
         "see_all": link,
@@ -404,7 +466,7 @@ def sections(home: Home, ctx: Context) -> list[dict]:
             result.append(
                 {
                     "id": section,
-                    "heading": SECTIONS[section],
+                    "heading": str(SECTIONS[section]),
                     "queues": shown,
                     "urgency": shown[0]["urgency"],
                 }

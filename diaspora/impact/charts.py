@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from xml.etree import ElementTree
 
 import pygal
+from flask_babel import gettext
 from markupsafe import Markup
 
 # pygal puts a finder with no `find_spec` on sys.meta_path (for map plugins, unused here); on
@@ -84,7 +85,7 @@ def bars(
         truncate_label=-1,
         margin=16,
         print_values=False,
-        no_data_text="No data",
+        no_data_text=gettext("No data"),
     )
     chart.x_labels = list(labels)
     if whole:

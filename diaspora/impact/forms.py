@@ -3,6 +3,8 @@ bookmarked and printed."""
 
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext as _l
+
 from diaspora.impact.services import Period
 from diaspora.widgets import NhsDateField, NhsukForm
 
@@ -14,32 +16,35 @@ class RangeForm(NhsukForm):
         csrf = False
 
     start = NhsDateField(
-        "From",
-        description="For example, 1 4 2026",
-        message_name="Start date",
-        invalid_message="Start date must be a real date",
+        _l("From"),
+        description=_l("For example, 1 4 2026"),
+        message_name=_l("Start date"),
+        invalid_message=_l("Start date must be a real date"),
     )
     end = NhsDateField(
-        "To",
-        description="For example, 31 3 2027",
-        message_name="End date",
-        invalid_message="End date must be a real date",
+        _l("To"),
+        description=_l("For example, 31 3 2027"),
+        message_name=_l("End date"),
+        invalid_message=_l("End date must be a real date"),
     )
 
     def validate(self, extra_validators=None) -> bool:
         super().validate(extra_validators)
         start, end = self.start.data, self.end.data
         if not self.start.errors and start is None:
-            self.start.errors = ["Enter a start date"]
+            self.start.errors = [_l("Enter a start date")]
         if not self.end.errors and end is None:
-            self.end.errors = ["Enter an end date"]
+            self.end.errors = [_l("Enter an end date")]
         if isinstance(start, date) and isinstance(end, date):
             if start.year < 2000:
-                self.start.errors = ["Start date must be in or after 2000"]
+                self.start.errors = [_l("Start date must be in or after 2000")]
             elif end < start:
-                self.end.errors = ["End date must be the same as or after the start date"]
+                self.end.errors = [_l("End date must be the same as or after the start date")]
             elif end - start > LONGEST:
-                self.end.errors = ["Choose a range of 10 years or less"]
+                self.end.errors = [_l("Choose a range of 10 years or less")]
+        # As text in the reader's language, so whoever shows them may join them.
+        for field in (self.start, self.end):
+            field.errors = [str(error) for error in field.errors]
         return not (self.start.errors or self.end.errors)
 
     def period(self, zone: str) -> Period:

@@ -5,41 +5,52 @@ import io
 from collections.abc import Iterable
 from datetime import date
 
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+from flask_babel import gettext, ngettext
+
 from diaspora.core.spreadsheet import cell
+from diaspora.core.words import N_
 from diaspora.engagements.models import STATE_LABELS
 from diaspora.impact import charts, services
+from diaspora.languages import DEFAULT_LANGUAGE, current_language, translated
 from diaspora.opportunities.models import KIND_LABELS
 from diaspora.reference.catalogue import on_safeguards_list, professions
 from diaspora.reference.places import country_name
 from diaspora.registry import privacy
 from diaspora.registry.models import StaffProfile
 
-NOT_RECORDED_LABEL = "Not recorded"
-
 
 def hours(minutes: int) -> str:
-    """Minutes as hours with at most one decimal, e.g. 90 → "1.5"."""
-    value = round(minutes / 60, 1)
-    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+    """Minutes as hours with at most one decimal, e.g. 90 → "1.5" ("1,5" in French)."""
+    return format_decimal(round(minutes / 60, 1), "#,##0.#", locale=current_language())
 
 
 def month_label(month: date) -> str:
-    return month.strftime("%b %Y")
+    """The month and year, short ("Mar 2026"), in the reader's language."""
+    language = current_language()
+    if language == DEFAULT_LANGUAGE:
+        return month.strftime("%b %Y")
+    return format_date(month, "LLL y", locale=language)
 
 
 def profession_label(code: str) -> str:
     if not code:
-        return NOT_RECORDED_LABEL
+        return gettext("Not recorded")
     found = professions().get(code)
-    return found.name if found else code
+    return translated(found.name) if found else code
+
+
+def _country(code: str) -> str:
+    return country_name(code, current_language())
 
 
 def _number(value: int) -> str:
-    return f"{value:,}"
+    return format_decimal(value, locale=current_language())
 
 
-def _count(value: int, one: str, many: str) -> str:
-    return f"{value:,} {one if value == 1 else many}"
+def _yes_no(value: bool) -> str:
+    return gettext("Yes") if value else gettext("No")
 
 
 def _table(head: list[str], rows: Iterable[list[str]]) -> dict:
@@ -61,16 +72,27 @@ def _table(head: list[str], rows: Iterable[list[str]]) -> dict:
 def headline(figures: services.Figures) -> list[dict]:
     share = figures.safeguards_share
     return [
-        {"label": "Approved hours", "value": hours(figures.approved_minutes)},
-        {"label": "Tele-teaching sessions delivered", "value": _number(figures.sessions)},
-        {"label": "Learners reached", "value": _number(figures.learners)},
-        {"label": "Engagements completed", "value": _number(figures.engagements_completed)},
-        {"label": "Return placements completed", "value": _number(figures.placements_completed)},
-        {"label": "People active", "value": _number(figures.people_active)},
-        {"label": "Countries served", "value": _number(figures.countries_served)},
+        {"label": gettext("Approved hours"), "value": hours(figures.approved_minutes)},
         {
-            "label": "Approved hours in WHO safeguards list countries",
-            "value": "No approved hours" if share is None else f"{share:.0%}",
+            "label": gettext("Tele-teaching sessions delivered"),
+            "value": _number(figures.sessions),
+        },
+        {"label": gettext("Learners reached"), "value": _number(figures.learners)},
+        {
+            "label": gettext("Engagements completed"),
+            "value": _number(figures.engagements_completed),
+        },
+        {
+            "label": gettext("Return placements completed"),
+            "value": _number(figures.placements_completed),
+        },
+        {"label": gettext("People active"), "value": _number(figures.people_active)},
+        {"label": gettext("Countries served"), "value": _number(figures.countries_served)},
+        {
+            "label": gettext("Approved hours in WHO safeguards list countries"),
+            "value": gettext("No approved hours")
+            if share is None
+            else format_percent(share, locale=current_language()),
         },
     ]
 
@@ -80,40 +102,48 @@ def sections(figures: services.Figures) -> list[dict]:
     months = figures.by_month
     countries = figures.by_country
     people = figures.by_profession
+    months_with_hours = sum(1 for _, m, _ in months if m)
+    with_hours = ngettext(
+        "%(num)d month with approved hours", "%(num)d months with approved hours", months_with_hours
+    )
     return [
         {
             "id": "by-month",
-            "title": "Approved hours by month",
-            "caption": (
-                "Bar chart of approved hours in each of the "
-                f"{_count(len(months), 'month', 'months')} of the range, in order, "
-                f"{_count(sum(1 for _, m, _ in months if m), 'month', 'months')} with "
-                "approved hours. The table below gives each figure."
+            "title": gettext("Approved hours by month"),
+            "caption": ngettext(
+                "Bar chart of approved hours in each of the %(num)d month of the range, in "
+                "order, %(with_hours)s. The table below gives each figure.",
+                "Bar chart of approved hours in each of the %(num)d months of the range, in "
+                "order, %(with_hours)s. The table below gives each figure.",
+                len(months),
+                with_hours=with_hours,
             ),
             "chart": charts.bars(
                 [month_label(m) for m, _, _ in months],
-                "Approved hours",
+                gettext("Approved hours"),
                 [round(m / 60, 1) for _, m, _ in months],
                 labelled_by="by-month-caption",
             )
             if figures.approved_minutes
             else None,
             "table": _table(
-                ["Month", "Approved hours", "Learners reached"],
+                [gettext("Month"), gettext("Approved hours"), gettext("Learners reached")],
                 ([month_label(m), hours(mins), _number(n)] for m, mins, n in months),
             ),
         },
         {
             "id": "by-country",
-            "title": "Approved hours by country",
-            "caption": (
-                "Horizontal bar chart of approved hours given to each of "
-                f"{_count(len(countries), 'country', 'countries')}, largest first. "
-                "The table below gives each figure."
+            "title": gettext("Approved hours by country"),
+            "caption": ngettext(
+                "Horizontal bar chart of approved hours given to each of %(num)d country, "
+                "largest first. The table below gives each figure.",
+                "Horizontal bar chart of approved hours given to each of %(num)d countries, "
+                "largest first. The table below gives each figure.",
+                len(countries),
             ),
             "chart": charts.bars(
-                [country_name(code) for code, _, _ in countries],
-                "Approved hours",
+                [_country(code) for code, _, _ in countries],
+                gettext("Approved hours"),
                 [round(m / 60, 1) for _, m, _ in countries],
                 labelled_by="by-country-caption",
                 horizontal=True,
@@ -122,11 +152,16 @@ def sections(figures: services.Figures) -> list[dict]:
             if countries
             else None,
             "table": _table(
-                ["Country", "On the WHO safeguards list", "Approved hours", "Learners reached"],
+                [
+                    gettext("Country"),
+                    gettext("On the WHO safeguards list"),
+                    gettext("Approved hours"),
+                    gettext("Learners reached"),
+                ],
                 (
                     [
-                        country_name(code),
-                        "Yes" if on_safeguards_list(code) else "No",
+                        _country(code),
+                        _yes_no(on_safeguards_list(code)),
                         hours(mins),
                         _number(n),
                     ]
@@ -136,15 +171,19 @@ def sections(figures: services.Figures) -> list[dict]:
         },
         {
             "id": "by-profession",
-            "title": "Approved hours by profession",
-            "caption": (
+            "title": gettext("Approved hours by profession"),
+            "caption": ngettext(
                 "Horizontal bar chart of approved hours by the profession of the people who "
-                f"gave them, {_count(len(people), 'profession', 'professions')}, largest first. "
-                "The table below gives each figure."
+                "gave them, %(num)d profession, largest first. The table below gives each "
+                "figure.",
+                "Horizontal bar chart of approved hours by the profession of the people who "
+                "gave them, %(num)d professions, largest first. The table below gives each "
+                "figure.",
+                len(people),
             ),
             "chart": charts.bars(
                 [profession_label(code) for code, _, _ in people],
-                "Approved hours",
+                gettext("Approved hours"),
                 [round(m / 60, 1) for _, m, _ in people],
                 labelled_by="by-profession-caption",
                 horizontal=True,
@@ -153,7 +192,7 @@ def sections(figures: services.Figures) -> list[dict]:
             if people
             else None,
             "table": _table(
-                ["Profession", "Approved hours", "People"],
+                [gettext("Profession"), gettext("Approved hours"), gettext("People")],
                 ([profession_label(code), hours(mins), _number(n)] for code, mins, n in people),
             ),
         },
@@ -164,13 +203,13 @@ def pipeline(result: services.Pipeline) -> dict:
     labels = [month_label(m) for m in result.months]
     return {
         "total": result.total,
-        "caption": (
+        "caption": gettext(
             "Bar chart of how many people are expected to return in each of the next 12 "
             "months, all countries together. The tables below give each country and profession."
         ),
         "chart": charts.bars(
             labels,
-            "People returning",
+            gettext("People returning"),
             result.per_month(),
             labelled_by="returns-caption",
             whole=True,
@@ -178,14 +217,14 @@ def pipeline(result: services.Pipeline) -> dict:
         if result.total
         else None,
         "countries": _table(
-            ["Country", *labels, "Total"],
+            [gettext("Country"), *labels, gettext("Total")],
             (
-                [country_name(code), *(_number(n) for n in counts), _number(total)]
+                [_country(code), *(_number(n) for n in counts), _number(total)]
                 for code, counts, total in result.by_country()
             ),
         ),
         "professions": _table(
-            ["Profession", "People returning"],
+            [gettext("Profession"), gettext("People returning")],
             ([profession_label(code), _number(n)] for code, n in result.by_profession()),
         ),
     }
@@ -194,13 +233,13 @@ def pipeline(result: services.Pipeline) -> dict:
 def received(result: services.Received) -> dict:
     labels = [month_label(m) for m in result.months]
     return {
-        "caption": (
+        "caption": gettext(
             "Bar chart of approved hours received in each month of the range. The table below "
             "gives sessions, learners, hours and placements for each month."
         ),
         "chart": charts.bars(
             labels,
-            "Approved hours",
+            gettext("Approved hours"),
             [round(m / 60, 1) for m in result.minutes],
             labelled_by="received-caption",
         )
@@ -208,11 +247,11 @@ def received(result: services.Received) -> dict:
         else None,
         "table": _table(
             [
-                "Month",
-                "Tele-teaching sessions delivered",
-                "Learners reached",
-                "Approved hours",
-                "Return placements completed",
+                gettext("Month"),
+                gettext("Tele-teaching sessions delivered"),
+                gettext("Learners reached"),
+                gettext("Approved hours"),
+                gettext("Return placements completed"),
             ],
             (
                 [label, _number(s), _number(n), hours(m), _number(p)]
@@ -237,7 +276,7 @@ def received(result: services.Received) -> dict:
 
 # CSV -------------------------------------------------------------------------------------------
 
-NOT_SHOWN = "Not shown"
+NOT_SHOWN = "Not shown"  # in an export, in the reader's language (`_name_cell`)
 
 
 class People:
@@ -269,32 +308,36 @@ class People:
 
 
 ENGAGEMENT_HEADER = [
-    "Person reference",
-    "Name",
-    "Profession",
-    "Opportunity",
-    "Kind",
-    "Organisation",
-    "Country",
-    "On the WHO safeguards list",
-    "State",
-    "Started",
-    "Ended",
-    "Approved hours in range",
-    "Learners reached in range",
+    N_("Person reference"),
+    N_("Name"),
+    N_("Profession"),
+    N_("Opportunity"),
+    N_("Kind"),
+    N_("Organisation"),
+    N_("Country"),
+    N_("On the WHO safeguards list"),
+    N_("State"),
+    N_("Started"),
+    N_("Ended"),
+    N_("Approved hours in range"),
+    N_("Learners reached in range"),
 ]
 
 HOURS_HEADER = [
-    "Person reference",
-    "Name",
-    "Opportunity",
-    "Organisation",
-    "Country",
-    "On the WHO safeguards list",
-    "Month",
-    "Approved hours",
-    "Learners reached",
+    N_("Person reference"),
+    N_("Name"),
+    N_("Opportunity"),
+    N_("Organisation"),
+    N_("Country"),
+    N_("On the WHO safeguards list"),
+    N_("Month"),
+    N_("Approved hours"),
+    N_("Learners reached"),
 ]
+
+
+def _name_cell(name: str) -> str:
+    return gettext("Not shown") if name == NOT_SHOWN else name
 
 
 def _day(value) -> str:
@@ -311,7 +354,7 @@ def engagement_csv(rows: Iterable[services.EngagementRow], people: People) -> tu
     buffer = io.StringIO()
     buffer.write("\ufeff")  # so spreadsheets read names in any script as UTF-8
     writer = csv.writer(buffer)
-    writer.writerow(ENGAGEMENT_HEADER)
+    writer.writerow(translated(heading) for heading in ENGAGEMENT_HEADER)
     count = 0
     for row in rows:
         name = people.name(row.user_id, row.profile)
@@ -319,14 +362,14 @@ def engagement_csv(rows: Iterable[services.EngagementRow], people: People) -> tu
             cell(value)
             for value in (
                 people.reference(row.user_id),
-                name,
+                _name_cell(name),
                 _profession(row.profile, name != NOT_SHOWN),
                 row.opportunity,
-                KIND_LABELS.get(row.kind, row.kind),
+                translated(KIND_LABELS.get(row.kind, row.kind)),
                 row.organisation,
-                country_name(row.country),
-                "Yes" if on_safeguards_list(row.country) else "No",
-                STATE_LABELS.get(row.state, row.state),
+                _country(row.country),
+                _yes_no(on_safeguards_list(row.country)),
+                translated(STATE_LABELS.get(row.state, row.state)),
                 _day(row.started_at),
                 _day(row.ended_at),
                 hours(row.minutes),
@@ -341,18 +384,18 @@ def hours_csv(rows: Iterable[services.HoursRow], people: People) -> tuple[str, i
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
-    writer.writerow(HOURS_HEADER)
+    writer.writerow(translated(heading) for heading in HOURS_HEADER)
     count = 0
     for row in rows:
         writer.writerow(
             cell(value)
             for value in (
                 people.reference(row.user_id),
-                people.name(row.user_id, row.profile),
+                _name_cell(people.name(row.user_id, row.profile)),
                 row.opportunity,
                 row.organisation,
-                country_name(row.country),
-                "Yes" if on_safeguards_list(row.country) else "No",
+                _country(row.country),
+                _yes_no(on_safeguards_list(row.country)),
                 row.month.strftime("%Y-%m"),
                 hours(row.minutes),
                 row.learners,

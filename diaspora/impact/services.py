@@ -50,6 +50,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from diaspora.cohorts.models import Cohort, CohortMember
 from diaspora.contributions.models import HoursLog, HoursStatus
+from diaspora.core.words import N_, Words
 from diaspora.engagements.models import Engagement, EngagementState
 from diaspora.impact.work import NOT_RECORDED, Work
 from diaspora.milestones.models import Plan
@@ -107,6 +108,11 @@ class Period:
     @property
     def first_month(self) -> date:
         return self.start.replace(day=1)
+
+    @property
+    def words(self) -> Words:
+        """The range in words ("1 January 2026 to 31 December 2026"), translated where shown."""
+        return N_("%(start)s to %(end)s", start=self.start, end=self.end)
 
     @property
     def lower(self) -> datetime:

@@ -11,6 +11,7 @@ Who sees what (anyone else gets 404, so nobody learns which organisations or coh
 from datetime import date
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -148,8 +149,11 @@ def platform():
         return redirect(url_for("impact.organisation", organisation_id=coordinated[0]))
     return _dashboard(
         services.Scope("platform"),
-        title="Impact of the platform",
-        crumbs=[{"text": "Home", "href": url_for("core.home")}, {"text": "Impact", "href": ""}],
+        title=gettext("Impact of the platform"),
+        crumbs=[
+            {"text": gettext("Home"), "href": url_for("core.home")},
+            {"text": gettext("Impact"), "href": ""},
+        ],
         exports=None,
     )
 
@@ -162,8 +166,11 @@ def organisation(organisation_id: int):
     ).all()
     return _dashboard(
         services.Scope("organisation", organisation_id=org.id),
-        title=f"Impact of {org.name}",
-        crumbs=[{"text": "Home", "href": url_for("core.home")}, {"text": org.name, "href": ""}],
+        title=gettext("Impact of %(name)s", name=org.name),
+        crumbs=[
+            {"text": gettext("Home"), "href": url_for("core.home")},
+            {"text": org.name, "href": ""},
+        ],
         exports={
             what: url_for("impact.export_organisation", organisation_id=org.id, what=what)
             for what in EXPORTS
@@ -178,9 +185,9 @@ def cohort(cohort_id: int):
     org = group.organisation
     return _dashboard(
         services.Scope("cohort", organisation_id=org.id, cohort_id=group.id),
-        title=f"Impact of {group.name}",
+        title=gettext("Impact of %(name)s", name=group.name),
         crumbs=[
-            {"text": "Home", "href": url_for("core.home")},
+            {"text": gettext("Home"), "href": url_for("core.home")},
             {
                 "text": org.name,
                 "href": url_for("impact.organisation", organisation_id=org.id),
@@ -202,11 +209,11 @@ def returns():
     )
     return render_template(
         "impact/returns.html",
-        title="Return pipeline",
+        title=gettext("Return pipeline"),
         crumbs=[
-            {"text": "Home", "href": url_for("core.home")},
-            {"text": "Impact", "href": url_for("impact.platform")},
-            {"text": "Return pipeline", "href": ""},
+            {"text": gettext("Home"), "href": url_for("core.home")},
+            {"text": gettext("Impact"), "href": url_for("impact.platform")},
+            {"text": gettext("Return pipeline"), "href": ""},
         ],
         column="full",
         pipeline=pipeline,
@@ -226,8 +233,11 @@ def partner(organisation_id: int):
         received = presenters.received(services.received(db.session, org, period))
     return render_template(
         "impact/partner.html",
-        title=f"What {org.name} received",
-        crumbs=[{"text": "Home", "href": url_for("core.home")}, {"text": org.name, "href": ""}],
+        title=gettext("What %(name)s received", name=org.name),
+        crumbs=[
+            {"text": gettext("Home"), "href": url_for("core.home")},
+            {"text": org.name, "href": ""},
+        ],
         column="full",
         form=form,
         period=period,

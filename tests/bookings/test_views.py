@@ -578,3 +578,22 @@ def test_opening_the_booking_pages_changes_nothing(client, db, teaching, staff, 
     before = snapshot()
     assert client.get(f"/sessions/{teaching_session.id}/attendance").status_code == 200
     assert snapshot() == before
+
+
+def test_the_sessions_and_the_booking_are_in_the_readers_language(client, db, teaching, staff):
+    opportunity = teaching(capacity=2)
+    person = staff()
+    person.language = "fr"
+    db.session.commit()
+    sign_in(client, person.email)
+
+    page = _text(_html(client.get(_detail(opportunity))))
+    assert "2 places restantes sur 2" in page
+    assert "Réserver une place" in page
+    assert "Book a place" not in page and "places left" not in page
+
+    _book(client, opportunity, opportunity.sessions[0])
+    page = _text(_html(client.get(_detail(opportunity))))
+    assert "Vous avez réservé une place :" in page
+    assert "Vous avez une place réservée pour cette séance" in page
+    assert "Annuler ma réservation" in page

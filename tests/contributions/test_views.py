@@ -744,3 +744,36 @@ def test_another_organisation_cannot_approve_selected(client, db, make, world, a
     assert response.status_code == 403
     db.session.refresh(log)
     assert log.status == "pending"
+
+
+def test_the_certificate_pdf_is_in_its_downloaders_language(client, db, world, certified):
+    """The certificate's own words, its dates and its numbers follow the language of the
+    person downloading it; the facts people typed stay as they are."""
+    world.staff.language = "fr"
+    db.session.commit()
+    response = client.get(_certificate_url(world.engagement))
+    assert response.mimetype == "application/pdf"
+    text = "\n".join(text_lines(response.data))
+    for expected in (
+        "Certificat de contribution",
+        "Nous certifions que",
+        "Nadia Rahman",
+        "a contribué aux travaux de Sylhet MAG Osmani Medical College",
+        "Heures approuvées 12,5 heures",
+        f"Code du certificat {certified.code}",
+        "Vérifiez que ce certificat est authentique",
+    ):
+        assert expected in text, expected
+    assert "Certificate of contribution" not in text
+    assert "Approved hours" not in text
+
+
+def test_the_hours_page_is_in_the_readers_language(client, db, world, add_log):
+    add_log(world.engagement, minutes=150, status="approved", learners=3)
+    world.staff.language = "fr"
+    db.session.commit()
+    sign_in(client, world.staff.email)
+    page = _html(client.get(_log_url(world.engagement)))
+    assert "Vos heures et vos apprenants" in page
+    assert "Approuvées : 2,5 heures, 3 apprenants formés." in page
+    assert "Hours you have logged" not in page

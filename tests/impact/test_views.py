@@ -289,3 +289,26 @@ def test_queries_do_not_grow_with_the_data(client, world, make, db, queries):
             )
     db.session.commit()
     assert measure() == small
+
+
+def test_the_dashboard_and_its_exports_are_in_the_readers_language(client, world, db):
+    """Figures' labels, dates, decimals, chart captions and the CSV's headings follow the
+    reader's language; names people typed stay as they are."""
+    world.kemi.language = "fr"
+    db.session.commit()
+    sign_in(client, world.kemi.email)
+    response = _get(client, f"/impact/organisations/{world.charity.id}")
+    figures = _figures(response)
+    assert figures["Heures approuvées"] == "8,5"
+    share = figures["Heures approuvées dans les pays de la liste de sauvegarde de l'OMS"]
+    assert share == "53\u00a0%"  # French puts a no-break space before the sign
+    text = _text(response)
+    assert "Du 1 janvier 2026 au 30 juin 2026" in text
+    assert "Notre méthode de calcul" in text
+    assert "Diagramme en barres des heures approuvées" in text
+    assert "Nigeria Oui 4,5 18" in text and "Inde Non 4 20" in text
+    assert "How we count" not in text and "Approved hours" not in text
+
+    rows = _rows(_export(client, f"/impact/organisations/{world.charity.id}", "engagements"))
+    assert "Référence de la personne" in rows[0] and "Person reference" not in rows[0]
+    assert {row["Nom"] for row in rows} == {"Alice Adeyemi", "Non affiché"}
