@@ -52,6 +52,22 @@ MARKED = (
     "registry/profile.html",
     "languages/choose.html",
     "email/verify_email.txt",
+    "milestones/choose.html",
+    "milestones/coordinating.html",
+    "milestones/delete_plan.html",
+    "milestones/done.html",
+    "milestones/milestone_form.html",
+    "milestones/plan.html",
+    "milestones/plan_form.html",
+    "milestones/plans.html",
+    "milestones/reminders.html",
+    "milestones/remove_milestone.html",
+    "milestones/template_form.html",
+    "milestones/template_milestone_form.html",
+    "milestones/templates.html",
+    "mydata/delete.html",
+    "mydata/deleted.html",
+    "mydata/index.html",
 )
 TRANSLATION_CALLS = {"_", "gettext", "ngettext", "pgettext", "npgettext"}
 READ_ATTRIBUTES = re.compile(
