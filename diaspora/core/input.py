@@ -39,8 +39,7 @@ FIELD_PROBLEMS = {
     CONTROL: N_("%(label)s must not contain control characters"),
     ONE_LINE: N_("%(label)s must be on one line, without line breaks or tabs"),
     INVISIBLE: N_(
-        "%(label)s must not contain invisible characters, like direction marks or zero-width "
-        "spaces"
+        "%(label)s must not contain invisible characters, like direction marks or zero-width spaces"
     ),
 }
 
