@@ -93,7 +93,7 @@ def translated(text: object) -> str:
             return gettext(text.msgid)
         return gettext(text.msgid, **{name: _value(v) for name, v in text.values.items()})
     if isinstance(text, catalogue.Name):
-        return gettext(str(text))
+        return text.in_language()
     if isinstance(text, LanguageName):
         return catalogue.language_names(current_language()).get(text.code, str(text))
     if isinstance(text, CountryName):

@@ -34,9 +34,28 @@ class Name(str):
     `translate`, which `diaspora.languages` sets to its gettext."""
 
     translate: ClassVar[Callable[[str], str]] = str
+    msgid: str
+    changed: Callable[[str], str] | None = None
+
+    def __new__(cls, english: str) -> "Name":
+        name = super().__new__(cls, english)
+        name.msgid = english
+        return name
+
+    def lowered(self, change: Callable[[str], str]) -> "Name":
+        """The name as it reads inside a sentence ("neonatal resuscitation"), in English and,
+        changed the same way, in the reader's language."""
+        name = Name(change(self.msgid))
+        name.msgid, name.changed = self.msgid, change
+        return name
+
+    def in_language(self) -> str:
+        """The name in the reader's language (English outside a page)."""
+        text = type(self).translate(self.msgid)
+        return self.changed(text) if self.changed else text
 
     def __html__(self) -> Markup:
-        return escape(type(self).translate(str(self)))
+        return escape(self.in_language())
 
 
 def _named(row: dict[str, str]) -> dict[str, str]:

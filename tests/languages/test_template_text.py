@@ -68,6 +68,14 @@ MARKED = (
     "mydata/delete.html",
     "mydata/deleted.html",
     "mydata/index.html",
+    "matching/_home.html",
+    "matching/_invitation_panel.html",
+    "matching/_macros.html",
+    "matching/candidates.html",
+    "matching/hidden.html",
+    "matching/invitations.html",
+    "matching/invite.html",
+    "matching/recommendations.html",
 )
 TRANSLATION_CALLS = {"_", "gettext", "ngettext", "pgettext", "npgettext"}
 READ_ATTRIBUTES = re.compile(
