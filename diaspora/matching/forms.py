@@ -29,24 +29,25 @@ class FilterForm(NhsukForm):
         _l("Kind"),
         choices=[],
         validators=[Optional()],
-        invalid_choice_message=_l("Select a kind from the list"),
     )
     country = SelectField(
         _l("Country"),
         choices=[],
         validators=[Optional()],
-        invalid_choice_message=_l("Select a country from the list"),
     )
     modality = SelectField(
         _l("How people take part"),
         choices=[],
         validators=[Optional()],
-        invalid_choice_message=_l("Select how people take part from the list"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        """The choices in the reader's language, countries as CLDR names them."""
+        """The choices and messages in the reader's language, countries as CLDR names them;
+        the messages as plain text, as the API joins them too."""
         super().__init__(*args, **kwargs)
+        self.kind.invalid_choice_message = gettext("Select a kind from the list")
+        self.country.invalid_choice_message = gettext("Select a country from the list")
+        self.modality.invalid_choice_message = gettext("Select how people take part from the list")
         self.kind.choices = options(
             ((k.value, translated(label)) for k, label in KIND_LABELS.items()),
             gettext("Any kind"),
