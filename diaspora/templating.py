@@ -12,7 +12,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoad
 from markupsafe import Markup
 
 from diaspora.config import INSTANCE_DIR
-from diaspora.languages import format_local
+from diaspora.languages import current_language, format_local
 from diaspora.reference.places import DEFAULT_TIME_ZONE, time_zone_label
 from diaspora.widgets import error_list
 
@@ -31,6 +31,11 @@ def local_datetime(value: datetime | None, fmt: str = "%-d %B %Y at %H:%M") -> s
     if value.tzinfo is None:  # SQLite returns naive datetimes; they are stored as UTC
         value = value.replace(tzinfo=ZoneInfo("UTC"))
     return format_local(value.astimezone(viewer_zone()), fmt)
+
+
+def local_time_zone_label(zone: str | None) -> str:
+    """A zone's city and country in the reader's language: "Dacca, Bangladesh" in French."""
+    return time_zone_label(zone, current_language())
 
 
 # Stands for the CSRF token in a cached component; each page puts its own masked token there.
@@ -75,7 +80,7 @@ def init_templating(app: Flask) -> None:
         "autoescape": _escapes,
     }
     app.jinja_env.filters["local_datetime"] = local_datetime
-    app.jinja_env.filters["time_zone_label"] = time_zone_label
+    app.jinja_env.filters["time_zone_label"] = local_time_zone_label
     app.jinja_env.globals["nhsuk_error_list"] = error_list
     app.jinja_env.globals["nhsuk_component"] = component_cache(app.jinja_env)
     app.jinja_env.globals["CSRF_SLOT"] = CSRF_SLOT

@@ -19,7 +19,8 @@ from wtforms import Field, Form, SelectChoice, SelectField, validators, widgets
 from wtforms.utils import unset_value
 
 from diaspora.core.csrf import MaskedFormCSRF
-from diaspora.core.input import cleaned, text_problem
+from diaspora.core.input import cleaned, field_problem
+from diaspora.core.words import N_
 from diaspora.languages import current_language, translated
 from diaspora.reference.places import UTC, is_time_zone, listed_time_zones, time_zone_groups
 
@@ -195,6 +196,15 @@ def render_date(field: "NhsDateField", **overrides: Any) -> Markup:
 
 
 DATE_PARTS = {"day": _l("Day"), "month": _l("Month"), "year": _l("Year")}
+# What a date lacks when one or two of its boxes are empty, as whole sentences.
+MISSING_PARTS = {
+    ("day",): N_("%(name)s must include a day"),
+    ("month",): N_("%(name)s must include a month"),
+    ("year",): N_("%(name)s must include a year"),
+    ("day", "month"): N_("%(name)s must include a day and month"),
+    ("day", "year"): N_("%(name)s must include a day and year"),
+    ("month", "year"): N_("%(name)s must include a month and year"),
+}
 
 
 def _renderer_for(field: Field):
@@ -252,7 +262,7 @@ class NhsDateField(Field):
         label=None,
         validators=None,
         *,
-        invalid_message: str = "Enter a real date",
+        invalid_message: str = _l("Enter a real date"),
         message_name: str | None = None,
         **kwargs,
     ):
@@ -280,11 +290,11 @@ class NhsDateField(Field):
         missing = [part for part in self.PARTS if not self.typed[part]]
         if missing:
             name = self.message_name or self.label.text
-            raise ValueError(f"{name} must include a {' and '.join(missing)}")
+            raise ValueError(gettext(MISSING_PARTS[tuple(missing)], name=name))
         if not all(self.typed[part].isdecimal() for part in self.PARTS):
             raise ValueError(self.invalid_message)
         if len(self.typed["year"]) != 4:
-            raise ValueError("Year must include 4 numbers")
+            raise ValueError(gettext("Year must include 4 numbers"))
         try:
             self.data = date(*(int(self.typed[part]) for part in ("year", "month", "day")))
         except ValueError as error:
@@ -343,10 +353,12 @@ def _filter_input(field: Field) -> None:
     for text in sent:
         if not isinstance(text, str):
             continue
-        problem = text_problem(text, multiline=multiline, name=name, limit=_length_limit(field))
+        label = str(field.label.text).removesuffix(" " + gettext("(optional)"))
+        problem = field_problem(
+            label, text, multiline=multiline, name=name, limit=_length_limit(field)
+        )
         if problem:
-            label = field.label.text.removesuffix(" (optional)")
-            field.process_errors = [f"{label} {problem}", *field.process_errors]
+            field.process_errors = [translated(problem), *field.process_errors]
             break
     else:
         return
@@ -385,16 +397,17 @@ class NhsukForm(FlaskForm):
                 field.errors = [*field.errors, message]
 
 
-TIME_ZONE_PROBLEM = "Select a time zone from the list"
+TIME_ZONE_PROBLEM = N_("Select a time zone from the list")
 
 
 @cache
-def _time_zone_choices() -> tuple[SelectChoice, ...]:
+def _time_zone_choices(language: str) -> tuple[SelectChoice, ...]:
+    """The zones, countries and cities named in `language` (CLDR)."""
     return (
-        SelectChoice(UTC, "UTC (Coordinated Universal Time)"),
+        SelectChoice(UTC, gettext("UTC (Coordinated Universal Time)")),
         *(
             SelectChoice(zone, city, optgroup=country)
-            for country, zones in time_zone_groups()
+            for country, zones in time_zone_groups(language)
             for zone, city in zones
         ),
     )
@@ -405,18 +418,18 @@ class TimeZoneField(SelectField):
     zones named by their cities (`reference.places.time_zone_groups`). Only IANA names are
     accepted; an older name an account still holds (Asia/Calcutta) stays listed for it."""
 
-    def __init__(self, label: str = "Time zone", validators=None, **kwargs: Any) -> None:
+    def __init__(self, label: str = _l("Time zone"), validators=None, **kwargs: Any) -> None:
         super().__init__(label, validators, validate_choice=False, **kwargs)
 
     def process(self, formdata, data=unset_value, extra_filters=None) -> None:
         super().process(formdata, data, extra_filters)
-        self.choices = list(_time_zone_choices())
+        self.choices = list(_time_zone_choices(current_language()))
         if self.data not in listed_time_zones() and is_time_zone(self.data):
             self.choices.insert(0, SelectChoice(self.data, self.data.replace("_", " ")))
 
     def pre_validate(self, form: Form) -> None:
         if not self.process_errors and not is_time_zone(self.data):
-            raise validators.StopValidation(TIME_ZONE_PROBLEM)
+            raise validators.StopValidation(translated(TIME_ZONE_PROBLEM))
 
 
 def options(pairs: Iterable[tuple[str, str]], placeholder: str | None = None) -> list[SelectChoice]:

@@ -1,11 +1,13 @@
 from datetime import date
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from diaspora.audit.labels import action_choices
 from diaspora.auth.models import ROLE_LABELS, STORED_ROLES
+from diaspora.languages import translated
 from diaspora.notifications.budgets import MAX_BUDGET
 from diaspora.organisations import services as organisations
 from diaspora.registry.forms import WholeNumberField
@@ -16,9 +18,11 @@ class RolesForm(NhsukForm):
     """Only stored roles: partners and coordinators follow from verified memberships."""
 
     roles = SelectMultipleField(
-        "Roles",
+        _l("Roles"),
         choices=options(
-            (role.value, label) for role, label in ROLE_LABELS.items() if role in STORED_ROLES
+            (role.value, _l(label.msgid))
+            for role, label in ROLE_LABELS.items()
+            if role in STORED_ROLES
         ),
         widget=CheckboxList(),
     )
@@ -28,7 +32,7 @@ class UserSearchForm(NhsukForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    q = StringField("Search by name or email address")
+    q = StringField(_l("Search by name or email address"))
 
 
 class EmailDomainsForm(NhsukForm):
@@ -36,12 +40,13 @@ class EmailDomainsForm(NhsukForm):
     never set its domains, or they could confirm a free-mail domain and self-sign releases."""
 
     email_domains = TextAreaField(
-        "Email domains this organisation uses",
-        description=(
+        _l("Email domains this organisation uses"),
+        description=_l(
             "One a line, like leedsth.nhs.uk or trust.example.org. Check the organisation uses "
             "them, for example on its website. While it is a verified NHS trust, a line "
             "manager's address at these domains (or their subdomains) can confirm a release. "
-            f"Free email services are refused. Up to {organisations.MAX_EMAIL_DOMAINS}."
+            "Free email services are refused. Up to %(max)s.",
+            max=organisations.MAX_EMAIL_DOMAINS,
         ),
     )
 
@@ -49,7 +54,9 @@ class EmailDomainsForm(NhsukForm):
         try:
             organisations.clean_email_domains(field.data)
         except organisations.OrganisationError as error:
-            raise ValidationError(str(error)) from error
+            raise ValidationError(
+                "; ".join(translated(words) for words in error.errors.values())
+            ) from error
 
 
 class TextBudgetForm(NhsukForm):
@@ -83,22 +90,22 @@ class AuditFilterForm(NhsukForm):
 
     person = HiddenField()
     action = SelectField(
-        "Action",
-        choices=options(action_choices(), "Any action"),
+        _l("Action"),
+        choices=options(action_choices(), _l("Any action")),
         default="",
-        invalid_choice_message="Select an action from the list",
+        invalid_choice_message=_l("Select an action from the list"),
     )
     since = NhsDateField(
-        "From",
-        description="Your local date. For example, 1 4 2026",
-        message_name="From date",
-        invalid_message="From date must be a real date",
+        _l("From"),
+        description=_l("Your local date. For example, 1 4 2026"),
+        message_name=_l("From date"),
+        invalid_message=_l("From date must be a real date"),
     )
     until = NhsDateField(
-        "To",
-        description="Your local date. For example, 30 4 2026",
-        message_name="To date",
-        invalid_message="To date must be a real date",
+        _l("To"),
+        description=_l("Your local date. For example, 30 4 2026"),
+        message_name=_l("To date"),
+        invalid_message=_l("To date must be a real date"),
     )
 
     def validate(self, extra_validators=None) -> bool:
@@ -107,7 +114,7 @@ class AuditFilterForm(NhsukForm):
         if isinstance(since, date) and isinstance(until, date) and until < since:
             self.until.errors = [
                 *self.until.errors,
-                "To date must be the same as or after the From date",
+                gettext("To date must be the same as or after the From date"),
             ]
             ok = False
         return ok
@@ -122,12 +129,12 @@ class AuditPersonForm(NhsukForm):
     address) never goes into an address or an access log."""
 
     q = StringField(
-        "Name or email address",
+        _l("Name or email address"),
         validators=[
-            Length(max=200, message="Name or email address must be 200 characters or fewer")
+            Length(max=200, message=_l("Name or email address must be 200 characters or fewer"))
         ],
     )
 
     def validate_q(self, field) -> None:
         if not (field.data or "").strip():
-            raise ValidationError("Enter a name or email address")
+            raise ValidationError(gettext("Enter a name or email address"))

@@ -5,18 +5,20 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from diaspora.audit.labels import action_label, subject_label
 from diaspora.audit.models import AuditEvent
 from diaspora.auth.models import ROLE_LABELS, User
+from diaspora.languages import translated
 from diaspora.organisations.models import Organisation
 
 
 def role_labels(roles: Iterable[str]) -> list[str]:
-    """Role codes as people read them, in a steady order."""
-    return sorted(ROLE_LABELS.get(role, role) for role in roles)
+    """Role codes as people read them, in the reader's language, in a steady order."""
+    return sorted(translated(ROLE_LABELS.get(role, role)) for role in roles)
 
 
 def _names(session: Session, model, column, events: list[AuditEvent]) -> dict[int, str]:
@@ -49,7 +51,11 @@ def present_events(session: Session, events: list[AuditEvent]) -> list[dict[str,
                 "name": event.actor.display_name,
                 "href": url_for("admin.user", user_id=event.actor.id),
             }
-        record: dict[str, Any] = {"kind": subject_label(event.subject_type), "name": "", "href": ""}
+        record: dict[str, Any] = {
+            "kind": translated(subject_label(event.subject_type)),
+            "name": "",
+            "href": "",
+        }
         if event.subject_type == "User" and event.subject_id in people:
             record |= {
                 "name": people[event.subject_id],
@@ -61,7 +67,7 @@ def present_events(session: Session, events: list[AuditEvent]) -> list[dict[str,
                 "href": url_for("admin.organisation", organisation_id=event.subject_id),
             }
         elif event.subject_id is not None:
-            record["name"] = f"number {event.subject_id}"
+            record["name"] = gettext("number %(number)s", number=event.subject_id)
         details = [
             (key.replace("_", " ").capitalize(), _detail_text(value))
             for key, value in (event.details or {}).items()
@@ -71,7 +77,7 @@ def present_events(session: Session, events: list[AuditEvent]) -> list[dict[str,
             {
                 "at": event.at,
                 "code": event.action,
-                "action": action_label(event.action),
+                "action": translated(action_label(event.action)),
                 "actor": actor,
                 "record": record if event.subject_type else None,
                 "ip": event.ip or "",

@@ -1,7 +1,7 @@
 """Administration: users, the organisation verification queue and the audit log."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from diaspora.admin.forms import (
@@ -19,6 +19,7 @@ from diaspora.auth.models import Role, User
 from diaspora.extensions import db
 from diaspora.factors import services as factors
 from diaspora.factors.gate import step_up_required
+from diaspora.languages import current_language, translated
 from diaspora.notifications import budgets
 from diaspora.organisations import services as organisations
 from diaspora.organisations.access import roles_of, roles_of_many
@@ -70,11 +71,11 @@ def user(user_id: int):
     form = RolesForm(data={"roles": sorted(person.role_names)})
     if form.validate_on_submit():
         if person.id == current_user.id and Role.ADMIN not in form.roles.data:
-            form.roles.errors.append("You cannot remove your own administrator role")
+            form.roles.errors.append(gettext("You cannot remove your own administrator role"))
         else:
             accounts.set_roles(db.session, person, set(form.roles.data), actor=current_user)
             db.session.commit()
-            flash("Roles saved.", "success")
+            flash(gettext("Roles saved."), "success")
             return redirect(url_for("admin.user", user_id=person.id))
     memberships = organisations.memberships_for(db.session, person)
     return render_template(
@@ -92,11 +93,11 @@ def set_active(user_id: int):
     person = db.session.get(User, user_id) or abort(404)
     active = request.form.get("active") == "1"
     if person.id == current_user.id and not active:
-        flash("You cannot disable your own account.", "error")
+        flash(gettext("You cannot disable your own account."), "error")
     else:
         accounts.set_active(db.session, person, active, actor=current_user)
         db.session.commit()
-        flash("Account enabled." if active else "Account disabled.", "success")
+        flash(gettext("Account enabled.") if active else gettext("Account disabled."), "success")
     return redirect(url_for("admin.user", user_id=person.id))
 
 
@@ -111,10 +112,10 @@ def reset_second_factor(user_id: int):
     try:
         factors.reset_factors(db.session, person, actor=current_user, via="admin")
     except factors.FactorError as error:
-        flash(str(error), "error")
+        flash("; ".join(translated(words) for words in error.errors.values()), "error")
     else:
         db.session.commit()
-        flash("Second factor reset. They have been emailed, and so have you.", "success")
+        flash(gettext("Second factor reset. They have been emailed, and so have you."), "success")
     return redirect(url_for("admin.user", user_id=person.id))
 
 
@@ -134,7 +135,10 @@ def organisation(organisation_id: int):
         if request.form.get("decision") == "verify":
             organisations.decide_verification(db.session, org, current_user, verified=True)
             db.session.commit()
-            flash(f"{org.name} is verified. Its members have been told.", "success")
+            flash(
+                gettext("%(name)s is verified. Its members have been told.", name=org.name),
+                "success",
+            )
             return redirect(url_for("admin.organisation_queue"))
         if form.validate():
             try:
@@ -142,10 +146,17 @@ def organisation(organisation_id: int):
                     db.session, org, current_user, verified=False, reason=form.reason.data
                 )
             except organisations.OrganisationError as error:
-                form.reason.errors.append(str(error))
+                form.reason.errors.append(
+                    "; ".join(translated(words) for words in error.errors.values())
+                )
             else:
                 db.session.commit()
-                flash(f"{org.name} has been rejected. Its owners have been told.", "success")
+                flash(
+                    gettext(
+                        "%(name)s has been rejected. Its owners have been told.", name=org.name
+                    ),
+                    "success",
+                )
                 return redirect(url_for("admin.organisation_queue"))
     return _organisation_page(org, form=form)
 
@@ -160,7 +171,10 @@ def organisation_email_domains(organisation_id: int):
             db.session, org, current_user, domains_form.email_domains.data
         )
         db.session.commit()
-        flash("Email domains saved." if changed else "Email domains unchanged.", "success")
+        flash(
+            gettext("Email domains saved.") if changed else gettext("Email domains unchanged."),
+            "success",
+        )
         return redirect(url_for("admin.organisation", organisation_id=org.id))
     return _organisation_page(org, domains_form=domains_form)
 
@@ -173,7 +187,10 @@ def organisation_text_budget(organisation_id: int):
     if budget_form.validate_on_submit():
         changed = budgets.set_budget(db.session, current_user, org, budget_form.segments.data)
         db.session.commit()
-        flash(_("Text budget saved.") if changed else _("Text budget unchanged."), "success")
+        flash(
+            gettext("Text budget saved.") if changed else gettext("Text budget unchanged."),
+            "success",
+        )
         return redirect(url_for("admin.organisation", organisation_id=org.id))
     return _organisation_page(org, budget_form=budget_form)
 
@@ -203,7 +220,7 @@ def _organisation_page(
         text_usage=usage,
         default_budget=budgets.default_budget(),
         owners=organisations.owners(db.session, org),
-        country=country_name(org.country),
+        country=country_name(org.country, current_language()),
     )
 
 

@@ -17,6 +17,8 @@ import re
 from flask import Flask, abort, current_app, request
 from flask.json.provider import DefaultJSONProvider
 
+from diaspora.core.words import N_, Words
+
 SINGLE_LINE_MAX = 500
 MULTI_LINE_MAX = 10_000
 NAME_MAX = 200
@@ -29,6 +31,23 @@ _INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b-\u2
 CONTROL = "must not contain control characters"
 ONE_LINE = "must be on one line, without line breaks or tabs"
 INVISIBLE = "must not contain invisible characters, like direction marks or zero-width spaces"
+
+
+# The same problems as whole sentences naming a field, for the catalogues (pages show them in
+# the reader's language; the API's messages stay in English).
+FIELD_PROBLEMS = {
+    CONTROL: N_("%(label)s must not contain control characters"),
+    ONE_LINE: N_("%(label)s must be on one line, without line breaks or tabs"),
+    INVISIBLE: N_(
+        "%(label)s must not contain invisible characters, like direction marks or zero-width spaces"
+    ),
+}
+
+
+def _cap(multiline: bool, name: bool, limit: int | None) -> int:
+    if limit is None:
+        return NAME_MAX if name else MULTI_LINE_MAX if multiline else SINGLE_LINE_MAX
+    return limit
 
 
 def text_problem(
@@ -44,11 +63,32 @@ def text_problem(
         return ONE_LINE
     if name and _INVISIBLE.search(text):
         return INVISIBLE
-    if limit is None:
-        limit = NAME_MAX if name else MULTI_LINE_MAX if multiline else SINGLE_LINE_MAX
+    limit = _cap(multiline, name, limit)
     if limit and len(text) > limit:
         return f"must be {limit:,} characters or fewer"
     return None
+
+
+def field_problem(
+    label: str,
+    text: str,
+    *,
+    multiline: bool = False,
+    name: bool = False,
+    limit: int | None = None,
+) -> Words | None:
+    """`text_problem` as a whole sentence naming the field by its `label`: "Full name must not
+    contain control characters"; None if nothing is wrong."""
+    problem = text_problem(text, multiline=multiline, name=name, limit=limit)
+    if problem is None:
+        return None
+    if problem in FIELD_PROBLEMS:
+        return N_(FIELD_PROBLEMS[problem].msgid, label=label)
+    return N_(
+        "%(label)s must be %(limit)s characters or fewer",
+        label=label,
+        limit=f"{_cap(multiline, name, limit):,}",
+    )
 
 
 def cleaned(text: str, *, multiline: bool = False, name: bool = False) -> str:

@@ -42,6 +42,7 @@ from diaspora.core.context import setting
 from diaspora.core.errors import DomainError
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import external_url, service_url
+from diaspora.core.words import N_
 from diaspora.factors.models import Passkey, RecoveryCode, RememberedDevice, TotpFactor
 from diaspora.notifications import mail
 from diaspora.organisations.access import active_memberships
@@ -93,7 +94,7 @@ def _factor_count(session: Session, user: User) -> int:
 def _check_can_remove(session: Session, user: User) -> None:
     if _factor_count(session, user) <= 1 and must_use_second_factor(session, user):
         raise FactorError(
-            "You need a second factor: add another passkey or an authenticator app first"
+            N_("You need a second factor: add another passkey or an authenticator app first")
         )
 
 
@@ -118,15 +119,17 @@ def totp_secret(factor: TotpFactor) -> str:
         return _fernet().decrypt(factor.secret.encode()).decode()
     except InvalidToken as error:  # SECRET_KEY changed: the person uses a recovery code
         raise FactorError(
-            "Your authenticator app can no longer be checked. Use a recovery code, or ask an"
-            " administrator to reset your second factor"
+            N_(
+                "Your authenticator app can no longer be checked. Use a recovery code, or ask an"
+                " administrator to reset your second factor"
+            )
         ) from error
 
 
 def new_totp_secret(session: Session, user: User) -> str:
     """A secret for a new authenticator app (the caller keeps it until it is confirmed)."""
     if confirmed_totp(session, user) is not None:
-        raise FactorError("You already use an authenticator app: remove it to set up another")
+        raise FactorError(N_("You already use an authenticator app: remove it to set up another"))
     return pyotp.random_base32()
 
 
@@ -214,7 +217,7 @@ def _enrolled(session: Session, user: User, what: str) -> None:
     mail.queue(
         session,
         user.email,
-        "A second factor was added to your account",
+        N_("A second factor was added to your account"),
         "factor_added",
         user=user,
         what=what,
@@ -297,7 +300,7 @@ def use_recovery_code(session: Session, user: User, code: str, *, purpose: str) 
     mail.queue(
         session,
         user.email,
-        "A recovery code was used on your account",
+        N_("A recovery code was used on your account"),
         "recovery_code_used",
         user=user,
         left=left,
@@ -355,10 +358,10 @@ def register_passkey(
         )
     except (InvalidRegistrationResponse, ValueError, KeyError, TypeError) as error:
         record(session, "factor.failed", actor=user, subject=user, kind="passkey", purpose="enrol")
-        raise FactorError("The passkey could not be checked. Try again") from error
+        raise FactorError(N_("The passkey could not be checked. Try again")) from error
     taken = session.scalar(select(exists().where(Passkey.credential_id == verified.credential_id)))
     if taken:
-        raise FactorError("This passkey is already registered")
+        raise FactorError(N_("This passkey is already registered"))
     passkey = Passkey(
         user_id=user.id,
         name=name.strip(),
@@ -447,7 +450,7 @@ def may_remember(user: User) -> bool:
 def remember_device(session: Session, user: User, label: str) -> tuple[str, RememberedDevice]:
     """A new remembered browser: the token for its cookie (kept only as a digest here)."""
     if not may_remember(user):
-        raise FactorError("Administrators give their second factor at every sign-in")
+        raise FactorError(N_("Administrators give their second factor at every sign-in"))
     token = secrets.token_urlsafe(32)
     device = RememberedDevice(
         user_id=user.id,
@@ -528,14 +531,14 @@ def reset_factors(session: Session, person: User, *, actor: User | None, via: st
     and end their sessions: at their next sign-in they set up a new one. Never one's own
     (except from the command line, `actor` None). Both people are emailed."""
     if actor is not None and actor.id == person.id:
-        raise FactorError("You cannot reset your own second factor: ask another administrator")
+        raise FactorError(N_("You cannot reset your own second factor: ask another administrator"))
     forget(session, person)
     end_all_sessions(person)
     record(session, "factor.reset", actor=actor, subject=person, via=via)
     mail.queue(
         session,
         person.email,
-        "Your second factor has been reset",
+        N_("Your second factor has been reset"),
         "factor_reset",
         user=person,
         sign_in_url=external_url("auth.sign_in"),
@@ -544,7 +547,7 @@ def reset_factors(session: Session, person: User, *, actor: User | None, via: st
         mail.queue(
             session,
             actor.email,
-            "You reset someone's second factor",
+            N_("You reset someone's second factor"),
             "factor_reset_by_you",
             user=actor,
             person=person,

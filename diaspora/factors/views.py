@@ -16,6 +16,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
@@ -24,6 +25,7 @@ from diaspora.auth.models import User
 from diaspora.auth.services import check_current_password
 from diaspora.core.errors import problem
 from diaspora.core.security import safe_next
+from diaspora.core.words import N_
 from diaspora.extensions import db
 from diaspora.factors import gate, services
 from diaspora.factors.forms import (
@@ -33,25 +35,39 @@ from diaspora.factors.forms import (
     RecoveryCodeForm,
     SignInCodeForm,
 )
+from diaspora.languages import translated
 from diaspora.widgets import NhsukForm
 
 bp = Blueprint("factors", __name__, url_prefix="/account")
 WEBAUTHN = "webauthn"
 TOTP_SETUP = "totp_setup"
-WRONG_CODE = "The code is not correct. Check your app and enter the code it shows now"
-WRONG_RECOVERY = "This recovery code is not correct or was already used"
+WRONG_CODE = N_("The code is not correct. Check your app and enter the code it shows now")
+WRONG_RECOVERY = N_("This recovery code is not correct or was already used")
 
 
 def _me():
     return current_user._get_current_object()
 
 
+def _said(error: services.FactorError) -> str:
+    """The refusal in the reader's language."""
+    return "; ".join(translated(words) for words in error.errors.values())
+
+
 def _left_message(left: int) -> str:
-    noun = "code" if left == 1 else "codes"
-    message = f"You used a recovery code. You have {left} recovery {noun} left."
     if left <= 3:
-        message += " Make new ones from your account's security page."
-    return message
+        return ngettext(
+            "You used a recovery code. You have %(num)d recovery code left. Make new ones from "
+            "your account's security page.",
+            "You used a recovery code. You have %(num)d recovery codes left. Make new ones from "
+            "your account's security page.",
+            left,
+        )
+    return ngettext(
+        "You used a recovery code. You have %(num)d recovery code left.",
+        "You used a recovery code. You have %(num)d recovery codes left.",
+        left,
+    )
 
 
 # The step after the password -------------------------------------------------------------------
@@ -105,9 +121,9 @@ def _code_refused(user: User, code: str, *, purpose: str) -> str | None:
     try:
         if services.verify_code(db.session, user, code, purpose=purpose):
             return None
-        error = WRONG_CODE
+        error = translated(WRONG_CODE)
     except services.FactorError as unreadable:
-        error = str(unreadable)
+        error = _said(unreadable)
     db.session.commit()  # the audit record of the failure
     throttle.refused()
     return error
@@ -148,7 +164,7 @@ def verify_recovery():
             return _finish_sign_in(user, left=left)
         db.session.commit()
         throttle.refused()
-        form.code.errors.append(WRONG_RECOVERY)
+        form.code.errors.append(translated(WRONG_RECOVERY))
     return render_template("factors/recovery.html", form=form, step_up=False)
 
 
@@ -184,7 +200,7 @@ def _json(body: str) -> Response:
 def passkey_challenge():
     user = _passkey_user()
     if user is None or not services.passkeys_of(db.session, user):
-        return problem(404, "Not Found", "There is no passkey to use.")
+        return problem(404, "Not Found", gettext("There is no passkey to use."))
     options, challenge = services.authentication_options(db.session, user)
     _keep_challenge("authenticate", challenge)
     return _json(options)
@@ -198,7 +214,7 @@ def passkey_answer():
     body = request.get_json(silent=True)
     challenge = _take_challenge("authenticate")
     if user is None or challenge is None or not isinstance(body, dict):
-        return problem(400, "Bad Request", "Start again: the passkey request has expired.")
+        return problem(400, "Bad Request", gettext("Start again: the passkey request has expired."))
     purpose = "sign_in" if pending is not None else "step_up"
     credential = body.get("credential")
     if not isinstance(credential, dict) or not services.verify_passkey(
@@ -206,7 +222,7 @@ def passkey_answer():
     ):
         db.session.commit()
         throttle.refused()
-        return problem(400, "Bad Request", "That passkey could not be checked. Try again.")
+        return problem(400, "Bad Request", gettext("That passkey could not be checked. Try again."))
     if pending is not None:
         signed_in = _finish_sign_in(user, remember=body.get("remember") is True)
         answer = jsonify(redirect=signed_in.location)
@@ -241,7 +257,7 @@ def step_up():
                 return redirect(target)
             db.session.commit()
             throttle.refused()
-            form.password.errors.append("Your password is not correct")
+            form.password.errors.append(gettext("Your password is not correct"))
         return render_template("factors/step_up.html", form=form, password=True, target=target)
     totp = services.confirmed_totp(db.session, user)
     form = CodeForm()
@@ -277,7 +293,7 @@ def step_up_recovery():
             flash(_left_message(left), "warning" if left <= 3 else "success")
             return redirect(target)
         throttle.refused()
-        form.code.errors.append(WRONG_RECOVERY)
+        form.code.errors.append(translated(WRONG_RECOVERY))
     return render_template("factors/recovery.html", form=form, step_up=True, target=target)
 
 
@@ -290,7 +306,7 @@ def _after_enrolment():
     gate.keep_signed_in()
     if services.recovery_codes_left(db.session, _me()) == 0:
         return redirect(url_for("factors.recovery_codes"))
-    flash("Your second factor is set up.", "success")
+    flash(gettext("Your second factor is set up."), "success")
     return redirect(url_for("factors.manage"))
 
 
@@ -314,7 +330,7 @@ def app():
     try:
         secret = session.get(TOTP_SETUP) or services.new_totp_secret(db.session, user)
     except services.FactorError as error:
-        flash(str(error), "error")
+        flash(_said(error), "error")
         return redirect(url_for("factors.manage"))
     # The same key on every visit until it is confirmed; kept in the session, never stored.
     session[TOTP_SETUP] = secret
@@ -326,7 +342,7 @@ def app():
             session.pop(TOTP_SETUP, None)
             return _after_enrolment()
         throttle.refused()
-        form.code.errors.append(WRONG_CODE)
+        form.code.errors.append(translated(WRONG_CODE))
     return render_template(
         "factors/app.html",
         form=form,
@@ -358,7 +374,7 @@ def passkey_register():
     body = request.get_json(silent=True)
     challenge = _take_challenge("register")
     if challenge is None or not isinstance(body, dict):
-        return problem(400, "Bad Request", "Start again: the passkey request has expired.")
+        return problem(400, "Bad Request", gettext("Start again: the passkey request has expired."))
     name = body.get("name")
     form = PasskeyNameForm(
         formdata=MultiDict({"name": name if isinstance(name, str) else ""}), meta={"csrf": False}
@@ -368,11 +384,11 @@ def passkey_register():
     credential = body.get("credential")
     try:
         if not isinstance(credential, dict):
-            raise services.FactorError("The passkey could not be checked. Try again")
+            raise services.FactorError(N_("The passkey could not be checked. Try again"))
         services.register_passkey(db.session, _me(), credential, challenge, form.name.data)
     except services.FactorError as error:
         db.session.commit()  # the audit record of the failure
-        return problem(400, "Bad Request", str(error))
+        return problem(400, "Bad Request", _said(error))
     db.session.commit()
     response = _after_enrolment()
     return jsonify(redirect=response.location)
@@ -423,12 +439,12 @@ def _removal(change) -> None:
     try:
         change()
     except services.FactorError as error:
-        flash(str(error), "error")
+        flash(_said(error), "error")
         return
     except LookupError:
         abort(404)
     db.session.commit()
-    flash("Removed.", "success")
+    flash(gettext("Removed."), "success")
 
 
 @bp.post("/two-factor/app/remove")

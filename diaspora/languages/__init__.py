@@ -86,11 +86,14 @@ def text_direction(language: str | None = None) -> str:
 def translated(text: object) -> str:
     """Text from a service or model in the reader's language: a marked `Words` is looked up
     with its values put back, each in the reader's language too (dates, names of countries and
-    languages, other marked words); anything else is shown as it is."""
+    languages, professions, grades and skills, other marked words); anything else is shown as
+    it is."""
     if isinstance(text, Words):
         if not text.values:
             return gettext(text.msgid)
         return gettext(text.msgid, **{name: _value(v) for name, v in text.values.items()})
+    if isinstance(text, catalogue.Name):
+        return text.in_language()
     if isinstance(text, LanguageName):
         return catalogue.language_names(current_language()).get(text.code, str(text))
     if isinstance(text, CountryName):
@@ -179,6 +182,8 @@ def init_languages(app: Flask, translations_dir: str) -> None:
     # Flask-Babel keeps the locale it chose on the application context, which outlives a request
     # when one was pushed beforehand (commands, tests): each request chooses again.
     app.before_request(refresh)
+    # Names of professions, grades and skills show in the reader's language in every template.
+    catalogue.Name.translate = gettext
     env = app.jinja_env
     env.globals["text_direction"] = text_direction
     env.globals["current_language"] = current_language

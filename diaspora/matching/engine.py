@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from diaspora.auth.models import User
 from diaspora.core.time import utcnow
+from diaspora.core.words import CountryName, LanguageName
 from diaspora.credentials.services import verified_credential_clause
 from diaspora.directory.services import listed
 from diaspora.engagements.models import Engagement, EngagementState
@@ -509,6 +510,9 @@ def labels() -> scoring.Labels:
         professions={code: p.name for code, p in catalogue.professions().items()},
         grades={code: row["name"] for code, row in catalogue.grades().items()},
         skills={code: row["name"] for code, row in catalogue.skills().items()},
-        languages=catalogue.language_names(),
-        countries=country_names(),
+        # Marked names, so a page shows them in its reader's language.
+        languages={
+            code: LanguageName(code, name) for code, name in catalogue.language_names().items()
+        },
+        countries={code: CountryName(code, name) for code, name in country_names().items()},
     )

@@ -4,10 +4,13 @@ the CSRF token and nothing else worth validating)."""
 
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from diaspora.auth.models import User
+from diaspora.languages import current_language, translated
 from diaspora.matching import invitations
 from diaspora.matching.models import AlertFrequency
 from diaspora.matching.services import NO_ALERTS, Filters
@@ -23,25 +26,37 @@ class FilterForm(NhsukForm):
         csrf = False
 
     kind = SelectField(
-        "Kind",
-        choices=options(((k.value, label) for k, label in KIND_LABELS.items()), "Any kind"),
+        _l("Kind"),
+        choices=[],
         validators=[Optional()],
-        invalid_choice_message="Select a kind from the list",
     )
     country = SelectField(
-        "Country",
-        choices=options(countries(), "Any country"),
+        _l("Country"),
+        choices=[],
         validators=[Optional()],
-        invalid_choice_message="Select a country from the list",
     )
     modality = SelectField(
-        "How people take part",
-        choices=options(
-            ((m.value, label) for m, label in MODALITY_LABELS.items()), "Remotely or on site"
-        ),
+        _l("How people take part"),
+        choices=[],
         validators=[Optional()],
-        invalid_choice_message="Select how people take part from the list",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """The choices and messages in the reader's language, countries as CLDR names them;
+        the messages as plain text, as the API joins them too."""
+        super().__init__(*args, **kwargs)
+        self.kind.invalid_choice_message = gettext("Select a kind from the list")
+        self.country.invalid_choice_message = gettext("Select a country from the list")
+        self.modality.invalid_choice_message = gettext("Select how people take part from the list")
+        self.kind.choices = options(
+            ((k.value, translated(label)) for k, label in KIND_LABELS.items()),
+            gettext("Any kind"),
+        )
+        self.country.choices = options(countries(current_language()), gettext("Any country"))
+        self.modality.choices = options(
+            ((m.value, translated(label)) for m, label in MODALITY_LABELS.items()),
+            gettext("Remotely or on site"),
+        )
 
     def filters(self) -> Filters:
         return Filters(
@@ -52,18 +67,18 @@ class FilterForm(NhsukForm):
 
 
 ALERT_LABELS = [
-    (AlertFrequency.IMMEDIATE, "Yes, tell me at once"),
-    (AlertFrequency.WEEKLY, "Yes, in a weekly digest on Mondays"),
-    (NO_ALERTS, "No alerts"),
+    (AlertFrequency.IMMEDIATE, _l("Yes, tell me at once")),
+    (AlertFrequency.WEEKLY, _l("Yes, in a weekly digest on Mondays")),
+    (NO_ALERTS, _l("No alerts")),
 ]
 
 
 class AlertForm(NhsukForm):
     alerts = RadioField(
-        "Tell me about new opportunities that match me strongly",
+        _l("Tell me about new opportunities that match me strongly"),
         choices=options(ALERT_LABELS),
         default=NO_ALERTS,
-        invalid_choice_message="Select whether you want alerts",
+        invalid_choice_message=_l("Select whether you want alerts"),
     )
 
 
@@ -73,14 +88,14 @@ class InviteForm(NhsukForm):
     message_max = invitations.MESSAGE_MAX
 
     message = TextAreaField(
-        "Message (optional)",
-        description="Say why you think they could help. They see it with your invitation.",
+        _l("Message (optional)"),
+        description=_l("Say why you think they could help. They see it with your invitation."),
     )
 
     def validate_message(self, field) -> None:
         problem = invitations.message_problem(field.data)
         if problem:
-            raise ValidationError(problem)
+            raise ValidationError(translated(problem))
 
 
 class ButtonForm(NhsukForm):
@@ -89,33 +104,33 @@ class ButtonForm(NhsukForm):
 
 class ProposeForm(NhsukForm):
     user_id = SelectField(
-        "Member",
+        _l("Member"),
         choices=[],
-        validators=[InputRequired(message="Select a member")],
-        invalid_choice_message="Select a member",
+        validators=[InputRequired(message=_l("Select a member"))],
+        invalid_choice_message=_l("Select a member"),
     )
     opportunity_id = SelectField(
-        "Opportunity",
+        _l("Opportunity"),
         choices=[],
-        validators=[InputRequired(message="Select an opportunity")],
-        invalid_choice_message="Select an opportunity",
+        validators=[InputRequired(message=_l("Select an opportunity"))],
+        invalid_choice_message=_l("Select an opportunity"),
     )
-    message = TextAreaField("Message to the member (optional)")
+    message = TextAreaField(_l("Message to the member (optional)"))
 
     def validate_message(self, field) -> None:
         """The invitation's own limit, counted as the invitation counts it."""
         problem = invitations.message_problem(field.data)
         if problem:
-            raise ValidationError(problem)
+            raise ValidationError(translated(problem))
 
     def __init__(
         self, *args: Any, members: list[User], opportunities: list[Opportunity], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.user_id.choices = options(
-            ((str(u.id), u.display_name) for u in members), "Select a member"
+            ((str(u.id), u.display_name) for u in members), gettext("Select a member")
         )
         self.opportunity_id.choices = options(
             ((str(o.id), f"{o.title} ({o.organisation.name})") for o in opportunities),
-            "Select an opportunity",
+            gettext("Select an opportunity"),
         )

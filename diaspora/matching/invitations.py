@@ -6,6 +6,7 @@ The rules live here so the pages, the cohorts area and the API refuse the same t
 
 import dataclasses
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
@@ -16,9 +17,11 @@ from diaspora.cohorts.models import Cohort, CohortMember
 from diaspora.core.errors import DomainError
 from diaspora.core.time import utcnow
 from diaspora.core.urls import service_path
+from diaspora.core.words import N_, Words
 from diaspora.engagements import states
 from diaspora.engagements.models import Engagement
 from diaspora.engagements.services import clean_text
+from diaspora.languages import force_locale, language_of
 from diaspora.matching.models import Invitation, InvitationState
 from diaspora.notifications.services import notify
 from diaspora.opportunities.access import manages
@@ -76,7 +79,9 @@ def _engaged(session: Session, opportunity: Opportunity, person: User) -> bool:
 
 
 def _already(person: User) -> InvitationError:
-    return InvitationError(f"{person.display_name} has already been invited to this opportunity.")
+    return InvitationError(
+        N_("%(name)s has already been invited to this opportunity.", name=person.display_name)
+    )
 
 
 def check(
@@ -105,20 +110,22 @@ def check(
         or not person.active
         or not profile.consent_to_contact
     ):
-        raise InvitationError("You cannot invite this person.")
+        raise InvitationError(N_("You cannot invite this person."))
     if opportunity.status != OpportunityStatus.OPEN:
-        raise InvitationError("This opportunity is not open: nobody can be invited to it.")
+        raise InvitationError(N_("This opportunity is not open: nobody can be invited to it."))
     if existing(session, opportunity, person) is not None:
         raise _already(person)
     if _engaged(session, opportunity, person):
-        raise InvitationError(f"{person.display_name} is already taking part or has applied.")
+        raise InvitationError(
+            N_("%(name)s is already taking part or has applied.", name=person.display_name)
+        )
 
 
-def message_problem(message: str | None) -> str | None:
+def message_problem(message: str | None) -> Words | None:
     """Why the invitation's message cannot be sent, or None. Counted trimmed and with plain line
     endings: a browser posts each line break as two characters."""
     if len(clean_text(message)) > MESSAGE_MAX:
-        return f"Your message must be {MESSAGE_MAX} characters or fewer"
+        return N_("Your message must be %(max)s characters or fewer", max=MESSAGE_MAX)
     return None
 
 
@@ -161,19 +168,20 @@ def invite(
         cohort_id=invitation.cohort_id,
     )
     sender = cohort.name if cohort is not None else opportunity.organisation.name
-    notify(
-        session,
-        person,
-        KIND,
-        subject=f"You are invited to {opportunity.title}",
-        template="matching_invitation",
-        link=service_path("opportunities.detail", opportunity_id=opportunity.id),
-        dedupe_key=f"invitation:{invitation.id}",
-        organisation_id=opportunity.organisation_id,
-        opportunity=opportunity,
-        sender=sender,
-        message=message,
-    )
+    with force_locale(language_of(person)):  # the message is in its recipient's language
+        notify(
+            session,
+            person,
+            KIND,
+            subject=gettext("You are invited to %(title)s", title=opportunity.title),
+            template="matching_invitation",
+            link=service_path("opportunities.detail", opportunity_id=opportunity.id),
+            dedupe_key=f"invitation:{invitation.id}",
+            organisation_id=opportunity.organisation_id,
+            opportunity=opportunity,
+            sender=sender,
+            message=message,
+        )
     return invitation
 
 
@@ -181,11 +189,11 @@ def respond(session: Session, invitation: Invitation, person: User, *, accept: b
     """The invited person accepts or declines, once. Accepting records the answer; they then
     apply or book through the engagement pages as anyone does."""
     if invitation.user_id != person.id:
-        raise InvitationError("This invitation is not yours.")
+        raise InvitationError(N_("This invitation is not yours."))
     if invitation.state != InvitationState.PENDING:
-        raise InvitationError("You have already answered this invitation.")
+        raise InvitationError(N_("You have already answered this invitation."))
     if accept and invitation.opportunity.status != OpportunityStatus.OPEN:
-        raise InvitationError("This opportunity is no longer open.")
+        raise InvitationError(N_("This opportunity is no longer open."))
     invitation.state = InvitationState.ACCEPTED if accept else InvitationState.DECLINED
     invitation.answered_at = utcnow()
     record(

@@ -1,6 +1,10 @@
 """Matches as the pages show them: a score in words, reasons and gaps in words, and the few
 facts of each opportunity or person worth a glance."""
 
+from flask_babel import gettext
+
+from diaspora.core.words import N_
+from diaspora.languages import current_language, translated
 from diaspora.matching.models import Invitation, InvitationState
 from diaspora.matching.scoring import Labels, Match
 from diaspora.matching.services import GOOD, STRONG, Recommendation, Suggestion
@@ -9,33 +13,38 @@ from diaspora.opportunities.presenters import dates
 from diaspora.reference.places import country_name
 
 INVITATION_TAGS = {
-    InvitationState.PENDING: {"text": "Invited", "colour": "blue"},
-    InvitationState.ACCEPTED: {"text": "Invitation accepted", "colour": "green"},
-    InvitationState.DECLINED: {"text": "Invitation declined", "colour": "grey"},
+    InvitationState.PENDING: {"text": N_("Invited"), "colour": "blue"},
+    InvitationState.ACCEPTED: {"text": N_("Invitation accepted"), "colour": "green"},
+    InvitationState.DECLINED: {"text": N_("Invitation declined"), "colour": "grey"},
 }
 ANSWER_TAGS = {
-    InvitationState.PENDING: {"text": "Waiting for your answer", "colour": "blue"},
-    InvitationState.ACCEPTED: {"text": "Accepted", "colour": "green"},
-    InvitationState.DECLINED: {"text": "Declined", "colour": "grey"},
+    InvitationState.PENDING: {"text": N_("Waiting for your answer"), "colour": "blue"},
+    InvitationState.ACCEPTED: {"text": N_("Accepted"), "colour": "green"},
+    InvitationState.DECLINED: {"text": N_("Declined"), "colour": "grey"},
 }
+
+
+def _tag(tag: dict[str, str]) -> dict[str, str]:
+    return {**tag, "text": translated(tag["text"])}
 
 
 def strength(score: float) -> dict[str, str]:
     """The score in words, with the tag colour that goes with it."""
     if score >= STRONG:
-        return {"text": "Strong match", "colour": "green"}
+        return {"text": gettext("Strong match"), "colour": "green"}
     if score >= GOOD:
-        return {"text": "Good match", "colour": "aqua-green"}
-    return {"text": "Partial match", "colour": "grey"}
+        return {"text": gettext("Good match"), "colour": "aqua-green"}
+    return {"text": gettext("Partial match"), "colour": "grey"}
 
 
 def _match(match: Match, labels: Labels) -> dict:
+    """The reasons and gaps in the reader's language, names and dates in them too."""
     return {
         "strength": strength(match.score),
         "score": round(match.score),
         "priority": match.priority,
-        "reasons": match.reason_texts(labels),
-        "gaps": match.gap_texts(labels),
+        "reasons": [translated(text) for text in match.reason_texts(labels)],
+        "gaps": [translated(text) for text in match.gap_texts(labels)],
     }
 
 
@@ -45,9 +54,9 @@ def recommendation(item: Recommendation, labels: Labels) -> dict:
         "id": opportunity.id,
         "title": opportunity.title,
         "organisation": opportunity.organisation.name,
-        "kind": KIND_LABELS.get(opportunity.kind, opportunity.kind),
-        "country": country_name(opportunity.country),
-        "modality": MODALITY_LABELS.get(opportunity.modality, opportunity.modality),
+        "kind": translated(KIND_LABELS.get(opportunity.kind, opportunity.kind)),
+        "country": country_name(opportunity.country, current_language()),
+        "modality": translated(MODALITY_LABELS.get(opportunity.modality, opportunity.modality)),
         "dates": dates(opportunity),
         **_match(item.match, labels),
     }
@@ -56,18 +65,18 @@ def recommendation(item: Recommendation, labels: Labels) -> dict:
 def suggestion(item: Suggestion, labels: Labels) -> dict:
     profile = item.profile
     work = [
-        labels.professions.get(profile.profession, profile.profession)
+        translated(labels.professions.get(profile.profession, profile.profession))
         if profile.profession
         else "",
-        labels.grades.get(profile.grade, profile.grade) if profile.grade else "",
+        translated(labels.grades.get(profile.grade, profile.grade)) if profile.grade else "",
     ]
     return {
         "user_id": item.user_id,
         "profile_id": profile.id,
         "name": item.name,
-        "work": ", ".join(part for part in work if part) or "Profession not given",
+        "work": ", ".join(part for part in work if part) or gettext("Profession not given"),
         "can_open": item.can_open,
-        "invitation": INVITATION_TAGS.get(item.invitation) if item.invitation else None,
+        "invitation": _tag(tag) if (tag := INVITATION_TAGS.get(item.invitation)) else None,
         **_match(item.match, labels),
     }
 
@@ -85,5 +94,5 @@ def invitation(item: Invitation) -> dict:
         "pending": item.state == InvitationState.PENDING,
         "accepted": item.state == InvitationState.ACCEPTED,
         "open": opportunity.status == "open",
-        "tag": ANSWER_TAGS[item.state],
+        "tag": _tag(ANSWER_TAGS[item.state]),
     }

@@ -20,6 +20,8 @@ from datetime import date
 
 import numpy as np
 
+from diaspora.core.words import N_, Words
+
 # --- Vocabularies (mirroring diaspora.registry.models and diaspora.opportunities.models) ---------
 
 PRIVATE = "private"
@@ -224,7 +226,7 @@ class Note:
     start: date | None = None
     end: date | None = None
 
-    def text(self, labels: Labels = NO_LABELS) -> str:
+    def text(self, labels: Labels = NO_LABELS) -> Words:
         return TEXTS[self.kind](self, labels)
 
     def __str__(self) -> str:
@@ -246,38 +248,22 @@ class Match:
         """The need is in a country on the WHO Health Workforce Support and Safeguards List."""
         return self.parts["safeguards"] > 0
 
-    def reason_texts(self, labels: Labels = NO_LABELS) -> list[str]:
+    def reason_texts(self, labels: Labels = NO_LABELS) -> list[Words]:
         return [note.text(labels) for note in self.reasons]
 
-    def gap_texts(self, labels: Labels = NO_LABELS) -> list[str]:
+    def gap_texts(self, labels: Labels = NO_LABELS) -> list[Words]:
         return [note.text(labels) for note in self.gaps]
 
 
 # --- Words -----------------------------------------------------------------------------------
-
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+# Each reason and gap is a whole sentence marked for the catalogues (`N_`): it reads as English
+# text (the API's), and a page shows it in the reader's language, names and dates included
+# (`diaspora.languages.translated`).
 
 
 def format_date(day: date) -> str:
     """NHS style, whatever the locale: 1 March 2027."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def _hours(count: int) -> str:
-    return f"{count} hour{'' if count == 1 else 's'} a month"
+    return f"{day.day} {day:%B %Y}"
 
 
 def _lower_first(name: str) -> str:
@@ -288,94 +274,139 @@ def _lower_first(name: str) -> str:
 
 
 def _skill_name(note: Note, labels: Labels) -> str:
-    return _lower_first(labels.skills.get(note.code, note.code))
+    name = labels.skills.get(note.code, note.code)
+    lowered = getattr(name, "lowered", None)  # a reference Name lowers its translation too
+    return lowered(_lower_first) if lowered else _lower_first(name)
 
 
-def _skill_held(level: int, skill: str) -> str:
+def _skill_held(level: int, skill: str) -> Words:
     return {
-        1: f"Aware of {skill}",
-        2: f"Practitioner in {skill}",
-        3: f"Expert in {skill}",
-        4: f"Can teach {skill}",
+        1: N_("Aware of %(skill)s", skill=skill),
+        2: N_("Practitioner in %(skill)s", skill=skill),
+        3: N_("Expert in %(skill)s", skill=skill),
+        4: N_("Can teach %(skill)s", skill=skill),
     }[level]
 
 
-def _want_level(level: int) -> str:
-    return SKILL_LEVEL_LABELS[level].lower()
+# The levels as they read inside a sentence ("level wanted: expert").
+_SKILL_LEVEL_WORDS = {
+    1: N_("aware"),
+    2: N_("practitioner"),
+    3: N_("expert"),
+    4: N_("can teach others"),
+}
+_PROFICIENCY_WORDS = {
+    1: N_("basic"),
+    2: N_("professional"),
+    3: N_("fluent"),
+    4: N_("native"),
+}
 
 
-def _proficiency(level: int) -> str:
-    return PROFICIENCY_LABELS[level].lower()
+def _want_level(level: int) -> Words:
+    return _SKILL_LEVEL_WORDS[level]
+
+
+def _proficiency(level: int) -> Words:
+    return _PROFICIENCY_WORDS[level]
 
 
 _TIE_WORDS = {
-    BORN: "Born in",
-    TRAINED: "Trained in",
-    HERITAGE: "Family heritage in",
-    WORKED: "Worked in",
+    BORN: N_("Born in %(country)s"),
+    TRAINED: N_("Trained in %(country)s"),
+    HERITAGE: N_("Family heritage in %(country)s"),
+    WORKED: N_("Worked in %(country)s"),
 }
 _MODALITY_WORDS = {
-    REMOTE: "Works remotely",
-    ON_SITE: "Works on site",
-    HYBRID: "Works remotely and on site",
+    REMOTE: N_("Works remotely"),
+    ON_SITE: N_("Works on site"),
+    HYBRID: N_("Works remotely and on site"),
 }
-_NEED_MODALITY_WORDS = {REMOTE: "remote work", ON_SITE: "work on site", HYBRID: "hybrid work"}
+_MODALITY_MISMATCH = {
+    REMOTE: N_("Works on site only; this is remote work"),
+    ON_SITE: N_("Works on site only; this is work on site"),
+    HYBRID: N_("Works on site only; this is hybrid work"),
+}
 
 
-def _window_gap(note: Note, labels: Labels) -> str:
+def _name(labels: Mapping[str, str], code: str) -> str:
+    return labels.get(code, code)
+
+
+def _available(have: int, want: int | None) -> Words:
+    if have == 1:
+        return N_("Available %(have)s hour a month; %(want)s wanted", have=have, want=want)
+    return N_("Available %(have)s hours a month; %(want)s wanted", have=have, want=want)
+
+
+def _window_gap(note: Note, labels: Labels) -> Words:
     assert note.start is not None
     if note.end is None:
-        return f"No travel dates from {format_date(note.start)} on"
-    return f"No travel dates between {format_date(note.start)} and {format_date(note.end)}"
+        return N_("No travel dates from %(start)s on", start=note.start)
+    return N_("No travel dates between %(start)s and %(end)s", start=note.start, end=note.end)
 
 
-def _unavailable(note: Note, labels: Labels) -> str:
+def _unavailable(note: Note, labels: Labels) -> Words:
     assert note.start is not None
     if note.end is None:  # the need has already started, or has no start date
-        return f"Unavailable until {format_date(note.start)}"
-    return f"Unavailable until {format_date(note.start)}; starts {format_date(note.end)}"
+        return N_("Unavailable until %(start)s", start=note.start)
+    return N_("Unavailable until %(start)s; starts %(end)s", start=note.start, end=note.end)
 
 
-TEXTS: Mapping[str, Callable[[Note, Labels], str]] = {
+TEXTS: Mapping[str, Callable[[Note, Labels], Words]] = {
     # Reasons
-    "profession": lambda n, lb: f"{lb.professions.get(n.code, n.code)}, a profession wanted",
-    "grade": lambda n, lb: f"{lb.grades.get(n.code, n.code)}, a grade wanted",
+    "profession": lambda n, lb: N_(
+        "%(profession)s, a profession wanted", profession=_name(lb.professions, n.code)
+    ),
+    "grade": lambda n, lb: N_("%(grade)s, a grade wanted", grade=_name(lb.grades, n.code)),
     "skill": lambda n, lb: _skill_held(n.have, _skill_name(n, lb)),
-    "language": lambda n, lb: f"Speaks {lb.languages.get(n.code, n.code)} ({_proficiency(n.have)})",
-    "tie": lambda n, lb: f"{_TIE_WORDS[n.detail]} {lb.countries.get(n.code, n.code)}",
+    "language": lambda n, lb: N_(
+        "Speaks %(language)s (%(level)s)",
+        language=_name(lb.languages, n.code),
+        level=_proficiency(n.have),
+    ),
+    "tie": lambda n, lb: N_(_TIE_WORDS[n.detail].msgid, country=_name(lb.countries, n.code)),
     "modality": lambda n, lb: _MODALITY_WORDS[n.detail],
-    "hours": lambda n, lb: f"Available {_hours(n.have)}; {n.want} wanted",
-    "window": lambda n, lb: f"Can travel {format_date(n.start)} to {format_date(n.end)}",
-    "credential": lambda n, lb: "Verified professional registration",
+    "hours": lambda n, lb: _available(n.have, n.want),
+    "window": lambda n, lb: N_("Can travel %(start)s to %(end)s", start=n.start, end=n.end),
+    "credential": lambda n, lb: N_("Verified professional registration"),
     # Gaps
-    "profession_not_wanted": lambda n, lb: (
-        f"{lb.professions.get(n.code, n.code)}, not a profession wanted"
+    "profession_not_wanted": lambda n, lb: N_(
+        "%(profession)s, not a profession wanted", profession=_name(lb.professions, n.code)
     ),
-    "profession_unknown": lambda n, lb: "Profession not given",
-    "grade_not_wanted": lambda n, lb: f"{lb.grades.get(n.code, n.code)}, not a grade wanted",
-    "grade_unknown": lambda n, lb: "Grade not given",
-    "skill_missing": lambda n, lb: (
-        f"Does not list {_skill_name(n, lb)} (level wanted: {_want_level(n.want)})"
+    "profession_unknown": lambda n, lb: N_("Profession not given"),
+    "grade_not_wanted": lambda n, lb: N_(
+        "%(grade)s, not a grade wanted", grade=_name(lb.grades, n.code)
     ),
-    "skill_below": lambda n, lb: (
-        f"{_skill_held(n.have, _skill_name(n, lb))} (level wanted: {_want_level(n.want)})"
+    "grade_unknown": lambda n, lb: N_("Grade not given"),
+    "skill_missing": lambda n, lb: N_(
+        "Does not list %(skill)s (level wanted: %(level)s)",
+        skill=_skill_name(n, lb),
+        level=_want_level(n.want),
     ),
-    "language_missing": lambda n, lb: (
-        f"Does not speak {lb.languages.get(n.code, n.code)} (level wanted: {_proficiency(n.want)})"
+    "skill_below": lambda n, lb: N_(
+        "%(held)s (level wanted: %(level)s)",
+        held=_skill_held(n.have, _skill_name(n, lb)),
+        level=_want_level(n.want),
     ),
-    "language_below": lambda n, lb: (
-        f"Speaks {lb.languages.get(n.code, n.code)} "
-        f"({_proficiency(n.have)}; level wanted: {_proficiency(n.want)})"
+    "language_missing": lambda n, lb: N_(
+        "Does not speak %(language)s (level wanted: %(level)s)",
+        language=_name(lb.languages, n.code),
+        level=_proficiency(n.want),
     ),
-    "modality_mismatch": lambda n, lb: (
-        f"Works on site only; this is {_NEED_MODALITY_WORDS[n.detail]}"
+    "language_below": lambda n, lb: N_(
+        "Speaks %(language)s (%(have)s; level wanted: %(level)s)",
+        language=_name(lb.languages, n.code),
+        have=_proficiency(n.have),
+        level=_proficiency(n.want),
     ),
-    "modality_unknown": lambda n, lb: "Remote or on-site work not stated",
-    "hours_short": lambda n, lb: f"Available {_hours(n.have)}; {n.want} wanted",
-    "hours_unknown": lambda n, lb: f"Hours a month not given; {n.want} wanted",
+    "modality_mismatch": lambda n, lb: _MODALITY_MISMATCH[n.detail],
+    "modality_unknown": lambda n, lb: N_("Remote or on-site work not stated"),
+    "hours_short": lambda n, lb: _available(n.have, n.want),
+    "hours_unknown": lambda n, lb: N_("Hours a month not given; %(want)s wanted", want=n.want),
     "no_window": _window_gap,
     "unavailable": _unavailable,
-    "credential_missing": lambda n, lb: "No verified professional registration (clinical work)",
+    "credential_missing": lambda n, lb: N_("No verified professional registration (clinical work)"),
 }
 
 

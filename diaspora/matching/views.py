@@ -4,6 +4,7 @@ invited person's invitations, accepted or declined; a coordinator's proposal of 
 their cohort for an opportunity (the page under /cohorts/, the invitation rules here)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from diaspora.auth.models import Role, User
@@ -12,6 +13,7 @@ from diaspora.cohorts import services as cohorts
 from diaspora.cohorts.views import cohort_viewer, current_cohort
 from diaspora.engagements.services import takes_applications
 from diaspora.extensions import db
+from diaspora.languages import translated
 from diaspora.matching import engine, invitations, presenters, services
 from diaspora.matching.forms import AlertForm, ButtonForm, FilterForm, InviteForm, ProposeForm
 from diaspora.matching.invitations import InvitationError
@@ -85,7 +87,7 @@ def _recommendations_page(alert_form: AlertForm, status: int = 200):
         ]
     return render_template(
         "matching/recommendations.html",
-        title="Recommended for you",
+        title=gettext("Recommended for you"),
         form=form,
         alert_form=alert_form,
         complete=complete,
@@ -114,9 +116,13 @@ def alerts():
     db.session.commit()
     flash(
         {
-            "immediate": "We will tell you at once about new opportunities that match you.",
-            "weekly": "We will send you a weekly digest of new opportunities that match you.",
-        }.get(form.alerts.data, "You will not get alerts about new opportunities."),
+            "immediate": gettext(
+                "We will tell you at once about new opportunities that match you."
+            ),
+            "weekly": gettext(
+                "We will send you a weekly digest of new opportunities that match you."
+            ),
+        }.get(form.alerts.data, gettext("You will not get alerts about new opportunities.")),
         "success",
     )
     return redirect(url_for("matching.recommendations"))
@@ -138,8 +144,11 @@ def dismiss(opportunity_id: int):
     services.dismiss(db.session, me, opportunity)
     db.session.commit()
     flash(
-        f"{opportunity.title} is hidden from your recommendations. "
-        "You can show it again from your hidden opportunities.",
+        gettext(
+            "%(title)s is hidden from your recommendations. "
+            "You can show it again from your hidden opportunities.",
+            title=opportunity.title,
+        ),
         "success",
     )
     return redirect(url_for("matching.recommendations"))
@@ -151,7 +160,7 @@ def hidden():
     me = _staff()
     return render_template(
         "matching/hidden.html",
-        title="Opportunities you hid",
+        title=gettext("Opportunities you hid"),
         opportunities=services.dismissed(db.session, me),
     )
 
@@ -164,7 +173,7 @@ def restore(opportunity_id: int):
     if not services.undo_dismissal(db.session, me, opportunity_id):
         abort(404)
     db.session.commit()
-    flash("The opportunity can be recommended to you again.", "success")
+    flash(gettext("The opportunity can be recommended to you again."), "success")
     return redirect(url_for("matching.hidden"))
 
 
@@ -184,11 +193,16 @@ def candidates(opportunity_id: int):
         ]
     return render_template(
         "matching/candidates.html",
-        title=f"Suggested candidates: {opportunity.title}",
+        title=gettext("Suggested candidates: %(title)s", title=opportunity.title),
         opportunity=opportunity,
         is_open=opportunity.status == OpportunityStatus.OPEN,
         people=people,
     )
+
+
+def _said(error: InvitationError) -> str:
+    """The refusal in the reader's language."""
+    return "; ".join(translated(words) for words in error.errors.values())
 
 
 def _back_to_candidates(opportunity: Opportunity, problem: str):
@@ -206,23 +220,23 @@ def invite(opportunity_id: int):
     opportunity = access.managed_or_404(me, opportunity_id)
     person = db.session.get(User, request.values.get("person", type=int) or 0)
     if person is None:
-        return _back_to_candidates(opportunity, "You cannot invite this person.")
+        return _back_to_candidates(opportunity, gettext("You cannot invite this person."))
     form = InviteForm()
     if form.validate_on_submit():
         try:
             invitations.invite(db.session, opportunity, person, by=me, message=form.message.data)
         except InvitationError as error:
-            return _back_to_candidates(opportunity, str(error))
+            return _back_to_candidates(opportunity, _said(error))
         db.session.commit()
-        flash(f"{person.display_name} is invited to apply.", "success")
+        flash(gettext("%(name)s is invited to apply.", name=person.display_name), "success")
         return redirect(url_for("matching.candidates", opportunity_id=opportunity.id))
     try:
         invitations.check(db.session, opportunity, person, by=me)
     except InvitationError as error:
-        return _back_to_candidates(opportunity, str(error))
+        return _back_to_candidates(opportunity, _said(error))
     return render_template(
         "matching/invite.html",
-        title=f"Invite {person.display_name} to apply",
+        title=gettext("Invite %(name)s to apply", name=person.display_name),
         opportunity=opportunity,
         person=person,
         form=form,
@@ -237,7 +251,7 @@ def invite(opportunity_id: int):
 def invitations_page():
     return render_template(
         "matching/invitations.html",
-        title="Your invitations",
+        title=gettext("Your invitations"),
         items=[presenters.invitation(i) for i in invitations.for_person(db.session, _me())],
     )
 
@@ -252,17 +266,20 @@ def _answer(invitation_id: int, *, accept: bool):
         invitations.respond(db.session, invitation, me, accept=accept)
     except InvitationError as error:
         db.session.rollback()
-        flash(str(error), "error")
+        flash(_said(error), "error")
         return redirect(url_for("matching.invitations_page"))
     db.session.commit()
     opportunity = invitation.opportunity
     if not accept:
-        flash(f"You declined the invitation to {opportunity.title}.", "success")
+        flash(
+            gettext("You declined the invitation to %(title)s.", title=opportunity.title),
+            "success",
+        )
         return redirect(url_for("matching.invitations_page"))
     if takes_applications(opportunity):
-        flash("You accepted the invitation. Apply with a short message.", "success")
+        flash(gettext("You accepted the invitation. Apply with a short message."), "success")
         return redirect(url_for("engagements.apply", opportunity_id=opportunity.id))
-    flash("You accepted the invitation. Book a place on a session.", "success")
+    flash(gettext("You accepted the invitation. Book a place on a session."), "success")
     return redirect(url_for("opportunities.detail", opportunity_id=opportunity.id))
 
 
@@ -303,12 +320,15 @@ def propose(cohort_id: int):
             )
         except invitations.InvitationError as error:
             db.session.rollback()
-            form.user_id.errors = [str(error)]
+            form.user_id.errors = [_said(error)]
         else:
             db.session.commit()
             flash(
-                f"{person.display_name} has been invited to {opportunity.title}. "
-                "They can accept or decline.",
+                gettext(
+                    "%(name)s has been invited to %(title)s. They can accept or decline.",
+                    name=person.display_name,
+                    title=opportunity.title,
+                ),
                 "success",
             )
             return redirect(url_for("cohorts.cohort", cohort_id=found.id))

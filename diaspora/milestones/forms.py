@@ -3,11 +3,14 @@
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
 from diaspora.auth.models import User
+from diaspora.languages import current_language
 from diaspora.reference.places import countries, country_names
 from diaspora.widgets import Name, NhsDateField, NhsukForm, options
 
@@ -22,9 +25,9 @@ class ChooseTemplateForm(NhsukForm):
         csrf = False
 
     template = RadioField(
-        "Which scheme is your plan for?",
+        _l("Which scheme is your plan for?"),
         choices=[],
-        invalid_choice_message="Select the scheme your plan is for",
+        invalid_choice_message=_l("Select the scheme your plan is for"),
     )
 
     def __init__(self, *args: Any, templates: list[PlanTemplate], **kwargs: Any) -> None:
@@ -43,34 +46,34 @@ class ChooseTemplateForm(NhsukForm):
 def _template_hint(template: PlanTemplate) -> str:
     parts = [template.description]
     if template.months:
-        parts.append(f"Usually {template.months} months.")
+        parts.append(ngettext("Usually %(num)d month.", "Usually %(num)d months.", template.months))
     if template.status == "closing":
-        parts.append("This scheme is closing.")
+        parts.append(gettext("This scheme is closing."))
     return " ".join(part for part in parts if part)
 
 
 class PlanForm(NhsukForm):
     scheme = StringField(
-        "Name of your scheme",
-        description="As you and your coordinator call it. Leave it as it is if unsure.",
-        validators=[Length(max=150, message="Scheme must be 150 characters or fewer")],
+        _l("Name of your scheme"),
+        description=_l("As you and your coordinator call it. Leave it as it is if unsure."),
+        validators=[Length(max=150, message=_l("Scheme must be 150 characters or fewer"))],
     )
     starts_on = NhsDateField(
-        "Start date",
-        description="Your first day of work in the NHS. For example, 1 8 2026",
-        invalid_message="Start date must be a real date",
+        _l("Start date"),
+        description=_l("Your first day of work in the NHS. For example, 1 8 2026"),
+        invalid_message=_l("Start date must be a real date"),
     )
     expected_end_on = NhsDateField(
-        "Expected end date",
-        description="Your last day of work in the NHS. For example, 31 7 2028",
-        invalid_message="Expected end date must be a real date",
+        _l("Expected end date"),
+        description=_l("Your last day of work in the NHS. For example, 31 7 2028"),
+        invalid_message=_l("Expected end date must be a real date"),
     )
     return_country = SelectField(
-        "Country you will return to (optional)", choices=[], validate_choice=False
+        _l("Country you will return to (optional)"), choices=[], validate_choice=False
     )
     coordinator_id = SelectField(
-        "Your coordinator (optional)",
-        description=(
+        _l("Your coordinator (optional)"),
+        description=_l(
             "A volunteer coordinator at a verified charity or NHS trust. They will see this plan "
             "and be told when a milestone is 2 weeks overdue."
         ),
@@ -99,15 +102,20 @@ class PlanForm(NhsukForm):
             kwargs["data"] = {"scheme": template.name}
         super().__init__(*args, **kwargs)
         self.session, self.owner, self.template = session, owner, template
-        self.return_country.choices = options(countries(), "Select a country")
+        self.return_country.choices = options(
+            countries(current_language()), gettext("Select a country")
+        )
         choices = [(str(uid), label) for uid, label in services.coordinator_choices(session)]
-        self.coordinator_id.choices = options(choices, "No coordinator")
+        self.coordinator_id.choices = options(choices, gettext("No coordinator"))
         if template is not None and template.months and editing is None:
-            self.expected_end_on.description = (
-                f"Your last day of work in the NHS. Leave it empty for {template.months} months "
-                "after the start date."
+            self.expected_end_on.description = ngettext(
+                "Your last day of work in the NHS. Leave it empty for %(num)d month after the "
+                "start date.",
+                "Your last day of work in the NHS. Leave it empty for %(num)d months after the "
+                "start date.",
+                template.months,
             )
-            self.expected_end_on.label.text = "Expected end date (optional)"
+            self.expected_end_on.label.text = gettext("Expected end date (optional)")
 
     def _scheme(self) -> str:
         return (self.scheme.data or "").strip() or (self.template.name if self.template else "")
@@ -124,36 +132,38 @@ class PlanForm(NhsukForm):
 
     def validate_scheme(self, field: StringField) -> None:
         if not self._scheme():
-            raise ValidationError("Enter the name of your scheme")
+            raise ValidationError(gettext("Enter the name of your scheme"))
 
     def validate_starts_on(self, field: NhsDateField) -> None:
         if field.data is None and not field.errors:
-            raise ValidationError("Enter the date your plan starts")
+            raise ValidationError(gettext("Enter the date your plan starts"))
 
     def validate_expected_end_on(self, field: NhsDateField) -> None:
         starts_on, ends_on = self.starts_on.data, self._ends_on()
         if starts_on is None or field.errors:
             return
         if ends_on is None:
-            raise ValidationError("Enter the date you expect your plan to end")
+            raise ValidationError(gettext("Enter the date you expect your plan to end"))
         if ends_on <= starts_on:
-            raise ValidationError("Expected end date must be after the start date")
+            raise ValidationError(gettext("Expected end date must be after the start date"))
         if ends_on > services.add_months(starts_on, 12 * services.MAX_PLAN_YEARS):
             raise ValidationError(
-                f"Expected end date must be within {services.MAX_PLAN_YEARS} years of the "
-                "start date"
+                gettext(
+                    "Expected end date must be within %(years)s years of the start date",
+                    years=services.MAX_PLAN_YEARS,
+                )
             )
 
     def validate_return_country(self, field: SelectField) -> None:
         if field.data and field.data not in country_names():
-            raise ValidationError("Select a country from the list")
+            raise ValidationError(gettext("Select a country from the list"))
 
     def validate_coordinator_id(self, field: SelectField) -> None:
         chosen = self._coordinator()
         if chosen is not None and chosen == self.owner.id:
-            raise ValidationError("Choose a coordinator other than yourself")
+            raise ValidationError(gettext("Choose a coordinator other than yourself"))
         if chosen is not None and field.data not in {c.value for c in field.choices}:
-            raise ValidationError("Select a coordinator from the list")
+            raise ValidationError(gettext("Select a coordinator from the list"))
 
     def details(self) -> services.PlanInput:
         """What was typed, the scheme and the end filled in from the template when empty."""
@@ -167,12 +177,12 @@ class PlanForm(NhsukForm):
 
 
 class MilestoneForm(NhsukForm):
-    title = StringField("Title", validators=[Name()])
-    description = TextAreaField("Description (optional)")
+    title = StringField(_l("Title"), validators=[Name()])
+    description = TextAreaField(_l("Description (optional)"))
     due_on = NhsDateField(
-        "Due date",
-        description="For example, 15 3 2027",
-        invalid_message="Due date must be a real date",
+        _l("Due date"),
+        description=_l("For example, 15 3 2027"),
+        invalid_message=_l("Due date must be a real date"),
     )
 
     def __init__(self, *args: Any, plan: Plan, **kwargs: Any) -> None:
@@ -184,15 +194,15 @@ class MilestoneForm(NhsukForm):
 
     def validate_description(self, field: TextAreaField) -> None:
         if len(field.data or "") > 2000:
-            raise ValidationError("Description must be 2000 characters or fewer")
+            raise ValidationError(gettext("Description must be 2000 characters or fewer"))
 
     def validate_due_on(self, field: NhsDateField) -> None:
         if field.errors:
             return
         if field.data is None:
-            raise ValidationError("Enter the date the milestone is due")
+            raise ValidationError(gettext("Enter the date the milestone is due"))
         if abs((field.data - self.plan.starts_on).days) > 366 * (services.MAX_PLAN_YEARS + 2):
-            raise ValidationError("Due date must be within a few years of your plan")
+            raise ValidationError(gettext("Due date must be within a few years of your plan"))
 
     def details(self) -> services.MilestoneInput:
         return services.MilestoneInput(
@@ -204,20 +214,22 @@ class MilestoneForm(NhsukForm):
 
 class DoneForm(NhsukForm):
     note = TextAreaField(
-        "Note (optional)",
-        description=(
+        _l("Note (optional)"),
+        description=_l(
             "For example, what happened or where the evidence is. Your coordinator sees it."
         ),
-        validators=[Length(max=2000, message="Note must be 2000 characters or fewer")],
+        validators=[Length(max=2000, message=_l("Note must be 2000 characters or fewer"))],
     )
 
 
 class LeadTimesForm(NhsukForm):
     lead_days = StringField(
-        "Days before a due date",
-        description=(
-            f"Up to {services.MAX_LEAD_VALUES} numbers from 0 to {services.MAX_LEAD_DAY}, "
-            "separated by commas. 0 means on the day. For example, 30, 7, 1"
+        _l("Days before a due date"),
+        description=_l(
+            "Up to %(count)s numbers from 0 to %(max)s, separated by commas. 0 means on the day. "
+            "For example, 30, 7, 1",
+            count=services.MAX_LEAD_VALUES,
+            max=services.MAX_LEAD_DAY,
         ),
     )
 
@@ -234,45 +246,59 @@ def parse_lead_days(value: str) -> tuple[int, ...]:
     parts = [part.strip() for part in (value or "").replace(";", ",").split(",")]
     parts = [part for part in parts if part]
     if not parts:
-        raise ValidationError("Enter at least one number of days")
+        raise ValidationError(gettext("Enter at least one number of days"))
     if not all(part.isdecimal() for part in parts):
-        raise ValidationError("Enter whole numbers of days separated by commas, like 30, 7, 1")
+        raise ValidationError(
+            gettext("Enter whole numbers of days separated by commas, like 30, 7, 1")
+        )
     numbers = sorted({int(part) for part in parts}, reverse=True)
     if any(n > services.MAX_LEAD_DAY for n in numbers):
-        raise ValidationError(f"Each number of days must be {services.MAX_LEAD_DAY} or fewer")
+        raise ValidationError(
+            gettext("Each number of days must be %(max)s or fewer", max=services.MAX_LEAD_DAY)
+        )
     if len(numbers) > services.MAX_LEAD_VALUES:
-        raise ValidationError(f"Enter {services.MAX_LEAD_VALUES} reminders or fewer")
+        raise ValidationError(
+            gettext("Enter %(count)s reminders or fewer", count=services.MAX_LEAD_VALUES)
+        )
     return tuple(numbers)
 
 
 def _required(field: StringField, missing: str, limit: int, too_long: str) -> None:
+    """`missing` and `too_long` are whole messages, already in the reader's language."""
     text = (field.data or "").strip()
     if not text:
         raise ValidationError(missing)
     if len(text) > limit:
-        raise ValidationError(f"{too_long} must be {limit} characters or fewer")
+        raise ValidationError(too_long)
 
 
 def _required_title(field: StringField) -> None:
-    _required(field, "Enter the title of the milestone", 200, "Title")
+    _required(
+        field,
+        gettext("Enter the title of the milestone"),
+        200,
+        gettext("Title must be %(max)s characters or fewer", max=200),
+    )
 
 
 class TemplateForm(NhsukForm):
-    name = StringField("Name", validators=[Name()])
-    scheme = StringField("Scheme code", description="A short name, for example MTI.")
-    description = TextAreaField("Description (optional)")
+    name = StringField(_l("Name"), validators=[Name()])
+    scheme = StringField(_l("Scheme code"), description=_l("A short name, for example MTI."))
+    description = TextAreaField(_l("Description (optional)"))
     months = StringField(
-        "Typical length in months (optional)",
-        description="Used as the expected end date when a person leaves it empty.",
+        _l("Typical length in months (optional)"),
+        description=_l("Used as the expected end date when a person leaves it empty."),
     )
     status = RadioField(
-        "Status",
-        choices=options((value.value, label) for value, label in TEMPLATE_STATUS_LABELS.items()),
-        invalid_choice_message="Select the status of the template",
+        _l("Status"),
+        choices=options(
+            (value.value, _l(label.msgid)) for value, label in TEMPLATE_STATUS_LABELS.items()
+        ),
+        invalid_choice_message=_l("Select the status of the template"),
     )
     status_note = TextAreaField(
-        "Note shown when starting a plan (optional)",
-        description="For a closing scheme: why, and what people should check first.",
+        _l("Note shown when starting a plan (optional)"),
+        description=_l("For a closing scheme: why, and what people should check first."),
     )
 
     def __init__(self, *args: Any, editing: PlanTemplate | None = None, **kwargs: Any) -> None:
@@ -290,18 +316,30 @@ class TemplateForm(NhsukForm):
         super().__init__(*args, **kwargs)
 
     def validate_name(self, field: StringField) -> None:
-        _required(field, "Enter the name of the template", 150, "Name")
+        _required(
+            field,
+            gettext("Enter the name of the template"),
+            150,
+            gettext("Name must be %(max)s characters or fewer", max=150),
+        )
 
     def validate_scheme(self, field: StringField) -> None:
-        _required(field, "Enter a short code for the scheme", 40, "Scheme code")
+        _required(
+            field,
+            gettext("Enter a short code for the scheme"),
+            40,
+            gettext("Scheme code must be %(max)s characters or fewer", max=40),
+        )
 
     def validate_months(self, field: StringField) -> None:
         value = (field.data or "").strip()
         if value and not value.isdecimal():
-            raise ValidationError("Typical length must be a whole number of months")
+            raise ValidationError(gettext("Typical length must be a whole number of months"))
         limit = 12 * services.MAX_PLAN_YEARS
         if value and not 1 <= int(value) <= limit:
-            raise ValidationError(f"Typical length must be between 1 and {limit} months")
+            raise ValidationError(
+                gettext("Typical length must be between 1 and %(max)s months", max=limit)
+            )
 
     def details(self) -> services.TemplateInput:
         months = (self.months.data or "").strip()
@@ -316,21 +354,23 @@ class TemplateForm(NhsukForm):
 
 
 class TemplateMilestoneForm(NhsukForm):
-    title = StringField("Title", validators=[Name()])
-    description = TextAreaField("Description (optional)")
+    title = StringField(_l("Title"), validators=[Name()])
+    description = TextAreaField(_l("Description (optional)"))
     anchor = RadioField(
-        "Counted from",
+        _l("Counted from"),
         choices=options(
             [
-                (Anchor.START.value, "The start of the plan"),
-                (Anchor.END.value, "The expected end of the plan"),
+                (Anchor.START.value, _l("The start of the plan")),
+                (Anchor.END.value, _l("The expected end of the plan")),
             ]
         ),
-        invalid_choice_message="Select whether the milestone is counted from the start or the end",
+        invalid_choice_message=_l(
+            "Select whether the milestone is counted from the start or the end"
+        ),
     )
     offset_days = StringField(
-        "Days after",
-        description="A negative number for days before, for example -30 for 30 days before.",
+        _l("Days after"),
+        description=_l("A negative number for days before, for example -30 for 30 days before."),
     )
 
     def __init__(self, *args: Any, editing: TemplateMilestone | None = None, **kwargs: Any) -> None:
@@ -356,9 +396,9 @@ class TemplateMilestoneForm(NhsukForm):
     def validate_offset_days(self, field: StringField) -> None:
         offset, limit = self._offset(), 366 * services.MAX_PLAN_YEARS
         if offset is None:
-            raise ValidationError("Enter the number of days, for example 14 or -30")
+            raise ValidationError(gettext("Enter the number of days, for example 14 or -30"))
         if not -limit <= offset <= limit:
-            raise ValidationError(f"Days must be between -{limit} and {limit}")
+            raise ValidationError(gettext("Days must be between -%(max)s and %(max)s", max=limit))
 
     def details(self) -> services.TemplateMilestoneInput:
         return services.TemplateMilestoneInput(

@@ -38,6 +38,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import or_, select, union_all
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, aliased, joinedload
@@ -49,6 +50,7 @@ from diaspora.credentials.models import Credential, CredentialStatus
 from diaspora.credentials.services import regulator_label
 from diaspora.engagements.models import Engagement, EngagementState
 from diaspora.extensions import db
+from diaspora.languages import force_locale, format_local, language_of
 from diaspora.notifications.models import Notification
 from diaspora.notifications.services import notify
 from diaspora.opportunities.models import SessionStatus, TeachingSession
@@ -86,11 +88,12 @@ def at_nine(day: date, zone_name: str | None) -> datetime:
 
 
 def long_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
+    """A date in the language of the message being written ("7 December 2026")."""
+    return format_local(day, "%-d %B %Y")
 
 
 def _days(n: int) -> str:
-    return f"{n} day{'' if n == 1 else 's'}"
+    return ngettext("%(num)d day", "%(num)d days", n)
 
 
 def _date_window(now: datetime) -> tuple[date, date]:
@@ -386,18 +389,38 @@ def _send_milestone(
 ) -> None:
     owner_today = services.local_today(plan.owner, now)
     days = (milestone.due_on - owner_today).days
+    with force_locale(language_of(person)):  # the message is in its recipient's language
+        _notify_milestone(session, milestone, plan, person, due, days)
+
+
+def _notify_milestone(
+    session: Session, milestone: Milestone, plan: Plan, person: User, due: Due, days: int
+) -> None:
+    title = milestone.title
     if due.what == "lead":
         kind = "milestone_reminder"
-        when = {0: "today", 1: "tomorrow"}.get(days, f"in {_days(days)}")
-        subject = f"Due {when}: {milestone.title}"
+        if days == 0:
+            subject = gettext("Due today: %(title)s", title=title)
+        elif days == 1:
+            subject = gettext("Due tomorrow: %(title)s", title=title)
+        else:
+            subject = ngettext(
+                "Due in %(num)d day: %(title)s", "Due in %(num)d days: %(title)s", days, title=title
+            )
         template = "milestones_reminder"
     elif due.what == "overdue":
         kind = "milestone_overdue"
-        subject = f"Overdue: {milestone.title}"
+        subject = gettext("Overdue: %(title)s", title=title)
         template = "milestones_overdue"
     else:
         kind = "milestone_overdue"
-        subject = f"Overdue for {_days(-days)}: {milestone.title} ({plan.owner.display_name})"
+        subject = ngettext(
+            "Overdue for %(num)d day: %(title)s (%(name)s)",
+            "Overdue for %(num)d days: %(title)s (%(name)s)",
+            -days,
+            title=title,
+            name=plan.owner.display_name,
+        )
         template = "milestones_overdue_coordinator"
     notify(
         session,
@@ -494,27 +517,52 @@ def _write_session_batch(session: Session, batch: list[tuple], now: datetime) ->
         person = engagement.user
         host_zone = opportunity.host_time_zone or person.time_zone or DEFAULT_TIME_ZONE
         at = both_zones(starts_at, host_zone, person.time_zone or DEFAULT_TIME_ZONE)
-        soon = "in 1 hour" if key.endswith(":1h") else "tomorrow"
+        soon = "hour" if key.endswith(":1h") else "tomorrow"
         if key.endswith(":24h") and starts_at - now < timedelta(hours=20):
             soon = "today" if (starts_at - now) < timedelta(hours=12) else "soon"
-        notify(
-            session,
-            person,
-            "booking_reminder",
-            subject=f"Starting {soon}: {opportunity.title}"[:200],
-            template="milestones_session_reminder",
-            link=service_path("opportunities.detail", opportunity_id=opportunity.id),
-            dedupe_key=key,
-            due_at=due_at,
-            organisation_id=opportunity.organisation_id,
-            opportunity=opportunity,
-            occurrence=occurrence,
-            starts=at,
-            day=long_date(as_utc(starts_at).astimezone(_zone(person.time_zone)).date()),
-            join_link=opportunity.join_link,
-        )
+        with force_locale(language_of(person)):  # the message is in its recipient's language
+            _notify_session(session, person, key, due_at, occurrence, at, starts_at, soon)
         written += 1
     return written
+
+
+def _session_subject(soon: str, title: str) -> str:
+    if soon == "hour":
+        return gettext("Starting in 1 hour: %(title)s", title=title)
+    if soon == "tomorrow":
+        return gettext("Starting tomorrow: %(title)s", title=title)
+    if soon == "today":
+        return gettext("Starting today: %(title)s", title=title)
+    return gettext("Starting soon: %(title)s", title=title)
+
+
+def _notify_session(
+    session: Session,
+    person: User,
+    key: str,
+    due_at: datetime,
+    occurrence: TeachingSession,
+    at: str,
+    starts_at: datetime,
+    soon: str,
+) -> None:
+    opportunity = occurrence.opportunity
+    notify(
+        session,
+        person,
+        "booking_reminder",
+        subject=_session_subject(soon, opportunity.title)[:200],
+        template="milestones_session_reminder",
+        link=service_path("opportunities.detail", opportunity_id=opportunity.id),
+        dedupe_key=key,
+        organisation_id=opportunity.organisation_id,
+        due_at=due_at,
+        opportunity=opportunity,
+        occurrence=occurrence,
+        starts=at,
+        day=long_date(as_utc(starts_at).astimezone(_zone(person.time_zone)).date()),
+        join_link=opportunity.join_link,
+    )
 
 
 # Credentials ---------------------------------------------------------------------------------
@@ -591,19 +639,36 @@ def _write_credential_batch(session: Session, batch: list[tuple], now: datetime)
             continue
         person = credential.profile.user
         days = (expires_on - services.local_today(person, now)).days
-        notify(
-            session,
-            person,
-            "credential_expiry",
-            subject=f"Your registration expires in {_days(days)}",
-            template="milestones_credential_expiry",
-            link=service_path("credentials.index"),
-            dedupe_key=key,
-            due_at=due_at,
-            credential=credential,
-            regulator=regulator_label(credential.regulator, credential.regulator_name),
-            expires=long_date(expires_on),
-            days_text=_days(days),
-        )
+        with force_locale(language_of(person)):  # the message is in its recipient's language
+            _notify_expiry(session, person, key, due_at, credential, expires_on, days)
         written += 1
     return written
+
+
+def _notify_expiry(
+    session: Session,
+    person: User,
+    key: str,
+    due_at: datetime,
+    credential: Credential,
+    expires_on: date,
+    days: int,
+) -> None:
+    notify(
+        session,
+        person,
+        "credential_expiry",
+        subject=ngettext(
+            "Your registration expires in %(num)d day",
+            "Your registration expires in %(num)d days",
+            days,
+        ),
+        template="milestones_credential_expiry",
+        link=service_path("credentials.index"),
+        dedupe_key=key,
+        due_at=due_at,
+        credential=credential,
+        regulator=regulator_label(credential.regulator, credential.regulator_name),
+        expires=long_date(expires_on),
+        days_text=_days(days),
+    )

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.auth.models import User
 from diaspora.core.time import utcnow
+from diaspora.core.words import N_
 from diaspora.extensions import db
 
 
@@ -33,9 +34,9 @@ class TemplateStatus(StrEnum):
 
 
 TEMPLATE_STATUS_LABELS = {
-    TemplateStatus.ACTIVE: "Active",
-    TemplateStatus.CLOSING: "Closing",
-    TemplateStatus.RETIRED: "Retired",
+    TemplateStatus.ACTIVE: N_("Active"),
+    TemplateStatus.CLOSING: N_("Closing"),
+    TemplateStatus.RETIRED: N_("Retired"),
 }
 
 

@@ -3,6 +3,9 @@
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext, ngettext
+
+from diaspora.languages import current_language, format_local, translated
 from diaspora.reference.places import country_name
 
 from . import services
@@ -10,43 +13,67 @@ from .models import TEMPLATE_STATUS_LABELS, Anchor, Milestone, Plan, PlanTemplat
 
 SOON_DAYS = 30
 
-TEMPLATE_STATUS_TAGS = {
-    TemplateStatus.ACTIVE: {"text": "Active", "colour": "green"},
-    TemplateStatus.CLOSING: {"text": "Closing", "colour": "orange"},
-    TemplateStatus.RETIRED: {"text": "Retired", "colour": "grey"},
+TEMPLATE_STATUS_COLOURS = {
+    TemplateStatus.ACTIVE: "green",
+    TemplateStatus.CLOSING: "orange",
+    TemplateStatus.RETIRED: "grey",
 }
 
 
+def _status_tag(status: TemplateStatus) -> dict[str, str]:
+    return {
+        "text": translated(TEMPLATE_STATUS_LABELS[status]),
+        "colour": TEMPLATE_STATUS_COLOURS[status],
+    }
+
+
 def long_date(value: date | None) -> str:
-    return f"{value.day} {value:%B %Y}" if value else ""
+    return format_local(value, "%-d %B %Y") if value else ""
 
 
 def _days(n: int) -> str:
-    return f"{n} day{'' if n == 1 else 's'}"
+    return ngettext("%(num)d day", "%(num)d days", n)
 
 
 def milestone_status(milestone: Milestone, today: date) -> tuple[str, dict[str, str]]:
     """(status, tag) with words on every tag: colour is never the only sign."""
     if milestone.is_done:
-        return "done", {"text": "Done", "colour": "green"}
+        return "done", {"text": gettext("Done"), "colour": "green"}
     days = (milestone.due_on - today).days
     if days < 0:
-        return "overdue", {"text": "Overdue", "colour": "red"}
+        return "overdue", {"text": gettext("Overdue"), "colour": "red"}
     if days == 0:
-        return "soon", {"text": "Due today", "colour": "orange"}
+        return "soon", {"text": gettext("Due today"), "colour": "orange"}
     if days <= SOON_DAYS:
-        return "soon", {"text": f"Due in {_days(days)}", "colour": "yellow"}
-    return "upcoming", {"text": "Upcoming", "colour": "grey"}
+        due_in = ngettext("Due in %(num)d day", "Due in %(num)d days", days)
+        return "soon", {"text": due_in, "colour": "yellow"}
+    return "upcoming", {"text": gettext("Upcoming"), "colour": "grey"}
 
 
 def anchor_text(anchor: str, offset_days: int) -> str:
+    """When a milestone falls, as a whole sentence for each anchor and direction."""
     if anchor == Anchor.FIXED:
-        return "Your own date"
-    base = "the start" if anchor == Anchor.START else "the expected end"
+        return gettext("Your own date")
+    days = abs(offset_days)
+    if anchor == Anchor.START:
+        if offset_days == 0:
+            return gettext("On the start")
+        if offset_days > 0:
+            return ngettext("%(num)d day after the start", "%(num)d days after the start", days)
+        return ngettext("%(num)d day before the start", "%(num)d days before the start", days)
     if offset_days == 0:
-        return f"On {base}"
-    direction = "after" if offset_days > 0 else "before"
-    return f"{_days(abs(offset_days))} {direction} {base}"
+        return gettext("On the expected end")
+    if offset_days > 0:
+        return ngettext(
+            "%(num)d day after the expected end", "%(num)d days after the expected end", days
+        )
+    return ngettext(
+        "%(num)d day before the expected end", "%(num)d days before the expected end", days
+    )
+
+
+def _progress(done: int, total: int) -> str:
+    return ngettext("%(done)d of %(num)d done", "%(done)d of %(num)d done", total, done=done)
 
 
 def present_milestone(milestone: Milestone, today: date) -> dict[str, Any]:
@@ -79,7 +106,9 @@ def present_plan(plan: Plan, milestones: list[Milestone], today: date) -> dict[s
         "owner": plan.owner.display_name,
         "starts": long_date(plan.starts_on),
         "ends": long_date(plan.expected_end_on),
-        "return_country": country_name(plan.return_country) if plan.return_country else "",
+        "return_country": country_name(plan.return_country, current_language())
+        if plan.return_country
+        else "",
         "coordinator": plan.coordinator.display_name if plan.coordinator else "",
         "lead_days": ", ".join(map(str, services.lead_days_of(plan))),
         "template_status": plan.template.status if plan.template else None,
@@ -88,7 +117,7 @@ def present_plan(plan: Plan, milestones: list[Milestone], today: date) -> dict[s
         "done": done,
         "overdue": overdue,
         "next": upcoming[0] if upcoming else None,
-        "progress": f"{done} of {len(items)} done",
+        "progress": _progress(done, len(items)),
     }
 
 
@@ -102,7 +131,7 @@ def present_summary(summary: services.PlanSummary) -> dict[str, Any]:
         "starts": long_date(plan.starts_on),
         "ends": long_date(plan.expected_end_on),
         "coordinator": plan.coordinator.display_name if plan.coordinator else "",
-        "progress": f"{summary.done} of {summary.total} done",
+        "progress": _progress(summary.done, summary.total),
         "overdue": summary.overdue,
         "overdue_items": [present_milestone(m, today) for m in summary.overdue_items],
     }
@@ -116,8 +145,8 @@ def present_template(template: PlanTemplate, milestones: int | None = None) -> d
         "description": template.description,
         "months": template.months,
         "status": template.status,
-        "status_label": TEMPLATE_STATUS_LABELS[TemplateStatus(template.status)],
-        "status_tag": TEMPLATE_STATUS_TAGS[TemplateStatus(template.status)],
+        "status_label": translated(TEMPLATE_STATUS_LABELS[TemplateStatus(template.status)]),
+        "status_tag": _status_tag(TemplateStatus(template.status)),
         "status_note": template.status_note,
         "count": len(template.milestones) if milestones is None else milestones,
     }

@@ -28,6 +28,7 @@ from diaspora.audit.services import record
 from diaspora.auth.models import Role, User
 from diaspora.core.errors import DomainError
 from diaspora.core.time import as_utc, utcnow
+from diaspora.core.words import N_
 from diaspora.notifications.models import Channel, DeliveryState, Notification
 from diaspora.organisations.access import verified_memberships
 from diaspora.organisations.models import COORDINATING_KINDS, Membership, Organisation
@@ -301,7 +302,7 @@ def start_plan(
     if not owner.has_role(Role.STAFF):
         raise NotAllowed("Only staff members have plans")
     if template is not None and template.status == TemplateStatus.RETIRED:
-        raise PlanError({"template": "This scheme is retired: it cannot start new plans"})
+        raise PlanError({"template": N_("This scheme is retired: it cannot start new plans")})
     clean = _filled(details, template)
     assert clean.starts_on is not None and clean.expected_end_on is not None
     now = utcnow()
@@ -553,9 +554,9 @@ def mark_done(session: Session, milestone: Milestone, actor: User, note: str = "
     _own(milestone.plan, actor)
     note = (note or "").strip()
     if len(note) > 2000:
-        raise PlanError({"note": "Note must be 2000 characters or fewer"})
+        raise PlanError({"note": N_("Note must be 2000 characters or fewer")})
     if milestone.is_done:
-        raise PlanError({"note": "This milestone is already done"})
+        raise PlanError({"note": N_("This milestone is already done")})
     milestone.done_at = utcnow()
     milestone.done_note = note
     cancel_pending_reminders(session, [milestone.id], plan=milestone.plan)

@@ -3,6 +3,7 @@ view, and the plan templates administrators and coordinators keep."""
 
 import click
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 
 from diaspora.auth.models import Role, User
@@ -101,7 +102,15 @@ def start_plan(template_id: int):
             form.add_errors(error.errors)
         else:
             db.session.commit()
-            flash(f"Your plan has been created with {len(plan.milestones)} milestones.", "success")
+            count = len(plan.milestones)
+            flash(
+                ngettext(
+                    "Your plan has been created with %(num)d milestone.",
+                    "Your plan has been created with %(num)d milestones.",
+                    count,
+                ),
+                "success",
+            )
             return redirect(url_for("milestones.plan", plan_id=plan.id))
     return render_template(
         "milestones/plan_form.html",
@@ -133,9 +142,13 @@ def edit_plan(plan_id: int):
             form.add_errors(error.errors)
         else:
             db.session.commit()
-            message = "Your plan has been saved."
+            message = gettext("Your plan has been saved.")
             if moved:
-                message += f" {moved} milestone{'s' if moved != 1 else ''} moved with the dates."
+                message = ngettext(
+                    "Your plan has been saved. %(num)d milestone moved with the dates.",
+                    "Your plan has been saved. %(num)d milestones moved with the dates.",
+                    moved,
+                )
             flash(message, "success")
             return redirect(url_for("milestones.plan", plan_id=found.id))
     return render_template(
@@ -154,7 +167,7 @@ def delete_plan(plan_id: int):
     if form.validate_on_submit():
         services.delete_plan(db.session, found, _me())
         db.session.commit()
-        flash("Your plan has been deleted.", "success")
+        flash(gettext("Your plan has been deleted."), "success")
         return redirect(url_for("milestones.plans"))
     return render_template(
         "milestones/delete_plan.html", form=form, plan={"id": found.id, "scheme": found.scheme}
@@ -171,7 +184,7 @@ def reminders(plan_id: int):
     if form.validate_on_submit():
         services.set_lead_days(db.session, found, _me(), form.values())
         db.session.commit()
-        flash("Your reminders have been saved.", "success")
+        flash(gettext("Your reminders have been saved."), "success")
         return redirect(url_for("milestones.plan", plan_id=found.id))
     return render_template(
         "milestones/reminders.html", form=form, plan={"id": found.id, "scheme": found.scheme}
@@ -189,7 +202,10 @@ def add_milestone(plan_id: int):
     if form.validate_on_submit():
         services.add_milestone(db.session, found, _me(), form.details())
         db.session.commit()
-        flash(f"{form.title.data.strip()} has been added to your plan.", "success")
+        flash(
+            gettext("%(title)s has been added to your plan.", title=form.title.data.strip()),
+            "success",
+        )
         return redirect(url_for("milestones.plan", plan_id=found.id))
     return render_template(
         "milestones/milestone_form.html",
@@ -211,7 +227,7 @@ def edit_milestone(plan_id: int, milestone_id: int):
     if form.validate_on_submit():
         services.update_milestone(db.session, milestone, _me(), form.details())
         db.session.commit()
-        flash(f"{milestone.title} has been saved.", "success")
+        flash(gettext("%(title)s has been saved.", title=milestone.title), "success")
         return redirect(url_for("milestones.plan", plan_id=found.id))
     return render_template(
         "milestones/milestone_form.html",
@@ -227,13 +243,13 @@ def mark_done(plan_id: int, milestone_id: int):
     found = _owned(plan_id)
     milestone = _milestone(found, milestone_id)
     if milestone.is_done:
-        flash(f"{milestone.title} is already done.", "success")
+        flash(gettext("%(title)s is already done.", title=milestone.title), "success")
         return redirect(url_for("milestones.plan", plan_id=found.id))
     form = DoneForm()
     if form.validate_on_submit():
         services.mark_done(db.session, milestone, _me(), form.note.data or "")
         db.session.commit()
-        flash(f"{milestone.title} is marked as done.", "success")
+        flash(gettext("%(title)s is marked as done.", title=milestone.title), "success")
         return redirect(url_for("milestones.plan", plan_id=found.id))
     today = services.local_today(found.owner)
     return render_template(
@@ -255,7 +271,7 @@ def undo_done(plan_id: int, milestone_id: int):
     if milestone.is_done:
         services.undo_done(db.session, milestone, _me())
         db.session.commit()
-        flash(f"{milestone.title} is no longer marked as done.", "success")
+        flash(gettext("%(title)s is no longer marked as done.", title=milestone.title), "success")
     return redirect(url_for("milestones.plan", plan_id=found.id))
 
 
@@ -270,7 +286,9 @@ def remove_milestone(plan_id: int, milestone_id: int):
     if form.validate_on_submit():
         services.remove_milestone(db.session, milestone, _me())
         db.session.commit()
-        flash(f"{milestone.title} has been deleted from your plan.", "success")
+        flash(
+            gettext("%(title)s has been deleted from your plan.", title=milestone.title), "success"
+        )
         return redirect(url_for("milestones.plan", plan_id=found.id))
     today = services.local_today(found.owner)
     return render_template(
@@ -322,7 +340,10 @@ def new_template():
     if form.validate_on_submit():
         template = services.save_template(db.session, _me(), form.details())
         db.session.commit()
-        flash(f"{template.name} has been created. Add its milestones.", "success")
+        flash(
+            gettext("%(name)s has been created. Add its milestones.", name=template.name),
+            "success",
+        )
         return redirect(url_for("milestones.edit_template", template_id=template.id))
     return render_template("milestones/template_form.html", form=form, template=None)
 
@@ -336,7 +357,7 @@ def edit_template(template_id: int):
     if form.validate_on_submit():
         services.save_template(db.session, _me(), form.details(), template)
         db.session.commit()
-        flash(f"{template.name} has been saved.", "success")
+        flash(gettext("%(title)s has been saved.", title=template.name), "success")
         return redirect(url_for("milestones.edit_template", template_id=template.id))
     return render_template(
         "milestones/template_form.html",
@@ -362,7 +383,14 @@ def new_template_milestone(template_id: int):
     if form.validate_on_submit():
         services.save_template_milestone(db.session, _me(), template, form.details())
         db.session.commit()
-        flash(f"{form.title.data.strip()} has been added to {template.name}.", "success")
+        flash(
+            gettext(
+                "%(title)s has been added to %(name)s.",
+                title=form.title.data.strip(),
+                name=template.name,
+            ),
+            "success",
+        )
         return redirect(url_for("milestones.edit_template", template_id=template.id))
     return render_template(
         "milestones/template_milestone_form.html",
@@ -384,7 +412,7 @@ def edit_template_milestone(template_id: int, item_id: int):
     if form.validate_on_submit():
         services.save_template_milestone(db.session, _me(), template, form.details(), item)
         db.session.commit()
-        flash(f"{item.title} has been saved.", "success")
+        flash(gettext("%(title)s has been saved.", title=item.title), "success")
         return redirect(url_for("milestones.edit_template", template_id=template.id))
     return render_template(
         "milestones/template_milestone_form.html",
@@ -404,7 +432,10 @@ def remove_template_milestone(template_id: int, item_id: int):
         abort(400)
     services.remove_template_milestone(db.session, _me(), template, item)
     db.session.commit()
-    flash(f"{item.title} has been removed from {template.name}.", "success")
+    flash(
+        gettext("%(title)s has been removed from %(name)s.", title=item.title, name=template.name),
+        "success",
+    )
     return redirect(url_for("milestones.edit_template", template_id=template.id))
 
 

@@ -1,3 +1,5 @@
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, SelectField
 from wtforms.validators import InputRequired
 
@@ -19,22 +21,30 @@ class DeleteAccountForm(NhsukForm):
 
 def delete_account_form(handovers: list[Handover]) -> DeleteAccountForm:
     """A form class made for this person: the successor questions come before the password,
-    so the error summary lists problems in the order the page shows them."""
+    so the error summary lists problems in the order the page shows them. Made in a request,
+    so the questions naming an organisation are translated now, as plain text the page escapes
+    (a lazy string would reach the page unescaped)."""
     fields: dict[str, object] = {"handovers": handovers}
     for handover in handovers:
         name = handover.organisation.name
         fields[handover.field_name] = SelectField(
-            f"Who will own {name} after you leave?",
-            description="They become an owner and can manage its members and details.",
+            gettext("Who will own %(organisation)s after you leave?", organisation=name),
+            description=_l("They become an owner and can manage its members and details."),
             choices=options((str(m.id), m.user.display_name) for m in handover.candidates),
             coerce=int,
             widget=RadioList(),
-            validators=[InputRequired(f"Select who will own {name} after you leave")],
+            validators=[
+                InputRequired(
+                    gettext(
+                        "Select who will own %(organisation)s after you leave", organisation=name
+                    )
+                )
+            ],
         )
     fields["password"] = PasswordField(
-        "Your password",
-        description="To confirm it is you.",
-        validators=[InputRequired("Enter your password")],
+        _l("Your password"),
+        description=_l("To confirm it is you."),
+        validators=[InputRequired(_l("Enter your password"))],
     )
     form_class = type("PersonalDeleteAccountForm", (DeleteAccountForm,), fields)
     return form_class()

@@ -24,6 +24,7 @@ from diaspora.bookings import services as bookings
 from diaspora.cohorts import services as cohorts
 from diaspora.contributions import services as contributions
 from diaspora.core.time import as_utc, utcnow
+from diaspora.core.words import N_
 from diaspora.credentials.models import Credential
 from diaspora.engagements import services as engagements
 from diaspora.factors import services as factors
@@ -350,7 +351,10 @@ def _hand_over(session: Session, user: User, successors: dict[int, int]) -> list
         successor = next((m for m in handover.candidates if m.id == chosen), None)
         if successor is None:
             raise ErasureRefused(
-                f"Choose who will own {handover.organisation.name} after you leave"
+                N_(
+                    "Choose who will own %(organisation)s after you leave",
+                    organisation=handover.organisation.name,
+                )
             )
         successor.role = MemberRole.OWNER
         record(
@@ -370,7 +374,7 @@ def erase_account(
     """Delete the person's data and anonymise their account. Raises ErasureRefused, changing
     nothing, when the password is wrong or an organisation they alone own needs a new owner."""
     if not check_current_password(session, user, password, purpose="erase_account"):
-        raise WrongPassword("Your password is not correct")
+        raise WrongPassword(N_("Your password is not correct"))
     handed_over = _hand_over(session, user, successors or {})
 
     # Places they held go to others, as their own cancellation would; what others are then

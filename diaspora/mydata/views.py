@@ -9,8 +9,10 @@ from diaspora.auth import throttle
 from diaspora.auth.services import check_current_password
 from diaspora.bookings.transactions import run_change
 from diaspora.core.time import utcnow
+from diaspora.core.words import N_
 from diaspora.extensions import db
 from diaspora.factors.gate import step_up_required
+from diaspora.languages import translated
 from diaspora.mydata import services
 from diaspora.mydata.forms import delete_account_form
 from diaspora.registry.services import profile_for
@@ -52,14 +54,14 @@ def delete():
             if not check_current_password(db.session, user, password, purpose="erase_account"):
                 db.session.commit()  # the audit record of the failure, before any change
                 throttle.refused()
-                raise services.WrongPassword("Your password is not correct")
+                raise services.WrongPassword(N_("Your password is not correct"))
             # A booking change's transaction: the places given back may go to others waiting.
             run_change(
                 db.session,
                 lambda: services.erase_account(db.session, user, password, form.successors()),
             )
         except services.ErasureRefused as error:
-            form.password.errors.append(str(error))
+            form.password.errors.append(translated(error.args[0]))
         else:
             logout_user()
             session.clear()

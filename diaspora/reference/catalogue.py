@@ -1,16 +1,22 @@
 """Facts shipped with the product: professions, grades, skills, regulators, the WHO list, languages.
 
-Each data file in `data/` names its source in its header lines (starting with `#`).
+Each data file in `data/` names its source in its header lines (starting with `#`). The names
+people read (professions, grades and skills) are in English here, for stored codes' labels and
+the API; the catalogues hold them in the other languages (`names.py`), and a page shows each
+in its reader's language (`Name`).
 """
 
 import csv
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import ClassVar
 
 import pycountry
 from babel import Locale
+from markupsafe import Markup, escape
 
 from diaspora.reference.places import collation_key
 
@@ -20,6 +26,40 @@ DATA = Path(__file__).parent / "data"
 def _rows(name: str) -> list[dict[str, str]]:
     with (DATA / name).open(encoding="utf-8") as handle:
         return list(csv.DictReader(line for line in handle if not line.startswith("#")))
+
+
+class Name(str):
+    """A profession's, grade's or skill's English name. Python and the API read the English;
+    a template shows it in the reader's language, as Jinja escapes it through `__html__` and
+    `translate`, which `diaspora.languages` sets to its gettext."""
+
+    translate: ClassVar[Callable[[str], str]] = str
+    msgid: str
+    changed: Callable[[str], str] | None = None
+
+    def __new__(cls, english: str) -> "Name":
+        name = super().__new__(cls, english)
+        name.msgid = english
+        return name
+
+    def lowered(self, change: Callable[[str], str]) -> "Name":
+        """The name as it reads inside a sentence ("neonatal resuscitation"), in English and,
+        changed the same way, in the reader's language."""
+        name = Name(change(self.msgid))
+        name.msgid, name.changed = self.msgid, change
+        return name
+
+    def in_language(self) -> str:
+        """The name in the reader's language (English outside a page)."""
+        text = type(self).translate(self.msgid)
+        return self.changed(text) if self.changed else text
+
+    def __html__(self) -> Markup:
+        return escape(self.in_language())
+
+
+def _named(row: dict[str, str]) -> dict[str, str]:
+    return {**row, "name": Name(row["name"])}
 
 
 @dataclass(frozen=True)
@@ -52,7 +92,7 @@ def professions() -> dict[str, Profession]:
     return {
         row["code"]: Profession(
             row["code"],
-            row["name"],
+            Name(row["name"]),
             row["group"],
             row["regulator"],
             row["hcpc_prefix"],
@@ -64,12 +104,12 @@ def professions() -> dict[str, Profession]:
 
 @cache
 def grades() -> dict[str, dict[str, str]]:
-    return {row["code"]: row for row in _rows("grades.csv")}
+    return {row["code"]: _named(row) for row in _rows("grades.csv")}
 
 
 @cache
 def skills() -> dict[str, dict[str, str]]:
-    return {row["code"]: row for row in _rows("skills.csv")}
+    return {row["code"]: _named(row) for row in _rows("skills.csv")}
 
 
 @cache

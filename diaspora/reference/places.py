@@ -1,4 +1,5 @@
-"""Countries (ISO 3166-1, from pycountry) and time zones (IANA, from zoneinfo + tzdata)."""
+"""Countries (ISO 3166-1, from pycountry) and time zones (IANA, from zoneinfo + tzdata), named in
+English or, from CLDR through Babel, in another language."""
 
 import unicodedata
 from functools import cache
@@ -7,12 +8,15 @@ from zoneinfo import available_timezones
 
 import pycountry
 from babel import Locale
+from babel.dates import get_timezone_location
 
 UTC = "UTC"
 # Where a person or organisation is until they say otherwise: most accounts are NHS staff.
 DEFAULT_TIME_ZONE = "Europe/London"
 # Zone names that do not read as the place once their underscores are spaces.
 CITY_SPELLINGS = {"DumontDUrville": "Dumont d'Urville", "St_Johns": "St John's"}
+# Between a city and its country: Arabic writes its own comma.
+COMMAS = {"ar": "، "}
 
 
 def collation_key(name: str) -> str:
@@ -77,17 +81,31 @@ def _zone_label(zone: str, country: str) -> str:
     return f"{city} ({region})" if region and region != country else city
 
 
+def _local_zone_label(zone: str, language: str, english: str) -> str:
+    """The zone's city as CLDR names it in `language` ("Londres" in French), where CLDR names
+    it (with the region when two of a country's cities share a name: "Knox [Indiana]"); else
+    the English label."""
+    if zone not in Locale.parse(language).time_zones:
+        return english
+    return get_timezone_location(zone, locale=language, return_city=True)
+
+
 @cache
-def time_zone_groups() -> list[tuple[str, list[tuple[str, str]]]]:
-    """(country name, [(zone, city), ...]) for every country, by name, cities by name."""
-    names = country_names()
+def time_zone_groups(language: str = "en") -> list[tuple[str, list[tuple[str, str]]]]:
+    """(country name, [(zone, city), ...]) for every country, by name, cities by name; in
+    `language`, countries and cities as CLDR names them."""
+    english = country_names()
+    names = country_names(language)
     grouped: dict[str, list[tuple[str, str]]] = {}
     for code, zone in _zone_table():
-        country = names.get(code, code)
-        grouped.setdefault(country, []).append((zone, _zone_label(zone, country)))
+        label = _zone_label(zone, english.get(code, code))
+        if language != "en":
+            label = _local_zone_label(zone, language, label)
+        grouped.setdefault(names.get(code, code), []).append((zone, label))
+    key = (lambda name: name) if language == "en" else collation_key
     return [
-        (country, sorted(zones, key=lambda pair: pair[1]))
-        for country, zones in sorted(grouped.items())
+        (country, sorted(zones, key=lambda pair: key(pair[1])))
+        for country, zones in sorted(grouped.items(), key=lambda pair: key(pair[0]))
     ]
 
 
@@ -104,16 +122,19 @@ def is_time_zone(name: str | None) -> bool:
 
 
 @cache
-def _zone_places() -> dict[str, str]:
+def _zone_places(language: str) -> dict[str, str]:
+    antarctica = country_name("AQ", language)
+    comma = COMMAS.get(language, ", ")
     return {
-        zone: f"{city}, {country}" if country != "Antarctica" else city
-        for country, zones in time_zone_groups()
+        zone: f"{city}{comma}{country}" if country != antarctica else city
+        for country, zones in time_zone_groups(language)
         for zone, city in zones
     }
 
 
-def time_zone_label(zone: str | None) -> str:
-    """A zone as people read it: "Dhaka, Bangladesh"; UTC and older names as they are."""
+def time_zone_label(zone: str | None, language: str = "en") -> str:
+    """A zone as people read it: "Dhaka, Bangladesh" ("Dacca, Bangladesh" in French); UTC and
+    older names as they are."""
     if not zone:
         return ""
-    return _zone_places().get(zone, zone.replace("_", " "))
+    return _zone_places(language).get(zone, zone.replace("_", " "))
