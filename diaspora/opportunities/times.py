@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from diaspora.core.errors import DomainError
 from diaspora.core.time import as_utc
+from diaspora.core.words import N_
 from diaspora.reference.places import zone_city
 
 
@@ -14,11 +15,11 @@ class LocalTimeError(DomainError):
 
 def zone(name: str | None) -> ZoneInfo:
     if not name or name not in available_timezones():
-        raise LocalTimeError("Select a time zone from the list")
+        raise LocalTimeError(N_("Select a time zone from the list"))
     try:
         return ZoneInfo(name)
     except ZoneInfoNotFoundError as error:  # pragma: no cover - listed zones load
-        raise LocalTimeError("Select a time zone from the list") from error
+        raise LocalTimeError(N_("Select a time zone from the list")) from error
 
 
 def local_to_utc(day: date, at: time, zone_name: str) -> datetime:
@@ -31,8 +32,13 @@ def local_to_utc(day: date, at: time, zone_name: str) -> datetime:
     instant = local.astimezone(UTC)
     if instant.astimezone(local.tzinfo).replace(tzinfo=None) != local.replace(tzinfo=None):
         raise LocalTimeError(
-            f"{at:%H:%M} does not exist in {place(zone_name)} on {day:%-d %B %Y} because the "
-            "clocks go forward; choose another time"
+            N_(
+                "%(time)s does not exist in %(place)s on %(day)s because the clocks go forward; "
+                "choose another time",
+                time=f"{at:%H:%M}",
+                place=place(zone_name),
+                day=day,
+            )
         )
     return instant
 

@@ -52,6 +52,14 @@ MARKED = (
     "registry/profile.html",
     "languages/choose.html",
     "email/verify_email.txt",
+    "opportunities/_macros.html",
+    "opportunities/cancel_session.html",
+    "opportunities/confirm.html",
+    "opportunities/detail.html",
+    "opportunities/form.html",
+    "opportunities/index.html",
+    "opportunities/manage.html",
+    "opportunities/new.html",
 )
 TRANSLATION_CALLS = {"_", "gettext", "ngettext", "pgettext", "npgettext"}
 READ_ATTRIBUTES = re.compile(
