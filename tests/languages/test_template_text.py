@@ -60,6 +60,15 @@ MARKED = (
     "opportunities/index.html",
     "opportunities/manage.html",
     "opportunities/new.html",
+    "organisations/_fields.html",
+    "organisations/detail.html",
+    "organisations/edit.html",
+    "organisations/index.html",
+    "organisations/invitation.html",
+    "organisations/join.html",
+    "organisations/members.html",
+    "organisations/new.html",
+    "organisations/waiting.html",
 )
 TRANSLATION_CALLS = {"_", "gettext", "ngettext", "pgettext", "npgettext"}
 READ_ATTRIBUTES = re.compile(
