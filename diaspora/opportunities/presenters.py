@@ -84,7 +84,7 @@ def when(instant: datetime, host_zone: str, viewer_zone: str) -> str:
     host = times.in_zone(instant, host_zone)
     language = current_language()
     day = f"{host:%A %-d %B %Y}" if language == "en" else format_date(host, "full", locale=language)
-    return f"{day}, {times.both_zones(instant, host_zone, viewer_zone)}"
+    return f"{day}, {translated(times.both_zones(instant, host_zone, viewer_zone))}"
 
 
 def card(opportunity: Opportunity, next_start: datetime | None, viewer_zone: str) -> dict:

@@ -286,29 +286,8 @@ _MONTHLY_ON_NTH = (
     N_("Monthly on the third %(weekday)s"),
     N_("Monthly on the fourth %(weekday)s"),
 )
-WEEKDAY_NAMES = (
-    N_("Monday"),
-    N_("Tuesday"),
-    N_("Wednesday"),
-    N_("Thursday"),
-    N_("Friday"),
-    N_("Saturday"),
-    N_("Sunday"),
-)
-MONTH_NAMES = (
-    N_("January"),
-    N_("February"),
-    N_("March"),
-    N_("April"),
-    N_("May"),
-    N_("June"),
-    N_("July"),
-    N_("August"),
-    N_("September"),
-    N_("October"),
-    N_("November"),
-    N_("December"),
-)
+WEEKDAY_NAMES = times.WEEKDAYS
+MONTH_NAMES = times.MONTHS
 WEEKDAYS_PLURAL = (
     N_("Mondays"),
     N_("Tuesdays"),

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from diaspora.core.errors import DomainError
 from diaspora.core.time import as_utc
-from diaspora.core.words import N_
+from diaspora.core.words import N_, Words
 from diaspora.reference.places import zone_city
 
 
@@ -52,12 +52,56 @@ def in_zone(instant: datetime, zone_name: str) -> datetime:
     return as_utc(instant).astimezone(ZoneInfo(zone_name))
 
 
-def both_zones(instant: datetime, host_zone: str, viewer_zone: str) -> str:
+# The days and months of "08:00 on Tuesday 2 March in London", each translated where it is shown.
+WEEKDAYS = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
+MONTHS = (
+    N_("January"),
+    N_("February"),
+    N_("March"),
+    N_("April"),
+    N_("May"),
+    N_("June"),
+    N_("July"),
+    N_("August"),
+    N_("September"),
+    N_("October"),
+    N_("November"),
+    N_("December"),
+)
+
+
+def both_zones(instant: datetime, host_zone: str, viewer_zone: str) -> Words:
     """E.g. "14:00 in Dhaka, 08:00 in London"; the viewer's day is named when it differs."""
     host = in_zone(instant, host_zone)
-    text = f"{host:%H:%M} in {place(host_zone)}"
     if viewer_zone == host_zone:
-        return text
+        return N_("%(time)s in %(place)s", time=f"{host:%H:%M}", place=place(host_zone))
     viewer = in_zone(instant, viewer_zone)
-    day = "" if viewer.date() == host.date() else f" on {viewer:%A %-d %B}"
-    return f"{text}, {viewer:%H:%M}{day} in {place(viewer_zone)}"
+    if viewer.date() == host.date():
+        return N_(
+            "%(time)s in %(place)s, %(viewer_time)s in %(viewer_place)s",
+            time=f"{host:%H:%M}",
+            place=place(host_zone),
+            viewer_time=f"{viewer:%H:%M}",
+            viewer_place=place(viewer_zone),
+        )
+    return N_(
+        "%(time)s in %(place)s, %(viewer_time)s on %(viewer_day)s in %(viewer_place)s",
+        time=f"{host:%H:%M}",
+        place=place(host_zone),
+        viewer_time=f"{viewer:%H:%M}",
+        viewer_day=N_(
+            "%(weekday)s %(day)s %(month)s",
+            weekday=WEEKDAYS[viewer.weekday()],
+            day=viewer.day,
+            month=MONTHS[viewer.month - 1],
+        ),
+        viewer_place=place(viewer_zone),
+    )
