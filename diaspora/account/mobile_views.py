@@ -6,12 +6,14 @@ number's rules are in `phones/services.py`, the flows that text the code or canc
 in `account/services.py`."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from diaspora.account import services as account
 from diaspora.account.mobile_forms import CodeForm, NumberForm
 from diaspora.auth.models import User
 from diaspora.extensions import db, limiter
+from diaspora.languages import translated
 from diaspora.notifications.services import texts_configured
 from diaspora.phones import services as phones
 from diaspora.phones.numbers import display
@@ -67,7 +69,7 @@ def confirm():
             form.add_errors(error.errors, default="code")
         else:
             db.session.commit()
-            flash("Your mobile number is confirmed.", "success")
+            flash(gettext("Your mobile number is confirmed."), "success")
             return redirect(url_for("phones.manage"))
     return render_template("phones/confirm.html", form=form, pending=display(mobile.pending))
 
@@ -82,10 +84,10 @@ def resend():
         account.resend_mobile_code(db.session, _me())
     except phones.MobileError as error:
         db.session.rollback()
-        flash(str(error), "warning")
+        flash(translated(error.args[0]), "warning")
     else:
         db.session.commit()
-        flash("We have sent you a new code. Only the newest code works.", "success")
+        flash(gettext("We have sent you a new code. Only the newest code works."), "success")
     return redirect(url_for("phones.confirm"))
 
 
@@ -110,8 +112,10 @@ def remove():
         account.remove_mobile(db.session, _me())
         db.session.commit()
         flash(
-            "Your mobile number has been removed. Messages you chose to get by text will come "
-            "by email.",
+            gettext(
+                "Your mobile number has been removed. Messages you chose to get by text will come "
+                "by email."
+            ),
             "success",
         )
         return redirect(url_for("phones.manage"))

@@ -65,7 +65,7 @@ def register_user(
         mail.queue(
             session,
             existing.email,
-            "Someone tried to register with your email address",
+            N_("Someone tried to register with your email address"),
             "already_registered",
             user=existing,
             sign_in_url=external_url("auth.sign_in"),
@@ -127,7 +127,7 @@ def send_password_reset(session: Session, email: str) -> None:
     mail.queue(
         session,
         user.email,
-        "Reset your password",
+        N_("Reset your password"),
         "reset_password",
         user=user,
         url=external_url("auth.reset_password", token=reset_token(user)),
@@ -152,7 +152,9 @@ def set_password(
         via=via,
         tokens_revoked=revoked,
     )
-    mail.queue(session, user.email, "Your password has been changed", "password_changed", user=user)
+    mail.queue(
+        session, user.email, N_("Your password has been changed"), "password_changed", user=user
+    )
 
 
 def request_email_change(session: Session, user: User, new_email: str) -> None:
@@ -165,7 +167,7 @@ def request_email_change(session: Session, user: User, new_email: str) -> None:
         mail.queue(
             session,
             taken.email,
-            "Someone tried to use your email address",
+            N_("Someone tried to use your email address"),
             "already_registered",
             user=taken,
             sign_in_url=external_url("auth.sign_in"),
@@ -178,7 +180,7 @@ def request_email_change(session: Session, user: User, new_email: str) -> None:
     mail.queue(
         session,
         new_email,
-        "Confirm your new email address",
+        N_("Confirm your new email address"),
         "confirm_new_email",
         user=user,
         url=external_url("auth.confirm_email_change", token=token),
@@ -196,7 +198,7 @@ def confirm_email_change(session: Session, user: User) -> bool:
     user.email = new_email
     withdraw_email_change(user)
     user.email_verified_at = utcnow()
-    mail.queue(session, old_email, "Your email address has changed", "email_changed", user=user)
+    mail.queue(session, old_email, N_("Your email address has changed"), "email_changed", user=user)
     record(session, "account.email_changed", actor=user, subject=user)
     return True
 
@@ -206,7 +208,7 @@ def _text_code(session: Session, user: User, code: phones.Code) -> None:
         session,
         user,
         code.number,
-        "Your confirmation code",
+        N_("Your confirmation code"),
         "notifications/mobile_code.txt",
         code=code.code,
     )

@@ -14,7 +14,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required, logout_user
 
 from diaspora.account import services
@@ -147,10 +147,10 @@ def sign_in():
         db.session.commit()  # keeps the audit record of a failure too
         if user is None:
             throttle.refused()
-            form.email.errors.append("Enter a correct email address and password")
+            form.email.errors.append(gettext("Enter a correct email address and password"))
         elif not user.email_verified:
             form.email.errors.append(
-                "You need to confirm your email address before you can sign in"
+                gettext("You need to confirm your email address before you can sign in")
             )
             return render_template("auth/sign_in.html", form=form, unverified=True), 200
         else:
@@ -222,8 +222,9 @@ def reset_password(token: str):
 def _offer_token_revocation(form, user) -> int:
     """How many API tokens the person could revoke with their new password (the label says)."""
     count = len(tokens.live_tokens(db.session, user))
-    noun = "token" if count == 1 else "tokens"
-    form.revoke_tokens.label.text = f"Also revoke my {count} API {noun}"
+    form.revoke_tokens.label.text = ngettext(
+        "Also revoke my %(num)d API token", "Also revoke my %(num)d API tokens", count
+    )
     return count
 
 
@@ -295,7 +296,7 @@ def change_password():
 def _wrong_current_password(form) -> None:
     db.session.commit()  # the audit record of the failure
     throttle.refused()
-    form.current_password.errors.append("Your current password is not correct")
+    form.current_password.errors.append(gettext("Your current password is not correct"))
 
 
 @bp.route("/email", methods=["GET", "POST"])

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
@@ -15,23 +16,23 @@ def _check_name(_form, field) -> None:
 class TokenForm(NhsukForm):
     name = StringField(
         "Name",
-        description="So you can tell your tokens apart, for example “Hospital rota system”.",
+        description=_l("So you can tell your tokens apart, for example “Hospital rota system”."),
         validators=[Name(), _check_name],
     )
     scope = RadioField(
-        "What may the token do?",
-        choices=options(list(SCOPE_LABELS.items())),
-        validators=[InputRequired("Choose what the token may do")],
+        _l("What may the token do?"),
+        choices=options((value, _l(label)) for value, label in SCOPE_LABELS.items()),
+        validators=[InputRequired(_l("Choose what the token may do"))],
     )
     days = SelectField(
-        "When should it expire?",
-        description="It stops working then. We will email you a week before.",
+        _l("When should it expire?"),
+        description=_l("It stops working then. We will email you a week before."),
         choices=options(
             [
-                ("30", "In 30 days"),
-                ("90", "In 90 days"),
-                ("180", "In 180 days"),
-                ("365", "In a year"),
+                ("30", _l("In 30 days")),
+                ("90", _l("In 90 days")),
+                ("180", _l("In 180 days")),
+                ("365", _l("In a year")),
             ]
         ),
         default="90",

@@ -5,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.auth.models import User
 from diaspora.core.time import as_utc, utcnow
+from diaspora.core.words import N_
 from diaspora.extensions import db
 
 
@@ -13,7 +14,7 @@ class Scope:
     READ_WRITE = "read-write"
 
 
-SCOPE_LABELS = {Scope.READ: "Read only", Scope.READ_WRITE: "Read and write"}
+SCOPE_LABELS = {Scope.READ: N_("Read only"), Scope.READ_WRITE: N_("Read and write")}
 
 
 class AccessToken(db.Model):

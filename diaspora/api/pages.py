@@ -2,6 +2,7 @@
 reference."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from diaspora.api import tokens
@@ -12,6 +13,7 @@ from diaspora.api.resources import OPERATIONS
 from diaspora.api.spec import build_spec
 from diaspora.extensions import db
 from diaspora.factors.gate import step_up_required
+from diaspora.languages import translated
 from diaspora.widgets import NhsukForm
 
 bp = Blueprint("api_tokens", __name__)
@@ -29,7 +31,7 @@ def token_list():
                 db.session, me, form.name.data, form.scope.data, form.days.data
             )
         except tokens.TokenError as error:
-            form.name.errors.append(str(error))
+            form.name.errors.append("; ".join(translated(m) for m in error.errors.values()))
         else:
             db.session.commit()
             # Shown on this response only: no redirect, so the secret never sits in a session.
@@ -52,7 +54,7 @@ def revoke(token_id: int):
     if form.validate_on_submit():
         tokens.revoke(db.session, token, current_user)
         db.session.commit()
-        flash(f"Token “{token.name}” revoked. It no longer works.", "success")
+        flash(gettext("Token “%(name)s” revoked. It no longer works.", name=token.name), "success")
         return redirect(url_for("api_tokens.token_list"))
     return render_template("api/revoke.html", token=token, form=form)
 

@@ -21,6 +21,7 @@ from diaspora.audit.services import record
 from diaspora.auth.models import User
 from diaspora.core.errors import DomainError
 from diaspora.core.time import as_utc, utcnow
+from diaspora.core.words import N_
 
 PREFIX = "dsp_"
 NAME_MAX = 80
@@ -48,16 +49,18 @@ def digest(secret: str) -> str:
 def name_problem(name: str) -> str | None:
     name = name.strip()
     if not name:
-        return "Enter a name for the token, such as the system that will use it"
+        return N_("Enter a name for the token, such as the system that will use it")
     if len(name) > NAME_MAX:
-        return f"Name must be {NAME_MAX} characters or fewer"
+        return N_("Name must be %(max)s characters or fewer", max=NAME_MAX)
     return None
 
 
 def lifetime_problem(days: int | None) -> str | None:
     most = current_app.config["API_TOKEN_MAX_DAYS"]
     if days is None or not 1 <= days <= most:
-        return f"Choose when the token expires: between 1 and {most} days from today"
+        return N_(
+            "Choose when the token expires: between 1 and %(most)s days from today", most=most
+        )
     return None
 
 
@@ -89,9 +92,14 @@ def create(
     if problem:
         raise TokenError(problem)
     if scope not in SCOPE_LABELS:
-        raise TokenError("Choose what the token may do")
+        raise TokenError(N_("Choose what the token may do"))
     if len(live_tokens(session, user)) >= MAX_LIVE_TOKENS:
-        raise TokenError(f"You have {MAX_LIVE_TOKENS} tokens: revoke one you no longer use first")
+        raise TokenError(
+            N_(
+                "You have %(num)s tokens: revoke one you no longer use first",
+                num=MAX_LIVE_TOKENS,
+            )
+        )
     secret = PREFIX + secrets.token_urlsafe(32)
     token = AccessToken(
         user_id=user.id,

@@ -2,12 +2,14 @@
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
 from diaspora.credentials import services
 from diaspora.credentials.models import Credential, CredentialStatus
+from diaspora.languages import current_language, translated
 from diaspora.reference.catalogue import professions, regulators
 from diaspora.reference.places import countries, country_name, country_names
 from diaspora.registry.models import StaffProfile
@@ -26,7 +28,7 @@ def regulator_choices() -> list[tuple[str, str]]:
         )
         for code, regulator in regulators().items()
     ]
-    return [*pairs, (services.OTHER, "Another regulator outside the UK")]
+    return [*pairs, (services.OTHER, _l("Another regulator outside the UK"))]
 
 
 def number_hint(profile: StaffProfile | None) -> str:
@@ -34,26 +36,32 @@ def number_hint(profile: StaffProfile | None) -> str:
     profession = professions().get((profile.profession if profile else None) or "")
     if profession is not None and profession.hcpc_prefix:
         prefix = profession.hcpc_prefix
-        return f"For the HCPC, your number starts with {prefix}, like {prefix}123456."
+        return _l(
+            "For the HCPC, your number starts with %(prefix)s, like %(prefix)s123456.",
+            prefix=prefix,
+        )
     regulator = regulators().get(profession.regulator) if profession else None
     if regulator is not None and regulator.pattern is not None:
         what = services.NUMBER_NAMES[regulator.code]
-        return (
-            f"For the {regulator.code}, your {what} is {regulator.format_hint}, "
-            f"like {regulator.example}."
+        return _l(
+            "For the %(regulator)s, your %(what)s is %(hint)s, like %(example)s.",
+            regulator=regulator.code,
+            what=translated(what),
+            hint=regulator.format_hint,
+            example=regulator.example,
         )
-    return "As it appears on the regulator's register."
+    return _l("As it appears on the regulator's register.")
 
 
 class CredentialForm(NhsukForm):
     regulator = RadioField(
-        "Who are you registered with?",
+        _l("Who are you registered with?"),
         choices=options(regulator_choices()),
-        invalid_choice_message="Select your regulator",
+        invalid_choice_message=_l("Select your regulator"),
     )
     regulator_name = StringField(
-        "Name of the regulator",
-        description="For example, Bangladesh Medical and Dental Council (BMDC).",
+        _l("Name of the regulator"),
+        description=_l("For example, Bangladesh Medical and Dental Council (BMDC)."),
         validators=[Name()],
     )
     country = SelectField(
@@ -61,12 +69,12 @@ class CredentialForm(NhsukForm):
         choices=[],
         validate_choice=False,  # checked only for a regulator outside the UK
     )
-    number = StringField("Registration number")
+    number = StringField(_l("Registration number"))
     expires_on = NhsDateField(
-        "Expiry date (optional)",
-        description="If your registration has one. For example, 31 3 2027",
-        message_name="Expiry date",
-        invalid_message="Expiry date must be a real date",
+        _l("Expiry date (optional)"),
+        description=_l("If your registration has one. For example, 31 3 2027"),
+        message_name=_l("Expiry date"),
+        invalid_message=_l("Expiry date must be a real date"),
     )
 
     def __init__(
@@ -81,7 +89,7 @@ class CredentialForm(NhsukForm):
         super().__init__(*args, **kwargs)
         self.profile = profile
         self.editing = editing
-        self.country.choices = options(countries(), "Select a country")
+        self.country.choices = options(countries(current_language()), _l("Select a country"))
         self.number.description = number_hint(profile)
 
     @staticmethod
@@ -110,34 +118,34 @@ class CredentialForm(NhsukForm):
 
     def validate_regulator(self, field: RadioField) -> None:
         if problem := services.regulator_problem(field.data, self._profession):
-            raise ValidationError(problem)
+            raise ValidationError(translated(problem))
 
     def validate_regulator_name(self, field: StringField) -> None:
         name = (field.data or "").strip()
         if self.regulator.data != services.OTHER:
             return
         if not name:
-            raise ValidationError("Enter the name of the regulator")
+            raise ValidationError(_l("Enter the name of the regulator"))
         if len(name) > 200:
-            raise ValidationError("Regulator name must be 200 characters or fewer")
+            raise ValidationError(_l("Regulator name must be 200 characters or fewer"))
 
     def validate_country(self, field: SelectField) -> None:
         if self.regulator.data == services.OTHER and field.data not in country_names():
-            raise ValidationError("Select the country of the regulator")
+            raise ValidationError(_l("Select the country of the regulator"))
 
     def validate_number(self, field: StringField) -> None:
         """The number's format depends on the regulator: without one, only that it is there."""
         number = services.normalise_number(field.data)
         if self.regulator.errors:
-            problem = None if number else "Enter your registration number"
+            problem = None if number else _l("Enter your registration number")
         else:
             problem = services.number_problem(self.regulator.data, number, self._profession)
         if problem:
-            raise ValidationError(problem)
+            raise ValidationError(translated(problem))
 
     def validate_expires_on(self, field: NhsDateField) -> None:
         if field.data is not None and field.data.year < 1900:
-            raise ValidationError("Expiry date must be a real date")
+            raise ValidationError(_l("Expiry date must be a real date"))
 
     # Rendering --------------------------------------------------------------------------
 
@@ -155,27 +163,29 @@ class CredentialForm(NhsukForm):
 
 class DecisionForm(NhsukForm):
     decision = RadioField(
-        "Does the register confirm this registration?",
+        _l("Does the register confirm this registration?"),
         choices=options(
             [
-                (CredentialStatus.VERIFIED.value, "Yes, mark it as verified"),
-                (CredentialStatus.REJECTED.value, "No, reject it"),
+                (CredentialStatus.VERIFIED.value, _l("Yes, mark it as verified")),
+                (CredentialStatus.REJECTED.value, _l("No, reject it")),
             ]
         ),
-        invalid_choice_message="Select whether you verify or reject this registration",
+        invalid_choice_message=_l("Select whether you verify or reject this registration"),
     )
     note = TextAreaField(
         "Note",
         description=(
-            "What you checked, or why you rejected it. The person will see this note. "
-            "Required if you reject the registration."
+            _l(
+                "What you checked, or why you rejected it. The person will see this note. "
+                "Required if you reject the registration."
+            )
         ),
-        validators=[Length(max=2000, message="Note must be 2000 characters or fewer")],
+        validators=[Length(max=2000, message=_l("Note must be 2000 characters or fewer"))],
     )
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         if self.decision.data == CredentialStatus.REJECTED and not (self.note.data or "").strip():
-            self.note.errors.append("Enter a note saying why the registration was rejected")
+            self.note.errors.append(_l("Enter a note saying why the registration was rejected"))
             ok = False
         return ok

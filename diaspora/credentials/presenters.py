@@ -3,32 +3,36 @@
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
 from diaspora.credentials import services
 from diaspora.credentials.models import Credential, CredentialStatus
+from diaspora.languages import current_language, format_local, translated
 from diaspora.reference.catalogue import professions
 from diaspora.reference.places import country_name
 
 STATUS_TAGS = {
-    CredentialStatus.UNVERIFIED: {"text": "Waiting for verification", "colour": "grey"},
-    CredentialStatus.VERIFIED: {"text": "Verified", "colour": "green"},
-    CredentialStatus.REJECTED: {"text": "Rejected", "colour": "red"},
+    CredentialStatus.UNVERIFIED: {"text": _l("Waiting for verification"), "colour": "grey"},
+    CredentialStatus.VERIFIED: {"text": _l("Verified"), "colour": "green"},
+    CredentialStatus.REJECTED: {"text": _l("Rejected"), "colour": "red"},
 }
 
 
 def long_date(value: date | None) -> str:
-    return f"{value.day} {value:%B %Y}" if value else ""
+    return format_local(value, "%-d %B %Y") if value else ""
 
 
 def expiry_tag(credential: Credential, on: date | None = None) -> dict[str, str] | None:
     warning = services.expiry_warning(credential, on)
     if warning is None:
         return None
-    return {"text": warning, "colour": "red" if warning == "Expired" else "orange"}
+    return {"text": translated(warning), "colour": "red" if warning == "Expired" else "orange"}
 
 
 def profession_name(code: str | None) -> str:
     profession = professions().get(code or "")
-    return profession.name if profession else "Not given"
+    return profession.name if profession else gettext("Not given")
 
 
 def present(credential: Credential, on: date | None = None) -> dict[str, Any]:
@@ -40,8 +44,8 @@ def present(credential: Credential, on: date | None = None) -> dict[str, Any]:
         "regulator": services.regulator_label(credential.regulator, credential.regulator_name),
         "regulator_code": credential.regulator,
         "number": credential.number,
-        "country": country_name(credential.country) if is_other else "",
-        "expires": long_date(credential.expires_on) or "Not given",
+        "country": country_name(credential.country, current_language()) if is_other else "",
+        "expires": long_date(credential.expires_on) or gettext("Not given"),
         "expiry_tag": expiry_tag(credential, on),
         "status": credential.status,
         "status_tag": STATUS_TAGS[CredentialStatus(credential.status)],

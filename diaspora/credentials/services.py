@@ -23,6 +23,7 @@ from diaspora.audit.services import record
 from diaspora.auth.models import Role, User
 from diaspora.core.errors import DomainError
 from diaspora.core.time import utcnow
+from diaspora.core.words import N_
 from diaspora.credentials.models import Credential, CredentialStatus
 from diaspora.reference.catalogue import Profession, professions, regulators
 from diaspora.registry import privacy
@@ -36,12 +37,12 @@ MAX_NUMBER_LENGTH = 40
 
 # What each regulator calls its number, for messages ("Enter your NMC PIN ...").
 NUMBER_NAMES = {
-    "GMC": "GMC reference number",
-    "NMC": "NMC PIN",
-    "HCPC": "HCPC registration number",
-    "GPhC": "GPhC registration number",
-    "GDC": "GDC registration number",
-    "GOsC": "GOsC registration number",
+    "GMC": N_("GMC reference number"),
+    "NMC": N_("NMC PIN"),
+    "HCPC": N_("HCPC registration number"),
+    "GPhC": N_("GPhC registration number"),
+    "GDC": N_("GDC registration number"),
+    "GOsC": N_("GOsC registration number"),
 }
 
 # The regulators' public register searches, for the people who verify.
@@ -88,10 +89,6 @@ def _profession(code: str | None) -> Profession | None:
     return professions().get(code or "")
 
 
-def _article(word: str) -> str:
-    return "an" if word[:1].lower() in "aeiou" else "a"
-
-
 def regulator_problem(regulator: str, profession_code: str | None) -> str | None:
     """Why this UK regulator does not fit the person's profession, or None when it does.
 
@@ -107,21 +104,27 @@ def regulator_problem(regulator: str, profession_code: str | None) -> str | None
     if regulator == profession.regulator:
         return None
     name = profession.name.lower()
-    return (
-        f"Your profile says you are {_article(name)} {name}, registered with the "
-        f"{profession.regulator}, not the {regulator}. Choose the {profession.regulator}, "
-        "or change your profession on your profile"
+    return N_(
+        "Your profile says you are %(profession)s, registered with the %(expected)s, not the "
+        "%(regulator)s. Choose the %(expected)s, or change your profession on your profile",
+        profession=f"{_article(name)} {name}",
+        expected=profession.regulator,
+        regulator=regulator,
     )
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def number_problem(regulator: str, number: str, profession_code: str | None) -> str | None:
     """Why this (normalised) number is not valid for the regulator, or None when it is."""
     if not number:
-        return "Enter your registration number"
+        return N_("Enter your registration number")
     if len(number) > MAX_NUMBER_LENGTH:
-        return f"Registration number must be {MAX_NUMBER_LENGTH} characters or fewer"
+        return N_("Registration number must be %(max)s characters or fewer", max=MAX_NUMBER_LENGTH)
     if not _ALLOWED.fullmatch(number):
-        return (
+        return N_(
             "Registration number must only include letters, numbers, hyphens, "
             "full stops and slashes"
         )
@@ -129,10 +132,10 @@ def number_problem(regulator: str, number: str, profession_code: str | None) -> 
         return None
     entry = regulators().get(regulator)
     if entry is None:
-        return "Select your regulator"
+        return N_("Select your regulator")
     if entry.pattern is None or (regulator, profession_code) in UNVERIFIED_FORMATS:
         return None
-    what = NUMBER_NAMES.get(regulator, f"{regulator} registration number")
+    what = NUMBER_NAMES.get(regulator, N_("%(regulator)s registration number", regulator=regulator))
     profession = _profession(profession_code)
     if regulator == "HCPC" and profession is not None and profession.hcpc_prefix:
         prefix = profession.hcpc_prefix
@@ -140,17 +143,28 @@ def number_problem(regulator: str, number: str, profession_code: str | None) -> 
         if re.fullmatch(rf"{prefix}\d{{1,6}}", number):
             return None
         if entry.pattern.fullmatch(number):  # an HCPC number, but another profession's
-            plural = profession.name.lower() + "s"
-            return (
-                f"HCPC registration numbers for {plural} start with {prefix}. "
-                f"Enter your number in the correct format, like {example}"
+            return N_(
+                "HCPC registration numbers for %(professions)s start with %(prefix)s. Enter "
+                "your number in the correct format, like %(example)s",
+                professions=profession.name.lower() + "s",
+                prefix=prefix,
+                example=example,
             )
-        return (
-            f"Enter your {what} in the correct format: {prefix} then up to 6 digits, like {example}"
+        return N_(
+            "Enter your %(what)s in the correct format: %(prefix)s then up to 6 digits, like "
+            "%(example)s",
+            what=what,
+            prefix=prefix,
+            example=example,
         )
     if entry.pattern.fullmatch(number):
         return None
-    return f"Enter your {what} in the correct format: {entry.format_hint}, like {entry.example}"
+    return N_(
+        "Enter your %(what)s in the correct format: %(hint)s, like %(example)s",
+        what=what,
+        hint=entry.format_hint,
+        example=entry.example,
+    )
 
 
 @dataclass(frozen=True)
@@ -184,7 +198,7 @@ def check_duplicate(
     if editing is not None:
         duplicate = duplicate.where(Credential.id != editing.id)
     if session.scalar(duplicate.limit(1)) is not None:
-        raise CredentialError("You have already added this registration", field="number")
+        raise CredentialError(N_("You have already added this registration"), field="number")
 
 
 # The owner's changes ----------------------------------------------------------------------
@@ -329,7 +343,7 @@ def credential_to_verify(session: Session, verifier: User, credential_id: int) -
     if credential is None:
         raise LookupError(credential_id)
     if credential.profile.user_id == verifier.id:
-        raise NotAllowed("You cannot verify your own registration")
+        raise NotAllowed(N_("You cannot verify your own registration"))
     query = _visible_to(
         select(Credential.id).join(Credential.profile).where(Credential.id == credential_id),
         session,
@@ -345,14 +359,14 @@ def decide(
 ) -> None:
     """Mark an unverified credential verified or rejected (a rejection needs a note)."""
     if not can_verify(session, verifier):
-        raise NotAllowed("Only administrators and coordinators verify registrations")
+        raise NotAllowed(N_("Only administrators and coordinators verify registrations"))
     if credential.profile.user_id == verifier.id:
-        raise NotAllowed("You cannot verify your own registration")
+        raise NotAllowed(N_("You cannot verify your own registration"))
     if credential.status != CredentialStatus.UNVERIFIED:
-        raise CredentialError({"decision": "This registration has already been checked"})
+        raise CredentialError({"decision": N_("This registration has already been checked")})
     note = (note or "").strip()
     if not verified and not note:
-        raise CredentialError({"note": "Enter a note saying why the registration was rejected"})
+        raise CredentialError({"note": N_("Enter a note saying why the registration was rejected")})
     credential.status = CredentialStatus.VERIFIED if verified else CredentialStatus.REJECTED
     credential.verified_by = verifier
     credential.verified_at = utcnow()
@@ -389,10 +403,12 @@ def expiry_warning(credential: Credential, on: date | None = None) -> str | None
     if days is None or days > EXPIRY_WARNING_DAYS:
         return None
     if days < 0:
-        return "Expired"
+        return N_("Expired")
     if days == 0:
-        return "Expires today"
-    return f"Expires in {days} day{'' if days == 1 else 's'}"
+        return N_("Expires today")
+    if days == 1:
+        return N_("Expires in 1 day")
+    return N_("Expires in %(days)s days", days=days)
 
 
 # For other areas -----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Staff add their registrations; administrators and coordinators verify them."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -78,10 +79,14 @@ def add():
             form.add_errors(error.errors)
         else:
             db.session.commit()
-            label = services.regulator_label(credential.regulator, credential.regulator_name)
             flash(
-                f"Your {label} registration has been added. It will be checked against the "
-                "register.",
+                gettext(
+                    "Your %(regulator)s registration has been added. It will be checked against "
+                    "the register.",
+                    regulator=services.regulator_label(
+                        credential.regulator, credential.regulator_name
+                    ),
+                ),
                 "success",
             )
             return redirect(url_for("credentials.index"))
@@ -101,10 +106,12 @@ def edit(credential_id: int):
         else:
             db.session.commit()
             flash(
-                "Your registration has been saved. The new number will be checked against the "
-                "register."
+                gettext(
+                    "Your registration has been saved. The new number will be checked against "
+                    "the register."
+                )
                 if reset
-                else "Your registration has been saved.",
+                else gettext("Your registration has been saved."),
                 "success",
             )
             return redirect(url_for("credentials.index"))
@@ -121,7 +128,7 @@ def remove(credential_id: int):
     if form.validate_on_submit():
         services.remove_credential(db.session, credential, _me())
         db.session.commit()
-        flash("The registration has been removed.", "success")
+        flash(gettext("The registration has been removed."), "success")
         return redirect(url_for("credentials.index"))
     return render_template(
         "credentials/remove.html", form=form, credential=presenters.present(credential)
@@ -169,11 +176,13 @@ def review(credential_id: int):
         else:
             db.session.commit()
             name = credential.profile.user.display_name
-            outcome = "verified" if verified else "rejected"
-            flash(f"The registration of {name} is {outcome}.", "success")
+            if verified:
+                flash(gettext("The registration of %(name)s is verified.", name=name), "success")
+            else:
+                flash(gettext("The registration of %(name)s is rejected.", name=name), "success")
             return redirect(url_for("credentials.queue"))
     elif request.method == "POST" and credential.status != CredentialStatus.UNVERIFIED:
-        flash("This registration has already been checked.", "error")
+        flash(gettext("This registration has already been checked."), "error")
         return redirect(url_for("credentials.queue"))
     return render_template(
         "credentials/review.html",

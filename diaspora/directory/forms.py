@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
@@ -22,7 +23,11 @@ MAX_TEXT = 200
 
 def _levels(labels: dict[int, str], lowest: str) -> list:
     """Minimum-level choices: the lowest means "any", higher ones read "X or above"."""
-    higher = [(str(n), f"{label} or above") for n, label in labels.items() if n > 1]
+    higher = [
+        (str(n), _l("%(level)s or above", level=_l(label.msgid)))
+        for n, label in labels.items()
+        if n > 1
+    ]
     return options([("1", lowest), *higher])
 
 
@@ -41,64 +46,64 @@ class DirectorySearchForm(NhsukForm):
         csrf = False  # a GET search changes nothing
 
     q = StringField(
-        "Search by name, specialty, skill or words in their profile",
+        _l("Search by name, specialty, skill or words in their profile"),
         validators=[Optional()],
     )
     profession = _choice(
         "Profession",
         ((p.code, p.name) for p in professions().values()),
-        "Any profession",
-        "Select a profession from the list",
+        _l("Any profession"),
+        _l("Select a profession from the list"),
     )
     grade = _choice(
-        "Grade or band",
+        _l("Grade or band"),
         ((code, row["name"]) for code, row in grades().items()),
-        "Any grade or band",
-        "Select a grade or band from the list",
+        _l("Any grade or band"),
+        _l("Select a grade or band from the list"),
     )
     country = _choice(
-        "Country they have ties with",
+        _l("Country they have ties with"),
         countries(),
-        "Any country",
-        "Select a country from the list",
+        _l("Any country"),
+        _l("Select a country from the list"),
     )
     tie_kind = _choice(
-        "Kind of tie",
+        _l("Kind of tie"),
         ((kind.value, label) for kind, label in TIE_LABELS.items()),
-        "Any kind of tie",
-        "Select a kind of tie from the list",
+        _l("Any kind of tie"),
+        _l("Select a kind of tie from the list"),
     )
     language = _choice(
         "Language",
         languages(),
-        "Any language",
-        "Select a language from the list",
+        _l("Any language"),
+        _l("Select a language from the list"),
     )
     min_proficiency = SelectField(
-        "How well they speak it",
-        choices=_levels(PROFICIENCY_LABELS, "Any level"),
+        _l("How well they speak it"),
+        choices=_levels(PROFICIENCY_LABELS, _l("Any level")),
         default="1",
         validators=[Optional()],
-        invalid_choice_message="Select how well they speak the language from the list",
+        invalid_choice_message=_l("Select how well they speak the language from the list"),
     )
     skill = _choice(
         "Skill",
         ((code, row["name"]) for code, row in skills().items()),
-        "Any skill",
-        "Select a skill from the list",
+        _l("Any skill"),
+        _l("Select a skill from the list"),
     )
     min_level = SelectField(
-        "Skill level",
-        choices=_levels(SKILL_LEVEL_LABELS, "Any level"),
+        _l("Skill level"),
+        choices=_levels(SKILL_LEVEL_LABELS, _l("Any level")),
         default="1",
         validators=[Optional()],
-        invalid_choice_message="Select a skill level from the list",
+        invalid_choice_message=_l("Select a skill level from the list"),
     )
     modality = SelectField(
-        "How they can help",
+        _l("How they can help"),
         choices=options(
             [
-                ("", "Remotely or on site"),
+                ("", _l("Remotely or on site")),
                 (Modality.REMOTE.value, MODALITY_LABELS[Modality.REMOTE]),
                 (Modality.ON_SITE.value, MODALITY_LABELS[Modality.ON_SITE]),
             ]
@@ -106,49 +111,51 @@ class DirectorySearchForm(NhsukForm):
         default="",
         validators=[Optional()],
         widget=RadioList(),
-        description="People who offer both are found either way",
-        invalid_choice_message="Select how they can help from the list",
+        description=_l("People who offer both are found either way"),
+        invalid_choice_message=_l("Select how they can help from the list"),
     )
     min_hours = IntegerField(
-        "At least this many hours a month",
+        _l("At least this many hours a month"),
         validators=[
             Optional(),
-            NumberRange(1, 200, "Hours a month must be between 1 and 200"),
+            NumberRange(1, 200, _l("Hours a month must be between 1 and 200")),
         ],
-        invalid_value_message="Enter hours a month as a whole number, like 8",
+        invalid_value_message=_l("Enter hours a month as a whole number, like 8"),
     )
     available_from = DateField(
-        "Available from",
+        _l("Available from"),
         validators=[Optional()],
-        invalid_value_message="Enter a real date for 'available from'",
-        description="For travel: people with an availability window that overlaps these dates",
+        invalid_value_message=_l("Enter a real date for 'available from'"),
+        description=_l("For travel: people with an availability window that overlaps these dates"),
     )
     available_to = DateField(
-        "Available until",
+        _l("Available until"),
         validators=[Optional()],
-        invalid_value_message="Enter a real date for 'available until'",
+        invalid_value_message=_l("Enter a real date for 'available until'"),
     )
-    verified_only = BooleanField("Only people with a verified professional registration")
+    verified_only = BooleanField(_l("Only people with a verified professional registration"))
     sort = SelectField(
-        "Sort by",
+        _l("Sort by"),
         choices=options((sort.value, label) for sort, label in SORT_LABELS.items()),
         default=Sort.RELEVANCE.value,
         validators=[Optional()],
-        invalid_choice_message="Select how to sort the results from the list",
+        invalid_choice_message=_l("Select how to sort the results from the list"),
     )
 
     def validate_q(self, field: StringField) -> None:
         if field.data and len(field.data) > MAX_TEXT:
-            raise ValidationError(f"Search words must be {MAX_TEXT} characters or fewer")
+            raise ValidationError(
+                _l("Search words must be %(max)s characters or fewer", max=MAX_TEXT)
+            )
 
     def validate_available_from(self, field: DateField) -> None:
         if field.data and not self.available_to.data and not self.available_to.errors:
-            raise ValidationError("Enter the date until which they should be available")
+            raise ValidationError(_l("Enter the date until which they should be available"))
 
     def validate_available_to(self, field: DateField) -> None:
         start: date | None = self.available_from.data
         if field.data and not start and not self.available_from.errors:
-            raise ValidationError("Enter the date from which they should be available")
+            raise ValidationError(_l("Enter the date from which they should be available"))
         if field.data and start and field.data < start:
             raise ValidationError("'Available until' must be the same as or after 'available from'")
 

@@ -7,10 +7,13 @@ detail, never a registration number. Labels come from the reference catalogue.
 from collections.abc import Callable
 from datetime import date
 
+from flask_babel import gettext, ngettext
+
 from diaspora.core.spreadsheet import cell
 from diaspora.credentials import services as credentials
 from diaspora.credentials.models import CredentialStatus
 from diaspora.directory.services import Result
+from diaspora.languages import current_language, format_local, translated
 from diaspora.reference.catalogue import grades, language_names, on_safeguards_list, professions
 from diaspora.reference.places import country_name
 from diaspora.registry.models import (
@@ -56,8 +59,8 @@ def grade_label(code: str | None) -> str:
 def ties(profile: StaffProfile) -> list[dict]:
     return [
         {
-            "country": country_name(tie.country),
-            "kind": TIE_LABELS.get(tie.kind, tie.kind),
+            "country": country_name(tie.country, current_language()),
+            "kind": translated(TIE_LABELS.get(tie.kind, tie.kind)),
             "safeguards": on_safeguards_list(tie.country),
         }
         for tie in profile.ties
@@ -65,27 +68,40 @@ def ties(profile: StaffProfile) -> list[dict]:
 
 
 def languages(profile: StaffProfile) -> list[str]:
-    names = language_names()
+    names = language_names(current_language())
     ranked = sorted(profile.languages, key=lambda item: -item.proficiency)
-    level = {n: label.lower() for n, label in PROFICIENCY_LABELS.items()}
-    return [f"{names.get(i.language, i.language)} ({level[i.proficiency]})" for i in ranked]
+    level = {n: translated(label).lower() for n, label in PROFICIENCY_LABELS.items()}
+    return [
+        gettext(
+            "%(name)s (%(level)s)",
+            name=names.get(i.language, i.language),
+            level=level[i.proficiency],
+        )
+        for i in ranked
+    ]
 
 
 def skills(profile: StaffProfile, limit: int | None = None) -> list[str]:
     """Strongest first; `limit` keeps the top few for a result card."""
     ranked = sorted(profile.skills, key=lambda skill: (-skill.level, skill_label(skill.code)))
     return [
-        f"{skill_label(skill.code, skill.tag)} ({SKILL_LEVEL_LABELS[skill.level].lower()})"
+        gettext(
+            "%(name)s (%(level)s)",
+            name=skill_label(skill.code, skill.tag),
+            level=translated(SKILL_LEVEL_LABELS[skill.level]).lower(),
+        )
         for skill in ranked[:limit]
     ]
 
 
 def _day(value: date | None) -> str:
-    return value.strftime(DATE) if value else ""
+    return format_local(value, DATE) if value else ""
 
 
 def _span(start: date, end: date) -> str:
-    return _day(start) if start == end else f"{_day(start)} to {_day(end)}"
+    if start == end:
+        return _day(start)
+    return gettext("%(starts)s to %(ends)s", starts=_day(start), ends=_day(end))
 
 
 def upcoming_windows(profile: StaffProfile, today: date) -> list[str]:
@@ -96,19 +112,29 @@ def availability(profile: StaffProfile, today: date) -> str:
     """One line: hours, how, and when (a later start or the next travel window)."""
     parts = []
     if profile.hours_per_month:
-        parts.append(f"{profile.hours_per_month} hours a month")
+        parts.append(
+            ngettext("%(num)d hour a month", "%(num)d hours a month", profile.hours_per_month)
+        )
     how = MODALITY_LABELS.get(profile.modality or "")
     if how:
-        parts.append(how if not parts else how.lower())
+        parts.append(translated(how) if not parts else translated(how).lower())
     if profile.unavailable_until and profile.unavailable_until > today:
-        parts.append(f"not available until {_day(profile.unavailable_until)}")
+        parts.append(gettext("not available until %(day)s", day=_day(profile.unavailable_until)))
     windows = upcoming_windows(profile, today)
-    if windows:
-        more = f" (and {len(windows) - 1} more)" if len(windows) > 1 else ""
-        parts.append(f"can travel {windows[0]}{more}")
+    if len(windows) > 1:
+        parts.append(
+            ngettext(
+                "can travel %(dates)s (and %(num)d more)",
+                "can travel %(dates)s (and %(num)d more)",
+                len(windows) - 1,
+                dates=windows[0],
+            )
+        )
+    elif windows:
+        parts.append(gettext("can travel %(dates)s", dates=windows[0]))
     if not parts:
-        return "Not given"
-    text = ", ".join(parts)
+        return gettext("Not given")
+    text = gettext(", ").join(parts)
     return text[0].upper() + text[1:]
 
 

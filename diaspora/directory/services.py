@@ -43,6 +43,7 @@ from diaspora.audit import services as audit
 from diaspora.audit.models import AuditEvent
 from diaspora.auth.models import User
 from diaspora.core.paging import PageNumbers
+from diaspora.core.words import N_
 from diaspora.credentials import services as credentials
 from diaspora.registry import privacy
 from diaspora.registry.models import (
@@ -64,7 +65,7 @@ class Sort(StrEnum):
     RECENT = "recent"
 
 
-SORT_LABELS = {Sort.RELEVANCE: "Best match", Sort.RECENT: "Most recently active"}
+SORT_LABELS = {Sort.RELEVANCE: N_("Best match"), Sort.RECENT: N_("Most recently active")}
 
 # Where someone can work, for the "how" filter: "both" suits either request.
 MODALITY_FILTER = {

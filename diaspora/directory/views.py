@@ -8,6 +8,7 @@ import csv
 import io
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -76,7 +77,7 @@ def _search_page(form: DirectorySearchForm, results: services.ResultPage | None)
         )
     return render_template(
         "directory/search.html",
-        title="Find volunteers",
+        title=gettext("Find volunteers"),
         form=form,
         results=results,
         cards=[presenters.card(result, today) for result in results.items] if results else [],
@@ -141,5 +142,8 @@ def profile(profile_id: int):
         "directory/profile.html",
         title=person["name"],
         person=person,
-        back_link={"href": url_for("directory.search", **_search_args()), "text": "Back to search"},
+        back_link={
+            "href": url_for("directory.search", **_search_args()),
+            "text": gettext("Back to search"),
+        },
     )

@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import (
     DateField,
@@ -22,6 +23,8 @@ from wtforms import (
 from wtforms.validators import Optional, ValidationError
 
 from diaspora.core.time import as_utc, utcnow
+from diaspora.core.words import N_
+from diaspora.languages import current_language, translated
 from diaspora.opportunities import services, times
 from diaspora.opportunities.models import (
     KIND_LABELS,
@@ -33,7 +36,13 @@ from diaspora.opportunities.models import (
 )
 from diaspora.opportunities.services import MAX_WANTED, OpportunityInput
 from diaspora.organisations.models import Organisation
-from diaspora.reference.catalogue import language_names, languages, professions, skills
+from diaspora.reference.catalogue import (
+    language_names,
+    languages,
+    localised_languages,
+    professions,
+    skills,
+)
 from diaspora.reference.places import countries, country_names
 from diaspora.registry.forms import WholeNumberField
 from diaspora.registry.models import PROFICIENCY_LABELS, SKILL_LEVEL_LABELS
@@ -48,9 +57,9 @@ from diaspora.widgets import (
 )
 
 SUPPORT = [
-    ("travel", "Travel costs"),
-    ("housing", "Housing"),
-    ("stipend", "A stipend or salary"),
+    ("travel", _l("Travel costs")),
+    ("housing", _l("Housing")),
+    ("stipend", _l("A stipend or salary")),
 ]
 
 
@@ -58,13 +67,14 @@ def _levels(labels: dict[int, str]) -> list:
     """Minimum levels: "Practitioner or above", ..., the highest as it is."""
     top = max(labels)
     return options(
-        (str(n), label if n == top else f"{label} or above") for n, label in labels.items()
+        (str(n), _l(label.msgid) if n == top else _l("%(level)s or above", level=_l(label.msgid)))
+        for n, label in labels.items()
     )
 
 
 def _skill_choices() -> list:
     entries = sorted(skills().values(), key=lambda e: (e["area"], e["name"]))
-    return options(((e["code"], e["name"]) for e in entries), "No skill chosen")
+    return options(((e["code"], e["name"]) for e in entries), _l("No skill chosen"))
 
 
 def _profession_choices() -> list:
@@ -93,7 +103,7 @@ class TimeField(StringField):
         try:
             self.data = parse_time(text)
         except ValueError as error:
-            raise ValueError("Enter the start time in the 24-hour clock, like 14:00") from error
+            raise ValueError(_l("Enter the start time in the 24-hour clock, like 14:00")) from error
 
     def _value(self) -> str:
         if self.raw_data:
@@ -110,25 +120,27 @@ class OpportunityForm(NhsukForm):
 
     kind = OpportunityKind.PROJECT
     title = StringField(
-        "Title",
-        description="Say what the work is, for example: Set up a neonatal resuscitation "
-        "training programme in Sylhet",
+        _l("Title"),
+        description=_l(
+            "Say what the work is, for example: Set up a neonatal resuscitation "
+            "training programme in Sylhet"
+        ),
         validators=[Name()],
     )
     description = TextAreaField(
-        "Description",
-        description="What you need, who it is for, and what a volunteer would do.",
+        _l("Description"),
+        description=_l("What you need, who it is for, and what a volunteer would do."),
     )
-    country = SelectField("Country", choices=[], validate_choice=False)
-    region = StringField("Region or city (optional)")
+    country = SelectField(_l("Country"), choices=[], validate_choice=False)
+    region = StringField(_l("Region or city (optional)"))
     modality = RadioField(
-        "How will people take part?",
-        choices=options((m.value, label) for m, label in MODALITY_LABELS.items()),
+        _l("How will people take part?"),
+        choices=options((m.value, _l(label)) for m, label in MODALITY_LABELS.items()),
         validate_choice=False,
     )
     professions = SelectMultipleField(
-        "Professions wanted",
-        description="Select all that apply.",
+        _l("Professions wanted"),
+        description=_l("Select all that apply."),
         choices=[],
         validate_choice=False,
         widget=CheckboxList(),
@@ -146,11 +158,13 @@ class OpportunityForm(NhsukForm):
         super().__init__(*args, **kwargs)
         self.editing = editing
         self.now = now or utcnow()
-        self.country.choices = options(countries(), "Select a country")
+        self.country.choices = options(countries(current_language()), _l("Select a country"))
         self.professions.choices = _profession_choices()
         for n in range(1, MAX_WANTED + 1):
             self[f"skill_{n}"].choices = _skill_choices()
-            self[f"language_{n}"].choices = options(languages(), "No language chosen")
+            self[f"language_{n}"].choices = options(
+                localised_languages(current_language()), _l("No language chosen")
+            )
 
     # Moving data in and out ----------------------------------------------------------------
 
@@ -269,13 +283,13 @@ for _n in range(1, MAX_WANTED + 1):
     setattr(
         OpportunityForm,
         f"skill_{_n}",
-        SelectField(f"Skill {_n}", choices=[], validate_choice=False),
+        SelectField(_l("Skill %(num)s", num=_n), choices=[], validate_choice=False),
     )
     setattr(
         OpportunityForm,
         f"skill_level_{_n}",
         SelectField(
-            f"Minimum level for skill {_n}",
+            _l("Minimum level for skill %(num)s", num=_n),
             choices=_levels(SKILL_LEVEL_LABELS),
             default="2",
             validate_choice=False,
@@ -284,13 +298,13 @@ for _n in range(1, MAX_WANTED + 1):
     setattr(
         OpportunityForm,
         f"language_{_n}",
-        SelectField(f"Language {_n}", choices=[], validate_choice=False),
+        SelectField(_l("Language %(num)s", num=_n), choices=[], validate_choice=False),
     )
     setattr(
         OpportunityForm,
         f"language_level_{_n}",
         SelectField(
-            f"How well for language {_n}",
+            _l("How well for language %(num)s", num=_n),
             choices=_levels(PROFICIENCY_LABELS),
             default="2",
             validate_choice=False,
@@ -301,34 +315,34 @@ for _n in range(1, MAX_WANTED + 1):
 class ProjectForm(OpportunityForm):
     kind = OpportunityKind.PROJECT
     starts_on = NhsDateField(
-        "Start date",
-        description="For example, 1 3 2027",
-        invalid_message="Start date must be a real date",
+        _l("Start date"),
+        description=_l("For example, 1 3 2027"),
+        invalid_message=_l("Start date must be a real date"),
     )
     ends_on = NhsDateField(
-        "End date",
-        description="For example, 31 8 2027",
-        invalid_message="End date must be a real date",
+        _l("End date"),
+        description=_l("For example, 31 8 2027"),
+        invalid_message=_l("End date must be a real date"),
     )
     hours_per_month = _number(
-        "Hours a month",
-        "Enter hours a month as a whole number, like 8",
-        description="How much time a volunteer would give, on average. Between 1 and 200.",
+        _l("Hours a month"),
+        _l("Enter hours a month as a whole number, like 8"),
+        description=_l("How much time a volunteer would give, on average. Between 1 and 200."),
     )
     places = _number(
-        "Number of places",
-        "Enter the number of places as a whole number, like 3",
-        description="How many people you would take on.",
+        _l("Number of places"),
+        _l("Enter the number of places as a whole number, like 3"),
+        description=_l("How many people you would take on."),
     )
 
     def validate(self, extra_validators=None) -> bool:
         super().validate(extra_validators)
         data, errors = self.details(), {}
-        _check_dates(data, errors, "Enter the start date", "Enter the end date")
+        _check_dates(data, errors, _l("Enter the start date"), _l("Enter the end date"))
         if not errors.get("ends_on") and _before(data.ends_on, data.starts_on):
-            errors["ends_on"] = "The end date must be the same as or after the start date"
+            errors["ends_on"] = _l("The end date must be the same as or after the start date")
         if data.hours_per_month is None:
-            errors["hours_per_month"] = "Enter the hours a month"
+            errors["hours_per_month"] = _l("Enter the hours a month")
         _check_hours(data, errors)
         _check_places(data, errors)
         return self.refuse(errors)
@@ -337,60 +351,64 @@ class ProjectForm(OpportunityForm):
 class TeachingForm(OpportunityForm):
     kind = OpportunityKind.TEACHING
     starts_on = NhsDateField(
-        "Date of the first session",
-        description="In your time zone. For example, 2 3 2027",
-        invalid_message="Date of the first session must be a real date",
+        _l("Date of the first session"),
+        description=_l("In your time zone. For example, 2 3 2027"),
+        invalid_message=_l("Date of the first session must be a real date"),
     )
     start_time = TimeField(
-        "Start time",
-        description="In your time zone, in the 24-hour clock. For example, 14:00",
+        _l("Start time"),
+        description=_l("In your time zone, in the 24-hour clock. For example, 14:00"),
     )
     host_time_zone = TimeZoneField(
-        "Time zone of the sessions",
-        description="The date and start time are in this time zone. It starts as your "
-        "organisation's.",
+        _l("Time zone of the sessions"),
+        description=_l(
+            "The date and start time are in this time zone. It starts as your organisation's."
+        ),
     )
     duration_minutes = _number(
-        "Duration in minutes",
-        "Enter the duration as a whole number of minutes, like 60",
-        description="Between 15 and 480 minutes.",
+        _l("Duration in minutes"),
+        _l("Enter the duration as a whole number of minutes, like 60"),
+        description=_l("Between 15 and 480 minutes."),
     )
     capacity = _number(
-        "Places in each session",
-        "Enter the number of places as a whole number, like 20",
-        description="Volunteers who can book each session.",
+        _l("Places in each session"),
+        _l("Enter the number of places as a whole number, like 20"),
+        description=_l("Volunteers who can book each session."),
     )
     join_link = StringField(
-        "Join link",
-        description="The video call link, starting with https://. Only people with a booked "
-        "place see it.",
+        _l("Join link"),
+        description=_l(
+            "The video call link, starting with https://. Only people with a booked place see it."
+        ),
     )
     audience = StringField(
-        "Audience (optional)", description="For example, final-year nursing students"
+        _l("Audience (optional)"), description=_l("For example, final-year nursing students")
     )
     learners_expected = _number(
-        "Learners expected (optional)",
-        "Enter the number of learners as a whole number, like 40",
+        _l("Learners expected (optional)"),
+        _l("Enter the number of learners as a whole number, like 40"),
     )
     recurrence = RadioField(
-        "Does the session repeat?",
+        _l("Does the session repeat?"),
         choices=[],
         default=Recurrence.NONE.value,
         validate_choice=False,
     )
     occurrences = _number(
-        "Number of sessions in the series",
-        "Enter the number of sessions as a whole number, like 6",
-        description="For a repeating session: between 2 and 52, the first one included.",
+        _l("Number of sessions in the series"),
+        _l("Enter the number of sessions as a whole number, like 6"),
+        description=_l("For a repeating session: between 2 and 52, the first one included."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Once the first date is known, each way to repeat says what it will do.
         first = self.starts_on.data if isinstance(self.starts_on.data, date) else None
-        self.recurrence.choices = options(services.recurrence_choices(first))
+        self.recurrence.choices = options(
+            (value, translated(label)) for value, label in services.recurrence_choices(first)
+        )
         if self.editing is not None:
-            self.join_link.description = (
+            self.join_link.description = _l(
                 "Leave empty to keep the current link. A new link must start with https://. "
                 "Only people with a booked place see it."
             )
@@ -414,37 +432,37 @@ class TeachingForm(OpportunityForm):
 class PlacementForm(OpportunityForm):
     kind = OpportunityKind.PLACEMENT
     host_institution = StringField(
-        "Host institution", description="The hospital or service the person would join."
+        _l("Host institution"), description=_l("The hospital or service the person would join.")
     )
     duration_months = _number(
-        "Duration in months",
-        "Enter the duration as a whole number of months, like 6",
-        description="Between 1 and 36 months.",
+        _l("Duration in months"),
+        _l("Enter the duration as a whole number of months, like 6"),
+        description=_l("Between 1 and 36 months."),
     )
     support = SelectMultipleField(
-        "Support offered (optional)",
-        description="Select all that apply.",
+        _l("Support offered (optional)"),
+        description=_l("Select all that apply."),
         choices=options(SUPPORT),
         validate_choice=False,
         widget=CheckboxList(),
     )
     service_commitment = TextAreaField(
-        "Service commitment (optional)",
-        description="Anything you ask in return, for example to teach local staff for a year.",
+        _l("Service commitment (optional)"),
+        description=_l("Anything you ask in return, for example to teach local staff for a year."),
     )
     starts_on = NhsDateField(
-        "Earliest start",
-        description="For example, 1 6 2027",
-        invalid_message="Earliest start must be a real date",
+        _l("Earliest start"),
+        description=_l("For example, 1 6 2027"),
+        invalid_message=_l("Earliest start must be a real date"),
     )
     ends_on = NhsDateField(
-        "Latest start",
-        description="For example, 30 9 2027",
-        invalid_message="Latest start must be a real date",
+        _l("Latest start"),
+        description=_l("For example, 30 9 2027"),
+        invalid_message=_l("Latest start must be a real date"),
     )
     places = _number(
-        "Number of places",
-        "Enter the number of places as a whole number, like 2",
+        _l("Number of places"),
+        _l("Enter the number of places as a whole number, like 2"),
     )
 
     def validate(self, extra_validators=None) -> bool:
@@ -452,21 +470,27 @@ class PlacementForm(OpportunityForm):
         data, errors = self.details(), {}
         host = data.host_institution.strip()
         if not host:
-            errors["host_institution"] = "Enter the host institution"
+            errors["host_institution"] = _l("Enter the host institution")
         elif len(host) > 200:
-            errors["host_institution"] = "Host institution must be 200 characters or fewer"
+            errors["host_institution"] = _l("Host institution must be 200 characters or fewer")
         if data.duration_months is None:
-            errors["duration_months"] = "Enter the duration in months"
+            errors["duration_months"] = _l("Enter the duration in months")
         elif not _between(data.duration_months, 1, services.MAX_PLACEMENT_MONTHS):
-            errors["duration_months"] = (
-                f"Duration must be between 1 and {services.MAX_PLACEMENT_MONTHS} months"
+            errors["duration_months"] = _l(
+                "Duration must be between 1 and %(max)s months", max=services.MAX_PLACEMENT_MONTHS
             )
-        _check_dates(data, errors, "Enter the earliest start date", "Enter the latest start date")
+        _check_dates(
+            data, errors, _l("Enter the earliest start date"), _l("Enter the latest start date")
+        )
         if not errors.get("ends_on") and _before(data.ends_on, data.starts_on):
-            errors["ends_on"] = "The latest start must be the same as or after the earliest start"
+            errors["ends_on"] = _l(
+                "The latest start must be the same as or after the earliest start"
+            )
         _check_hours(data, errors)
         if len(data.service_commitment) > (limit := services.MAX_TEXT):
-            errors["service_commitment"] = f"Service commitment must be {limit} characters or fewer"
+            errors["service_commitment"] = _l(
+                "Service commitment must be %(max)s characters or fewer", max=limit
+            )
         _check_places(data, errors)
         return self.refuse(errors)
 
@@ -493,23 +517,25 @@ def _before(later: date | None, earlier: date | None) -> bool:
 def _check_common(data: OpportunityInput, errors: dict[str, str], rows) -> None:
     title = data.title.strip()
     if not title:
-        errors["title"] = "Enter a title"
+        errors["title"] = _l("Enter a title")
     elif len(title) > services.MAX_TITLE:
-        errors["title"] = f"Title must be {services.MAX_TITLE} characters or fewer"
+        errors["title"] = _l("Title must be %(max)s characters or fewer", max=services.MAX_TITLE)
     if not data.description.strip():
-        errors["description"] = "Enter a description of the work"
+        errors["description"] = _l("Enter a description of the work")
     elif len(data.description) > services.MAX_TEXT:
-        errors["description"] = f"Description must be {services.MAX_TEXT} characters or fewer"
+        errors["description"] = _l(
+            "Description must be %(max)s characters or fewer", max=services.MAX_TEXT
+        )
     if data.country not in country_names():
-        errors["country"] = "Select a country from the list"
+        errors["country"] = _l("Select a country from the list")
     if len(data.region.strip()) > services.MAX_REGION:
-        errors["region"] = f"Region must be {services.MAX_REGION} characters or fewer"
+        errors["region"] = _l("Region must be %(max)s characters or fewer", max=services.MAX_REGION)
     if data.modality not in {m.value for m in Modality}:
-        errors["modality"] = "Select how people will take part: remotely, on site or both"
+        errors["modality"] = _l("Select how people will take part: remotely, on site or both")
     if not data.professions:
-        errors["professions"] = "Select at least one profession"
+        errors["professions"] = _l("Select at least one profession")
     elif any(code not in professions() for code in data.professions):
-        errors["professions"] = "Select professions from the list"
+        errors["professions"] = _l("Select professions from the list")
     _check_wanted(rows("skill"), skills(), "skill", errors)
     _check_wanted(rows("language"), language_names(), "language", errors)
 
@@ -522,11 +548,19 @@ def _check_wanted(
     for number, code, level in rows:
         name = f"{noun}_{number}"
         if code not in known:
-            errors[name] = f"Select a {noun} from the list"  # noqa: S608 (a message, not SQL)
+            errors[name] = (
+                _l("Select a skill from the list")
+                if noun == "skill"
+                else _l("Select a language from the list")
+            )
         elif code in seen:
-            errors[name] = f"You have chosen this {noun} twice: choose it once"
+            errors[name] = (
+                _l("You have chosen this skill twice: choose it once")
+                if noun == "skill"
+                else _l("You have chosen this language twice: choose it once")
+            )
         elif not _between(level, 1, 4):
-            errors[f"{noun}_level_{number}"] = "Select a minimum level from the list"
+            errors[f"{noun}_level_{number}"] = _l("Select a minimum level from the list")
         seen.add(code)
 
 
@@ -540,33 +574,37 @@ def _check_dates(data: OpportunityInput, errors: dict[str, str], first: str, las
 def _check_hours(data: OpportunityInput, errors: dict[str, str]) -> None:
     hours = data.hours_per_month
     if hours is not None and not _between(hours, 1, services.MAX_HOURS):
-        errors["hours_per_month"] = f"Hours a month must be between 1 and {services.MAX_HOURS}"
+        errors["hours_per_month"] = _l(
+            "Hours a month must be between 1 and %(max)s", max=services.MAX_HOURS
+        )
 
 
 def _check_places(data: OpportunityInput, errors: dict[str, str]) -> None:
     if data.places is None:
-        errors["places"] = "Enter the number of places"
+        errors["places"] = _l("Enter the number of places")
     elif data.places < 1:
-        errors["places"] = "Number of places must be at least 1"
+        errors["places"] = _l("Number of places must be at least 1")
     elif data.places > services.MAX_PLACES:
-        errors["places"] = f"Number of places must be {services.MAX_PLACES} or fewer"
+        errors["places"] = _l("Number of places must be %(max)s or fewer", max=services.MAX_PLACES)
 
 
 def _check_session(data: OpportunityInput, errors: dict[str, str]) -> None:
     """When a tele-teaching session starts, and for how long."""
     if data.starts_on is None:
-        errors["starts_on"] = "Enter the date of the first session"
+        errors["starts_on"] = _l("Enter the date of the first session")
     if data.start_time is None:
-        errors["start_time"] = "Enter the start time, like 14:00"
+        errors["start_time"] = _l("Enter the start time, like 14:00")
     try:
         times.zone(data.host_time_zone)
     except times.LocalTimeError as error:
-        errors["host_time_zone"] = str(error)
+        errors["host_time_zone"] = error.errors[""]
     low, high = services.MIN_DURATION, services.MAX_DURATION
     if data.duration_minutes is None:
-        errors["duration_minutes"] = "Enter the duration in minutes"
+        errors["duration_minutes"] = _l("Enter the duration in minutes")
     elif not _between(data.duration_minutes, low, high):
-        errors["duration_minutes"] = f"Duration must be between {low} and {high} minutes"
+        errors["duration_minutes"] = _l(
+            "Duration must be between %(low)s and %(high)s minutes", low=low, high=high
+        )
 
 
 def _check_places_and_link(
@@ -574,33 +612,41 @@ def _check_places_and_link(
 ) -> None:
     """Who can join a tele-teaching session, and how: an empty link keeps the one stored."""
     if data.capacity is None:
-        errors["capacity"] = "Enter the number of places in each session"
+        errors["capacity"] = _l("Enter the number of places in each session")
     elif data.capacity < 1:
-        errors["capacity"] = "Capacity must be at least 1 place"
+        errors["capacity"] = _l("Capacity must be at least 1 place")
     elif data.capacity > services.MAX_CAPACITY:
-        errors["capacity"] = f"Capacity must be {services.MAX_CAPACITY} places or fewer"
+        errors["capacity"] = _l(
+            "Capacity must be %(max)s places or fewer", max=services.MAX_CAPACITY
+        )
     link = data.join_link.strip()
     if not link:
         if editing is None or not editing.join_link:
-            errors["join_link"] = "Enter the link people use to join the session"
+            errors["join_link"] = _l("Enter the link people use to join the session")
     elif len(link) > services.MAX_LINK:
-        errors["join_link"] = f"Join link must be {services.MAX_LINK} characters or fewer"
+        errors["join_link"] = _l(
+            "Join link must be %(max)s characters or fewer", max=services.MAX_LINK
+        )
     elif not _https(link):
-        errors["join_link"] = "Enter a join link that starts with https://"
+        errors["join_link"] = _l("Enter a join link that starts with https://")
     if len(data.audience.strip()) > services.MAX_AUDIENCE:
-        errors["audience"] = f"Audience must be {services.MAX_AUDIENCE} characters or fewer"
+        errors["audience"] = _l(
+            "Audience must be %(max)s characters or fewer", max=services.MAX_AUDIENCE
+        )
     if data.learners_expected is not None and not _between(data.learners_expected, 1, 100_000):
-        errors["learners_expected"] = "Learners expected must be between 1 and 100,000"
+        errors["learners_expected"] = _l("Learners expected must be between 1 and 100,000")
 
 
 def _check_series(data: OpportunityInput, errors: dict[str, str]) -> None:
     """How a session repeats, and whether it can from its first date."""
     low, high = services.MIN_OCCURRENCES, services.MAX_OCCURRENCES
     if data.recurrence not in {r.value for r in Recurrence}:
-        errors["recurrence"] = "Select whether the session repeats"
+        errors["recurrence"] = _l("Select whether the session repeats")
         return
     if data.recurrence != Recurrence.NONE and not _between(data.occurrences, low, high):
-        errors["occurrences"] = f"Number of sessions must be between {low} and {high}"
+        errors["occurrences"] = _l(
+            "Number of sessions must be between %(low)s and %(high)s", low=low, high=high
+        )
     problem = data.starts_on and services.recurrence_problem(data.starts_on, data.recurrence)
     if problem:
         errors["recurrence"] = problem
@@ -619,7 +665,7 @@ def _check_schedule(
             data.starts_on, data.start_time, data.host_time_zone, data.recurrence, data.occurrences
         )
     except times.LocalTimeError as error:
-        errors["start_time"] = str(error)
+        errors["start_time"] = error.errors[""]
         return
     sessions = editing.sessions if editing is not None else []
     held = {s.number for s in sessions if as_utc(s.starts_at) <= now}
@@ -627,11 +673,12 @@ def _check_schedule(
         if number in held or instant > now:
             continue
         if number == 1:
-            errors["starts_on"] = "The first session must be in the future"
+            errors["starts_on"] = _l("The first session must be in the future")
         else:
-            errors["starts_on"] = (
-                f"Session {number}, on {day:%-d %B %Y}, would be in the past: "
-                "choose a later first date"
+            errors["starts_on"] = N_(
+                "Session %(number)s, on %(day)s, would be in the past: choose a later first date",
+                number=number,
+                day=day,
             )
         return
 
@@ -651,16 +698,18 @@ class KindForm(NhsukForm):
         csrf = False
 
     kind = RadioField(
-        "What kind of opportunity is it?",
-        choices=options((k.value, label) for k, label in KIND_LABELS.items()),
+        _l("What kind of opportunity is it?"),
+        choices=options((k.value, _l(label)) for k, label in KIND_LABELS.items()),
         validate_choice=False,
     )
-    organisation = SelectField("Which organisation is it for?", choices=[], validate_choice=False)
+    organisation = SelectField(
+        _l("Which organisation is it for?"), choices=[], validate_choice=False
+    )
 
     def __init__(self, *args: Any, organisations: list[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organisation.choices = options(
-            ((str(org.id), org.name) for org in organisations), "Select an organisation"
+            ((str(org.id), org.name) for org in organisations), _l("Select an organisation")
         )
         self.known = {str(org.id) for org in organisations}
         if len(organisations) == 1 and not self.organisation.data:
@@ -668,27 +717,27 @@ class KindForm(NhsukForm):
 
     def validate_kind(self, field: RadioField) -> None:
         if field.data not in FORMS:
-            raise ValidationError("Select the kind of opportunity")
+            raise ValidationError(_l("Select the kind of opportunity"))
 
     def validate_organisation(self, field: SelectField) -> None:
         if not field.data:
-            raise ValidationError("Select the organisation the opportunity is for")
+            raise ValidationError(_l("Select the organisation the opportunity is for"))
         if field.data not in self.known:
-            raise ValidationError("Select the organisation from the list")
+            raise ValidationError(_l("Select the organisation from the list"))
 
 
 class CancelForm(NhsukForm):
     reason = TextAreaField(
-        "Why are you cancelling it?",
-        description="Everyone taking part will see this.",
+        _l("Why are you cancelling it?"),
+        description=_l("Everyone taking part will see this."),
     )
 
     def validate_reason(self, field: TextAreaField) -> None:
         text = (field.data or "").strip()
         if not text:
-            raise ValidationError("Enter why you are cancelling the opportunity")
+            raise ValidationError(_l("Enter why you are cancelling the opportunity"))
         if len(text) > 2000:
-            raise ValidationError("Reason must be 2000 characters or fewer")
+            raise ValidationError(_l("Reason must be 2000 characters or fewer"))
 
 
 class RememberedSelect:
@@ -700,13 +749,13 @@ class RememberedSelect:
     error, or given extra parameters, is rendered afresh.
     """
 
-    remembered: ClassVar[dict[tuple[str, str], Markup]] = {}
+    remembered: ClassVar[dict[tuple[str, str, str], Markup]] = {}
     LIMIT = 2000
 
     def __call__(self, field: SelectField, **kwargs: Any) -> Markup:
         if field.errors or kwargs or not isinstance(field.data, str | None):
             return render_select(field, **kwargs)
-        key = (field.id, field.data or "")
+        key = (field.id, field.data or "", current_language())
         markup = self.remembered.get(key)
         if markup is None:
             markup = render_select(field)
@@ -732,46 +781,59 @@ class ListingForm(NhsukForm):
         csrf = False
 
     kind = _choice(
-        "Kind",
-        ((k.value, label) for k, label in KIND_LABELS.items()),
-        "Any kind",
-        "Select a kind from the list",
+        _l("Kind"),
+        ((k.value, _l(label)) for k, label in KIND_LABELS.items()),
+        _l("Any kind"),
+        _l("Select a kind from the list"),
     )
-    country = _choice("Country", countries(), "Any country", "Select a country from the list")
+    country = _choice(
+        _l("Country"), countries(), _l("Any country"), _l("Select a country from the list")
+    )
     modality = _choice(
-        "How people take part",
-        ((m.value, label) for m, label in MODALITY_LABELS.items()),
-        "Remotely or on site",
-        "Select how people take part from the list",
+        _l("How people take part"),
+        ((m.value, _l(label)) for m, label in MODALITY_LABELS.items()),
+        _l("Remotely or on site"),
+        _l("Select how people take part from the list"),
     )
     profession = _choice(
-        "Profession",
+        _l("Profession"),
         ((p.code, p.name) for p in professions().values()),
-        "Any profession",
-        "Select a profession from the list",
+        _l("Any profession"),
+        _l("Select a profession from the list"),
     )
     skill = _choice(
-        "Skill",
+        _l("Skill"),
         ((code, row["name"]) for code, row in sorted(skills().items(), key=lambda i: i[1]["name"])),
-        "Any skill",
-        "Select a skill from the list",
+        _l("Any skill"),
+        _l("Select a skill from the list"),
     )
-    language = _choice("Language", languages(), "Any language", "Select a language from the list")
+    language = _choice(
+        _l("Language"), languages(), _l("Any language"), _l("Select a language from the list")
+    )
     starts_from = DateField(
-        "Starts on or after",
+        _l("Starts on or after"),
         validators=[Optional()],
-        invalid_value_message="Enter a real date for 'starts on or after'",
+        invalid_value_message=_l("Enter a real date for 'starts on or after'"),
     )
     starts_by = DateField(
-        "Starts by",
+        _l("Starts by"),
         validators=[Optional()],
-        invalid_value_message="Enter a real date for 'starts by'",
+        invalid_value_message=_l("Enter a real date for 'starts by'"),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Countries and languages named in the reader's language, sorted in its order.
+        language = current_language()
+        self.country.choices = options(countries(language), _l("Any country"))
+        self.language.choices = options(localised_languages(language), _l("Any language"))
 
     def validate_starts_by(self, field: DateField) -> None:
         start: date | None = self.starts_from.data
         if field.data and start and field.data < start:
-            raise ValidationError("'Starts by' must be the same as or after 'starts on or after'")
+            raise ValidationError(
+                _l("'Starts by' must be the same as or after 'starts on or after'")
+            )
 
     def filters(self) -> services.Filters:
         return services.Filters(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.auth.models import User
 from diaspora.core.time import utcnow
+from diaspora.core.words import N_
 from diaspora.extensions import db
 from diaspora.organisations.models import Organisation
 
@@ -32,9 +33,9 @@ class OpportunityKind(StrEnum):
 
 
 KIND_LABELS = {
-    OpportunityKind.PROJECT: "Capacity-building project",
-    OpportunityKind.TEACHING: "Tele-teaching session",
-    OpportunityKind.PLACEMENT: "Return placement",
+    OpportunityKind.PROJECT: N_("Capacity-building project"),
+    OpportunityKind.TEACHING: N_("Tele-teaching session"),
+    OpportunityKind.PLACEMENT: N_("Return placement"),
 }
 
 
@@ -47,11 +48,11 @@ class OpportunityStatus(StrEnum):
 
 
 STATUS_LABELS = {
-    OpportunityStatus.DRAFT: "Draft",
-    OpportunityStatus.OPEN: "Open",
-    OpportunityStatus.CLOSED: "Closed",
-    OpportunityStatus.COMPLETED: "Completed",
-    OpportunityStatus.CANCELLED: "Cancelled",
+    OpportunityStatus.DRAFT: N_("Draft"),
+    OpportunityStatus.OPEN: N_("Open"),
+    OpportunityStatus.CLOSED: N_("Closed"),
+    OpportunityStatus.COMPLETED: N_("Completed"),
+    OpportunityStatus.CANCELLED: N_("Cancelled"),
 }
 
 
@@ -62,9 +63,9 @@ class Modality(StrEnum):
 
 
 MODALITY_LABELS = {
-    Modality.REMOTE: "Remote",
-    Modality.ON_SITE: "On site",
-    Modality.HYBRID: "Hybrid (remote and on site)",
+    Modality.REMOTE: N_("Remote"),
+    Modality.ON_SITE: N_("On site"),
+    Modality.HYBRID: N_("Hybrid (remote and on site)"),
 }
 
 
@@ -79,12 +80,14 @@ class Recurrence(StrEnum):
 # What the form offers before the first date is known; once it is, the labels name the day
 # (opportunities.services.recurrence_choices).
 RECURRENCE_LABELS = {
-    Recurrence.NONE: "A single session",
-    Recurrence.WEEKLY: "Every week",
-    Recurrence.MONTHLY: "Every month on the same date, for example the 14th",
-    Recurrence.MONTHLY_NTH: "Every month on the same weekday, for example the second Tuesday",
-    Recurrence.MONTHLY_LAST: "Every month on the last of that weekday, for example the last "
-    "Friday (for a first date in the last week of its month)",
+    Recurrence.NONE: N_("A single session"),
+    Recurrence.WEEKLY: N_("Every week"),
+    Recurrence.MONTHLY: N_("Every month on the same date, for example the 14th"),
+    Recurrence.MONTHLY_NTH: N_("Every month on the same weekday, for example the second Tuesday"),
+    Recurrence.MONTHLY_LAST: N_(
+        "Every month on the last of that weekday, for example the last "
+        "Friday (for a first date in the last week of its month)"
+    ),
 }
 
 

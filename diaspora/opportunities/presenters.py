@@ -4,8 +4,13 @@ area shows it, and only to people with a booked place."""
 from collections.abc import Callable
 from datetime import date, datetime
 
+from babel.dates import format_date
+from babel.lists import format_list
+from flask_babel import gettext, ngettext
+
 from diaspora.core.time import as_utc
 from diaspora.directory.presenters import pagination as numbered_pagination
+from diaspora.languages import current_language, format_local, format_number, translated
 from diaspora.opportunities import times
 from diaspora.opportunities.models import (
     KIND_LABELS,
@@ -18,7 +23,7 @@ from diaspora.opportunities.models import (
     SessionStatus,
     TeachingSession,
 )
-from diaspora.opportunities.services import ListingPage, repeats_on
+from diaspora.opportunities.services import ListingPage, series_name
 from diaspora.reference.catalogue import language_names, on_safeguards_list, professions, skills
 from diaspora.reference.places import country_name
 from diaspora.registry.models import PROFICIENCY_LABELS, SKILL_LEVEL_LABELS
@@ -41,34 +46,45 @@ GROUP_ORDER = [
 
 
 def _day(value: date | None) -> str:
-    return value.strftime(DAY) if value else ""
+    return format_local(value, DAY) if value else ""
+
+
+def _country(code: str | None) -> str:
+    return country_name(code, current_language())
 
 
 def dates(opportunity: Opportunity) -> str:
     """The dates in words, as each kind means them."""
     start, end = opportunity.starts_on, opportunity.ends_on
     if start is None:
-        return "Not given"
+        return gettext("Not given")
     if opportunity.kind == OpportunityKind.PLACEMENT:
         if end is None or end == start:
-            return f"Starts on {_day(start)}"
-        return f"Starts between {_day(start)} and {_day(end)}"
+            return gettext("Starts on %(day)s", day=_day(start))
+        return gettext("Starts between %(first)s and %(last)s", first=_day(start), last=_day(end))
     if opportunity.kind == OpportunityKind.TEACHING:
         if opportunity.recurrence == Recurrence.NONE or end is None or end == start:
             return _day(start)
-        how = "Weekly" if opportunity.recurrence == Recurrence.WEEKLY else "Monthly"
-        if opportunity.recurrence in (Recurrence.MONTHLY_NTH, Recurrence.MONTHLY_LAST):
-            how = f"{how} {repeats_on(opportunity.recurrence, start)}"
-        return f"{how}, {opportunity.occurrences} sessions from {_day(start)} to {_day(end)}"
+        count = opportunity.occurrences or 0
+        return ngettext(
+            "%(how)s, %(num)s session from %(first)s to %(last)s",
+            "%(how)s, %(num)s sessions from %(first)s to %(last)s",
+            count,
+            how=translated(series_name(opportunity.recurrence, start)),
+            first=_day(start),
+            last=_day(end),
+        )
     if end is None or end == start:
         return _day(start)
-    return f"{_day(start)} to {_day(end)}"
+    return gettext("%(starts)s to %(ends)s", starts=_day(start), ends=_day(end))
 
 
 def when(instant: datetime, host_zone: str, viewer_zone: str) -> str:
     """E.g. "Tuesday 2 March 2027, 14:00 in Dhaka, 08:00 in London"."""
     host = times.in_zone(instant, host_zone)
-    return f"{host:%A %-d %B %Y}, {times.both_zones(instant, host_zone, viewer_zone)}"
+    language = current_language()
+    day = f"{host:%A %-d %B %Y}" if language == "en" else format_date(host, "full", locale=language)
+    return f"{day}, {translated(times.both_zones(instant, host_zone, viewer_zone))}"
 
 
 def card(opportunity: Opportunity, next_start: datetime | None, viewer_zone: str) -> dict:
@@ -80,11 +96,11 @@ def card(opportunity: Opportunity, next_start: datetime | None, viewer_zone: str
         "id": opportunity.id,
         "title": opportunity.title,
         "organisation": opportunity.organisation.name,
-        "kind": KIND_LABELS.get(opportunity.kind, opportunity.kind),
-        "country": country_name(opportunity.country),
+        "kind": translated(KIND_LABELS.get(opportunity.kind, opportunity.kind)),
+        "country": _country(opportunity.country),
         "region": opportunity.region,
         "safeguards": on_safeguards_list(opportunity.country),
-        "modality": MODALITY_LABELS.get(opportunity.modality, opportunity.modality),
+        "modality": translated(MODALITY_LABELS.get(opportunity.modality, opportunity.modality)),
         "dates": dates(opportunity),
         "next_session": next_session,
     }
@@ -95,25 +111,31 @@ def cards(page: ListingPage, viewer_zone: str) -> list[dict]:
 
 
 def _level(labels: dict[int, str], level: int) -> str:
-    text = labels.get(level, str(level)).lower()
-    return text if level == max(labels) else f"{text} or above"
+    text = translated(labels.get(level, str(level))).lower()
+    return text if level == max(labels) else gettext("%(level)s or above", level=text)
 
 
 def wanted(opportunity: Opportunity) -> dict[str, list[str]]:
-    names = language_names()
+    names = language_names(current_language())
     return {
         "professions": sorted(
             professions()[p.profession].name if p.profession in professions() else p.profession
             for p in opportunity.professions
         ),
         "skills": [
-            f"{skills().get(s.code, {}).get('name', s.code)} "
-            f"({_level(SKILL_LEVEL_LABELS, s.min_level)})"
+            gettext(
+                "%(name)s (%(level)s)",
+                name=skills().get(s.code, {}).get("name", s.code),
+                level=_level(SKILL_LEVEL_LABELS, s.min_level),
+            )
             for s in sorted(opportunity.skills, key=lambda s: (-s.min_level, s.code))
         ],
         "languages": [
-            f"{names.get(lang.language, lang.language)} "
-            f"({_level(PROFICIENCY_LABELS, lang.min_proficiency)})"
+            gettext(
+                "%(name)s (%(level)s)",
+                name=names.get(lang.language, lang.language),
+                level=_level(PROFICIENCY_LABELS, lang.min_proficiency),
+            )
             for lang in sorted(
                 opportunity.languages, key=lambda x: (-x.min_proficiency, x.language)
             )
@@ -123,9 +145,9 @@ def wanted(opportunity: Opportunity) -> dict[str, list[str]]:
 
 def _support(opportunity: Opportunity) -> list[str]:
     offered = [
-        ("Travel costs", opportunity.support_travel),
-        ("Housing", opportunity.support_housing),
-        ("A stipend or salary", opportunity.support_stipend),
+        (gettext("Travel costs"), opportunity.support_travel),
+        (gettext("Housing"), opportunity.support_housing),
+        (gettext("A stipend or salary"), opportunity.support_stipend),
     ]
     return [label for label, yes in offered if yes]
 
@@ -133,58 +155,93 @@ def _support(opportunity: Opportunity) -> list[str]:
 def facts(opportunity: Opportunity, viewer_zone: str, *, now: datetime) -> list[dict]:
     """The summary list of the detail page: {"key", and "text" or "items"} rows."""
     rows: list[dict] = [
-        {"key": "Organisation", "text": opportunity.organisation.name},
-        {"key": "Kind", "text": KIND_LABELS.get(opportunity.kind, opportunity.kind)},
+        {"key": gettext("Organisation"), "text": opportunity.organisation.name},
         {
-            "key": "Country",
-            "text": country_name(opportunity.country),
+            "key": gettext("Kind"),
+            "text": translated(KIND_LABELS.get(opportunity.kind, opportunity.kind)),
+        },
+        {
+            "key": gettext("Country"),
+            "text": _country(opportunity.country),
             "safeguards": on_safeguards_list(opportunity.country),
         },
     ]
     if opportunity.region:
-        rows.append({"key": "Region", "text": opportunity.region})
+        rows.append({"key": gettext("Region"), "text": opportunity.region})
     rows.append(
-        {"key": "How people take part", "text": MODALITY_LABELS.get(opportunity.modality, "")}
+        {
+            "key": gettext("How people take part"),
+            "text": translated(MODALITY_LABELS.get(opportunity.modality, "")),
+        }
     )
     kind = opportunity.kind
     if kind == OpportunityKind.TEACHING:
         zone = opportunity.host_time_zone or "UTC"
-        rows.append({"key": "Dates", "text": dates(opportunity)})
+        rows.append({"key": gettext("Dates"), "text": dates(opportunity)})
         upcoming = next_session(opportunity, now)
         if upcoming is not None:
             rows.append(
-                {"key": "Next session", "text": when(upcoming.starts_at, zone, viewer_zone)}
+                {
+                    "key": gettext("Next session"),
+                    "text": when(upcoming.starts_at, zone, viewer_zone),
+                }
             )
         rows += [
-            {"key": "Host's time zone", "text": zone.replace("_", " ")},
-            {"key": "Duration", "text": f"{opportunity.duration_minutes} minutes"},
-            {"key": "Places in each session", "text": str(opportunity.capacity)},
+            {"key": gettext("Host's time zone"), "text": zone.replace("_", " ")},
+            {
+                "key": gettext("Duration"),
+                "text": ngettext(
+                    "%(num)s minute", "%(num)s minutes", opportunity.duration_minutes or 0
+                ),
+            },
+            {
+                "key": gettext("Places in each session"),
+                "text": format_number(opportunity.capacity or 0),
+            },
         ]
         if opportunity.audience:
-            rows.append({"key": "Audience", "text": opportunity.audience})
+            rows.append({"key": gettext("Audience"), "text": opportunity.audience})
         if opportunity.learners_expected:
-            rows.append({"key": "Learners expected", "text": str(opportunity.learners_expected)})
+            rows.append(
+                {"key": gettext("Learners expected"), "text": str(opportunity.learners_expected)}
+            )
     elif kind == OpportunityKind.PLACEMENT:
         rows += [
-            {"key": "Host institution", "text": opportunity.host_institution or ""},
-            {"key": "Start window", "text": dates(opportunity)},
-            {"key": "Duration", "text": f"{opportunity.duration_months} months"},
-            {"key": "Support offered", "items": _support(opportunity) or ["None"]},
+            {"key": gettext("Host institution"), "text": opportunity.host_institution or ""},
+            {"key": gettext("Start window"), "text": dates(opportunity)},
+            {
+                "key": gettext("Duration"),
+                "text": ngettext(
+                    "%(num)s month", "%(num)s months", opportunity.duration_months or 0
+                ),
+            },
+            {
+                "key": gettext("Support offered"),
+                "items": _support(opportunity) or [gettext("None")],
+            },
         ]
         if opportunity.service_commitment:
-            rows.append({"key": "Service commitment", "text": opportunity.service_commitment})
-        rows.append({"key": "Places", "text": str(opportunity.places or "")})
+            rows.append(
+                {"key": gettext("Service commitment"), "text": opportunity.service_commitment}
+            )
+        rows.append({"key": gettext("Places"), "text": str(opportunity.places or "")})
     else:
         rows += [
-            {"key": "Dates", "text": dates(opportunity)},
-            {"key": "Hours a month", "text": str(opportunity.hours_per_month or "")},
-            {"key": "Places", "text": str(opportunity.places or "")},
+            {"key": gettext("Dates"), "text": dates(opportunity)},
+            {"key": gettext("Hours a month"), "text": str(opportunity.hours_per_month or "")},
+            {"key": gettext("Places"), "text": str(opportunity.places or "")},
         ]
     asked = wanted(opportunity)
     rows += [
-        {"key": "Professions wanted", "items": asked["professions"] or ["Any"]},
-        {"key": "Skills wanted", "items": asked["skills"] or ["None in particular"]},
-        {"key": "Languages wanted", "items": asked["languages"] or ["None in particular"]},
+        {"key": gettext("Professions wanted"), "items": asked["professions"] or [gettext("Any")]},
+        {
+            "key": gettext("Skills wanted"),
+            "items": asked["skills"] or [gettext("None in particular")],
+        },
+        {
+            "key": gettext("Languages wanted"),
+            "items": asked["languages"] or [gettext("None in particular")],
+        },
     ]
     return rows
 
@@ -200,7 +257,7 @@ def next_session(opportunity: Opportunity, now: datetime) -> TeachingSession | N
 
 def status(opportunity: Opportunity) -> dict:
     value = OpportunityStatus(opportunity.status)
-    return {"text": STATUS_LABELS[value], "colour": STATUS_COLOURS[value]}
+    return {"text": translated(STATUS_LABELS[value]), "colour": STATUS_COLOURS[value]}
 
 
 def session_summary(opportunity: Opportunity, viewer_zone: str, now: datetime) -> dict:
@@ -223,9 +280,9 @@ def managed(opportunity: Opportunity, viewer_zone: str, now: datetime) -> dict:
         "id": opportunity.id,
         "title": opportunity.title,
         "organisation": opportunity.organisation.name,
-        "kind": KIND_LABELS.get(opportunity.kind, opportunity.kind),
+        "kind": translated(KIND_LABELS.get(opportunity.kind, opportunity.kind)),
         "teaching": teaching,
-        "country": country_name(opportunity.country),
+        "country": _country(opportunity.country),
         "dates": dates(opportunity),
         "status": status(opportunity),
         "editable": opportunity.status in (OpportunityStatus.DRAFT, OpportunityStatus.OPEN),
@@ -240,10 +297,15 @@ def groups(opportunities: list[Opportunity], viewer_zone: str, now: datetime) ->
     for opportunity in opportunities:
         by_status.setdefault(opportunity.status, []).append(managed(opportunity, viewer_zone, now))
     return [
-        {"status": value, "label": STATUS_LABELS[value], "items": by_status[value]}
+        {"status": value, "label": translated(STATUS_LABELS[value]), "items": by_status[value]}
         for value in GROUP_ORDER
         if by_status.get(value)
     ]
+
+
+def names(organisations: list) -> str:
+    """The organisations' names as a list reads in the reader's language: "A, B and C"."""
+    return format_list([o.name for o in organisations], locale=current_language())
 
 
 def pagination(page: ListingPage, link: Callable[[int], str]) -> dict | None:

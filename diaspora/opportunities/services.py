@@ -33,6 +33,7 @@ from diaspora.auth.models import User
 from diaspora.core.errors import DomainError
 from diaspora.core.paging import PageNumbers
 from diaspora.core.time import as_utc, utcnow
+from diaspora.core.words import N_, Words
 from diaspora.opportunities import times
 from diaspora.opportunities.models import (
     RECURRENCE_LABELS,
@@ -255,6 +256,80 @@ def repeats_on(recurrence: str, first: date) -> str:
     return ""
 
 
+# Each way a series repeats as whole sentences, so that a language can order the words its own
+# way: "Every month on the %(day)s" in English is "Chaque mois, le %(day)s" in French.
+_EVERY_MONTH_ON_DAY = {
+    "st": N_("Every month on the %(day)sst"),
+    "nd": N_("Every month on the %(day)snd"),
+    "rd": N_("Every month on the %(day)srd"),
+    "th": N_("Every month on the %(day)sth"),
+}
+_EVERY_MONTH_ON_LATE_DAY = {  # the 29th, 30th and 31st
+    "st": N_("Every month on the %(day)sst (or the last day of a shorter month)"),
+    "th": N_("Every month on the %(day)sth (or the last day of a shorter month)"),
+}
+_EVERY_MONTH_ON_NTH = (
+    N_("Every month on the first %(weekday)s"),
+    N_("Every month on the second %(weekday)s"),
+    N_("Every month on the third %(weekday)s"),
+    N_("Every month on the fourth %(weekday)s"),
+)
+_MONTHLY_ON_DAY = {
+    "st": N_("Monthly on the %(day)sst"),
+    "nd": N_("Monthly on the %(day)snd"),
+    "rd": N_("Monthly on the %(day)srd"),
+    "th": N_("Monthly on the %(day)sth"),
+}
+_MONTHLY_ON_NTH = (
+    N_("Monthly on the first %(weekday)s"),
+    N_("Monthly on the second %(weekday)s"),
+    N_("Monthly on the third %(weekday)s"),
+    N_("Monthly on the fourth %(weekday)s"),
+)
+WEEKDAY_NAMES = times.WEEKDAYS
+MONTH_NAMES = times.MONTHS
+WEEKDAYS_PLURAL = (
+    N_("Mondays"),
+    N_("Tuesdays"),
+    N_("Wednesdays"),
+    N_("Thursdays"),
+    N_("Fridays"),
+    N_("Saturdays"),
+    N_("Sundays"),
+)
+
+
+def _suffix(day: int) -> str:
+    return "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+
+
+def repeat_label(recurrence: str, first: date) -> Words:
+    """What a series from `first` will do, as a choice says it: "Every month on the 9th"."""
+    weekday = WEEKDAY_NAMES[first.weekday()]
+    if recurrence == Recurrence.WEEKLY:
+        return N_("Every week on %(weekdays)s", weekdays=WEEKDAYS_PLURAL[first.weekday()])
+    if recurrence == Recurrence.MONTHLY:
+        late = _EVERY_MONTH_ON_LATE_DAY if first.day > 28 else _EVERY_MONTH_ON_DAY
+        return N_(late[_suffix(first.day)].msgid, day=first.day)
+    if recurrence == Recurrence.MONTHLY_NTH:
+        return N_(_EVERY_MONTH_ON_NTH[week_of_month(first) - 1].msgid, weekday=weekday)
+    if recurrence == Recurrence.MONTHLY_LAST:
+        return N_("Every month on the last %(weekday)s", weekday=weekday)
+    return RECURRENCE_LABELS[Recurrence.NONE]
+
+
+def series_name(recurrence: str, first: date) -> Words:
+    """How a series repeats, in short, before its number of sessions: "Monthly on the 9th"."""
+    weekday = WEEKDAY_NAMES[first.weekday()]
+    if recurrence == Recurrence.MONTHLY:
+        return N_(_MONTHLY_ON_DAY[_suffix(first.day)].msgid, day=first.day)
+    if recurrence == Recurrence.MONTHLY_NTH:
+        return N_(_MONTHLY_ON_NTH[week_of_month(first) - 1].msgid, weekday=weekday)
+    if recurrence == Recurrence.MONTHLY_LAST:
+        return N_("Monthly on the last %(weekday)s", weekday=weekday)
+    return N_("Weekly")
+
+
 def recurrence_choices(first: date | None) -> list[tuple[str, str]]:
     """(value, label) of the ways a series may repeat from `first`, each label saying what will
     happen ("Every month on the second Tuesday"). Unknown `first`: every way, in general terms.
@@ -269,24 +344,28 @@ def recurrence_choices(first: date | None) -> list[tuple[str, str]]:
         if recurrence == Recurrence.MONTHLY_LAST and not is_last_of_weekday(first):
             continue
         if recurrence != Recurrence.NONE:
-            period = "week" if recurrence == Recurrence.WEEKLY else "month"
-            label = f"Every {period} {repeats_on(recurrence, first)}"
+            label = repeat_label(recurrence, first)
         choices.append((recurrence.value, label))
     return choices
 
 
 def recurrence_problem(first: date, recurrence: str) -> str | None:
     """Why a monthly series cannot repeat this way from `first`, or None."""
-    weekday = WEEKDAYS[first.weekday()]
+    weekday = WEEKDAY_NAMES[first.weekday()]
     if recurrence == Recurrence.MONTHLY_NTH and week_of_month(first) > 4:
-        return (
-            f"{first:%-d %B %Y} is the fifth {weekday} of its month and most months have no "
-            f"fifth {weekday}: choose every month on the last {weekday}"
+        return N_(
+            "%(day)s is the fifth %(weekday)s of its month and most months have no fifth "
+            "%(weekday)s: choose every month on the last %(weekday)s",
+            day=first,
+            weekday=weekday,
         )
     if recurrence == Recurrence.MONTHLY_LAST and not is_last_of_weekday(first):
-        return (
-            f"{first:%-d %B %Y} is not the last {weekday} of {first:%B}: choose another way to "
-            "repeat, or a first date in the last week of its month"
+        return N_(
+            "%(day)s is not the last %(weekday)s of %(month)s: choose another way to repeat, "
+            "or a first date in the last week of its month",
+            day=first,
+            weekday=weekday,
+            month=MONTH_NAMES[first.month - 1],
         )
     return None
 
@@ -317,9 +396,11 @@ def _check_capacity(
     fullest = max(booked, key=lambda s: s.booked, default=None)
     if fullest is not None and capacity < fullest.booked:
         local = times.in_zone(fullest.starts_at, opportunity.host_time_zone or "UTC")
-        errors["capacity"] = (
-            f"Capacity cannot be lower than {fullest.booked}: that many places are already "
-            f"booked on the session of {local:%-d %B %Y}"
+        errors["capacity"] = N_(
+            "Capacity cannot be lower than %(booked)s: that many places are already booked on "
+            "the session of %(day)s",
+            booked=fullest.booked,
+            day=local.date(),
         )
 
 
@@ -329,7 +410,7 @@ def check_change(data: OpportunityInput, opportunity: Opportunity, now: datetime
     to the field rules by the form (`forms.OpportunityForm`)."""
     errors: dict[str, str] = {}
     if data.kind != opportunity.kind:
-        errors["kind"] = "The kind of an opportunity cannot be changed"
+        errors["kind"] = N_("The kind of an opportunity cannot be changed")
     elif data.kind == OpportunityKind.TEACHING and data.capacity is not None:
         _check_capacity(opportunity, data.capacity, errors, now)
     if errors:
@@ -415,7 +496,9 @@ def create(
 ) -> Opportunity:
     """A draft opportunity (and, for tele-teaching, one session per occurrence)."""
     if not can_post_for(session, actor, organisation):
-        raise NotAllowed("Only members of a verified organisation can post opportunities for it")
+        raise NotAllowed(
+            N_("Only members of a verified organisation can post opportunities for it")
+        )
     now = now or utcnow()
     opportunity = Opportunity(
         organisation=organisation,
@@ -459,7 +542,7 @@ class Rescheduled:
 
 def check_editable(opportunity: Opportunity) -> None:
     if opportunity.status not in EDITABLE:
-        raise NotAllowed("Only draft and open opportunities can be changed")
+        raise NotAllowed(N_("Only draft and open opportunities can be changed"))
 
 
 def update(
@@ -536,14 +619,32 @@ def _reschedule(opportunity: Opportunity, data: OpportunityInput, now: datetime)
 def _move(opportunity: Opportunity, action: str) -> None:
     sources, target = LIFECYCLE[action]
     if opportunity.status not in sources:
-        raise NotAllowed(f"A {opportunity.status} opportunity cannot be {_past_tense(action)}")
+        raise NotAllowed(
+            N_(
+                "A %(status)s opportunity cannot be %(done)s",
+                status=STATUS_WORDS[opportunity.status],
+                done=_past_tense(action),
+            )
+        )
     opportunity.status = target
 
 
+# The status and the change inside "A draft opportunity cannot be closed".
+STATUS_WORDS = {
+    OpportunityStatus.DRAFT: N_("draft"),
+    OpportunityStatus.OPEN: N_("open"),
+    OpportunityStatus.CLOSED: N_("closed"),
+    OpportunityStatus.COMPLETED: N_("completed"),
+    OpportunityStatus.CANCELLED: N_("cancelled"),
+}
+
+
 def _past_tense(action: str) -> str:
-    return {"publish": "published", "close": "closed", "complete": "completed"}.get(
-        action, "cancelled"
-    )
+    return {
+        "publish": N_("published"),
+        "close": N_("closed"),
+        "complete": N_("completed"),
+    }.get(action, N_("cancelled"))
 
 
 def publish(
@@ -555,7 +656,7 @@ def publish(
         s.status == SessionStatus.SCHEDULED and as_utc(s.starts_at) > now
         for s in opportunity.sessions
     ):
-        raise NotAllowed("Every session has already started: change the date before publishing")
+        raise NotAllowed(N_("Every session has already started: change the date before publishing"))
     _move(opportunity, "publish")
     opportunity.published_at = now
     record(session, "opportunity.published", actor=actor, subject=opportunity)
@@ -614,11 +715,11 @@ def cancel_session(
     it; `postings.services.cancel_session` then cancels it with its bookings."""
     now = now or utcnow()
     if teaching_session.opportunity.status not in EDITABLE:
-        raise NotAllowed("Sessions of a closed opportunity cannot be cancelled")
+        raise NotAllowed(N_("Sessions of a closed opportunity cannot be cancelled"))
     if teaching_session.status != SessionStatus.SCHEDULED:
-        raise NotAllowed("This session has already been cancelled")
+        raise NotAllowed(N_("This session has already been cancelled"))
     if as_utc(teaching_session.starts_at) <= now:
-        raise NotAllowed("This session has already started")
+        raise NotAllowed(N_("This session has already started"))
     record(
         session,
         "opportunity.session_cancelled",

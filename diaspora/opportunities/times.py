@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from diaspora.core.errors import DomainError
 from diaspora.core.time import as_utc
+from diaspora.core.words import N_, Words
 from diaspora.reference.places import zone_city
 
 
@@ -14,11 +15,11 @@ class LocalTimeError(DomainError):
 
 def zone(name: str | None) -> ZoneInfo:
     if not name or name not in available_timezones():
-        raise LocalTimeError("Select a time zone from the list")
+        raise LocalTimeError(N_("Select a time zone from the list"))
     try:
         return ZoneInfo(name)
     except ZoneInfoNotFoundError as error:  # pragma: no cover - listed zones load
-        raise LocalTimeError("Select a time zone from the list") from error
+        raise LocalTimeError(N_("Select a time zone from the list")) from error
 
 
 def local_to_utc(day: date, at: time, zone_name: str) -> datetime:
@@ -31,8 +32,13 @@ def local_to_utc(day: date, at: time, zone_name: str) -> datetime:
     instant = local.astimezone(UTC)
     if instant.astimezone(local.tzinfo).replace(tzinfo=None) != local.replace(tzinfo=None):
         raise LocalTimeError(
-            f"{at:%H:%M} does not exist in {place(zone_name)} on {day:%-d %B %Y} because the "
-            "clocks go forward; choose another time"
+            N_(
+                "%(time)s does not exist in %(place)s on %(day)s because the clocks go forward; "
+                "choose another time",
+                time=f"{at:%H:%M}",
+                place=place(zone_name),
+                day=day,
+            )
         )
     return instant
 
@@ -46,12 +52,56 @@ def in_zone(instant: datetime, zone_name: str) -> datetime:
     return as_utc(instant).astimezone(ZoneInfo(zone_name))
 
 
-def both_zones(instant: datetime, host_zone: str, viewer_zone: str) -> str:
+# The days and months of "08:00 on Tuesday 2 March in London", each translated where it is shown.
+WEEKDAYS = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
+MONTHS = (
+    N_("January"),
+    N_("February"),
+    N_("March"),
+    N_("April"),
+    N_("May"),
+    N_("June"),
+    N_("July"),
+    N_("August"),
+    N_("September"),
+    N_("October"),
+    N_("November"),
+    N_("December"),
+)
+
+
+def both_zones(instant: datetime, host_zone: str, viewer_zone: str) -> Words:
     """E.g. "14:00 in Dhaka, 08:00 in London"; the viewer's day is named when it differs."""
     host = in_zone(instant, host_zone)
-    text = f"{host:%H:%M} in {place(host_zone)}"
     if viewer_zone == host_zone:
-        return text
+        return N_("%(time)s in %(place)s", time=f"{host:%H:%M}", place=place(host_zone))
     viewer = in_zone(instant, viewer_zone)
-    day = "" if viewer.date() == host.date() else f" on {viewer:%A %-d %B}"
-    return f"{text}, {viewer:%H:%M}{day} in {place(viewer_zone)}"
+    if viewer.date() == host.date():
+        return N_(
+            "%(time)s in %(place)s, %(viewer_time)s in %(viewer_place)s",
+            time=f"{host:%H:%M}",
+            place=place(host_zone),
+            viewer_time=f"{viewer:%H:%M}",
+            viewer_place=place(viewer_zone),
+        )
+    return N_(
+        "%(time)s in %(place)s, %(viewer_time)s on %(viewer_day)s in %(viewer_place)s",
+        time=f"{host:%H:%M}",
+        place=place(host_zone),
+        viewer_time=f"{viewer:%H:%M}",
+        viewer_day=N_(
+            "%(weekday)s %(day)s %(month)s",
+            weekday=WEEKDAYS[viewer.weekday()],
+            day=viewer.day,
+            month=MONTHS[viewer.month - 1],
+        ),
+        viewer_place=place(viewer_zone),
+    )

@@ -13,6 +13,7 @@ from) or `active_memberships` (seeing and running one's own organisation, verifi
 from collections.abc import Iterable
 from typing import NoReturn
 
+from flask_babel import gettext
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, contains_eager
 from werkzeug.exceptions import Forbidden
@@ -173,13 +174,13 @@ def refuse_organisation_action(
     pending = [m.organisation for m in waiting if m.status == MembershipStatus.ACTIVE]
     requested = [m.organisation for m in waiting if m.status == MembershipStatus.REQUESTED]
     if pending:
-        title = "Your organisation is waiting for verification"
+        title = gettext("Your organisation is waiting for verification")
         description = (
             "Your organisation is waiting for verification by an administrator. "
             "You will be emailed when it is verified."
         )
     else:
-        title = "Your request to join is waiting for an answer"
+        title = gettext("Your request to join is waiting for an answer")
         description = (
             "Your request to join the organisation is waiting for its owners to accept it. "
             "You will be emailed when they do."

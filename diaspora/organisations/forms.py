@@ -152,28 +152,28 @@ class OrganisationRegistrationForm(NewPasswordMixin, OrganisationFieldsMixin, Nh
 
 class JoinForm(NhsukForm):
     organisation = SelectField(
-        "Organisation",
+        _l("Organisation"),
         choices=[],
-        validators=[InputRequired("Select the organisation you want to join")],
+        validators=[InputRequired(_l("Select the organisation you want to join"))],
     )
 
     def __init__(self, *args, choices: list[Organisation], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.organisation.choices = options(
-            ((str(o.id), o.name) for o in choices), "Select an organisation"
+            ((str(o.id), o.name) for o in choices), _l("Select an organisation")
         )
 
 
 class InviteForm(NhsukForm):
-    email = email_field("Email address of the person to invite")
+    email = email_field(_l("Email address of the person to invite"))
 
 
 class RejectForm(NhsukForm):
     reason = TextAreaField(
-        "Reason for rejecting",
-        description="The organisation's owners will see this.",
+        _l("Reason for rejecting"),
+        description=_l("The organisation's owners will see this."),
         validators=[
-            DataRequired("Enter the reason for rejecting this organisation"),
-            Length(max=2000, message="Reason must be 2000 characters or fewer"),
+            DataRequired(_l("Enter the reason for rejecting this organisation")),
+            Length(max=2000, message=_l("Reason must be 2000 characters or fewer")),
         ],
     )

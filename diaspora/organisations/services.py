@@ -13,6 +13,7 @@ from diaspora.core.domains import within
 from diaspora.core.errors import DomainError
 from diaspora.core.time import utcnow
 from diaspora.core.urls import external_url
+from diaspora.core.words import N_
 from diaspora.notifications import mail
 from diaspora.organisations.access import active_members
 from diaspora.organisations.models import (
@@ -38,7 +39,7 @@ class OrganisationError(DomainError):
 
 def _checked_zone(time_zone: str | None) -> str:
     if not is_time_zone(time_zone):
-        raise OrganisationError("Select a time zone from the list")
+        raise OrganisationError(N_("Select a time zone from the list"))
     return time_zone
 
 
@@ -174,9 +175,9 @@ def joinable_organisations(session: Session) -> list[Organisation]:
 
 def request_to_join(session: Session, user: User, organisation: Organisation) -> Membership:
     if organisation.verification == Verification.REJECTED:
-        raise OrganisationError("This organisation cannot take new members")
+        raise OrganisationError(N_("This organisation cannot take new members"))
     if membership_of(session, user, organisation.id) is not None:
-        raise OrganisationError("You have already asked to join this organisation")
+        raise OrganisationError(N_("You have already asked to join this organisation"))
     membership = Membership(user=user, organisation=organisation, status=MembershipStatus.REQUESTED)
     session.add(membership)
     session.flush()
@@ -184,7 +185,7 @@ def request_to_join(session: Session, user: User, organisation: Organisation) ->
         mail.queue(
             session,
             owner.email,
-            f"Someone asked to join {organisation.name}",
+            N_("Someone asked to join %(organisation)s", organisation=organisation.name),
             "join_requested",
             owner=owner,
             organisation=organisation,
@@ -202,12 +203,15 @@ def request_to_join(session: Session, user: User, organisation: Organisation) ->
 
 def approve_request(session: Session, membership: Membership, actor: User) -> None:
     if membership.status != MembershipStatus.REQUESTED:
-        raise OrganisationError("This request has already been answered")
+        raise OrganisationError(N_("This request has already been answered"))
     membership.status = MembershipStatus.ACTIVE
     mail.queue(
         session,
         membership.user.email,
-        f"You are now a member of {membership.organisation.name}",
+        N_(
+            "You are now a member of %(organisation)s",
+            organisation=membership.organisation.name,
+        ),
         "join_approved",
         user=membership.user,
         organisation=membership.organisation,
@@ -230,7 +234,7 @@ def remove_member(session: Session, membership: Membership, actor: User) -> None
     """
     organisation = membership.organisation
     if membership.is_owner and len(owners(session, organisation)) == 1:
-        raise OrganisationError("An organisation must keep at least one owner")
+        raise OrganisationError(N_("An organisation must keep at least one owner"))
     details = _membership_details(membership)
     session.delete(membership)
     _withdraw_invitations(
@@ -251,7 +255,7 @@ def invite(session: Session, organisation: Organisation, actor: User, email: str
     withdrawal; the signature only proves the link was made here and is not too old.
     """
     if organisation.verification == Verification.REJECTED:
-        raise OrganisationError("This organisation cannot take new members")
+        raise OrganisationError(N_("This organisation cannot take new members"))
     email = normalise_email(email)
     invitation = OrganisationInvitation(
         organisation=organisation, email_fingerprint=fingerprint(email)
@@ -262,7 +266,7 @@ def invite(session: Session, organisation: Organisation, actor: User, email: str
     mail.queue(
         session,
         email,
-        f"You are invited to join {organisation.name}",
+        N_("You are invited to join %(organisation)s", organisation=organisation.name),
         "invitation",
         organisation=organisation,
         inviter=actor,
@@ -308,7 +312,7 @@ def _withdraw_invitations(session: Session, organisation: Organisation, *conditi
 def withdraw_invitation(session: Session, invitation: OrganisationInvitation, actor: User) -> None:
     """An owner takes an invitation back: its link stops working."""
     if not invitation.is_open:
-        raise OrganisationError("This invitation has already been used or withdrawn")
+        raise OrganisationError(N_("This invitation has already been used or withdrawn"))
     invitation.withdrawn_at = utcnow()
     record(
         session,
@@ -390,7 +394,7 @@ def decide_verification(
         organisation.rejection_reason = None
     else:
         if not reason.strip():
-            raise OrganisationError("Enter the reason for rejecting this organisation")
+            raise OrganisationError(N_("Enter the reason for rejecting this organisation"))
         organisation.verification = Verification.REJECTED
         organisation.rejection_reason = reason.strip()
         _withdraw_invitations(session, organisation)
@@ -499,7 +503,7 @@ def clean_email_domains(text: str | None) -> list[str]:
                 raise OrganisationError(problem)
             domains.append(domain)
     if len(domains) > MAX_EMAIL_DOMAINS:
-        raise OrganisationError(f"Enter {MAX_EMAIL_DOMAINS} domains or fewer")
+        raise OrganisationError(N_("Enter %(max)s domains or fewer", max=MAX_EMAIL_DOMAINS))
     return domains
 
 

@@ -1,8 +1,10 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from diaspora.auth.models import Role
 from diaspora.extensions import db
+from diaspora.languages import current_language, translated
 from diaspora.notifications import budgets
 from diaspora.organisations import services
 from diaspora.organisations.forms import InviteForm, JoinForm, OrganisationForm
@@ -29,6 +31,11 @@ def _owned_organisation(organisation_id: int) -> Organisation:
     return organisation
 
 
+def _problem(error: services.OrganisationError) -> str:
+    """The refusal in the reader's language."""
+    return "; ".join(translated(words) for words in error.errors.values())
+
+
 @bp.get("/")
 @login_required
 def index():
@@ -46,7 +53,10 @@ def new():
             db.session, current_user, **form.organisation_fields()
         )
         db.session.commit()
-        flash("Your organisation has been registered. An administrator will verify it.", "success")
+        flash(
+            gettext("Your organisation has been registered. An administrator will verify it."),
+            "success",
+        )
         return redirect(url_for("organisations.detail", organisation_id=organisation.id))
     return render_template("organisations/new.html", form=form)
 
@@ -60,10 +70,10 @@ def join():
         try:
             services.request_to_join(db.session, current_user, organisation)
         except services.OrganisationError as error:
-            form.organisation.errors.append(str(error))
+            form.organisation.errors.append(_problem(error))
         else:
             db.session.commit()
-            flash("Your request has been sent to the organisation's owners.", "success")
+            flash(gettext("Your request has been sent to the organisation's owners."), "success")
             return redirect(url_for("organisations.index"))
     return render_template("organisations/join.html", form=form)
 
@@ -79,7 +89,7 @@ def detail(organisation_id: int):
         organisation=organisation,
         membership=membership,
         text_usage=budgets.usage(db.session, organisation.id) if sees_usage else None,
-        country=country_name(organisation.country),
+        country=country_name(organisation.country, current_language()),
     )
 
 
@@ -95,13 +105,15 @@ def edit(organisation_id: int):
         db.session.commit()
         if sent_back:
             flash(
-                "The organisation's details have been saved. As its name or kind changed, an "
-                "administrator will verify it again; until then its members have no partner or "
-                "coordinator access through it.",
+                gettext(
+                    "The organisation's details have been saved. As its name or kind changed, an "
+                    "administrator will verify it again; until then its members have no partner or "
+                    "coordinator access through it."
+                ),
                 "success",
             )
         else:
-            flash("The organisation's details have been saved.", "success")
+            flash(gettext("The organisation's details have been saved."), "success")
         return redirect(url_for("organisations.detail", organisation_id=organisation.id))
     return render_template("organisations/edit.html", form=form, organisation=organisation)
 
@@ -115,10 +127,10 @@ def members(organisation_id: int):
         try:
             services.invite(db.session, organisation, current_user, form.email.data)
         except services.OrganisationError as error:
-            form.email.errors.append(str(error))
+            form.email.errors.append(_problem(error))
         else:
             db.session.commit()
-            flash("Invitation sent.", "success")
+            flash(gettext("Invitation sent."), "success")
             return redirect(url_for("organisations.members", organisation_id=organisation.id))
     return render_template(
         "organisations/members.html",
@@ -139,9 +151,9 @@ def withdraw_invitation(organisation_id: int, invitation_id: int):
     try:
         services.withdraw_invitation(db.session, invitation, current_user)
         db.session.commit()
-        flash("The invitation has been withdrawn. Its link no longer works.", "success")
+        flash(gettext("The invitation has been withdrawn. Its link no longer works."), "success")
     except services.OrganisationError as error:
-        flash(str(error), "error")
+        flash(_problem(error), "error")
     return redirect(url_for("organisations.members", organisation_id=organisation.id))
 
 
@@ -160,9 +172,9 @@ def approve_member(organisation_id: int, membership_id: int):
     try:
         services.approve_request(db.session, membership, current_user)
         db.session.commit()
-        flash("The request has been approved.", "success")
+        flash(gettext("The request has been approved."), "success")
     except services.OrganisationError as error:
-        flash(str(error), "error")
+        flash(_problem(error), "error")
     return redirect(url_for("organisations.members", organisation_id=organisation.id))
 
 
@@ -174,9 +186,9 @@ def remove_member(organisation_id: int, membership_id: int):
     try:
         services.remove_member(db.session, membership, current_user)
         db.session.commit()
-        flash("The member has been removed.", "success")
+        flash(gettext("The member has been removed."), "success")
     except services.OrganisationError as error:
-        flash(str(error), "error")
+        flash(_problem(error), "error")
     return redirect(url_for("organisations.members", organisation_id=organisation.id))
 
 
@@ -190,6 +202,9 @@ def accept_invitation(token: str):
     if request.method == "POST":
         services.accept_invitation(db.session, invitation, current_user)
         db.session.commit()
-        flash(f"You are now a member of {organisation.name}.", "success")
+        flash(
+            gettext("You are now a member of %(organisation)s.", organisation=organisation.name),
+            "success",
+        )
         return redirect(url_for("organisations.detail", organisation_id=organisation.id))
     return render_template("organisations/invitation.html", organisation=organisation)

@@ -7,6 +7,7 @@ from functools import cache
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
+from diaspora.core.words import N_
 from diaspora.reference.places import countries
 
 MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
@@ -32,27 +33,33 @@ def parse_mobile(typed: str, country: str | None) -> str:
     Raises NumberError with a message for the person."""
     text = (typed or "").strip()
     if not text:
-        raise NumberError("Enter a mobile number")
+        raise NumberError(N_("Enter a mobile number"))
     if text.startswith("00"):
         text = "+" + text[2:]
     if not text.startswith("+") and not country:
         raise NumberError(
-            "Select the country of your mobile number, or enter it with its country code, "
-            "like +44 7911 123456"
+            N_(
+                "Select the country of your mobile number, or enter it with its country code, "
+                "like +44 7911 123456"
+            )
         )
     if any(char.isalpha() for char in text):
-        raise NumberError("Enter a mobile number using numbers only, like 07911 123456")
+        raise NumberError(N_("Enter a mobile number using numbers only, like 07911 123456"))
     try:
         number = phonenumbers.parse(text, None if text.startswith("+") else country)
     except NumberParseException:
-        raise NumberError("Enter a mobile number, like 07911 123456 or +44 7911 123456") from None
+        raise NumberError(
+            N_("Enter a mobile number, like 07911 123456 or +44 7911 123456")
+        ) from None
     if not phonenumbers.is_valid_number(number):
         raise NumberError(
-            "Enter a real mobile number: check it has the right number of digits and the "
-            "right country"
+            N_(
+                "Enter a real mobile number: check it has the right number of digits and the "
+                "right country"
+            )
         )
     if phonenumbers.number_type(number) not in MOBILE_TYPES:
-        raise NumberError("Enter a mobile number: this is a landline or another kind of number")
+        raise NumberError(N_("Enter a mobile number: this is a landline or another kind of number"))
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 

@@ -26,6 +26,7 @@ from diaspora.auth.models import User
 from diaspora.core.context import setting
 from diaspora.core.errors import DomainError
 from diaspora.core.time import as_utc, utcnow
+from diaspora.core.words import N_
 from diaspora.phones.models import MobileNumber
 
 CODE_DIGITS = 6
@@ -71,11 +72,11 @@ def _new_code(session: Session, user: User, mobile: MobileNumber, now: datetime)
         mobile.codes_window_at, mobile.codes_sent = now, 0
     if mobile.codes_sent >= setting("MOBILE_CODES_PER_DAY", 5):
         raise MobileError(
-            "You have asked for too many codes today. Try again tomorrow, or contact us"
+            N_("You have asked for too many codes today. Try again tomorrow, or contact us")
         )
     wait = setting("MOBILE_RESEND_WAIT", timedelta(seconds=60))
     if mobile.last_code_at is not None and as_utc(mobile.last_code_at) + wait > now:
-        raise MobileError("We sent you a code a moment ago. Wait a minute before asking again")
+        raise MobileError(N_("We sent you a code a moment ago. Wait a minute before asking again"))
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     mobile.code_digest = _digest(user.id, mobile.pending_number, code)
     mobile.code_expires_at = now + setting("MOBILE_CODE_MAX_AGE", timedelta(minutes=10))
@@ -96,7 +97,7 @@ def add_number(session: Session, user: User, number: str) -> Code:
         session.add(mobile)
         session.flush()
     if mobile.number == number and mobile.failing_at is None and mobile.opted_out_at is None:
-        raise MobileError("This is already your confirmed mobile number")
+        raise MobileError(N_("This is already your confirmed mobile number"))
     if mobile.pending_number != number:
         mobile.pending_number = number
         mobile.last_code_at = None  # a new number may get its code at once
@@ -107,7 +108,7 @@ def resend_code(session: Session, user: User) -> Code:
     """A new code for the number waiting for one (the old code stops working)."""
     mobile = mobile_of(session, user)
     if mobile is None or mobile.pending_number is None:
-        raise MobileError("Enter your mobile number first")
+        raise MobileError(N_("Enter your mobile number first"))
     return _new_code(session, user, mobile, utcnow())
 
 
@@ -117,10 +118,10 @@ def confirm(session: Session, user: User, code: str) -> MobileNumber:
     now = utcnow()
     mobile = mobile_of(session, user)
     if mobile is None or mobile.pending_number is None or mobile.code_digest is None:
-        raise MobileError("Ask for a new code: there is no code waiting for this number")
+        raise MobileError(N_("Ask for a new code: there is no code waiting for this number"))
     if mobile.code_expires_at is None or as_utc(mobile.code_expires_at) <= now:
         record(session, "mobile.code_failed", actor=user, subject=mobile, reason="expired")
-        raise MobileError("This code has expired. Ask for a new code")
+        raise MobileError(N_("This code has expired. Ask for a new code"))
     typed = "".join((code or "").split())
     wanted = mobile.code_digest
     if not (typed.isdigit() and len(typed) == CODE_DIGITS) or not hmac.compare_digest(
@@ -138,8 +139,8 @@ def confirm(session: Session, user: User, code: str) -> MobileNumber:
             reason="too many tries" if spent else "wrong code",
         )
         if spent:
-            raise MobileError("The code was wrong too many times. Ask for a new code")
-        raise MobileError("The code is not correct. Check the text message and try again")
+            raise MobileError(N_("The code was wrong too many times. Ask for a new code"))
+        raise MobileError(N_("The code is not correct. Check the text message and try again"))
     changed = mobile.number is not None
     mobile.number = mobile.pending_number
     mobile.confirmed_at = now
@@ -263,12 +264,12 @@ class State:
         if self.opted_out:
             return "Stopped: you replied STOP, so we send nothing to it"
         if self.failing:
-            return "Not working: texts cannot be sent to it"
+            return N_("Not working: texts cannot be sent to it")
         if self.number and self.pending:
-            return "Confirmed (a new number is waiting for its code)"
+            return N_("Confirmed (a new number is waiting for its code)")
         if self.number:
             return "Confirmed"
-        return "Waiting for the code we sent" if self.pending else "Not added"
+        return N_("Waiting for the code we sent") if self.pending else N_("Not added")
 
 
 def state_of(session: Session, user: User) -> State:

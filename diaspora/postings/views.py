@@ -3,14 +3,17 @@ lifecycle for members of the verified organisation that posted it. They sit abov
 a change reaches (bookings, engagements, alerts); the blueprint keeps the name `opportunities`."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from diaspora.auth.models import User
 from diaspora.core.time import utcnow
 from diaspora.extensions import db
+from diaspora.languages import translated
 from diaspora.opportunities import access, presenters, services
 from diaspora.opportunities.forms import FORMS, CancelForm, KindForm, ListingForm
-from diaspora.opportunities.models import KIND_LABELS, Opportunity
+from diaspora.opportunities.models import Opportunity, OpportunityKind
 from diaspora.organisations.access import refuse_organisation_action
 from diaspora.postings import services as postings
 from diaspora.templating import viewer_zone
@@ -20,24 +23,33 @@ bp = Blueprint("opportunities", __name__)
 
 ENDINGS = {
     "close": {
-        "title": "Close this opportunity",
-        "button": "Close opportunity",
-        "explain": "Nobody new can apply or book. People already taking part carry on.",
-        "done": "The opportunity is closed.",
+        "title": _l("Close this opportunity"),
+        "button": _l("Close opportunity"),
+        "explain": _l("Nobody new can apply or book. People already taking part carry on."),
+        "done": _l("The opportunity is closed."),
     },
     "complete": {
-        "title": "Mark this opportunity as completed",
-        "button": "Mark as completed",
-        "explain": "Use this when the work is done. It can no longer be changed.",
-        "done": "The opportunity is marked as completed.",
+        "title": _l("Mark this opportunity as completed"),
+        "button": _l("Mark as completed"),
+        "explain": _l("Use this when the work is done. It can no longer be changed."),
+        "done": _l("The opportunity is marked as completed."),
     },
     "cancel": {
-        "title": "Cancel this opportunity",
-        "button": "Cancel opportunity",
-        "explain": "Sessions still to come are cancelled with their bookings, and everyone "
-        "taking part is told, with your reason. This cannot be undone.",
-        "done": "The opportunity is cancelled. Everyone taking part has been told.",
+        "title": _l("Cancel this opportunity"),
+        "button": _l("Cancel opportunity"),
+        "explain": _l(
+            "Sessions still to come are cancelled with their bookings, and everyone "
+            "taking part is told, with your reason. This cannot be undone."
+        ),
+        "done": _l("The opportunity is cancelled. Everyone taking part has been told."),
     },
+}
+
+
+NEW_TITLES = {
+    OpportunityKind.PROJECT: _l("New capacity-building project"),
+    OpportunityKind.TEACHING: _l("New tele-teaching session"),
+    OpportunityKind.PLACEMENT: _l("New return placement"),
 }
 
 
@@ -71,7 +83,7 @@ def index():
     args = _filter_args()
     return render_template(
         "opportunities/index.html",
-        title="Find opportunities",
+        title=gettext("Find opportunities"),
         form=form,
         results=results,
         cards=presenters.cards(results, _zone_name()) if results else [],
@@ -128,7 +140,7 @@ def new():
     if not asked or not chooser.validate():
         return render_template(
             "opportunities/new.html",
-            title="Post an opportunity",
+            title=gettext("Post an opportunity"),
             form=chooser if asked else KindForm(formdata=None, organisations=organisations),
             organisations=organisations,
         )
@@ -142,11 +154,14 @@ def new():
             form.add_errors(error.errors)
         else:
             db.session.commit()
-            flash("Your opportunity is saved as a draft. Publish it when it is ready.", "success")
+            flash(
+                gettext("Your opportunity is saved as a draft. Publish it when it is ready."),
+                "success",
+            )
             return redirect(url_for("opportunities.detail", opportunity_id=opportunity.id))
     return render_template(
         "opportunities/form.html",
-        title=f"New {KIND_LABELS[kind].lower()}",
+        title=NEW_TITLES[kind],
         form=form,
         kind=kind,
         organisation=organisation,
@@ -160,7 +175,7 @@ def new():
 def edit(opportunity_id: int):
     opportunity = access.managed_or_404(_me(), opportunity_id)
     if opportunity.status not in services.EDITABLE:
-        flash("Only draft and open opportunities can be changed.", "error")
+        flash(gettext("Only draft and open opportunities can be changed."), "error")
         return redirect(url_for("opportunities.detail", opportunity_id=opportunity.id))
     form = FORMS[opportunity.kind](editing=opportunity)
     if form.validate_on_submit():
@@ -170,11 +185,11 @@ def edit(opportunity_id: int):
             form.add_errors(error.errors)
         else:
             db.session.commit()
-            flash("Your changes are saved.", "success")
+            flash(gettext("Your changes are saved."), "success")
             return redirect(url_for("opportunities.detail", opportunity_id=opportunity.id))
     return render_template(
         "opportunities/form.html",
-        title=f"Change {opportunity.title}",
+        title=gettext("Change %(title)s", title=opportunity.title),
         form=form,
         kind=opportunity.kind,
         organisation=opportunity.organisation,
@@ -187,7 +202,7 @@ def edit(opportunity_id: int):
 
 
 def _done(opportunity: Opportunity, message: str, category: str = "success"):
-    flash(message, category)
+    flash(str(message), category)
     return redirect(url_for("opportunities.detail", opportunity_id=opportunity.id))
 
 
@@ -200,9 +215,9 @@ def publish(opportunity_id: int):
     try:
         postings.publish(db.session, opportunity, _me())
     except services.NotAllowed as error:
-        return _done(opportunity, str(error), "error")
+        return _done(opportunity, translated(error.args[0]), "error")
     db.session.commit()
-    return _done(opportunity, "Your opportunity is published.")
+    return _done(opportunity, gettext("Your opportunity is published."))
 
 
 @bp.route(
@@ -215,7 +230,14 @@ def end(opportunity_id: int, action: str):
     opportunity = access.managed_or_404(_me(), opportunity_id)
     sources, _ = services.LIFECYCLE[action]
     if opportunity.status not in sources:
-        return _done(opportunity, f"A {opportunity.status} opportunity cannot be changed.", "error")
+        return _done(
+            opportunity,
+            gettext(
+                "A %(status)s opportunity cannot be changed.",
+                status=translated(services.STATUS_WORDS[opportunity.status]),
+            ),
+            "error",
+        )
     form = CancelForm() if action == "cancel" else NhsukForm()
     if form.validate_on_submit():
         try:
@@ -226,12 +248,14 @@ def end(opportunity_id: int, action: str):
             else:
                 services.complete(db.session, opportunity, _me())
         except services.NotAllowed as error:
-            return _done(opportunity, str(error), "error")
+            return _done(opportunity, translated(error.args[0]), "error")
         db.session.commit()
         return _done(opportunity, ENDINGS[action]["done"])
     return render_template(
         "opportunities/confirm.html",
-        title=f"{ENDINGS[action]['title']}: {opportunity.title}",
+        title=gettext(
+            "%(action)s: %(title)s", action=ENDINGS[action]["title"], title=opportunity.title
+        ),
         heading=ENDINGS[action]["title"],
         form=form,
         action=action,
@@ -255,15 +279,21 @@ def cancel_session(opportunity_id: int, session_id: int):
         try:
             postings.cancel_session(db.session, teaching_session, _me())
         except services.NotAllowed as error:
-            return _done(opportunity, str(error), "error")
+            return _done(opportunity, translated(error.args[0]), "error")
         db.session.commit()
-        return _done(opportunity, "The session is cancelled. Everyone booked has been told.")
+        return _done(
+            opportunity, gettext("The session is cancelled. Everyone booked has been told.")
+        )
     when = presenters.when(
         teaching_session.starts_at, opportunity.host_time_zone or "UTC", _zone_name()
     )
     return render_template(
         "opportunities/cancel_session.html",
-        title=f"Cancel session {teaching_session.number}: {opportunity.title}",
+        title=gettext(
+            "Cancel session %(number)s: %(title)s",
+            number=teaching_session.number,
+            title=opportunity.title,
+        ),
         form=form,
         opportunity=opportunity,
         teaching_session=teaching_session,
@@ -282,7 +312,8 @@ def manage():
     opportunities = services.managed_opportunities(db.session, _me())
     return render_template(
         "opportunities/manage.html",
-        title="Your organisation's opportunities",
+        title=gettext("Your organisation's opportunities"),
         organisations=organisations,
+        organisation_names=presenters.names(organisations),
         groups=presenters.groups(opportunities, _zone_name(), utcnow()),
     )
