@@ -50,10 +50,16 @@ def supported(code: str | None) -> str | None:
     return code if code in LANGUAGES else None
 
 
+# Blueprints that answer in English whoever asks: the partner API's JSON (its problem bodies
+# reuse the pages' forms, whose messages would otherwise follow the caller's setting).
+ENGLISH_ONLY = frozenset({"api"})
+
+
 def choose_language() -> str:
     """Setting, then cookie, then Accept-Language, then English (outside a request too: a
-    command renders in English unless it names the language, as emails do)."""
-    if not has_request_context():
+    command renders in English unless it names the language, as emails do). The API stays in
+    English."""
+    if not has_request_context() or request.blueprint in ENGLISH_ONLY:
         return DEFAULT_LANGUAGE
     chosen = supported(getattr(current_user, "language", None))
     if chosen:

@@ -8,6 +8,7 @@ from flask_babel import ngettext, refresh
 from sqlalchemy import select
 
 from diaspora.account import services as account
+from diaspora.api import tokens
 from diaspora.core.words import N_, CountryName
 from diaspora.extensions import db as _db
 from diaspora.languages import COOKIE, force_locale, format_local, translated
@@ -204,3 +205,21 @@ def test_signing_up_keeps_the_language_it_was_done_in(client, db):
     user = db.session.scalar(select(User).where(User.email == "rumana@example.org"))
     assert user.language == "bn"
     assert _outbox(db, "rumana@example.org").subject == "আপনার ইমেল ঠিকানা নিশ্চিত করুন"
+
+
+def test_the_api_answers_in_english_whatever_the_callers_language(client, make, db):
+    """A form's messages reach the API's problem body in English, not in the token owner's
+    language or the one the request's Accept-Language asks for."""
+    answers = {}
+    for language in ("en", "fr", "ar"):
+        user = make.user(roles=["partner"])
+        user.language = language
+        make.organisation(owner=user)
+        _, secret = tokens.create(db.session, user, "partner", "read-write")
+        db.session.commit()
+        headers = {"Authorization": f"Bearer {secret}", "Accept-Language": language}
+        listing = client.get("/api/v1/opportunities?country=ZZ", headers=headers)
+        posted = client.post("/api/v1/opportunities", json={"title": ""}, headers=headers)
+        assert listing.status_code == posted.status_code == 422
+        answers[language] = (listing.get_json()["errors"], posted.get_json()["errors"])
+    assert answers["fr"] == answers["ar"] == answers["en"]
