@@ -27,7 +27,9 @@ from sqlalchemy.orm import Session, scoped_session
 from diaspora.auth.models import User
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import external_url
+from diaspora.core.words import N_
 from diaspora.extensions import db
+from diaspora.languages import DEFAULT_LANGUAGE, supported
 from diaspora.notifications import mail
 from diaspora.notifications.channels import DELIVERERS
 from diaspora.notifications.delivery import Outcome, Outgoing, Row
@@ -178,7 +180,9 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
     now = _moment(now)
     config = current_app.config
     rows = session.execute(
-        select(Notification, User.email, User.display_name, User.active, MobileNumber)
+        select(
+            Notification, User.email, User.display_name, User.active, User.language, MobileNumber
+        )
         .outerjoin(User, User.id == Notification.recipient_id)
         .outerjoin(MobileNumber, MobileNumber.user_id == Notification.recipient_id)
         .where(Notification.id.in_(ids), Notification.state == DeliveryState.SENDING)
@@ -189,7 +193,8 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
     texts: dict[int, tuple[int | None, str]] = {}  # id -> (recipient, number) of each text
     by_channel: dict[str, list[Outgoing]] = defaultdict(list)
     summaries: dict[int, Outgoing] = {}
-    for notification, email, name, active, mobile in rows:
+    for notification, email, name, active, language, mobile in rows:
+        language = supported(language) or DEFAULT_LANGUAGE
         if active is False:
             continue
         row = Row(
@@ -213,11 +218,15 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
         if notification.digest:
             summary = summaries.get(notification.recipient_id)
             if summary is None:
-                summary = summaries[notification.recipient_id] = Outgoing([], to, name, digest=True)
+                summary = summaries[notification.recipient_id] = Outgoing(
+                    [], to, name, digest=True, language=language
+                )
                 by_channel[Channel.EMAIL].append(summary)
             summary.rows.append(row)
         else:
-            by_channel[notification.channel].append(Outgoing([row], to, name or ""))
+            by_channel[notification.channel].append(
+                Outgoing([row], to, name or "", language=language)
+            )
     session.commit()  # end the read before talking to the SMTP server or Notify
     if inactive:
         with _write(session):
@@ -276,7 +285,7 @@ def _unreachable(session: Session, texts: list[tuple[int | None, str]], now: dat
                     mail.queue(
                         session,
                         user.email,
-                        "We could not send a text message to your mobile number",
+                        N_("We could not send a text message to your mobile number"),
                         "mobile_failing",
                         user=user,
                         url=external_url("phones.manage"),

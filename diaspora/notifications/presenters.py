@@ -2,6 +2,9 @@
 
 from typing import Any
 
+from flask_babel import gettext
+
+from diaspora.languages import translated
 from diaspora.notifications.kinds import kind_of
 from diaspora.notifications.models import Notification
 
@@ -19,7 +22,7 @@ def message(notification: Notification) -> dict[str, Any]:
         "id": notification.id,
         "subject": notification.subject,
         "preview": preview(notification.body),
-        "kind": kind_of(notification.kind).label,
+        "kind": translated(kind_of(notification.kind).label),
         "at": notification.due_at,
         "unread": notification.read_at is None,
         "has_link": bool(notification.link),
@@ -31,16 +34,20 @@ def failed_row(notification: Notification) -> dict[str, Any]:
     number."""
     return {
         "id": notification.id,
-        "channel": "Text message" if notification.channel == "sms" else "Email",
+        "channel": gettext("Text message") if notification.channel == "sms" else gettext("Email"),
         "recipient": (
-            f"{notification.recipient.display_name} (user {notification.recipient_id})"
+            gettext(
+                "%(name)s (user %(id)s)",
+                name=notification.recipient.display_name,
+                id=notification.recipient_id,
+            )
             if notification.recipient is not None
-            else "An address with no account"
+            else gettext("An address with no account")
         ),
-        "kind": kind_of(notification.kind).label,
+        "kind": translated(kind_of(notification.kind).label),
         "subject": notification.subject,
         "attempts": notification.attempts,
-        "error": notification.last_error or "No error recorded",
+        "error": notification.last_error or gettext("No error recorded"),
         "due_at": notification.due_at,
         "last_tried": notification.claimed_at,
     }

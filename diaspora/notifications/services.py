@@ -19,6 +19,8 @@ from diaspora.auth.models import User
 from diaspora.core.context import render_text, setting
 from diaspora.core.erasure import name_pattern, without_name
 from diaspora.core.time import as_utc, utcnow
+from diaspora.core.words import N_
+from diaspora.languages import force_locale, language_of, translated
 from diaspora.notifications.channels import SMS_SETTINGS, sms_configured
 from diaspora.notifications.kinds import KINDS, kind_of
 from diaspora.notifications.mail import ACCOUNT_KIND
@@ -61,9 +63,15 @@ def notify(
     With a `dedupe_key` a message already queued under that key is not queued again.
     `about` is the person the message names, when that is not the recipient: if their account
     is erased, the message is rewritten without them (see `forget_about`).
+    The subject (marked with `N_`) and the body are written in the recipient's language,
+    whoever caused the message.
     Returns the rows added.
     """
-    body = render_text(f"notifications/{template}.txt", recipient=recipient, link=link, **context)
+    with force_locale(language_of(recipient)):
+        subject = translated(subject)
+        body = render_text(
+            f"notifications/{template}.txt", recipient=recipient, link=link, **context
+        )
     due = as_utc(due_at) if due_at is not None else utcnow()
     channel, digest = preference_for(session, recipient.id, kind)
     if channel == Channel.SMS and not sms_available(session, recipient.id):
@@ -115,15 +123,19 @@ def queue_account_text(
 ) -> Notification:
     """Render `templates/<template>` into an urgent text to `number` (confirmed or not, such as
     one waiting for its confirmation code): due at once whatever the hour, never in a summary,
-    and of the account kind, so its body is emptied once sent. Sent once `session` commits."""
+    and of the account kind, so its body is emptied once sent. Sent once `session` commits.
+    Written in the recipient's language."""
     now = utcnow()
+    with force_locale(language_of(recipient)):
+        subject = translated(subject)
+        body = render_text(template, **context)
     row = Notification(
         recipient_id=recipient.id,
         address=number,
         kind=ACCOUNT_KIND,
         channel=Channel.SMS,
         subject=subject,
-        body=render_text(template, **context),
+        body=body,
         due_at=now,
         digest=False,
         state=DeliveryState.PENDING,
@@ -212,10 +224,10 @@ class Way:
 
 
 WAYS: tuple[Way, ...] = (
-    Way("immediate", "Email me straight away", Channel.EMAIL),
-    Way("digest", "Put it in my daily summary email (sent at 9am)", Channel.EMAIL, digest=True),
-    Way("sms", "Send me a text message", Channel.SMS),
-    Way("off", "No email or text (it still appears in your messages)", Channel.INBOX),
+    Way("immediate", N_("Email me straight away"), Channel.EMAIL),
+    Way("digest", N_("Put it in my daily summary email (sent at 9am)"), Channel.EMAIL, digest=True),
+    Way("sms", N_("Send me a text message"), Channel.SMS),
+    Way("off", N_("No email or text (it still appears in your messages)"), Channel.INBOX),
 )
 WAY_BY_VALUE = {way.value: way for way in WAYS}
 
@@ -481,7 +493,7 @@ def export_for(session: Session, user: User) -> list[dict[str, object]]:
 
 
 # The channels the outbox delivers (the inbox needs no delivery), as the outbox page names them.
-DELIVERED = {Channel.EMAIL: "Email", Channel.SMS: "Text message"}
+DELIVERED = {Channel.EMAIL: N_("Email"), Channel.SMS: N_("Text message")}
 
 
 def _delivered():
