@@ -2,14 +2,16 @@
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from diaspora.auth.forms import name_field, new_password_field, time_zone_field
 from diaspora.auth.services import password_problem
+from diaspora.languages import current_language
 from diaspora.organisations.models import Organisation
-from diaspora.reference.catalogue import languages, professions
+from diaspora.reference.catalogue import localised_languages, professions
 from diaspora.reference.places import countries
 from diaspora.widgets import Name, NhsukForm, options
 
@@ -18,34 +20,35 @@ from .services import CohortInput, PersonFilters
 
 class CohortForm(NhsukForm):
     organisation_id = SelectField(
-        "Organisation",
+        _l("Organisation"),
         choices=[],
-        validators=[InputRequired(message="Select the organisation the cohort belongs to")],
-        invalid_choice_message="Select the organisation the cohort belongs to",
+        validators=[InputRequired(message=_l("Select the organisation the cohort belongs to"))],
+        invalid_choice_message=_l("Select the organisation the cohort belongs to"),
     )
     name = StringField(
-        "Name of the cohort",
-        description='For example, "Bangladesh maternal health volunteers 2027".',
+        _l("Name of the cohort"),
+        description=_l('For example, "Bangladesh maternal health volunteers 2027".'),
         validators=[
             Name(),
-            DataRequired(message="Enter a name for the cohort"),
-            Length(max=150, message="Name must be 150 characters or fewer"),
+            DataRequired(message=_l("Enter a name for the cohort")),
+            Length(max=150, message=_l("Name must be 150 characters or fewer")),
         ],
     )
     description = TextAreaField(
-        "Description (optional)",
-        description="What the cohort is for. Members see it when they are invited.",
-        validators=[Length(max=2000, message="Description must be 2000 characters or fewer")],
+        _l("Description (optional)"),
+        description=_l("What the cohort is for. Members see it when they are invited."),
+        validators=[Length(max=2000, message=_l("Description must be 2000 characters or fewer"))],
     )
     country = SelectField(
-        "Country it mainly serves (optional)",
-        choices=options(countries(), "No particular country"),
+        _l("Country it mainly serves (optional)"),
+        choices=[],
         validators=[Optional()],
-        invalid_choice_message="Select a country from the list",
+        invalid_choice_message=_l("Select a country from the list"),
     )
 
     def __init__(self, *args: Any, organisations: list[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.country.choices = options(countries(current_language()), _l("No particular country"))
         self.organisation_id.choices = options((str(o.id), o.name) for o in organisations)
         if len(organisations) == 1 and not self.organisation_id.data:
             self.organisation_id.data = str(organisations[0].id)
@@ -66,27 +69,36 @@ class FindPeopleForm(NhsukForm):
         csrf = False
 
     q = StringField(
-        "Name, specialty or skill",
-        validators=[Optional(), Length(max=200, message="Search must be 200 characters or fewer")],
+        _l("Name, specialty or skill"),
+        validators=[
+            Optional(),
+            Length(max=200, message=_l("Search must be 200 characters or fewer")),
+        ],
     )
     profession = SelectField(
-        "Profession",
-        choices=options(((p.code, p.name) for p in professions().values()), "Any profession"),
+        _l("Profession"),
+        choices=options(((p.code, p.name) for p in professions().values()), _l("Any profession")),
         validators=[Optional()],
-        invalid_choice_message="Select a profession from the list",
+        invalid_choice_message=_l("Select a profession from the list"),
     )
     country = SelectField(
-        "Country they have ties with",
-        choices=options(countries(), "Any country"),
+        _l("Country they have ties with"),
+        choices=[],
         validators=[Optional()],
-        invalid_choice_message="Select a country from the list",
+        invalid_choice_message=_l("Select a country from the list"),
     )
     language = SelectField(
-        "Language",
-        choices=options(languages(), "Any language"),
+        _l("Language"),
+        choices=[],
         validators=[Optional()],
-        invalid_choice_message="Select a language from the list",
+        invalid_choice_message=_l("Select a language from the list"),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        language = current_language()
+        self.country.choices = options(countries(language), _l("Any country"))
+        self.language.choices = options(localised_languages(language), _l("Any language"))
 
     def filters(self) -> PersonFilters:
         return PersonFilters(
@@ -103,19 +115,21 @@ class AddMemberForm(NhsukForm):
 
 class MessageForm(NhsukForm):
     subject = StringField(
-        "Subject",
+        _l("Subject"),
         validators=[
-            DataRequired(message="Enter a subject"),
-            Length(max=150, message="Subject must be 150 characters or fewer"),
+            DataRequired(message=_l("Enter a subject")),
+            Length(max=150, message=_l("Subject must be 150 characters or fewer")),
         ],
     )
     body = TextAreaField(
-        "Message",
-        description="Every member gets it in their inbox, and by email unless they turned "
-        "cohort emails off. Do not include anything personal about a member.",
+        _l("Message"),
+        description=_l(
+            "Every member gets it in their inbox, and by email unless they turned "
+            "cohort emails off. Do not include anything personal about a member."
+        ),
         validators=[
-            DataRequired(message="Enter a message"),
-            Length(max=5000, message="Message must be 5000 characters or fewer"),
+            DataRequired(message=_l("Enter a message")),
+            Length(max=5000, message=_l("Message must be 5000 characters or fewer")),
         ],
     )
 
@@ -124,8 +138,8 @@ class ImportForm(NhsukForm):
     """The spreadsheet of volunteers; the file itself is read and checked by the service."""
 
     file = FileField(
-        "Upload a CSV file",
-        validators=[FileRequired("Select a CSV file of volunteers")],
+        _l("Upload a CSV file"),
+        validators=[FileRequired(_l("Select a CSV file of volunteers"))],
     )
 
 

@@ -22,6 +22,7 @@ import pycountry
 
 from diaspora.core.errors import DomainError
 from diaspora.core.input import cleaned, text_problem
+from diaspora.core.words import N_
 from diaspora.reference.catalogue import language_names, professions
 from diaspora.reference.places import country_names
 
@@ -157,12 +158,16 @@ def decode(data: bytes) -> str:
     """The file's text: UTF-8, with or without a byte order mark; anything else is refused."""
     if len(data) > MAX_BYTES:
         raise ImportFileError(
-            f"The file is larger than {MAX_BYTES // 1_000_000} MB. "
-            f"Split it into files of at most {MAX_ROWS:,} rows."
+            N_(
+                "The file is larger than %(size)s MB. "
+                "Split it into files of at most %(rows)s rows.",
+                size=MAX_BYTES // 1_000_000,
+                rows=f"{MAX_ROWS:,}",
+            )
         )
     if data.startswith(BOM):
         data = data[len(BOM) :]
-    not_utf8 = (
+    not_utf8 = N_(
         "The file is not saved as UTF-8. In Excel choose “CSV UTF-8 (Comma delimited)”, "
         "in Google Sheets download it as “Comma-separated values”, then upload it again."
     )
@@ -174,7 +179,10 @@ def decode(data: bytes) -> str:
         raise ImportFileError(not_utf8) from None
     if not text.strip():
         raise ImportFileError(
-            "The file is empty. Use the template: a header row, then one row for each volunteer."
+            N_(
+                "The file is empty. "
+                "Use the template: a header row, then one row for each volunteer."
+            )
         )
     return text
 
@@ -188,18 +196,39 @@ def _header(cells: list[str]) -> list[str]:
     ]
     if unknown:
         raise ImportFileError(
-            f"The first row must name the columns {', '.join(COLUMNS)}. "
-            f"It has a column this service does not know: {unknown[0][:50]}"
+            N_(
+                "The first row must name the columns %(columns)s. "
+                "It has a column this service does not know: %(column)s",
+                columns=", ".join(COLUMNS),
+                column=unknown[0][:50],
+            )
         )
     missing = [column for column in REQUIRED if column not in names]
     if missing:
+        columns = ", ".join(COLUMNS)
+        if len(missing) > 1:
+            raise ImportFileError(
+                N_(
+                    "The first row must name the columns %(columns)s. "
+                    "The %(first)s and %(second)s columns are missing.",
+                    columns=columns,
+                    first=missing[0],
+                    second=missing[1],
+                )
+            )
         raise ImportFileError(
-            f"The first row must name the columns {', '.join(COLUMNS)}. "
-            f"The {' and '.join(missing)} column{'s are' if len(missing) > 1 else ' is'} missing."
+            N_(
+                "The first row must name the columns %(columns)s. "
+                "The %(column)s column is missing.",
+                columns=columns,
+                column=missing[0],
+            )
         )
     repeated = sorted({name for name in names if name and names.count(name) > 1})
     if repeated:
-        raise ImportFileError(f"The first row names the {repeated[0]} column twice.")
+        raise ImportFileError(
+            N_("The first row names the %(column)s column twice.", column=repeated[0])
+        )
     return names
 
 
@@ -257,7 +286,10 @@ def parse(data: bytes, valid_email: Callable[[str], bool]) -> list[Row]:
                 continue  # blank rows, as spreadsheets often leave at the end
             if len(rows) == MAX_ROWS:
                 raise ImportFileError(
-                    f"The file has more than {MAX_ROWS:,} rows. Split it into smaller files."
+                    N_(
+                        "The file has more than %(rows)s rows. Split it into smaller files.",
+                        rows=f"{MAX_ROWS:,}",
+                    )
                 )
             row = _read_row(number, names, cells, valid_email)
             if row.email:
@@ -268,9 +300,13 @@ def parse(data: bytes, valid_email: Callable[[str], bool]) -> list[Row]:
             rows.append(row)
     except csv.Error as error:
         raise ImportFileError(
-            f"The file cannot be read as CSV near row {reader.line_num}: {error}. "
-            "Save it from your spreadsheet as CSV and upload it again."
+            N_(
+                "The file cannot be read as CSV near row %(row)s: %(error)s. "
+                "Save it from your spreadsheet as CSV and upload it again.",
+                row=reader.line_num,
+                error=str(error),
+            )
         ) from None
     if not rows:
-        raise ImportFileError("The file has a header row but no volunteers.")
+        raise ImportFileError(N_("The file has a header row but no volunteers."))
     return rows

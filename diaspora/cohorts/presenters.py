@@ -4,10 +4,14 @@ beyond what the privacy rule lets the viewer see."""
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext, ngettext
+
 from diaspora.bookings.services import when
 from diaspora.contributions.services import hours_text
 from diaspora.core.time import as_utc
+from diaspora.core.words import N_
 from diaspora.directory.presenters import profession_label
+from diaspora.languages import current_language, translated
 from diaspora.reference.catalogue import language_names
 from diaspora.reference.places import country_name
 from diaspora.templating import local_datetime
@@ -22,7 +26,7 @@ def present_cohort(cohort: Cohort, members: int | None = None) -> dict[str, Any]
         "id": cohort.id,
         "name": cohort.name,
         "description": cohort.description,
-        "country": country_name(cohort.country) if cohort.country else "",
+        "country": country_name(cohort.country, current_language()) if cohort.country else "",
         "organisation": cohort.organisation.name,
         "archived": cohort.archived_at is not None,
         "archived_on": local_datetime(cohort.archived_at, "%-d %B %Y"),
@@ -54,7 +58,12 @@ def present_session(row: SessionRow, zone: str) -> dict[str, Any]:
         "session_id": teaching.id,
         "title": teaching.opportunity.title,
         "when": when(teaching, zone),
-        "places": f"{teaching.booked} of {teaching.capacity} places booked",
+        "places": ngettext(
+            "%(booked)s of %(num)d place booked",
+            "%(booked)s of %(num)d places booked",
+            teaching.capacity,
+            booked=teaching.booked,
+        ),
         "members": row.members_booked,
     }
 
@@ -64,7 +73,9 @@ def present_message(message: CohortMessage) -> dict[str, Any]:
         "id": message.id,
         "subject": message.subject,
         "paragraphs": [line for line in message.body.splitlines() if line.strip()],
-        "sender": message.sender.display_name if message.sender else "A former coordinator",
+        "sender": (
+            message.sender.display_name if message.sender else gettext("A former coordinator")
+        ),
         "sent": local_datetime(message.sent_at),
         "recipients": message.recipients,
     }
@@ -95,10 +106,10 @@ def present_found(found: Found) -> dict[str, Any]:
 # Importing volunteers ------------------------------------------------------------------------
 
 STATUS_LABELS = {
-    volunteers.PROBLEMS: ("Not imported", "red"),
-    volunteers.MEMBER: ("Already a member", "grey"),
-    volunteers.INVITED: ("Already invited", "grey"),
-    volunteers.NEW: ("Will be invited", "green"),
+    volunteers.PROBLEMS: (N_("Not imported"), "red"),
+    volunteers.MEMBER: (N_("Already a member"), "grey"),
+    volunteers.INVITED: (N_("Already invited"), "grey"),
+    volunteers.NEW: (N_("Will be invited"), "green"),
 }
 
 
@@ -108,7 +119,7 @@ def present_preview_row(row: volunteers.PreviewRow) -> dict[str, Any]:
         "line": row.line,
         "name": row.name,
         "email": row.email,
-        "status": label,
+        "status": translated(label),
         "colour": colour,
         "problems": list(row.problems),
     }
@@ -119,7 +130,7 @@ def present_invitation(invitation: CohortInvitation, now: datetime) -> dict[str,
     return {
         "name": invitation.name,
         "email": invitation.email,
-        "status": "Expired" if expired else "Invited",
+        "status": gettext("Expired") if expired else gettext("Invited"),
         "colour": "grey" if expired else "blue",
         "sent": local_datetime(invitation.sent_at, "%-d %B %Y"),
         "expires": local_datetime(invitation.expires_at, "%-d %B %Y"),
@@ -140,9 +151,10 @@ def suggested(invitation: CohortInvitation | None) -> dict[str, Any] | None:
     """What the invitation's import said of the person, to offer on their profile pages."""
     if invitation is None:
         return None
-    names = language_names()
+    language = current_language()
+    names = language_names(language)
     return {
         "profession": profession_label(invitation.profession) if invitation.profession else "",
-        "countries": [(code, country_name(code)) for code in invitation.countries],
+        "countries": [(code, country_name(code, language)) for code in invitation.countries],
         "languages": [(code, names.get(code, code)) for code in invitation.languages],
     }

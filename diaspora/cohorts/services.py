@@ -38,6 +38,7 @@ from diaspora.core.errors import DomainError
 from diaspora.core.paging import PageNumbers
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import service_path
+from diaspora.core.words import N_
 from diaspora.directory import services as directory
 from diaspora.engagements import states
 from diaspora.engagements.models import Engagement
@@ -155,7 +156,7 @@ def _organisation_for(session: Session, actor: User, organisation_id: int) -> Or
     for org in coordinating_organisations(session, actor):
         if org.id == organisation_id:
             return org
-    raise CohortError("Select an organisation you coordinate for")
+    raise CohortError(N_("Select an organisation you coordinate for"))
 
 
 def create_cohort(session: Session, actor: User, details: CohortInput) -> Cohort:
@@ -195,7 +196,7 @@ def restore_cohort(session: Session, cohort: Cohort, actor: User) -> None:
 
 def _current(cohort: Cohort) -> None:
     if cohort.archived_at is not None:
-        raise CohortError("This cohort is archived: restore it to change it")
+        raise CohortError(N_("This cohort is archived: restore it to change it"))
 
 
 # Members: what a coordinator may see ---------------------------------------------------------
@@ -268,7 +269,7 @@ def add_member(session: Session, cohort: Cohort, actor: User, profile_id: int) -
     _current(cohort)
     profile = session.get(StaffProfile, profile_id)
     if profile is None or not listable(viewer_of(session, actor).access, actor, profile):
-        raise CohortError("This person cannot be added to the cohort")
+        raise CohortError(N_("This person cannot be added to the cohort"))
     person = profile.user
     exists = session.scalar(
         select(CohortMember.id).where(
@@ -276,7 +277,7 @@ def add_member(session: Session, cohort: Cohort, actor: User, profile_id: int) -
         )
     )
     if exists:
-        raise CohortError(f"{person.display_name} is already in this cohort")
+        raise CohortError(N_("%(name)s is already in this cohort", name=person.display_name))
     member = CohortMember(cohort=cohort, user_id=person.id, added_by_id=actor.id)
     session.add(member)
     session.flush()
@@ -284,7 +285,7 @@ def add_member(session: Session, cohort: Cohort, actor: User, profile_id: int) -
         session,
         person,
         "cohort_update",
-        subject=f"You have been added to {cohort.name}",
+        subject=N_("You have been added to %(cohort)s", cohort=cohort.name),
         template="cohort_added",
         link=service_path("cohorts.mine"),
         organisation_id=cohort.organisation_id,
@@ -320,7 +321,7 @@ def remove_member(session: Session, member: CohortMember, actor: User) -> bool:
             session,
             person,
             "cohort_update",
-            subject=f"You are no longer in {cohort.name}",
+            subject=N_("You are no longer in %(cohort)s", cohort=cohort.name),
             template="cohort_removed",
             link=service_path("cohorts.mine"),
             organisation_id=cohort.organisation_id,
@@ -392,7 +393,7 @@ def membership(session: Session, cohort: Cohort, user: User) -> CohortMember | N
 def join(session: Session, cohort: Cohort, user: User) -> CohortMember:
     """The person accepts the cohort's invitation link. Joining twice is harmless."""
     if not may_join(user):
-        raise CohortError("Only NHS staff can join a cohort")
+        raise CohortError(N_("Only NHS staff can join a cohort"))
     existing = membership(session, cohort, user)
     if existing is not None:
         return existing

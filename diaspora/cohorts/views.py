@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,6 +26,7 @@ from diaspora.core.urls import external_url
 from diaspora.directory import presenters as directory_presenters
 from diaspora.extensions import db, limiter
 from diaspora.factors import gate
+from diaspora.languages import translated
 from diaspora.organisations.access import refuse_organisation_action
 from diaspora.reference.places import DEFAULT_TIME_ZONE
 from diaspora.registry.viewer import viewer_access
@@ -74,12 +76,17 @@ def _managed(cohort_id: int) -> Cohort:
     return cohort
 
 
+def _said(error: services.CohortError) -> str:
+    """What the rules refused, in the reader's language."""
+    return "; ".join(translated(words) for words in error.errors.values())
+
+
 def current_cohort(cohort_id: int) -> Cohort:
     """A managed cohort that is not archived: archived ones take no changes. Also for the
     matching page that proposes one of its members for an opportunity."""
     cohort = _managed(cohort_id)
     if cohort.archived_at is not None:
-        flash("This cohort is archived: restore it to change it.", "warning")
+        flash(gettext("This cohort is archived: restore it to change it."), "warning")
         abort(redirect(url_for("cohorts.cohort", cohort_id=cohort.id)))
     return cohort
 
@@ -132,10 +139,10 @@ def new():
         try:
             cohort = services.create_cohort(db.session, _me(), form.details())
         except services.CohortError as error:
-            form.organisation_id.errors = [str(error)]
+            form.add_errors(error.errors, default="organisation_id")
         else:
             db.session.commit()
-            flash(f"{cohort.name} has been created.", "success")
+            flash(gettext("%(cohort)s has been created.", cohort=cohort.name), "success")
             return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
     return render_template("cohorts/form.html", form=form, cohort=None)
 
@@ -168,7 +175,7 @@ def edit(cohort_id: int):
     if form.validate_on_submit():
         services.update_cohort(db.session, found, _me(), form.details())
         db.session.commit()
-        flash("The cohort has been saved.", "success")
+        flash(gettext("The cohort has been saved."), "success")
         return redirect(url_for("cohorts.cohort", cohort_id=found.id))
     return render_template("cohorts/form.html", form=form, cohort=presenters.present_cohort(found))
 
@@ -181,7 +188,7 @@ def archive(cohort_id: int):
     if form.validate_on_submit():
         services.archive_cohort(db.session, found, _me())
         db.session.commit()
-        flash(f"{found.name} has been archived.", "success")
+        flash(gettext("%(cohort)s has been archived.", cohort=found.name), "success")
         return redirect(url_for("cohorts.index"))
     return render_template("cohorts/archive.html", cohort=presenters.present_cohort(found))
 
@@ -193,7 +200,7 @@ def restore(cohort_id: int):
     if NhsukForm().validate_on_submit():
         services.restore_cohort(db.session, found, _me())
         db.session.commit()
-        flash(f"{found.name} has been restored.", "success")
+        flash(gettext("%(cohort)s has been restored.", cohort=found.name), "success")
     return redirect(url_for("cohorts.cohort", cohort_id=found.id))
 
 
@@ -237,10 +244,13 @@ def add_member(cohort_id: int):
         member = services.add_member(db.session, found, _me(), int(form.profile_id.data))
     except services.CohortError as error:
         db.session.rollback()
-        flash(str(error), "warning")
+        flash(_said(error), "warning")
     else:
         db.session.commit()
-        flash(f"{member.user.display_name} has been added to the cohort.", "success")
+        flash(
+            gettext("%(name)s has been added to the cohort.", name=member.user.display_name),
+            "success",
+        )
     search = {name: request.form[name] for name in SEARCH_ARGS if request.form.get(name)}
     return redirect(url_for("cohorts.find_people", cohort_id=cohort_id, **search))
 
@@ -257,13 +267,16 @@ def remove_member(cohort_id: int, member_id: int):
         db.session.commit()
         if link_replaced:
             flash(
-                f"{name} has been removed from the cohort. The cohort has a new invitation link, "
-                "so the old one cannot bring them back: share the new one with anyone still to "
-                "join.",
+                gettext(
+                    "%(name)s has been removed from the cohort. The cohort has a new invitation "
+                    "link, so the old one cannot bring them back: share the new one with anyone "
+                    "still to join.",
+                    name=name,
+                ),
                 "success",
             )
         else:
-            flash(f"{name} has been removed from the cohort.", "success")
+            flash(gettext("%(name)s has been removed from the cohort.", name=name), "success")
         return redirect(url_for("cohorts.cohort", cohort_id=found.id))
     return render_template(
         "cohorts/remove.html",
@@ -283,10 +296,12 @@ def link(cohort_id: int):
     if form.validate_on_submit():
         if request.form.get("action") == "off":
             services.turn_off_link(db.session, found, _me())
-            message = "The invitation link has been turned off. It no longer works."
+            message = gettext("The invitation link has been turned off. It no longer works.")
         else:
             services.new_link(db.session, found, _me())
-            message = "A new invitation link has been made. Any earlier link no longer works."
+            message = gettext(
+                "A new invitation link has been made. Any earlier link no longer works."
+            )
         db.session.commit()
         flash(message, "success")
         return redirect(url_for("cohorts.link", cohort_id=found.id))
@@ -314,7 +329,7 @@ def join(token: str):
     if member is None and form.validate_on_submit():
         services.join(db.session, found, me)
         db.session.commit()
-        flash(f"You have joined {found.name}.", "success")
+        flash(gettext("You have joined %(cohort)s.", cohort=found.name), "success")
         return redirect(url_for("cohorts.mine"))
     return render_template(
         "cohorts/join.html", cohort=presenters.present_cohort(found), member=member is not None
@@ -339,7 +354,7 @@ def leave(cohort_id: int):
     found = db.session.get(Cohort, cohort_id) or abort(404)
     if NhsukForm().validate_on_submit() and services.leave(db.session, found, _me()):
         db.session.commit()
-        flash(f"You have left {found.name}.", "success")
+        flash(gettext("You have left %(cohort)s.", cohort=found.name), "success")
     return redirect(url_for("cohorts.mine"))
 
 
@@ -354,8 +369,14 @@ def message(cohort_id: int):
     if form.validate_on_submit():
         sent = services.send_message(db.session, found, _me(), form.subject.data, form.body.data)
         db.session.commit()
-        people = "member" if sent.recipients == 1 else "members"
-        flash(f"Your message has been sent to {sent.recipients} {people}.", "success")
+        flash(
+            ngettext(
+                "Your message has been sent to %(num)d member.",
+                "Your message has been sent to %(num)d members.",
+                sent.recipients,
+            ),
+            "success",
+        )
         return redirect(url_for("cohorts.cohort", cohort_id=found.id))
     return render_template(
         "cohorts/message.html", form=form, cohort=presenters.present_cohort(found)
@@ -411,7 +432,7 @@ def import_volunteers(cohort_id: int):
             upload = volunteers.start_import(db.session, found, _me(), data)
         except imports.ImportFileError as error:
             db.session.rollback()
-            form.file.errors = [str(error)]
+            form.add_errors(error.errors, default="file")
         else:
             db.session.commit()
             return redirect(
@@ -468,11 +489,17 @@ def import_confirm(cohort_id: int, import_id: int):
         invited = volunteers.confirm(db.session, upload, _me())
     except services.CohortError as error:
         db.session.rollback()
-        flash(str(error), "warning")
+        flash(_said(error), "warning")
     else:
         db.session.commit()
-        people = "person has" if invited == 1 else "people have"
-        flash(f"{invited} {people} been sent an invitation to join the cohort.", "success")
+        flash(
+            ngettext(
+                "%(num)d person has been sent an invitation to join the cohort.",
+                "%(num)d people have been sent an invitation to join the cohort.",
+                invited,
+            ),
+            "success",
+        )
     return redirect(url_for("cohorts.invitation_status", cohort_id=found.id))
 
 
@@ -538,10 +565,10 @@ def invitation(token: str):
                 volunteers.accept(db.session, found, me)
             except services.CohortError as error:
                 db.session.rollback()
-                flash(str(error), "warning")
+                flash(_said(error), "warning")
                 return redirect(url_for("cohorts.mine"))
             db.session.commit()
-            flash(f"You have joined {found.cohort.name}.", "success")
+            flash(gettext("You have joined %(cohort)s.", cohort=found.cohort.name), "success")
             return redirect(url_for("cohorts.welcome", cohort_id=found.cohort_id))
         return render_template(
             "cohorts/invitation.html", cohort=cohort, may_join=services.may_join(me)
@@ -560,10 +587,16 @@ def invitation(token: str):
             )
         except services.CohortError as error:
             db.session.rollback()
-            flash(str(error), "warning")
+            flash(_said(error), "warning")
             return redirect(request.path)
         db.session.commit()
-        flash(f"Your account has been created and you have joined {found.cohort.name}.", "success")
+        flash(
+            gettext(
+                "Your account has been created and you have joined %(cohort)s.",
+                cohort=found.cohort.name,
+            ),
+            "success",
+        )
         return gate.after_password(user, url_for("cohorts.welcome", cohort_id=found.cohort_id))
     return render_template("cohorts/invitation.html", cohort=cohort, form=form, email=found.email)
 

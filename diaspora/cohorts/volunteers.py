@@ -40,6 +40,7 @@ from diaspora.core.context import setting
 from diaspora.core.paging import PageNumbers
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import external_url, service_path
+from diaspora.core.words import N_
 from diaspora.notifications import mail
 from diaspora.notifications.services import notify
 from diaspora.reference.places import DEFAULT_TIME_ZONE, is_time_zone
@@ -209,7 +210,7 @@ def _send(
     account, to join (through notify, so it is in their inbox too; once per nonce)."""
     cohort = invitation.cohort
     token = _token(invitation)
-    subject = f"You are invited to join {cohort.name}"
+    subject = N_("You are invited to join %(cohort)s", cohort=cohort.name)
     context = {
         "cohort": cohort,
         "organisation": cohort.organisation,
@@ -255,7 +256,7 @@ def confirm(session: Session, upload: VolunteerImport, actor: User) -> int:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        raise CohortError("This import has already been confirmed")
+        raise CohortError(N_("This import has already been confirmed"))
     rows = {row["email"]: row for row in upload.rows if not row["problems"]}
     standing = _standing(session, cohort, list(rows))
     wanted = [email for email in rows if email not in standing]
@@ -363,7 +364,7 @@ def accept(session: Session, invitation: CohortInvitation, user: User) -> Cohort
     up. A profile not started yet is started, private and not completed (so listed nowhere),
     with the imported profession for the person to confirm."""
     if normalise_email(user.email) != invitation.email:
-        raise CohortError("This invitation was sent to another email address")
+        raise CohortError(N_("This invitation was sent to another email address"))
     member = join(session, invitation.cohort, user)
     invitation.accepted_at = utcnow()
     invitation.user_id = user.id
@@ -390,7 +391,7 @@ def accept_with_new_account(
     """Create the invited person's staff account (verified: the link was sent to the address)
     and accept. Refused when the address has an account by now: its owner signs in instead."""
     if account_for(session, invitation) is not None:
-        raise CohortError("This email address has an account: sign in to accept")
+        raise CohortError(N_("This email address has an account: sign in to accept"))
     user = User(
         email=invitation.email,
         display_name=display_name.strip(),

@@ -18,13 +18,17 @@ from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
 from typing import Any
 
+from flask_babel import gettext, ngettext
+
 from diaspora.core.time import as_utc
 from diaspora.core.urls import service_path, service_url
+from diaspora.core.words import N_
+from diaspora.languages import DEFAULT_LANGUAGE, force_locale, translated
 from diaspora.notifications.mail import ACCOUNT_KIND, mail_options, smtp_connection
 
 log = logging.getLogger(__name__)
 
-DIGEST_SUBJECT = "Your daily summary"
+DIGEST_SUBJECT = N_("Your daily summary")
 _ADDRESS = re.compile(r"\S*@\S*")
 _UNSAFE = r"\s<>,;:\"()\[\]\\\x00-\x1f\x7f"
 _ADDRESS_ONLY = re.compile(rf"[^{_UNSAFE}]+@[^{_UNSAFE}@]+")
@@ -58,7 +62,7 @@ class Outgoing:
     data: bytes | None = field(default=None, repr=False)  # ready to send, or:
     message: EmailMessage | None = field(default=None, repr=False)
     text: str | None = field(default=None, repr=False)  # a text message's words
-    language: str | None = None  # the recipient's language (a WhatsApp template's language)
+    language: str = DEFAULT_LANGUAGE  # the recipient's: the summary and footer are in it
 
     @property
     def ids(self) -> list[int]:
@@ -105,12 +109,8 @@ class Composer:
         self.envelope_from = parseaddr(self.sender)[1]
         self.domain = message_domain(config)
         self.date = format_datetime(as_utc(now))
-        self.footer = (
-            "\n--\n"
-            f"{config.get('SERVICE_NAME', '')}\n"
-            f"Your messages: {self.base}{service_path('notifications.inbox')}\n"
-            f"Choose which emails you get: {self.base}{service_path('notifications.preferences')}\n"
-        )
+        self.service_name = str(config.get("SERVICE_NAME", ""))
+        self.footers: dict[str, str] = {}  # by language, written once a batch
         probe = EmailMessage()
         probe["From"] = self.sender
         self.from_header = probe.as_string(policy=SMTP).split("\r\n\r\n")[0]
@@ -118,17 +118,18 @@ class Composer:
     def content(self, outgoing: Outgoing) -> tuple[str, str]:
         """The subject (one line) and the body of the email, with its footer."""
         first = min(outgoing.rows, key=lambda row: row.id)
-        if outgoing.digest:
-            subject = DIGEST_SUBJECT
-            body = _digest_body(outgoing, self.base)
-        else:
-            # Line breaks in a header would start new headers: a subject is one line.
-            subject = " ".join(first.subject.split())
-            body = first.body.rstrip() + "\n"
-            if first.link:
-                body += f"\nOpen it in the service:\n{self.base}{first.link}\n"
-        if first.kind != ACCOUNT_KIND:  # account emails may go to people with no account
-            body += self.footer
+        with force_locale(outgoing.language):
+            if outgoing.digest:
+                subject = translated(DIGEST_SUBJECT)
+                body = _digest_body(outgoing, self.base)
+            else:
+                # Line breaks in a header would start new headers: a subject is one line.
+                subject = " ".join(first.subject.split())
+                body = first.body.rstrip() + "\n"
+                if first.link:
+                    body += "\n" + _open_it(self.base + first.link) + "\n"
+            if first.kind != ACCOUNT_KIND:  # account emails may go to people with no account
+                body += self._footer(outgoing.language)
         return subject, body
 
     def compose(self, outgoing: Outgoing) -> None:
@@ -162,6 +163,20 @@ class Composer:
                 _attach(message, row.attachment_name, row.attachment)
         outgoing.message = message
 
+    def _footer(self, language: str) -> str:
+        """The lines under every email but an account one, in the recipient's language."""
+        if language not in self.footers:
+            inbox = self.base + service_path("notifications.inbox")
+            choose = self.base + service_path("notifications.preferences")
+            self.footers[language] = (
+                f"\n--\n{self.service_name}\n"
+                + gettext("Your messages: %(url)s", url=inbox)
+                + "\n"
+                + gettext("Choose which emails you get: %(url)s", url=choose)
+                + "\n"
+            )
+        return self.footers[language]
+
     def _raw(self, to: str, subject: str, identifier: str, lines: list[str]) -> bytes:
         if subject.isascii() and subject.isprintable() and len(subject) < 900:
             subject_header = f"Subject: {subject}"
@@ -181,19 +196,26 @@ class Composer:
         return ("\r\n".join(head) + "\r\n\r\n" + "\r\n".join(lines) + "\r\n").encode()
 
 
+def _open_it(url: str) -> str:
+    return gettext("Open it in the service:") + "\n" + url
+
+
 def _digest_body(outgoing: Outgoing, base: str) -> str:
+    """The summary's words, in the language the caller has set (`force_locale`)."""
     rows = sorted(outgoing.rows, key=lambda row: (row.due_at, row.id))
-    count = len(rows)
     lines = [
-        f"Hello {outgoing.name},",
+        gettext("Hello %(name)s,", name=outgoing.name),
         "",
-        f"Here {'is' if count == 1 else 'are'} {count} "
-        f"message{'' if count == 1 else 's'} from the last day.",
+        ngettext(
+            "Here is %(num)d message from the last day.",
+            "Here are %(num)d messages from the last day.",
+            len(rows),
+        ),
     ]
     for number, row in enumerate(rows, 1):
         lines += ["", f"{number}. {row.subject}", "", row.body.strip()]
         if row.link:
-            lines += ["", f"Open it in the service:\n{base}{row.link}"]
+            lines += ["", _open_it(base + row.link)]
     return "\n".join(lines) + "\n"
 
 

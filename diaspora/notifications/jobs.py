@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, scoped_session
 from diaspora.auth.models import User
 from diaspora.core.time import as_utc, utcnow
 from diaspora.extensions import db
+from diaspora.languages import DEFAULT_LANGUAGE, supported
 from diaspora.notifications.channels import DELIVERERS
 from diaspora.notifications.delivery import Outcome, Outgoing, Row
 from diaspora.notifications.mail import ACCOUNT_KIND
@@ -202,6 +203,7 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
     by_channel: dict[str, list[Outgoing]] = defaultdict(list)
     summaries: dict[int, Outgoing] = {}
     for notification, email, name, active, language, mobile, _zone in rows:
+        language = supported(language) or DEFAULT_LANGUAGE
         if active is False:
             continue
         row = Row(
@@ -227,11 +229,15 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
         if notification.digest:
             summary = summaries.get(notification.recipient_id)
             if summary is None:
-                summary = summaries[notification.recipient_id] = Outgoing([], to, name, digest=True)
+                summary = summaries[notification.recipient_id] = Outgoing(
+                    [], to, name, digest=True, language=language
+                )
                 by_channel[Channel.EMAIL].append(summary)
             summary.rows.append(row)
         else:
-            by_channel[notification.channel].append(Outgoing([row], to, name or ""))
+            by_channel[notification.channel].append(
+                Outgoing([row], to, name or "", language=language)
+            )
     session.commit()  # end the read before talking to the SMTP server or Notify
     if inactive:
         with _write(session):

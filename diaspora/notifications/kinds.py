@@ -3,6 +3,8 @@ otherwise. Every area's kinds are listed here, so the preferences page can offer
 
 from dataclasses import dataclass
 
+from diaspora.core.words import N_
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -18,70 +20,77 @@ KINDS: dict[str, Kind] = {
     for kind in (
         Kind(
             "engagement_update",
-            "Applications and engagements",
-            "When an organisation answers your application, or an engagement starts or ends.",
+            N_("Applications and engagements"),
+            N_("When an organisation answers your application, or an engagement starts or ends."),
         ),
         Kind(
             "booking_update",
-            "Teaching session changes",
-            "When a session you booked moves or is cancelled, or you get a place from the "
-            "waiting list.",
+            N_("Teaching session changes"),
+            N_(
+                "When a session you booked moves or is cancelled, or you get a place from the "
+                "waiting list."
+            ),
         ),
         Kind(
             "booking_reminder",
-            "Teaching session reminders",
-            "A day and an hour before a session you booked. Always sent at that time.",
+            N_("Teaching session reminders"),
+            N_("A day and an hour before a session you booked. Always sent at that time."),
             can_digest=False,
         ),
         Kind(
             "hours_update",
-            "Hours and certificates",
-            "When hours you logged are approved or questioned, or a certificate is ready.",
+            N_("Hours and certificates"),
+            N_("When hours you logged are approved or questioned, or a certificate is ready."),
             digest=True,
         ),
         Kind(
             "milestone_reminder",
-            "Plan milestone reminders",
-            "Before a milestone in your earn, learn and return plan is due.",
+            N_("Plan milestone reminders"),
+            N_("Before a milestone in your earn, learn and return plan is due."),
             digest=True,
         ),
         Kind(
             "milestone_overdue",
-            "Overdue milestones",
-            "When a milestone in your plan, or in the plan of someone you coordinate, is overdue.",
+            N_("Overdue milestones"),
+            N_(
+                "When a milestone in your plan, or in the plan of someone you coordinate, "
+                "is overdue."
+            ),
         ),
         Kind(
             "credential_expiry",
-            "Registration expiry",
-            "60 and 14 days before a professional registration you added expires.",
+            N_("Registration expiry"),
+            N_("60 and 14 days before a professional registration you added expires."),
         ),
         Kind(
             "token_expiry",
-            "API token expiry",
-            "A week before a personal access token you made for the API expires.",
+            N_("API token expiry"),
+            N_("A week before a personal access token you made for the API expires."),
             can_digest=False,
         ),
         Kind(
             "match_invitation",
-            "Invitations to apply",
-            "When an organisation or your coordinator invites you to an opportunity.",
+            N_("Invitations to apply"),
+            N_("When an organisation or your coordinator invites you to an opportunity."),
         ),
         Kind(
             "opportunity_alert",
-            "New opportunities that match you",
-            "Opportunities that match your profile, at once or in a weekly digest as you chose "
-            "on your recommendations page.",
+            N_("New opportunities that match you"),
+            N_(
+                "Opportunities that match your profile, at once or in a weekly digest as you chose "
+                "on your recommendations page."
+            ),
             can_digest=False,
         ),
         Kind(
             "cohort_message",
-            "Messages to your cohorts",
-            "When a coordinator writes to a cohort you belong to.",
+            N_("Messages to your cohorts"),
+            N_("When a coordinator writes to a cohort you belong to."),
         ),
         Kind(
             "cohort_update",
-            "Cohort invitations and changes",
-            "When you are invited to a cohort, added to one or removed from one.",
+            N_("Cohort invitations and changes"),
+            N_("When you are invited to a cohort, added to one or removed from one."),
         ),
     )
 }

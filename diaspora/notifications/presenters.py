@@ -2,6 +2,10 @@
 
 from typing import Any
 
+from flask_babel import gettext
+
+from diaspora.core.words import N_
+from diaspora.languages import translated
 from diaspora.notifications.kinds import kind_of
 from diaspora.notifications.models import Notification
 
@@ -19,20 +23,20 @@ def message(notification: Notification) -> dict[str, Any]:
         "id": notification.id,
         "subject": notification.subject,
         "preview": preview(notification.body),
-        "kind": kind_of(notification.kind).label,
+        "kind": translated(kind_of(notification.kind).label),
         "at": notification.due_at,
         "unread": notification.read_at is None,
         "has_link": bool(notification.link),
     }
 
 
-CHANNEL_LABELS = {"sms": "Text message", "whatsapp": "WhatsApp", "email": "Email"}
+CHANNEL_LABELS = {"sms": N_("Text message"), "whatsapp": N_("WhatsApp"), "email": N_("Email")}
 RECEIPT_LABELS = {
-    "delivered": "Delivered",
-    "read": "Read",
-    "permanent-failure": "Failed permanently",
-    "temporary-failure": "Failed temporarily",
-    "technical-failure": "Failed (gateway error)",
+    "delivered": N_("Delivered"),
+    "read": N_("Read"),
+    "permanent-failure": N_("Failed permanently"),
+    "temporary-failure": N_("Failed temporarily"),
+    "technical-failure": N_("Failed (gateway error)"),
 }
 
 
@@ -41,17 +45,21 @@ def failed_row(notification: Notification) -> dict[str, Any]:
     number."""
     return {
         "id": notification.id,
-        "channel": CHANNEL_LABELS.get(notification.channel, "Email"),
+        "channel": translated(CHANNEL_LABELS.get(notification.channel, CHANNEL_LABELS["email"])),
         "recipient": (
-            f"{notification.recipient.display_name} (user {notification.recipient_id})"
+            gettext(
+                "%(name)s (user %(id)s)",
+                name=notification.recipient.display_name,
+                id=notification.recipient_id,
+            )
             if notification.recipient is not None
-            else "An address with no account"
+            else gettext("An address with no account")
         ),
-        "kind": kind_of(notification.kind).label,
+        "kind": translated(kind_of(notification.kind).label),
         "subject": notification.subject,
         "attempts": notification.attempts,
-        "error": notification.last_error or "No error recorded",
+        "error": notification.last_error or gettext("No error recorded"),
         "due_at": notification.due_at,
         "last_tried": notification.claimed_at,
-        "receipt": RECEIPT_LABELS.get(notification.receipt, ""),
+        "receipt": translated(RECEIPT_LABELS.get(notification.receipt, "")),
     }

@@ -338,11 +338,11 @@ class Way:
 
 
 WAYS: tuple[Way, ...] = (
-    Way("immediate", "Email me straight away", Channel.EMAIL),
-    Way("digest", "Put it in my daily summary email (sent at 9am)", Channel.EMAIL, digest=True),
-    Way("sms", "Send me a text message", Channel.SMS),
-    Way("whatsapp", "Send me a WhatsApp message", Channel.WHATSAPP),
-    Way("off", "No email or text (it still appears in your messages)", Channel.INBOX),
+    Way("immediate", N_("Email me straight away"), Channel.EMAIL),
+    Way("digest", N_("Put it in my daily summary email (sent at 9am)"), Channel.EMAIL, digest=True),
+    Way("sms", N_("Send me a text message"), Channel.SMS),
+    Way("whatsapp", N_("Send me a WhatsApp message"), Channel.WHATSAPP),
+    Way("off", N_("No email or text (it still appears in your messages)"), Channel.INBOX),
 )
 WAY_BY_VALUE = {way.value: way for way in WAYS}
 
@@ -610,7 +610,11 @@ def export_for(session: Session, user: User) -> list[dict[str, object]]:
 
 
 # The channels the outbox delivers (the inbox needs no delivery), as the outbox page names them.
-DELIVERED = {Channel.EMAIL: "Email", Channel.SMS: "Text message", Channel.WHATSAPP: "WhatsApp"}
+DELIVERED = {
+    Channel.EMAIL: N_("Email"),
+    Channel.SMS: N_("Text message"),
+    Channel.WHATSAPP: N_("WhatsApp"),
+}
 
 
 def _delivered():

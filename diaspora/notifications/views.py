@@ -1,6 +1,7 @@
 """Each person's messages and message preferences; the administrators' outbox page."""
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -83,7 +84,10 @@ def read_all():
     count = services.mark_all_read(db.session, _me())
     db.session.commit()
     if count:
-        flash(f"{count} message{'' if count == 1 else 's'} marked as read.", "success")
+        flash(
+            ngettext("%(num)d message marked as read.", "%(num)d messages marked as read.", count),
+            "success",
+        )
     return redirect(url_for("notifications.inbox"))
 
 
@@ -99,7 +103,9 @@ def preferences():
         changed = services.set_preferences(db.session, _me(), form.choices(), channels)
         db.session.commit()
         flash(
-            "Your message preferences have been saved." if changed else "Nothing was changed.",
+            gettext("Your message preferences have been saved.")
+            if changed
+            else gettext("Nothing was changed."),
             "success",
         )
         return redirect(url_for("notifications.preferences"))
@@ -146,7 +152,10 @@ def retry(notification_id: int):
     if not services.retry(db.session, _me(), notification_id):
         abort(404)
     db.session.commit()
-    flash(f"Message {notification_id} will be sent again at the next delivery run.", "success")
+    flash(
+        gettext("Message %(id)s will be sent again at the next delivery run.", id=notification_id),
+        "success",
+    )
     return redirect(url_for("notifications.outbox"))
 
 
@@ -159,10 +168,13 @@ def retry_all():
     count = services.retry_all(db.session, _me())
     db.session.commit()
     flash(
-        f"{count} failed message{'' if count == 1 else 's'} will be sent again at the next "
-        "delivery run."
+        ngettext(
+            "%(num)d failed message will be sent again at the next delivery run.",
+            "%(num)d failed messages will be sent again at the next delivery run.",
+            count,
+        )
         if count
-        else "There were no failed messages to send again.",
+        else gettext("There were no failed messages to send again."),
         "success",
     )
     return redirect(url_for("notifications.outbox"))
