@@ -26,11 +26,12 @@ import threading
 import time
 import uuid
 from collections import Counter, deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import jwt
+
+from bench.json_server import JsonServer
 
 SERVICE_ID = "26785a09-ab16-4eb0-8407-a37497a57506"
 SECRET = "3d844edf-8d35-48ac-975b-e847b4f122b0"  # noqa: S105  (a made-up key for local use)
@@ -57,7 +58,7 @@ def error_body(status: int, message: str | None = None, name: str | None = None)
     }
 
 
-class NotifyServer:
+class NotifyServer(JsonServer):
     """The server in a thread of this process. `refuse` holds numbers and addresses answered
     with 400; `script` holds statuses for the next requests, one each (after the token is
     checked). Texts are kept in `messages`, emails in `emails`."""
@@ -79,41 +80,6 @@ class NotifyServer:
         self.refuse: set[str] = set()
         self.script: deque[int] = deque()
         self.lock = threading.Lock()
-        self.httpd: ThreadingHTTPServer | None = None
-        self.thread: threading.Thread | None = None
-
-    # Running ----------------------------------------------------------------------------------
-
-    def start(self) -> "NotifyServer":
-        server = self
-
-        class Handler(_Handler):
-            notify = server
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self.httpd is not None:
-            self.httpd.shutdown()
-            self.httpd.server_close()
-            self.thread.join()
-            self.httpd = None
-
-    def __enter__(self) -> "NotifyServer":
-        return self.start()
-
-    def __exit__(self, *_exc) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
     def settings(self) -> dict[str, Any]:
         """The application's settings that point it at this server."""
@@ -276,28 +242,6 @@ class NotifyServer:
                 "uri": f"{base}/services/{self.service_id}/templates/{self.email_template_id}",
             },
         }
-
-
-class _Handler(BaseHTTPRequestHandler):
-    notify: NotifyServer
-    protocol_version = "HTTP/1.1"  # keeps the client's connection open between texts
-    # The head and the body go in two writes: without this the body waits for the client's
-    # delayed acknowledgement of the head (40 ms a text).
-    disable_nagle_algorithm = True
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length)
-        status, body = self.notify.answer(self.path, self.headers, raw)
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *_args) -> None:  # quiet: numbers must not reach the logs
-        pass
 
 
 class _LoggingServer(NotifyServer):

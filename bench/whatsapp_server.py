@@ -21,8 +21,9 @@ import secrets
 import threading
 import time
 from collections import Counter, deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from bench.json_server import JsonServer
 
 TOKEN = "EAAlocal-whatsapp-access-token"  # noqa: S105  (a made-up token for local use)
 PHONE_NUMBER_ID = "106540352242922"
@@ -54,7 +55,7 @@ def error_body(status: int, code: int | None = None, message: str = "", details:
     }
 
 
-class WhatsAppServer:
+class WhatsAppServer(JsonServer):
     """The server in a thread of this process. `refuse` holds numbers (digits, no `+`)
     answered with 400/131026; `script` holds statuses for the next requests, one each (after
     the token is checked); `templates` the template names it knows."""
@@ -73,39 +74,6 @@ class WhatsAppServer:
         self.refuse: set[str] = set()
         self.script: deque[int] = deque()
         self.lock = threading.Lock()
-        self.httpd: ThreadingHTTPServer | None = None
-        self.thread: threading.Thread | None = None
-
-    def start(self) -> "WhatsAppServer":
-        server = self
-
-        class Handler(_Handler):
-            whatsapp = server
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self.httpd is not None:
-            self.httpd.shutdown()
-            self.httpd.server_close()
-            self.thread.join()
-            self.httpd = None
-
-    def __enter__(self) -> "WhatsAppServer":
-        return self.start()
-
-    def __exit__(self, *_exc) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
     def settings(self) -> dict[str, Any]:
         """The application's settings that point it at this server (and sign its webhook)."""
@@ -165,8 +133,8 @@ class WhatsAppServer:
                 )
         return None
 
-    def answer(self, method: str, path: str, headers: Any, raw: bytes) -> tuple[int, dict]:
-        if method != "POST" or path != f"/{VERSION}/{self.phone_number_id}/messages":
+    def answer(self, path: str, headers: Any, raw: bytes) -> tuple[int, dict]:
+        if path != f"/{VERSION}/{self.phone_number_id}/messages":
             return 400, error_body(400, 100, "Unsupported post request")
         header = headers.get("Authorization") or ""
         if not hmac.compare_digest(header.encode(), f"Bearer {self.token}".encode()):
@@ -205,26 +173,6 @@ class WhatsAppServer:
             "contacts": [{"input": data["to"], "wa_id": to}],
             "messages": [{"id": message_id, "message_status": "accepted"}],
         }
-
-
-class _Handler(BaseHTTPRequestHandler):
-    whatsapp: WhatsAppServer
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length)
-        status, body = self.whatsapp.answer("POST", self.path, self.headers, raw)
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *_args) -> None:  # quiet: numbers must not reach the logs
-        pass
 
 
 # The webhook, as the Cloud API posts it -------------------------------------------------------
