@@ -25,10 +25,9 @@ CLAIMERS = 3
 T0 = datetime(2027, 5, 4, 10, 0, tzinfo=UTC)
 
 
-@pytest.mark.slow
-def test_three_concurrent_claimers_send_2000_emails_exactly_once(committed):
-    ids = committed.add_due(COUNT, T0)
-    assert len(ids) == COUNT
+def claim_at_once(committed) -> list[int]:
+    """Three schedulers' deliveries started together, each with its own connection: how many
+    messages each sent."""
     start = threading.Barrier(CLAIMERS)
     sent: list[int] = []
     errors: list[BaseException] = []
@@ -39,17 +38,25 @@ def test_three_concurrent_claimers_send_2000_emails_exactly_once(committed):
                 start.wait()
                 sent.append(deliver_due(now=T0))
                 db.session.remove()
-        except BaseException as error:  # reported by the test below
+        except BaseException as error:  # reported below
             errors.append(error)
 
-    with time_machine.travel(T0, tick=False):
-        threads = [threading.Thread(target=claimer) for _ in range(CLAIMERS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=300)
-
+    threads = [threading.Thread(target=claimer) for _ in range(CLAIMERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
     assert errors == []
+    return sent
+
+
+@pytest.mark.slow
+def test_three_concurrent_claimers_send_2000_emails_exactly_once(committed):
+    ids = committed.add_due(COUNT, T0)
+    assert len(ids) == COUNT
+    with time_machine.travel(T0, tick=False):
+        sent = claim_at_once(committed)
+
     assert sum(sent) == COUNT
     assert all(count > 0 for count in sent), f"one claimer did nothing: {sent}"
     committed.sink.wait_for(COUNT)
@@ -89,30 +96,11 @@ TEXTS = 600
 def test_three_concurrent_claimers_send_texts_through_notify_exactly_once(committed):
     """The same claim through the text channel: every text reaches Notify once."""
     ids = committed.add_due(TEXTS, T0, recipients=100, channel=Channel.SMS)
-    sent: list[int] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(CLAIMERS)
     with NotifyServer() as notify:
         committed.app.config.update(notify.settings())
-
-        def claimer() -> None:
-            try:
-                with committed.app.app_context():
-                    start.wait()
-                    sent.append(deliver_due(now=T0))
-                    db.session.remove()
-            except BaseException as error:  # reported by the test below
-                errors.append(error)
-
-        # A real clock: Notify checks the token's time against its own.
-        threads = [threading.Thread(target=claimer) for _ in range(CLAIMERS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=300)
+        sent = claim_at_once(committed)  # a real clock: Notify checks the token's time
         received = notify.references()
 
-    assert errors == []
     assert sum(sent) == TEXTS
     assert set(received.values()) == {1}, "a text arrived twice"
     assert set(received) == {f"notification-{i}" for i in ids}
@@ -124,30 +112,12 @@ def test_three_concurrent_claimers_send_whatsapp_messages_exactly_once(committed
     """The same claim through the WhatsApp channel: every message reaches the Cloud API once,
     each with the gateway's id kept for its receipts."""
     ids = committed.add_due(TEXTS, T0, recipients=100, channel=Channel.WHATSAPP)
-    sent: list[int] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(CLAIMERS)
     with WhatsAppServer() as whatsapp:
         committed.app.config.update(whatsapp.settings())
-
-        def claimer() -> None:
-            try:
-                with committed.app.app_context():
-                    start.wait()
-                    sent.append(deliver_due(now=T0))
-                    db.session.remove()
-            except BaseException as error:  # reported by the test below
-                errors.append(error)
-
-        threads = [threading.Thread(target=claimer) for _ in range(CLAIMERS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=300)
+        sent = claim_at_once(committed)
         received = whatsapp.references()
         gateway_ids = {m["id"] for m in whatsapp.messages}
 
-    assert errors == []
     assert sum(sent) == TEXTS
     assert set(received.values()) == {1}, "a WhatsApp message arrived twice"
     assert set(received) == {f"notification-{i}" for i in ids}
