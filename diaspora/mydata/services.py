@@ -105,6 +105,7 @@ def _account(session: Session, user: User) -> dict[str, Any]:
         "pending_email": user.pending_email,
         "display_name": user.display_name,
         "time_zone": user.time_zone,
+        "language": user.language,
         "roles": sorted(roles_of(session, user)),
         "active": user.active,
         "email_verified_at": _when(user.email_verified_at),

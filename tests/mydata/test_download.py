@@ -71,6 +71,8 @@ def test_the_file_is_an_attachment_named_without_personal_data(client, make, db)
 
 def test_the_file_holds_everything_about_the_person(client, make, db):
     person = full_person(make)
+    person.user.language = "fr"
+    db.session.commit()
     sign_in(client, EMAIL)
     data, _response = download(client)
 
@@ -79,6 +81,7 @@ def test_the_file_holds_everything_about_the_person(client, make, db):
     assert account["email"] == EMAIL
     assert account["display_name"] == NAME
     assert account["time_zone"] == "Africa/Lagos"
+    assert account["language"] == "fr"  # the language they chose for the service
     assert account["roles"] == ["coordinator", "staff"]  # coordinator: their verified charity
     assert account["created_at"]
     assert account["last_login_at"]  # the sign-in above
