@@ -30,7 +30,7 @@ ASSET_SOURCES := $(shell find static/impact -type f)
 
 assets: static/dist/manifest.json
 
-static/nhsuk/nhsuk.css: static/scss/nhsuk.scss static/css/app.css $(STAMPS)/node
+static/nhsuk/nhsuk.css: static/scss/nhsuk.scss static/css/app.css static/css/rtl.css $(STAMPS)/node
 	@mkdir -p static/nhsuk
 	npx --no-install sass --pkg-importer=node --style=compressed --no-source-map --quiet-deps $< $@
 
