@@ -88,4 +88,6 @@ def test_an_administrator_retries_a_failed_email(live_server, open_tab):
     expect(failed).to_contain_text("Kofi Mensah")
     expect(failed).to_contain_text("Email")
     tab.follow(page.get_by_role("button", name="Retry all failed messages"))
-    expect(page.get_by_text("No emails, text messages or WhatsApp messages have failed.")).to_be_visible()
+    expect(
+        page.get_by_text("No emails, text messages or WhatsApp messages have failed.")
+    ).to_be_visible()
