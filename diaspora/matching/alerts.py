@@ -13,14 +13,13 @@ above `services.STRONG`:
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from diaspora.auth.models import User
 from diaspora.core.time import as_utc
 from diaspora.core.urls import service_path
-from diaspora.languages import force_locale, language_of
+from diaspora.core.words import N_
 from diaspora.matching import engine
 from diaspora.matching.models import AlertFrequency, AlertSetting, PendingAlert
 from diaspora.matching.services import STRONG
@@ -55,18 +54,17 @@ def on_published(session: Session, opportunity: Opportunity) -> int:
     count = 0
     for user, frequency in rows:
         if frequency == AlertFrequency.IMMEDIATE:
-            with force_locale(language_of(user)):  # the message is in its recipient's language
-                notify(
-                    session,
-                    user,
-                    KIND,
-                    subject=gettext("New opportunity for you: %(title)s", title=opportunity.title),
-                    template="matching_alert",
-                    link=link,
-                    dedupe_key=f"alert:{opportunity.id}",
-                    organisation_id=opportunity.organisation_id,
-                    opportunity=opportunity,
-                )
+            notify(  # written in the recipient's language
+                session,
+                user,
+                KIND,
+                subject=N_("New opportunity for you: %(title)s", title=opportunity.title),
+                template="matching_alert",
+                link=link,
+                dedupe_key=f"alert:{opportunity.id}",
+                organisation_id=opportunity.organisation_id,
+                opportunity=opportunity,
+            )
         elif user.id not in queued:
             session.add(PendingAlert(user_id=user.id, opportunity_id=opportunity.id))
         count += 1
@@ -115,19 +113,18 @@ def weekly_digests(session: Session, now: datetime) -> int:
         ]
         added = []
         if still_open and user.active:
-            with force_locale(language_of(user)):  # the message is in its recipient's language
-                added = notify(
-                    session,
-                    user,
-                    KIND,
-                    subject=gettext("New opportunities that match you")
-                    if len(still_open) > 1
-                    else gettext("New opportunity for you: %(title)s", title=still_open[0].title),
-                    template="matching_digest",
-                    link=service_path("matching.recommendations"),
-                    dedupe_key=f"alerts:{user.id}:{week}",
-                    opportunities=still_open,
-                )
+            added = notify(  # written in the recipient's language
+                session,
+                user,
+                KIND,
+                subject=N_("New opportunities that match you")
+                if len(still_open) > 1
+                else N_("New opportunity for you: %(title)s", title=still_open[0].title),
+                template="matching_digest",
+                link=service_path("matching.recommendations"),
+                dedupe_key=f"alerts:{user.id}:{week}",
+                opportunities=still_open,
+            )
             if not added:
                 continue  # this week's digest went out already: these wait for next week's
             sent += 1

@@ -6,7 +6,6 @@ The rules live here so the pages, the cohorts area and the API refuse the same t
 
 import dataclasses
 
-from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
@@ -21,7 +20,6 @@ from diaspora.core.words import N_, Words
 from diaspora.engagements import states
 from diaspora.engagements.models import Engagement
 from diaspora.engagements.services import clean_text
-from diaspora.languages import force_locale, language_of
 from diaspora.matching.models import Invitation, InvitationState
 from diaspora.notifications.services import notify
 from diaspora.opportunities.access import manages
@@ -168,20 +166,19 @@ def invite(
         cohort_id=invitation.cohort_id,
     )
     sender = cohort.name if cohort is not None else opportunity.organisation.name
-    with force_locale(language_of(person)):  # the message is in its recipient's language
-        notify(
-            session,
-            person,
-            KIND,
-            subject=gettext("You are invited to %(title)s", title=opportunity.title),
-            template="matching_invitation",
-            link=service_path("opportunities.detail", opportunity_id=opportunity.id),
-            dedupe_key=f"invitation:{invitation.id}",
-            organisation_id=opportunity.organisation_id,
-            opportunity=opportunity,
-            sender=sender,
-            message=message,
-        )
+    notify(  # written in the recipient's language
+        session,
+        person,
+        KIND,
+        subject=N_("You are invited to %(title)s", title=opportunity.title),
+        template="matching_invitation",
+        link=service_path("opportunities.detail", opportunity_id=opportunity.id),
+        dedupe_key=f"invitation:{invitation.id}",
+        organisation_id=opportunity.organisation_id,
+        opportunity=opportunity,
+        sender=sender,
+        message=message,
+    )
     return invitation
 
 

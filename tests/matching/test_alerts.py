@@ -51,6 +51,15 @@ def test_immediate_alert_on_publication(db, make):
     assert "Neonatal skills" in messages[0].body
 
 
+def test_the_alert_is_written_in_the_recipients_language(db, make):
+    person = _person(make, db, "immediate")
+    person.language = "fr"
+    db.session.commit()
+    _published(make, db, title="Neonatal skills")
+    subjects = {m.subject for m in _alerts(db, person)}
+    assert subjects == {"Nouvelle opportunité pour vous : Neonatal skills"}
+
+
 def test_nobody_hears_without_opting_in_or_without_a_strong_match(db, make):
     silent = _person(make, db, None)
     weak = _person(
