@@ -222,6 +222,8 @@ def translate_source(environment: Environment, name: str, source: str) -> str:
     for template, english, replacement in PHRASES:
         if template == name:
             source = source.replace(english, replacement)
+    # Each token is found in the source rather than the tokens joined: the lexer drops the
+    # whitespace a "-" strips, and the source stays as it was but for the wrapped literals.
     pieces, position, last = [], 0, ("", "")
     for _line, kind, value in environment.lexer.tokeniter(source, name):
         start = source.index(value, position)
