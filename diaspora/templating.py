@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from diaspora.config import INSTANCE_DIR
 from diaspora.languages import current_language, format_local
+from diaspora.languages.vendor import VendorWords, count_messages, script_words
 from diaspora.reference.places import DEFAULT_TIME_ZONE, time_zone_label
 from diaspora.widgets import error_list
 
@@ -44,12 +45,13 @@ CSRF_SLOT = "__csrf_token__"
 
 def component_cache(env: Environment, maxsize: int = 1024):
     """`nhsuk_component(name, params)`: an NHS.UK component macro rendered once per distinct
-    params. The header, footer and skip link macros were half of a simple page's rendering time
-    and take the same params on most pages."""
+    params and language (the macro's own words are in the page's language). The header, footer
+    and skip link macros were half of a simple page's rendering time and take the same params on
+    most pages."""
     templates = {}
 
     @lru_cache(maxsize=maxsize)
-    def render(name: str, params: str) -> Markup:
+    def render(language: str, name: str, params: str) -> Markup:
         if name not in templates:
             first, *rest = name.split("-")  # skip-link: the skipLink macro
             macro = first + "".join(word.title() for word in rest)
@@ -61,7 +63,7 @@ def component_cache(env: Environment, maxsize: int = 1024):
         return Markup(templates[name].render(params=json.loads(params)))  # noqa: S704
 
     def nhsuk_component(name: str, params: dict) -> Markup:
-        return render(name, json.dumps(params, sort_keys=True))
+        return render(current_language(), name, json.dumps(params, sort_keys=True))
 
     return nhsuk_component
 
@@ -74,7 +76,10 @@ def init_templating(app: Flask) -> None:
     app.jinja_options = {
         "undefined": ChainableUndefined,
         "loader": ChoiceLoader(
-            [FileSystemLoader(str(TEMPLATES_DIR)), PackageLoader("nhsuk_frontend_jinja")]
+            [
+                FileSystemLoader(str(TEMPLATES_DIR)),
+                VendorWords(PackageLoader("nhsuk_frontend_jinja")),
+            ]
         ),
         # HTML is escaped; plain-text emails are not (an apostrophe is not an entity there).
         "autoescape": _escapes,
@@ -83,6 +88,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["time_zone_label"] = local_time_zone_label
     app.jinja_env.globals["nhsuk_error_list"] = error_list
     app.jinja_env.globals["nhsuk_component"] = component_cache(app.jinja_env)
+    app.jinja_env.globals["nhsuk_count_messages"] = count_messages
+    app.jinja_env.globals["nhsuk_script_words"] = script_words
     app.jinja_env.globals["CSRF_SLOT"] = CSRF_SLOT
 
     @app.context_processor

@@ -47,7 +47,7 @@ def _common(field: Field, overrides: dict[str, Any]) -> dict[str, Any]:
     if field.description:
         params["hint"] = {"text": field.description}
     if field.errors:
-        params["errorMessage"] = {"text": field.errors[0], "visuallyHiddenText": gettext("Error")}
+        params["errorMessage"] = {"text": field.errors[0]}
     params.update(overrides)
     if isinstance(params.get("hint"), str):
         params["hint"] = {"text": params["hint"]}
@@ -75,25 +75,9 @@ def render_input(field: Field, **overrides: Any) -> Markup:
     return _call_macro("input", params)
 
 
-def _password_words() -> dict[str, str]:
-    """The show and hide button's words (the frontend's script reads them from the markup);
-    English is the frontend's own default, so English pages carry none of them."""
-    if current_language() == "en":
-        return {}
-    return {
-        "showPasswordText": gettext("Show"),
-        "hidePasswordText": gettext("Hide"),
-        "showPasswordAriaLabelText": gettext("Show password"),
-        "hidePasswordAriaLabelText": gettext("Hide password"),
-        "passwordShownAnnouncementText": gettext("Your password is visible"),
-        "passwordHiddenAnnouncementText": gettext("Your password is hidden"),
-    }
-
-
 def render_password(field: Field, **overrides: Any) -> Markup:
     params = _common(field, overrides)
     params["label"] = _label(field, params)
-    params.update(_password_words())
     return _call_macro("password", params)  # a password is never echoed back
 
 

@@ -1,6 +1,10 @@
 // Passkeys (WebAuthn): the browser side of registering one and of signing in with one.
 // Forms marked data-passkey stay hidden unless this browser can use passkeys; the server keeps
-// the challenge and checks every answer (diaspora/factors).
+// the challenge and checks every answer (diaspora/factors). What the script tells people comes
+// from the form, in the page's language (templates/factors/_passkey.html).
+
+// A failure to show as it is: its message is the form's, or the server's.
+class Refusal extends Error {}
 
 const toBytes = (text) => {
   const base64 = text.replace(/-/g, "+").replace(/_/g, "/");
@@ -92,7 +96,7 @@ function showError(form, text) {
 async function ceremony(form) {
   const started = await send(form, form.dataset.options, {});
   if (!started.ok) {
-    throw new Error("The passkey request could not start. Reload the page and try again.");
+    throw new Refusal(form.dataset.startFailed);
   }
   const options = await started.json();
   const body =
@@ -100,9 +104,9 @@ async function ceremony(form) {
       ? await register(form, options)
       : await authenticate(form, options);
   const answer = await send(form, form.action, body);
-  const result = await answer.json();
+  const result = await answer.json().catch(() => ({}));
   if (!answer.ok) {
-    throw new Error(result.detail || "The passkey could not be checked. Try again.");
+    throw new Refusal(result.detail || form.dataset.checkFailed);
   }
   window.location.assign(result.redirect);
 }
@@ -119,11 +123,14 @@ for (const form of document.querySelectorAll("form[data-passkey]")) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     ceremony(form).catch((error) => {
-      const cancelled = error.name === "NotAllowedError" || error.name === "AbortError";
-      showError(
-        form,
-        cancelled ? "The passkey was not used. Try again, or use another way." : error.message,
-      );
+      // The browser's own errors are in its language, not the page's: each gets the form's words.
+      if (error instanceof Refusal) {
+        showError(form, error.message);
+      } else if (error.name === "NotAllowedError" || error.name === "AbortError") {
+        showError(form, form.dataset.notUsed);
+      } else {
+        showError(form, form.dataset.checkFailed);
+      }
     });
   });
 }

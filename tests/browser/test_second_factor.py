@@ -7,7 +7,9 @@ import re
 import pyotp
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import update
 
+from diaspora.auth.models import User
 from diaspora.extensions import db
 from diaspora.organisations.models import Membership
 from tests.factories import PASSWORD, Factories
@@ -89,6 +91,25 @@ def test_a_member_registers_a_passkey_and_signs_in_with_it(live_server, open_tab
     expect(page).to_have_url(re.compile(r"/$"))
     tab.visit("/account/security")
     expect(page.get_by_text("Work laptop: added")).to_contain_text("last used")
+
+
+def test_the_passkey_script_speaks_the_pages_language(live_server, open_tab):
+    """The script's message comes from the page: a French page shows it in French."""
+    _new_member(live_server)
+    tab = open_tab()
+    page = tab.page
+    _password(tab)
+    with live_server.app.app_context():
+        db.session.execute(update(User).where(User.email == MEMBER).values(language="fr"))
+        db.session.commit()
+    tab.visit("/account/two-factor/passkeys/new")
+    form = page.locator("form[data-passkey]")
+    page.route(form.get_attribute("data-options"), lambda route: route.fulfill(status=500))
+    form.locator("input[name=name]").fill("Portable")
+    form.get_by_role("button").click()
+    expect(page.locator("#passkey-error")).to_have_text(
+        re.compile(r"n.a pas pu commencer\. Rechargez la page et réessayez\.$")
+    )
 
 
 def test_an_authenticator_app_is_set_up_and_used_without_javascript(live_server, open_tab):

@@ -2,6 +2,7 @@
 change), an administrator's reset of someone else's factors, the command line's reset, and the
 limits on wrong codes."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -163,3 +164,17 @@ def test_a_passkey_answer_needs_a_challenge_of_its_own(client, make):
     answer = client.post("/account/two-factor/passkey", json={"credential": {}}, headers=headers)
     assert answer.status_code == 400
     assert answer.json["detail"] == "Start again: the passkey request has expired."
+
+
+def test_the_passkey_scripts_messages_are_the_pages_in_its_language(client, make, db):
+    """static/js/passkeys.js says nothing of its own: it shows the form's words."""
+    user = make.user()
+    user.language = "fr"
+    db.session.commit()
+    sign_in(client, user.email)
+    page = html(client.get("/account/two-factor/passkeys/new"))
+    messages = dict(re.findall(r'data-(start-failed|check-failed|not-used)="([^"]*)"', page))
+    assert messages["not-used"].endswith("pas été utilisée. Réessayez, ou utilisez un autre moyen.")
+    assert messages["check-failed"].endswith("pas pu être vérifiée. Réessayez.")
+    assert messages["start-failed"].endswith("Rechargez la page et réessayez.")
+    assert "The passkey" not in page

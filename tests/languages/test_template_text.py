@@ -104,3 +104,28 @@ def test_marked_template_has_no_untranslated_text(name):
 
 def test_the_english_only_templates_exist():
     assert all((TEMPLATES / name).is_file() for name in ENGLISH_ONLY)
+
+
+SCRIPTS = sorted((ROOT / "static" / "js").glob("*.js"))
+SCRIPT_STRING = re.compile(r"""(["'`])((?:\\.|(?!\1).)*)\1""")
+SCRIPT_COMMENT = re.compile(r"(?m)^\s*//.*$|\s//\s.*$")
+
+
+def script_phrases(source: str) -> list[str]:
+    """The phrases in a script's string literals, its comments left out."""
+    code = SCRIPT_COMMENT.sub("", source)
+    return [text for _quote, text in SCRIPT_STRING.findall(code) if is_phrase(text)]
+
+
+def test_the_script_check_finds_phrases():
+    assert script_phrases('// A comment\nshow("Try again later", x); // note\n') == [
+        "Try again later"
+    ]
+    assert script_phrases('fetch(url, { method: "POST", credentials: "same-origin" });') == []
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda path: path.name)
+def test_our_scripts_have_no_words_of_their_own(path):
+    """What a script shows people comes from the page, in its language (passkeys.js reads its
+    messages from the form's data- attributes)."""
+    assert script_phrases(path.read_text(encoding="utf-8")) == []
