@@ -74,11 +74,6 @@ def display(e164: str | None) -> str:
     return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
 
 
-def masked(e164: str | None) -> str:
-    """The last three digits only, for pages that remind a person which number they gave."""
-    return f"ending {e164[-3:]}" if e164 else ""
-
-
 def from_gateway(raw: object) -> str | None:
     """A number as a gateway reports it (Notify's `447700900123`, WhatsApp's `wa_id`, or with
     a `+`), in E.164; None when it is not a number."""
