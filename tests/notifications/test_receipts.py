@@ -242,6 +242,18 @@ def test_other_replies_change_nothing(db, client, make, notify, mobile):
     assert _mobile_of(db, user).opted_out_at is None
 
 
+@pytest.mark.parametrize(
+    "source", ["07911123456", "07911 123456", "+447911123456", "00447911123456"]
+)
+def test_a_stop_reply_finds_the_number_however_notify_writes_it(
+    db, client, make, notify, mobile, source
+):
+    user = make.user()
+    mobile(user, NUMBER)
+    assert _notify_post(client, RECEIVED, _received("STOP", source=source)).status_code == 204
+    assert _mobile_of(db, user).opted_out_at is not None
+
+
 def test_a_stopped_person_sees_it_and_confirming_the_number_again_turns_it_back_on(
     db, client, login_as, notify, mobile
 ):
@@ -379,6 +391,16 @@ def test_a_stop_message_on_whatsapp_opts_the_number_out(
     assert len(_emails_to(db, "ama@example.org")) == 1
     deliver_due(now=T0)
     assert whatsapp.messages == []
+
+
+@pytest.mark.parametrize("number", ["+8801712345678", "+2348031234567"])
+def test_a_stop_message_on_whatsapp_finds_numbers_of_other_countries(
+    db, client, make, whatsapp, mobile, number
+):
+    user = make.user()
+    mobile(user, number)
+    assert _webhook(client, text_event(number, "STOP")).status_code == 200
+    assert _mobile_of(db, user).opted_out_at is not None
 
 
 def test_other_whatsapp_messages_change_nothing(db, client, make, whatsapp, mobile):
