@@ -336,6 +336,12 @@ class WholeNumberField(IntegerField):
             raise ValueError(self.message)
         self.data = int(value)
 
+    def pre_validate(self, form) -> None:
+        """Not a whole number: its message alone, not also those of the limits it was not
+        checked against."""
+        if self.process_errors:
+            raise validators.StopValidation()
+
     def _value(self) -> str:
         if self.raw_data:
             return self.raw_data[0]
