@@ -15,7 +15,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import Field, Form, SelectChoice, SelectField, validators, widgets
+from wtforms import Field, Form, IntegerField, SelectChoice, SelectField, validators, widgets
 from wtforms.utils import unset_value
 
 from diaspora.core.csrf import MaskedFormCSRF
@@ -298,6 +298,38 @@ class NhsDateField(Field):
 
     def _value(self) -> str:
         return self.data.isoformat() if isinstance(self.data, date) else ""
+
+
+class WholeNumberField(IntegerField):
+    """A whole number typed in a text box; left empty it is None. The numeric keypad opens on
+    phones, without the spin buttons and scroll-wheel changes of `type=number`."""
+
+    widget = widgets.TextInput()
+
+    def __init__(self, label=None, validators=None, *, message: str, **kwargs) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "numeric", "spellcheck": False})
+        super().__init__(label, validators, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist) -> None:
+        value = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if not value:
+            return
+        if not value.isdecimal():
+            raise ValueError(self.message)
+        self.data = int(value)
+
+    def pre_validate(self, form) -> None:
+        """Not a whole number: its message alone, not also those of the limits it was not
+        checked against."""
+        if self.process_errors:
+            raise validators.StopValidation()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else str(self.data)
 
 
 class NhsukMeta(FlaskForm.Meta):

@@ -3,14 +3,12 @@ from datetime import date
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import Length, NumberRange, Optional, ValidationError
+from wtforms.validators import Length, ValidationError
 
 from diaspora.audit.labels import action_choices
 from diaspora.auth.models import ROLE_LABELS, STORED_ROLES
 from diaspora.languages import translated
-from diaspora.notifications.budgets import MAX_BUDGET
 from diaspora.organisations import services as organisations
-from diaspora.registry.forms import WholeNumberField
 from diaspora.widgets import CheckboxList, NhsDateField, NhsukForm, options
 
 
@@ -57,27 +55,6 @@ class EmailDomainsForm(NhsukForm):
             raise ValidationError(
                 "; ".join(translated(words) for words in error.errors.values())
             ) from error
-
-
-class TextBudgetForm(NhsukForm):
-    """An organisation's monthly text budget, in segments: empty for the service's default,
-    0 to send its texts by email instead."""
-
-    segments = WholeNumberField(
-        _l("Text message segments a month"),
-        [
-            Optional(),
-            NumberRange(
-                max=MAX_BUDGET,
-                message=_l("The budget must be %(max)s segments or fewer", max=f"{MAX_BUDGET:,}"),
-            ),
-        ],
-        message=_l("Enter the budget as a whole number of segments, like 500"),
-        description=_l(
-            "A text is one or two segments. Leave it empty for the service's default; "
-            "0 turns this organisation's texts off (they go by email)."
-        ),
-    )
 
 
 class AuditFilterForm(NhsukForm):

@@ -9,7 +9,6 @@ from diaspora.admin.forms import (
     AuditPersonForm,
     EmailDomainsForm,
     RolesForm,
-    TextBudgetForm,
     UserSearchForm,
 )
 from diaspora.admin.presenters import present_events, role_labels
@@ -21,6 +20,7 @@ from diaspora.factors import services as factors
 from diaspora.factors.gate import step_up_required
 from diaspora.languages import current_language, translated
 from diaspora.notifications import budgets
+from diaspora.notifications.forms import TextBudgetForm
 from diaspora.organisations import services as organisations
 from diaspora.organisations.access import roles_of, roles_of_many
 from diaspora.organisations.forms import RejectForm

@@ -47,8 +47,7 @@ from wtforms.validators import Length, NumberRange
 
 from diaspora.core.errors import DomainError, problem
 from diaspora.core.input import cleaned
-from diaspora.registry.forms import WholeNumberField
-from diaspora.widgets import NhsDateField, NhsukForm
+from diaspora.widgets import NhsDateField, NhsukForm, WholeNumberField
 
 TITLE = "Diaspora health partnerships API"
 VERSION = "1.0.0"

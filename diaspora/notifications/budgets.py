@@ -63,6 +63,7 @@ class Usage:
     budget: int
     used: int
     is_default: bool
+    warned: bool = False  # the owners were warned this month (WARN_AT)
 
     @property
     def left(self) -> int:
@@ -77,13 +78,15 @@ def usage(session: Session, organisation_id: int, now: datetime | None = None) -
     """The organisation's budget and what its texts used this month."""
     month = month_of(now or utcnow())
     row = session.get(TextBudget, organisation_id)
-    used = session.scalar(
-        select(TextUsage.used).where(
+    spent = session.execute(
+        select(TextUsage.used, TextUsage.warned_at).where(
             TextUsage.organisation_id == organisation_id, TextUsage.month == month
         )
-    )
+    ).first()
     budget = default_budget() if row is None else row.segments
-    return Usage(month, budget, used or 0, row is None)
+    if spent is None:
+        return Usage(month, budget, 0, row is None)
+    return Usage(month, budget, spent.used, row is None, spent.warned_at is not None)
 
 
 def set_budget(session: Session, admin: User, organisation: Any, segments: int | None) -> bool:

@@ -193,7 +193,8 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
     attempts = {row.Notification.id: row.Notification.attempts for row in rows}
     inactive = [row.Notification.id for row in rows if row.active is False]
     accounts = {row.Notification.id for row in rows if row.Notification.kind == ACCOUNT_KIND}
-    texts: dict[int, tuple[int | None, str]] = {}  # id -> (recipient, number) of each text
+    # id -> (recipient, number, channel) of each text and WhatsApp message
+    texts: dict[int, tuple[int | None, str, str]] = {}
     # id -> the recipient's time zone, for the texts whose retries wait out the quiet hours
     quiet = {
         row.Notification.id: row.time_zone
@@ -220,7 +221,7 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
             # A code goes to the number it confirms; other texts to the confirmed number.
             usable = mobile is not None and mobile.usable
             to = notification.address or (mobile.number if usable else "") or ""
-            texts[notification.id] = (notification.recipient_id, to)
+            texts[notification.id] = (notification.recipient_id, to, notification.channel)
             by_channel[notification.channel].append(
                 Outgoing([row], to, name or "", language=language)
             )
@@ -279,12 +280,12 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
     return len(total.sent)
 
 
-def _unreachable(session: Session, texts: list[tuple[int | None, str]], now: datetime) -> None:
+def _unreachable(session: Session, texts: list[tuple[int | None, str, str]], now: datetime) -> None:
     """The gateway refused these numbers for good (see `services.number_failing`)."""
     with _write(session):
-        for user_id, number in texts:
+        for user_id, number, channel in texts:
             if user_id is not None:
-                number_failing(session, user_id, number, now)
+                number_failing(session, user_id, number, now, channel)
 
 
 def _record(

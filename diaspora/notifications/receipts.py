@@ -132,7 +132,7 @@ def apply_receipt(
     if number_failed and row.recipient_id is not None:
         number = row.address or usable_number(session, row.recipient_id)
         if number:
-            number_failing(session, row.recipient_id, number, now)
+            number_failing(session, row.recipient_id, number, now, channel)
     return True
 
 

@@ -223,22 +223,39 @@ def cancel_waiting_texts(session: Session, recipient_id: int) -> None:
     )
 
 
-def number_failing(session: Session, user_id: int, number: str, now: datetime) -> None:
+# The email that tells a person a gateway refused their number: (subject, template), by the
+# channel that refused it, so it names what failed and what to do.
+FAILING_EMAILS = {
+    Channel.SMS: (
+        N_("We could not send a text message to your mobile number"),
+        "mobile_failing",
+    ),
+    Channel.WHATSAPP: (
+        N_("We could not send a WhatsApp message to your mobile number"),
+        "whatsapp_failing",
+    ),
+}
+
+
+def number_failing(
+    session: Session, user_id: int, number: str, now: datetime, channel: str
+) -> None:
     """A gateway refused this number for good (Notify's 400 or permanent-failure receipt,
     WhatsApp's undeliverable): a confirmed number is marked as failing (nothing more goes to it
     until it is changed, and what waits is cancelled), a number waiting for its code is
-    dropped, and the person is told by email once."""
+    dropped, and the person is told by email once, in words for the `channel` that failed."""
     refused = phones.number_refused(session, user_id, number, now)
     if refused is phones.Refused.CONFIRMED:
         cancel_waiting_texts(session, user_id)
     if refused is not None:
         user = session.get(User, user_id)
         if user is not None and user.active:
+            subject, template = FAILING_EMAILS[channel]
             mail.queue(
                 session,
                 user.email,
-                "We could not send a text message to your mobile number",
-                "mobile_failing",
+                subject,
+                template,
                 user=user,
                 url=external_url("phones.manage"),
             )

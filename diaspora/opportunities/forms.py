@@ -44,7 +44,6 @@ from diaspora.reference.catalogue import (
     skills,
 )
 from diaspora.reference.places import countries, country_names
-from diaspora.registry.forms import WholeNumberField
 from diaspora.registry.models import PROFICIENCY_LABELS, SKILL_LEVEL_LABELS
 from diaspora.widgets import (
     CheckboxList,
@@ -52,6 +51,7 @@ from diaspora.widgets import (
     NhsDateField,
     NhsukForm,
     TimeZoneField,
+    WholeNumberField,
     options,
     render_select,
 )

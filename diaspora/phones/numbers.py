@@ -11,6 +11,8 @@ from diaspora.core.words import N_
 from diaspora.reference.places import countries
 
 MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+# The country of a number a gateway reports in national format: Notify's numbers are British.
+GATEWAY_REGION = "GB"
 
 
 class NumberError(ValueError):
@@ -74,21 +76,20 @@ def display(e164: str | None) -> str:
     return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
 
 
-def masked(e164: str | None) -> str:
-    """The last three digits only, for pages that remind a person which number they gave."""
-    return f"ending {e164[-3:]}" if e164 else ""
-
-
 def from_gateway(raw: object) -> str | None:
-    """A number as a gateway reports it (Notify's `447700900123`, WhatsApp's `wa_id`, or with
-    a `+`), in E.164; None when it is not a number."""
+    """A number as a gateway reports it, in E.164; None when it is not a number. Gateways write
+    numbers every way: with the country code and no `+` (Notify's `447700900123`, WhatsApp's
+    `wa_id`), with `+` or `00`, or in national format (`07700900123`), which is read as a
+    number of GATEWAY_REGION."""
     text = "".join(str(raw or "").split())
     if text.startswith("00"):
         text = "+" + text[2:]
-    elif text and not text.startswith("+"):
+    elif text and text[0] not in "+0":
         text = "+" + text
+    if not text.lstrip("+").isdigit():
+        return None
     try:
-        number = phonenumbers.parse(text, None)
+        number = phonenumbers.parse(text, GATEWAY_REGION)
     except NumberParseException:
         return None
     if not phonenumbers.is_possible_number(number):

@@ -262,13 +262,13 @@ class State:
     @property
     def label(self) -> str:
         if self.opted_out:
-            return "Stopped: you replied STOP, so we send nothing to it"
+            return N_("Stopped: you replied STOP, so we send nothing to it")
         if self.failing:
             return N_("Not working: texts cannot be sent to it")
         if self.number and self.pending:
             return N_("Confirmed (a new number is waiting for its code)")
         if self.number:
-            return "Confirmed"
+            return N_("Confirmed")
         return N_("Waiting for the code we sent") if self.pending else N_("Not added")
 
 

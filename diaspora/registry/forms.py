@@ -5,9 +5,8 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
-from wtforms.widgets import TextInput
 
 from diaspora.languages import current_language, translated
 from diaspora.reference import catalogue
@@ -21,7 +20,7 @@ from diaspora.registry.models import (
     VISIBILITY_LABELS,
     Visibility,
 )
-from diaspora.widgets import NhsDateField, NhsukForm, options
+from diaspora.widgets import NhsDateField, NhsukForm, WholeNumberField, options
 
 
 def checked_by(rule: Callable[[Any], str | None]):
@@ -35,32 +34,6 @@ def checked_by(rule: Callable[[Any], str | None]):
             raise ValidationError(translated(problem))
 
     return _validate
-
-
-class WholeNumberField(IntegerField):
-    """A whole number typed in a text box; left empty it is None. The numeric keypad opens on
-    phones, without the spin buttons and scroll-wheel changes of `type=number`."""
-
-    widget = TextInput()
-
-    def __init__(self, label=None, validators=None, *, message: str, **kwargs) -> None:
-        kwargs.setdefault("render_kw", {"inputmode": "numeric", "spellcheck": False})
-        super().__init__(label, validators, **kwargs)
-        self.message = message
-
-    def process_formdata(self, valuelist) -> None:
-        value = (valuelist[0] if valuelist else "").strip()
-        self.data = None
-        if not value:
-            return
-        if not value.isdecimal():
-            raise ValueError(self.message)
-        self.data = int(value)
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return "" if self.data is None else str(self.data)
 
 
 def _labelled(labels: dict) -> list:

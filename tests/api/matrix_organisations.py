@@ -26,4 +26,26 @@ CASES = [
         body=lambda w: {"name": "Renamed charity"},
         expect=everyone(403),
     ),
+    Case(  # its members (the partner owning X) and administrators
+        "get_text_budget",
+        path=lambda w: f"/organisations/{w.org_x.id}/text-budget",
+        expect=everyone(403, partner_x=200, admin=200),
+    ),
+    Case(  # the coordinator reads their charity's; other organisations' people may not
+        "get_text_budget",
+        path=lambda w: f"/organisations/{w.charity.id}/text-budget",
+        expect=everyone(403, coordinator=200, admin=200),
+    ),
+    Case(  # only administrators set it, not even the organisation's own owner
+        "set_text_budget",
+        path=lambda w: f"/organisations/{w.org_x.id}/text-budget",
+        body=lambda w: {"segments": 120},
+        expect=everyone(403, admin=200),
+    ),
+    Case(
+        "set_text_budget",
+        path=lambda w: f"/organisations/{w.charity.id}/text-budget",
+        body=lambda w: {},
+        expect=everyone(403, admin=200),
+    ),
 ]

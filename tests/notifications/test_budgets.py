@@ -288,6 +288,16 @@ def test_members_see_this_month_usage_and_outsiders_do_not(app, client, db, make
     assert "segments" not in text
 
 
+def test_a_coordinator_sees_their_organisation_usage_but_cannot_set_it(app, client, db, make):
+    charity = make.organisation(kind="charity", country="GB")
+    coordinator = make.coordinator(charity)
+    sign_in(client, coordinator.email)
+    text = client.get(f"/organisations/{charity.id}").get_data(as_text=True)
+    assert "have used 0 of the 500 segments they may use this month" in text
+    assert "A platform administrator sets the budget." in text
+    assert f"/admin/organisations/{charity.id}" not in text
+
+
 # Several workers at once --------------------------------------------------------------------
 
 

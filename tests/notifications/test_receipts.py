@@ -242,6 +242,18 @@ def test_other_replies_change_nothing(db, client, make, notify, mobile):
     assert _mobile_of(db, user).opted_out_at is None
 
 
+@pytest.mark.parametrize(
+    "source", ["07911123456", "07911 123456", "+447911123456", "00447911123456"]
+)
+def test_a_stop_reply_finds_the_number_however_notify_writes_it(
+    db, client, make, notify, mobile, source
+):
+    user = make.user()
+    mobile(user, NUMBER)
+    assert _notify_post(client, RECEIVED, _received("STOP", source=source)).status_code == 204
+    assert _mobile_of(db, user).opted_out_at is not None
+
+
 def test_a_stopped_person_sees_it_and_confirming_the_number_again_turns_it_back_on(
     db, client, login_as, notify, mobile
 ):
@@ -327,7 +339,32 @@ def test_an_undeliverable_status_fails_the_message_and_marks_the_number(db, clie
     assert (got.state, got.receipt) == (DeliveryState.FAILED, Receipt.PERMANENT_FAILURE)
     assert got.last_error == "WhatsApp receipt: permanent-failure 131026"
     assert _mobile_of(db, user).failing_at is not None
-    assert len(_emails_to(db, "ama@example.org")) == 1
+    [email] = _emails_to(db, "ama@example.org")
+    assert email.subject == "We could not send a WhatsApp message to your mobile number"
+    assert "Check that the number has WhatsApp" in email.body
+    assert "/account/mobile" in email.body
+
+
+def test_the_failing_text_email_is_in_the_person_language(db, client, sent_text):
+    user, row, notify_id = sent_text
+    user.language = "bn"
+    db.session.commit()
+    _notify_post(client, STATUS, _notify_receipt(notify_id, "permanent-failure", row))
+    [email] = _emails_to(db, "ama@example.org")
+    assert email.subject == "আমরা আপনার মোবাইল নম্বরে এসএমএস পাঠাতে পারিনি"
+    assert "এসএমএস সেবা জানিয়েছে" in email.body
+
+
+def test_the_failing_whatsapp_email_is_in_the_person_language(db, client, sent_whatsapp):
+    user, _row, wamid = sent_whatsapp
+    user.language = "fr"
+    db.session.commit()
+    _webhook(client, status_event(wamid, "failed", NUMBER, errors=[131026]))
+    [email] = _emails_to(db, "ama@example.org")
+    assert email.subject == (
+        "Nous n\u2019avons pas pu envoyer de message WhatsApp à votre numéro de téléphone mobile"
+    )
+    assert "Vérifiez que ce numéro utilise WhatsApp" in email.body
 
 
 def test_a_rate_limited_status_is_a_temporary_failure(db, client, sent_whatsapp):
@@ -379,6 +416,16 @@ def test_a_stop_message_on_whatsapp_opts_the_number_out(
     assert len(_emails_to(db, "ama@example.org")) == 1
     deliver_due(now=T0)
     assert whatsapp.messages == []
+
+
+@pytest.mark.parametrize("number", ["+8801712345678", "+2348031234567"])
+def test_a_stop_message_on_whatsapp_finds_numbers_of_other_countries(
+    db, client, make, whatsapp, mobile, number
+):
+    user = make.user()
+    mobile(user, number)
+    assert _webhook(client, text_event(number, "STOP")).status_code == 200
+    assert _mobile_of(db, user).opted_out_at is not None
 
 
 def test_other_whatsapp_messages_change_nothing(db, client, make, whatsapp, mobile):

@@ -116,6 +116,8 @@ def test_an_undeliverable_number_fails_marks_the_number_and_tells_the_person(
     [email] = db.session.scalars(
         db.select(Notification).filter_by(address="kwame@example.org", channel="email")
     ).all()
+    assert email.subject == "We could not send a WhatsApp message to your mobile number"
+    assert "WhatsApp told us the number cannot get WhatsApp messages" in email.body
     assert "/account/mobile" in email.body
     assert not services.whatsapp_available(db.session, user.id)
 

@@ -217,3 +217,18 @@ def test_the_number_is_in_the_data_export_and_goes_with_the_account(client, logi
 def test_the_pages_need_a_signed_in_person(client, path):
     response = client.get(path)
     assert response.status_code == 302 and "/account/sign-in" in response.location
+
+
+def test_the_state_of_the_number_is_in_the_person_language(client, login_as, db):
+    me = login_as("staff")
+    me.language = "fr"
+    db.session.add(
+        MobileNumber(
+            user_id=me.id, number=NUMBER, confirmed_at=utcnow(), code_attempts=0, codes_sent=0
+        )
+    )
+    db.session.commit()
+    assert "+44 7911 123456 (Confirmé)" in _html(client.get("/account"))
+    services.opt_out(db.session, NUMBER, utcnow())
+    db.session.commit()
+    assert "Arrêté : vous avez répondu STOP" in _html(client.get(MANAGE))

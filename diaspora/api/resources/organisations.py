@@ -1,4 +1,5 @@
-"""Organisations: the caller's own, and any verified one to read."""
+"""Organisations: the caller's own, and any verified one to read; an organisation's monthly text
+budget, read by its members and set by administrators."""
 
 from flask import g
 from marshmallow import Schema, fields, validate
@@ -16,6 +17,8 @@ from diaspora.api.spec import (
 )
 from diaspora.auth.models import Role
 from diaspora.extensions import db
+from diaspora.notifications import budgets
+from diaspora.notifications.forms import TextBudgetForm
 from diaspora.organisations import services
 from diaspora.organisations.access import active_memberships
 from diaspora.organisations.forms import OrganisationForm
@@ -56,6 +59,37 @@ class OrganisationUpdated(OrganisationSchema):
             "description": "true when the change of name or kind sent a verified organisation "
             "back to verification: until an administrator verifies it again, its members have "
             "no partner or coordinator access through it"
+        },
+    )
+
+
+class TextBudgetSchema(Schema):
+    month = fields.String(
+        required=True, metadata={"description": "This calendar month in UTC, as YYYY-MM"}
+    )
+    segments = fields.Integer(
+        required=True,
+        attribute="budget",
+        metadata={
+            "description": "The text message segments the messages it causes may use a month (a "
+            "text is one or two segments, a WhatsApp message one); 0: its texts go by email"
+        },
+    )
+    is_default = fields.Boolean(
+        required=True,
+        metadata={"description": "true when no budget is set for it: the service's default"},
+    )
+    used = fields.Integer(required=True, metadata={"description": "Segments used this month"})
+    left = fields.Integer(required=True, metadata={"description": "Segments left this month"})
+    percent = fields.Integer(
+        required=True,
+        metadata={"description": "The share used, 0 to 100 (100 when the budget is 0)"},
+    )
+    warned = fields.Boolean(
+        required=True,
+        metadata={
+            "description": f"true once its owners were warned this month that it used "
+            f"{budgets.WARN_AT} % of the budget"
         },
     )
 
@@ -156,3 +190,40 @@ def update_organisation(organisation_id: int, body: dict):
     sent_back = services.update_organisation(db.session, organisation, g.api_user, **changed)
     db.session.commit()
     return _shown(organisation, role) | {"sent_back_to_verification": sent_back}
+
+
+@resource.operation(
+    "GET",
+    "/organisations/<int:organisation_id>/text-budget",
+    tag="Organisations",
+    summary="Your organisation's text budget and what it used this month",
+    response=TextBudgetSchema,
+)
+def get_text_budget(organisation_id: int):
+    """What the organisation's page shows its members: this month's budget, the segments its
+    texts used and whether its owners were warned. Its members and administrators only."""
+    organisation, role = _visible(organisation_id)
+    if role is None and not g.api_user.has_role(Role.ADMIN):
+        raise ApiProblem(403, "Only the organisation's members see its text budget.")
+    return budgets.usage(db.session, organisation.id)
+
+
+@resource.operation(
+    "PUT",
+    "/organisations/<int:organisation_id>/text-budget",
+    tag="Organisations",
+    summary="Set an organisation's monthly text budget (administrators)",
+    body=TextBudgetForm,
+    response=TextBudgetSchema,
+)
+def set_text_budget(organisation_id: int, body: dict):
+    """The administration page's form and rules: `segments` a whole number (0 turns the
+    organisation's texts off: they go by email); left out, the service's default applies.
+    Recorded in the audit log, as on the page."""
+    if not g.api_user.has_role(Role.ADMIN):
+        raise ApiProblem(403, "Only administrators set text budgets.")
+    organisation, _role = _visible(organisation_id)
+    form = checked_form(TextBudgetForm, body)
+    budgets.set_budget(db.session, g.api_user, organisation, form.segments.data)
+    db.session.commit()
+    return budgets.usage(db.session, organisation.id)
