@@ -29,7 +29,7 @@ from diaspora.auth.models import Role, User
 from diaspora.core.errors import DomainError
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.words import N_
-from diaspora.languages import translated
+from diaspora.languages import shipped, translated
 from diaspora.notifications.models import Channel, DeliveryState, Notification
 from diaspora.organisations.access import verified_memberships
 from diaspora.organisations.models import COORDINATING_KINDS, Membership, Organisation
@@ -299,7 +299,9 @@ def _filled(details: PlanInput, template: PlanTemplate | None) -> PlanInput:
 def start_plan(
     session: Session, owner: User, template: PlanTemplate | None, details: PlanInput
 ) -> Plan:
-    """A staff member's new plan, with the template's milestones dated."""
+    """A staff member's new plan, with the template's milestones dated. The milestones are the
+    person's own from then on, so a shipped title or description is copied in the language the
+    plan is made in (the creator's), as they would have typed it; they may change it later."""
     if not owner.has_role(Role.STAFF):
         raise NotAllowed("Only staff members have plans")
     if template is not None and template.status == TemplateStatus.RETIRED:
@@ -324,8 +326,8 @@ def start_plan(
             continue
         plan.milestones.append(
             Milestone(
-                title=item.title,
-                description=item.description,
+                title=shipped(item.title),
+                description=shipped(item.description),
                 due_on=due,
                 anchor=item.anchor,
                 offset_days=item.offset_days,
