@@ -68,7 +68,7 @@ class AuditFilterForm(NhsukForm):
     person = HiddenField()
     action = SelectField(
         _l("Action"),
-        choices=options(action_choices(), _l("Any action")),
+        choices=[],
         default="",
         invalid_choice_message=_l("Select an action from the list"),
     )
@@ -84,6 +84,10 @@ class AuditFilterForm(NhsukForm):
         message_name=_l("To date"),
         invalid_message=_l("To date must be a real date"),
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.action.choices = options(action_choices(), gettext("Any action"))
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

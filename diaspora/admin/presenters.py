@@ -9,7 +9,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from diaspora.audit.labels import action_label, subject_label
+from diaspora.audit.labels import action_label, detail_label, subject_label
 from diaspora.audit.models import AuditEvent
 from diaspora.auth.models import ROLE_LABELS, User
 from diaspora.languages import translated
@@ -32,7 +32,9 @@ def _names(session: Session, model, column, events: list[AuditEvent]) -> dict[in
 
 def _detail_text(value: Any) -> str:
     if isinstance(value, dict):
-        return ", ".join(f"{k.replace('_', ' ')} {_detail_text(v)}" for k, v in value.items())
+        return ", ".join(
+            f"{translated(detail_label(k)).lower()} {_detail_text(v)}" for k, v in value.items()
+        )
     if isinstance(value, list | tuple | set):
         return ", ".join(_detail_text(v) for v in value)
     return "" if value is None else str(value)
@@ -69,7 +71,7 @@ def present_events(session: Session, events: list[AuditEvent]) -> list[dict[str,
         elif event.subject_id is not None:
             record["name"] = gettext("number %(number)s", number=event.subject_id)
         details = [
-            (key.replace("_", " ").capitalize(), _detail_text(value))
+            (translated(detail_label(key)), _detail_text(value))
             for key, value in (event.details or {}).items()
             if value not in (None, "", [], {})
         ]

@@ -9,6 +9,7 @@ live for less than the reminder period is not reminded about: its owner has just
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -18,6 +19,7 @@ from diaspora.auth.models import User
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import service_path
 from diaspora.extensions import db
+from diaspora.languages import force_locale, format_local, language_of
 from diaspora.notifications.models import Notification
 from diaspora.notifications.services import notify
 
@@ -60,17 +62,24 @@ def token_reminders(now: datetime | None = None) -> int:
         if _key(token) in reminded or as_utc(token.created_at) > as_utc(token.expires_at) - lead:
             continue
         days = max(1, (as_utc(token.expires_at) - now).days)
-        in_days = f"{days} day{'' if days == 1 else 's'}"
+        with force_locale(language_of(token.user)):  # the message is in its recipient's language
+            subject = ngettext(
+                "Your API token “%(name)s” expires in %(num)d day",
+                "Your API token “%(name)s” expires in %(num)d days",
+                days,
+                name=token.name,
+            )
+            expires = format_local(as_utc(token.expires_at), "%-d %B %Y")
         notify(
             session,
             token.user,
             KIND,
-            subject=f"Your API token “{token.name}” expires in {in_days}",
+            subject=subject,
             template="api_token_expiry",
             link=path,
             dedupe_key=_key(token),
             token=token,
-            expires=f"{as_utc(token.expires_at):%-d %B %Y}",
+            expires=expires,
         )
         try:
             session.commit()

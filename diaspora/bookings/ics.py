@@ -4,6 +4,9 @@ calendars that carry them (a download, an email attachment, a personal feed).
 Times are written in UTC (`DTSTART:20270328T080000Z`), so no VTIMEZONE is needed and every
 client shows the same instant in its own zone. Each session keeps one UID for its life; its
 SEQUENCE rises with every change people must see, so a client replaces what it had.
+
+The words the service writes (not titles or names people typed) are in the current language:
+the downloader's, or, for a feed or an emailed file, its owner's (`force_locale` around the call).
 """
 
 from collections.abc import Iterable
@@ -13,6 +16,8 @@ from email.utils import parseaddr
 from icalendar import Calendar, Event, vCalAddress, vDuration
 
 from diaspora.core.time import as_utc, utcnow
+from diaspora.core.words import N_
+from diaspora.languages import translated
 from diaspora.opportunities.models import Opportunity, SessionStatus, TeachingSession
 
 PRODID = "-//Diaspora health partnerships//Bookings//EN"
@@ -42,19 +47,19 @@ def session_event(
     opportunity = teaching_session.opportunity
     starts = as_utc(teaching_session.starts_at)
     cancelled = teaching_session.status == SessionStatus.CANCELLED
-    lines = [f"Tele-teaching for {opportunity.organisation.name}."]
+    lines = [N_("Tele-teaching for %(organisation)s.", organisation=opportunity.organisation.name)]
     if opportunity.audience:
-        lines.append(f"Audience: {opportunity.audience}.")
+        lines.append(N_("Audience: %(audience)s.", audience=opportunity.audience))
     if join_link and not cancelled:
-        lines.append(f"Join: {join_link}")
-    lines.append(f"Details: {page_url}")
+        lines.append(N_("Join: %(link)s", link=join_link))
+    lines.append(N_("Details: %(link)s", link=page_url))
     event = Event.new(
         uid=teaching_session.uid,
         stamp=as_utc(stamp or utcnow()),
         start=starts,
         end=starts + timedelta(minutes=teaching_session.duration_minutes),
         summary=_summary(teaching_session),
-        description="\n".join(lines),
+        description="\n".join(translated(line) for line in lines),
         organizer=organiser(opportunity, sender),
         url=page_url,
         sequence=teaching_session.sequence,
@@ -68,9 +73,11 @@ def _summary(teaching_session: TeachingSession) -> str:
     opportunity = teaching_session.opportunity
     title = opportunity.title
     if (opportunity.occurrences or 1) > 1:
-        title = f"{title} (session {teaching_session.number})"
+        title = translated(
+            N_("%(title)s (session %(number)s)", title=title, number=teaching_session.number)
+        )
     if teaching_session.status == SessionStatus.CANCELLED:
-        return f"Cancelled: {title}"
+        return translated(N_("Cancelled: %(title)s", title=title))
     return title
 
 

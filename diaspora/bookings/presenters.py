@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from babel.dates import format_date
 from flask import url_for
 from flask_babel import gettext, ngettext
 
@@ -11,8 +10,6 @@ from diaspora.bookings.services import HOLDS_PLACE, Overview, SessionRow
 from diaspora.core.time import as_utc
 from diaspora.directory.presenters import pagination as numbered_pagination
 from diaspora.engagements.models import EngagementState
-from diaspora.languages import DEFAULT_LANGUAGE, current_language, translated
-from diaspora.opportunities import times
 from diaspora.opportunities.models import OpportunityStatus, SessionStatus, TeachingSession
 
 S = EngagementState
@@ -47,22 +44,6 @@ def places_left(teaching_session: TeachingSession, waiting: int) -> str:
             waiting,
         )
     return gettext("Full")
-
-
-def when(teaching_session: TeachingSession, zone_name: str) -> str:
-    """The session's date in the host's zone and its time in both, in the reader's language
-    ("Sunday 28 March 2027, 14:00 in Dhaka, 09:00 in London")."""
-    language = current_language()
-    if language == DEFAULT_LANGUAGE:
-        return services.when(teaching_session, zone_name)
-    host_zone = teaching_session.opportunity.host_time_zone or "UTC"
-    day = times.in_zone(teaching_session.starts_at, host_zone)
-    both = times.both_zones(teaching_session.starts_at, host_zone, zone_name)
-    return gettext(
-        "%(day)s, %(times)s",
-        day=format_date(day, "full", locale=language),
-        times=translated(both),
-    )
 
 
 def your_booking(row: SessionRow) -> tuple[str, dict[str, str] | None]:
@@ -129,7 +110,7 @@ def session_row(row: SessionRow, overview: Overview, zone_name: str) -> dict[str
         "id": teaching_session.id,
         "anchor": f"session-{teaching_session.id}",
         "heading": heading(teaching_session),
-        "when": when(teaching_session, zone_name),
+        "when": services.when(teaching_session, zone_name),
         "duration": duration(teaching_session.duration_minutes),
         "places": gettext("Cancelled") if cancelled else places_left(teaching_session, row.waiting),
         "status": status_text,

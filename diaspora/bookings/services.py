@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from math import ceil
 
+from babel.dates import format_date
 from icalendar import Event
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -44,6 +45,13 @@ from diaspora.core.urls import external_url, service_path
 from diaspora.core.words import N_
 from diaspora.engagements.models import Engagement, EngagementState
 from diaspora.engagements.states import move
+from diaspora.languages import (
+    DEFAULT_LANGUAGE,
+    current_language,
+    force_locale,
+    language_of,
+    translated,
+)
 from diaspora.milestones.services import milestone_events
 from diaspora.opportunities import times
 from diaspora.opportunities.access import manages
@@ -723,11 +731,17 @@ def download(session: Session, user: User, session_id: int) -> bytes | None:
 
 
 def when(teaching_session: TeachingSession, zone_name: str) -> str:
-    """E.g. "Sunday 28 March 2027, 14:00 in Dhaka, 09:00 in London" (the host's date)."""
+    """The session's date in the host's zone and its time in both, in the current language
+    ("Sunday 28 March 2027, 14:00 in Dhaka, 09:00 in London")."""
     host_zone = teaching_session.opportunity.host_time_zone or "UTC"
     day = times.in_zone(teaching_session.starts_at, host_zone)
     both = times.both_zones(teaching_session.starts_at, host_zone, zone_name)
-    return f"{day:%A} {day.day} {day:%B %Y}, {both}"
+    language = current_language()
+    if language == DEFAULT_LANGUAGE:
+        return f"{day:%A} {day.day} {day:%B %Y}, {both}"
+    return translated(
+        N_("%(day)s, %(times)s", day=format_date(day, "full", locale=language), times=both)
+    )
 
 
 def _tell(
@@ -746,7 +760,9 @@ def _tell(
     teaching_session = engagement.session
     user = engagement.user
     may_join = engagement.state in HOLDS_PLACE
-    file = session_file(teaching_session, with_join_link=may_join)
+    with force_locale(language_of(user)):  # the file and the time in the message's language
+        file = session_file(teaching_session, with_join_link=may_join)
+        moment = when(teaching_session, user.time_zone or DEFAULT_TIME_ZONE)
     notify(
         session,
         user,
@@ -759,7 +775,7 @@ def _tell(
         organisation_id=teaching_session.opportunity.organisation_id,
         opportunity=teaching_session.opportunity,
         teaching_session=teaching_session,
-        when=when(teaching_session, user.time_zone or DEFAULT_TIME_ZONE),
+        when=moment,
         state=engagement.state,
         join_link=teaching_session.opportunity.join_link if may_join else None,
         **context,
@@ -863,11 +879,15 @@ def dated_engagements(session: Session, user: User) -> Iterable[Event]:
         last: date | None = engagement.ends_on or opportunity.ends_on
         yield ics.all_day_event(
             f"engagement-{engagement.id}@diaspora",
-            f"Start window: {opportunity.title}" if placement else opportunity.title,
+            translated(N_("Start window: %(title)s", title=opportunity.title))
+            if placement
+            else opportunity.title,
             opportunity.starts_on,
             last if last and last >= opportunity.starts_on else None,
             page_url=external_url("opportunities.detail", opportunity_id=opportunity.id),
-            description=f"With {opportunity.organisation.name}.",
+            description=translated(
+                N_("With %(organisation)s.", organisation=opportunity.organisation.name)
+            ),
         )
 
 
@@ -877,7 +897,9 @@ FEED_SOURCES: list[FeedSource] = [booked_sessions, dated_engagements, milestone_
 
 
 def calendar_for(session: Session, user: User) -> bytes:
-    """The person's calendar feed: every event of every source in FEED_SOURCES."""
-    events = [event for source in FEED_SOURCES for event in source(session, user)]
-    name = str(setting("SERVICE_NAME") or "Diaspora health partnerships")
+    """The person's calendar feed: every event of every source in FEED_SOURCES, in the person's
+    own language, as calendar apps fetch it with no one signed in."""
+    with force_locale(language_of(user)):
+        events = [event for source in FEED_SOURCES for event in source(session, user)]
+        name = translated(setting("SERVICE_NAME"))
     return ics.calendar(events, method=ics.PUBLISH, name=name, refresh=FEED_REFRESH)

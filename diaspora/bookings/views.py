@@ -90,7 +90,7 @@ def book(session_id: int):
             db.session, user_id, session_id, join_waiting_list=form.join_waiting_list
         )
         position = services.waiting_position(db.session, booking)
-        return position, presenters.when(booking.session, zone)
+        return position, services.when(booking.session, zone)
 
     try:
         position, when = run_change(db.session, change)
@@ -145,7 +145,7 @@ def cancel(session_id: int):
         form=form,
         had_place=had_place,
         opportunity=teaching_session.opportunity,
-        when=presenters.when(teaching_session, viewer_zone().key),
+        when=services.when(teaching_session, viewer_zone().key),
         back_url=services.session_path(teaching_session),
     )
 
@@ -200,7 +200,7 @@ def attendance(session_id: int):
         "bookings/attendance.html",
         form=form,
         opportunity=opportunity,
-        when=presenters.when(teaching_session, viewer_zone().key),
+        when=services.when(teaching_session, viewer_zone().key),
         heading=presenters.heading(teaching_session),
         problem=gettext("%(problem)s.", problem=translated(problem)) if problem else None,
         recorded=teaching_session.attendance_recorded_at,

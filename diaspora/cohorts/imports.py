@@ -21,8 +21,8 @@ from functools import cache
 import pycountry
 
 from diaspora.core.errors import DomainError
-from diaspora.core.input import cleaned, text_problem
-from diaspora.core.words import N_
+from diaspora.core.input import cleaned, field_problem
+from diaspora.core.words import N_, Words
 from diaspora.reference.catalogue import language_names, professions
 from diaspora.reference.places import country_names
 
@@ -31,11 +31,11 @@ MAX_ROWS = 2_000
 COLUMNS = ("name", "email", "profession", "countries", "languages")
 REQUIRED = ("name", "email")
 LABELS = {
-    "name": "Name",
-    "email": "Email address",
-    "profession": "Profession",
-    "countries": "Countries",
-    "languages": "Languages",
+    "name": N_("Name"),
+    "email": N_("Email address"),
+    "profession": N_("Profession"),
+    "countries": N_("Countries"),
+    "languages": N_("Languages"),
 }
 LIMITS = {"name": 120, "email": 254, "profession": 100, "countries": 500, "languages": 500}
 SEPARATOR = ";"
@@ -71,7 +71,7 @@ class Row:
     profession: str | None = None  # catalogue code
     countries: list[str] = field(default_factory=list)  # ISO 3166-1 alpha-2
     languages: list[str] = field(default_factory=list)  # ISO 639-3
-    problems: list[str] = field(default_factory=list)
+    problems: list[Words] = field(default_factory=list)
 
     @property
     def good(self) -> bool:
@@ -137,6 +137,13 @@ def _language_index() -> dict[str, str]:
     return index
 
 
+# The problem each list names for a part it does not know.
+UNKNOWN = {
+    "country": N_("Unknown country: %(value)s"),
+    "language": N_("Unknown language: %(value)s"),
+}
+
+
 def _matched(text: str, index: dict[str, str], what: str, row: Row) -> list[str]:
     codes: list[str] = []
     for part in text.split(SEPARATOR):
@@ -145,7 +152,7 @@ def _matched(text: str, index: dict[str, str], what: str, row: Row) -> list[str]
             continue
         code = index.get(_key(part))
         if code is None:
-            row.problems.append(f"Unknown {what}: {part}")
+            row.problems.append(N_(UNKNOWN[what].msgid, value=part))
         elif code not in codes:
             codes.append(code)
     return codes
@@ -235,9 +242,9 @@ def _header(cells: list[str]) -> list[str]:
 def _cell(row: Row, column: str, text: str) -> str:
     """The cell through the input filter: a problem is noted, the text kept without the
     refused characters; then surrounding spaces go."""
-    problem = text_problem(text, name=column == "name", limit=LIMITS[column])
+    problem = field_problem(LABELS[column], text, name=column == "name", limit=LIMITS[column])
     if problem:
-        row.problems.append(f"{LABELS[column]} {problem}")
+        row.problems.append(problem)
         text = cleaned(text, name=column == "name")
     return text.strip()
 
@@ -247,7 +254,7 @@ def _read_row(
 ) -> Row:
     row = Row(line)
     if len(cells) > len(names) and any(cell.strip() for cell in cells[len(names) :]):
-        row.problems.append("The row has more cells than the header row names")
+        row.problems.append(N_("The row has more cells than the header row names"))
     values = {name: "" for name in COLUMNS}
     for name, text in zip(names, cells, strict=False):
         if name:
@@ -258,15 +265,15 @@ def _read_row(
     row.countries_text = values["countries"]
     row.languages_text = values["languages"]
     if not row.name:
-        row.problems.append("Name is missing")
+        row.problems.append(N_("Name is missing"))
     if not row.email:
-        row.problems.append("Email address is missing")
+        row.problems.append(N_("Email address is missing"))
     elif not valid_email(row.email):
-        row.problems.append("Email address is not a valid email address")
+        row.problems.append(N_("Email address is not a valid email address"))
     if row.profession_text:
         row.profession = _profession_index().get(_key(row.profession_text))
         if row.profession is None:
-            row.problems.append(f"Unknown profession: {row.profession_text}")
+            row.problems.append(N_("Unknown profession: %(value)s", value=row.profession_text))
     row.countries = _matched(row.countries_text, _country_index(), "country", row)
     row.languages = _matched(row.languages_text, _language_index(), "language", row)
     return row
@@ -294,7 +301,9 @@ def parse(data: bytes, valid_email: Callable[[str], bool]) -> list[Row]:
             row = _read_row(number, names, cells, valid_email)
             if row.email:
                 if row.email in first_line:
-                    row.problems.append(f"Same email address as row {first_line[row.email]}")
+                    row.problems.append(
+                        N_("Same email address as row %(row)s", row=first_line[row.email])
+                    )
                 else:
                     first_line[row.email] = number
             rows.append(row)

@@ -121,7 +121,7 @@ def present_preview_row(row: volunteers.PreviewRow) -> dict[str, Any]:
         "email": row.email,
         "status": translated(label),
         "colour": colour,
-        "problems": list(row.problems),
+        "problems": [translated(problem) for problem in row.problems],
     }
 
 

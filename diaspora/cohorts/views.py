@@ -506,10 +506,11 @@ def import_confirm(cohort_id: int, import_id: int):
 @bp.get("/cohorts/<int:cohort_id>/imports/<int:import_id>/problems.csv")
 @login_required
 def import_problems(cohort_id: int, import_id: int):
-    """The refused rows as the coordinator sent them, with what is wrong, to fix and upload."""
+    """The refused rows as the coordinator sent them, with what is wrong in the reader's
+    language, to fix and upload. The file's own columns keep the names the upload reads."""
     found = _managed(cohort_id)
     upload = _import(found, import_id)
-    rows: list[list[object]] = [["row", *imports.COLUMNS, "problems"]]
+    rows: list[list[object]] = [[gettext("row"), *imports.COLUMNS, gettext("problems")]]
     for row in volunteers.problem_rows(upload):
         rows.append(
             [
@@ -519,7 +520,7 @@ def import_problems(cohort_id: int, import_id: int):
                 row["profession_text"],
                 row["countries_text"],
                 row["languages_text"],
-                "; ".join(row["problems"]),
+                "; ".join(translated(problem) for problem in volunteers.problems_of(row)),
             ]
         )
     return _csv(rows, f"volunteers-problems-{upload.id}.csv")

@@ -40,7 +40,7 @@ from diaspora.core.context import setting
 from diaspora.core.paging import PageNumbers
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import external_url, service_path
-from diaspora.core.words import N_
+from diaspora.core.words import N_, Words, restored, stored
 from diaspora.notifications import mail
 from diaspora.notifications.services import notify
 from diaspora.reference.places import DEFAULT_TIME_ZONE, is_time_zone
@@ -98,7 +98,7 @@ def start_import(session: Session, cohort: Cohort, actor: User, data: bytes) -> 
                 "profession": row.profession,
                 "countries": row.countries,
                 "languages": row.languages,
-                "problems": row.problems,
+                "problems": [stored(problem) for problem in row.problems],
             }
             for row in rows
         ],
@@ -145,7 +145,7 @@ class PreviewRow:
     name: str
     email: str
     status: str  # PROBLEMS, MEMBER, INVITED or NEW
-    problems: tuple[str, ...]
+    problems: tuple[Words, ...]
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ def _classified(session: Session, upload: VolunteerImport) -> list[PreviewRow]:
             row["name"],
             row["email"],
             PROBLEMS if row["problems"] else standing.get(row["email"], NEW),
-            tuple(row["problems"]),
+            problems_of(row),
         )
         for row in upload.rows
     ]
@@ -189,6 +189,11 @@ def preview(
         return None
     start = (page - 1) * per_page
     return Preview(rows[start : start + per_page], len(rows), page, per_page, counts)
+
+
+def problems_of(row: dict) -> tuple[Words, ...]:
+    """A stored row's problems, each shown in the reader's language (`translated`)."""
+    return tuple(restored(problem) for problem in row["problems"])
 
 
 def problem_rows(upload: VolunteerImport) -> list[dict]:

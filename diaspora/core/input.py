@@ -112,6 +112,9 @@ class JSONProvider(DefaultJSONProvider):
             raise ValueError("The JSON is nested too deeply.") from None
 
 
+WEB_ADDRESS = N_("The web address")
+
+
 def _check_request():
     """Refuse, before anything reads the request, what no view can use: a body over
     MAX_CONTENT_LENGTH (413; one of unknown length, sent in chunks, is read up to the limit,
@@ -127,9 +130,9 @@ def _check_request():
             abort(404)
     for key, values in request.args.lists():
         for text in (key, *values):
-            problem = text_problem(text)
+            problem = field_problem(WEB_ADDRESS, text)
             if problem:
-                abort(400, f"The web address {problem}.")
+                abort(400, problem)  # the page shows it in the reader's language
 
 
 def register_input_checks(app: Flask) -> None:

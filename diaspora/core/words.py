@@ -36,6 +36,22 @@ def N_(msgid: str, **values: object) -> Words:
     return Words(msgid, **values)
 
 
+def stored(text: object) -> object:
+    """A message as a JSON column keeps it, to show later in whoever's language reads it: a
+    `Words` as its message id and values (each kept the same way), other text as it is. Values
+    must be text or numbers."""
+    if isinstance(text, Words):
+        return {"msgid": text.msgid, "values": {k: stored(v) for k, v in text.values.items()}}
+    return text
+
+
+def restored(data: object) -> object:
+    """The message `stored` kept, a `Words` again."""
+    if isinstance(data, dict) and "msgid" in data:
+        return Words(data["msgid"], **{k: restored(v) for k, v in data.get("values", {}).items()})
+    return data
+
+
 class CountryName(str):
     """A country's English name that a page shows in the reader's language (CLDR)."""
 

@@ -10,6 +10,7 @@ from datetime import date
 from flask_babel import gettext, ngettext
 
 from diaspora.core.spreadsheet import cell
+from diaspora.core.words import N_
 from diaspora.credentials import services as credentials
 from diaspora.credentials.models import CredentialStatus
 from diaspora.directory.services import Result
@@ -28,21 +29,21 @@ from diaspora.registry.services import skill_label
 TOP_SKILLS = 3
 DATE = "%-d %B %Y"
 CSV_HEADER = [
-    "Profile link",
-    "Name",
-    "Profession",
-    "Grade or band",
-    "Specialty",
-    "Country ties",
-    "Countries on the WHO safeguards list",
-    "Languages",
-    "Skills",
-    "Hours a month",
-    "Can help",
-    "Not available until",
-    "Travel windows",
-    "Verified registration",
-    "Last active",
+    N_("Profile link"),
+    N_("Name"),
+    N_("Profession"),
+    N_("Grade or band"),
+    N_("Specialty"),
+    N_("Country ties"),
+    N_("Countries on the WHO safeguards list"),
+    N_("Languages"),
+    N_("Skills"),
+    N_("Hours a month"),
+    N_("Can help"),
+    N_("Not available until"),
+    N_("Travel windows"),
+    N_("Verified registration"),
+    N_("Last active"),
 ]
 
 
@@ -87,7 +88,7 @@ def skills(profile: StaffProfile, limit: int | None = None) -> list[str]:
     return [
         gettext(
             "%(name)s (%(level)s)",
-            name=skill_label(skill.code, skill.tag),
+            name=translated(skill_label(skill.code, skill.tag)),
             level=translated(SKILL_LEVEL_LABELS[skill.level]).lower(),
         )
         for skill in ranked[:limit]
@@ -175,24 +176,33 @@ def details(result: Result, today: date) -> dict:
     }
 
 
+def csv_header() -> list[str]:
+    """The export's headings in the reader's language, as the impact exports' are."""
+    return [translated(heading) for heading in CSV_HEADER]
+
+
 def csv_row(result: Result, today: date, link: Callable[[int], str]) -> list[str]:
+    """One volunteer, in the reader's language (names of professions, grades, countries...)."""
     profile = result.profile
     listed_ties = ties(profile)
     row = [
         link(profile.id),
         profile.user.display_name,
-        profession_label(profile.profession),
-        grade_label(profile.grade),
+        translated(profession_label(profile.profession)),
+        translated(grade_label(profile.grade)),
         profile.specialty,
-        "; ".join(f"{tie['country']} ({tie['kind'].lower()})" for tie in listed_ties),
+        "; ".join(
+            gettext("%(name)s (%(level)s)", name=tie["country"], level=tie["kind"].lower())
+            for tie in listed_ties
+        ),
         "; ".join(sorted({tie["country"] for tie in listed_ties if tie["safeguards"]})),
         "; ".join(languages(profile)),
         "; ".join(skills(profile)),
         profile.hours_per_month,
-        MODALITY_LABELS.get(profile.modality or "", ""),
+        translated(MODALITY_LABELS.get(profile.modality or "", "")),
         _day(profile.unavailable_until),
         "; ".join(upcoming_windows(profile, today)),
-        "Yes" if result.verified else "No",
+        gettext("Yes") if result.verified else gettext("No"),
         _day(profile.last_active_at.date()),
     ]
     return [cell(value) for value in row]

@@ -115,7 +115,7 @@ def export():
     buffer = io.StringIO()
     buffer.write("\ufeff")  # so spreadsheets read names in any script as UTF-8
     writer = csv.writer(buffer)
-    writer.writerow(presenters.CSV_HEADER)
+    writer.writerow(presenters.csv_header())
     exported = 0
     for result in services.all_results(db.session, _access(), filters):
         writer.writerow(presenters.csv_row(result, today, link))

@@ -104,15 +104,31 @@ def _finish_sign_in(user, *, remember: bool = False, left: int | None = None) ->
     return response
 
 
+# A remembered browser is kept as "Firefox on Windows" (product names stay as they are), the
+# words shown in the reader's language by `browser_name`.
+BROWSERS = (("Edg", "Edge"), ("Firefox", "Firefox"), ("Chrome", "Chrome"), ("Safari", "Safari"))
+SYSTEMS = ("Windows", "Android", "iPhone", "iPad", "Mac OS", "Linux")
+SOME_BROWSER = "A browser"
+ON = " on "
+
+
 def _browser_label() -> str:
     """What the account page calls a remembered browser: its kind and system, read from the
     User-Agent header (nothing else about it is kept)."""
     agent = request.user_agent.string
-    browsers = (("Edg", "Edge"), ("Firefox", "Firefox"), ("Chrome", "Chrome"), ("Safari", "Safari"))
-    systems = ("Windows", "Android", "iPhone", "iPad", "Mac OS", "Linux")
-    browser = next((label for mark, label in browsers if mark in agent), "A browser")
-    system = next((name for name in systems if name in agent), "")
-    return f"{browser} on {system}" if system else browser
+    browser = next((label for mark, label in BROWSERS if mark in agent), SOME_BROWSER)
+    system = next((name for name in SYSTEMS if name in agent), "")
+    return f"{browser}{ON}{system}" if system else browser
+
+
+def browser_name(label: str) -> str:
+    """A remembered browser's label in the reader's language: "Firefox sous Windows"."""
+    browser, _, system = label.partition(ON)
+    if browser == SOME_BROWSER:
+        browser = gettext("A browser")
+    return (
+        gettext("%(browser)s on %(system)s", browser=browser, system=system) if system else browser
+    )
 
 
 def _code_refused(user: User, code: str, *, purpose: str) -> str | None:
@@ -427,7 +443,10 @@ def manage():
         totp=services.confirmed_totp(db.session, user),
         passkeys=services.passkeys_of(db.session, user),
         codes_left=services.recovery_codes_left(db.session, user),
-        devices=services.remembered_devices(db.session, user),
+        devices=[
+            (device, browser_name(device.label))
+            for device in services.remembered_devices(db.session, user)
+        ],
         may_remember=services.may_remember(user),
     )
 

@@ -10,7 +10,7 @@ from flask import url_for
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
-from diaspora.bookings.presenters import when
+from diaspora.bookings.services import when
 from diaspora.contributions.presenters import hours_text, month_label
 from diaspora.core.time import as_utc
 from diaspora.credentials.services import expiry_warning, regulator_label

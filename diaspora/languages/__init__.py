@@ -41,6 +41,7 @@ __all__ = [
     "force_locale",
     "init_languages",
     "language_of",
+    "shipped",
     "text_direction",
     "translated",
 ]
@@ -105,6 +106,13 @@ def translated(text: object) -> str:
     if isinstance(text, CountryName):
         return country_name(text.code, current_language()) or str(text)
     return "" if text is None else str(text)
+
+
+def shipped(text: str | None) -> str:
+    """Text the service ships in English and people may edit once stored (a plan template's
+    name, say): in the reader's language when it is still the shipped text the catalogues
+    translate, else as it was typed."""
+    return gettext(text) if text else ""
 
 
 def _value(value: object) -> object:

@@ -10,7 +10,7 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
 from diaspora.auth.models import User
-from diaspora.languages import current_language
+from diaspora.languages import current_language, shipped
 from diaspora.reference.places import countries, country_names
 from diaspora.widgets import Name, NhsDateField, NhsukForm, options
 
@@ -33,7 +33,7 @@ class ChooseTemplateForm(NhsukForm):
     def __init__(self, *args: Any, templates: list[PlanTemplate], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.templates = templates
-        self.template.choices = options((str(t.id), t.name) for t in templates)
+        self.template.choices = options((str(t.id), shipped(t.name)) for t in templates)
 
     def items(self) -> list[dict[str, Any]]:
         hints = {str(t.id): _template_hint(t) for t in self.templates}
@@ -44,7 +44,7 @@ class ChooseTemplateForm(NhsukForm):
 
 
 def _template_hint(template: PlanTemplate) -> str:
-    parts = [template.description]
+    parts = [shipped(template.description)]
     if template.months:
         parts.append(ngettext("Usually %(num)d month.", "Usually %(num)d months.", template.months))
     if template.status == "closing":
@@ -99,7 +99,7 @@ class PlanForm(NhsukForm):
                 "coordinator_id": str(editing.coordinator_id or ""),
             }
         elif template is not None and "data" not in kwargs:
-            kwargs["data"] = {"scheme": template.name}
+            kwargs["data"] = {"scheme": shipped(template.name)}
         super().__init__(*args, **kwargs)
         self.session, self.owner, self.template = session, owner, template
         self.return_country.choices = options(
@@ -118,7 +118,9 @@ class PlanForm(NhsukForm):
             self.expected_end_on.label.text = gettext("Expected end date (optional)")
 
     def _scheme(self) -> str:
-        return (self.scheme.data or "").strip() or (self.template.name if self.template else "")
+        return (self.scheme.data or "").strip() or (
+            shipped(self.template.name) if self.template else ""
+        )
 
     def _coordinator(self) -> int | None:
         chosen = self.coordinator_id.data or ""

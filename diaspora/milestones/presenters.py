@@ -5,7 +5,7 @@ from typing import Any
 
 from flask_babel import gettext, ngettext
 
-from diaspora.languages import current_language, format_local, translated
+from diaspora.languages import current_language, format_local, shipped, translated
 from diaspora.reference.places import country_name
 
 from . import services
@@ -140,14 +140,14 @@ def present_summary(summary: services.PlanSummary) -> dict[str, Any]:
 def present_template(template: PlanTemplate, milestones: int | None = None) -> dict[str, Any]:
     return {
         "id": template.id,
-        "name": template.name,
+        "name": shipped(template.name),
         "scheme": template.scheme,
-        "description": template.description,
+        "description": shipped(template.description),
         "months": template.months,
         "status": template.status,
         "status_label": translated(TEMPLATE_STATUS_LABELS[TemplateStatus(template.status)]),
         "status_tag": _status_tag(TemplateStatus(template.status)),
-        "status_note": template.status_note,
+        "status_note": shipped(template.status_note),
         "count": len(template.milestones) if milestones is None else milestones,
     }
 
@@ -156,8 +156,8 @@ def present_template_milestones(template: PlanTemplate) -> list[dict[str, Any]]:
     return [
         {
             "id": item.id,
-            "title": item.title,
-            "description": item.description,
+            "title": shipped(item.title),
+            "description": shipped(item.description),
             "placed": anchor_text(item.anchor, item.offset_days),
         }
         for item in sorted(

@@ -29,6 +29,7 @@ from diaspora.auth.models import Role, User
 from diaspora.core.errors import DomainError
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.words import N_
+from diaspora.languages import shipped, translated
 from diaspora.notifications.models import Channel, DeliveryState, Notification
 from diaspora.organisations.access import verified_memberships
 from diaspora.organisations.models import COORDINATING_KINDS, Membership, Organisation
@@ -298,7 +299,9 @@ def _filled(details: PlanInput, template: PlanTemplate | None) -> PlanInput:
 def start_plan(
     session: Session, owner: User, template: PlanTemplate | None, details: PlanInput
 ) -> Plan:
-    """A staff member's new plan, with the template's milestones dated."""
+    """A staff member's new plan, with the template's milestones dated. The milestones are the
+    person's own from then on, so a shipped title or description is copied in the language the
+    plan is made in (the creator's), as they would have typed it; they may change it later."""
     if not owner.has_role(Role.STAFF):
         raise NotAllowed("Only staff members have plans")
     if template is not None and template.status == TemplateStatus.RETIRED:
@@ -323,8 +326,8 @@ def start_plan(
             continue
         plan.milestones.append(
             Milestone(
-                title=item.title,
-                description=item.description,
+                title=shipped(item.title),
+                description=shipped(item.description),
                 due_on=due,
                 anchor=item.anchor,
                 offset_days=item.offset_days,
@@ -626,7 +629,8 @@ def lead_days_of(plan: Plan | str | None) -> tuple[int, ...]:
 
 
 def milestone_events(session: Session, user: User) -> list[icalendar.Event]:
-    """The person's milestones as all-day events, for their calendar feed."""
+    """The person's milestones as all-day events, for their calendar feed (in the current
+    language: the feed's owner's)."""
     rows = session.execute(
         select(Milestone, Plan.scheme)
         .join(Plan, Plan.id == Milestone.plan_id)
@@ -641,8 +645,10 @@ def milestone_events(session: Session, user: User) -> list[icalendar.Event]:
         event.add("dtstamp", stamp)
         event.add("dtstart", milestone.due_on)
         event.add("dtend", milestone.due_on + timedelta(days=1))
-        done = " (done)" if milestone.is_done else ""
-        event.add("summary", f"{milestone.title}{done}")
+        title = (
+            N_("%(title)s (done)", title=milestone.title) if milestone.is_done else milestone.title
+        )
+        event.add("summary", translated(title))
         description = f"{scheme}: {milestone.description}" if milestone.description else scheme
         event.add("description", description)
         event.add("transp", "TRANSPARENT")

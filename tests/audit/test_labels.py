@@ -4,8 +4,19 @@ belongs to a code that is recorded."""
 import ast
 from pathlib import Path
 
-from diaspora.audit.labels import ACTION_LABELS, SUBJECT_LABELS, action_label, subject_label
+from flask_babel import force_locale
+
+from diaspora.audit.labels import (
+    ACTION_LABELS,
+    DETAIL_LABELS,
+    SUBJECT_LABELS,
+    action_choices,
+    action_label,
+    detail_label,
+    subject_label,
+)
 from diaspora.engagements.models import EngagementState
+from diaspora.languages import translated
 
 PACKAGE = Path(__file__).resolve().parents[2] / "diaspora"
 
@@ -101,3 +112,35 @@ def test_every_record_type_label_is_for_a_model():
     assert set(SUBJECT_LABELS) <= models, set(SUBJECT_LABELS) - models
     assert subject_label("User") == "Person"
     assert subject_label(None) == ""
+
+
+def recorded_detail_keys() -> set[str]:
+    """The keywords of every `record(session, code, ...)` call under diaspora/, but who and
+    what: the keys an event's details are shown under."""
+    keys: set[str] = set()
+    for path in PACKAGE.rglob("*.py"):
+        for call in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(call, ast.Call) or len(call.args) < 2:
+                continue
+            name = getattr(call.func, "id", None) or getattr(call.func, "attr", None)
+            if name == "record" and "session" in ast.unparse(call.args[0]):
+                keys |= {kw.arg for kw in call.keywords if kw.arg not in (None, "actor", "subject")}
+    return keys
+
+
+def test_every_recorded_detail_has_a_label():
+    keys = recorded_detail_keys()
+    assert {"count", "filters", "template_id", "before"} <= keys
+    assert not sorted(keys - set(DETAIL_LABELS))
+    assert detail_label("template_id") == "Template"
+    assert detail_label("from_an_older_release") == "From an older release"
+
+
+def test_labels_are_shown_in_the_readers_language(app):
+    with app.test_request_context(), force_locale("fr"):
+        assert translated(action_label("sign_in")) == "Connexion"
+        assert translated(subject_label("User")) == "Personne"
+        assert translated(detail_label("reason")) == "Motif"
+        choices = dict(action_choices())
+        assert choices["sign_in"] == "Connexion"
+        assert len(choices) == len(ACTION_LABELS)

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from babel.dates import format_date
 from icalendar import Calendar
 from sqlalchemy import select
 
@@ -12,6 +13,7 @@ from diaspora.core.time import utcnow
 from diaspora.engagements.models import Engagement
 from diaspora.engagements.states import IllegalTransition, can_move, move
 from diaspora.notifications.models import Notification
+from diaspora.opportunities import times
 from diaspora.opportunities.models import TeachingSession
 
 
@@ -80,6 +82,26 @@ def test_booking_takes_a_place_and_sends_the_calendar_file(db, teaching, staff):
     event = _calendar(messages[0].attachment).events[0]
     assert str(event["UID"]) == teaching_session.uid
     assert "https://meet.example.org/secret-room-42" in messages[0].body
+
+
+def test_the_message_and_its_file_are_in_the_bookers_language(app, db, teaching, staff):
+    """Whoever causes it (here no one signed in), the time in the message and the file
+    attached are in the language of the person booked."""
+    teaching_session = teaching(sessions=2).sessions[0]
+    person = staff("Ama Mensah")
+    person.language = "fr"
+    db.session.commit()
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        _book(db, person, teaching_session)
+
+    message = _messages(db, person)[0]
+    event = _calendar(message.attachment).events[0]
+    assert str(event["SUMMARY"]).endswith("(séance 1)")
+    assert "Télé-enseignement pour" in str(event["DESCRIPTION"])
+    zone = teaching_session.opportunity.host_time_zone or "UTC"
+    day = format_date(times.in_zone(teaching_session.starts_at, zone), "full", locale="fr")
+    assert f"Quand : {day}, " in message.body
 
 
 def test_a_full_session_refuses_a_place_unless_asked_for_the_waiting_list(db, teaching, staff):

@@ -447,6 +447,39 @@ def test_the_calendar_feed_is_made_shown_once_reset_and_turned_off(client, db, t
     assert "Create my calendar link" in _html(client.get("/calendar"))
 
 
+def test_the_file_and_the_feed_are_in_their_readers_language(client, db, make, teaching, staff):
+    """The file in the language of whoever downloads it; the feed, fetched with no one signed
+    in, in its owner's."""
+    opportunity = teaching(sessions=2, audience="Final-year nursing students")
+    teaching_session = opportunity.sessions[0]
+    person = staff()
+    person.language = "fr"
+    project = make.opportunity(title="Neonatal unit set-up", kind="project")
+    make.engagement(project, person, state="accepted")
+    db.session.commit()
+    sign_in(client, person.email)
+    _book(client, opportunity, teaching_session)
+
+    event = Calendar.from_ical(client.get(f"/sessions/{teaching_session.id}/calendar.ics").data)
+    event = event.events[0]
+    assert str(event["SUMMARY"]) == f"{opportunity.title} (séance 1)"
+    description = str(event["DESCRIPTION"])
+    assert "Télé-enseignement pour Sylhet Nursing College." in description
+    assert "Public : Final-year nursing students." in description
+    assert "Rejoindre : https://meet.example.org/secret-room-42" in description
+    assert "Tele-teaching" not in description
+
+    submit(client, "/calendar/link", {}, page="/calendar")
+    path = _feed_url(_html(client.get("/calendar"))).removeprefix("http://localhost")
+    submit(client, "/account/sign-out", {}, page="/calendar")
+    feed = Calendar.from_ical(client.get(path, headers={"Accept-Language": "en"}).data)
+
+    assert str(feed["NAME"]) == "Partenariats de santé de la diaspora"
+    texts = {str(e["SUMMARY"]): str(e.get("DESCRIPTION", "")) for e in feed.events}
+    assert "Télé-enseignement pour" in texts[f"{opportunity.title} (séance 1)"]
+    assert texts["Neonatal unit set-up"].startswith("Avec ")
+
+
 def test_unknown_feeds_are_not_found_and_the_page_needs_sign_in(client, db):
     assert client.get("/calendar/feed/not-a-real-secret.ics").status_code == 404
     response = client.get("/calendar")

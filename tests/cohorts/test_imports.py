@@ -1,9 +1,14 @@
 """Reading a spreadsheet of volunteers: encoding, size, header, every problem of every row."""
 
+import importlib.util
+from pathlib import Path
+
 import pytest
 
 from diaspora.cohorts import imports
 from diaspora.cohorts.imports import ImportFileError, parse
+from diaspora.core.words import restored, stored
+from diaspora.languages import force_locale, translated
 
 HEADER = "name,email,profession,countries,languages\r\n"
 
@@ -154,3 +159,32 @@ def test_files_that_cannot_be_used(text, message):
 def test_a_broken_csv_is_refused():
     with pytest.raises(ImportFileError, match="cannot be read as CSV"):
         _rows(HEADER + 'Ama,"a@example.org' + "x" * 140_000 + "\n")
+
+
+def _problem_migration():
+    path = Path(__file__).parents[2] / "migrations/versions/0021_import_problem_messages.py"
+    spec = importlib.util.spec_from_file_location("import_problem_messages", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_stored_english_problems_become_messages_and_back(app):
+    """The migration reads the sentences the importer used to store back into its messages."""
+    migration = _problem_migration()
+    rows = _rows(
+        HEADER
+        + ",not-an-address,Wizard,Narnia,Klingon\r\n"
+        + "A\x01,a@example.org\r\n"
+        + f"{'x' * 121},a@example.org,,,,extra\r\n"
+    )
+    before = [str(problem) for row in rows for problem in row.problems]
+    after = [migration._from_text(text) for text in before]
+    assert after == [stored(problem) for row in rows for problem in row.problems]
+    assert [migration._english(message) for message in after] == before
+    assert migration._from_text("Written by hand, 100%") == {
+        "msgid": "Written by hand, 100%",
+        "values": {},
+    }
+    with force_locale("fr"):
+        assert translated(restored(after[0])) == "Le nom est manquant"

@@ -260,6 +260,36 @@ def test_the_problem_report_writes_formulas_back_as_text(client, signed_in, coho
     assert rows[3][6] == "Unknown profession: Astronaut"
 
 
+def test_problems_are_kept_as_messages_and_read_in_the_viewers_language(
+    client, db, signed_in, cohort
+):
+    import_id = _import_id(_upload(client, cohort, HEADER + GOOD + BAD))
+    upload = db.session.get(VolunteerImport, import_id)
+    assert upload.rows[4]["problems"] == [
+        {"msgid": "Unknown profession: %(value)s", "values": {"value": "Astronaut"}}
+    ]
+    signed_in.language = "fr"
+    db.session.commit()
+
+    html = _html(client.get(f"/cohorts/{cohort.id}/imports/{import_id}"))
+    assert "Le nom est manquant" in html
+    assert "Pays inconnu : Narnia" in html
+    assert "Même adresse e-mail que la ligne 2" in html
+    assert "Unknown" not in html
+    report = client.get(f"/cohorts/{cohort.id}/imports/{import_id}/problems.csv")
+    rows = list(csv.reader(io.StringIO(report.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == [
+        "ligne",
+        "name",
+        "email",
+        "profession",
+        "countries",
+        "languages",
+        "problèmes",
+    ]
+    assert rows[3][6] == "Profession inconnue : Astronaut"
+
+
 # Confirming ----------------------------------------------------------------------------------
 
 

@@ -235,6 +235,20 @@ def test_the_csv_export_covers_every_page_and_is_audited(client, viewer, person,
     assert event.details == {"count": 23, "filters": ["text", "language"]}
 
 
+def test_the_csv_export_is_in_the_readers_language(client, viewer, person, db):
+    person("Nasrin Akter", profession="midwife", ties=(("BD", "born"),), languages=(("ben", 4),))
+    coordinator = viewer("coordinator_verified")
+    coordinator.language = "fr"
+    db.session.commit()
+    sign_in(client, coordinator.email)
+    [row] = _csv(_export(client, {"language": "ben"}))
+    assert row["Nom"] == "Nasrin Akter"
+    assert row["Profession"] == "Sage-femme"
+    assert row["Inscription vérifiée"] == "Non"
+    assert row["Liens avec des pays"].startswith("Bangladesh (")
+    assert "Name" not in row
+
+
 def test_an_export_with_invalid_filters_shows_the_errors(client, viewer, db):
     sign_in(client, viewer("admin").email)
     response = _export(client, {"language": "klingon"})

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from diaspora.factors import services
 from diaspora.factors.models import Passkey, RecoveryCode, RememberedDevice, TotpFactor
 from tests.factories import PASSWORD
 from tests.factors.support import T0, VERIFY, actions, html
@@ -46,6 +47,21 @@ def test_a_remembered_browser_skips_the_factor_until_it_is_forgotten(client, mak
         )
         sign_out(client)
         assert _password(client, user.email).location == VERIFY
+
+
+def test_a_remembered_browser_is_named_in_the_readers_language(client, make, db):
+    user = make.coordinator()
+    user.language = "fr"
+    db.session.commit()
+    firefox = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+    client.environ_base["HTTP_USER_AGENT"] = firefox
+    _remembering_sign_in(client, user.email)
+    services.remember_device(db.session, user, "A browser")  # one that said nothing of itself
+    db.session.commit()
+    page = html(client.get("/account/security"))
+    assert "Firefox sous Windows, mémorisé" in page
+    assert "Un navigateur, mémorisé" in page
+    assert "Windows on" not in page and "A browser" not in page
 
 
 def test_a_remembered_browser_lasts_30_days(client, make):

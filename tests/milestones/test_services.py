@@ -230,6 +230,17 @@ def test_the_personal_calendar_feed_carries_the_plans_milestones(app, db, staff,
     assert {f"milestone-{m.id}@diaspora" for m in plan.milestones} <= uids
 
 
+def test_the_feed_says_a_milestone_is_done_in_its_owners_language(app, db, staff, make_plan):
+    plan = make_plan(staff)
+    done = plan.milestones[0]
+    done.done_at = utc(2027, 1, 4)
+    staff.language = "fr"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        feed = icalendar.Calendar.from_ical(calendar_for(db.session, staff))
+    summaries = {str(e["UID"]): str(e["SUMMARY"]) for e in feed.events}
+    assert summaries[f"milestone-{done.id}@diaspora"] == f"{done.title} (fait)"
+
+
 def test_deleting_a_plan_deletes_its_milestones(db, staff, make_plan):
     plan = make_plan(staff)
     services.delete_plan(db.session, plan, staff)

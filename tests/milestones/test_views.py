@@ -93,6 +93,31 @@ def test_a_staff_member_creates_an_mti_plan_and_sees_its_timeline(
     assert "Bangladesh" in html and "Carla Coordinator" in html
 
 
+def test_templates_are_chosen_in_the_readers_language_and_copied_in_it(
+    client, login_as, db, templates
+):
+    """The shipped words come in the reader's language; a plan made from them keeps them in the
+    language it was made in, and what an editor changed shows as typed."""
+    templates["mti"].milestones[0].title = "Arrive in Leeds and start work"
+    me = login_as("staff")
+    me.language = "fr"
+    db.session.commit()
+    choose = _html(client.get("/plans/new"))
+    assert "Initiative de formation médicale (MTI)" in choose
+    assert "Medical Training Initiative" not in choose
+    form_url = f"/plans/new/{templates['mti'].id}"
+    assert "Initiative de formation médicale (MTI)" in _html(client.get(form_url))
+
+    response = submit(client, form_url, _date("starts_on", date(2027, 1, 4)))
+    assert response.status_code == 302
+    (plan,) = _plans(db)
+    assert plan.scheme == "Initiative de formation médicale (MTI)"
+    titles = [m.title for m in plan.milestones]
+    assert "Arrive in Leeds and start work" in titles
+    assert "Rapport de début de poste envoyé" in titles
+    assert "Starters report sent" not in titles
+
+
 def test_the_plan_form_keeps_input_and_shows_errors(client, login_as, db, templates):
     login_as("staff")
     url = f"/plans/new/{templates['custom'].id}"

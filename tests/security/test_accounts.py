@@ -314,6 +314,20 @@ def test_finding_3_the_owner_is_reminded_a_week_before_once(app, client, login_a
     assert token_reminders in scheduler.JOBS  # the scheduler runs it
 
 
+def test_finding_3_the_reminder_is_in_the_owners_language(app, client, login_as, db):
+    owner = login_as("partner")
+    row = token_row(db, new_token(client, "30"))
+    owner.language = "fr"
+    db.session.commit()
+    assert token_reminders(now=as_utc(row.expires_at) - timedelta(days=7)) == 1
+    db.session.expire_all()
+    [email] = db.session.scalars(
+        select(Notification).filter_by(kind="token_expiry", channel="email")
+    ).all()
+    assert email.subject == "Votre jeton d’API « Rota system » expire dans 7 jours"
+    assert "expire le " in email.body and "expires" not in email.body
+
+
 def test_finding_3_revoked_tokens_are_not_reminded_about(client, login_as, db):
     owner = login_as("partner")
     row = token_row(db, new_token(client, "30"))

@@ -223,6 +223,14 @@ def test_finding_2_admin_search_with_nul_or_controls_is_a_clear_400(client, logi
     assert client.get("/admin/users?q=Olu").status_code == 200
 
 
+def test_a_refused_web_address_is_explained_in_the_readers_language(client, db):
+    response = client.get("/?q=a%1Bb", headers={"Accept-Language": "fr"})
+    assert response.status_code == 400
+    assert "Adresse web : les caractères de contrôle ne sont pas acceptés" in response.get_data(
+        as_text=True
+    )
+
+
 @pytest.mark.parametrize(
     "path", ["/account/verify/ab%00c", "/cohorts/join/x%00y", "/account/reset-password/%00"]
 )
