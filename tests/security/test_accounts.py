@@ -324,7 +324,7 @@ def test_finding_3_the_reminder_is_in_the_owners_language(app, client, login_as,
     [email] = db.session.scalars(
         select(Notification).filter_by(kind="token_expiry", channel="email")
     ).all()
-    assert email.subject == "Votre jeton d’API « Rota system » expire dans 7 jours"
+    assert email.subject == "Votre jeton d\u2019API « Rota system » expire dans 7 jours"
     assert "expire le " in email.body and "expires" not in email.body
 
 
