@@ -44,7 +44,7 @@ from diaspora.contributions.models import Certificate, HoursLog, HoursStatus
 from diaspora.core.errors import DomainError
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import service_path
-from diaspora.core.words import N_
+from diaspora.core.words import N_, Month
 from diaspora.engagements.models import Engagement, EngagementState
 from diaspora.notifications.services import notify
 from diaspora.opportunities.access import manages
@@ -105,10 +105,6 @@ def month_start(day: date) -> date:
 def add_months(month: date, count: int) -> date:
     index = month.year * 12 + month.month - 1 + count
     return date(index // 12, index % 12 + 1, 1)
-
-
-def month_label(month: date) -> str:
-    return f"{month:%B %Y}"
 
 
 def parse_month(text: str | None) -> date | None:
@@ -226,7 +222,7 @@ def monthly_limit_problem(session: Session, user_id: int, month: date, minutes: 
             "You have already logged %(already)s for %(month)s. No more than %(limit)s hours "
             "can be logged for one month, so you can log up to %(room)s more",
             already=hours_text(already),
-            month=month_label(month),
+            month=Month.of(month),
             limit=MONTHLY_LIMIT_HOURS,
             room=hours_text(room),
         )
@@ -234,7 +230,7 @@ def monthly_limit_problem(session: Session, user_id: int, month: date, minutes: 
         "You have already logged %(already)s for %(month)s. No more than %(limit)s hours "
         "can be logged for one month, so you cannot log more for that month",
         already=hours_text(already),
-        month=month_label(month),
+        month=Month.of(month),
         limit=MONTHLY_LIMIT_HOURS,
     )
 
@@ -292,7 +288,7 @@ def log_hours(session: Session, engagement: Engagement, data: HoursInput, today:
             organisation_id=opportunity.organisation_id,
             person=engagement.user.display_name,
             opportunity=opportunity,
-            month=month_label(month),
+            month=Month.of(month),
             hours=hours_text(minutes),
             learners=learners,
         )
@@ -417,7 +413,7 @@ def decide(
         reason=reason,
         opportunity=opportunity,
         organisation=opportunity.organisation.name,
-        month=month_label(log.month),
+        month=Month.of(log.month),
         hours=hours_text(log.minutes),
     )
     return log

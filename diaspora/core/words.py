@@ -25,8 +25,18 @@ class Words(str):
         return text
 
 
+class Month(date):
+    """A month in a message ("March 2027"), not a day: shown in the reader's language."""
+
+    @classmethod
+    def of(cls, day: date) -> "Month":
+        return cls(day.year, day.month, 1)
+
+
 def _english(value: object) -> object:
-    """A date in a message reads "7 December 2026" in English."""
+    """A date in a message reads "7 December 2026" in English, a month "December 2026"."""
+    if isinstance(value, Month):
+        return f"{value:%B %Y}"
     if isinstance(value, date):
         return f"{value.day} {value:%B %Y}"
     return value

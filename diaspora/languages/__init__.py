@@ -18,7 +18,7 @@ from flask_babel import Babel, force_locale, get_locale, gettext, refresh
 from flask_login import current_user
 from markupsafe import Markup
 
-from diaspora.core.words import CountryName, LanguageName, Words
+from diaspora.core.words import CountryName, LanguageName, Month, Words
 from diaspora.reference import catalogue
 from diaspora.reference.places import country_name
 
@@ -105,6 +105,8 @@ def translated(text: object) -> str:
         return catalogue.language_names(current_language()).get(text.code, str(text))
     if isinstance(text, CountryName):
         return country_name(text.code, current_language()) or str(text)
+    if isinstance(text, date):
+        return str(_value(text))
     return "" if text is None else str(text)
 
 
@@ -116,6 +118,8 @@ def shipped(text: str | None) -> str:
 
 
 def _value(value: object) -> object:
+    if isinstance(value, Month):
+        return format_local(value, "%B %Y")
     if isinstance(value, date):
         return format_local(value, "%-d %B %Y")
     if isinstance(value, str):

@@ -5,6 +5,8 @@ from datetime import date
 
 from flask_babel import force_locale
 
+from diaspora.contributions.services import hours_text
+from diaspora.core.words import N_, Month
 from diaspora.languages import translated
 from diaspora.matching import engine
 from diaspora.matching.scoring import Note
@@ -47,6 +49,23 @@ def test_reasons_and_gaps_read_in_the_readers_language_with_their_names(app):
         assert translated(window.text(labels)) == "Peut se déplacer du 1 mars 2027 au 31 mars 2027"
     with app.test_request_context(), force_locale("ar"):
         assert translated(born.text(labels)) == "وُلد في بنغلاديش"
+
+
+def test_a_month_in_a_message_reads_in_the_readers_language(app):
+    """Hours are logged by the month: the month in the limit's message is the reader's too."""
+    problem = N_(
+        "You have already logged %(already)s for %(month)s. No more than %(limit)s hours "
+        "can be logged for one month, so you cannot log more for that month",
+        already=hours_text(200 * 60),
+        month=Month.of(date(2027, 3, 9)),
+        limit=200,
+    )
+    assert problem.startswith("You have already logged 200 hours for March 2027.")
+    with app.test_request_context(), force_locale("fr"):
+        assert "mars 2027" in translated(problem)
+        assert translated(Month.of(date(2027, 3, 9))) == "mars 2027"
+    with app.test_request_context(), force_locale("en"):
+        assert translated(Month.of(date(2027, 3, 9))) == "March 2027"
 
 
 def test_your_data_in_arabic(client, login_as):
