@@ -385,12 +385,6 @@ def _own(plan: Plan, actor: User) -> None:
         raise NotAllowed("Only the plan's owner changes it")
 
 
-def owned_plan(session: Session, user: User, plan_id: int) -> Plan | None:
-    """The plan if it is this person's, else None (the view answers 404)."""
-    plan = session.get(Plan, plan_id)
-    return plan if plan is not None and plan.owner_id == user.id else None
-
-
 def viewable_plan(session: Session, user: User, plan_id: int) -> Plan | None:
     """The plan if this person may see it: its owner, or the coordinator it names while they
     coordinate for a verified charity or NHS trust. None otherwise (404: not even its existence
