@@ -148,10 +148,20 @@ def withdraw_invitation(organisation_id: int, invitation_id: int):
     invitation = db.session.get(OrganisationInvitation, invitation_id)
     if invitation is None or invitation.organisation_id != organisation.id:
         abort(404)
+    return _change_members(
+        organisation,
+        services.withdraw_invitation,
+        invitation,
+        gettext("The invitation has been withdrawn. Its link no longer works."),
+    )
+
+
+def _change_members(organisation: Organisation, change, target, done: str):
+    """Make a change from the members page: saved and `done` said, or the refusal shown."""
     try:
-        services.withdraw_invitation(db.session, invitation, current_user)
+        change(db.session, target, current_user)
         db.session.commit()
-        flash(gettext("The invitation has been withdrawn. Its link no longer works."), "success")
+        flash(done, "success")
     except services.OrganisationError as error:
         flash(_problem(error), "error")
     return redirect(url_for("organisations.members", organisation_id=organisation.id))
@@ -169,13 +179,12 @@ def _membership_in(organisation: Organisation, membership_id: int) -> Membership
 def approve_member(organisation_id: int, membership_id: int):
     organisation = _owned_organisation(organisation_id)
     membership = _membership_in(organisation, membership_id)
-    try:
-        services.approve_request(db.session, membership, current_user)
-        db.session.commit()
-        flash(gettext("The request has been approved."), "success")
-    except services.OrganisationError as error:
-        flash(_problem(error), "error")
-    return redirect(url_for("organisations.members", organisation_id=organisation.id))
+    return _change_members(
+        organisation,
+        services.approve_request,
+        membership,
+        gettext("The request has been approved."),
+    )
 
 
 @bp.post("/<int:organisation_id>/members/<int:membership_id>/remove")
@@ -183,13 +192,9 @@ def approve_member(organisation_id: int, membership_id: int):
 def remove_member(organisation_id: int, membership_id: int):
     organisation = _owned_organisation(organisation_id)
     membership = _membership_in(organisation, membership_id)
-    try:
-        services.remove_member(db.session, membership, current_user)
-        db.session.commit()
-        flash(gettext("The member has been removed."), "success")
-    except services.OrganisationError as error:
-        flash(_problem(error), "error")
-    return redirect(url_for("organisations.members", organisation_id=organisation.id))
+    return _change_members(
+        organisation, services.remove_member, membership, gettext("The member has been removed.")
+    )
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
