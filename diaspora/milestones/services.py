@@ -18,7 +18,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 from sqlalchemy import case, func, or_, select, update
@@ -30,9 +29,9 @@ from diaspora.core.errors import DomainError
 from diaspora.core.time import as_utc, utcnow
 from diaspora.core.words import N_
 from diaspora.notifications.models import Channel, DeliveryState, Notification
+from diaspora.notifications.services import zone_of
 from diaspora.organisations.access import verified_memberships
 from diaspora.organisations.models import COORDINATING_KINDS, Membership, Organisation
-from diaspora.reference.places import DEFAULT_TIME_ZONE
 from diaspora.registry import privacy
 
 from .models import Anchor, Milestone, Plan, PlanTemplate, TemplateMilestone, TemplateStatus
@@ -58,16 +57,9 @@ class NotAllowed(Exception):
 # Dates ---------------------------------------------------------------------------------------
 
 
-def zone_of(user: User | None) -> ZoneInfo:
-    try:
-        return ZoneInfo((user.time_zone if user else None) or DEFAULT_TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIME_ZONE)
-
-
 def local_today(user: User | None, now: datetime | None = None) -> date:
     """The date it is now where the person is."""
-    return (now or utcnow()).astimezone(zone_of(user)).date()
+    return (now or utcnow()).astimezone(zone_of(user.time_zone if user else None)).date()
 
 
 def due_date(anchor: str, offset_days: int, starts_on: date, ends_on: date) -> date:
