@@ -51,9 +51,6 @@ RELEASE_PURPOSE = "release"
 
 # Once the organisation has offered a place, each side may reach the other.
 CONTACT_STATES = frozenset({S.ACCEPTED, S.ACTIVE, S.COMPLETED, S.NO_SHOW})
-# The changes each side makes from its pages (the jobs and `end_all` make the others).
-PERSON_MOVES = frozenset({S.APPLIED, S.WITHDRAWN})
-ORGANISATION_MOVES = frozenset({S.ACCEPTED, S.DECLINED, S.ACTIVE, S.COMPLETED, S.NO_SHOW})
 # How an applicants list is ordered: what needs an answer first.
 STATE_ORDER = [S.APPLIED, S.ACCEPTED, S.ACTIVE, S.INTERESTED, S.WAITING, S.COMPLETED]
 

@@ -52,7 +52,6 @@ TOTP_STEP = 30  # seconds, RFC 6238's default, which every authenticator app use
 TOTP_DRIFT = 1  # steps either side of now that are still accepted
 RECOVERY_CODE_COUNT = 10
 STEP_UP_MAX_AGE = timedelta(minutes=15)
-REMEMBER_MAX_DAYS = 30
 
 
 class FactorError(DomainError):
