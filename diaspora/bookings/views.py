@@ -14,6 +14,7 @@ from flask import (
 from flask_babel import gettext
 from flask_login import current_user
 
+from diaspora.auth.login import signed_in
 from diaspora.auth.models import Role, User
 from diaspora.bookings import presenters, services
 from diaspora.bookings.forms import AttendanceForm, BookForm
@@ -40,10 +41,6 @@ def _signed_in():
     return login_manager.unauthorized()
 
 
-def _me() -> User:
-    return current_user._get_current_object()
-
-
 def _refusal(error: services.BookingError) -> str:
     """Why the rules refused, in the reader's language."""
     return "; ".join(translated(message) for message in error.errors.values())
@@ -55,7 +52,7 @@ def booking_sessions(opportunity: Opportunity) -> dict | None:
     if opportunity.kind != OpportunityKind.TEACHING or not current_user.is_authenticated:
         return None
     page = request.args.get("page", 1, type=int)
-    overview = services.overview(db.session, _me(), opportunity, page=page)
+    overview = services.overview(db.session, signed_in(), opportunity, page=page)
     return presenters.sessions(overview, viewer_zone().key)
 
 
@@ -64,7 +61,7 @@ def _session_or_404(session_id: int) -> TeachingSession:
     teaching_session = db.session.get(TeachingSession, session_id)
     if teaching_session is None:
         abort(404)
-    visible_or_404(_me(), teaching_session.opportunity_id)
+    visible_or_404(signed_in(), teaching_session.opportunity_id)
     return teaching_session
 
 
@@ -83,7 +80,7 @@ def book(session_id: int):
     form = BookForm()
     if not form.validate_on_submit():
         abort(400)
-    user_id, zone = _me().id, viewer_zone().key
+    user_id, zone = signed_in().id, viewer_zone().key
 
     def change():
         booking = services.book(
@@ -117,13 +114,13 @@ def book(session_id: int):
 @bp.route("/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
 def cancel(session_id: int):
     teaching_session = _session_or_404(session_id)
-    booking = services.live_booking(db.session, _me(), session_id)
+    booking = services.live_booking(db.session, signed_in(), session_id)
     if booking is None:
         abort(404)
     had_place = booking.state == services.S.ACCEPTED
     form = NhsukForm()
     if form.validate_on_submit():
-        user_id = _me().id
+        user_id = signed_in().id
         try:
             result = run_change(
                 db.session, lambda: services.cancel(db.session, user_id, session_id)
@@ -152,7 +149,7 @@ def cancel(session_id: int):
 
 @bp.get("/sessions/<int:session_id>/calendar.ics")
 def ics(session_id: int):
-    data = services.download(db.session, _me(), session_id)
+    data = services.download(db.session, signed_in(), session_id)
     if data is None:
         abort(404)
     response = Response(data, content_type=CALENDAR_TYPE)
@@ -168,13 +165,13 @@ def attendance(session_id: int):
     teaching_session = db.session.get(TeachingSession, session_id)
     if teaching_session is None:
         abort(404)
-    opportunity = managed_or_404(_me(), teaching_session.opportunity_id)
+    opportunity = managed_or_404(signed_in(), teaching_session.opportunity_id)
     now = utcnow()
     people = services.attendees(db.session, teaching_session)
     problem = services.attendance_problem(teaching_session, now)
     form = AttendanceForm(people=[(e.id, e.user.display_name) for e in people])
     if problem is None and form.validate_on_submit():
-        user_id = _me().id
+        user_id = signed_in().id
         attended = list(form.attended.data or [])
         try:
             came, missed = run_change(
@@ -215,7 +212,7 @@ def attendance(session_id: int):
 
 @bp.get("/calendar")
 def calendar():
-    feed = services.feed_of(db.session, _me())
+    feed = services.feed_of(db.session, signed_in())
     new_url = session.pop(SHOWN_FEED_URL, None) if feed is not None else None
     return render_template("bookings/calendar.html", feed=feed, new_url=new_url, form=NhsukForm())
 
@@ -225,8 +222,8 @@ def calendar_link():
     form = NhsukForm()
     if not form.validate_on_submit():
         abort(400)
-    had_one = services.feed_of(db.session, _me()) is not None
-    token = services.new_feed(db.session, _me())
+    had_one = services.feed_of(db.session, signed_in()) is not None
+    token = services.new_feed(db.session, signed_in())
     db.session.commit()
     session[SHOWN_FEED_URL] = external_url("bookings.feed", token=token)
     flash(
@@ -240,11 +237,11 @@ def calendar_link():
 
 @bp.route("/calendar/turn-off", methods=["GET", "POST"])
 def calendar_off():
-    if services.feed_of(db.session, _me()) is None:
+    if services.feed_of(db.session, signed_in()) is None:
         return redirect(url_for("bookings.calendar"))
     form = NhsukForm()
     if form.validate_on_submit():
-        services.turn_off_feed(db.session, _me())
+        services.turn_off_feed(db.session, signed_in())
         db.session.commit()
         session.pop(SHOWN_FEED_URL, None)
         flash(gettext("Your calendar link is turned off. It no longer works."), "success")

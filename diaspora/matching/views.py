@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
+from diaspora.auth.login import signed_in
 from diaspora.auth.models import Role, User
 from diaspora.cohorts import presenters as cohort_presenters
 from diaspora.cohorts import services as cohorts
@@ -25,12 +26,8 @@ bp = Blueprint("matching", __name__)
 HOME_LIST = 3
 
 
-def _me() -> User:
-    return current_user._get_current_object()
-
-
 def _staff() -> User:
-    me = _me()
+    me = signed_in()
     if not me.has_role(Role.STAFF):
         abort(403)
     return me
@@ -48,7 +45,7 @@ def _matching_context() -> dict:
         """The home page's top few recommendations, for staff."""
         if not current_user.is_authenticated or not current_user.has_role(Role.STAFF):
             return None
-        me = _me()
+        me = signed_in()
         if not services.can_be_recommended(db.session, me):
             return {"complete_profile": True, "items": []}
         labels = engine.labels()
@@ -62,7 +59,7 @@ def _matching_context() -> dict:
         """The signed-in person's invitation to this opportunity, if they have one."""
         if not current_user.is_authenticated:
             return None
-        found = invitations.existing(db.session, opportunity, _me())
+        found = invitations.existing(db.session, opportunity, signed_in())
         return presenters.invitation(found) if found is not None else None
 
     return {
@@ -75,7 +72,7 @@ def _matching_context() -> dict:
 
 
 def _recommendations_page(alert_form: AlertForm, status: int = 200):
-    me = _me()
+    me = signed_in()
     form = FilterForm(request.args)
     complete = services.can_be_recommended(db.session, me)
     items = []
@@ -129,7 +126,7 @@ def alerts():
 
 
 def _published_or_404(opportunity_id: int) -> Opportunity:
-    opportunity = access.visible_or_404(_me(), opportunity_id)
+    opportunity = access.visible_or_404(signed_in(), opportunity_id)
     if opportunity.status == OpportunityStatus.DRAFT:
         abort(404)
     return opportunity
@@ -183,13 +180,13 @@ def restore(opportunity_id: int):
 @bp.get("/opportunities/<int:opportunity_id>/candidates")
 @login_required
 def candidates(opportunity_id: int):
-    opportunity = access.managed_or_404(_me(), opportunity_id)
+    opportunity = access.managed_or_404(signed_in(), opportunity_id)
     people = []
     if opportunity.status == OpportunityStatus.OPEN:
         labels = engine.labels()
         people = [
             presenters.suggestion(s, labels)
-            for s in services.suggested(db.session, opportunity, _me())
+            for s in services.suggested(db.session, opportunity, signed_in())
         ]
     return render_template(
         "matching/candidates.html",
@@ -216,7 +213,7 @@ def _back_to_candidates(opportunity: Opportunity, problem: str):
 def invite(opportunity_id: int):
     """Invite one suggested candidate, with an optional message. The person is named by their
     account's id (`?person=` on the page, a hidden field in the form)."""
-    me = _me()
+    me = signed_in()
     opportunity = access.managed_or_404(me, opportunity_id)
     person = db.session.get(User, request.values.get("person", type=int) or 0)
     if person is None:
@@ -252,13 +249,13 @@ def invitations_page():
     return render_template(
         "matching/invitations.html",
         title=gettext("Your invitations"),
-        items=[presenters.invitation(i) for i in invitations.for_person(db.session, _me())],
+        items=[presenters.invitation(i) for i in invitations.for_person(db.session, signed_in())],
     )
 
 
 def _answer(invitation_id: int, *, accept: bool):
     _checked()
-    me = _me()
+    me = signed_in()
     invitation = invitations.of_person(db.session, me, invitation_id)
     if invitation is None:
         abort(404)
@@ -314,7 +311,7 @@ def propose(cohort_id: int):
                 db.session,
                 opportunity,
                 person,
-                by=_me(),
+                by=signed_in(),
                 cohort=found,
                 message=form.message.data or "",
             )
