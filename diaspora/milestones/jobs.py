@@ -48,13 +48,14 @@ from diaspora.credentials.models import Credential, CredentialStatus
 from diaspora.credentials.services import regulator_label
 from diaspora.engagements.models import Engagement, EngagementState
 from diaspora.extensions import db
-from diaspora.languages import force_locale, format_local, language_of
+from diaspora.languages import force_locale, language_of
 from diaspora.notifications.models import Notification
 from diaspora.notifications.services import notify, zone_of
 from diaspora.opportunities.models import SessionStatus, TeachingSession
 from diaspora.opportunities.times import both_zones
 from diaspora.reference.places import DEFAULT_TIME_ZONE
 from diaspora.registry.models import StaffProfile
+from diaspora.registry.presenters import long_date
 
 from . import services
 from .models import Milestone, Plan
@@ -75,11 +76,6 @@ RETRIES = 5
 def at_nine(day: date, zone_name: str | None) -> datetime:
     """09:00 on a local date, in UTC (09:00 exists on every day, clock changes or not)."""
     return datetime.combine(day, REMIND_AT, tzinfo=zone_of(zone_name)).astimezone(UTC)
-
-
-def long_date(day: date) -> str:
-    """A date in the language of the message being written ("7 December 2026")."""
-    return format_local(day, "%-d %B %Y")
 
 
 def _days(n: int) -> str:

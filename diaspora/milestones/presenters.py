@@ -5,8 +5,9 @@ from typing import Any
 
 from flask_babel import gettext, ngettext
 
-from diaspora.languages import current_language, format_local, translated
+from diaspora.languages import current_language, translated
 from diaspora.reference.places import country_name
+from diaspora.registry.presenters import long_date
 
 from . import services
 from .models import TEMPLATE_STATUS_LABELS, Anchor, Milestone, Plan, PlanTemplate, TemplateStatus
@@ -25,10 +26,6 @@ def _status_tag(status: TemplateStatus) -> dict[str, str]:
         "text": translated(TEMPLATE_STATUS_LABELS[status]),
         "colour": TEMPLATE_STATUS_COLOURS[status],
     }
-
-
-def long_date(value: date | None) -> str:
-    return format_local(value, "%-d %B %Y") if value else ""
 
 
 def _days(n: int) -> str:
