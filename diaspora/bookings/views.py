@@ -26,7 +26,7 @@ from diaspora.languages import translated
 from diaspora.opportunities.access import managed_or_404, visible_or_404
 from diaspora.opportunities.models import Opportunity, OpportunityKind, TeachingSession
 from diaspora.templating import viewer_zone
-from diaspora.widgets import NhsukForm
+from diaspora.widgets import NhsukForm, refusal
 
 bp = Blueprint("bookings", __name__)
 PUBLIC = {"bookings.feed"}
@@ -39,11 +39,6 @@ def _signed_in():
     if request.endpoint in PUBLIC or current_user.is_authenticated:
         return None
     return login_manager.unauthorized()
-
-
-def _refusal(error: services.BookingError) -> str:
-    """Why the rules refused, in the reader's language."""
-    return "; ".join(translated(message) for message in error.errors.values())
 
 
 @bp.app_template_global()
@@ -92,7 +87,7 @@ def book(session_id: int):
     try:
         position, when = run_change(db.session, change)
     except services.BookingError as error:
-        flash(_refusal(error), "error")
+        flash(refusal(error), "error")
         return _back_to(session_id)
     except LookupError:
         abort(404)
@@ -128,7 +123,7 @@ def cancel(session_id: int):
         except services.NotBooked:
             abort(404)
         except services.BookingError as error:
-            flash(_refusal(error), "error")
+            flash(refusal(error), "error")
             return _back_to(session_id)
         flash(  # what was true when it happened, not when the page was shown
             gettext("Your booking is cancelled.")
@@ -181,7 +176,7 @@ def attendance(session_id: int):
                 ),
             )
         except services.BookingError as error:
-            flash(_refusal(error), "error")
+            flash(refusal(error), "error")
             return redirect(request.path)
         flash(
             gettext(

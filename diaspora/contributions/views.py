@@ -32,7 +32,7 @@ from diaspora.extensions import db, limiter
 from diaspora.languages import translated
 from diaspora.opportunities.access import managed_or_404, manages
 from diaspora.templating import viewer_zone
-from diaspora.widgets import NhsukForm
+from diaspora.widgets import NhsukForm, refusal
 from diaspora.widgets import error_list as nhsuk_error_list
 
 bp = Blueprint("contributions", __name__)
@@ -182,7 +182,7 @@ def review(opportunity_id: int):
                 )
             except services.ContributionError as error:
                 db.session.rollback()
-                flash("; ".join(translated(m) for m in error.errors.values()), "error")
+                flash(refusal(error), "error")
                 return redirect(url_for("contributions.review", opportunity_id=opportunity.id))
             db.session.commit()
             flash(

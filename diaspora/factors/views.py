@@ -37,18 +37,13 @@ from diaspora.factors.forms import (
     SignInCodeForm,
 )
 from diaspora.languages import translated
-from diaspora.widgets import NhsukForm
+from diaspora.widgets import NhsukForm, refusal
 
 bp = Blueprint("factors", __name__, url_prefix="/account")
 WEBAUTHN = "webauthn"
 TOTP_SETUP = "totp_setup"
 WRONG_CODE = N_("The code is not correct. Check your app and enter the code it shows now")
 WRONG_RECOVERY = N_("This recovery code is not correct or was already used")
-
-
-def _said(error: services.FactorError) -> str:
-    """The refusal in the reader's language."""
-    return "; ".join(translated(words) for words in error.errors.values())
 
 
 def _left_message(left: int) -> str:
@@ -120,7 +115,7 @@ def _code_refused(user: User, code: str, *, purpose: str) -> str | None:
             return None
         error = translated(WRONG_CODE)
     except services.FactorError as unreadable:
-        error = _said(unreadable)
+        error = refusal(unreadable)
     db.session.commit()  # the audit record of the failure
     throttle.refused()
     return error
@@ -327,7 +322,7 @@ def app():
     try:
         secret = session.get(TOTP_SETUP) or services.new_totp_secret(db.session, user)
     except services.FactorError as error:
-        flash(_said(error), "error")
+        flash(refusal(error), "error")
         return redirect(url_for("factors.manage"))
     # The same key on every visit until it is confirmed; kept in the session, never stored.
     session[TOTP_SETUP] = secret
@@ -385,7 +380,7 @@ def passkey_register():
         services.register_passkey(db.session, signed_in(), credential, challenge, form.name.data)
     except services.FactorError as error:
         db.session.commit()  # the audit record of the failure
-        return problem(400, "Bad Request", _said(error))
+        return problem(400, "Bad Request", refusal(error))
     db.session.commit()
     response = _after_enrolment()
     return jsonify(redirect=response.location)
@@ -436,7 +431,7 @@ def _removal(change) -> None:
     try:
         change()
     except services.FactorError as error:
-        flash(_said(error), "error")
+        flash(refusal(error), "error")
         return
     except LookupError:
         abort(404)

@@ -14,12 +14,12 @@ from diaspora.cohorts import services as cohorts
 from diaspora.cohorts.views import cohort_viewer, current_cohort
 from diaspora.engagements.services import takes_applications
 from diaspora.extensions import db
-from diaspora.languages import translated
 from diaspora.matching import engine, invitations, presenters, services
 from diaspora.matching.forms import AlertForm, ButtonForm, FilterForm, InviteForm, ProposeForm
 from diaspora.matching.invitations import InvitationError
 from diaspora.opportunities import access
 from diaspora.opportunities.models import Opportunity, OpportunityStatus
+from diaspora.widgets import refusal
 
 bp = Blueprint("matching", __name__)
 
@@ -197,11 +197,6 @@ def candidates(opportunity_id: int):
     )
 
 
-def _said(error: InvitationError) -> str:
-    """The refusal in the reader's language."""
-    return "; ".join(translated(words) for words in error.errors.values())
-
-
 def _back_to_candidates(opportunity: Opportunity, problem: str):
     db.session.rollback()
     flash(problem, "error")
@@ -223,14 +218,14 @@ def invite(opportunity_id: int):
         try:
             invitations.invite(db.session, opportunity, person, by=me, message=form.message.data)
         except InvitationError as error:
-            return _back_to_candidates(opportunity, _said(error))
+            return _back_to_candidates(opportunity, refusal(error))
         db.session.commit()
         flash(gettext("%(name)s is invited to apply.", name=person.display_name), "success")
         return redirect(url_for("matching.candidates", opportunity_id=opportunity.id))
     try:
         invitations.check(db.session, opportunity, person, by=me)
     except InvitationError as error:
-        return _back_to_candidates(opportunity, _said(error))
+        return _back_to_candidates(opportunity, refusal(error))
     return render_template(
         "matching/invite.html",
         title=gettext("Invite %(name)s to apply", name=person.display_name),
@@ -263,7 +258,7 @@ def _answer(invitation_id: int, *, accept: bool):
         invitations.respond(db.session, invitation, me, accept=accept)
     except InvitationError as error:
         db.session.rollback()
-        flash(_said(error), "error")
+        flash(refusal(error), "error")
         return redirect(url_for("matching.invitations_page"))
     db.session.commit()
     opportunity = invitation.opportunity
@@ -317,7 +312,7 @@ def propose(cohort_id: int):
             )
         except invitations.InvitationError as error:
             db.session.rollback()
-            form.user_id.errors = [_said(error)]
+            form.user_id.errors = [refusal(error)]
         else:
             db.session.commit()
             flash(
