@@ -15,17 +15,13 @@ from wtforms import (
 from wtforms.validators import Length, ValidationError
 
 from diaspora.contributions import services
+from diaspora.contributions.presenters import month_label
 from diaspora.engagements.models import Engagement
-from diaspora.languages import format_local, translated
+from diaspora.languages import translated
 from diaspora.widgets import NhsukForm, options
 
 APPROVE = "approve"
 DECLINE = "decline"
-
-
-def month_label(month: date) -> str:
-    """The month and year ("March 2026"), in the reader's language."""
-    return format_local(month, "%B %Y")
 
 
 class HoursForm(NhsukForm):

@@ -34,7 +34,8 @@ def hours_text(minutes: int) -> str:
     return gettext("%(hours)s hours", hours=hours)
 
 
-def month_label(month) -> str:
+def month_label(month: date) -> str:
+    """The month and year ("March 2026"), in the reader's language."""
     return format_local(month, "%B %Y")
 
 
