@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from diaspora.audit.services import record
 from diaspora.auth.models import Role, User
 from diaspora.core.errors import DomainError
-from diaspora.core.time import as_utc, utcnow
+from diaspora.core.time import iso_utc, utcnow
 from diaspora.core.words import N_
 from diaspora.notifications.models import Channel, DeliveryState, Notification
 from diaspora.notifications.services import zone_of
@@ -656,7 +656,7 @@ def export_for(session: Session, user: User) -> list[dict[str, object]]:
                     "title": m.title,
                     "description": m.description,
                     "due_on": m.due_on.isoformat(),
-                    "done_at": as_utc(m.done_at).isoformat() if m.done_at else None,
+                    "done_at": iso_utc(m.done_at),
                     "done_note": m.done_note,
                 }
                 for m in plan.milestones

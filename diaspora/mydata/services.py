@@ -9,7 +9,7 @@ Functions never commit and never touch the request; the view commits once.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -23,7 +23,7 @@ from diaspora.auth.services import check_current_password, end_all_sessions
 from diaspora.bookings import services as bookings
 from diaspora.cohorts import services as cohorts
 from diaspora.contributions import services as contributions
-from diaspora.core.time import as_utc, utcnow
+from diaspora.core.time import iso_utc, utcnow
 from diaspora.core.words import N_
 from diaspora.credentials.models import Credential
 from diaspora.engagements import services as engagements
@@ -61,10 +61,6 @@ UNUSABLE_HASH = "!erased"
 def placeholder_email(user: User) -> str:
     """Unique (it holds the id), not personal, and undeliverable (`.invalid` is reserved)."""
     return f"deleted-{user.id}@invalid"
-
-
-def _when(value: datetime | None) -> str | None:
-    return as_utc(value).isoformat() if value is not None else None
 
 
 def _day(value: date | None) -> str | None:
@@ -108,9 +104,9 @@ def _account(session: Session, user: User) -> dict[str, Any]:
         "language": user.language,
         "roles": sorted(roles_of(session, user)),
         "active": user.active,
-        "email_verified_at": _when(user.email_verified_at),
-        "created_at": _when(user.created_at),
-        "last_login_at": _when(user.last_login_at),
+        "email_verified_at": iso_utc(user.email_verified_at),
+        "created_at": iso_utc(user.created_at),
+        "last_login_at": iso_utc(user.last_login_at),
     }
 
 
@@ -126,7 +122,7 @@ def _membership(membership: Membership) -> dict[str, Any]:
         },
         "role": membership.role,
         "status": membership.status,
-        "since": _when(membership.created_at),
+        "since": iso_utc(membership.created_at),
     }
 
 
@@ -188,9 +184,9 @@ def _profile(profile: StaffProfile) -> dict[str, Any]:
             "visibility_label": _label(VISIBILITY_LABELS, profile.visibility),
             "consent_to_contact": profile.consent_to_contact,
         },
-        "completed_at": _when(profile.completed_at),
-        "updated_at": _when(profile.updated_at),
-        "last_active_at": _when(profile.last_active_at),
+        "completed_at": iso_utc(profile.completed_at),
+        "updated_at": iso_utc(profile.updated_at),
+        "last_active_at": iso_utc(profile.last_active_at),
     }
 
 
@@ -204,9 +200,9 @@ def _credential(credential: Credential) -> dict[str, Any]:
         "expires_on": _day(credential.expires_on),
         "status": credential.status,
         # Who checked it is another person's data; when, and the note about it, are the person's.
-        "verified_at": _when(credential.verified_at),
+        "verified_at": iso_utc(credential.verified_at),
         "note": credential.note,
-        "added_at": _when(credential.created_at),
+        "added_at": iso_utc(credential.created_at),
     }
 
 
@@ -240,7 +236,7 @@ def _event(event: AuditEvent, user: User) -> dict[str, Any]:
     else:
         by = "someone else"  # an administrator or an organisation owner: their data, not yours
     return {
-        "at": _when(event.at),
+        "at": iso_utc(event.at),
         "action": event.action,
         "by": by,
         "subject_type": event.subject_type,
@@ -259,7 +255,7 @@ def export_data(session: Session, user: User) -> dict[str, Any]:
     return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
-        "exported_at": _when(utcnow()),
+        "exported_at": iso_utc(utcnow()),
         "account": _account(session, user),
         "mobile_number": phones.export_for(session, user),
         "organisation_memberships": [_membership(m) for m in memberships_of(session, user)],
