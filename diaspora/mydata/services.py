@@ -38,6 +38,7 @@ from diaspora.organisations.models import (
     MembershipStatus,
     Organisation,
 )
+from diaspora.organisations.services import memberships_for
 from diaspora.phones import services as phones
 from diaspora.reference import catalogue
 from diaspora.reference.places import DEFAULT_TIME_ZONE, country_name
@@ -80,17 +81,6 @@ def credentials_of(session: Session, profile: StaffProfile | None) -> list[Crede
     return list(
         session.scalars(
             select(Credential).where(Credential.profile_id == profile.id).order_by(Credential.id)
-        )
-    )
-
-
-def memberships_of(session: Session, user: User) -> list[Membership]:
-    return list(
-        session.scalars(
-            select(Membership)
-            .where(Membership.user_id == user.id)
-            .options(selectinload(Membership.organisation))
-            .order_by(Membership.created_at, Membership.id)
         )
     )
 
@@ -258,7 +248,7 @@ def export_data(session: Session, user: User) -> dict[str, Any]:
         "exported_at": iso_utc(utcnow()),
         "account": _account(session, user),
         "mobile_number": phones.export_for(session, user),
-        "organisation_memberships": [_membership(m) for m in memberships_of(session, user)],
+        "organisation_memberships": [_membership(m) for m in memberships_for(session, user)],
         "staff_profile": _profile(profile) if profile is not None else None,
         "credentials": [_credential(c) for c in credentials],
         "second_factors": factors.export_for(session, user),
@@ -316,7 +306,7 @@ def handovers(session: Session, user: User) -> list[Handover]:
     over, so it stays, without members, for administrators to deal with.
     """
     needed = []
-    for membership in memberships_of(session, user):
+    for membership in memberships_for(session, user):
         if not membership.is_owner:
             continue
         active = _active_members(session, membership.organisation)
@@ -331,7 +321,7 @@ def handovers(session: Session, user: User) -> list[Handover]:
 def left_without_members(session: Session, user: User) -> list[Organisation]:
     """Organisations whose only active member is this person: they stay, without members."""
     alone = []
-    for membership in memberships_of(session, user):
+    for membership in memberships_for(session, user):
         if membership.status != MembershipStatus.ACTIVE:
             continue
         active = _active_members(session, membership.organisation)
@@ -380,7 +370,7 @@ def erase_account(
     engagements_ended = engagements.leave_all(session, user)
     written = engagements.written_by(session, user)
 
-    memberships = memberships_of(session, user)
+    memberships = memberships_for(session, user)
     removed_from = sorted({m.organisation_id for m in memberships})
     for membership in memberships:
         session.delete(membership)
