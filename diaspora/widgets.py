@@ -398,6 +398,15 @@ class NhsukForm(FlaskForm):
                 field.errors = [*field.errors, message]
 
 
+def ticked_ids(field: Field) -> list[int] | None:
+    """The ids ticked in a list of checkboxes, or None when one is not a number (a crafted
+    request)."""
+    values = field.data or []
+    if not all(value.isdecimal() and len(value) < 12 for value in values):
+        return None
+    return [int(value) for value in values]
+
+
 def refusal(error: DomainError) -> str:
     """A `DomainError`'s messages as one line in the reader's language, for a flash or a field."""
     return "; ".join(translated(words) for words in error.errors.values())

@@ -170,13 +170,6 @@ class ApproveSelectedForm(NhsukForm):
 
     selected = SelectMultipleField(_l("Hours to approve"), validate_choice=False)
 
-    def log_ids(self) -> list[int] | None:
-        """The ticked ids, or None when one is not a number (a crafted request)."""
-        values = self.selected.data or []
-        if not all(value.isdecimal() and len(value) < 12 for value in values):
-            return None
-        return [int(value) for value in values]
-
 
 class RevokeForm(NhsukForm):
     reason = TextAreaField(

@@ -32,7 +32,7 @@ from diaspora.extensions import db, limiter
 from diaspora.languages import translated
 from diaspora.opportunities.access import managed_or_404, manages
 from diaspora.templating import viewer_zone
-from diaspora.widgets import NhsukForm, refusal
+from diaspora.widgets import NhsukForm, refusal, ticked_ids
 from diaspora.widgets import error_list as nhsuk_error_list
 
 bp = Blueprint("contributions", __name__)
@@ -213,7 +213,7 @@ def _review_page(
     if failed is not None:
         forms[failed[0]] = failed[1]
     selection = selection or ApproveSelectedForm(formdata=None)
-    ticked = set((selection.log_ids() or []) if selection.selected.data else [])
+    ticked = set((ticked_ids(selection.selected) or []) if selection.selected.data else [])
     errors = []
     if failed is not None:
         errors = nhsuk_error_list(failed[1])
@@ -243,7 +243,7 @@ def approve_selected(opportunity_id: int):
     form = ApproveSelectedForm()
     if not form.validate_on_submit():
         abort(400)
-    log_ids = form.log_ids()
+    log_ids = ticked_ids(form.selected)
     if log_ids is None:
         abort(404)
     try:

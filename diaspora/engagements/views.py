@@ -32,7 +32,7 @@ from diaspora.languages import format_number, translated
 from diaspora.opportunities.access import managed_or_404, visible_or_404
 from diaspora.opportunities.models import Opportunity
 from diaspora.registry.viewer import viewer_access
-from diaspora.widgets import NhsukForm
+from diaspora.widgets import NhsukForm, ticked_ids
 
 bp = Blueprint("engagements", __name__)
 
@@ -352,7 +352,7 @@ def _applicants_page(
         teaching=not services.takes_applications(opportunity),
         bulk=len(decidable) > 1,
         form=form,
-        ticked=set(form.engagement_ids() or []),
+        ticked=set(ticked_ids(form.selected) or []),
         refused=refused,
         errors=errors,
     )
@@ -367,7 +367,7 @@ def decline_selected(opportunity_id: int):
     valid = form.validate_on_submit()
     if form.csrf_token.errors:
         abort(400)
-    engagement_ids = form.engagement_ids()
+    engagement_ids = ticked_ids(form.selected)
     if engagement_ids is None:
         abort(404)
     if not engagement_ids:
