@@ -59,6 +59,7 @@ from diaspora.registry.presenters import long_date
 
 from . import services
 from .models import Milestone, Plan
+from .presenters import days_text
 
 REMIND_AT = time(9, 0)
 CATCH_UP = timedelta(days=2)
@@ -76,10 +77,6 @@ RETRIES = 5
 def at_nine(day: date, zone_name: str | None) -> datetime:
     """09:00 on a local date, in UTC (09:00 exists on every day, clock changes or not)."""
     return datetime.combine(day, REMIND_AT, tzinfo=zone_of(zone_name)).astimezone(UTC)
-
-
-def _days(n: int) -> str:
-    return ngettext("%(num)d day", "%(num)d days", n)
 
 
 def _date_window(now: datetime) -> tuple[date, date]:
@@ -423,7 +420,7 @@ def _notify_milestone(
         owner=plan.owner,
         due=long_date(milestone.due_on),
         days=days,
-        days_text=_days(abs(days)),
+        days_text=days_text(abs(days)),
     )
 
 
@@ -656,5 +653,5 @@ def _notify_expiry(
         credential=credential,
         regulator=regulator_label(credential.regulator, credential.regulator_name),
         expires=long_date(expires_on),
-        days_text=_days(days),
+        days_text=days_text(days),
     )

@@ -28,7 +28,7 @@ def _status_tag(status: TemplateStatus) -> dict[str, str]:
     }
 
 
-def _days(n: int) -> str:
+def days_text(n: int) -> str:
     return ngettext("%(num)d day", "%(num)d days", n)
 
 
@@ -84,7 +84,7 @@ def present_milestone(milestone: Milestone, today: date) -> dict[str, Any]:
         "due_iso": milestone.due_on.isoformat(),
         "status": status,
         "tag": tag,
-        "overdue_by": _days(days) if status == "overdue" else "",
+        "overdue_by": days_text(days) if status == "overdue" else "",
         "done_at": milestone.done_at,
         "done_note": milestone.done_note,
         "own": milestone.created_by_user,
