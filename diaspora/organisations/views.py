@@ -144,20 +144,10 @@ def withdraw_invitation(organisation_id: int, invitation_id: int):
     invitation = db.session.get(OrganisationInvitation, invitation_id)
     if invitation is None or invitation.organisation_id != organisation.id:
         abort(404)
-    return _change_members(
-        organisation,
-        services.withdraw_invitation,
-        invitation,
-        gettext("The invitation has been withdrawn. Its link no longer works."),
-    )
-
-
-def _change_members(organisation: Organisation, change, target, done: str):
-    """Make a change from the members page: saved and `done` said, or the refusal shown."""
     try:
-        change(db.session, target, current_user)
+        services.withdraw_invitation(db.session, invitation, current_user)
         db.session.commit()
-        flash(done, "success")
+        flash(gettext("The invitation has been withdrawn. Its link no longer works."), "success")
     except services.OrganisationError as error:
         flash(refusal(error), "error")
     return redirect(url_for("organisations.members", organisation_id=organisation.id))
@@ -175,12 +165,13 @@ def _membership_in(organisation: Organisation, membership_id: int) -> Membership
 def approve_member(organisation_id: int, membership_id: int):
     organisation = _owned_organisation(organisation_id)
     membership = _membership_in(organisation, membership_id)
-    return _change_members(
-        organisation,
-        services.approve_request,
-        membership,
-        gettext("The request has been approved."),
-    )
+    try:
+        services.approve_request(db.session, membership, current_user)
+        db.session.commit()
+        flash(gettext("The request has been approved."), "success")
+    except services.OrganisationError as error:
+        flash(refusal(error), "error")
+    return redirect(url_for("organisations.members", organisation_id=organisation.id))
 
 
 @bp.post("/<int:organisation_id>/members/<int:membership_id>/remove")
@@ -188,9 +179,13 @@ def approve_member(organisation_id: int, membership_id: int):
 def remove_member(organisation_id: int, membership_id: int):
     organisation = _owned_organisation(organisation_id)
     membership = _membership_in(organisation, membership_id)
-    return _change_members(
-        organisation, services.remove_member, membership, gettext("The member has been removed.")
-    )
+    try:
+        services.remove_member(db.session, membership, current_user)
+        db.session.commit()
+        flash(gettext("The member has been removed."), "success")
+    except services.OrganisationError as error:
+        flash(refusal(error), "error")
+    return redirect(url_for("organisations.members", organisation_id=organisation.id))
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
