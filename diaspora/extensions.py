@@ -1,6 +1,6 @@
 """Extensions, created unbound and initialised in create_app()."""
 
-from flask import Flask, request
+from flask import Flask
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -33,10 +33,6 @@ login_manager = LoginManager()
 csrf = MaskedCSRFProtect()
 compress = Compress()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
-
-
-def client_ip() -> str | None:
-    return request.remote_addr if request else None
 
 
 @event.listens_for(Engine, "connect")

@@ -19,6 +19,7 @@ from wtforms import Field, Form, IntegerField, SelectChoice, SelectField, valida
 from wtforms.utils import unset_value
 
 from diaspora.core.csrf import MaskedFormCSRF
+from diaspora.core.errors import DomainError
 from diaspora.core.input import cleaned, field_problem
 from diaspora.core.words import N_
 from diaspora.languages import current_language, translated
@@ -411,6 +412,20 @@ class NhsukForm(FlaskForm):
             field = self._fields.get(name) or self._fields.get(default or "")
             if field is not None and message not in field.errors:
                 field.errors = [*field.errors, message]
+
+
+def ticked_ids(field: Field) -> list[int] | None:
+    """The ids ticked in a list of checkboxes, or None when one is not a number (a crafted
+    request)."""
+    values = field.data or []
+    if not all(value.isdecimal() and len(value) < 12 for value in values):
+        return None
+    return [int(value) for value in values]
+
+
+def refusal(error: DomainError) -> str:
+    """A `DomainError`'s messages as one line in the reader's language, for a flash or a field."""
+    return "; ".join(translated(words) for words in error.errors.values())
 
 
 TIME_ZONE_PROBLEM = N_("Select a time zone from the list")

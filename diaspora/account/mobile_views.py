@@ -7,11 +7,11 @@ in `account/services.py`."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from diaspora.account import services as account
 from diaspora.account.mobile_forms import CodeForm, NumberForm
-from diaspora.auth.models import User
+from diaspora.auth.login import signed_in
 from diaspora.extensions import db, limiter
 from diaspora.languages import translated
 from diaspora.notifications.services import texts_configured
@@ -22,22 +22,18 @@ from diaspora.widgets import NhsukForm
 bp = Blueprint("phones", __name__, url_prefix="/account/mobile")
 
 
-def _me() -> User:
-    return current_user._get_current_object()
-
-
 @bp.route("", methods=["GET", "POST"])
 @login_required
 @limiter.limit("20 per hour", methods=["POST"])
 def manage():
-    mobile = phones.state_of(db.session, _me())
+    mobile = phones.state_of(db.session, signed_in())
     configured = texts_configured()
     form = NumberForm()
     if form.validate_on_submit():
         if not configured:
             abort(404)
         try:
-            account.add_mobile(db.session, _me(), form.e164)
+            account.add_mobile(db.session, signed_in(), form.e164)
         except phones.MobileError as error:
             form.add_errors(error.errors, default="number")
         else:
@@ -57,13 +53,13 @@ def manage():
 @login_required
 @limiter.limit("30 per hour", methods=["POST"])
 def confirm():
-    mobile = phones.state_of(db.session, _me())
+    mobile = phones.state_of(db.session, signed_in())
     if mobile.pending is None:
         return redirect(url_for("phones.manage"))
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            phones.confirm(db.session, _me(), form.code.data)
+            phones.confirm(db.session, signed_in(), form.code.data)
         except phones.MobileError as error:
             db.session.commit()  # the wrong try counts, and is audited
             form.add_errors(error.errors, default="code")
@@ -81,7 +77,7 @@ def resend():
     if not NhsukForm().validate_on_submit():
         abort(400)
     try:
-        account.resend_mobile_code(db.session, _me())
+        account.resend_mobile_code(db.session, signed_in())
     except phones.MobileError as error:
         db.session.rollback()
         flash(translated(error.args[0]), "warning")
@@ -96,7 +92,7 @@ def resend():
 def cancel():
     if not NhsukForm().validate_on_submit():
         abort(400)
-    phones.cancel_change(db.session, _me())
+    phones.cancel_change(db.session, signed_in())
     db.session.commit()
     return redirect(url_for("phones.manage"))
 
@@ -104,12 +100,12 @@ def cancel():
 @bp.route("/remove", methods=["GET", "POST"])
 @login_required
 def remove():
-    mobile = phones.state_of(db.session, _me())
+    mobile = phones.state_of(db.session, signed_in())
     if mobile.number is None and mobile.pending is None:
         return redirect(url_for("phones.manage"))
     form = NhsukForm()
     if form.validate_on_submit():
-        account.remove_mobile(db.session, _me())
+        account.remove_mobile(db.session, signed_in())
         db.session.commit()
         flash(
             gettext(

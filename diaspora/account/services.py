@@ -62,15 +62,7 @@ def register_user(
     password_hash = hash_password(password)
     existing = find_user_by_email(session, email)
     if existing is not None:
-        mail.queue(
-            session,
-            existing.email,
-            N_("Someone tried to register with your email address"),
-            "already_registered",
-            user=existing,
-            sign_in_url=external_url("auth.sign_in"),
-            reset_url=external_url("auth.forgot_password"),
-        )
+        _tell_owner(session, existing, N_("Someone tried to register with your email address"))
         return None
     user = User(
         email=normalise_email(email),
@@ -157,6 +149,19 @@ def set_password(
     )
 
 
+def _tell_owner(session: Session, owner: User, subject: str) -> None:
+    """Someone tried to take an address that has an account: its owner hears, with the ways in."""
+    mail.queue(
+        session,
+        owner.email,
+        subject,
+        "already_registered",
+        user=owner,
+        sign_in_url=external_url("auth.sign_in"),
+        reset_url=external_url("auth.forgot_password"),
+    )
+
+
 def request_email_change(session: Session, user: User, new_email: str) -> None:
     """Email a confirmation link to the new address. Only the newest link works: this request
     withdraws every earlier one, even when the new address turns out to be taken."""
@@ -164,15 +169,7 @@ def request_email_change(session: Session, user: User, new_email: str) -> None:
     withdraw_email_change(user)
     taken = find_user_by_email(session, new_email)
     if taken is not None:
-        mail.queue(
-            session,
-            taken.email,
-            N_("Someone tried to use your email address"),
-            "already_registered",
-            user=taken,
-            sign_in_url=external_url("auth.sign_in"),
-            reset_url=external_url("auth.forgot_password"),
-        )
+        _tell_owner(session, taken, N_("Someone tried to use your email address"))
         return
     user.pending_email = new_email
     user.email_change_nonce = secrets.token_urlsafe(16)

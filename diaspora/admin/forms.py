@@ -7,9 +7,8 @@ from wtforms.validators import Length, ValidationError
 
 from diaspora.audit.labels import action_choices
 from diaspora.auth.models import ROLE_LABELS, STORED_ROLES
-from diaspora.languages import translated
 from diaspora.organisations import services as organisations
-from diaspora.widgets import CheckboxList, NhsDateField, NhsukForm, options
+from diaspora.widgets import CheckboxList, NhsDateField, NhsukForm, options, refusal
 
 
 class RolesForm(NhsukForm):
@@ -52,9 +51,7 @@ class EmailDomainsForm(NhsukForm):
         try:
             organisations.clean_email_domains(field.data)
         except organisations.OrganisationError as error:
-            raise ValidationError(
-                "; ".join(translated(words) for words in error.errors.values())
-            ) from error
+            raise ValidationError(refusal(error)) from error
 
 
 class AuditFilterForm(NhsukForm):

@@ -18,7 +18,7 @@ from diaspora.auth.models import Role, User
 from diaspora.extensions import db
 from diaspora.factors import services as factors
 from diaspora.factors.gate import step_up_required
-from diaspora.languages import current_language, translated
+from diaspora.languages import current_language
 from diaspora.notifications import budgets
 from diaspora.notifications.forms import TextBudgetForm
 from diaspora.organisations import services as organisations
@@ -27,7 +27,7 @@ from diaspora.organisations.forms import RejectForm
 from diaspora.organisations.models import Organisation
 from diaspora.reference.places import country_name
 from diaspora.templating import viewer_zone
-from diaspora.widgets import NhsukForm
+from diaspora.widgets import NhsukForm, refusal
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 50
@@ -112,7 +112,7 @@ def reset_second_factor(user_id: int):
     try:
         factors.reset_factors(db.session, person, actor=current_user, via="admin")
     except factors.FactorError as error:
-        flash("; ".join(translated(words) for words in error.errors.values()), "error")
+        flash(refusal(error), "error")
     else:
         db.session.commit()
         flash(gettext("Second factor reset. They have been emailed, and so have you."), "success")
@@ -146,9 +146,7 @@ def organisation(organisation_id: int):
                     db.session, org, current_user, verified=False, reason=form.reason.data
                 )
             except organisations.OrganisationError as error:
-                form.reason.errors.append(
-                    "; ".join(translated(words) for words in error.errors.values())
-                )
+                form.reason.errors.append(refusal(error))
             else:
                 db.session.commit()
                 flash(

@@ -13,8 +13,7 @@ from diaspora.api.resources import OPERATIONS
 from diaspora.api.spec import build_spec
 from diaspora.extensions import db
 from diaspora.factors.gate import step_up_required
-from diaspora.languages import translated
-from diaspora.widgets import NhsukForm
+from diaspora.widgets import NhsukForm, refusal
 
 bp = Blueprint("api_tokens", __name__)
 
@@ -31,7 +30,7 @@ def token_list():
                 db.session, me, form.name.data, form.scope.data, form.days.data
             )
         except tokens.TokenError as error:
-            form.name.errors.append("; ".join(translated(m) for m in error.errors.values()))
+            form.name.errors.append(refusal(error))
         else:
             db.session.commit()
             # Shown on this response only: no redirect, so the secret never sits in a session.

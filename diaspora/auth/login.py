@@ -1,8 +1,22 @@
 """Who is signed in: Flask-Login finds the account by the alternative id its session carries,
 and sends anyone who must sign in first to the sign-in page."""
 
-from diaspora.auth.models import User
+from flask import abort
+from flask_login import current_user
+
+from diaspora.auth.models import Role, User
 from diaspora.extensions import db, login_manager
+
+
+def signed_in() -> User:
+    """The signed-in account itself rather than Flask-Login's proxy, fit to hand to services."""
+    return current_user._get_current_object()
+
+
+def staff_only() -> None:
+    """403 for anyone signed in without the staff role."""
+    if not current_user.has_role(Role.STAFF):
+        abort(403)
 
 
 def _load_user(session_token: str) -> User | None:

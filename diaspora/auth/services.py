@@ -153,10 +153,6 @@ def read_token(purpose: str, token: str, max_age: timedelta) -> dict | None:
         return None
 
 
-def get_user(session: Session, user_id: int) -> User | None:
-    return session.get(User, user_id)
-
-
 def find_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 

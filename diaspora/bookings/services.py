@@ -44,6 +44,7 @@ from diaspora.core.time import as_utc, utcnow
 from diaspora.core.urls import external_url, service_path
 from diaspora.core.words import N_
 from diaspora.engagements.models import Engagement, EngagementState
+from diaspora.engagements.services import profile_complete
 from diaspora.engagements.states import move
 from diaspora.languages import (
     DEFAULT_LANGUAGE,
@@ -184,13 +185,6 @@ def bookable_problem(
     if not profile_complete:
         return N_("Complete your profile before you book a session")
     return None
-
-
-def profile_complete(session: Session, user: User) -> bool:
-    completed = session.scalar(
-        select(StaffProfile.completed_at).where(StaffProfile.user_id == user.id)
-    )
-    return completed is not None
 
 
 def book(

@@ -14,6 +14,7 @@ from flask import (
 from flask_babel import gettext
 from flask_login import current_user
 
+from diaspora.auth.login import signed_in
 from diaspora.auth.models import Role, User
 from diaspora.bookings import presenters, services
 from diaspora.bookings.forms import AttendanceForm, BookForm
@@ -25,7 +26,7 @@ from diaspora.languages import translated
 from diaspora.opportunities.access import managed_or_404, visible_or_404
 from diaspora.opportunities.models import Opportunity, OpportunityKind, TeachingSession
 from diaspora.templating import viewer_zone
-from diaspora.widgets import NhsukForm
+from diaspora.widgets import NhsukForm, refusal
 
 bp = Blueprint("bookings", __name__)
 PUBLIC = {"bookings.feed"}
@@ -40,22 +41,13 @@ def _signed_in():
     return login_manager.unauthorized()
 
 
-def _me() -> User:
-    return current_user._get_current_object()
-
-
-def _refusal(error: services.BookingError) -> str:
-    """Why the rules refused, in the reader's language."""
-    return "; ".join(translated(message) for message in error.errors.values())
-
-
 @bp.app_template_global()
 def booking_sessions(opportunity: Opportunity) -> dict | None:
     """The sessions section of a tele-teaching opportunity's page, for the signed-in viewer."""
     if opportunity.kind != OpportunityKind.TEACHING or not current_user.is_authenticated:
         return None
     page = request.args.get("page", 1, type=int)
-    overview = services.overview(db.session, _me(), opportunity, page=page)
+    overview = services.overview(db.session, signed_in(), opportunity, page=page)
     return presenters.sessions(overview, viewer_zone().key)
 
 
@@ -64,7 +56,7 @@ def _session_or_404(session_id: int) -> TeachingSession:
     teaching_session = db.session.get(TeachingSession, session_id)
     if teaching_session is None:
         abort(404)
-    visible_or_404(_me(), teaching_session.opportunity_id)
+    visible_or_404(signed_in(), teaching_session.opportunity_id)
     return teaching_session
 
 
@@ -83,7 +75,7 @@ def book(session_id: int):
     form = BookForm()
     if not form.validate_on_submit():
         abort(400)
-    user_id, zone = _me().id, viewer_zone().key
+    user_id, zone = signed_in().id, viewer_zone().key
 
     def change():
         booking = services.book(
@@ -95,7 +87,7 @@ def book(session_id: int):
     try:
         position, when = run_change(db.session, change)
     except services.BookingError as error:
-        flash(_refusal(error), "error")
+        flash(refusal(error), "error")
         return _back_to(session_id)
     except LookupError:
         abort(404)
@@ -117,13 +109,13 @@ def book(session_id: int):
 @bp.route("/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
 def cancel(session_id: int):
     teaching_session = _session_or_404(session_id)
-    booking = services.live_booking(db.session, _me(), session_id)
+    booking = services.live_booking(db.session, signed_in(), session_id)
     if booking is None:
         abort(404)
     had_place = booking.state == services.S.ACCEPTED
     form = NhsukForm()
     if form.validate_on_submit():
-        user_id = _me().id
+        user_id = signed_in().id
         try:
             result = run_change(
                 db.session, lambda: services.cancel(db.session, user_id, session_id)
@@ -131,7 +123,7 @@ def cancel(session_id: int):
         except services.NotBooked:
             abort(404)
         except services.BookingError as error:
-            flash(_refusal(error), "error")
+            flash(refusal(error), "error")
             return _back_to(session_id)
         flash(  # what was true when it happened, not when the page was shown
             gettext("Your booking is cancelled.")
@@ -152,7 +144,7 @@ def cancel(session_id: int):
 
 @bp.get("/sessions/<int:session_id>/calendar.ics")
 def ics(session_id: int):
-    data = services.download(db.session, _me(), session_id)
+    data = services.download(db.session, signed_in(), session_id)
     if data is None:
         abort(404)
     response = Response(data, content_type=CALENDAR_TYPE)
@@ -168,13 +160,13 @@ def attendance(session_id: int):
     teaching_session = db.session.get(TeachingSession, session_id)
     if teaching_session is None:
         abort(404)
-    opportunity = managed_or_404(_me(), teaching_session.opportunity_id)
+    opportunity = managed_or_404(signed_in(), teaching_session.opportunity_id)
     now = utcnow()
     people = services.attendees(db.session, teaching_session)
     problem = services.attendance_problem(teaching_session, now)
     form = AttendanceForm(people=[(e.id, e.user.display_name) for e in people])
     if problem is None and form.validate_on_submit():
-        user_id = _me().id
+        user_id = signed_in().id
         attended = list(form.attended.data or [])
         try:
             came, missed = run_change(
@@ -184,7 +176,7 @@ def attendance(session_id: int):
                 ),
             )
         except services.BookingError as error:
-            flash(_refusal(error), "error")
+            flash(refusal(error), "error")
             return redirect(request.path)
         flash(
             gettext(
@@ -215,7 +207,7 @@ def attendance(session_id: int):
 
 @bp.get("/calendar")
 def calendar():
-    feed = services.feed_of(db.session, _me())
+    feed = services.feed_of(db.session, signed_in())
     new_url = session.pop(SHOWN_FEED_URL, None) if feed is not None else None
     return render_template("bookings/calendar.html", feed=feed, new_url=new_url, form=NhsukForm())
 
@@ -225,8 +217,8 @@ def calendar_link():
     form = NhsukForm()
     if not form.validate_on_submit():
         abort(400)
-    had_one = services.feed_of(db.session, _me()) is not None
-    token = services.new_feed(db.session, _me())
+    had_one = services.feed_of(db.session, signed_in()) is not None
+    token = services.new_feed(db.session, signed_in())
     db.session.commit()
     session[SHOWN_FEED_URL] = external_url("bookings.feed", token=token)
     flash(
@@ -240,11 +232,11 @@ def calendar_link():
 
 @bp.route("/calendar/turn-off", methods=["GET", "POST"])
 def calendar_off():
-    if services.feed_of(db.session, _me()) is None:
+    if services.feed_of(db.session, signed_in()) is None:
         return redirect(url_for("bookings.calendar"))
     form = NhsukForm()
     if form.validate_on_submit():
-        services.turn_off_feed(db.session, _me())
+        services.turn_off_feed(db.session, signed_in())
         db.session.commit()
         session.pop(SHOWN_FEED_URL, None)
         flash(gettext("Your calendar link is turned off. It no longer works."), "success")

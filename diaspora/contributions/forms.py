@@ -15,17 +15,13 @@ from wtforms import (
 from wtforms.validators import Length, ValidationError
 
 from diaspora.contributions import services
+from diaspora.contributions.presenters import month_label
 from diaspora.engagements.models import Engagement
-from diaspora.languages import format_local, translated
+from diaspora.languages import translated
 from diaspora.widgets import NhsukForm, options
 
 APPROVE = "approve"
 DECLINE = "decline"
-
-
-def month_label(month: date) -> str:
-    """The month and year ("March 2026"), in the reader's language."""
-    return format_local(month, "%B %Y")
 
 
 class HoursForm(NhsukForm):
@@ -173,13 +169,6 @@ class ApproveSelectedForm(NhsukForm):
     """The logs ticked on the review page, approved together. The service checks each."""
 
     selected = SelectMultipleField(_l("Hours to approve"), validate_choice=False)
-
-    def log_ids(self) -> list[int] | None:
-        """The ticked ids, or None when one is not a number (a crafted request)."""
-        values = self.selected.data or []
-        if not all(value.isdecimal() and len(value) < 12 for value in values):
-            return None
-        return [int(value) for value in values]
 
 
 class RevokeForm(NhsukForm):

@@ -17,6 +17,7 @@ from diaspora.core.words import N_
 from diaspora.engagements.models import Engagement
 from diaspora.languages import current_language, format_local, format_number, translated
 from diaspora.reference.places import country_name
+from diaspora.registry.presenters import long_date
 
 STATUS_TAGS = {
     HoursStatus.PENDING: {"text": N_("Waiting for review"), "colour": "grey"},
@@ -33,7 +34,8 @@ def hours_text(minutes: int) -> str:
     return gettext("%(hours)s hours", hours=hours)
 
 
-def month_label(month) -> str:
+def month_label(month: date) -> str:
+    """The month and year ("March 2026"), in the reader's language."""
     return format_local(month, "%B %Y")
 
 
@@ -80,10 +82,6 @@ def present_for_review(log: HoursLog) -> dict[str, Any]:
     item["session"] = session_day(log.engagement)
     item["decided_by"] = log.decided_by.display_name if log.decided_by else ""
     return item
-
-
-def long_date(value: date | None) -> str:
-    return format_local(value, "%-d %B %Y") if value else ""
 
 
 def date_range(starts_on: date | None, ends_on: date | None) -> str:

@@ -42,7 +42,7 @@ from diaspora.changelog import changes
 from diaspora.contributions import codes
 from diaspora.contributions.models import Certificate, HoursLog, HoursStatus
 from diaspora.core.errors import DomainError
-from diaspora.core.time import as_utc, utcnow
+from diaspora.core.time import as_utc, iso_utc, utcnow
 from diaspora.core.urls import service_path
 from diaspora.core.words import N_, Month
 from diaspora.engagements.models import Engagement, EngagementState
@@ -683,8 +683,8 @@ def export_for(session: Session, user: User) -> dict[str, list[dict]]:
                 "starts_on": c.starts_on.isoformat() if c.starts_on else None,
                 "ends_on": c.ends_on.isoformat() if c.ends_on else None,
                 "issued_at": as_utc(c.issued_at).isoformat(),
-                "replaced_at": as_utc(c.superseded_at).isoformat() if c.superseded_at else None,
-                "revoked_at": as_utc(c.revoked_at).isoformat() if c.revoked_at else None,
+                "replaced_at": iso_utc(c.superseded_at),
+                "revoked_at": iso_utc(c.revoked_at),
             }
             for c in certificates
         ],

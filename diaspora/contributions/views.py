@@ -16,7 +16,7 @@ from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from diaspora.auth.models import User
+from diaspora.auth.login import signed_in
 from diaspora.contributions import codes, pdf, presenters, services
 from diaspora.contributions.forms import (
     APPROVE,
@@ -32,7 +32,7 @@ from diaspora.extensions import db, limiter
 from diaspora.languages import translated
 from diaspora.opportunities.access import managed_or_404, manages
 from diaspora.templating import viewer_zone
-from diaspora.widgets import NhsukForm
+from diaspora.widgets import NhsukForm, refusal, ticked_ids
 from diaspora.widgets import error_list as nhsuk_error_list
 
 bp = Blueprint("contributions", __name__)
@@ -41,17 +41,13 @@ bp = Blueprint("contributions", __name__)
 VERIFY_LIMIT = "30 per minute"
 
 
-def _me() -> User:
-    return current_user._get_current_object()
-
-
 def _today() -> date:
     """Today where the viewer is: the months people pick are their own."""
     return datetime.now(viewer_zone()).date()
 
 
 def _own_engagement(engagement_id: int) -> Engagement:
-    return services.owned_engagement(db.session, _me(), engagement_id) or abort(404)
+    return services.owned_engagement(db.session, signed_in(), engagement_id) or abort(404)
 
 
 # For other areas' pages -----------------------------------------------------------------------
@@ -73,7 +69,7 @@ def engagement_contributions(engagement: Engagement) -> dict | None:
             "approved": presenters.hours_text(totals.minutes) if totals.minutes else "",
             "certificate": _certificate_panel(engagement, totals, certificate),
         }
-    if manages(db.session, _me(), engagement.opportunity):
+    if manages(db.session, signed_in(), engagement.opportunity):
         return {
             "owner": False,
             "review_url": url_for("contributions.review", opportunity_id=engagement.opportunity_id),
@@ -166,7 +162,7 @@ def _decision_form(log_id: int, *, bound: bool) -> DecisionForm:
 @bp.route("/opportunities/<int:opportunity_id>/hours", methods=["GET", "POST"])
 @login_required
 def review(opportunity_id: int):
-    opportunity = managed_or_404(_me(), opportunity_id)
+    opportunity = managed_or_404(signed_in(), opportunity_id)
     failed: tuple[int, DecisionForm] | None = None
     if request.method == "POST":
         log_id = request.form.get("log_id", type=int)
@@ -182,11 +178,11 @@ def review(opportunity_id: int):
             person = entry.engagement.user.display_name
             try:
                 services.decide(
-                    db.session, entry, _me(), approve=approve, reason=form.reason.data or ""
+                    db.session, entry, signed_in(), approve=approve, reason=form.reason.data or ""
                 )
             except services.ContributionError as error:
                 db.session.rollback()
-                flash("; ".join(translated(m) for m in error.errors.values()), "error")
+                flash(refusal(error), "error")
                 return redirect(url_for("contributions.review", opportunity_id=opportunity.id))
             db.session.commit()
             flash(
@@ -217,7 +213,7 @@ def _review_page(
     if failed is not None:
         forms[failed[0]] = failed[1]
     selection = selection or ApproveSelectedForm(formdata=None)
-    ticked = set((selection.log_ids() or []) if selection.selected.data else [])
+    ticked = set((ticked_ids(selection.selected) or []) if selection.selected.data else [])
     errors = []
     if failed is not None:
         errors = nhsuk_error_list(failed[1])
@@ -243,15 +239,15 @@ def _review_page(
 @login_required
 def approve_selected(opportunity_id: int):
     """Approve the ticked logs together, all or none: each as one decision on its own."""
-    opportunity = managed_or_404(_me(), opportunity_id)
+    opportunity = managed_or_404(signed_in(), opportunity_id)
     form = ApproveSelectedForm()
     if not form.validate_on_submit():
         abort(400)
-    log_ids = form.log_ids()
+    log_ids = ticked_ids(form.selected)
     if log_ids is None:
         abort(404)
     try:
-        approved = services.approve_selected(db.session, opportunity, log_ids, _me())
+        approved = services.approve_selected(db.session, opportunity, log_ids, signed_in())
     except LookupError:
         db.session.rollback()
         abort(404)
@@ -337,13 +333,13 @@ def _pdf_response(certificate: Certificate):
 @login_required
 def revoke(certificate_id: int):
     certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None or not services.can_revoke(db.session, _me(), certificate):
+    if certificate is None or not services.can_revoke(db.session, signed_in(), certificate):
         abort(404)
     form = RevokeForm()
     item = presenters.present_certificate(certificate)
     if item["state"] == "genuine" and form.validate_on_submit():
         try:
-            services.revoke(db.session, certificate, _me(), form.reason.data or "")
+            services.revoke(db.session, certificate, signed_in(), form.reason.data or "")
         except services.ContributionError as error:
             db.session.rollback()
             form.reason.errors = [
@@ -389,7 +385,7 @@ def verify(code: str):
         and certificate.superseded_at is None
         and certificate.revoked_at is None
         and certificate.withdrawn_at is None
-        and services.can_revoke(db.session, _me(), certificate)
+        and services.can_revoke(db.session, signed_in(), certificate)
     )
     return render_template(
         "contributions/verify.html",

@@ -8,3 +8,8 @@ def utcnow() -> datetime:
 def as_utc(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything stored is UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """An instant as ISO 8601 text in UTC, as the data download writes it; None stays None."""
+    return as_utc(value).isoformat() if value is not None else None

@@ -8,19 +8,16 @@ from flask_babel import lazy_gettext as _l
 
 from diaspora.credentials import services
 from diaspora.credentials.models import Credential, CredentialStatus
-from diaspora.languages import current_language, format_local, translated
+from diaspora.languages import current_language, translated
 from diaspora.reference.catalogue import professions
 from diaspora.reference.places import country_name
+from diaspora.registry.presenters import long_date
 
 STATUS_TAGS = {
     CredentialStatus.UNVERIFIED: {"text": _l("Waiting for verification"), "colour": "grey"},
     CredentialStatus.VERIFIED: {"text": _l("Verified"), "colour": "green"},
     CredentialStatus.REJECTED: {"text": _l("Rejected"), "colour": "red"},
 }
-
-
-def long_date(value: date | None) -> str:
-    return format_local(value, "%-d %B %Y") if value else ""
 
 
 def expiry_tag(credential: Credential, on: date | None = None) -> dict[str, str] | None:

@@ -5,7 +5,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
-from diaspora.auth.models import Role, User
+from diaspora.auth.login import signed_in, staff_only
 from diaspora.credentials import presenters, services
 from diaspora.credentials.forms import CredentialForm, DecisionForm
 from diaspora.credentials.models import Credential, CredentialStatus
@@ -17,15 +17,6 @@ from diaspora.widgets import NhsukForm
 
 bp = Blueprint("credentials", __name__, url_prefix="/credentials")
 PER_PAGE = 25
-
-
-def _me() -> User:
-    return current_user._get_current_object()
-
-
-def _staff_only() -> None:
-    if not current_user.has_role(Role.STAFF):
-        abort(403)
 
 
 def _verifiers_only() -> None:
@@ -50,8 +41,8 @@ def _navigation() -> dict:
 
 
 def _own_credential(credential_id: int) -> Credential:
-    _staff_only()
-    return services.owned_credential(db.session, _me(), credential_id) or abort(404)
+    staff_only()
+    return services.owned_credential(db.session, signed_in(), credential_id) or abort(404)
 
 
 # The owner's pages -------------------------------------------------------------------------
@@ -60,8 +51,8 @@ def _own_credential(credential_id: int) -> Credential:
 @bp.get("/")
 @login_required
 def index():
-    _staff_only()
-    profile = profile_for(db.session, _me())
+    staff_only()
+    profile = profile_for(db.session, signed_in())
     today = services.today()
     items = [presenters.present(c, today) for c in services.credentials_for(db.session, profile)]
     return render_template("credentials/index.html", items=items)
@@ -70,11 +61,11 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def add():
-    _staff_only()
-    form = CredentialForm(profile=profile_for(db.session, _me()))
+    staff_only()
+    form = CredentialForm(profile=profile_for(db.session, signed_in()))
     if form.validate_on_submit():
         try:
-            credential = services.add_credential(db.session, _me(), form.details())
+            credential = services.add_credential(db.session, signed_in(), form.details())
         except services.CredentialError as error:
             form.add_errors(error.errors)
         else:
@@ -100,7 +91,7 @@ def edit(credential_id: int):
     form = CredentialForm(profile=credential.profile, editing=credential)
     if form.validate_on_submit():
         try:
-            reset = services.update_credential(db.session, credential, _me(), form.details())
+            reset = services.update_credential(db.session, credential, signed_in(), form.details())
         except services.CredentialError as error:
             form.add_errors(error.errors)
         else:
@@ -126,7 +117,7 @@ def remove(credential_id: int):
     credential = _own_credential(credential_id)
     form = NhsukForm()
     if form.validate_on_submit():
-        services.remove_credential(db.session, credential, _me())
+        services.remove_credential(db.session, credential, signed_in())
         db.session.commit()
         flash(gettext("The registration has been removed."), "success")
         return redirect(url_for("credentials.index"))
@@ -147,7 +138,7 @@ def _page() -> int:
 def queue():
     _verifiers_only()
     page = db.paginate(
-        services.verification_queue(db.session, _me()), page=_page(), per_page=PER_PAGE
+        services.verification_queue(db.session, signed_in()), page=_page(), per_page=PER_PAGE
     )
     today = services.today()
     items = [presenters.present_for_review(c, today) for c in page.items]
@@ -159,7 +150,7 @@ def queue():
 def review(credential_id: int):
     _verifiers_only()
     try:
-        credential = services.credential_to_verify(db.session, _me(), credential_id)
+        credential = services.credential_to_verify(db.session, signed_in(), credential_id)
     except LookupError:
         abort(404)
     except services.NotAllowed:
@@ -169,7 +160,7 @@ def review(credential_id: int):
         verified = form.decision.data == CredentialStatus.VERIFIED
         try:
             services.decide(
-                db.session, credential, _me(), verified=verified, note=form.note.data or ""
+                db.session, credential, signed_in(), verified=verified, note=form.note.data or ""
             )
         except services.CredentialError as error:
             form.add_errors(error.errors)

@@ -66,13 +66,6 @@ class DeclineSelectedForm(NhsukForm):
         validators=[_message("The reason for declining", required=True)],
     )
 
-    def engagement_ids(self) -> list[int] | None:
-        """The ticked ids, or None when one is not a number (a crafted request)."""
-        values = self.selected.data or []
-        if not all(value.isdecimal() and len(value) < 12 for value in values):
-            return None
-        return [int(value) for value in values]
-
 
 class CancelForm(NhsukForm):
     reason = TextAreaField(

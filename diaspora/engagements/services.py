@@ -24,7 +24,7 @@ from diaspora.auth.services import fingerprint, make_token, normalise_email, rea
 from diaspora.core.context import setting
 from diaspora.core.domains import within
 from diaspora.core.errors import DomainError
-from diaspora.core.time import as_utc, utcnow
+from diaspora.core.time import iso_utc, utcnow
 from diaspora.core.urls import external_url, service_path
 from diaspora.core.words import N_
 from diaspora.credentials.services import profile_ids_with_verified_credential
@@ -51,9 +51,6 @@ RELEASE_PURPOSE = "release"
 
 # Once the organisation has offered a place, each side may reach the other.
 CONTACT_STATES = frozenset({S.ACCEPTED, S.ACTIVE, S.COMPLETED, S.NO_SHOW})
-# The changes each side makes from its pages (the jobs and `end_all` make the others).
-PERSON_MOVES = frozenset({S.APPLIED, S.WITHDRAWN})
-ORGANISATION_MOVES = frozenset({S.ACCEPTED, S.DECLINED, S.ACTIVE, S.COMPLETED, S.NO_SHOW})
 # How an applicants list is ordered: what needs an answer first.
 STATE_ORDER = [S.APPLIED, S.ACCEPTED, S.ACTIVE, S.INTERESTED, S.WAITING, S.COMPLETED]
 
@@ -996,7 +993,7 @@ def export_for(session: Session, user: User) -> list[dict[str, object]]:
                 "kind": e.opportunity.kind,
                 "organisation": e.opportunity.organisation.name,
             },
-            "session_starts_at": _iso(e.session.starts_at) if e.session else None,
+            "session_starts_at": iso_utc(e.session.starts_at) if e.session else None,
             "state": e.state,
             "message": e.message,
             "decision_message": e.decision_message,
@@ -1004,18 +1001,14 @@ def export_for(session: Session, user: User) -> list[dict[str, object]]:
             "ends_on": e.ends_on.isoformat() if e.ends_on else None,
             "release_status": e.release_status,
             "release_manager_email": e.release_manager_email,
-            "created_at": _iso(e.created_at),
-            "applied_at": _iso(e.applied_at),
-            "decided_at": _iso(e.decided_at),
-            "started_at": _iso(e.started_at),
-            "ended_at": _iso(e.ended_at),
+            "created_at": iso_utc(e.created_at),
+            "applied_at": iso_utc(e.applied_at),
+            "decided_at": iso_utc(e.decided_at),
+            "started_at": iso_utc(e.started_at),
+            "ended_at": iso_utc(e.ended_at),
         }
         for e in rows
     ]
-
-
-def _iso(value: datetime | None) -> str | None:
-    return as_utc(value).isoformat() if value is not None else None
 
 
 def leave_all(session: Session, user: User) -> int:

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from diaspora.auth.models import Role, User
+from diaspora.auth.login import signed_in, staff_only
 from diaspora.engagements import presenters, services, states
 from diaspora.engagements.forms import (
     ApplyForm,
@@ -32,7 +32,7 @@ from diaspora.languages import format_number, translated
 from diaspora.opportunities.access import managed_or_404, visible_or_404
 from diaspora.opportunities.models import Opportunity
 from diaspora.registry.viewer import viewer_access
-from diaspora.widgets import NhsukForm
+from diaspora.widgets import NhsukForm, ticked_ids
 
 bp = Blueprint("engagements", __name__)
 
@@ -43,15 +43,6 @@ CHANGES = {
     "complete": (S.COMPLETED, _l("The engagement is complete.")),
     "no_show": (S.NO_SHOW, _l("Recorded: the person did not attend.")),
 }
-
-
-def _me() -> User:
-    return current_user._get_current_object()
-
-
-def _staff_only() -> None:
-    if not current_user.has_role(Role.STAFF):
-        abort(403)
 
 
 def _opportunity_url(opportunity: Opportunity) -> str:
@@ -78,7 +69,7 @@ def _complete_your_profile() -> Response:
 def _engagement(engagement_id: int) -> tuple[Engagement, str]:
     """The engagement and the viewer's part in it ("owner" or "manager"); 404 for anyone else."""
     engagement = services.engagement_by_id(db.session, engagement_id)
-    part = services.part_in(db.session, _me(), engagement) if engagement is not None else None
+    part = services.part_in(db.session, signed_in(), engagement) if engagement is not None else None
     if part is None:
         abort(404)
     return engagement, part
@@ -145,10 +136,10 @@ def engagement_panel(opportunity: Opportunity) -> dict | None:
 @bp.post("/opportunities/<int:opportunity_id>/interest")
 @login_required
 def interest(opportunity_id: int):
-    _staff_only()
-    opportunity = visible_or_404(_me(), opportunity_id)
+    staff_only()
+    opportunity = visible_or_404(signed_in(), opportunity_id)
     try:
-        engagement = services.express_interest(db.session, _me(), opportunity)
+        engagement = services.express_interest(db.session, signed_in(), opportunity)
     except ProfileIncomplete:
         return _complete_your_profile()
     except IllegalTransition as error:
@@ -167,13 +158,13 @@ def interest(opportunity_id: int):
 @bp.route("/opportunities/<int:opportunity_id>/apply", methods=["GET", "POST"])
 @login_required
 def apply(opportunity_id: int):
-    _staff_only()
-    opportunity = visible_or_404(_me(), opportunity_id)
+    staff_only()
+    opportunity = visible_or_404(signed_in(), opportunity_id)
     if not services.takes_applications(opportunity):
         abort(404)
-    if not services.profile_complete(db.session, _me()):
+    if not services.profile_complete(db.session, signed_in()):
         return _complete_your_profile()
-    existing = services.engagement_of(db.session, _me(), opportunity)
+    existing = services.engagement_of(db.session, signed_in(), opportunity)
     if existing is not None and existing.state != S.INTERESTED:
         return _refused(services.already_engaged(existing), _detail_url(existing))
     if not services.is_open(opportunity):
@@ -182,7 +173,7 @@ def apply(opportunity_id: int):
     form = ApplyForm()
     if form.validate_on_submit():
         try:
-            engagement = services.apply(db.session, _me(), opportunity, form.message.data)
+            engagement = services.apply(db.session, signed_in(), opportunity, form.message.data)
         except EngagementError as error:
             form.add_errors(error.errors)
         except ProfileIncomplete:
@@ -210,8 +201,8 @@ def apply(opportunity_id: int):
 @bp.get("/engagements")
 @login_required
 def mine():
-    _staff_only()
-    groups = presenters.mine(services.engagements_of(db.session, _me()))
+    staff_only()
+    groups = presenters.mine(services.engagements_of(db.session, signed_in()))
     return render_template("engagements/mine.html", groups=groups)
 
 
@@ -221,7 +212,7 @@ def withdraw(engagement_id: int):
     engagement = _owned(engagement_id)
     if request.method == "POST":
         try:
-            services.withdraw(db.session, engagement, _me())
+            services.withdraw(db.session, engagement, signed_in())
         except IllegalTransition as error:
             return _refused(error, _detail_url(engagement))
         db.session.commit()
@@ -296,7 +287,7 @@ def _detail_page(engagement: Engagement, part: str, decision_form: DecisionForm 
             "can_request_release": services.can_request_release(engagement),
         }
     else:
-        person = services.applicant(db.session, engagement, _me(), viewer_access())
+        person = services.applicant(db.session, engagement, signed_in(), viewer_access())
         context |= {
             "person": presenters.applicant(person),
             "form": decision_form or DecisionForm(),
@@ -329,7 +320,7 @@ def detail(engagement_id: int):
 @bp.get("/opportunities/<int:opportunity_id>/applicants")
 @login_required
 def applicants(opportunity_id: int):
-    opportunity = managed_or_404(_me(), opportunity_id)
+    opportunity = managed_or_404(signed_in(), opportunity_id)
     return _applicants_page(opportunity, DeclineSelectedForm(formdata=None))
 
 
@@ -342,7 +333,7 @@ def _applicants_page(
     kept and the application that could not be declined named (`refused`: its id and why)."""
     people = [
         presenters.applicant(person)
-        for person in services.applicants(db.session, opportunity, _me(), viewer_access())
+        for person in services.applicants(db.session, opportunity, signed_in(), viewer_access())
     ]
     decidable = [p["id"] for p in people if p["state"] == S.APPLIED]
     errors = []
@@ -361,7 +352,7 @@ def _applicants_page(
         teaching=not services.takes_applications(opportunity),
         bulk=len(decidable) > 1,
         form=form,
-        ticked=set(form.engagement_ids() or []),
+        ticked=set(ticked_ids(form.selected) or []),
         refused=refused,
         errors=errors,
     )
@@ -371,12 +362,12 @@ def _applicants_page(
 @login_required
 def decline_selected(opportunity_id: int):
     """Decline the ticked applications with one reason, all or none: each as one decision."""
-    opportunity = managed_or_404(_me(), opportunity_id)
+    opportunity = managed_or_404(signed_in(), opportunity_id)
     form = DeclineSelectedForm()
     valid = form.validate_on_submit()
     if form.csrf_token.errors:
         abort(400)
-    engagement_ids = form.engagement_ids()
+    engagement_ids = ticked_ids(form.selected)
     if engagement_ids is None:
         abort(404)
     if not engagement_ids:
@@ -385,7 +376,7 @@ def decline_selected(opportunity_id: int):
         return _applicants_page(opportunity, form)
     try:
         declined = services.decline_selected(
-            db.session, opportunity, engagement_ids, _me(), reason=form.reason.data
+            db.session, opportunity, engagement_ids, signed_in(), reason=form.reason.data
         )
     except LookupError:
         db.session.rollback()
@@ -426,7 +417,7 @@ def decide(engagement_id: int):
             services.decide(
                 db.session,
                 engagement,
-                _me(),
+                signed_in(),
                 accept=form.accept,
                 message=form.decision_message.data,
             )
@@ -457,7 +448,7 @@ def _change(engagement_id: int, action: str):
     engagement = _managed(engagement_id)
     to, done = CHANGES[action]
     try:
-        services.change(db.session, engagement, _me(), to)
+        services.change(db.session, engagement, signed_in(), to)
     except IllegalTransition as error:
         return _refused(error, _detail_url(engagement))
     db.session.commit()
@@ -513,7 +504,7 @@ def cancel(engagement_id: int):
         )
     if form.validate_on_submit():
         try:
-            services.cancel(db.session, engagement, _me(), reason=form.reason.data)
+            services.cancel(db.session, engagement, signed_in(), reason=form.reason.data)
         except EngagementError as error:
             form.add_errors(error.errors)
         except IllegalTransition as error:

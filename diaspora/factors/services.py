@@ -40,7 +40,7 @@ from diaspora.auth.models import Role, User
 from diaspora.auth.services import end_all_sessions, fingerprint
 from diaspora.core.context import setting
 from diaspora.core.errors import DomainError
-from diaspora.core.time import as_utc, utcnow
+from diaspora.core.time import as_utc, iso_utc, utcnow
 from diaspora.core.urls import external_url, service_url
 from diaspora.core.words import N_
 from diaspora.factors.models import Passkey, RecoveryCode, RememberedDevice, TotpFactor
@@ -52,7 +52,6 @@ TOTP_STEP = 30  # seconds, RFC 6238's default, which every authenticator app use
 TOTP_DRIFT = 1  # steps either side of now that are still accepted
 RECOVERY_CODE_COUNT = 10
 STEP_UP_MAX_AGE = timedelta(minutes=15)
-REMEMBER_MAX_DAYS = 30
 
 
 class FactorError(DomainError):
@@ -558,19 +557,16 @@ def export_for(session: Session, user: User) -> dict[str, object]:
     """The person's second factors, for their "my data" download: names and dates, never a
     secret, key or code."""
 
-    def when(value):
-        return as_utc(value).isoformat() if value else None
-
     totp = confirmed_totp(session, user)
     return {
         "authenticator_app": None
         if totp is None
-        else {"set_up_at": when(totp.confirmed_at), "last_used_at": when(totp.last_used_at)},
+        else {"set_up_at": iso_utc(totp.confirmed_at), "last_used_at": iso_utc(totp.last_used_at)},
         "passkeys": [
             {
                 "name": passkey.name,
-                "added_at": when(passkey.created_at),
-                "last_used_at": when(passkey.last_used_at),
+                "added_at": iso_utc(passkey.created_at),
+                "last_used_at": iso_utc(passkey.last_used_at),
             }
             for passkey in passkeys_of(session, user)
         ],
@@ -578,9 +574,9 @@ def export_for(session: Session, user: User) -> dict[str, object]:
         "remembered_browsers": [
             {
                 "label": device.label,
-                "remembered_at": when(device.created_at),
-                "until": when(device.expires_at),
-                "last_used_at": when(device.last_used_at),
+                "remembered_at": iso_utc(device.created_at),
+                "until": iso_utc(device.expires_at),
+                "last_used_at": iso_utc(device.last_used_at),
             }
             for device in remembered_devices(session, user)
         ],

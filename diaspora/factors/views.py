@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from diaspora.auth import throttle
+from diaspora.auth.login import signed_in
 from diaspora.auth.models import User
 from diaspora.auth.services import check_current_password
 from diaspora.core.errors import problem
@@ -36,22 +37,13 @@ from diaspora.factors.forms import (
     SignInCodeForm,
 )
 from diaspora.languages import translated
-from diaspora.widgets import NhsukForm
+from diaspora.widgets import NhsukForm, refusal
 
 bp = Blueprint("factors", __name__, url_prefix="/account")
 WEBAUTHN = "webauthn"
 TOTP_SETUP = "totp_setup"
 WRONG_CODE = N_("The code is not correct. Check your app and enter the code it shows now")
 WRONG_RECOVERY = N_("This recovery code is not correct or was already used")
-
-
-def _me():
-    return current_user._get_current_object()
-
-
-def _said(error: services.FactorError) -> str:
-    """The refusal in the reader's language."""
-    return "; ".join(translated(words) for words in error.errors.values())
 
 
 def _left_message(left: int) -> str:
@@ -139,7 +131,7 @@ def _code_refused(user: User, code: str, *, purpose: str) -> str | None:
             return None
         error = translated(WRONG_CODE)
     except services.FactorError as unreadable:
-        error = _said(unreadable)
+        error = refusal(unreadable)
     db.session.commit()  # the audit record of the failure
     throttle.refused()
     return error
@@ -192,7 +184,7 @@ def _passkey_user():
     person confirming it is them."""
     user = gate.pending_user()
     if user is None and current_user.is_authenticated:
-        user = _me()
+        user = signed_in()
     return user
 
 
@@ -263,7 +255,7 @@ def _step_up_next() -> str:
 @throttle.factor_limits
 @throttle.password_check_limit
 def step_up():
-    user = _me()
+    user = signed_in()
     target = _step_up_next()
     if not services.has_factor(db.session, user):
         form = PasswordForm()
@@ -298,7 +290,7 @@ def step_up():
 @login_required
 @throttle.factor_limits
 def step_up_recovery():
-    user = _me()
+    user = signed_in()
     target = _step_up_next()
     form = RecoveryCodeForm()
     if form.validate_on_submit():
@@ -320,7 +312,7 @@ def _after_enrolment():
     """The new factor ended every other session; this one carries on. Recovery codes next,
     when the person has none."""
     gate.keep_signed_in()
-    if services.recovery_codes_left(db.session, _me()) == 0:
+    if services.recovery_codes_left(db.session, signed_in()) == 0:
         return redirect(url_for("factors.recovery_codes"))
     flash(gettext("Your second factor is set up."), "success")
     return redirect(url_for("factors.manage"))
@@ -329,7 +321,7 @@ def _after_enrolment():
 @bp.get("/two-factor/set-up")
 @login_required
 def set_up():
-    user = _me()
+    user = signed_in()
     return render_template(
         "factors/set_up.html",
         required=services.must_use_second_factor(db.session, user),
@@ -342,11 +334,11 @@ def set_up():
 @gate.step_up_required
 @throttle.factor_limits
 def app():
-    user = _me()
+    user = signed_in()
     try:
         secret = session.get(TOTP_SETUP) or services.new_totp_secret(db.session, user)
     except services.FactorError as error:
-        flash(_said(error), "error")
+        flash(refusal(error), "error")
         return redirect(url_for("factors.manage"))
     # The same key on every visit until it is confirmed; kept in the session, never stored.
     session[TOTP_SETUP] = secret
@@ -378,7 +370,7 @@ def passkey_new():
 @login_required
 @gate.step_up_required
 def passkey_options():
-    options, challenge = services.registration_options(db.session, _me())
+    options, challenge = services.registration_options(db.session, signed_in())
     _keep_challenge("register", challenge)
     return _json(options)
 
@@ -401,10 +393,10 @@ def passkey_register():
     try:
         if not isinstance(credential, dict):
             raise services.FactorError(N_("The passkey could not be checked. Try again"))
-        services.register_passkey(db.session, _me(), credential, challenge, form.name.data)
+        services.register_passkey(db.session, signed_in(), credential, challenge, form.name.data)
     except services.FactorError as error:
         db.session.commit()  # the audit record of the failure
-        return problem(400, "Bad Request", _said(error))
+        return problem(400, "Bad Request", refusal(error))
     db.session.commit()
     response = _after_enrolment()
     return jsonify(redirect=response.location)
@@ -414,7 +406,7 @@ def passkey_register():
 @login_required
 @gate.step_up_required
 def recovery_codes():
-    user = _me()
+    user = signed_in()
     if not services.has_factor(db.session, user):
         return redirect(url_for("factors.set_up"))
     form = NhsukForm()
@@ -436,7 +428,7 @@ def recovery_codes():
 @bp.get("/security")
 @login_required
 def manage():
-    user = _me()
+    user = signed_in()
     return render_template(
         "factors/manage.html",
         required=services.must_use_second_factor(db.session, user),
@@ -458,7 +450,7 @@ def _removal(change) -> None:
     try:
         change()
     except services.FactorError as error:
-        flash(_said(error), "error")
+        flash(refusal(error), "error")
         return
     except LookupError:
         abort(404)
@@ -470,7 +462,7 @@ def _removal(change) -> None:
 @login_required
 @gate.step_up_required
 def remove_app():
-    _removal(lambda: services.remove_totp(db.session, _me()))
+    _removal(lambda: services.remove_totp(db.session, signed_in()))
     return redirect(url_for("factors.manage"))
 
 
@@ -478,12 +470,12 @@ def remove_app():
 @login_required
 @gate.step_up_required
 def remove_passkey(passkey_id: int):
-    _removal(lambda: services.remove_passkey(db.session, _me(), passkey_id))
+    _removal(lambda: services.remove_passkey(db.session, signed_in(), passkey_id))
     return redirect(url_for("factors.manage"))
 
 
 @bp.post("/two-factor/devices/<int:device_id>/forget")
 @login_required
 def forget_device(device_id: int):
-    _removal(lambda: services.forget_device(db.session, _me(), device_id))
+    _removal(lambda: services.forget_device(db.session, signed_in(), device_id))
     return redirect(url_for("factors.manage"))

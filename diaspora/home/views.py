@@ -7,7 +7,7 @@ from flask import Blueprint, Flask, g, render_template
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
-from diaspora.auth.models import User
+from diaspora.auth.login import signed_in
 from diaspora.core.time import utcnow
 from diaspora.extensions import db
 from diaspora.home import presenters, services
@@ -19,15 +19,11 @@ from diaspora.templating import viewer_zone
 bp = Blueprint("home", __name__)
 
 
-def _me() -> User:
-    return current_user._get_current_object()
-
-
 @bp.get("/")
 def index():
     if not current_user.is_authenticated:
         return render_template("core/home.html", sections=[], memberships=[])
-    me, now = _me(), utcnow()
+    me, now = signed_in(), utcnow()
     home = services.home_of(db.session, me, viewer_access(), now)
     context = presenters.Context(now=now, today=local_today(me, now), zone=viewer_zone().key)
     return render_template(
@@ -61,7 +57,7 @@ def _header() -> dict:
             counted = g.get("inbox_unread")  # the inbox page counts its unread messages itself
             try:
                 counts = services.counts_of(
-                    db.session, _me(), viewer_access(), unread=counted is None
+                    db.session, signed_in(), viewer_access(), unread=counted is None
                 )
             except SQLAlchemyError:  # an error page for a failed query must still render
                 counts = services.Counts()

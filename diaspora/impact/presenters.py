@@ -13,7 +13,7 @@ from diaspora.core.spreadsheet import cell
 from diaspora.core.words import N_
 from diaspora.engagements.models import STATE_LABELS
 from diaspora.impact import charts, services
-from diaspora.languages import DEFAULT_LANGUAGE, current_language, translated
+from diaspora.languages import DEFAULT_LANGUAGE, current_language, format_number, translated
 from diaspora.opportunities.models import KIND_LABELS
 from diaspora.reference.catalogue import on_safeguards_list, professions
 from diaspora.reference.places import country_name
@@ -45,10 +45,6 @@ def _country(code: str) -> str:
     return country_name(code, current_language())
 
 
-def _number(value: int) -> str:
-    return format_decimal(value, locale=current_language())
-
-
 def _yes_no(value: bool) -> str:
     return gettext("Yes") if value else gettext("No")
 
@@ -75,19 +71,19 @@ def headline(figures: services.Figures) -> list[dict]:
         {"label": gettext("Approved hours"), "value": hours(figures.approved_minutes)},
         {
             "label": gettext("Tele-teaching sessions delivered"),
-            "value": _number(figures.sessions),
+            "value": format_number(figures.sessions),
         },
-        {"label": gettext("Learners reached"), "value": _number(figures.learners)},
+        {"label": gettext("Learners reached"), "value": format_number(figures.learners)},
         {
             "label": gettext("Engagements completed"),
-            "value": _number(figures.engagements_completed),
+            "value": format_number(figures.engagements_completed),
         },
         {
             "label": gettext("Return placements completed"),
-            "value": _number(figures.placements_completed),
+            "value": format_number(figures.placements_completed),
         },
-        {"label": gettext("People active"), "value": _number(figures.people_active)},
-        {"label": gettext("Countries served"), "value": _number(figures.countries_served)},
+        {"label": gettext("People active"), "value": format_number(figures.people_active)},
+        {"label": gettext("Countries served"), "value": format_number(figures.countries_served)},
         {
             "label": gettext("Approved hours in WHO safeguards list countries"),
             "value": gettext("No approved hours")
@@ -128,7 +124,7 @@ def sections(figures: services.Figures) -> list[dict]:
             else None,
             "table": _table(
                 [gettext("Month"), gettext("Approved hours"), gettext("Learners reached")],
-                ([month_label(m), hours(mins), _number(n)] for m, mins, n in months),
+                ([month_label(m), hours(mins), format_number(n)] for m, mins, n in months),
             ),
         },
         {
@@ -163,7 +159,7 @@ def sections(figures: services.Figures) -> list[dict]:
                         _country(code),
                         _yes_no(on_safeguards_list(code)),
                         hours(mins),
-                        _number(n),
+                        format_number(n),
                     ]
                     for code, mins, n in countries
                 ),
@@ -193,7 +189,10 @@ def sections(figures: services.Figures) -> list[dict]:
             else None,
             "table": _table(
                 [gettext("Profession"), gettext("Approved hours"), gettext("People")],
-                ([profession_label(code), hours(mins), _number(n)] for code, mins, n in people),
+                (
+                    [profession_label(code), hours(mins), format_number(n)]
+                    for code, mins, n in people
+                ),
             ),
         },
     ]
@@ -219,13 +218,13 @@ def pipeline(result: services.Pipeline) -> dict:
         "countries": _table(
             [gettext("Country"), *labels, gettext("Total")],
             (
-                [_country(code), *(_number(n) for n in counts), _number(total)]
+                [_country(code), *(format_number(n) for n in counts), format_number(total)]
                 for code, counts, total in result.by_country()
             ),
         ),
         "professions": _table(
             [gettext("Profession"), gettext("People returning")],
-            ([profession_label(code), _number(n)] for code, n in result.by_profession()),
+            ([profession_label(code), format_number(n)] for code, n in result.by_profession()),
         ),
     }
 
@@ -254,7 +253,7 @@ def received(result: services.Received) -> dict:
                 gettext("Return placements completed"),
             ],
             (
-                [label, _number(s), _number(n), hours(m), _number(p)]
+                [label, format_number(s), format_number(n), hours(m), format_number(p)]
                 for label, s, n, m, p in zip(
                     labels,
                     result.sessions,
@@ -266,10 +265,10 @@ def received(result: services.Received) -> dict:
             ),
         ),
         "totals": {
-            "sessions": _number(sum(result.sessions)),
-            "learners": _number(sum(result.learners)),
+            "sessions": format_number(sum(result.sessions)),
+            "learners": format_number(sum(result.learners)),
             "hours": hours(sum(result.minutes)),
-            "placements": _number(sum(result.placements)),
+            "placements": format_number(sum(result.placements)),
         },
     }
 

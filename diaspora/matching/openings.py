@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from diaspora.changelog.changes import Tracked
 from diaspora.changelog.mirror import Mirror
 from diaspora.matching import scoring
-from diaspora.matching.scoring import EVER, NO_DAY
+from diaspora.matching.scoring import EVER, NO_DAY, day_number
 from diaspora.matching.staff_pool import MARGIN
 from diaspora.opportunities.models import (
     Opportunity,
@@ -58,10 +58,6 @@ def as_need(
         on_safeguards_list=catalogue.on_safeguards_list(opportunity.country),
         audience=audience & scoring.VISIBILITIES,
     )
-
-
-def _day(value: date | None, none: int) -> int:
-    return none if value is None else value.toordinal()
 
 
 class _Codes(dict):
@@ -209,8 +205,8 @@ class Openings(Mirror):
                 for name, vocabulary in codes.items()
             },
             "codes": codes,
-            "starts": np.array([_day(need.starts_on, NO_DAY) for need in shown], dtype=np.int64),
-            "ends": np.array([_day(need.ends_on, EVER) for need in shown], dtype=np.int64),
+            "starts": np.array([day_number(need.starts_on) for need in shown], dtype=np.int64),
+            "ends": np.array([day_number(need.ends_on, EVER) for need in shown], dtype=np.int64),
             "hours": np.array(
                 [-1 if need.hours_per_month is None else need.hours_per_month for need in shown],
                 dtype=np.int64,

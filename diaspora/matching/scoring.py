@@ -551,7 +551,8 @@ def _column(values: Sequence, dtype) -> np.ndarray:
     return np.fromiter(values, dtype=dtype, count=len(values))
 
 
-def _day(value: date | None, none: int) -> int:
+def day_number(value: date | None, none: int = NO_DAY) -> int:
+    """A date as the day number the arrays hold; `none` stands for no date."""
     return none if value is None else value.toordinal()
 
 
@@ -616,9 +617,9 @@ def _fractions(
                     _hours_number(c.hours_per_month),
                     _hours_number(n.hours_per_month),
                     n.modality == REMOTE,
-                    _day(c.unavailable_until, NO_DAY),
-                    _day(n.starts_on, NO_DAY),
-                    _day(n.ends_on, EVER),
+                    day_number(c.unavailable_until),
+                    day_number(n.starts_on),
+                    day_number(n.ends_on, EVER),
                     n.clinical,
                     c.has_verified_credential,
                     n.on_safeguards_list,
@@ -699,7 +700,7 @@ def _hours_notes(candidate: Candidate, need: Need) -> Notes:
 def _dates(candidate: Candidate, need: Need, start: int, today: date) -> Notes:
     """`start`: the first day that matters (`first_day`), as `_fractions` worked it out."""
     reasons, gaps = [], []
-    end = _day(need.ends_on, EVER)
+    end = day_number(need.ends_on, EVER)
     if need.modality != REMOTE:
         window = _window(candidate, start, end)
         if window is not None:

@@ -23,7 +23,7 @@ from diaspora.changelog.changes import Tracked
 from diaspora.changelog.mirror import Mirror
 from diaspora.credentials.models import Credential, CredentialStatus
 from diaspora.matching import scoring
-from diaspora.matching.scoring import EVER, NO_DAY, TIE_BITS
+from diaspora.matching.scoring import EVER, NO_DAY, TIE_BITS, day_number
 from diaspora.registry.models import (
     AvailabilityWindow,
     CountryTie,
@@ -35,10 +35,6 @@ from diaspora.registry.models import (
 # Scores worked out here may differ from scoring.py's in the last bits: whoever is within this
 # of the limit-th best is loaded and scored exactly.
 MARGIN = 1e-6
-
-
-def _day(value: date | None, none: int = NO_DAY) -> int:
-    return none if value is None else value.toordinal()
 
 
 class StaffPool(Mirror):
@@ -187,7 +183,7 @@ class StaffPool(Mirror):
         for at, name in enumerate(("profession", "grade", "modality", "visibility"), start=4):
             s[name][rows] = [self._code(name, row[at]) for row in profiles]
         s["hours"][rows] = [-1 if row[8] is None else row[8] for row in profiles]
-        s["unavailable_until"][rows] = [_day(row[9]) for row in profiles]
+        s["unavailable_until"][rows] = [day_number(row[9]) for row in profiles]
 
         row_of = self._row_of
         loaded = None if not where else found
@@ -248,7 +244,7 @@ class StaffPool(Mirror):
         ):
             row = row_of.get(profile_id)
             if row is not None:
-                until[row] = max(until[row], _day(expires_on, EVER))
+                until[row] = max(until[row], day_number(expires_on, EVER))
 
     # --- Choosing -----------------------------------------------------------------------------
 
@@ -336,8 +332,8 @@ class StaffPool(Mirror):
 
         ties = self._ties.get(need.country)
         modalities = sorted(self._codes["modality"], key=self._codes["modality"].get)
-        start = scoring.first_day(_day(need.starts_on), today.toordinal())
-        end = _day(need.ends_on, EVER)
+        start = scoring.first_day(day_number(need.starts_on), today.toordinal())
+        end = day_number(need.ends_on, EVER)
         window = np.zeros(count, dtype=bool)
         if need.modality != scoring.REMOTE:
             for firsts, lasts in zip(self._window_starts, self._window_ends, strict=True):

@@ -7,30 +7,27 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
+from diaspora.auth.login import signed_in
 from diaspora.auth.models import Role, User
 from diaspora.cohorts import presenters as cohort_presenters
 from diaspora.cohorts import services as cohorts
 from diaspora.cohorts.views import cohort_viewer, current_cohort
 from diaspora.engagements.services import takes_applications
 from diaspora.extensions import db
-from diaspora.languages import translated
 from diaspora.matching import engine, invitations, presenters, services
 from diaspora.matching.forms import AlertForm, ButtonForm, FilterForm, InviteForm, ProposeForm
 from diaspora.matching.invitations import InvitationError
 from diaspora.opportunities import access
 from diaspora.opportunities.models import Opportunity, OpportunityStatus
+from diaspora.widgets import refusal
 
 bp = Blueprint("matching", __name__)
 
 HOME_LIST = 3
 
 
-def _me() -> User:
-    return current_user._get_current_object()
-
-
 def _staff() -> User:
-    me = _me()
+    me = signed_in()
     if not me.has_role(Role.STAFF):
         abort(403)
     return me
@@ -48,7 +45,7 @@ def _matching_context() -> dict:
         """The home page's top few recommendations, for staff."""
         if not current_user.is_authenticated or not current_user.has_role(Role.STAFF):
             return None
-        me = _me()
+        me = signed_in()
         if not services.can_be_recommended(db.session, me):
             return {"complete_profile": True, "items": []}
         labels = engine.labels()
@@ -62,7 +59,7 @@ def _matching_context() -> dict:
         """The signed-in person's invitation to this opportunity, if they have one."""
         if not current_user.is_authenticated:
             return None
-        found = invitations.existing(db.session, opportunity, _me())
+        found = invitations.existing(db.session, opportunity, signed_in())
         return presenters.invitation(found) if found is not None else None
 
     return {
@@ -75,7 +72,7 @@ def _matching_context() -> dict:
 
 
 def _recommendations_page(alert_form: AlertForm, status: int = 200):
-    me = _me()
+    me = signed_in()
     form = FilterForm(request.args)
     complete = services.can_be_recommended(db.session, me)
     items = []
@@ -129,7 +126,7 @@ def alerts():
 
 
 def _published_or_404(opportunity_id: int) -> Opportunity:
-    opportunity = access.visible_or_404(_me(), opportunity_id)
+    opportunity = access.visible_or_404(signed_in(), opportunity_id)
     if opportunity.status == OpportunityStatus.DRAFT:
         abort(404)
     return opportunity
@@ -183,13 +180,13 @@ def restore(opportunity_id: int):
 @bp.get("/opportunities/<int:opportunity_id>/candidates")
 @login_required
 def candidates(opportunity_id: int):
-    opportunity = access.managed_or_404(_me(), opportunity_id)
+    opportunity = access.managed_or_404(signed_in(), opportunity_id)
     people = []
     if opportunity.status == OpportunityStatus.OPEN:
         labels = engine.labels()
         people = [
             presenters.suggestion(s, labels)
-            for s in services.suggested(db.session, opportunity, _me())
+            for s in services.suggested(db.session, opportunity, signed_in())
         ]
     return render_template(
         "matching/candidates.html",
@@ -198,11 +195,6 @@ def candidates(opportunity_id: int):
         is_open=opportunity.status == OpportunityStatus.OPEN,
         people=people,
     )
-
-
-def _said(error: InvitationError) -> str:
-    """The refusal in the reader's language."""
-    return "; ".join(translated(words) for words in error.errors.values())
 
 
 def _back_to_candidates(opportunity: Opportunity, problem: str):
@@ -216,7 +208,7 @@ def _back_to_candidates(opportunity: Opportunity, problem: str):
 def invite(opportunity_id: int):
     """Invite one suggested candidate, with an optional message. The person is named by their
     account's id (`?person=` on the page, a hidden field in the form)."""
-    me = _me()
+    me = signed_in()
     opportunity = access.managed_or_404(me, opportunity_id)
     person = db.session.get(User, request.values.get("person", type=int) or 0)
     if person is None:
@@ -226,14 +218,14 @@ def invite(opportunity_id: int):
         try:
             invitations.invite(db.session, opportunity, person, by=me, message=form.message.data)
         except InvitationError as error:
-            return _back_to_candidates(opportunity, _said(error))
+            return _back_to_candidates(opportunity, refusal(error))
         db.session.commit()
         flash(gettext("%(name)s is invited to apply.", name=person.display_name), "success")
         return redirect(url_for("matching.candidates", opportunity_id=opportunity.id))
     try:
         invitations.check(db.session, opportunity, person, by=me)
     except InvitationError as error:
-        return _back_to_candidates(opportunity, _said(error))
+        return _back_to_candidates(opportunity, refusal(error))
     return render_template(
         "matching/invite.html",
         title=gettext("Invite %(name)s to apply", name=person.display_name),
@@ -252,13 +244,13 @@ def invitations_page():
     return render_template(
         "matching/invitations.html",
         title=gettext("Your invitations"),
-        items=[presenters.invitation(i) for i in invitations.for_person(db.session, _me())],
+        items=[presenters.invitation(i) for i in invitations.for_person(db.session, signed_in())],
     )
 
 
 def _answer(invitation_id: int, *, accept: bool):
     _checked()
-    me = _me()
+    me = signed_in()
     invitation = invitations.of_person(db.session, me, invitation_id)
     if invitation is None:
         abort(404)
@@ -266,7 +258,7 @@ def _answer(invitation_id: int, *, accept: bool):
         invitations.respond(db.session, invitation, me, accept=accept)
     except InvitationError as error:
         db.session.rollback()
-        flash(_said(error), "error")
+        flash(refusal(error), "error")
         return redirect(url_for("matching.invitations_page"))
     db.session.commit()
     opportunity = invitation.opportunity
@@ -314,13 +306,13 @@ def propose(cohort_id: int):
                 db.session,
                 opportunity,
                 person,
-                by=_me(),
+                by=signed_in(),
                 cohort=found,
                 message=form.message.data or "",
             )
         except invitations.InvitationError as error:
             db.session.rollback()
-            form.user_id.errors = [_said(error)]
+            form.user_id.errors = [refusal(error)]
         else:
             db.session.commit()
             flash(

@@ -35,8 +35,6 @@ import time as clock
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext, ngettext
 from sqlalchemy import or_, select, union_all
@@ -50,16 +48,18 @@ from diaspora.credentials.models import Credential, CredentialStatus
 from diaspora.credentials.services import regulator_label
 from diaspora.engagements.models import Engagement, EngagementState
 from diaspora.extensions import db
-from diaspora.languages import force_locale, format_local, language_of
+from diaspora.languages import force_locale, language_of
 from diaspora.notifications.models import Notification
-from diaspora.notifications.services import notify
+from diaspora.notifications.services import notify, zone_of
 from diaspora.opportunities.models import SessionStatus, TeachingSession
 from diaspora.opportunities.times import both_zones
 from diaspora.reference.places import DEFAULT_TIME_ZONE
 from diaspora.registry.models import StaffProfile
+from diaspora.registry.presenters import long_date
 
 from . import services
 from .models import Milestone, Plan
+from .presenters import days_text
 
 REMIND_AT = time(9, 0)
 CATCH_UP = timedelta(days=2)
@@ -74,26 +74,9 @@ RETRIES = 5
 # Shared --------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=512)
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or DEFAULT_TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIME_ZONE)
-
-
 def at_nine(day: date, zone_name: str | None) -> datetime:
     """09:00 on a local date, in UTC (09:00 exists on every day, clock changes or not)."""
-    return datetime.combine(day, REMIND_AT, tzinfo=_zone(zone_name)).astimezone(UTC)
-
-
-def long_date(day: date) -> str:
-    """A date in the language of the message being written ("7 December 2026")."""
-    return format_local(day, "%-d %B %Y")
-
-
-def _days(n: int) -> str:
-    return ngettext("%(num)d day", "%(num)d days", n)
+    return datetime.combine(day, REMIND_AT, tzinfo=zone_of(zone_name)).astimezone(UTC)
 
 
 def _date_window(now: datetime) -> tuple[date, date]:
@@ -206,14 +189,14 @@ def reminders_due(candidate: Candidate, now: datetime) -> list[Due]:
     due_on, found = candidate.due_on, []
     earliest = now - CATCH_UP
     zone = candidate.owner_zone
-    today = now.astimezone(_zone(zone)).date()
+    today = now.astimezone(zone_of(zone)).date()
     prefix = f"milestone:{candidate.milestone_id}:due:{due_on.isoformat()}"
 
     def add(recipient: int, key: str, at: datetime, what: str, number: int = 0) -> None:
         if earliest <= at <= now:
             found.append(Due(candidate.milestone_id, due_on, recipient, key, at, what, number))
 
-    local_now = now.astimezone(_zone(zone))
+    local_now = now.astimezone(zone_of(zone))
     # The latest local date whose 09:00 has come: today after 09:00, else yesterday.
     last_day = today if local_now.time() >= REMIND_AT else today - timedelta(days=1)
     if today <= due_on:
@@ -221,7 +204,7 @@ def reminders_due(candidate: Candidate, now: datetime) -> list[Due]:
         if come:
             lead = min(come)  # the latest reminder supersedes earlier ones not yet written
             day = due_on - timedelta(days=lead)
-            set_on = as_utc(candidate.scheduled_at).astimezone(_zone(zone)).date()
+            set_on = as_utc(candidate.scheduled_at).astimezone(zone_of(zone)).date()
             if day >= set_on:
                 add(candidate.owner_id, f"{prefix}:lead:{lead}", at_nine(day, zone), "lead", lead)
     else:
@@ -437,7 +420,7 @@ def _notify_milestone(
         owner=plan.owner,
         due=long_date(milestone.due_on),
         days=days,
-        days_text=_days(abs(days)),
+        days_text=days_text(abs(days)),
     )
 
 
@@ -560,7 +543,7 @@ def _notify_session(
         opportunity=opportunity,
         occurrence=occurrence,
         starts=at,
-        day=long_date(as_utc(starts_at).astimezone(_zone(person.time_zone)).date()),
+        day=long_date(as_utc(starts_at).astimezone(zone_of(person.time_zone)).date()),
         join_link=opportunity.join_link,
     )
 
@@ -591,7 +574,7 @@ def credential_reminders(now: datetime | None = None) -> int:
     earliest = now - CATCH_UP
     dues = []
     for credential_id, expires_on, user_id, zone in rows:
-        if now.astimezone(_zone(zone)).date() > expires_on:
+        if now.astimezone(zone_of(zone)).date() > expires_on:
             continue
         come = [
             lead
@@ -670,5 +653,5 @@ def _notify_expiry(
         credential=credential,
         regulator=regulator_label(credential.regulator, credential.regulator_name),
         expires=long_date(expires_on),
-        days_text=_days(days),
+        days_text=days_text(days),
     )

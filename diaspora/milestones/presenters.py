@@ -5,8 +5,9 @@ from typing import Any
 
 from flask_babel import gettext, ngettext
 
-from diaspora.languages import current_language, format_local, shipped, translated
+from diaspora.languages import current_language, shipped, translated
 from diaspora.reference.places import country_name
+from diaspora.registry.presenters import long_date
 
 from . import services
 from .models import TEMPLATE_STATUS_LABELS, Anchor, Milestone, Plan, PlanTemplate, TemplateStatus
@@ -27,11 +28,7 @@ def _status_tag(status: TemplateStatus) -> dict[str, str]:
     }
 
 
-def long_date(value: date | None) -> str:
-    return format_local(value, "%-d %B %Y") if value else ""
-
-
-def _days(n: int) -> str:
+def days_text(n: int) -> str:
     return ngettext("%(num)d day", "%(num)d days", n)
 
 
@@ -87,7 +84,7 @@ def present_milestone(milestone: Milestone, today: date) -> dict[str, Any]:
         "due_iso": milestone.due_on.isoformat(),
         "status": status,
         "tag": tag,
-        "overdue_by": _days(days) if status == "overdue" else "",
+        "overdue_by": days_text(days) if status == "overdue" else "",
         "done_at": milestone.done_at,
         "done_note": milestone.done_note,
         "own": milestone.created_by_user,

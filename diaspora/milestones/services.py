@@ -18,7 +18,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 from sqlalchemy import case, func, or_, select, update
@@ -27,13 +26,13 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from diaspora.audit.services import record
 from diaspora.auth.models import Role, User
 from diaspora.core.errors import DomainError
-from diaspora.core.time import as_utc, utcnow
+from diaspora.core.time import iso_utc, utcnow
 from diaspora.core.words import N_
 from diaspora.languages import shipped, translated
 from diaspora.notifications.models import Channel, DeliveryState, Notification
+from diaspora.notifications.services import zone_of
 from diaspora.organisations.access import verified_memberships
 from diaspora.organisations.models import COORDINATING_KINDS, Membership, Organisation
-from diaspora.reference.places import DEFAULT_TIME_ZONE
 from diaspora.registry import privacy
 
 from .models import Anchor, Milestone, Plan, PlanTemplate, TemplateMilestone, TemplateStatus
@@ -59,16 +58,9 @@ class NotAllowed(Exception):
 # Dates ---------------------------------------------------------------------------------------
 
 
-def zone_of(user: User | None) -> ZoneInfo:
-    try:
-        return ZoneInfo((user.time_zone if user else None) or DEFAULT_TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIME_ZONE)
-
-
 def local_today(user: User | None, now: datetime | None = None) -> date:
     """The date it is now where the person is."""
-    return (now or utcnow()).astimezone(zone_of(user)).date()
+    return (now or utcnow()).astimezone(zone_of(user.time_zone if user else None)).date()
 
 
 def due_date(anchor: str, offset_days: int, starts_on: date, ends_on: date) -> date:
@@ -388,12 +380,6 @@ def _own(plan: Plan, actor: User) -> None:
         raise NotAllowed("Only the plan's owner changes it")
 
 
-def owned_plan(session: Session, user: User, plan_id: int) -> Plan | None:
-    """The plan if it is this person's, else None (the view answers 404)."""
-    plan = session.get(Plan, plan_id)
-    return plan if plan is not None and plan.owner_id == user.id else None
-
-
 def viewable_plan(session: Session, user: User, plan_id: int) -> Plan | None:
     """The plan if this person may see it: its owner, or the coordinator it names while they
     coordinate for a verified charity or NHS trust. None otherwise (404: not even its existence
@@ -676,7 +662,7 @@ def export_for(session: Session, user: User) -> list[dict[str, object]]:
                     "title": m.title,
                     "description": m.description,
                     "due_on": m.due_on.isoformat(),
-                    "done_at": as_utc(m.done_at).isoformat() if m.done_at else None,
+                    "done_at": iso_utc(m.done_at),
                     "done_note": m.done_note,
                 }
                 for m in plan.milestones

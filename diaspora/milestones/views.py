@@ -6,7 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 
-from diaspora.auth.models import Role, User
+from diaspora.auth.login import signed_in, staff_only
+from diaspora.auth.models import Role
 from diaspora.extensions import db
 from diaspora.organisations.access import refuse_organisation_action
 from diaspora.widgets import NhsukForm
@@ -26,23 +27,14 @@ from .models import Milestone, Plan, PlanTemplate, TemplateMilestone
 bp = Blueprint("milestones", __name__, cli_group="plans")
 
 
-def _me() -> User:
-    return current_user._get_current_object()
-
-
-def _staff_only() -> None:
-    if not current_user.has_role(Role.STAFF):
-        abort(403)
-
-
 def _template_editors_only() -> None:
-    if not services.can_edit_templates(db.session, _me()):
-        refuse_organisation_action(db.session, _me())
+    if not services.can_edit_templates(db.session, signed_in()):
+        refuse_organisation_action(db.session, signed_in())
 
 
 def _visible(plan_id: int) -> Plan:
     """A plan the person may see (its owner or its coordinator); 404 for anyone else."""
-    return services.viewable_plan(db.session, _me(), plan_id) or abort(404)
+    return services.viewable_plan(db.session, signed_in(), plan_id) or abort(404)
 
 
 def _owned(plan_id: int) -> Plan:
@@ -63,7 +55,7 @@ def _milestone(plan: Plan, milestone_id: int) -> Milestone:
 @bp.get("/plans")
 @login_required
 def plans():
-    me = _me()
+    me = signed_in()
     is_staff = me.has_role(Role.STAFF)
     can_edit = services.can_edit_templates(db.session, me)
     if not is_staff and not can_edit:
@@ -81,7 +73,7 @@ def plans():
 @bp.get("/plans/new")
 @login_required
 def new_plan():
-    _staff_only()
+    staff_only()
     templates = services.startable_templates(db.session)
     form = ChooseTemplateForm(request.args, templates=templates)
     if "template" in request.args and form.validate():
@@ -92,12 +84,12 @@ def new_plan():
 @bp.route("/plans/new/<int:template_id>", methods=["GET", "POST"])
 @login_required
 def start_plan(template_id: int):
-    _staff_only()
+    staff_only()
     template = services.template_to_start(db.session, template_id) or abort(404)
-    form = PlanForm(session=db.session, owner=_me(), template=template)
+    form = PlanForm(session=db.session, owner=signed_in(), template=template)
     if form.validate_on_submit():
         try:
-            plan = services.start_plan(db.session, _me(), template, form.details())
+            plan = services.start_plan(db.session, signed_in(), template, form.details())
         except services.PlanError as error:
             form.add_errors(error.errors)
         else:
@@ -134,10 +126,10 @@ def plan(plan_id: int):
 @login_required
 def edit_plan(plan_id: int):
     found = _owned(plan_id)
-    form = PlanForm(session=db.session, owner=_me(), template=found.template, editing=found)
+    form = PlanForm(session=db.session, owner=signed_in(), template=found.template, editing=found)
     if form.validate_on_submit():
         try:
-            moved = services.update_plan(db.session, found, _me(), form.details())
+            moved = services.update_plan(db.session, found, signed_in(), form.details())
         except services.PlanError as error:
             form.add_errors(error.errors)
         else:
@@ -165,7 +157,7 @@ def delete_plan(plan_id: int):
     found = _owned(plan_id)
     form = NhsukForm()
     if form.validate_on_submit():
-        services.delete_plan(db.session, found, _me())
+        services.delete_plan(db.session, found, signed_in())
         db.session.commit()
         flash(gettext("Your plan has been deleted."), "success")
         return redirect(url_for("milestones.plans"))
@@ -182,7 +174,7 @@ def reminders(plan_id: int):
     if request.method == "POST":
         form = LeadTimesForm()
     if form.validate_on_submit():
-        services.set_lead_days(db.session, found, _me(), form.values())
+        services.set_lead_days(db.session, found, signed_in(), form.values())
         db.session.commit()
         flash(gettext("Your reminders have been saved."), "success")
         return redirect(url_for("milestones.plan", plan_id=found.id))
@@ -200,7 +192,7 @@ def add_milestone(plan_id: int):
     found = _owned(plan_id)
     form = MilestoneForm(plan=found)
     if form.validate_on_submit():
-        services.add_milestone(db.session, found, _me(), form.details())
+        services.add_milestone(db.session, found, signed_in(), form.details())
         db.session.commit()
         flash(
             gettext("%(title)s has been added to your plan.", title=form.title.data.strip()),
@@ -225,7 +217,7 @@ def edit_milestone(plan_id: int, milestone_id: int):
     data = {"title": milestone.title, "description": milestone.description}
     form = MilestoneForm(plan=found, data=data | {"due_on": milestone.due_on})
     if form.validate_on_submit():
-        services.update_milestone(db.session, milestone, _me(), form.details())
+        services.update_milestone(db.session, milestone, signed_in(), form.details())
         db.session.commit()
         flash(gettext("%(title)s has been saved.", title=milestone.title), "success")
         return redirect(url_for("milestones.plan", plan_id=found.id))
@@ -247,7 +239,7 @@ def mark_done(plan_id: int, milestone_id: int):
         return redirect(url_for("milestones.plan", plan_id=found.id))
     form = DoneForm()
     if form.validate_on_submit():
-        services.mark_done(db.session, milestone, _me(), form.note.data or "")
+        services.mark_done(db.session, milestone, signed_in(), form.note.data or "")
         db.session.commit()
         flash(gettext("%(title)s is marked as done.", title=milestone.title), "success")
         return redirect(url_for("milestones.plan", plan_id=found.id))
@@ -269,7 +261,7 @@ def undo_done(plan_id: int, milestone_id: int):
     if not form.validate_on_submit():
         abort(400)
     if milestone.is_done:
-        services.undo_done(db.session, milestone, _me())
+        services.undo_done(db.session, milestone, signed_in())
         db.session.commit()
         flash(gettext("%(title)s is no longer marked as done.", title=milestone.title), "success")
     return redirect(url_for("milestones.plan", plan_id=found.id))
@@ -284,7 +276,7 @@ def remove_milestone(plan_id: int, milestone_id: int):
         abort(403)
     form = NhsukForm()
     if form.validate_on_submit():
-        services.remove_milestone(db.session, milestone, _me())
+        services.remove_milestone(db.session, milestone, signed_in())
         db.session.commit()
         flash(
             gettext("%(title)s has been deleted from your plan.", title=milestone.title), "success"
@@ -305,9 +297,9 @@ def remove_milestone(plan_id: int, milestone_id: int):
 @bp.get("/plans/coordinating")
 @login_required
 def coordinating():
-    if not services.is_current_coordinator(db.session, _me()):
+    if not services.is_current_coordinator(db.session, signed_in()):
         abort(403)
-    summaries = services.coordinated_plans(db.session, _me())
+    summaries = services.coordinated_plans(db.session, signed_in())
     items = [presenters.present_summary(s) for s in summaries]
     overdue = [
         {"person": item["owner"], "plan_id": item["id"], **milestone}
@@ -338,7 +330,7 @@ def new_template():
     _template_editors_only()
     form = TemplateForm()
     if form.validate_on_submit():
-        template = services.save_template(db.session, _me(), form.details())
+        template = services.save_template(db.session, signed_in(), form.details())
         db.session.commit()
         flash(
             gettext("%(name)s has been created. Add its milestones.", name=template.name),
@@ -355,7 +347,7 @@ def edit_template(template_id: int):
     template = _template(template_id)
     form = TemplateForm(editing=template)
     if form.validate_on_submit():
-        services.save_template(db.session, _me(), form.details(), template)
+        services.save_template(db.session, signed_in(), form.details(), template)
         db.session.commit()
         flash(gettext("%(title)s has been saved.", title=template.name), "success")
         return redirect(url_for("milestones.edit_template", template_id=template.id))
@@ -381,7 +373,7 @@ def new_template_milestone(template_id: int):
     template = _template(template_id)
     form = TemplateMilestoneForm()
     if form.validate_on_submit():
-        services.save_template_milestone(db.session, _me(), template, form.details())
+        services.save_template_milestone(db.session, signed_in(), template, form.details())
         db.session.commit()
         flash(
             gettext(
@@ -410,7 +402,7 @@ def edit_template_milestone(template_id: int, item_id: int):
     item = _template_milestone(template, item_id)
     form = TemplateMilestoneForm(editing=item)
     if form.validate_on_submit():
-        services.save_template_milestone(db.session, _me(), template, form.details(), item)
+        services.save_template_milestone(db.session, signed_in(), template, form.details(), item)
         db.session.commit()
         flash(gettext("%(title)s has been saved.", title=item.title), "success")
         return redirect(url_for("milestones.edit_template", template_id=template.id))
@@ -430,7 +422,7 @@ def remove_template_milestone(template_id: int, item_id: int):
     item = _template_milestone(template, item_id)
     if not NhsukForm().validate_on_submit():
         abort(400)
-    services.remove_template_milestone(db.session, _me(), template, item)
+    services.remove_template_milestone(db.session, signed_in(), template, item)
     db.session.commit()
     flash(
         gettext("%(title)s has been removed from %(name)s.", title=item.title, name=template.name),

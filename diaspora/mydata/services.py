@@ -9,7 +9,7 @@ Functions never commit and never touch the request; the view commits once.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -23,7 +23,7 @@ from diaspora.auth.services import check_current_password, end_all_sessions
 from diaspora.bookings import services as bookings
 from diaspora.cohorts import services as cohorts
 from diaspora.contributions import services as contributions
-from diaspora.core.time import as_utc, utcnow
+from diaspora.core.time import iso_utc, utcnow
 from diaspora.core.words import N_
 from diaspora.credentials.models import Credential
 from diaspora.engagements import services as engagements
@@ -38,6 +38,7 @@ from diaspora.organisations.models import (
     MembershipStatus,
     Organisation,
 )
+from diaspora.organisations.services import memberships_for
 from diaspora.phones import services as phones
 from diaspora.reference import catalogue
 from diaspora.reference.places import DEFAULT_TIME_ZONE, country_name
@@ -63,10 +64,6 @@ def placeholder_email(user: User) -> str:
     return f"deleted-{user.id}@invalid"
 
 
-def _when(value: datetime | None) -> str | None:
-    return as_utc(value).isoformat() if value is not None else None
-
-
 def _day(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -88,17 +85,6 @@ def credentials_of(session: Session, profile: StaffProfile | None) -> list[Crede
     )
 
 
-def memberships_of(session: Session, user: User) -> list[Membership]:
-    return list(
-        session.scalars(
-            select(Membership)
-            .where(Membership.user_id == user.id)
-            .options(selectinload(Membership.organisation))
-            .order_by(Membership.created_at, Membership.id)
-        )
-    )
-
-
 def _account(session: Session, user: User) -> dict[str, Any]:
     return {
         "email": user.email,
@@ -108,9 +94,9 @@ def _account(session: Session, user: User) -> dict[str, Any]:
         "language": user.language,
         "roles": sorted(roles_of(session, user)),
         "active": user.active,
-        "email_verified_at": _when(user.email_verified_at),
-        "created_at": _when(user.created_at),
-        "last_login_at": _when(user.last_login_at),
+        "email_verified_at": iso_utc(user.email_verified_at),
+        "created_at": iso_utc(user.created_at),
+        "last_login_at": iso_utc(user.last_login_at),
     }
 
 
@@ -126,7 +112,7 @@ def _membership(membership: Membership) -> dict[str, Any]:
         },
         "role": membership.role,
         "status": membership.status,
-        "since": _when(membership.created_at),
+        "since": iso_utc(membership.created_at),
     }
 
 
@@ -188,9 +174,9 @@ def _profile(profile: StaffProfile) -> dict[str, Any]:
             "visibility_label": _label(VISIBILITY_LABELS, profile.visibility),
             "consent_to_contact": profile.consent_to_contact,
         },
-        "completed_at": _when(profile.completed_at),
-        "updated_at": _when(profile.updated_at),
-        "last_active_at": _when(profile.last_active_at),
+        "completed_at": iso_utc(profile.completed_at),
+        "updated_at": iso_utc(profile.updated_at),
+        "last_active_at": iso_utc(profile.last_active_at),
     }
 
 
@@ -204,9 +190,9 @@ def _credential(credential: Credential) -> dict[str, Any]:
         "expires_on": _day(credential.expires_on),
         "status": credential.status,
         # Who checked it is another person's data; when, and the note about it, are the person's.
-        "verified_at": _when(credential.verified_at),
+        "verified_at": iso_utc(credential.verified_at),
         "note": credential.note,
-        "added_at": _when(credential.created_at),
+        "added_at": iso_utc(credential.created_at),
     }
 
 
@@ -240,7 +226,7 @@ def _event(event: AuditEvent, user: User) -> dict[str, Any]:
     else:
         by = "someone else"  # an administrator or an organisation owner: their data, not yours
     return {
-        "at": _when(event.at),
+        "at": iso_utc(event.at),
         "action": event.action,
         "by": by,
         "subject_type": event.subject_type,
@@ -259,10 +245,10 @@ def export_data(session: Session, user: User) -> dict[str, Any]:
     return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
-        "exported_at": _when(utcnow()),
+        "exported_at": iso_utc(utcnow()),
         "account": _account(session, user),
         "mobile_number": phones.export_for(session, user),
-        "organisation_memberships": [_membership(m) for m in memberships_of(session, user)],
+        "organisation_memberships": [_membership(m) for m in memberships_for(session, user)],
         "staff_profile": _profile(profile) if profile is not None else None,
         "credentials": [_credential(c) for c in credentials],
         "second_factors": factors.export_for(session, user),
@@ -320,7 +306,7 @@ def handovers(session: Session, user: User) -> list[Handover]:
     over, so it stays, without members, for administrators to deal with.
     """
     needed = []
-    for membership in memberships_of(session, user):
+    for membership in memberships_for(session, user):
         if not membership.is_owner:
             continue
         active = _active_members(session, membership.organisation)
@@ -335,7 +321,7 @@ def handovers(session: Session, user: User) -> list[Handover]:
 def left_without_members(session: Session, user: User) -> list[Organisation]:
     """Organisations whose only active member is this person: they stay, without members."""
     alone = []
-    for membership in memberships_of(session, user):
+    for membership in memberships_for(session, user):
         if membership.status != MembershipStatus.ACTIVE:
             continue
         active = _active_members(session, membership.organisation)
@@ -384,7 +370,7 @@ def erase_account(
     engagements_ended = engagements.leave_all(session, user)
     written = engagements.written_by(session, user)
 
-    memberships = memberships_of(session, user)
+    memberships = memberships_for(session, user)
     removed_from = sorted({m.organisation_id for m in memberships})
     for membership in memberships:
         session.delete(membership)

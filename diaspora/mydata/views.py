@@ -72,7 +72,7 @@ def delete():
         handovers=handovers,
         left_alone=services.left_without_members(db.session, current_user),
         has_profile=profile_for(db.session, current_user) is not None,
-        memberships=services.memberships_of(db.session, current_user),
+        memberships=services.memberships_for(db.session, current_user),
     )
 
 

@@ -172,7 +172,6 @@ def can_post_for(session: Session, user: User, organisation: Organisation) -> bo
 # Tele-teaching schedules ----------------------------------------------------------------------
 
 
-ORDINALS = ("first", "second", "third", "fourth", "fifth")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -234,26 +233,6 @@ def occurrence_dates(first: date, recurrence: str, count: int | None) -> list[da
             raise ValueError(f"{first} is not the last {WEEKDAYS[first.weekday()]} of its month")
         return [last_weekday(*_month(first, m), first.weekday()) for m in months]
     return [first]
-
-
-def _ordinal_day(day: int) -> str:
-    suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
-    return f"{day}{suffix}"
-
-
-def repeats_on(recurrence: str, first: date) -> str:
-    """When a monthly or weekly series falls, in words: "on the second Tuesday"."""
-    weekday = WEEKDAYS[first.weekday()]
-    if recurrence == Recurrence.WEEKLY:
-        return f"on {weekday}s"
-    if recurrence == Recurrence.MONTHLY:
-        shorter = " (or the last day of a shorter month)" if first.day > 28 else ""
-        return f"on the {_ordinal_day(first.day)}{shorter}"
-    if recurrence == Recurrence.MONTHLY_NTH:
-        return f"on the {ORDINALS[week_of_month(first) - 1]} {weekday}"
-    if recurrence == Recurrence.MONTHLY_LAST:
-        return f"on the last {weekday}"
-    return ""
 
 
 # Each way a series repeats as whole sentences, so that a language can order the words its own

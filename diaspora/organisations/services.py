@@ -142,7 +142,7 @@ def memberships_for(session: Session, user: User) -> list[Membership]:
             select(Membership)
             .where(Membership.user_id == user.id)
             .options(selectinload(Membership.organisation))
-            .order_by(Membership.created_at)
+            .order_by(Membership.created_at, Membership.id)
         )
     )
 

@@ -4,12 +4,13 @@ from flask_login import current_user, login_required
 
 from diaspora.auth.models import Role
 from diaspora.extensions import db
-from diaspora.languages import current_language, translated
+from diaspora.languages import current_language
 from diaspora.notifications import budgets
 from diaspora.organisations import services
 from diaspora.organisations.forms import InviteForm, JoinForm, OrganisationForm
 from diaspora.organisations.models import Membership, Organisation, OrganisationInvitation
 from diaspora.reference.places import country_name
+from diaspora.widgets import refusal
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -29,11 +30,6 @@ def _owned_organisation(organisation_id: int) -> Organisation:
     if membership is None or not membership.is_owner:
         abort(403)
     return organisation
-
-
-def _problem(error: services.OrganisationError) -> str:
-    """The refusal in the reader's language."""
-    return "; ".join(translated(words) for words in error.errors.values())
 
 
 @bp.get("/")
@@ -70,7 +66,7 @@ def join():
         try:
             services.request_to_join(db.session, current_user, organisation)
         except services.OrganisationError as error:
-            form.organisation.errors.append(_problem(error))
+            form.organisation.errors.append(refusal(error))
         else:
             db.session.commit()
             flash(gettext("Your request has been sent to the organisation's owners."), "success")
@@ -127,7 +123,7 @@ def members(organisation_id: int):
         try:
             services.invite(db.session, organisation, current_user, form.email.data)
         except services.OrganisationError as error:
-            form.email.errors.append(_problem(error))
+            form.email.errors.append(refusal(error))
         else:
             db.session.commit()
             flash(gettext("Invitation sent."), "success")
@@ -153,7 +149,7 @@ def withdraw_invitation(organisation_id: int, invitation_id: int):
         db.session.commit()
         flash(gettext("The invitation has been withdrawn. Its link no longer works."), "success")
     except services.OrganisationError as error:
-        flash(_problem(error), "error")
+        flash(refusal(error), "error")
     return redirect(url_for("organisations.members", organisation_id=organisation.id))
 
 
@@ -174,7 +170,7 @@ def approve_member(organisation_id: int, membership_id: int):
         db.session.commit()
         flash(gettext("The request has been approved."), "success")
     except services.OrganisationError as error:
-        flash(_problem(error), "error")
+        flash(refusal(error), "error")
     return redirect(url_for("organisations.members", organisation_id=organisation.id))
 
 
@@ -188,7 +184,7 @@ def remove_member(organisation_id: int, membership_id: int):
         db.session.commit()
         flash(gettext("The member has been removed."), "success")
     except services.OrganisationError as error:
-        flash(_problem(error), "error")
+        flash(refusal(error), "error")
     return redirect(url_for("organisations.members", organisation_id=organisation.id))
 
 

@@ -5,9 +5,9 @@ a change reaches (bookings, engagements, alerts); the blueprint keeps the name `
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from diaspora.auth.models import User
+from diaspora.auth.login import signed_in
 from diaspora.core.time import utcnow
 from diaspora.extensions import db
 from diaspora.languages import translated
@@ -53,10 +53,6 @@ NEW_TITLES = {
 }
 
 
-def _me() -> User:
-    return current_user._get_current_object()
-
-
 def _zone_name() -> str:
     return viewer_zone().key
 
@@ -92,7 +88,7 @@ def index():
         )
         if results
         else None,
-        can_post=bool(services.posting_organisations(db.session, _me())),
+        can_post=bool(services.posting_organisations(db.session, signed_in())),
     )
 
 
@@ -102,8 +98,8 @@ def index():
 @bp.get("/opportunities/<int:opportunity_id>")
 @login_required
 def detail(opportunity_id: int):
-    opportunity = access.visible_or_404(_me(), opportunity_id)
-    manager = access.manages(db.session, _me(), opportunity)
+    opportunity = access.visible_or_404(signed_in(), opportunity_id)
+    manager = access.manages(db.session, signed_in(), opportunity)
     return render_template(
         "opportunities/detail.html",
         title=opportunity.title,
@@ -124,9 +120,9 @@ def detail(opportunity_id: int):
 
 
 def _posting_organisations():
-    organisations = services.posting_organisations(db.session, _me())
+    organisations = services.posting_organisations(db.session, signed_in())
     if not organisations:
-        refuse_organisation_action(db.session, _me())
+        refuse_organisation_action(db.session, signed_in())
     return organisations
 
 
@@ -149,7 +145,7 @@ def new():
     form = FORMS[kind](data=FORMS[kind].initial(services.starting_point(organisation, kind)))
     if form.validate_on_submit():
         try:
-            opportunity = services.create(db.session, organisation, _me(), form.details())
+            opportunity = services.create(db.session, organisation, signed_in(), form.details())
         except services.OpportunityError as error:
             form.add_errors(error.errors)
         else:
@@ -173,14 +169,14 @@ def new():
 @bp.route("/opportunities/<int:opportunity_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(opportunity_id: int):
-    opportunity = access.managed_or_404(_me(), opportunity_id)
+    opportunity = access.managed_or_404(signed_in(), opportunity_id)
     if opportunity.status not in services.EDITABLE:
         flash(gettext("Only draft and open opportunities can be changed."), "error")
         return redirect(url_for("opportunities.detail", opportunity_id=opportunity.id))
     form = FORMS[opportunity.kind](editing=opportunity)
     if form.validate_on_submit():
         try:
-            postings.update(db.session, opportunity, _me(), form.details())
+            postings.update(db.session, opportunity, signed_in(), form.details())
         except services.OpportunityError as error:
             form.add_errors(error.errors)
         else:
@@ -209,11 +205,11 @@ def _done(opportunity: Opportunity, message: str, category: str = "success"):
 @bp.post("/opportunities/<int:opportunity_id>/publish")
 @login_required
 def publish(opportunity_id: int):
-    opportunity = access.managed_or_404(_me(), opportunity_id)
+    opportunity = access.managed_or_404(signed_in(), opportunity_id)
     if not NhsukForm().validate_on_submit():
         abort(400)
     try:
-        postings.publish(db.session, opportunity, _me())
+        postings.publish(db.session, opportunity, signed_in())
     except services.NotAllowed as error:
         return _done(opportunity, translated(error.args[0]), "error")
     db.session.commit()
@@ -227,7 +223,7 @@ def publish(opportunity_id: int):
 @login_required
 def end(opportunity_id: int, action: str):
     """Close, complete or cancel: a page that asks, whose button makes the change."""
-    opportunity = access.managed_or_404(_me(), opportunity_id)
+    opportunity = access.managed_or_404(signed_in(), opportunity_id)
     sources, _ = services.LIFECYCLE[action]
     if opportunity.status not in sources:
         return _done(
@@ -242,11 +238,11 @@ def end(opportunity_id: int, action: str):
     if form.validate_on_submit():
         try:
             if action == "cancel":
-                postings.cancel(db.session, opportunity, _me(), reason=form.reason.data)
+                postings.cancel(db.session, opportunity, signed_in(), reason=form.reason.data)
             elif action == "close":
-                services.close(db.session, opportunity, _me())
+                services.close(db.session, opportunity, signed_in())
             else:
-                services.complete(db.session, opportunity, _me())
+                services.complete(db.session, opportunity, signed_in())
         except services.NotAllowed as error:
             return _done(opportunity, translated(error.args[0]), "error")
         db.session.commit()
@@ -272,12 +268,12 @@ def end(opportunity_id: int, action: str):
 @login_required
 def cancel_session(opportunity_id: int, session_id: int):
     """Cancel one occurrence of a series, with its bookings."""
-    opportunity = access.managed_or_404(_me(), opportunity_id)
+    opportunity = access.managed_or_404(signed_in(), opportunity_id)
     teaching_session = services.session_of(opportunity, session_id) or abort(404)
     form = NhsukForm()
     if form.validate_on_submit():
         try:
-            postings.cancel_session(db.session, teaching_session, _me())
+            postings.cancel_session(db.session, teaching_session, signed_in())
         except services.NotAllowed as error:
             return _done(opportunity, translated(error.args[0]), "error")
         db.session.commit()
@@ -309,7 +305,7 @@ def cancel_session(opportunity_id: int, session_id: int):
 @login_required
 def manage():
     organisations = _posting_organisations()
-    opportunities = services.managed_opportunities(db.session, _me())
+    opportunities = services.managed_opportunities(db.session, signed_in())
     return render_template(
         "opportunities/manage.html",
         title=gettext("Your organisation's opportunities"),

@@ -9,6 +9,9 @@ applicants page shows them: a profile only when its privacy allows, an email add
 a place was offered.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import g
 from marshmallow import Schema, fields, validate
 from wtforms import SelectField
@@ -20,14 +23,13 @@ from diaspora.api.spec import (
     checked_form,
     not_found,
     page_of,
-    refused,
 )
 from diaspora.auth.models import Role
 from diaspora.core.time import as_utc
 from diaspora.engagements import services
 from diaspora.engagements.forms import ApplyForm, CancelForm, DecisionForm
 from diaspora.engagements.models import Engagement, EngagementState
-from diaspora.engagements.services import EngagementError, ProfileIncomplete
+from diaspora.engagements.services import ProfileIncomplete
 from diaspora.engagements.states import IllegalTransition
 from diaspora.extensions import db
 from diaspora.opportunities.access import can_see, manages
@@ -206,10 +208,14 @@ def _done(engagement: Engagement, part: str) -> dict:
     return _answer(engagement, part)
 
 
-def _refused(error: Exception) -> ApiProblem:
-    if isinstance(error, EngagementError):
-        return refused(error)
-    return ApiProblem(409, str(error))
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """What the state rules refuse: a 409 with its message. Input refused (an `EngagementError`)
+    is a 422, as every `DomainError` is."""
+    try:
+        yield
+    except (IllegalTransition, ProfileIncomplete) as error:
+        raise ApiProblem(409, str(error)) from None
 
 
 # The staff member's side -----------------------------------------------------------------------
@@ -254,10 +260,8 @@ def express_interest(opportunity_id: int):
     engagement with it, or your profile is not complete."""
     _staff_only()
     opportunity = _visible(opportunity_id)
-    try:
+    with _refusals():
         engagement = services.express_interest(db.session, g.api_user, opportunity)
-    except (IllegalTransition, ProfileIncomplete) as error:
-        raise _refused(error) from None
     return _done(engagement, "owner")
 
 
@@ -277,10 +281,8 @@ def apply_for_opportunity(opportunity_id: int, body: dict):
     _staff_only()
     opportunity = _visible(opportunity_id)
     form = checked_form(ApplyForm, body)
-    try:
+    with _refusals():
         engagement = services.apply(db.session, g.api_user, opportunity, form.message.data)
-    except (EngagementError, IllegalTransition, ProfileIncomplete) as error:
-        raise _refused(error) from None
     return _done(engagement, "owner")
 
 
@@ -296,10 +298,8 @@ def withdraw_engagement(engagement_id: int):
     """While interested, applied or accepted. A tele-teaching booking is cancelled with
     `DELETE /bookings/{id}` instead (409 here)."""
     engagement = _owned(engagement_id)
-    try:
+    with _refusals():
         services.withdraw(db.session, engagement, g.api_user)
-    except IllegalTransition as error:
-        raise _refused(error) from None
     return _done(engagement, "owner")
 
 
@@ -361,7 +361,7 @@ def decide_engagement(engagement_id: int, body: dict):
     asks for their line manager's release before they can start. 409 unless it is applied."""
     engagement = _managed(engagement_id)
     form = checked_form(DecisionForm, body)
-    try:
+    with _refusals():
         services.decide(
             db.session,
             engagement,
@@ -369,8 +369,6 @@ def decide_engagement(engagement_id: int, body: dict):
             accept=form.accept,
             message=form.decision_message.data,
         )
-    except (EngagementError, IllegalTransition) as error:
-        raise _refused(error) from None
     return _done(engagement, "manager")
 
 
@@ -389,10 +387,8 @@ def progress_engagement(engagement_id: int, body: dict):
     change when the session's attendance is recorded."""
     engagement = _managed(engagement_id)
     form = checked_form(ProgressForm, body)
-    try:
+    with _refusals():
         services.change(db.session, engagement, g.api_user, form.state.data)
-    except IllegalTransition as error:
-        raise _refused(error) from None
     return _done(engagement, "manager")
 
 
@@ -410,8 +406,6 @@ def cancel_engagement(engagement_id: int, body: dict):
     (decline it) or an engagement already over."""
     engagement = _managed(engagement_id)
     form = checked_form(CancelForm, body)
-    try:
+    with _refusals():
         services.cancel(db.session, engagement, g.api_user, reason=form.reason.data)
-    except (EngagementError, IllegalTransition) as error:
-        raise _refused(error) from None
     return _done(engagement, "manager")
