@@ -15,6 +15,7 @@ from diaspora.admin.presenters import present_events, role_labels
 from diaspora.audit.services import EventFilters, search_events
 from diaspora.auth import services as accounts
 from diaspora.auth.models import Role, User
+from diaspora.core.paging import requested_page
 from diaspora.extensions import db
 from diaspora.factors import services as factors
 from diaspora.factors.gate import step_up_required
@@ -42,10 +43,6 @@ def _admins_only():
         abort(403)
 
 
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
 @bp.get("/")
 def index():
     return render_template(
@@ -56,7 +53,9 @@ def index():
 @bp.get("/users")
 def users():
     form = UserSearchForm(request.args)
-    page = db.paginate(accounts.search_users(form.q.data or ""), page=_page(), per_page=PER_PAGE)
+    page = db.paginate(
+        accounts.search_users(form.q.data or ""), page=requested_page(), per_page=PER_PAGE
+    )
     roles = {
         user_id: role_labels(names)
         for user_id, names in roles_of_many(db.session, page.items).items()
@@ -260,7 +259,9 @@ def audit():
         until=form.until.data if valid else None,
     )
     person = db.session.get(User, filters.person_id) if filters.person_id else None
-    page = search_events(db.session, filters, viewer_zone(), page=_page(), per_page=AUDIT_PER_PAGE)
+    page = search_events(
+        db.session, filters, viewer_zone(), page=requested_page(), per_page=AUDIT_PER_PAGE
+    )
     return render_template(
         "admin/audit.html",
         form=form,

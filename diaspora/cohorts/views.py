@@ -20,6 +20,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from diaspora.auth.models import User
+from diaspora.core.paging import requested_page
 from diaspora.core.spreadsheet import cell
 from diaspora.core.time import utcnow
 from diaspora.core.urls import external_url
@@ -104,10 +105,6 @@ def _navigation() -> dict:
             return False
 
     return {"coordinates_cohorts": coordinates_cohorts}
-
-
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
 
 
 # Coordinators' pages -------------------------------------------------------------------------
@@ -220,7 +217,7 @@ def find_people(cohort_id: int):
 
     if request.args and form.validate():
         results, people = services.find_people(
-            db.session, _me(), found, form.filters(), page=_page()
+            db.session, _me(), found, form.filters(), page=requested_page()
         )
     return render_template(
         "cohorts/add.html",
@@ -388,7 +385,7 @@ def message(cohort_id: int):
 def messages(cohort_id: int):
     """Every message sent to the cohort, newest first, in pages; archived cohorts' too."""
     found = _visible(cohort_id)
-    page = services.message_page(db.session, found, _page()) or abort(404)
+    page = services.message_page(db.session, found, requested_page()) or abort(404)
     return render_template(
         "cohorts/messages.html",
         cohort=presenters.present_cohort(found),
@@ -461,7 +458,7 @@ def import_preview(cohort_id: int, import_id: int):
     upload = _import(found, import_id)
     if upload.confirmed_at is not None:
         return redirect(url_for("cohorts.invitation_status", cohort_id=found.id))
-    page = volunteers.preview(db.session, upload, _page()) or abort(404)
+    page = volunteers.preview(db.session, upload, requested_page()) or abort(404)
     return render_template(
         "cohorts/import_preview.html",
         cohort=presenters.present_cohort(found),
@@ -531,7 +528,7 @@ def import_problems(cohort_id: int, import_id: int):
 def invitation_status(cohort_id: int):
     """Where the cohort's emailed invitations stand; those accepted are only counted."""
     found = _managed(cohort_id)
-    page = volunteers.open_invitations(db.session, found, _page()) or abort(404)
+    page = volunteers.open_invitations(db.session, found, requested_page()) or abort(404)
     now = utcnow()
     return render_template(
         "cohorts/invitations.html",

@@ -2,6 +2,8 @@
 
 from math import ceil
 
+from flask import request
+
 
 class PageNumbers:
     """What pagination needs, with the same names as Flask-SQLAlchemy's, for any class that has
@@ -40,3 +42,8 @@ class PageNumbers:
     @property
     def last_number(self) -> int:
         return (self.page - 1) * self.per_page + len(self.items)
+
+
+def requested_page() -> int:
+    """The page number the address asks for: 1 when it names none, or none that makes sense."""
+    return max(request.args.get("page", 1, type=int) or 1, 1)

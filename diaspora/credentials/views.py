@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from diaspora.auth.login import signed_in, staff_only
+from diaspora.core.paging import requested_page
 from diaspora.credentials import presenters, services
 from diaspora.credentials.forms import CredentialForm, DecisionForm
 from diaspora.credentials.models import Credential, CredentialStatus
@@ -129,16 +130,14 @@ def remove(credential_id: int):
 # Verification --------------------------------------------------------------------------------
 
 
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
 @bp.get("/queue")
 @login_required
 def queue():
     _verifiers_only()
     page = db.paginate(
-        services.verification_queue(db.session, signed_in()), page=_page(), per_page=PER_PAGE
+        services.verification_queue(db.session, signed_in()),
+        page=requested_page(),
+        per_page=PER_PAGE,
     )
     today = services.today()
     items = [presenters.present_for_review(c, today) for c in page.items]

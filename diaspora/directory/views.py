@@ -12,6 +12,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
+from diaspora.core.paging import requested_page
 from diaspora.core.time import utcnow
 from diaspora.core.urls import external_url
 from diaspora.directory import presenters, services
@@ -47,10 +48,6 @@ def _navigation() -> dict:
             return False
 
     return {"can_find_volunteers": can_find_volunteers}
-
-
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
 
 
 def _filter_args() -> dict[str, str]:
@@ -93,7 +90,7 @@ def search():
     form = DirectorySearchForm(request.args)
     results = None
     if form.validate():
-        results = services.search(db.session, _access(), form.filters(), page=_page())
+        results = services.search(db.session, _access(), form.filters(), page=requested_page())
     return _search_page(form, results)
 
 

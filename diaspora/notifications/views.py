@@ -1,11 +1,12 @@
 """Each person's messages and message preferences; the administrators' outbox page."""
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from diaspora.auth.models import Role, User
+from diaspora.core.paging import requested_page
 from diaspora.extensions import db
 from diaspora.notifications import presenters, services
 from diaspora.notifications.forms import PreferencesForm
@@ -19,10 +20,6 @@ PER_PAGE = 20
 
 def _me() -> User:
     return current_user._get_current_object()
-
-
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
 
 
 @bp.app_context_processor
@@ -47,7 +44,7 @@ def _header() -> dict:
 @bp.get("/notifications")
 @login_required
 def inbox():
-    page = db.paginate(services.inbox_query(_me()), page=_page(), per_page=PER_PAGE)
+    page = db.paginate(services.inbox_query(_me()), page=requested_page(), per_page=PER_PAGE)
     g.inbox_unread = services.unread_count(db.session, _me())  # the header's count too
     return render_template(
         "notifications/inbox.html",
@@ -132,7 +129,7 @@ def _admins_only() -> None:
 @login_required
 def outbox():
     _admins_only()
-    page = db.paginate(services.failed_query(), page=_page(), per_page=PER_PAGE)
+    page = db.paginate(services.failed_query(), page=requested_page(), per_page=PER_PAGE)
     return render_template(
         "notifications/outbox.html",
         channels=services.outbox_counts_by_channel(db.session),

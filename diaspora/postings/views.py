@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from diaspora.auth.login import signed_in
+from diaspora.core.paging import requested_page
 from diaspora.core.time import utcnow
 from diaspora.extensions import db
 from diaspora.languages import translated
@@ -57,10 +58,6 @@ def _zone_name() -> str:
     return viewer_zone().key
 
 
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
 # The listing -----------------------------------------------------------------------------------
 
 
@@ -75,7 +72,7 @@ def index():
     form = ListingForm(request.args)
     results = None
     if form.validate():
-        results = services.listing(db.session, form.filters(), page=_page())
+        results = services.listing(db.session, form.filters(), page=requested_page())
     args = _filter_args()
     return render_template(
         "opportunities/index.html",
