@@ -14,6 +14,7 @@ from diaspora.admin.forms import (
 from diaspora.admin.presenters import present_events, role_labels
 from diaspora.audit.services import EventFilters, search_events
 from diaspora.auth import services as accounts
+from diaspora.auth.login import admins_only
 from diaspora.auth.models import Role, User
 from diaspora.core.paging import requested_page
 from diaspora.extensions import db
@@ -39,8 +40,7 @@ PERSON_MATCHES = 10  # people offered when a search for the audit log's filter f
 @bp.before_request
 @login_required
 def _admins_only():
-    if not current_user.has_role(Role.ADMIN):
-        abort(403)
+    admins_only()
 
 
 @bp.get("/")

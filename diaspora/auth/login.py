@@ -19,6 +19,12 @@ def staff_only() -> None:
         abort(403)
 
 
+def admins_only() -> None:
+    """403 for anyone signed in without the administrator role."""
+    if not current_user.has_role(Role.ADMIN):
+        abort(403)
+
+
 def _load_user(session_token: str) -> User | None:
     user = db.session.scalar(db.select(User).where(User.session_token == session_token))
     return user if user is not None and user.active else None

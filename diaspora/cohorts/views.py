@@ -19,7 +19,7 @@ from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
-from diaspora.auth.models import User
+from diaspora.auth.login import signed_in
 from diaspora.core.paging import requested_page
 from diaspora.core.spreadsheet import cell
 from diaspora.core.time import utcnow
@@ -49,10 +49,6 @@ bp = Blueprint("cohorts", __name__)
 SEARCH_ARGS = ("q", "profession", "country", "language", "page")  # kept across "Add"
 
 
-def _me() -> User:
-    return current_user._get_current_object()
-
-
 def _zone() -> str:
     return current_user.time_zone or DEFAULT_TIME_ZONE
 
@@ -60,7 +56,7 @@ def _zone() -> str:
 def cohort_viewer() -> services.Viewer:
     """Worked out once per request."""
     if "cohort_viewer" not in g:
-        g.cohort_viewer = services.viewer_of(db.session, _me())
+        g.cohort_viewer = services.viewer_of(db.session, signed_in())
     return g.cohort_viewer
 
 
@@ -115,7 +111,7 @@ def _navigation() -> dict:
 def index():
     viewer = cohort_viewer()
     if not viewer.organisations and not viewer.admin:
-        refuse_organisation_action(db.session, _me())
+        refuse_organisation_action(db.session, signed_in())
     rows = [presenters.present_row(row) for row in services.cohorts_for(db.session, viewer)]
     return render_template(
         "cohorts/index.html",
@@ -130,11 +126,11 @@ def index():
 def new():
     organisations = list(cohort_viewer().organisations)
     if not organisations:
-        refuse_organisation_action(db.session, _me())
+        refuse_organisation_action(db.session, signed_in())
     form = CohortForm(organisations=organisations)
     if form.validate_on_submit():
         try:
-            cohort = services.create_cohort(db.session, _me(), form.details())
+            cohort = services.create_cohort(db.session, signed_in(), form.details())
         except services.CohortError as error:
             form.add_errors(error.errors, default="organisation_id")
         else:
@@ -170,7 +166,7 @@ def edit(cohort_id: int):
     }
     form = CohortForm(data=data, organisations=[found.organisation])
     if form.validate_on_submit():
-        services.update_cohort(db.session, found, _me(), form.details())
+        services.update_cohort(db.session, found, signed_in(), form.details())
         db.session.commit()
         flash(gettext("The cohort has been saved."), "success")
         return redirect(url_for("cohorts.cohort", cohort_id=found.id))
@@ -183,7 +179,7 @@ def archive(cohort_id: int):
     found = current_cohort(cohort_id)
     form = NhsukForm()
     if form.validate_on_submit():
-        services.archive_cohort(db.session, found, _me())
+        services.archive_cohort(db.session, found, signed_in())
         db.session.commit()
         flash(gettext("%(cohort)s has been archived.", cohort=found.name), "success")
         return redirect(url_for("cohorts.index"))
@@ -195,7 +191,7 @@ def archive(cohort_id: int):
 def restore(cohort_id: int):
     found = _managed(cohort_id)
     if NhsukForm().validate_on_submit():
-        services.restore_cohort(db.session, found, _me())
+        services.restore_cohort(db.session, found, signed_in())
         db.session.commit()
         flash(gettext("%(cohort)s has been restored.", cohort=found.name), "success")
     return redirect(url_for("cohorts.cohort", cohort_id=found.id))
@@ -217,7 +213,7 @@ def find_people(cohort_id: int):
 
     if request.args and form.validate():
         results, people = services.find_people(
-            db.session, _me(), found, form.filters(), page=requested_page()
+            db.session, signed_in(), found, form.filters(), page=requested_page()
         )
     return render_template(
         "cohorts/add.html",
@@ -238,7 +234,7 @@ def add_member(cohort_id: int):
     if not form.validate_on_submit() or not (form.profile_id.data or "").isdigit():
         abort(400)
     try:
-        member = services.add_member(db.session, found, _me(), int(form.profile_id.data))
+        member = services.add_member(db.session, found, signed_in(), int(form.profile_id.data))
     except services.CohortError as error:
         db.session.rollback()
         flash(_said(error), "warning")
@@ -260,7 +256,7 @@ def remove_member(cohort_id: int, member_id: int):
     form = NhsukForm()
     if form.validate_on_submit():
         name = member.user.display_name
-        link_replaced = services.remove_member(db.session, member, _me())
+        link_replaced = services.remove_member(db.session, member, signed_in())
         db.session.commit()
         if link_replaced:
             flash(
@@ -292,10 +288,10 @@ def link(cohort_id: int):
     form = NhsukForm()
     if form.validate_on_submit():
         if request.form.get("action") == "off":
-            services.turn_off_link(db.session, found, _me())
+            services.turn_off_link(db.session, found, signed_in())
             message = gettext("The invitation link has been turned off. It no longer works.")
         else:
-            services.new_link(db.session, found, _me())
+            services.new_link(db.session, found, signed_in())
             message = gettext(
                 "A new invitation link has been made. Any earlier link no longer works."
             )
@@ -318,7 +314,7 @@ def join(token: str):
     found = services.cohort_for_link(db.session, token)
     if found is None:
         return render_template("cohorts/link_invalid.html"), 404
-    me = _me()
+    me = signed_in()
     if not services.may_join(me):
         abort(403)
     member = services.membership(db.session, found, me)
@@ -339,7 +335,7 @@ def join(token: str):
 @bp.get("/cohorts/mine")
 @login_required
 def mine():
-    cohorts = services.cohorts_of(db.session, _me())
+    cohorts = services.cohorts_of(db.session, signed_in())
     return render_template(
         "cohorts/mine.html", cohorts=[presenters.present_cohort(c) for c in cohorts]
     )
@@ -349,7 +345,7 @@ def mine():
 @login_required
 def leave(cohort_id: int):
     found = db.session.get(Cohort, cohort_id) or abort(404)
-    if NhsukForm().validate_on_submit() and services.leave(db.session, found, _me()):
+    if NhsukForm().validate_on_submit() and services.leave(db.session, found, signed_in()):
         db.session.commit()
         flash(gettext("You have left %(cohort)s.", cohort=found.name), "success")
     return redirect(url_for("cohorts.mine"))
@@ -364,7 +360,9 @@ def message(cohort_id: int):
     found = current_cohort(cohort_id)
     form = MessageForm()
     if form.validate_on_submit():
-        sent = services.send_message(db.session, found, _me(), form.subject.data, form.body.data)
+        sent = services.send_message(
+            db.session, found, signed_in(), form.subject.data, form.body.data
+        )
         db.session.commit()
         flash(
             ngettext(
@@ -426,7 +424,7 @@ def import_volunteers(cohort_id: int):
     if form.validate_on_submit():
         data = form.file.data.read(imports.MAX_BYTES + 1)
         try:
-            upload = volunteers.start_import(db.session, found, _me(), data)
+            upload = volunteers.start_import(db.session, found, signed_in(), data)
         except imports.ImportFileError as error:
             db.session.rollback()
             form.add_errors(error.errors, default="file")
@@ -483,7 +481,7 @@ def import_confirm(cohort_id: int, import_id: int):
     if not NhsukForm().validate_on_submit():
         abort(400)
     try:
-        invited = volunteers.confirm(db.session, upload, _me())
+        invited = volunteers.confirm(db.session, upload, signed_in())
     except services.CohortError as error:
         db.session.rollback()
         flash(_said(error), "warning")
@@ -554,7 +552,7 @@ def invitation(token: str):
     cohort = presenters.present_cohort(found.cohort)
     account = volunteers.account_for(db.session, found)
     if current_user.is_authenticated:
-        me = _me()
+        me = signed_in()
         if account is None or account.id != me.id:
             return render_template("cohorts/invitation_other.html", cohort=cohort), 403
         form = NhsukForm()
@@ -604,7 +602,7 @@ def invitation(token: str):
 def welcome(cohort_id: int):
     """After accepting: what is next, and what the coordinator's spreadsheet said, to add."""
     found = db.session.get(Cohort, cohort_id) or abort(404)
-    me = _me()
+    me = signed_in()
     if services.membership(db.session, found, me) is None:
         abort(404)
     return render_template(

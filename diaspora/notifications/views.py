@@ -5,7 +5,7 @@ from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
-from diaspora.auth.models import Role, User
+from diaspora.auth.login import admins_only, signed_in
 from diaspora.core.paging import requested_page
 from diaspora.extensions import db
 from diaspora.notifications import presenters, services
@@ -18,10 +18,6 @@ bp = Blueprint("notifications", __name__)
 PER_PAGE = 20
 
 
-def _me() -> User:
-    return current_user._get_current_object()
-
-
 @bp.app_context_processor
 def _header() -> dict:
     def inbox_unread() -> int | None:
@@ -30,7 +26,7 @@ def _header() -> dict:
             return None
         if "inbox_unread" not in g:
             try:
-                g.inbox_unread = services.unread_count(db.session, _me())
+                g.inbox_unread = services.unread_count(db.session, signed_in())
             except SQLAlchemyError:  # an error page for a failed query must still render
                 g.inbox_unread = None
         return g.inbox_unread
@@ -44,8 +40,8 @@ def _header() -> dict:
 @bp.get("/notifications")
 @login_required
 def inbox():
-    page = db.paginate(services.inbox_query(_me()), page=requested_page(), per_page=PER_PAGE)
-    g.inbox_unread = services.unread_count(db.session, _me())  # the header's count too
+    page = db.paginate(services.inbox_query(signed_in()), page=requested_page(), per_page=PER_PAGE)
+    g.inbox_unread = services.unread_count(db.session, signed_in())  # the header's count too
     return render_template(
         "notifications/inbox.html",
         page=page,
@@ -64,7 +60,7 @@ def _safe_path(link: str | None) -> str | None:
 @bp.post("/notifications/<int:notification_id>/open")
 @login_required
 def open_message(notification_id: int):
-    notification = services.message_for(db.session, _me(), notification_id) or abort(404)
+    notification = services.message_for(db.session, signed_in(), notification_id) or abort(404)
     if not NhsukForm().validate_on_submit():
         abort(400)
     services.mark_read(notification)
@@ -78,7 +74,7 @@ def open_message(notification_id: int):
 def read_all():
     if not NhsukForm().validate_on_submit():
         abort(400)
-    count = services.mark_all_read(db.session, _me())
+    count = services.mark_all_read(db.session, signed_in())
     db.session.commit()
     if count:
         flash(
@@ -94,10 +90,10 @@ def read_all():
 @bp.route("/notifications/preferences", methods=["GET", "POST"])
 @login_required
 def preferences():
-    channels = services.open_channels(db.session, _me())
-    form = PreferencesForm.for_preferences(services.preferences(db.session, _me()), channels)
+    channels = services.open_channels(db.session, signed_in())
+    form = PreferencesForm.for_preferences(services.preferences(db.session, signed_in()), channels)
     if form.validate_on_submit():
-        changed = services.set_preferences(db.session, _me(), form.choices(), channels)
+        changed = services.set_preferences(db.session, signed_in(), form.choices(), channels)
         db.session.commit()
         flash(
             gettext("Your message preferences have been saved.")
@@ -113,22 +109,17 @@ def preferences():
         texts_open=Channel.SMS in channels,
         whatsapp_configured=services.whatsapp_on(),
         whatsapp_open=Channel.WHATSAPP in channels,
-        mobile=phones.state_of(db.session, _me()),
+        mobile=phones.state_of(db.session, signed_in()),
     )
 
 
 # The outbox, for administrators --------------------------------------------------------------
 
 
-def _admins_only() -> None:
-    if not current_user.has_role(Role.ADMIN):
-        abort(403)
-
-
 @bp.get("/admin/outbox")
 @login_required
 def outbox():
-    _admins_only()
+    admins_only()
     page = db.paginate(services.failed_query(), page=requested_page(), per_page=PER_PAGE)
     return render_template(
         "notifications/outbox.html",
@@ -143,10 +134,10 @@ def outbox():
 @bp.post("/admin/outbox/<int:notification_id>/retry")
 @login_required
 def retry(notification_id: int):
-    _admins_only()
+    admins_only()
     if not NhsukForm().validate_on_submit():
         abort(400)
-    if not services.retry(db.session, _me(), notification_id):
+    if not services.retry(db.session, signed_in(), notification_id):
         abort(404)
     db.session.commit()
     flash(
@@ -159,10 +150,10 @@ def retry(notification_id: int):
 @bp.post("/admin/outbox/retry-all")
 @login_required
 def retry_all():
-    _admins_only()
+    admins_only()
     if not NhsukForm().validate_on_submit():
         abort(400)
-    count = services.retry_all(db.session, _me())
+    count = services.retry_all(db.session, signed_in())
     db.session.commit()
     flash(
         ngettext(
