@@ -29,9 +29,9 @@ from diaspora.extensions import db, limiter
 from diaspora.factors import gate
 from diaspora.languages import translated
 from diaspora.organisations.access import refuse_organisation_action
-from diaspora.reference.places import DEFAULT_TIME_ZONE
 from diaspora.registry.viewer import viewer_access
-from diaspora.widgets import NhsukForm
+from diaspora.templating import viewer_zone
+from diaspora.widgets import NhsukForm, refusal
 
 from . import imports, presenters, services, volunteers
 from .forms import (
@@ -47,10 +47,6 @@ from .models import Cohort, VolunteerImport
 bp = Blueprint("cohorts", __name__)
 
 SEARCH_ARGS = ("q", "profession", "country", "language", "page")  # kept across "Add"
-
-
-def _zone() -> str:
-    return current_user.time_zone or DEFAULT_TIME_ZONE
 
 
 def cohort_viewer() -> services.Viewer:
@@ -71,11 +67,6 @@ def _managed(cohort_id: int) -> Cohort:
     if not cohort_viewer().manages(cohort):
         abort(403)
     return cohort
-
-
-def _said(error: services.CohortError) -> str:
-    """What the rules refused, in the reader's language."""
-    return "; ".join(translated(words) for words in error.errors.values())
 
 
 def current_cohort(cohort_id: int) -> Cohort:
@@ -149,7 +140,7 @@ def cohort(cohort_id: int):
     return render_template(
         "cohorts/cohort.html",
         cohort=presenters.present_cohort(found, len(overview.rows) + overview.hidden),
-        overview=presenters.present_overview(overview, _zone()),
+        overview=presenters.present_overview(overview, viewer_zone().key),
         manages=manages,
     )
 
@@ -237,7 +228,7 @@ def add_member(cohort_id: int):
         member = services.add_member(db.session, found, signed_in(), int(form.profile_id.data))
     except services.CohortError as error:
         db.session.rollback()
-        flash(_said(error), "warning")
+        flash(refusal(error), "warning")
     else:
         db.session.commit()
         flash(
@@ -484,7 +475,7 @@ def import_confirm(cohort_id: int, import_id: int):
         invited = volunteers.confirm(db.session, upload, signed_in())
     except services.CohortError as error:
         db.session.rollback()
-        flash(_said(error), "warning")
+        flash(refusal(error), "warning")
     else:
         db.session.commit()
         flash(
@@ -561,7 +552,7 @@ def invitation(token: str):
                 volunteers.accept(db.session, found, me)
             except services.CohortError as error:
                 db.session.rollback()
-                flash(_said(error), "warning")
+                flash(refusal(error), "warning")
                 return redirect(url_for("cohorts.mine"))
             db.session.commit()
             flash(gettext("You have joined %(cohort)s.", cohort=found.cohort.name), "success")
@@ -583,7 +574,7 @@ def invitation(token: str):
             )
         except services.CohortError as error:
             db.session.rollback()
-            flash(_said(error), "warning")
+            flash(refusal(error), "warning")
             return redirect(request.path)
         db.session.commit()
         flash(
