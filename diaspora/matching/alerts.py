@@ -17,13 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from diaspora.auth.models import User
-from diaspora.core.time import as_utc
+from diaspora.core.time import as_utc, zone_of
 from diaspora.core.urls import service_path
 from diaspora.core.words import N_
 from diaspora.matching import engine
 from diaspora.matching.models import AlertFrequency, AlertSetting, PendingAlert
 from diaspora.matching.services import STRONG
-from diaspora.notifications.services import DIGEST_HOUR, notify, zone_of
+from diaspora.notifications.services import DIGEST_HOUR, notify
 from diaspora.opportunities.models import Opportunity, OpportunityStatus
 
 KIND = "opportunity_alert"

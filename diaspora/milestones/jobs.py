@@ -42,7 +42,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from diaspora.auth.models import User
-from diaspora.core.time import as_utc, utcnow
+from diaspora.core.time import as_utc, utcnow, zone_of
 from diaspora.core.urls import service_path
 from diaspora.credentials.models import Credential, CredentialStatus
 from diaspora.credentials.services import regulator_label
@@ -50,7 +50,7 @@ from diaspora.engagements.models import Engagement, EngagementState
 from diaspora.extensions import db
 from diaspora.languages import force_locale, language_of
 from diaspora.notifications.models import Notification
-from diaspora.notifications.services import notify, zone_of
+from diaspora.notifications.services import notify
 from diaspora.opportunities.models import SessionStatus, TeachingSession
 from diaspora.opportunities.times import both_zones
 from diaspora.reference.places import DEFAULT_TIME_ZONE

@@ -26,11 +26,10 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from diaspora.audit.services import record
 from diaspora.auth.models import Role, User
 from diaspora.core.errors import DomainError
-from diaspora.core.time import iso_utc, utcnow
+from diaspora.core.time import iso_utc, utcnow, zone_of
 from diaspora.core.words import N_
 from diaspora.languages import shipped, translated
 from diaspora.notifications.models import Channel, DeliveryState, Notification
-from diaspora.notifications.services import zone_of
 from diaspora.organisations.access import verified_memberships
 from diaspora.organisations.models import COORDINATING_KINDS, Membership, Organisation
 from diaspora.registry import privacy

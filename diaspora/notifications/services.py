@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session, joinedload
@@ -19,7 +18,7 @@ from diaspora.audit.services import record
 from diaspora.auth.models import User
 from diaspora.core.context import render_text, setting
 from diaspora.core.erasure import name_pattern, without_name
-from diaspora.core.time import as_utc, utcnow
+from diaspora.core.time import as_utc, utcnow, zone_of
 from diaspora.core.urls import external_url, service_url
 from diaspora.core.words import N_
 from diaspora.languages import force_locale, language_of, translated
@@ -44,7 +43,6 @@ from diaspora.notifications.models import (
 from diaspora.notifications.texts import after_quiet_hours, segments
 from diaspora.phones import services as phones
 from diaspora.phones.services import usable_number
-from diaspora.reference.places import DEFAULT_TIME_ZONE
 
 DIGEST_HOUR = time(9, 0)
 
@@ -320,13 +318,6 @@ def cancel_pending(session: Session, recipient_id: int, dedupe_keys: list[str]) 
 
 
 # Time ---------------------------------------------------------------------------------------
-
-
-def zone_of(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or DEFAULT_TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIME_ZONE)
 
 
 def next_digest_time(after: datetime, zone_name: str | None) -> datetime:

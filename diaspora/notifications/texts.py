@@ -11,10 +11,8 @@ Quiet hours: 21:00 to 08:00 in the recipient's time zone. A text due then waits 
 """
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from diaspora.core.time import as_utc
-from diaspora.reference.places import DEFAULT_TIME_ZONE
+from diaspora.core.time import as_utc, zone_of
 
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -81,10 +79,7 @@ def shorten(text: str, url: str | None = None) -> str:
 
 def after_quiet_hours(due: datetime, zone_name: str | None) -> datetime:
     """`due`, or the next 08:00 in the zone when `due` falls in its quiet hours (UTC)."""
-    try:
-        zone = ZoneInfo(zone_name or DEFAULT_TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo(DEFAULT_TIME_ZONE)
+    zone = zone_of(zone_name)
     local = as_utc(due).astimezone(zone)
     clock = local.timetz().replace(tzinfo=None)
     if QUIET_UNTIL <= clock < QUIET_FROM:
