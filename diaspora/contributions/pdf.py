@@ -19,7 +19,7 @@ import io
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import segno
@@ -176,18 +176,6 @@ class CertificateWords:
 
 
 ENGLISH = CertificateWords()
-
-
-def long_date(value: date | None) -> str:
-    return f"{value.day} {value:%B %Y}" if value else ""
-
-
-def date_range(starts_on: date | None, ends_on: date | None) -> str:
-    if starts_on and ends_on and starts_on != ends_on:
-        return f"{long_date(starts_on)} to {long_date(ends_on)}"
-    if starts_on or ends_on:
-        return long_date(starts_on or ends_on)
-    return "Not recorded"
 
 
 def drawable(text: str, covers: Callable[[str], bool]) -> tuple[str, bool]:

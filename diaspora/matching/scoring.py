@@ -261,11 +261,6 @@ class Match:
 # (`diaspora.languages.translated`).
 
 
-def format_date(day: date) -> str:
-    """NHS style, whatever the locale: 1 March 2027."""
-    return f"{day.day} {day:%B %Y}"
-
-
 def _lower_first(name: str) -> str:
     """'Neonatal resuscitation' -> 'neonatal resuscitation'; acronyms ('HIV care') stay."""
     if len(name) > 1 and name[0].isupper() and not name[1].isupper():

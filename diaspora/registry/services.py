@@ -9,7 +9,7 @@ store what a form would refuse.
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -512,14 +512,3 @@ def complete_profile(profile: StaffProfile) -> None:
         profile.completed_at = utcnow()
     refresh_search_text(profile)
     touch(profile)
-
-
-# Words for people -----------------------------------------------------------------------------
-
-
-def date_range(starts_on: date, ends_on: date) -> str:
-    return f"{long_date(starts_on)} to {long_date(ends_on)}"
-
-
-def long_date(value: date | datetime | None) -> str:
-    return f"{value.day} {value:%B %Y}" if value else ""
