@@ -12,26 +12,24 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoad
 from markupsafe import Markup
 
 from diaspora.config import INSTANCE_DIR
+from diaspora.core.time import as_utc, zone_of
 from diaspora.languages import current_language, format_local
 from diaspora.languages.vendor import VendorWords, count_messages, script_words
-from diaspora.reference.places import DEFAULT_TIME_ZONE, time_zone_label
+from diaspora.reference.places import time_zone_label
 from diaspora.widgets import error_list
 
 TEMPLATES_DIR = INSTANCE_DIR.parent / "templates"
 
 
 def viewer_zone() -> ZoneInfo:
-    zone = getattr(current_user, "time_zone", None) or DEFAULT_TIME_ZONE
-    return ZoneInfo(zone)
+    return zone_of(getattr(current_user, "time_zone", None))
 
 
 def local_datetime(value: datetime | None, fmt: str = "%-d %B %Y at %H:%M") -> str:
     """A UTC time from the database, shown in the viewer's time zone."""
     if value is None:
         return ""
-    if value.tzinfo is None:  # SQLite returns naive datetimes; they are stored as UTC
-        value = value.replace(tzinfo=ZoneInfo("UTC"))
-    return format_local(value.astimezone(viewer_zone()), fmt)
+    return format_local(as_utc(value).astimezone(viewer_zone()), fmt)
 
 
 def local_time_zone_label(zone: str | None) -> str:
