@@ -635,26 +635,14 @@ class OutboxCounts:
     sending: int
     sent_today: int
     failed: int
-    channel: str = ""  # its label; "" for every channel together
-
-
-def outbox_counts(session: Session, now: datetime | None = None) -> OutboxCounts:
-    """Counts of every delivered channel together: waiting (due or not), being sent, sent
-    since midnight UTC, failed."""
-    per_channel = outbox_counts_by_channel(session, now)
-    return OutboxCounts(
-        pending=sum(c.pending for c in per_channel),
-        sending=sum(c.sending for c in per_channel),
-        sent_today=sum(c.sent_today for c in per_channel),
-        failed=sum(c.failed for c in per_channel),
-    )
+    channel: str  # its label
 
 
 def outbox_counts_by_channel(session: Session, now: datetime | None = None) -> list[OutboxCounts]:
     """The counts of each delivered channel (two queries whatever the number of channels)."""
     now = now or utcnow()
     midnight = as_utc(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    delivered = Notification.channel.in_(list(DELIVERED))
+    delivered = _delivered()
     by_state = {
         (row.channel, row.state): row.count
         for row in session.execute(
