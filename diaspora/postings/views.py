@@ -54,10 +54,6 @@ NEW_TITLES = {
 }
 
 
-def _zone_name() -> str:
-    return viewer_zone().key
-
-
 # The listing -----------------------------------------------------------------------------------
 
 
@@ -79,7 +75,7 @@ def index():
         title=gettext("Find opportunities"),
         form=form,
         results=results,
-        cards=presenters.cards(results, _zone_name()) if results else [],
+        cards=presenters.cards(results, viewer_zone().key) if results else [],
         pagination=presenters.pagination(
             results, lambda n: url_for("opportunities.index", **args, page=n)
         )
@@ -101,7 +97,7 @@ def detail(opportunity_id: int):
         "opportunities/detail.html",
         title=opportunity.title,
         opportunity=opportunity,
-        facts=presenters.facts(opportunity, _zone_name(), now=utcnow()),
+        facts=presenters.facts(opportunity, viewer_zone().key, now=utcnow()),
         status=presenters.status(opportunity),
         manager=manager,
         editable=opportunity.status in services.EDITABLE,
@@ -278,7 +274,7 @@ def cancel_session(opportunity_id: int, session_id: int):
             opportunity, gettext("The session is cancelled. Everyone booked has been told.")
         )
     when = presenters.when(
-        teaching_session.starts_at, opportunity.host_time_zone or "UTC", _zone_name()
+        teaching_session.starts_at, opportunity.host_time_zone or "UTC", viewer_zone().key
     )
     return render_template(
         "opportunities/cancel_session.html",
@@ -308,5 +304,5 @@ def manage():
         title=gettext("Your organisation's opportunities"),
         organisations=organisations,
         organisation_names=presenters.names(organisations),
-        groups=presenters.groups(opportunities, _zone_name(), utcnow()),
+        groups=presenters.groups(opportunities, viewer_zone().key, utcnow()),
     )
