@@ -2,12 +2,13 @@
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from flask_babel import gettext, ngettext
+from markupsafe import Markup
 
 from diaspora.core.spreadsheet import cell
 from diaspora.core.words import N_
@@ -47,6 +48,22 @@ def _country(code: str) -> str:
 
 def _yes_no(value: bool) -> str:
     return gettext("Yes") if value else gettext("No")
+
+
+def _hours_across(
+    rows: list[tuple[str, int, int]], label: Callable[[str], str], caption_id: str
+) -> Markup | None:
+    """A bar a row of (code, approved minutes, count), top to bottom in the rows' order."""
+    if not rows:
+        return None
+    return charts.bars(
+        [label(code) for code, _, _ in rows],
+        gettext("Approved hours"),
+        [round(m / 60, 1) for _, m, _ in rows],
+        labelled_by=caption_id,
+        horizontal=True,
+        height=max(200, 40 * len(rows) + 80),
+    )
 
 
 def _table(head: list[str], rows: Iterable[list[str]]) -> dict:
@@ -137,16 +154,7 @@ def sections(figures: services.Figures) -> list[dict]:
                 "largest first. The table below gives each figure.",
                 len(countries),
             ),
-            "chart": charts.bars(
-                [_country(code) for code, _, _ in countries],
-                gettext("Approved hours"),
-                [round(m / 60, 1) for _, m, _ in countries],
-                labelled_by="by-country-caption",
-                horizontal=True,
-                height=max(200, 40 * len(countries) + 80),
-            )
-            if countries
-            else None,
+            "chart": _hours_across(countries, _country, "by-country-caption"),
             "table": _table(
                 [
                     gettext("Country"),
@@ -177,16 +185,7 @@ def sections(figures: services.Figures) -> list[dict]:
                 "figure.",
                 len(people),
             ),
-            "chart": charts.bars(
-                [profession_label(code) for code, _, _ in people],
-                gettext("Approved hours"),
-                [round(m / 60, 1) for _, m, _ in people],
-                labelled_by="by-profession-caption",
-                horizontal=True,
-                height=max(200, 40 * len(people) + 80),
-            )
-            if people
-            else None,
+            "chart": _hours_across(people, profession_label, "by-profession-caption"),
             "table": _table(
                 [gettext("Profession"), gettext("Approved hours"), gettext("People")],
                 (
