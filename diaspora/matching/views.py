@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from diaspora.auth.login import signed_in
+from diaspora.auth.login import signed_in, staff_only
 from diaspora.auth.models import Role, User
 from diaspora.cohorts import presenters as cohort_presenters
 from diaspora.cohorts import services as cohorts
@@ -27,10 +27,8 @@ HOME_LIST = 3
 
 
 def _staff() -> User:
-    me = signed_in()
-    if not me.has_role(Role.STAFF):
-        abort(403)
-    return me
+    staff_only()
+    return signed_in()
 
 
 def _checked() -> None:

@@ -9,7 +9,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from diaspora.auth.models import Role
+from diaspora.auth.login import staff_only
 from diaspora.extensions import db
 from diaspora.languages import translated
 from diaspora.registry import presenters, services
@@ -44,8 +44,7 @@ TITLES = {
 @bp.before_request
 @login_required
 def _staff_only():
-    if not current_user.has_role(Role.STAFF):
-        abort(403)
+    staff_only()
 
 
 # Finding the profile and the way through the journey -------------------------------------------
