@@ -47,3 +47,9 @@ class PageNumbers:
 def requested_page() -> int:
     """The page number the address asks for: 1 when it names none, or none that makes sense."""
     return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def search_args(form_class: type) -> dict[str, str]:
+    """A search's filters as sent (its form's fields only, so no page): for links and exports."""
+    known = {field.name for field in form_class(formdata=None)}
+    return {key: value for key, value in request.args.items() if key in known and value}

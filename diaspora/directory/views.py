@@ -12,7 +12,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
-from diaspora.core.paging import requested_page
+from diaspora.core.paging import requested_page, search_args
 from diaspora.core.time import utcnow
 from diaspora.core.urls import external_url
 from diaspora.directory import presenters, services
@@ -50,15 +50,9 @@ def _navigation() -> dict:
     return {"can_find_volunteers": can_find_volunteers}
 
 
-def _filter_args() -> dict[str, str]:
-    """The search's filters as sent (known fields only, no page): for links and the export."""
-    known = {field.name for field in DirectorySearchForm(formdata=None)}
-    return {key: value for key, value in request.args.items() if key in known and value}
-
-
 def _search_args() -> dict[str, str]:
     """The filters and the page: a profile opened from the results links back to them."""
-    args = _filter_args()
+    args = search_args(DirectorySearchForm)
     if request.args.get("page", type=int):
         args["page"] = request.args["page"]
     return args
@@ -66,7 +60,7 @@ def _search_args() -> dict[str, str]:
 
 def _search_page(form: DirectorySearchForm, results: services.ResultPage | None):
     today = utcnow().date()
-    args = _filter_args()
+    args = search_args(DirectorySearchForm)
     pagination = None
     if results is not None:
         pagination = presenters.pagination(

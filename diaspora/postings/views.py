@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from diaspora.auth.login import signed_in
-from diaspora.core.paging import requested_page
+from diaspora.core.paging import requested_page, search_args
 from diaspora.core.time import utcnow
 from diaspora.extensions import db
 from diaspora.languages import translated
@@ -57,11 +57,6 @@ NEW_TITLES = {
 # The listing -----------------------------------------------------------------------------------
 
 
-def _filter_args() -> dict[str, str]:
-    known = {field.name for field in ListingForm(formdata=None)}
-    return {key: value for key, value in request.args.items() if key in known and value}
-
-
 @bp.get("/opportunities")
 @login_required
 def index():
@@ -69,7 +64,7 @@ def index():
     results = None
     if form.validate():
         results = services.listing(db.session, form.filters(), page=requested_page())
-    args = _filter_args()
+    args = search_args(ListingForm)
     return render_template(
         "opportunities/index.html",
         title=gettext("Find opportunities"),
