@@ -298,25 +298,6 @@ def _exists(session: Session, recipient_id: int, channel: str, dedupe_key: str) 
     return session.scalar(query) is not None
 
 
-def cancel_pending(session: Session, recipient_id: int, dedupe_keys: list[str]) -> int:
-    """Cancel the messages under these keys that have not gone out yet (the thing they are
-    about was done, cancelled or moved). Inbox messages already shown stay. Returns how many."""
-    if not dedupe_keys:
-        return 0
-    result = session.execute(
-        update(Notification)
-        .where(
-            Notification.recipient_id == recipient_id,
-            Notification.dedupe_key.in_(dedupe_keys),
-            Notification.state == DeliveryState.PENDING,
-            (Notification.channel != Channel.INBOX) | (Notification.due_at > utcnow()),
-        )
-        .values(state=DeliveryState.CANCELLED)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
-
-
 # Time ---------------------------------------------------------------------------------------
 
 

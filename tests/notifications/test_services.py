@@ -221,18 +221,6 @@ def test_mark_all_read_leaves_future_and_others_messages(db, make, queue):
     assert services.unread_count(db.session, user) == 0
 
 
-def test_cancel_pending_stops_emails_and_future_inbox_messages(db, make, queue):
-    user = make.user()
-    email = queue(user, Channel.EMAIL, dedupe_key="m:1", due_at=utcnow() + timedelta(days=1))
-    shown = queue(user, Channel.INBOX, dedupe_key="m:1")
-    assert services.cancel_pending(db.session, user.id, ["m:1"]) == 1
-    db.session.commit()
-    db.session.refresh(email)
-    db.session.refresh(shown)
-    assert email.state == DeliveryState.CANCELLED
-    assert shown.state == DeliveryState.PENDING  # already in the inbox: it stays
-
-
 def test_forget_deletes_a_persons_messages_and_preferences(db, make, queue):
     user, other = make.user(), make.user()
     queue(user)
