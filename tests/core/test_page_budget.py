@@ -321,6 +321,11 @@ def _pages_behind_links_and_forms(app, session, measure: Measure) -> None:
         measure("coordinator@demo.test", path, client.get(path))
     answer = submit(client, "/account/two-factor/recovery-codes", {})
     measure("coordinator@demo.test", "POST /account/two-factor/recovery-codes", answer)
+    client = app.test_client()  # half signed in: the password given, the second factor asked
+    submit(
+        client, "/account/sign-in", {"email": "coordinator@demo.test", "password": DEMO_PASSWORD}
+    )
+    measure("coordinator@demo.test", "/account/two-factor", client.get("/account/two-factor"))
     client = app.test_client()
     answer = submit(client, "/account/forgot-password", {"email": "staff@demo.test"})
     measure(None, "POST /account/forgot-password", answer)
