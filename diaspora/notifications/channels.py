@@ -28,6 +28,7 @@ from notifications_python_client.errors import HTTPError, InvalidResponse
 from notifications_python_client.notifications import NotificationsAPIClient
 
 from diaspora.core.urls import service_path, service_url
+from diaspora.core.words import N_
 from diaspora.notifications import delivery
 from diaspora.notifications.delivery import Outcome, Outgoing
 from diaspora.notifications.mail import ACCOUNT_KIND
@@ -175,9 +176,8 @@ def _through_notify(
         log.error("Notify refused the API key (403): check NOTIFY_API_KEY")
 
 
-def _not_configured(items: list[Outgoing], report: Report, what: str) -> None:
+def _not_configured(items: list[Outgoing], report: Report, reason: str) -> None:
     for item in items:
-        reason = f"Not sent: {what} are not configured"
         _settle(report, item, failed=dict.fromkeys(item.ids, reason))
 
 
@@ -197,7 +197,7 @@ class NotifySms:
         self, config: Mapping[str, Any], items: list[Outgoing], now: datetime, report: Report
     ) -> None:
         if not self.configured(config):
-            _not_configured(items, report, "text messages")
+            _not_configured(items, report, N_("Not sent: text messages are not configured"))
             return
         client = _notify_client(config)
         template = config["NOTIFY_SMS_TEMPLATE_ID"]
@@ -237,7 +237,7 @@ class NotifyEmail:
         self, config: Mapping[str, Any], items: list[Outgoing], now: datetime, report: Report
     ) -> None:
         if not self.configured(config):
-            _not_configured(items, report, "emails through Notify")
+            _not_configured(items, report, N_("Not sent: emails through Notify are not configured"))
             return
         client = _notify_client(config)
         template = config["NOTIFY_EMAIL_TEMPLATE_ID"]
@@ -395,9 +395,7 @@ class WhatsAppCloud:
         self, config: Mapping[str, Any], items: list[Outgoing], now: datetime, report: Report
     ) -> None:
         if not self.configured(config):
-            for item in items:
-                reason = "Not sent: WhatsApp is not configured"
-                _settle(report, item, failed=dict.fromkeys(item.ids, reason))
+            _not_configured(items, report, N_("Not sent: WhatsApp is not configured"))
             return
         url = "{}/{}/{}/messages".format(
             str(config["WHATSAPP_BASE_URL"]).rstrip("/"),

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from diaspora.auth.models import User
 from diaspora.core.time import as_utc, utcnow
+from diaspora.core.words import N_
 from diaspora.extensions import db
 from diaspora.languages import DEFAULT_LANGUAGE, supported
 from diaspora.notifications.channels import DELIVERERS
@@ -267,7 +268,7 @@ def send_claimed(session: Session, ids: list[int], now: datetime | None = None) 
             nowhere = [item for item in items if not item.to]
             items = [item for item in items if item.to]
             for item in nowhere:
-                reason = "Not sent: no confirmed mobile number"
+                reason = N_("Not sent: no confirmed mobile number")
                 report(item, Outcome(failed=dict.fromkeys(item.ids, reason)))
         deliverer.deliver(config, items, now, report)
     if total.retry or total.failed:

@@ -5,7 +5,7 @@ from typing import Any
 from flask_babel import gettext
 
 from diaspora.core.words import N_
-from diaspora.languages import translated
+from diaspora.languages import shipped, translated
 from diaspora.notifications.kinds import kind_of
 from diaspora.notifications.models import Notification
 
@@ -58,7 +58,9 @@ def failed_row(notification: Notification) -> dict[str, Any]:
         "kind": translated(kind_of(notification.kind).label),
         "subject": notification.subject,
         "attempts": notification.attempts,
-        "error": notification.last_error or gettext("No error recorded"),
+        # The service's own reasons are marked messages, shown in the reader's language; a
+        # gateway's words are shown as it gave them.
+        "error": shipped(notification.last_error) or gettext("No error recorded"),
         "due_at": notification.due_at,
         "last_tried": notification.claimed_at,
         "receipt": translated(RECEIPT_LABELS.get(notification.receipt, "")),

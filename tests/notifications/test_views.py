@@ -227,6 +227,21 @@ def test_the_outbox_counts_and_lists_failed_emails_without_addresses(client, log
     assert f"/admin/outbox/{failed.id}/retry" in html
 
 
+def test_the_outbox_gives_the_services_own_reasons_in_the_readers_language(
+    client, login_as, make, queue
+):
+    """A reason the service wrote is translated; a gateway's own words are shown as given."""
+    admin = login_as("admin")
+    admin.language = "fr"
+    person = make.user()
+    queue(person, state=DeliveryState.FAILED, last_error="Not sent: WhatsApp is not configured")
+    queue(person, state=DeliveryState.FAILED, last_error="SMTPDataError 451: later")
+    html = _html(client.get(OUTBOX))
+    assert "Non envoyé : WhatsApp n\u2019est pas configuré" in html
+    assert "Not sent:" not in html
+    assert "SMTPDataError 451: later" in html
+
+
 def test_an_administrator_retries_one_failed_email_and_it_is_audited(
     client, login_as, make, queue, db
 ):
