@@ -41,12 +41,12 @@ def session_csrf_token(client) -> str:
     return mask(signed.dumps(raw))
 
 
-def submit(client, url: str, data: dict, *, page: str | None = None, **kwargs):
+def submit(client, url: str, data: dict | None = None, *, page: str | None = None, **kwargs):
     """POST a form the way a browser does, with the session's CSRF token. `page`: the page that
     shows the form, read first for its token, where reading it matters (it starts something
     the form finishes, as a second factor's set-up does)."""
     token = csrf_token(client, page) if page else session_csrf_token(client)
-    return client.post(url, data=dict(data, csrf_token=token), **kwargs)
+    return client.post(url, data=dict(data or {}, csrf_token=token), **kwargs)
 
 
 def sign_in(client, email: str, password: str = PASSWORD):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from diaspora.auth.models import User
 from diaspora.notifications.models import Notification
 from diaspora.registry.models import StaffProfile
-from tests.helpers import csrf_token, sign_in
+from tests.helpers import sign_in
 
 
 @pytest.fixture
@@ -72,13 +72,6 @@ def client_for(app, client):
         return clients[user.id]
 
     return _client
-
-
-def post(client, url: str, data: dict | None = None, *, page: str = "/", **kwargs):
-    """A POST with the session's CSRF token, taken from `page` (for someone signed in, every
-    page carries one in its header)."""
-    payload = dict(data or {}, csrf_token=csrf_token(client, page))
-    return client.post(url, data=payload, **kwargs)
 
 
 def notes(db, **where) -> list[Notification]:

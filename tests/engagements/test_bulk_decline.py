@@ -6,8 +6,8 @@ import re
 from sqlalchemy import select
 
 from diaspora.audit.models import AuditEvent
-from tests.engagements.conftest import html, notes, post
-from tests.helpers import error_summary
+from tests.engagements.conftest import html, notes
+from tests.helpers import error_summary, submit
 
 
 def _url(opportunity) -> str:
@@ -27,7 +27,7 @@ def _applications(make, new_profile, project, *names):
 
 def _decline(client, project, ids, reason="We have filled every place"):
     data = {"selected": [str(i) for i in ids], "reason": reason}
-    return post(client, _url(project), data, page=_page(project))
+    return submit(client, _url(project), data, page=_page(project))
 
 
 def test_declining_selected_applications_tells_each_with_the_one_reason(

@@ -1,7 +1,8 @@
 """Marking an engagement as completed asks first: a page says what it means, Continue does it."""
 
 from diaspora.engagements.models import EngagementState as S
-from tests.engagements.conftest import html, post, title
+from tests.engagements.conftest import html, title
+from tests.helpers import submit
 
 
 def test_mark_as_completed_asks_for_confirmation_first(
@@ -23,7 +24,7 @@ def test_mark_as_completed_asks_for_confirmation_first(
     db.session.refresh(engagement)
     assert engagement.state == S.ACTIVE  # looking changes nothing
 
-    response = post(
+    response = submit(
         client,
         f"/engagements/{engagement.id}/complete",
         page=f"/engagements/{engagement.id}/complete",
@@ -49,6 +50,6 @@ def test_others_cannot_see_or_use_the_confirmation(db, client_for, make, new_pro
     make.organisation(owner=outsider)
     assert client_for(outsider).get(f"/engagements/{engagement.id}/complete").status_code == 404
     assert client_for(person).get(f"/engagements/{engagement.id}/complete").status_code == 403
-    assert post(client_for(person), f"/engagements/{engagement.id}/complete").status_code == 403
+    assert submit(client_for(person), f"/engagements/{engagement.id}/complete").status_code == 403
     db.session.refresh(engagement)
     assert engagement.state == S.ACTIVE

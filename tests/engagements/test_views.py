@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from diaspora.core.time import utcnow
 from diaspora.engagements.models import Engagement, EngagementState, ReleaseStatus
 from diaspora.engagements.states import TRANSITIONS
-from tests.engagements.conftest import html, notes, post, title
-from tests.helpers import csrf_token, error_summary
+from tests.engagements.conftest import html, notes, title
+from tests.helpers import csrf_token, error_summary, submit
 
 S = EngagementState
 
@@ -50,8 +50,10 @@ def test_only_staff_apply(client_for, make, project, role):
     browser = client_for(make.user(roles=[role]))
     assert browser.get("/engagements").status_code == 403
     assert browser.get(f"/opportunities/{project.id}/apply").status_code == 403
-    assert post(browser, f"/opportunities/{project.id}/interest").status_code == 403
-    assert post(browser, f"/opportunities/{project.id}/apply", {"message": "Hi"}).status_code == 403
+    assert submit(browser, f"/opportunities/{project.id}/interest").status_code == 403
+    assert (
+        submit(browser, f"/opportunities/{project.id}/apply", {"message": "Hi"}).status_code == 403
+    )
 
 
 def test_another_staff_member_cannot_see_or_change_an_engagement(
@@ -61,8 +63,8 @@ def test_another_staff_member_cannot_see_or_change_an_engagement(
     other = client_for(new_profile().user)
     assert other.get(f"/engagements/{engagement.id}").status_code == 404
     assert other.get(f"/engagements/{engagement.id}/withdraw").status_code == 404
-    assert post(other, f"/engagements/{engagement.id}/withdraw").status_code == 404
-    assert post(other, f"/engagements/{engagement.id}/start").status_code == 404
+    assert submit(other, f"/engagements/{engagement.id}/withdraw").status_code == 404
+    assert submit(other, f"/engagements/{engagement.id}/start").status_code == 404
     assert other.get(f"/engagements/{engagement.id}/release").status_code == 404
     assert other.get(f"/opportunities/{project.id}/applicants").status_code == 403
     db.session.refresh(engagement)
@@ -80,7 +82,7 @@ def test_another_organisation_cannot_see_applicants(db, client_for, make, projec
     assert response.status_code == 403
     assert "Pick me" not in html(response)
     assert browser.get(f"/engagements/{engagement.id}").status_code == 404
-    decided = post(browser, f"/engagements/{engagement.id}/decision", {"decision": "accept"})
+    decided = submit(browser, f"/engagements/{engagement.id}/decision", {"decision": "accept"})
     assert decided.status_code == 404
     db.session.refresh(engagement)
     assert engagement.state == S.APPLIED
@@ -95,12 +97,12 @@ def test_the_owner_cannot_decide_and_the_organisation_cannot_withdraw(
     engagement = make.engagement(project, staff, state="applied")
     mine = client_for(staff)
     assert (
-        post(mine, f"/engagements/{engagement.id}/decision", {"decision": "accept"}).status_code
+        submit(mine, f"/engagements/{engagement.id}/decision", {"decision": "accept"}).status_code
         == 403
     )
-    assert post(mine, f"/engagements/{engagement.id}/cancel", {"reason": "x"}).status_code == 403
+    assert submit(mine, f"/engagements/{engagement.id}/cancel", {"reason": "x"}).status_code == 403
     theirs = client_for(manager)
-    assert post(theirs, f"/engagements/{engagement.id}/withdraw").status_code == 403
+    assert submit(theirs, f"/engagements/{engagement.id}/withdraw").status_code == 403
     assert theirs.get(f"/engagements/{engagement.id}/release").status_code == 403
     db.session.refresh(engagement)
     assert engagement.state == S.APPLIED
@@ -115,7 +117,7 @@ def test_apply_with_a_message(db, client_for, project, staff, manager, colleague
     assert page.status_code == 200
     assert title(page).startswith("Apply for Neonatal course")
     assert len(re.findall(r"<h1[ >]", html(page))) == 1
-    response = post(
+    response = submit(
         browser, f"/opportunities/{project.id}/apply", {"message": "I teach NLS in Leeds."}
     )
     assert response.status_code == 302
@@ -142,7 +144,7 @@ def test_a_bad_message_keeps_the_input_and_saves_nothing(
     db, client_for, project, staff, message, problem
 ):
     browser = client_for(staff)
-    response = post(browser, f"/opportunities/{project.id}/apply", {"message": message})
+    response = submit(browser, f"/opportunities/{project.id}/apply", {"message": message})
     assert response.status_code == 200
     assert error_summary(response) == [problem]
     assert title(response).startswith("Error: ")
@@ -154,18 +156,18 @@ def test_a_bad_message_keeps_the_input_and_saves_nothing(
 
 def test_interested_then_apply(db, client_for, project, staff, manager):
     browser = client_for(staff)
-    response = post(browser, f"/opportunities/{project.id}/interest")
+    response = submit(browser, f"/opportunities/{project.id}/interest")
     assert response.status_code == 302
     engagement = db.session.scalar(select(Engagement))
     assert engagement.state == S.INTERESTED
     page = html(browser.get(f"/engagements/{engagement.id}"))
     assert "can see that you are interested" in page
     assert f'href="/opportunities/{project.id}/apply"' in page
-    post(browser, f"/opportunities/{project.id}/apply", {"message": "Now I apply."})
+    submit(browser, f"/opportunities/{project.id}/apply", {"message": "Now I apply."})
     db.session.refresh(engagement)
     assert engagement.state == S.APPLIED
     # Saying it again is refused with a message, not an error.
-    again = post(browser, f"/opportunities/{project.id}/interest")
+    again = submit(browser, f"/opportunities/{project.id}/interest")
     assert again.status_code == 302
     assert "already applied" in html(browser.get(again.headers["Location"]))
     assert _count(db) == 1
@@ -175,8 +177,8 @@ def test_an_incomplete_profile_is_sent_to_complete_it(db, client_for, make, proj
     browser = client_for(make.user(roles=["staff"]))
     for response in (
         browser.get(f"/opportunities/{project.id}/apply"),
-        post(browser, f"/opportunities/{project.id}/interest"),
-        post(browser, f"/opportunities/{project.id}/apply", {"message": "Hello"}),
+        submit(browser, f"/opportunities/{project.id}/interest"),
+        submit(browser, f"/opportunities/{project.id}/apply", {"message": "Hello"}),
     ):
         assert response.status_code == 302
         assert response.headers["Location"] == "/profile"
@@ -190,10 +192,10 @@ def test_teaching_drafts_and_closed_opportunities(db, client_for, make, organisa
     closed = make.opportunity(organisation, status="closed")
     assert browser.get(f"/opportunities/{teaching.id}/apply").status_code == 404
     assert browser.get(f"/opportunities/{draft.id}/apply").status_code == 404
-    assert post(browser, f"/opportunities/{draft.id}/interest").status_code == 404
-    refused = post(browser, f"/opportunities/{teaching.id}/interest")
+    assert submit(browser, f"/opportunities/{draft.id}/interest").status_code == 404
+    refused = submit(browser, f"/opportunities/{teaching.id}/interest")
     assert refused.status_code == 302
-    response = post(browser, f"/opportunities/{closed.id}/apply", {"message": "Hello"})
+    response = submit(browser, f"/opportunities/{closed.id}/apply", {"message": "Hello"})
     assert response.status_code == 302
     assert response.headers["Location"] == f"/opportunities/{closed.id}"
     assert _count(db) == 0
@@ -207,13 +209,13 @@ def test_withdraw_asks_first(db, client_for, make, project, staff, manager):
     assert "Are you sure you want to withdraw?" in html(page)
     db.session.refresh(engagement)
     assert engagement.state == S.APPLIED  # a GET changes nothing
-    response = post(browser, f"/engagements/{engagement.id}/withdraw")
+    response = submit(browser, f"/engagements/{engagement.id}/withdraw")
     assert response.status_code == 302
     db.session.refresh(engagement)
     assert engagement.state == S.WITHDRAWN
     assert notes(db, recipient_id=manager.id)[0].subject.startswith("Sadia Rahman withdrew")
     # Withdrawing again is refused with a message.
-    again = post(browser, f"/engagements/{engagement.id}/withdraw")
+    again = submit(browser, f"/engagements/{engagement.id}/withdraw")
     assert again.status_code == 302
     assert "withdrawn cannot become withdrawn" in html(browser.get(again.headers["Location"]))
 
@@ -259,7 +261,7 @@ def test_every_action_from_every_state_through_the_pages(
         engagement = make.engagement(project, person, state=state)
         browser = browsers["manager"] if who == "manager" else client_for(person)
         url = path.format(o=project.id, e=engagement.id)
-        response = post(browser, url, data)
+        response = submit(browser, url, data)
         assert response.status_code == 302, (action, response.status_code)
         db.session.refresh(engagement)
         if action in ALLOWED[state]:
@@ -276,7 +278,7 @@ def test_starting_is_refused_until_release_is_confirmed(db, client_for, make, pl
     page = html(browser.get(f"/engagements/{engagement.id}"))
     assert "cannot start until their NHS line manager confirms" in page
     assert f'action="/engagements/{engagement.id}/start"' not in page
-    response = post(browser, f"/engagements/{engagement.id}/start")
+    response = submit(browser, f"/engagements/{engagement.id}/start")
     assert response.status_code == 302
     assert "line manager confirms release" in html(browser.get(response.headers["Location"]))
     db.session.refresh(engagement)
@@ -286,7 +288,7 @@ def test_starting_is_refused_until_release_is_confirmed(db, client_for, make, pl
     assert f'action="/engagements/{engagement.id}/start"' in html(
         browser.get(f"/engagements/{engagement.id}")
     )
-    post(browser, f"/engagements/{engagement.id}/start")
+    submit(browser, f"/engagements/{engagement.id}/start")
     db.session.refresh(engagement)
     assert engagement.state == S.ACTIVE
     assert placement_manager.id != staff.id
@@ -301,7 +303,7 @@ def test_accept_with_a_message(db, client_for, make, project, staff, manager):
     page = browser.get(f"/engagements/{engagement.id}")
     assert page.status_code == 200
     assert "Decide on this application" in html(page)
-    response = post(
+    response = submit(
         browser,
         f"/engagements/{engagement.id}/decision",
         {"decision": "accept", "decision_message": "See you in May"},
@@ -328,7 +330,7 @@ def test_a_bad_decision_keeps_the_input(
     db, client_for, make, project, staff, manager, data, problem
 ):
     engagement = make.engagement(project, staff, state="applied")
-    response = post(client_for(manager), f"/engagements/{engagement.id}/decision", data)
+    response = submit(client_for(manager), f"/engagements/{engagement.id}/decision", data)
     assert response.status_code == 200
     assert error_summary(response) == [problem]
     if data.get("decision_message"):
@@ -342,12 +344,12 @@ def test_cancelling_needs_a_reason(db, client_for, make, project, staff, manager
     engagement = make.engagement(project, staff, state="active")
     browser = client_for(manager)
     assert browser.get(f"/engagements/{engagement.id}/cancel").status_code == 200
-    response = post(browser, f"/engagements/{engagement.id}/cancel", {"reason": ""})
+    response = submit(browser, f"/engagements/{engagement.id}/cancel", {"reason": ""})
     assert response.status_code == 200
     assert error_summary(response) == ["Enter why you are cancelling"]
     db.session.refresh(engagement)
     assert engagement.state == S.ACTIVE
-    post(browser, f"/engagements/{engagement.id}/cancel", {"reason": "The ward closed"})
+    submit(browser, f"/engagements/{engagement.id}/cancel", {"reason": "The ward closed"})
     db.session.refresh(engagement)
     assert (engagement.state, engagement.end_reason) == (S.CANCELLED, "The ward closed")
     assert "The ward closed" in html(client_for(staff).get(f"/engagements/{engagement.id}"))
@@ -445,7 +447,7 @@ def offered(db, client_for, make, placement, staff):
     """An application to a placement, accepted through the organisation's page."""
     engagement = make.engagement(placement, staff, state="applied")
     manager = placement.organisation.memberships[0].user
-    post(client_for(manager), f"/engagements/{engagement.id}/decision", {"decision": "accept"})
+    submit(client_for(manager), f"/engagements/{engagement.id}/decision", {"decision": "accept"})
     db.session.refresh(engagement)
     assert engagement.release_status == ReleaseStatus.NEEDED
     return engagement
@@ -466,14 +468,14 @@ def test_release_end_to_end(db, app, client, client_for, offered, staff, smtp):
     form = mine.get(f"/engagements/{offered.id}/release")
     assert form.status_code == 200
 
-    bad = post(mine, f"/engagements/{offered.id}/release", {"manager_email": "boss at nhs"})
+    bad = submit(mine, f"/engagements/{offered.id}/release", {"manager_email": "boss at nhs"})
     assert bad.status_code == 200
     assert error_summary(bad) == ["Enter an email address in the correct format, like name@nhs.net"]
     assert 'value="boss at nhs"' in html(bad)
     db.session.refresh(offered)
     assert offered.release_status == ReleaseStatus.NEEDED and offered.release_manager_email is None
 
-    sent = post(mine, f"/engagements/{offered.id}/release", {"manager_email": "Boss@NHS.net"})
+    sent = submit(mine, f"/engagements/{offered.id}/release", {"manager_email": "Boss@NHS.net"})
     assert sent.status_code == 302
     link = _link(smtp, 1)
     assert len(smtp.to("boss@nhs.net")) == 1
@@ -491,7 +493,7 @@ def test_release_end_to_end(db, app, client, client_for, offered, staff, smtp):
     assert offered.release_status == ReleaseStatus.REQUESTED
     assert notes(db, recipient_id=staff.id)[-1].subject.startswith("You have a place")
 
-    missing = post(client, link, {"note": "x" * 1001}, page=link)
+    missing = submit(client, link, {"note": "x" * 1001}, page=link)
     assert missing.status_code == 200
     assert error_summary(missing) == [
         "Select whether you confirm or decline the release",
@@ -501,7 +503,7 @@ def test_release_end_to_end(db, app, client, client_for, offered, staff, smtp):
     assert offered.release_status == ReleaseStatus.REQUESTED
 
     token = csrf_token(client, link)
-    answered = post(client, link, {"decision": "confirm", "note": "Fine by me"}, page=link)
+    answered = submit(client, link, {"decision": "confirm", "note": "Fine by me"}, page=link)
     assert answered.status_code == 302
     after = html(client.get(link))
     assert "You have confirmed the release of Sadia Rahman" in after
@@ -519,18 +521,18 @@ def test_release_end_to_end(db, app, client, client_for, offered, staff, smtp):
     assert offered.release_status == ReleaseStatus.CONFIRMED
     # And now the organisation can start it.
     manager = offered.opportunity.organisation.memberships[0].user
-    post(client_for(manager), f"/engagements/{offered.id}/start")
+    submit(client_for(manager), f"/engagements/{offered.id}/start")
     db.session.refresh(offered)
     assert offered.state == S.ACTIVE
 
 
 def test_a_new_manager_email_stops_the_old_link(db, client, client_for, offered, staff, smtp):
     mine = client_for(staff)
-    post(mine, f"/engagements/{offered.id}/release", {"manager_email": "first@nhs.net"})
+    submit(mine, f"/engagements/{offered.id}/release", {"manager_email": "first@nhs.net"})
     old = _link(smtp, 1)
     page = html(mine.get(f"/engagements/{offered.id}/release"))
     assert 'value="first@nhs.net"' in page
-    post(mine, f"/engagements/{offered.id}/release", {"manager_email": "second@nhs.net"})
+    submit(mine, f"/engagements/{offered.id}/release", {"manager_email": "second@nhs.net"})
     new = _link(smtp, 2)
     assert old != new
     assert "This link does not work" in html(client.get(old))
@@ -543,7 +545,7 @@ def test_a_new_manager_email_stops_the_old_link(db, client, client_for, offered,
 
 
 def test_a_wrong_or_expired_link_shows_a_clear_page(db, client, client_for, offered, staff, smtp):
-    post(client_for(staff), f"/engagements/{offered.id}/release", {"manager_email": "b@nhs.net"})
+    submit(client_for(staff), f"/engagements/{offered.id}/release", {"manager_email": "b@nhs.net"})
     link = _link(smtp, 1)
     for wrong in ("/release/nonsense", link[:-3] + "abc"):
         response = client.get(wrong)
@@ -566,7 +568,7 @@ def test_release_is_not_asked_for_a_remote_project(db, client_for, make, project
     assert "line manager" not in html(browser.get(f"/engagements/{engagement.id}"))
     response = browser.get(f"/engagements/{engagement.id}/release")
     assert response.status_code == 302
-    sent = post(browser, f"/engagements/{engagement.id}/release", {"manager_email": "b@nhs.net"})
+    sent = submit(browser, f"/engagements/{engagement.id}/release", {"manager_email": "b@nhs.net"})
     assert sent.status_code == 302
     db.session.refresh(engagement)
     assert engagement.release_manager_email is None
