@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from math import ceil
 
-from babel.dates import format_date
 from icalendar import Event
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -47,8 +46,6 @@ from diaspora.engagements.models import Engagement, EngagementState
 from diaspora.engagements.services import profile_complete
 from diaspora.engagements.states import move
 from diaspora.languages import (
-    DEFAULT_LANGUAGE,
-    current_language,
     force_locale,
     language_of,
     translated,
@@ -725,17 +722,9 @@ def download(session: Session, user: User, session_id: int) -> bytes | None:
 
 
 def when(teaching_session: TeachingSession, zone_name: str) -> str:
-    """The session's date in the host's zone and its time in both, in the current language
-    ("Sunday 28 March 2027, 14:00 in Dhaka, 09:00 in London")."""
+    """The session's day in the host's zone and its time in both, in the current language."""
     host_zone = teaching_session.opportunity.host_time_zone or "UTC"
-    day = times.in_zone(teaching_session.starts_at, host_zone)
-    both = times.both_zones(teaching_session.starts_at, host_zone, zone_name)
-    language = current_language()
-    if language == DEFAULT_LANGUAGE:
-        return f"{day:%A} {day.day} {day:%B %Y}, {both}"
-    return translated(
-        N_("%(day)s, %(times)s", day=format_date(day, "full", locale=language), times=both)
-    )
+    return times.when(teaching_session.starts_at, host_zone, zone_name)
 
 
 def _tell(

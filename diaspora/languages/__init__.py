@@ -131,7 +131,12 @@ def _value(value: object) -> object:
 
 # The strftime patterns the templates use, as CLDR widths: the words, the order and the digits
 # then come from the locale ("7 décembre 2026", in Arabic and Bengali with their own digits).
-_DATE_WIDTHS = {"%-d %B %Y": "long", "%-d %b %Y": "medium", "%B %Y": "LLLL y"}
+_DATE_WIDTHS = {
+    "%A %-d %B %Y": "full",
+    "%-d %B %Y": "long",
+    "%-d %b %Y": "medium",
+    "%B %Y": "LLLL y",
+}
 _TIME_PATTERNS = {":%M:%S": "HH:mm:ss", ":%M": "HH:mm"}
 
 

@@ -4,7 +4,6 @@ area shows it, and only to people with a booked place."""
 from collections.abc import Callable
 from datetime import date, datetime
 
-from babel.dates import format_date
 from babel.lists import format_list
 from flask_babel import gettext, ngettext
 
@@ -79,19 +78,11 @@ def dates(opportunity: Opportunity) -> str:
     return gettext("%(starts)s to %(ends)s", starts=_day(start), ends=_day(end))
 
 
-def when(instant: datetime, host_zone: str, viewer_zone: str) -> str:
-    """E.g. "Tuesday 2 March 2027, 14:00 in Dhaka, 08:00 in London"."""
-    host = times.in_zone(instant, host_zone)
-    language = current_language()
-    day = f"{host:%A %-d %B %Y}" if language == "en" else format_date(host, "full", locale=language)
-    return f"{day}, {translated(times.both_zones(instant, host_zone, viewer_zone))}"
-
-
 def card(opportunity: Opportunity, next_start: datetime | None, viewer_zone: str) -> dict:
     """What a row of the listing shows."""
     next_session = None
     if opportunity.kind == OpportunityKind.TEACHING and next_start is not None:
-        next_session = when(next_start, opportunity.host_time_zone or "UTC", viewer_zone)
+        next_session = times.when(next_start, opportunity.host_time_zone or "UTC", viewer_zone)
     return {
         "id": opportunity.id,
         "title": opportunity.title,
@@ -183,7 +174,7 @@ def facts(opportunity: Opportunity, viewer_zone: str, *, now: datetime) -> list[
             rows.append(
                 {
                     "key": gettext("Next session"),
-                    "text": when(upcoming.starts_at, zone, viewer_zone),
+                    "text": times.when(upcoming.starts_at, zone, viewer_zone),
                 }
             )
         rows += [
@@ -269,7 +260,7 @@ def session_summary(opportunity: Opportunity, viewer_zone: str, now: datetime) -
     return {
         "count": len(opportunity.sessions),
         "cancelled": cancelled,
-        "next": when(upcoming.starts_at, zone, viewer_zone) if upcoming is not None else None,
+        "next": times.when(upcoming.starts_at, zone, viewer_zone) if upcoming is not None else None,
     }
 
 

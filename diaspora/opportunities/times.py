@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from diaspora.core.errors import DomainError
 from diaspora.core.time import as_utc
 from diaspora.core.words import N_, Words
+from diaspora.languages import format_local, translated
 from diaspora.reference.places import zone_city
 
 
@@ -105,3 +106,11 @@ def both_zones(instant: datetime, host_zone: str, viewer_zone: str) -> Words:
         ),
         viewer_place=place(viewer_zone),
     )
+
+
+def when(instant: datetime, host_zone: str, viewer_zone: str) -> str:
+    """The host's day and the time in both zones, in the current language: "Tuesday 2 March
+    2027, 14:00 in Dhaka, 08:00 in London"."""
+    day = format_local(in_zone(instant, host_zone), "%A %-d %B %Y")
+    times = both_zones(instant, host_zone, viewer_zone)
+    return translated(N_("%(day)s, %(times)s", day=day, times=times))

@@ -12,7 +12,7 @@ from diaspora.core.paging import requested_page, search_args
 from diaspora.core.time import utcnow
 from diaspora.extensions import db
 from diaspora.languages import translated
-from diaspora.opportunities import access, presenters, services
+from diaspora.opportunities import access, presenters, services, times
 from diaspora.opportunities.forms import FORMS, CancelForm, KindForm, ListingForm
 from diaspora.opportunities.models import Opportunity, OpportunityKind
 from diaspora.organisations.access import refuse_organisation_action
@@ -268,7 +268,7 @@ def cancel_session(opportunity_id: int, session_id: int):
         return _done(
             opportunity, gettext("The session is cancelled. Everyone booked has been told.")
         )
-    when = presenters.when(
+    when = times.when(
         teaching_session.starts_at, opportunity.host_time_zone or "UTC", viewer_zone().key
     )
     return render_template(
