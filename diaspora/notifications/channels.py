@@ -20,6 +20,7 @@ A new channel is a class with `configured` and `deliver`, added to DELIVERERS, a
 import logging
 import re
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -360,13 +361,11 @@ def whatsapp_message(item: Outgoing, config: Mapping[str, Any], base: str) -> di
 def _whatsapp_error(answer: requests.Response) -> tuple[int | None, str]:
     """The Cloud API's error code and a description of the refusal, numbers taken out."""
     code, words = None, ""
-    try:
+    with suppress(ValueError, TypeError, AttributeError):  # not the documented JSON: no code
         error = answer.json().get("error") or {}
         code = int(error["code"]) if "code" in error else None
         details = (error.get("error_data") or {}).get("details")
         words = str(details or error.get("message") or "")
-    except (ValueError, TypeError, AttributeError):
-        pass
     words = _NUMBER.sub("[number]", " ".join(words.split()))[:200]
     reason = f"WhatsApp {answer.status_code}" + (f" {code}" if code is not None else "")
     return code, reason + (f": {words}" if words else "")
