@@ -53,6 +53,29 @@ def migrate_to_head(url: str) -> None:
         _db.engine.dispose()
 
 
+@contextmanager
+def own_database(kind: str, directory, name: str) -> Iterator[str]:
+    """The URL of a freshly migrated database whose commits are real, for tests of several
+    connections or processes at once (the shared test database rolls each test back, on one
+    connection): a SQLite file in `directory`, or a PostgreSQL schema of its own, dropped
+    afterwards."""
+    if kind == "sqlite":
+        url = f"sqlite:///{directory / f'{name}.sqlite'}"
+        migrate_to_head(url)
+        yield url
+        return
+    if not PG_URL:
+        pytest.skip("PostgreSQL variant: set TEST_DATABASE_URL to run it (CI does)")
+    schema = f"{name}_{os.getpid()}"
+    _recreate_schema(PG_URL, schema)
+    try:
+        url = _schema_url(PG_URL, schema)
+        migrate_to_head(url)
+        yield url
+    finally:
+        _recreate_schema(PG_URL, schema, drop_only=True)
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request, tmp_path_factory):
     """A migrated database per backend, shared by the whole run.

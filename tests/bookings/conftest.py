@@ -1,21 +1,20 @@
 """Fixtures for the bookings tests: tele-teaching opportunities, staff who may book, and, for the
 concurrency test, a database of its own whose commits other threads can see."""
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy import event
 
 from diaspora import create_app
 from diaspora.auth.models import User
 from diaspora.config import TestConfig
 from diaspora.extensions import db as _db
 from diaspora.opportunities.models import Opportunity
-from tests.conftest import PG_URL, migrate_to_head
+from tests.conftest import own_database
 from tests.factories import Factories
 
 
@@ -73,14 +72,6 @@ class CommittedDatabase:
         return Factories(_db.session)
 
 
-def _on_postgresql(*statements: str) -> None:
-    engine = create_engine(PG_URL)
-    with engine.begin() as connection:
-        for statement in statements:
-            connection.execute(text(statement))
-    engine.dispose()
-
-
 def _no_fsync(dbapi_connection, _record) -> None:
     """Commits without waiting for the disk (tens of milliseconds each here): what is tested
     is who gets the write lock and when, which this does not change."""
@@ -94,33 +85,15 @@ def committed_database(request, tmp_path) -> Iterator[CommittedDatabase]:
     """A freshly migrated database (a SQLite file, or a PostgreSQL schema of its own) and an
     app on it with a connection pool big enough for the test's threads. Nothing is rolled back:
     it is dropped afterwards."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'bookings.sqlite'}"
-        migrate_to_head(url)
-        schema = None
-    else:
-        if not PG_URL:
-            pytest.skip("PostgreSQL variant: set TEST_DATABASE_URL to run it (CI does)")
-        schema = f"bookings_{os.getpid()}"
-        _on_postgresql(f"DROP SCHEMA IF EXISTS {schema} CASCADE", f"CREATE SCHEMA {schema}")
-        url = (
-            make_url(PG_URL)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
+    with own_database(request.param, tmp_path, "bookings") as url:
+        app = create_app(
+            TestConfig,
+            SQLALCHEMY_DATABASE_URI=url,
+            SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 40, "max_overflow": 0, "pool_timeout": 60},
         )
-        migrate_to_head(url)
-    app = create_app(
-        TestConfig,
-        SQLALCHEMY_DATABASE_URI=url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 40, "max_overflow": 0, "pool_timeout": 60},
-    )
-    try:
         with app.app_context():
             if request.param == "sqlite":
                 event.listen(_db.engine, "connect", _no_fsync)
             yield CommittedDatabase(app, url, request.param)
             _db.session.remove()
             _db.engine.dispose()
-    finally:
-        if schema:
-            _on_postgresql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

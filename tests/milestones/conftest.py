@@ -60,41 +60,13 @@ def days(n: int) -> timedelta:
 def committed_app(request, tmp_path):
     """The app on a migrated database of its own whose commits are real, for jobs run in several
     threads at once (the shared test database rolls each test back, on one connection)."""
-    import os
-
-    from sqlalchemy import create_engine, make_url, text
-
     from diaspora import create_app
     from diaspora.config import TestConfig
     from diaspora.extensions import db as _db
-    from tests.conftest import PG_URL, migrate_to_head
+    from tests.conftest import own_database
 
-    schema = f"milestones_{os.getpid()}"
-
-    def on_postgresql(statement: str) -> None:
-        engine = create_engine(PG_URL)
-        with engine.begin() as connection:
-            connection.execute(text(statement))
-        engine.dispose()
-
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'concurrent.sqlite'}"
-    else:
-        if not PG_URL:
-            pytest.skip("PostgreSQL variant: set TEST_DATABASE_URL to run it (CI does)")
-        on_postgresql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        on_postgresql(f"CREATE SCHEMA {schema}")
-        url = (
-            make_url(PG_URL)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    try:
-        migrate_to_head(url)
+    with own_database(request.param, tmp_path, "milestones") as url:
         app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
         yield app
         with app.app_context():
             _db.engine.dispose()
-    finally:
-        if request.param == "postgresql":
-            on_postgresql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

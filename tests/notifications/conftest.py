@@ -14,7 +14,7 @@ from datetime import datetime
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert
 
 from bench.notify_server import NotifyServer
 from bench.smtp_sink import SinkProcess
@@ -27,7 +27,7 @@ from diaspora.core.time import utcnow
 from diaspora.extensions import db as _db
 from diaspora.notifications.models import Channel, DeliveryState, Notification
 from diaspora.phones.models import MobileNumber
-from tests.conftest import PG_URL, migrate_to_head
+from tests.conftest import own_database
 from tests.helpers import SmtpSink, free_port
 
 DOMAIN = "diaspora.localhost"
@@ -197,43 +197,26 @@ class Committed:
             return Counter(dict(rows))
 
 
-def _on_postgresql(*statements: str) -> None:
-    engine = create_engine(PG_URL)
-    with engine.begin() as connection:
-        for statement in statements:
-            connection.execute(text(statement))
-    engine.dispose()
-
-
 @pytest.fixture
 def committed(database_url, tmp_path) -> Iterator[Committed]:
     """A fresh app on a database of its own, of the same kind as this run's `database_url`,
     with an SMTP sink in a process of its own (counting Message-IDs); everything it writes is
     committed and seen by every connection."""
-    if database_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'outbox.sqlite'}"
-        schema = None
-    else:
-        schema = f"outbox_{os.getpid()}"
-        _on_postgresql(f"DROP SCHEMA IF EXISTS {schema} CASCADE", f"CREATE SCHEMA {schema}")
-        separator = "&" if "?" in PG_URL else "?"
-        url = f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    kind = "sqlite" if database_url.startswith("sqlite") else "postgresql"
     sink = SinkProcess(tmp_path / "message-ids.txt").start()
     try:
-        migrate_to_head(url)
-        app = create_app(
-            TestConfig,
-            SQLALCHEMY_DATABASE_URI=url,
-            MAIL_SERVER="127.0.0.1",
-            MAIL_PORT=sink.port,
-        )
-        yield Committed(app, sink, url)
-        with app.app_context():
-            _db.engine.dispose()
+        with own_database(kind, tmp_path, "outbox") as url:
+            app = create_app(
+                TestConfig,
+                SQLALCHEMY_DATABASE_URI=url,
+                MAIL_SERVER="127.0.0.1",
+                MAIL_PORT=sink.port,
+            )
+            yield Committed(app, sink, url)
+            with app.app_context():
+                _db.engine.dispose()
     finally:
         sink.stop()
-        if schema:
-            _on_postgresql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
 # GOV.UK Notify, played by a local server --------------------------------------------------
