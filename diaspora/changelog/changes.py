@@ -1,22 +1,25 @@
 """When what a copy kept in memory reads changes (docs/adr/0010-matching-at-scale.md,
-docs/adr/0013-impact-figures-from-a-copy-in-memory.md).
+docs/adr/0013-impact-figures-from-a-copy-in-memory.md, docs/adr/0019-copies-shared-by-a-node.md).
 
 Each copy declares the rows it reads (`Tracked`, on its `mirror.Mirror` class) and `init_app`
 follows them. Every transaction that inserts or deletes such a row, or changes a column a copy
-reads, raises the one `change_counter` row as it commits, and logs the ids named by the
-declarations (profiles, users, opportunities, engagements) under the new number in
-`change_log`. Flushes gather the ids (`pending`), and so does `note` for a change made by a
-Core UPDATE; the log is written just before the commit, so the counter's row lock is the
-transaction's last lock and is held only while it commits. The numbers therefore commit in
-order: a reader that has seen every change up to N has missed nothing below N. The copies
-(`mirror.Mirror`) reload what is above, and what their own session has flushed but not yet
-committed.
+reads, logs the ids named by the declarations (profiles, users, opportunities, engagements) in
+`change_log` as it commits, under its version. Flushes gather the ids (`pending`), and so does
+`note` for a change made by a Core UPDATE; the log is written just before the commit.
+
+The version is what lets a reader know it has missed nothing (`horizon`):
+- on PostgreSQL, the id of the writing transaction. Writers share no row, so unrelated writes
+  never wait on each other. Ids are handed out before commit and transactions commit in any
+  order, so a reader asks its snapshot for the oldest transaction still running: every version
+  below it is settled, committed or never to be.
+- on SQLite, one writer at a time: the `change_counter` row, raised by each changing
+  transaction, numbers them in commit order, and everything up to it is settled.
 """
 
 from collections.abc import Iterable
 
 from flask import Flask
-from sqlalchemy import event, insert, inspect, update
+from sqlalchemy import event, insert, inspect, literal_column, select, update
 from sqlalchemy.orm import InstanceState, Session
 
 from diaspora.changelog.models import Change, ChangeCounter
@@ -115,18 +118,34 @@ def _write(session: Session) -> None:
     if not ids:
         return
     connection = session.connection()
-    counter = ChangeCounter.__table__
-    version = connection.execute(
-        update(counter)
-        .where(counter.c.id == 1)
-        .values(version=counter.c.version + 1)
-        .returning(counter.c.version)
-    ).scalar_one()
-    blank = dict.fromkeys(KEYS) | {"version": version, "created_at": utcnow()}
+    if connection.dialect.name == "postgresql":
+        version = literal_column("pg_current_xact_id()::text::bigint")
+    else:
+        counter = ChangeCounter.__table__
+        version = connection.execute(
+            update(counter)
+            .where(counter.c.id == 1)
+            .values(version=counter.c.version + 1)
+            .returning(counter.c.version)
+        ).scalar_one()
+    blank = dict.fromkeys(KEYS) | {"created_at": utcnow()}
     connection.execute(
-        insert(Change.__table__),
+        insert(Change.__table__).values(version=version),
         [blank | {key: value} for key, values in ids.items() for value in values],
     )
+
+
+def horizon(dialect: str):
+    """The lowest version that may still be written: every version below it is settled. On
+    PostgreSQL the oldest transaction running in the statement's snapshot (of any database in
+    the cluster), or the reader's own when older: a session may read the log through a
+    transaction that has written to it."""
+    if dialect == "postgresql":
+        return literal_column(
+            "least(pg_snapshot_xmin(pg_current_snapshot())::text::bigint,"
+            " coalesce(pg_current_xact_id_if_assigned()::text::bigint, 9223372036854775807))"
+        )
+    return select(ChangeCounter.version + 1).where(ChangeCounter.id == 1).scalar_subquery()
 
 
 def _ended(session: Session, transaction) -> None:

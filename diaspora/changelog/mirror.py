@@ -2,8 +2,9 @@
 on every call (docs/adr/0010-matching-at-scale.md).
 
 A copy catches up through the log of changes (changelog.changes): the first call loads
-everything and notes the latest change number; each later call reads the log above it and
-reloads the rows named there (everything, when the log has been pruned past it: see
+everything and notes the log's horizon (every version below it settled); each later call reads
+the log from that horizon on, skips the entries it has already read, and reloads the rows named
+by the others (everything, when the log has been pruned past it: see
 `matching.jobs.prune_changes`). Reads go through the caller's session, so they see what it has
 flushed and not yet committed: a copy reloads those rows too (`changes.pending`), and reloads
 them again on its next call, from whichever session, so that what it read of a transaction
@@ -41,9 +42,15 @@ class Mirror(ABC):
 
     def __init__(self) -> None:
         self.lock = threading.Lock()  # held while a call catches up with the log and reads
-        self._seen: int | None = None  # the last change number read; None: nothing loaded
+        self._horizon: int | None = None  # every version below it has been read; None: empty
+        self._read: set[int] = set()  # entries at or above the horizon already read
         self._suspects: dict[str, set[int]] = {key: set() for key in self.KEYS}
         self._reset()
+
+    @property
+    def warm(self) -> bool:
+        """Loaded: a call only catches up with the log."""
+        return self._horizon is not None
 
     @classmethod
     def of_app(cls):
@@ -67,7 +74,7 @@ class Mirror(ABC):
         try:
             self._catch_up(session)
         except BaseException:
-            self._seen = None  # half loaded: start again on the next call
+            self._horizon = None  # half loaded: start again on the next call
             raise
         # Read after catching up: its first statement may have flushed more of them.
         uncommitted = changes.pending(session)
@@ -76,35 +83,49 @@ class Mirror(ABC):
             ids |= uncommitted.get(key, set())
 
     def _catch_up(self, session: Session) -> None:
-        counter = ChangeCounter.version
-        if self._seen is None:
+        loaded = self._horizon is not None
+        horizon, pruned, entries = self._log(session, self._horizon)
+        if loaded and pruned >= self._horizon:  # entries not yet read may have been deleted
+            loaded = False
+            horizon, pruned, entries = self._log(session, None)
+        ids = None
+        if loaded:
+            uncommitted = changes.pending(session)
+            ids = {
+                key: found | uncommitted.get(key, set()) for key, found in self._suspects.items()
+            }
+            for entry, _version, *named in entries:
+                if entry not in self._read:
+                    for key, value in zip(self.KEYS, named, strict=True):
+                        if value is not None:
+                            ids[key].add(value)
+            if sum(len(found) for found in ids.values()) > RELOAD_ALL_ABOVE:
+                ids = None
+        if ids is None:
             self._reset()
-            self._seen = session.scalar(select(counter).where(ChangeCounter.id == 1))
-            self._load(session, None)
-            return
-        # The counter with the log above the last number seen, in one statement: the numbers
-        # are dense, so a first one above `seen + 1` means the log was pruned past it.
-        rows = session.execute(
-            select(counter, Change.version, *[getattr(Change, k) for k in self.KEYS])
-            .outerjoin(Change, Change.version > self._seen)
-            .where(ChangeCounter.id == 1)
-            .order_by(Change.version)
-        ).all()
-        latest, first = rows[0][0], rows[0][1]
-        if latest > self._seen and (first is None or first > self._seen + 1):
-            self._seen = None
-            self._catch_up(session)
-            return
-        uncommitted = changes.pending(session)
-        ids = {key: found | uncommitted.get(key, set()) for key, found in self._suspects.items()}
-        for _counter, _version, *named in rows:
-            for key, value in zip(self.KEYS, named, strict=True):
-                if value is not None:
-                    ids[key].add(value)
-        if sum(len(found) for found in ids.values()) > RELOAD_ALL_ABOVE:
-            self._seen = None
-            self._catch_up(session)
-            return
-        if any(ids.values()):
+            self._load(session, None)  # after reading the log: it holds what is logged there
+        elif any(ids.values()):
             self._load(session, ids)
-        self._seen = max(latest, self._seen)
+        # Entries at or above the new horizon will be read again next time: remember them.
+        self._read = {entry for entry, version, *_named in entries if version >= horizon}
+        self._horizon = horizon
+
+    def _log(self, session: Session, since: int | None) -> tuple[int, int, list]:
+        """The horizon, how far the log is pruned, and its entries (id, version, KEYS) from
+        `since` on (from the horizon itself when None), in one statement: one snapshot."""
+        state = (
+            select(
+                changes.horizon(session.get_bind().dialect.name).label("horizon"),
+                ChangeCounter.pruned_through,
+            )
+            .where(ChangeCounter.id == 1)
+            .subquery()
+        )
+        rows = session.execute(
+            select(state, Change.id, Change.version, *[getattr(Change, k) for k in self.KEYS])
+            .select_from(state)
+            .outerjoin(Change, Change.version >= (state.c.horizon if since is None else since))
+            .order_by(Change.id)
+        ).all()
+        entries = [row[2:] for row in rows if row[2] is not None]
+        return rows[0][0], rows[0][1], entries

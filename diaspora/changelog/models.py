@@ -1,4 +1,5 @@
-"""The log of changes to what the copies kept in memory read, and the counter that orders it."""
+"""The log of changes to what the copies kept in memory read, and the one row that says how far
+it has been pruned (changelog.changes)."""
 
 from datetime import datetime
 
@@ -10,20 +11,24 @@ from diaspora.extensions import db
 
 
 class ChangeCounter(db.Model):
-    """One row: the number of the latest change (changelog.changes). Raised with
-    UPDATE ... RETURNING in the changing transaction, so its row lock makes the numbers commit
-    in order: whoever has read up to N has missed nothing below N."""
+    """One row. `pruned_through`: the highest version pruning has deleted, so that a copy that
+    had not read up to it reloads everything. `version`: SQLite only, the latest version, raised
+    by each changing transaction (SQLite has one writer at a time, so raising it costs no
+    concurrency); on PostgreSQL the version is the writing transaction's id and this row is
+    written only by pruning."""
 
     __tablename__ = "change_counter"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+    pruned_through: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Change(db.Model):
     """A profile, an account or an opportunity whose matching inputs changed, or an engagement
-    whose impact figures may have (its own row or its approved hours), under one counter
-    number. No foreign keys: the change of a deleted row says that it is gone."""
+    whose impact figures may have (its own row or its approved hours), under the version of the
+    transaction that changed it. No foreign keys: the change of a deleted row says that it is
+    gone."""
 
     __tablename__ = "change_log"
 

@@ -3,9 +3,9 @@ changes. Each commits its own changes, may run any number of times, and returns 
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select, update
 
-from diaspora.changelog.models import Change
+from diaspora.changelog.models import Change, ChangeCounter
 from diaspora.core.time import utcnow
 from diaspora.extensions import db
 from diaspora.matching import alerts
@@ -22,8 +22,20 @@ def weekly_digests(now: datetime | None = None) -> int:
 
 
 def prune_changes(now: datetime | None = None) -> int:
-    """Delete the log of changes older than CHANGES_KEPT; returns how many rows went."""
-    cutoff = (now or utcnow()) - CHANGES_KEPT
-    deleted = db.session.execute(delete(Change).where(Change.created_at < cutoff)).rowcount
+    """Delete the log of changes older than CHANGES_KEPT, and note the highest version deleted:
+    a copy whose horizon is not above it may not have read them all, and reloads (which only a
+    transaction left open longer than CHANGES_KEPT can cause for a copy in use). Returns how
+    many rows went."""
+    old = Change.created_at < (now or utcnow()) - CHANGES_KEPT  # nothing written now is as old
+    highest = db.session.scalar(select(func.max(Change.version)).where(old))
+    deleted = 0
+    if highest is not None:
+        deleted = db.session.execute(delete(Change).where(old)).rowcount
+        counter = ChangeCounter.__table__
+        db.session.execute(
+            update(counter)
+            .where(counter.c.id == 1, counter.c.pruned_through < highest)
+            .values(pruned_through=highest)
+        )
     db.session.commit()
     return deleted
