@@ -7,7 +7,7 @@ never recycled, development config with a fixed SECRET_KEY. gunicorn.conf.py giv
 (logs, preloading). wrk runs 1 thread with 8 connections, enough to keep both workers busy
 while leaving them the cores.
 
-`web_node` runs a node as production does, with gunicorn.conf.py's own workers, threads and
+`web_nodes` runs nodes as production does, with gunicorn.conf.py's own workers, threads and
 recycling, in a process group of its own so that it can be killed whole; `nginx` balances
 nodes with docs/nginx.conf.template (the deployment test and the two-node benchmark).
 """
@@ -50,7 +50,7 @@ def gunicorn(database_url: str) -> Iterator[int]:
     port = _free_port()
     options = ["--bind", f"{HOST}:{port}", "--workers", str(WORKERS), "--worker-class", "sync"]
     options += ["--threads", "1", "--max-requests", "0"]
-    with running(_gunicorn_command(options), _environment(database_url)) as (process, log):
+    with running(_gunicorn_command(options), environment(database_url)) as (process, log):
         _wait_until_answering(process, port, log, "gunicorn")
         yield port
 
@@ -79,7 +79,7 @@ def web_nodes(
         started = []
         for _ in range(count):
             port = _free_port()
-            env = _environment(database_url) | settings
+            env = environment(database_url) | settings
             env |= {"WEB_CONCURRENCY": str(workers), "GUNICORN_BIND": f"{HOST}:{port}"}
             started.append((port, *stack.enter_context(running(_gunicorn_command([]), env))))
         for port, process, log in started:
@@ -87,7 +87,8 @@ def web_nodes(
         yield [Node(port, process) for port, process, _ in started]
 
 
-def _environment(database_url: str) -> dict[str, str]:
+def environment(database_url: str) -> dict[str, str]:
+    """The environment every process of the service is started with here."""
     env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": database_url}
     return env | {"SECRET_KEY": SECRET_KEY}
 

@@ -42,7 +42,7 @@ def _on_server(statement: str) -> None:
 
 
 @pytest.mark.slow
-def test_a_dump_restored_into_a_new_database_reads_the_same(deployed, pg_tools, tmp_path):
+def test_a_dump_restored_into_a_new_database_reads_the_same(pg_tools, deployed, tmp_path):
     make = deployed.factories()
     host = make.user(roles=["partner"])
     opportunity = make.opportunity(make.organisation(owner=host), kind="teaching", sessions=2)

