@@ -1,5 +1,6 @@
 """gunicorn.conf.py: gunicorn knows every setting it makes, a machine's own values come from the
-environment, and its timeouts agree with nginx's (docs/nginx.conf.template)."""
+environment, its timeouts agree with nginx's (docs/nginx.conf.template), and the application it
+preloads in the master holds no database connection the workers would share."""
 
 import os
 import re
@@ -8,6 +9,9 @@ from pathlib import Path
 from types import ModuleType
 
 from gunicorn.config import Config as GunicornConfig
+
+from diaspora import config, create_app
+from diaspora.extensions import db
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = (ROOT / "docs" / "nginx.conf.template").read_text()
@@ -62,3 +66,14 @@ def test_each_machine_sets_its_own_workers_threads_address_and_proxies(monkeypat
     assert (cfg.workers, cfg.threads) == (3, 2)
     assert cfg.bind == ["10.0.1.11:8000"]
     assert cfg.forwarded_allow_ips == ["10.0.0.5"]
+
+
+def test_creating_the_application_opens_no_database_connection(tmp_path):
+    """What the master does before forking: a connection opened then would be shared by every
+    worker forked from it."""
+    app = create_app(config.TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'x.db'}")
+    with app.app_context():
+        pool = db.engine.pool
+        assert (pool.checkedin(), pool.checkedout()) == (0, 0)
+        db.engine.dispose()
+    assert not (tmp_path / "x.db").exists()
