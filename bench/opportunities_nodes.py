@@ -5,8 +5,10 @@ sessions of 10 places), 16 clients of 2 people each. Each client books only sess
 own, its people one after the other, 12 sessions each: no two bookings in flight are of the
 same session, so what one booking waits for is the machine and whatever every write shares,
 never another booking's place. A run signs everyone in (not timed), then times every client's
-bookings from the first request to the last answer: 384 bookings. The single node's run comes
-first, then the two nodes' on sessions of their own, on the same database.
+bookings from the first request to the last answer: 384 bookings. Runs alternate, one node,
+two nodes, one, two, each on sessions of its own in the same database, and each figure is the
+better of its two runs, so that a burst of other work on a shared machine spoils one run of
+each rather than one figure.
 
 Nodes run as production runs them (bench.server.web_nodes: gunicorn.conf.py, 2 workers of 4
 threads each) behind nginx with docs/nginx.conf.template, one upstream or two. On the 2-core
@@ -34,6 +36,7 @@ from bench.server import nginx, web_nodes
 CLIENTS = 16
 PEOPLE_PER_CLIENT = 2
 SESSIONS_PER_CLIENT = 12
+ROUNDS = 2  # one node, two nodes, and again: each figure is the better of its two runs
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class Shape:
     clients: int = CLIENTS
     people_per_client: int = PEOPLE_PER_CLIENT
     sessions_per_client: int = SESSIONS_PER_CLIENT
+    rounds: int = ROUNDS
 
 
 def run(database_url: str, shape: Shape | None = None) -> list[Figure]:
@@ -48,18 +52,18 @@ def run(database_url: str, shape: Shape | None = None) -> list[Figure]:
         print("opportunities_nodes: PostgreSQL only; nothing measured", file=sys.stderr)
         return []
     shape = shape or Shape()
-    runs = (1, 2)
-    sessions = shape.clients * shape.sessions_per_client * len(runs)
+    runs = (1, 2) * shape.rounds
+    per_run = shape.clients * shape.sessions_per_client
     size = Size(
         clients=shape.clients,
         people_per_client=shape.people_per_client,
-        opportunities=-(-sessions // 4),
+        opportunities=-(-per_run * len(runs) // 4),
         sessions_per_opportunity=4,
     )
     emails, session_ids = _load(database_url, size)
-    figures = []
+    best: dict[int, float] = {}
     for number, nodes in enumerate(runs):
-        chosen = session_ids[number * sessions // len(runs) : (number + 1) * sessions // len(runs)]
+        chosen = session_ids[number * per_run : (number + 1) * per_run]
         plans = [
             (
                 emails[n :: shape.clients],
@@ -68,16 +72,16 @@ def run(database_url: str, shape: Shape | None = None) -> list[Figure]:
             for n in range(shape.clients)
         ]
         made, seconds = _bookings(database_url, nodes, plans)
-        rate = made / seconds
-        name = "1node" if nodes == 1 else f"{nodes}nodes"
+        best[nodes] = max(best.get(nodes, 0), made / seconds)
         print(
             f"opportunities_nodes: {made} bookings through {nodes} node(s) in {seconds:.2f} s",
             file=sys.stderr,
             flush=True,
         )
-        figures.append(
-            Figure(f"opportunities.bookings_per_s.{name}", rate, "bookings/s", suffixed=False)
-        )
+    figures = [
+        Figure(f"opportunities.bookings_per_s.{name}", best[nodes], "bookings/s", suffixed=False)
+        for nodes, name in ((1, "1node"), (2, "2nodes"))
+    ]
     overbooked, drift, states = _check(database_url)
     print(
         f"opportunities_nodes: bookings now {states}; overbooked {overbooked}; sessions whose"

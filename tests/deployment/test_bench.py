@@ -9,7 +9,7 @@ from bench.opportunities_nodes import Shape
 @pytest.mark.slow
 def test_the_two_node_benchmark_reports_one_node_beside_two(servers, deployed):
     figures = opportunities_nodes.run(
-        deployed.url, Shape(clients=2, people_per_client=1, sessions_per_client=2)
+        deployed.url, Shape(clients=2, people_per_client=1, sessions_per_client=2, rounds=1)
     )
 
     assert [figure.name for figure in figures] == [
