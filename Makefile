@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask
 STAMPS := .make
 export FLASK_APP := app.py
 
-.PHONY: run test lint format bench deps assets browser clean translations
+.PHONY: run test lint format bench deps assets browser servers clean translations
 
 deps: $(STAMPS)/python $(STAMPS)/node assets translations
 
@@ -76,6 +76,25 @@ browser:
 	  fi; \
 	fi
 
+# Debian's nginx balances the two web nodes of the deployment test, and postgresql-client's
+# pg_dump and pg_restore make its backup round trip (docs/operations.md). Installed when missing
+# and the machine allows it; under CI a missing one fails the run, elsewhere those tests skip
+# and say why.
+servers:
+	@missing=""; \
+	  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing=" nginx"; \
+	  command -v pg_dump >/dev/null 2>&1 || missing="$$missing postgresql-client"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "Installing$$missing for the deployment tests"; \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    elif [ "$$CI" = "true" ]; then \
+	      echo "Required for the deployment tests under CI:$$missing" >&2; exit 1; \
+	    else \
+	      echo "Not installed and cannot be installed here:$$missing (the deployment tests will skip)"; \
+	    fi; \
+	  fi
+
 run: deps
 	@mkdir -p instance
 	$(FLASK) db upgrade
@@ -95,7 +114,7 @@ run: deps
 	  wait -n
 
 # Lint first: the package order and ruff are part of every test run, CI's included.
-test: deps browser lint
+test: deps browser servers lint
 	$(PY) -m pytest -n auto --dist worksteal
 
 # The package order too (pyproject.toml, [tool.importlinter]): an upward import fails the lint.

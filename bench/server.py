@@ -1,23 +1,31 @@
-"""The app under gunicorn on a free local port, and wrk to load it.
+"""The app under gunicorn on a free local port, and wrk to load it; web nodes behind nginx.
 
 The same settings serve every HTTP figure, so pages compare as ratios: 2 sync workers
 (gunicorn's default class, one process per core of the 2-core benchmark machine; a sync worker
 closes the connection after each response, so every request includes a loopback connect),
-development config with a fixed SECRET_KEY. wrk runs 1 thread with 8 connections, enough to
-keep both workers busy while leaving them the cores.
+never recycled, development config with a fixed SECRET_KEY. gunicorn.conf.py gives the rest
+(logs, preloading). wrk runs 1 thread with 8 connections, enough to keep both workers busy
+while leaving them the cores.
+
+`web_nodes` runs nodes as production does, with gunicorn.conf.py's own workers, threads and
+recycling, in a process group of its own so that it can be killed whole; `nginx` balances
+nodes with docs/nginx.conf.template (the deployment test and the two-node benchmark).
 """
 
 import http.client
 import os
+import pwd
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, NamedTuple
 
@@ -40,22 +48,156 @@ class Reply(NamedTuple):
 def gunicorn(database_url: str) -> Iterator[int]:
     """Yield the port of the app served by gunicorn on 127.0.0.1; stopped however the block ends."""
     port = _free_port()
+    options = ["--bind", f"{HOST}:{port}", "--workers", str(WORKERS), "--worker-class", "sync"]
+    options += ["--threads", "1", "--max-requests", "0"]
+    with running(_gunicorn_command(options), environment(database_url)) as (process, log):
+        _wait_until_answering(process, port, log, "gunicorn")
+        yield port
+
+
+@dataclass
+class Node:
+    """A web node: a gunicorn master and its workers, one process group."""
+
+    port: int
+    process: subprocess.Popen
+
+    def kill(self) -> None:
+        """SIGKILL the master and every worker at once, as when the machine dies."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+
+@contextmanager
+def web_nodes(
+    database_url: str, count: int, *, workers: int = WORKERS, **settings: str
+) -> Iterator[list[Node]]:
+    """`count` nodes started side by side, each served with gunicorn.conf.py's settings and
+    `workers` workers (WEB_CONCURRENCY) on a free port; `settings` are more environment
+    variables (the application's settings). Stopped however the block ends."""
+    with ExitStack() as stack:
+        started = []
+        for _ in range(count):
+            port = _free_port()
+            env = environment(database_url) | settings
+            env |= {"WEB_CONCURRENCY": str(workers), "GUNICORN_BIND": f"{HOST}:{port}"}
+            started.append((port, *stack.enter_context(running(_gunicorn_command([]), env))))
+        for port, process, log in started:
+            _wait_until_answering(process, port, log, "gunicorn")
+        yield [Node(port, process) for port, process, _ in started]
+
+
+def environment(database_url: str) -> dict[str, str]:
+    """The environment every process of the service is started with here."""
     env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": database_url}
-    env["SECRET_KEY"] = SECRET_KEY
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"{HOST}:{port}"]
-    command += ["--workers", str(WORKERS), "--worker-class", "sync", "app:app"]
+    return env | {"SECRET_KEY": SECRET_KEY}
+
+
+def _gunicorn_command(options: list[str]) -> list[str]:
+    return [sys.executable, "-m", "gunicorn", *options, "app:app"]
+
+
+@contextmanager
+def running(
+    command: list[str], env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen, IO[bytes]]]:
+    """The command run from the project's directory, in a process group of its own, and the file
+    its output goes to; stopped however the block ends."""
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
+        )
         try:
-            _wait_until_answering(process, port, log)
-            yield port
+            yield process, log
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM (gunicorn and nginx stop their workers and exit), SIGKILL if that takes long."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+# nginx --------------------------------------------------------------------------------------------
+
+NGINX_TEMPLATE = ROOT / "docs" / "nginx.conf.template"
+# What the template leaves to nginx's own configuration, here for one unprivileged run in a
+# directory of its own: in the foreground, its files and logs in that directory.
+NGINX_MAIN = """daemon off;
+{user}worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{
+    worker_connections 1024;
+}}
+http {{
+    log_format nodes '$request_method $uri $status $upstream_addr';
+    access_log {prefix}/access.log nodes;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    include {prefix}/diaspora.conf;
+}}
+"""
+
+
+def nginx_binary() -> str | None:
+    """Debian's nginx, which lives in /usr/sbin (not on every user's PATH)."""
+    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+
+
+def nginx_site(nodes: list[str], listen: str) -> str:
+    """docs/nginx.conf.template for these nodes (host:port) and this listening address."""
+    lines = []
+    for line in NGINX_TEMPLATE.read_text().splitlines():
+        if "@NODE@" in line and not line.lstrip().startswith("#"):
+            lines += [line.replace("@NODE@", node) for node in nodes]
+        else:
+            lines.append(line.replace("@LISTEN@", listen))
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class Balancer:
+    port: int
+    # One line a request: method, path, status and the node(s) that answered (host:port).
+    access_log: Path
+
+    def answered_by(self) -> list[str]:
+        """The node that answered each request so far (several, comma-separated, when nginx
+        tried more than one)."""
+        return [line.split(" ", 3)[3] for line in self.access_log.read_text().splitlines()]
+
+
+@contextmanager
+def nginx(node_ports: list[int]) -> Iterator[Balancer]:
+    """nginx balancing the nodes on these local ports, run as the current user in a temporary
+    directory; stopped however the block ends."""
+    binary = nginx_binary()
+    if binary is None:
+        raise RuntimeError(
+            "nginx is missing: `make test` installs it as root (apt-get install nginx)"
+        )
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as prefix:
+        site = nginx_site([f"{HOST}:{p}" for p in node_ports], f"{HOST}:{port}")
+        Path(prefix, "diaspora.conf").write_text(site)
+        # As root, nginx would hand its workers to `nobody`, who cannot write here.
+        user = f"user {pwd.getpwuid(os.geteuid()).pw_name};\n" if os.geteuid() == 0 else ""
+        Path(prefix, "nginx.conf").write_text(NGINX_MAIN.format(prefix=prefix, user=user))
+        command = [binary, "-p", prefix, "-c", f"{prefix}/nginx.conf"]
+        with running(command) as (process, log):
+            _wait_until_answering(process, port, log, "nginx")
+            yield Balancer(port, Path(prefix, "access.log"))
 
 
 def fetch(port: int, path: str) -> Reply:
@@ -97,7 +239,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_until_answering(process: subprocess.Popen, port: int, log: IO[bytes]) -> None:
+def _wait_until_answering(process: subprocess.Popen, port: int, log: IO[bytes], name: str) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -109,4 +251,4 @@ def _wait_until_answering(process: subprocess.Popen, port: int, log: IO[bytes]) 
             pass
         time.sleep(0.1)
     log.seek(0)
-    raise RuntimeError(f"gunicorn did not answer on port {port}:\n{log.read().decode()}")
+    raise RuntimeError(f"{name} did not answer on port {port}:\n{log.read().decode()}")

@@ -45,6 +45,19 @@ def _recreate_schema(url: str, schema: str, *, drop_only: bool = False) -> None:
     engine.dispose()
 
 
+@contextmanager
+def own_schema(name: str) -> Iterator[str]:
+    """The URL of a migrated PostgreSQL schema on TEST_DATABASE_URL of this name, for a test
+    whose data other processes or connections must see; dropped afterwards."""
+    _recreate_schema(PG_URL, name)
+    try:
+        url = _schema_url(PG_URL, name)
+        migrate_to_head(url)
+        yield url
+    finally:
+        _recreate_schema(PG_URL, name, drop_only=True)
+
+
 def migrate_to_head(url: str) -> None:
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():

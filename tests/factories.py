@@ -65,6 +65,30 @@ class Factories:
             self.second_factor(user)
         return user
 
+    def staff_members(self, count: int, *, prefix: str = "booker") -> list[User]:
+        """`count` staff members with completed private profiles, who may book sessions and
+        sign in with PASSWORD (`<prefix><n>@example.org`), added in one commit."""
+        self._password_hash = self._password_hash or hash_password(PASSWORD)
+        now = utcnow()
+        users = []
+        for n in range(count):
+            user = User(
+                email=f"{prefix}{n}@example.org",
+                display_name=f"{prefix.title()} {n}",
+                password_hash=self._password_hash,
+                email_verified_at=now,
+            )
+            user.roles = [UserRole(role="staff")]
+            self.session.add(user)
+            self.session.add(
+                StaffProfile(
+                    user=user, profession="adult_nurse", completed_at=now, visibility="private"
+                )
+            )
+            users.append(user)
+        self.session.commit()
+        return users
+
     def second_factor(self, user: User) -> None:
         """An authenticator app (and recovery codes) for someone who must have a second factor
         (administrators, members of organisations), as if they had enrolled; sign-in helpers

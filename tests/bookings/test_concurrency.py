@@ -14,7 +14,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from diaspora.auth.models import User, UserRole
 from diaspora.bookings import services
 from diaspora.bookings.transactions import run_change
 from diaspora.core.time import utcnow
@@ -22,34 +21,11 @@ from diaspora.engagements.models import Engagement
 from diaspora.extensions import db
 from diaspora.notifications.models import Notification
 from diaspora.opportunities.models import TeachingSession
-from diaspora.registry.models import StaffProfile
 
 ATTEMPTS = 200
 CAPACITY = 20
 ROUNDS = 3
 CANCELLATIONS = (20, 20, 10)  # per round's session: 50 at once
-
-
-def _people(count: int) -> list[int]:
-    now = utcnow()
-    users = []
-    for n in range(count):
-        user = User(
-            email=f"booker{n}@example.org",
-            display_name=f"Booker {n}",
-            password_hash="not-used",
-            email_verified_at=now,
-        )
-        user.roles = [UserRole(role="staff")]
-        db.session.add(user)
-        db.session.add(
-            StaffProfile(
-                user=user, profession="adult_nurse", completed_at=now, visibility="private"
-            )
-        )
-        users.append(user)
-    db.session.commit()
-    return [user.id for user in users]
 
 
 def _all_at_once(app, work, calls: list[tuple]) -> list:
@@ -115,7 +91,7 @@ def _queue(session_id: int) -> list[int]:
 @pytest.mark.slow
 def test_200_people_booking_20_places_at_once_then_50_cancelling(committed_database):
     app = committed_database.app
-    people = _people(ATTEMPTS)
+    people = [user.id for user in committed_database.factories().staff_members(ATTEMPTS)]
     opportunity = committed_database.factories().opportunity(
         kind="teaching",
         sessions=ROUNDS,
