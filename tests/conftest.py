@@ -45,25 +45,17 @@ def _recreate_schema(url: str, schema: str, *, drop_only: bool = False) -> None:
     engine.dispose()
 
 
-@contextmanager
-def own_schema(name: str) -> Iterator[str]:
-    """The URL of a migrated PostgreSQL schema on TEST_DATABASE_URL of this name, for a test
-    whose data other processes or connections must see; dropped afterwards."""
-    _recreate_schema(PG_URL, name)
-    try:
-        url = _schema_url(PG_URL, name)
-        migrate_to_head(url)
-        yield url
-    finally:
-        _recreate_schema(PG_URL, name, drop_only=True)
-
-
 def migrate_to_head(url: str) -> None:
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         config = app.extensions["migrate"].migrate.get_config()
         command.upgrade(config, "head")
         _db.engine.dispose()
+
+
+def schema_name(name: str) -> str:
+    """The PostgreSQL schema `own_database` makes for a test of this name."""
+    return f"{name}_{os.getpid()}"
 
 
 @contextmanager
@@ -79,7 +71,7 @@ def own_database(kind: str, directory, name: str) -> Iterator[str]:
         return
     if not PG_URL:
         pytest.skip("PostgreSQL variant: set TEST_DATABASE_URL to run it (CI does)")
-    schema = f"{name}_{os.getpid()}"
+    schema = schema_name(name)
     _recreate_schema(PG_URL, schema)
     try:
         url = _schema_url(PG_URL, schema)

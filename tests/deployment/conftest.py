@@ -15,7 +15,7 @@ from bench.server import SECRET_KEY, nginx_binary
 from diaspora import create_app
 from diaspora.config import TestConfig
 from diaspora.extensions import db as _db
-from tests.conftest import PG_URL, own_schema
+from tests.conftest import PG_URL, own_database, schema_name
 from tests.factories import Factories
 
 REDIS = ("127.0.0.1", 6379)
@@ -54,11 +54,10 @@ def deployed() -> Iterator[Deployed]:
     nodes: the same SECRET_KEY (second factors' secrets) and password hashing settings."""
     if not PG_URL:
         pytest.skip("PostgreSQL only: set TEST_DATABASE_URL to run it (CI does)")
-    schema = f"deployment_{os.getpid()}"
-    with own_schema(schema) as url:
+    with own_database("postgresql", None, "deployment") as url:
         app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, SECRET_KEY=SECRET_KEY)
         with app.app_context():
-            yield Deployed(app, url, schema)
+            yield Deployed(app, url, schema_name("deployment"))
             _db.session.remove()
             _db.engine.dispose()
 
