@@ -11,11 +11,11 @@ whom to load. `engine` loads those few from the database, checks the hard filter
 and ranks them with `scoring.top`.
 """
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
 
 import numpy as np
-from sqlalchemy import or_, select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from diaspora.auth.models import User
@@ -36,6 +36,8 @@ from diaspora.registry.models import (
 # of the limit-th best is loaded and scored exactly.
 MARGIN = 1e-6
 
+CHUNK = 50_000  # rows read at a time while loading
+
 
 class StaffPool(Mirror):
     TRACKS = (
@@ -54,7 +56,7 @@ class StaffPool(Mirror):
 
     def _reset(self) -> None:
         self._size = 0
-        self._row_of: dict[int, int] = {}
+        self._row_of = np.full(0, -1, dtype=np.int32)  # by profile id: its row, -1 for none
         self._scalars: dict[str, np.ndarray] = {}
         self._codes: dict[str, dict[str | None, int]] = {
             name: {None: 0} for name in ("profession", "grade", "modality", "visibility")
@@ -111,20 +113,34 @@ class StaffPool(Mirror):
             columns[code] = np.zeros(self._capacity(), dtype=np.uint8)
         return columns[code]
 
-    def _rows_for(self, profile_ids: Iterable[int]) -> list[int]:
-        """Each profile's row, new rows appended at the end."""
-        rows = []
-        for profile_id in profile_ids:
-            row = self._row_of.get(profile_id)
-            if row is None:
-                if self._size == self._capacity():
-                    self._grow(self._capacity() * 2)
-                row = self._row_of[profile_id] = self._size
-                self._size += 1
-            rows.append(row)
+    def _rows_of(self, profile_ids: np.ndarray) -> np.ndarray:
+        """Each profile's row, -1 for a profile not held."""
+        rows = np.full(len(profile_ids), -1, dtype=np.int64)
+        known = profile_ids < len(self._row_of)
+        rows[known] = self._row_of[profile_ids[known]]
         return rows
 
-    def _clear(self, rows: list[int]) -> None:
+    def _rows_for(self, profile_ids: np.ndarray) -> np.ndarray:
+        """Each profile's row (the ids are distinct), new rows appended at the end."""
+        if len(profile_ids) and profile_ids.max() >= len(self._row_of):
+            index = np.full(int(profile_ids.max() * 1.25) + 1024, -1, dtype=np.int32)
+            index[: len(self._row_of)] = self._row_of
+            self._row_of = index
+        rows = self._rows_of(profile_ids)
+        new = rows < 0
+        count = int(new.sum())
+        if count:
+            capacity = self._capacity()
+            while self._size + count > capacity:
+                capacity *= 2
+            if capacity > self._capacity():
+                self._grow(capacity)
+            rows[new] = np.arange(self._size, self._size + count)
+            self._row_of[profile_ids[new]] = rows[new]
+            self._size += count
+        return rows
+
+    def _clear(self, rows: np.ndarray) -> None:
         for name, (_dtype, fill) in self._SCALARS.items():
             if name != "profile_id":
                 self._scalars[name][rows] = fill
@@ -140,7 +156,9 @@ class StaffPool(Mirror):
 
     def _load(self, session: Session, ids: dict[str, set[int]] | None) -> None:
         """Load every profile (`ids` None), or these profiles and those of these users: the
-        rows of profiles no longer there are cleared."""
+        rows of profiles no longer there are cleared. Rows come in chunks, and the many rows
+        of ties, skills and languages as one list of profile ids per code and level, so that
+        loading a large registry costs little besides the copy itself."""
         profile_ids = user_ids = None
         where = []
         if ids is not None:
@@ -152,7 +170,7 @@ class StaffPool(Mirror):
                 )
             ]
         sp = StaffProfile
-        profiles = session.execute(
+        profiles = (
             select(
                 sp.id,
                 sp.user_id,
@@ -167,84 +185,83 @@ class StaffPool(Mirror):
             )
             .join(User, User.id == sp.user_id)
             .where(*where)
-        ).all()
-        found = [row[0] for row in profiles]
-        gone = set(profile_ids or ()) - set(found)
-        self._clear([self._row_of[p] for p in gone if p in self._row_of])
-        if not profiles:
-            return
-        rows = self._rows_for(found)
-        self._clear(rows)
+        )
         s = self._scalars
-        s["profile_id"][rows] = found
-        s["user_id"][rows] = [row[1] for row in profiles]
-        s["present"][rows] = [bool(row[2]) for row in profiles]
-        s["consent"][rows] = [bool(row[3]) for row in profiles]
-        for at, name in enumerate(("profession", "grade", "modality", "visibility"), start=4):
-            s[name][rows] = [self._code(name, row[at]) for row in profiles]
-        s["hours"][rows] = [-1 if row[8] is None else row[8] for row in profiles]
-        s["unavailable_until"][rows] = [day_number(row[9]) for row in profiles]
+        found = [np.zeros(0, dtype=np.int64)]
+        for chunk in _chunks(session, profiles):
+            found.append(np.array([row[0] for row in chunk], dtype=np.int64))
+            rows = self._rows_for(found[-1])
+            self._clear(rows)
+            s["profile_id"][rows] = found[-1]
+            s["user_id"][rows] = [row[1] for row in chunk]
+            s["present"][rows] = [bool(row[2]) for row in chunk]
+            s["consent"][rows] = [bool(row[3]) for row in chunk]
+            for at, name in enumerate(("profession", "grade", "modality", "visibility"), start=4):
+                s[name][rows] = [self._code(name, row[at]) for row in chunk]
+            s["hours"][rows] = [-1 if row[8] is None else row[8] for row in chunk]
+            s["unavailable_until"][rows] = [day_number(row[9]) for row in chunk]
+        loaded = np.concatenate(found)
+        gone = np.array(sorted(set(profile_ids or ()) - set(loaded.tolist())), dtype=np.int64)
+        rows = self._rows_of(gone)
+        self._clear(rows[rows >= 0])
+        if not len(loaded):
+            return
+        among = None if not where else loaded.tolist()
 
-        row_of = self._row_of
-        loaded = None if not where else found
         for model, code, level, columns in (
             (CountryTie, CountryTie.country, CountryTie.kind, self._ties),
             (ProfileSkill, ProfileSkill.code, ProfileSkill.level, self._skills),
             (LanguageSkill, LanguageSkill.language, LanguageSkill.proficiency, self._languages),
         ):
-            by_code: dict[str, tuple[list[int], list[int]]] = {}
-            for profile_id, key, value in session.execute(
-                _among(select(model.profile_id, code, level), model.profile_id, loaded)
-            ):
-                row = row_of.get(profile_id)
-                if row is None:
-                    continue  # added since the profiles were read: the log brings it
-                targets, values = by_code.setdefault(key, ([], []))
-                targets.append(row)
-                values.append(TIE_BITS.get(value, 0) if model is CountryTie else value)
-            for key, (targets, values) in by_code.items():
+            listed = func.aggregate_strings(cast(model.profile_id, String), ",")
+            by_code = _among(select(code, level, listed), model.profile_id, among)
+            for key, value, profiles_listed in session.execute(by_code.group_by(code, level)):
+                rows = self._rows_of(np.fromstring(profiles_listed, dtype=np.int64, sep=","))
+                rows = rows[rows >= 0]  # added since the profiles were read: the log brings it
                 column = self._column(columns, key)
-                if model is CountryTie:
-                    np.bitwise_or.at(column, targets, np.array(values, dtype=np.uint8))
+                if model is CountryTie:  # one row per kind of tie: the kinds as bits
+                    column[rows] |= TIE_BITS.get(value, 0)
                 else:
-                    column[targets] = values
+                    column[rows] = value
 
-        taken: dict[int, int] = {}
-        for profile_id, first, last in session.execute(
-            _among(
-                select(
-                    AvailabilityWindow.profile_id,
-                    AvailabilityWindow.starts_on,
-                    AvailabilityWindow.ends_on,
-                ),
+        windows = _among(
+            select(
                 AvailabilityWindow.profile_id,
-                loaded,
-            )
-        ):
-            row = row_of.get(profile_id)
-            if row is None:
-                continue
-            slot = taken.get(row, 0)
-            taken[row] = slot + 1
-            if slot == len(self._window_starts):
-                self._window_starts.append(np.full(self._capacity(), EVER, dtype=np.int32))
-                self._window_ends.append(np.full(self._capacity(), NO_DAY, dtype=np.int32))
-            self._window_starts[slot][row] = first.toordinal()
-            self._window_ends[slot][row] = last.toordinal()
+                AvailabilityWindow.starts_on,
+                AvailabilityWindow.ends_on,
+            ),
+            AvailabilityWindow.profile_id,
+            among,
+        )
+        for chunk in _chunks(session, windows.order_by(AvailabilityWindow.profile_id)):
+            rows = self._rows_of(np.array([row[0] for row in chunk], dtype=np.int64))
+            for row, (_profile_id, first, last) in zip(rows.tolist(), chunk, strict=True):
+                if row >= 0:
+                    self._add_window(row, first.toordinal(), last.toordinal())
 
         until = s["registered_until"]
-        for profile_id, expires_on in session.execute(
-            _among(
-                select(Credential.profile_id, Credential.expires_on).where(
-                    Credential.status == CredentialStatus.VERIFIED
-                ),
-                Credential.profile_id,
-                loaded,
-            )
-        ):
-            row = row_of.get(profile_id)
-            if row is not None:
-                until[row] = max(until[row], day_number(expires_on, EVER))
+        verified = _among(
+            select(Credential.profile_id, Credential.expires_on).where(
+                Credential.status == CredentialStatus.VERIFIED
+            ),
+            Credential.profile_id,
+            among,
+        )
+        for chunk in _chunks(session, verified):
+            rows = self._rows_of(np.array([row[0] for row in chunk], dtype=np.int64))
+            days = np.array([day_number(row[1], EVER) for row in chunk], dtype=np.int32)
+            held = rows >= 0
+            np.maximum.at(until, rows[held], days[held])
+
+    def _add_window(self, row: int, first: int, last: int) -> None:
+        """Into the row's first free slot (the row was cleared before its windows came)."""
+        for starts, ends in zip(self._window_starts, self._window_ends, strict=True):
+            if starts[row] == EVER and ends[row] == NO_DAY:
+                starts[row], ends[row] = first, last
+                return
+        self._window_starts.append(np.full(self._capacity(), EVER, dtype=np.int32))
+        self._window_ends.append(np.full(self._capacity(), NO_DAY, dtype=np.int32))
+        self._window_starts[-1][row], self._window_ends[-1][row] = first, last
 
     # --- Choosing -----------------------------------------------------------------------------
 
@@ -363,3 +380,10 @@ class StaffPool(Mirror):
 
 def _among(statement, column, ids: list[int] | None):
     return statement if ids is None else statement.where(column.in_(ids))
+
+
+def _chunks(session: Session, statement) -> Iterator[Sequence]:
+    """The statement's rows, CHUNK at a time, as plain rows (the ORM's handling of each row
+    would cost more than the rest of the load)."""
+    connection = session.connection()
+    return connection.execute(statement.execution_options(yield_per=CHUNK)).partitions()
