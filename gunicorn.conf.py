@@ -8,6 +8,7 @@ production), with each request's id and no link token or query value."""
 
 import os
 
+from diaspora.changelog import mirror
 from diaspora.config import config_from_environment
 from diaspora.core.logs import ACCESS_LOG_FORMAT, logging_config
 
@@ -21,10 +22,25 @@ workers = int(os.environ.get("WEB_CONCURRENCY", len(os.sched_getaffinity(0))))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
 
-# The application is created once, in the master, before the workers are forked from it. It
-# opens no database connection while being created, so no connection is shared by two
-# processes.
+# The application is created once, in the master, before the workers are forked from it, and
+# so are its copies in memory of the registry, the open opportunities and the impact work: the
+# workers share those pages instead of each loading its own, and none starts cold
+# (docs/adr/0019-copies-shared-by-a-node.md). No database connection crosses the fork.
 preload_app = True
+
+
+def when_ready(server):
+    """The master is listening: load the copies before the first workers are forked."""
+    if server.cfg.preload_app:
+        mirror.before_fork(server.app.wsgi())
+
+
+def pre_fork(server, worker):
+    """Each later worker (a recycled or a dead one replaced) starts from copies brought up to
+    date, so that it has little to catch up with and little of its own to hold."""
+    if server.cfg.preload_app:
+        mirror.before_fork(server.app.wsgi())
+
 
 # A worker that has not told the master it is alive for this long (it hangs) is killed and
 # replaced. A slow request does not count: its thread is not the one that tells. nginx gives up

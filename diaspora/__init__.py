@@ -42,12 +42,12 @@ def create_app(config_class: type[Config] | None = None, **overrides: object) ->
     register_input_checks(app)
     init_extensions(app)
     from diaspora import models  # noqa: F401  (every table registered, for Alembic too)
-    from diaspora.changelog import changes
+    from diaspora.changelog import mirror
     from diaspora.impact.work import Work
     from diaspora.matching.openings import Openings
     from diaspora.matching.staff_pool import StaffPool
 
-    changes.init_app(app, (StaffPool, Openings, Work))  # log what these copies read
+    mirror.init_app(app, (StaffPool, Openings, Work))  # copies in memory, kept exact
 
     _register_blueprints(app)
     _register_cli(app)

@@ -11,15 +11,23 @@ them again on its next call, from whichever session, so that what it read of a t
 that then rolls back does not stay.
 """
 
+import ctypes
+import gc
+import logging
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from contextlib import suppress
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from diaspora.changelog import changes
 from diaspora.changelog.models import Change, ChangeCounter
+from diaspora.extensions import db
+
+log = logging.getLogger(__name__)
 
 # More changed rows than this since the last call: reload everything (one IN list per table).
 RELOAD_ALL_ABOVE = 5_000
@@ -59,7 +67,7 @@ class Mirror(ABC):
         with _creating:
             if key not in current_app.extensions:
                 if cls not in current_app.extensions["changelog"]:
-                    raise LookupError(f"{cls.__name__}: pass it to changelog.changes.init_app")
+                    raise LookupError(f"{cls.__name__}: pass it to changelog.mirror.init_app")
                 current_app.extensions[key] = cls()
             return current_app.extensions[key]
 
@@ -129,3 +137,71 @@ class Mirror(ABC):
         ).all()
         entries = [row[2:] for row in rows if row[2] is not None]
         return rows[0][0], rows[0][1], entries
+
+
+# --- One copy per node ---------------------------------------------------------------------------
+
+
+def init_app(app: Flask, copies: Iterable[type[Mirror]]) -> None:
+    """Keep these copies for the application: log every change to what they read, and report
+    the process ready only once they are loaded."""
+    changes.init_app(app, copies)
+    app.extensions.setdefault("readiness", {})["copies"] = ready
+
+
+def warm(app: Flask) -> None:
+    """Load every copy of the application, or catch it up, in a session of its own."""
+    with app.app_context():
+        try:
+            for copy in app.extensions["changelog"]:
+                held = copy.of_app()
+                with held.lock:
+                    held.refresh(db.session)
+                db.session.commit()
+        finally:
+            db.session.remove()
+
+
+def ready() -> bool:
+    """Readiness: every copy loaded, so that no request waits for one to load. A process whose
+    copies are not loaded (one not forked from a warm master) starts loading them in the
+    background, once at a time, and is ready when they are."""
+    app = current_app._get_current_object()
+    if all(copy.of_app().warm for copy in app.extensions["changelog"]):
+        return True
+    with _creating:
+        loading = app.extensions.get("changelog.warming")
+        if loading is None or not loading.is_alive():
+            loading = threading.Thread(target=_warm_in_background, args=(app,), daemon=True)
+            app.extensions["changelog.warming"] = loading
+            loading.start()
+    return False
+
+
+def _warm_in_background(app: Flask) -> None:
+    try:
+        warm(app)
+    except Exception as error:  # readiness stays false; the next check tries again
+        _failed(error)
+
+
+def _failed(error: Exception) -> None:
+    log.warning("Loading the copies in memory failed: %s", type(error).__name__)
+
+
+def before_fork(app: Flask) -> None:
+    """In a master process about to fork workers (gunicorn with preload_app): bring the copies
+    up to date, then leave the children nothing they could not share. No database connection
+    crosses the fork; the master's objects are moved out of the garbage collector's reach, which
+    would otherwise write to every one of them in each worker and so copy their pages; memory
+    freed while loading goes back to the system rather than being counted in every worker."""
+    try:
+        warm(app)
+    except Exception as error:  # the workers load their own, and are ready once they have
+        _failed(error)
+    with app.app_context():
+        db.engine.dispose()
+    gc.collect()
+    gc.freeze()
+    with suppress(OSError, AttributeError):  # glibc only
+        ctypes.CDLL("libc.so.6").malloc_trim(0)

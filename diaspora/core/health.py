@@ -1,5 +1,6 @@
 """Health checks for load balancers and orchestrators: is the process up (live), and can it
-serve (ready: the database answers, and the rate limits' storage when it is a server)."""
+serve (ready: the database answers, the rate limits' storage when it is a server, and what
+other packages register in `app.extensions["readiness"]`, such as the copies in memory)."""
 
 import logging
 
@@ -28,6 +29,7 @@ def readiness() -> dict[str, bool]:
     if not uri.startswith("memory://"):
         # Named after the kind of server (redis, memcached...), never its address.
         checks[uri.partition(":")[0].partition("+")[0]] = _rate_limit_storage
+    checks |= current_app.extensions.get("readiness", {})
     results = {}
     for name, check in checks.items():
         try:

@@ -3,35 +3,21 @@ writers never wait on each other, a copy misses nothing that commits late under 
 version, and an old transaction left open costs a copy nothing more."""
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
-from diaspora import config, create_app
 from diaspora.extensions import db
 from diaspora.matching import engine
 from diaspora.matching.staff_pool import StaffPool
 from diaspora.opportunities.models import Opportunity
 from diaspora.registry.models import StaffProfile
-from tests.conftest import own_database
 from tests.factories import Factories
 from tests.helpers import QueryCounter
 from tests.matching.test_engine import AUDIENCE, TODAY
 
 WAIT_SECONDS = 10
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def committed(request, tmp_path) -> Iterator[str]:
-    """An app context on a database of its own; yields its kind."""
-    with own_database(request.param, tmp_path, "changelog") as url:
-        app = create_app(config.TestConfig, SQLALCHEMY_DATABASE_URI=url)
-        with app.app_context():
-            yield request.param
-            db.session.remove()
-            db.engine.dispose()
 
 
 def postgresql_only(kind: str) -> None:
