@@ -259,25 +259,28 @@ def _report(backend, profiles, searches, timings, statements, totals) -> None:
 
 
 def _explain(session: Session, access: Access, filters: Filters, page: int, ms: float) -> None:
-    """The plans of the slowest search's statements that find its results, on stderr (the page
-    statement runs for a search with more than services.COUNT_LIMIT results only)."""
+    """The plans of the slowest search's first two statements as the search runs them, on
+    stderr: the one that finds the results and the page's (the others load what a result
+    shows, by id)."""
     dialect = session.get_bind().dialect
     prefix = (
         "EXPLAIN (ANALYZE, BUFFERS) " if dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
     )
     print(f"Slowest search ({ms:.1f} ms): {filters}, page {page}", file=sys.stderr)
-    with_total = services.counts_while_ranking(filters, dialect.name)
-    statements = {}
-    if not with_total:  # as services.search finds the results before the page
-        limit = max(services.COUNT_LIMIT, page * services.PER_PAGE) + 1
-        statements["found"] = services.found_statement(access, filters, dialect.name, limit)
-    statements["page"] = services.page_statement(
-        access, filters, dialect.name, page, services.PER_PAGE, with_total=with_total
-    )
-    for name, statement in statements.items():
-        sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-        plan = session.execute(text(prefix + sql.replace(":", r"\:"))).all()
-        print(f"-- {name} statement plan:", file=sys.stderr)
+    executed: list[tuple[str, object]] = []
+
+    def _record(_conn, _cursor, statement, parameters, *_args):
+        if not statement.lstrip().upper().startswith("BEGIN"):
+            executed.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", _record)
+    try:
+        services.search(session, access, filters, page=page)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", _record)
+    for number, (statement, parameters) in enumerate(executed[:2], start=1):
+        plan = session.connection().exec_driver_sql(prefix + statement, parameters).all()
+        print(f"-- statement {number}: {statement.split()[1][:40]}...", file=sys.stderr)
         for row in plan:
             print("   " + " | ".join(str(value) for value in row), file=sys.stderr)
     sys.stderr.flush()
