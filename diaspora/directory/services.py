@@ -10,13 +10,14 @@ Consent to be contacted does not change who appears here: visibility is the owne
 "who may see my profile", consent their answer to "may organisations approach me". The directory
 answers the first question only; matching and messaging, later, will honour the second.
 
-The search page costs a fixed number of queries whatever the number of results: one count, one
-query for the page (the profile and its owner's name in one row), one `selectinload` query each
-for ties, languages, skills and availability windows, and one for the verified-registration
-badges. When ranking free text on PostgreSQL, the page query gives the count as well (see
-counts_while_ranking). Otherwise the count stops once it is past the page asked for and
-COUNT_LIMIT: a registry of a million has searches that match hundreds of thousands, and
-counting them all would cost more than finding the page (the page then says "more than").
+The search page costs a fixed number of queries whatever the number of results: one that finds
+and counts the results, one for the page (the profile and its owner's name in one row), one
+`selectinload` query each for ties, languages, skills and availability windows, and one for the
+verified-registration badges. When ranking free text on PostgreSQL, the page query gives the
+count as well (see counts_while_ranking). Otherwise the count stops once it is past the page
+asked for and COUNT_LIMIT: a registry of a million has searches that match hundreds of
+thousands, and counting them all would cost more than finding the page (the page then says
+"more than").
 "Verified" is the credentials area's rule (a verified registration that has not expired): its
 verified_credential_clause and profile_ids_with_verified_credential.
 
@@ -189,9 +190,9 @@ def _tsquery(filters: Filters) -> ColumnElement:
 
 def listed(audiences: frozenset[str]) -> list[ColumnElement[bool]]:
     """THE privacy rule for lists (privacy.listable_audiences): completed profiles whose owner
-    chose one of the viewer's audiences and whose account is not disabled.
-    ix_staff_profiles_directory answers the first part from the index; the few disabled
-    accounts come from the partial index ix_users_disabled."""
+    chose one of the viewer's audiences and whose account is not disabled. The
+    ix_staff_profiles_listed* indexes hold completed profiles with their visibility and user_id;
+    the few disabled accounts come from the partial index ix_users_disabled."""
     if not audiences:
         return [false()]
     return [
@@ -318,11 +319,6 @@ def _ordering(filters: Filters, dialect: str, matched: _Matched) -> list[ColumnE
     if filters.words and dialect == "postgresql":
         order.append(func.ts_rank(StaffProfile.search_vector, _tsquery(filters)))
     return order + [strength.column for strength in matched.strengths] + recency
-
-
-def count_statement(access: Access, filters: Filters, dialect: str) -> Select:
-    statement = select(func.count()).select_from(StaffProfile)
-    return _narrowed(statement, _match(access, filters, dialect))
 
 
 def found_statement(access: Access, filters: Filters, dialect: str, limit: int) -> Select:
@@ -460,18 +456,14 @@ def page_statement(
     )
 
 
-def count(session: Session, access: Access, filters: Filters) -> int:
-    return session.scalar(count_statement(access, filters, _dialect(session))) or 0
-
-
 def counts_while_ranking(filters: Filters, dialect: str) -> bool:
     """Whether the page's own query gives the total: when it has to read every match anyway.
 
     Ranking free text (PostgreSQL's ts_rank) reads every matching profile before the first
     result is known, so counting them there (count(*) OVER () on the narrow ranked rows) costs
     next to nothing, where a separate count would read every match a second time. Other orders
-    can stop early (the most recent twenty, from an index), so their total is a separate count,
-    which indexes answer without reading the profiles.
+    can stop early (the most recent twenty, from an index), so their total comes from
+    found_statement, which stops counting at its limit.
     """
     return dialect == "postgresql" and bool(filters.words) and filters.sort == Sort.RELEVANCE
 
