@@ -212,6 +212,7 @@ def find_people(cohort_id: int):
         form=form,
         search=search,
         total=results.total if results else None,
+        more=results.more if results else False,  # more than total: the directory stopped counting
         pagination=directory_presenters.pagination(results, _link) if results else None,
         people=[presenters.present_found(p) for p in people or []],
     )

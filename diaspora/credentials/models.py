@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.auth.models import User
@@ -20,6 +20,18 @@ class Credential(db.Model):
     """A professional registration: a UK regulator (validated format) or a home-country council."""
 
     __tablename__ = "credentials"
+    __table_args__ = (
+        # "Verified" (verified_credential_clause) for the profiles a search finds, by id, from
+        # this index alone (migration 0022): at a million profiles the directory's "verified
+        # only" filter checks thousands of them.
+        Index(
+            "ix_credentials_verified",
+            "profile_id",
+            "expires_on",
+            sqlite_where=text("status = 'verified'"),
+            postgresql_where=text("status = 'verified'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     profile_id: Mapped[int] = mapped_column(

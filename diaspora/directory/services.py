@@ -10,12 +10,16 @@ Consent to be contacted does not change who appears here: visibility is the owne
 "who may see my profile", consent their answer to "may organisations approach me". The directory
 answers the first question only; matching and messaging, later, will honour the second.
 
-The search page costs a fixed number of queries whatever the number of results: one count, one
-query for the page (the profile and its owner's name in one row), one `selectinload` query each
-for ties, languages, skills and availability windows, and one for the verified-registration
-badges. When ranking free text on PostgreSQL, the page query gives the count as well (see
-counts_while_ranking). "Verified" is the credentials area's rule (a verified registration that
-has not expired): its verified_credential_clause and profile_ids_with_verified_credential.
+The search page costs a fixed number of queries whatever the number of results: one that finds
+and counts the results, one for the page (the profile and its owner's name in one row), one
+`selectinload` query each for ties, languages, skills and availability windows, and one for the
+verified-registration badges. When ranking free text on PostgreSQL, the page query gives the
+count as well (see counts_while_ranking). Otherwise the count stops once it is past the page
+asked for and COUNT_LIMIT: a registry of a million has searches that match hundreds of
+thousands, and counting them all would cost more than finding the page (the page then says
+"more than").
+"Verified" is the credentials area's rule (a verified registration that has not expired): its
+verified_credential_clause and profile_ids_with_verified_credential.
 
 Functions here never commit; the caller does.
 """
@@ -25,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from itertools import product
 from math import ceil
 
 from sqlalchemy import (
@@ -36,8 +41,12 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    tuple_,
+    union_all,
 )
 from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
+from sqlalchemy.sql.elements import Label
+from sqlalchemy.sql.selectable import Subquery
 
 from diaspora.audit import services as audit
 from diaspora.audit.models import AuditEvent
@@ -47,6 +56,8 @@ from diaspora.core.words import N_
 from diaspora.credentials import services as credentials
 from diaspora.registry import privacy
 from diaspora.registry.models import (
+    PROFICIENCY_LABELS,
+    SKILL_LEVEL_LABELS,
     AvailabilityWindow,
     CountryTie,
     LanguageSkill,
@@ -56,6 +67,7 @@ from diaspora.registry.models import (
 )
 
 PER_PAGE = 20
+COUNT_LIMIT = 1000  # results counted before the page says "more than": 50 pages of 20
 EXPORT_BATCH = 500
 MAX_WORDS = 8  # free-text words used; more would only slow the query down
 
@@ -146,12 +158,15 @@ class Result:
 
 @dataclass(frozen=True)
 class ResultPage(PageNumbers):
-    """One page of results and what pagination needs (the same names as Flask-SQLAlchemy's)."""
+    """One page of results and what pagination needs (the same names as Flask-SQLAlchemy's).
+
+    When `more` is true, counting stopped: there are more than `total` results."""
 
     items: list[Result]
     total: int
     page: int
     per_page: int
+    more: bool = False
 
 
 def access_for(session: Session, viewer: User) -> Access:
@@ -175,9 +190,9 @@ def _tsquery(filters: Filters) -> ColumnElement:
 
 def listed(audiences: frozenset[str]) -> list[ColumnElement[bool]]:
     """THE privacy rule for lists (privacy.listable_audiences): completed profiles whose owner
-    chose one of the viewer's audiences and whose account is not disabled.
-    ix_staff_profiles_directory answers the first part from the index; the few disabled
-    accounts come from the partial index ix_users_disabled."""
+    chose one of the viewer's audiences and whose account is not disabled. The
+    ix_staff_profiles_listed* indexes hold completed profiles with their visibility and user_id;
+    the few disabled accounts come from the partial index ix_users_disabled."""
     if not audiences:
         return [false()]
     return [
@@ -188,12 +203,21 @@ def listed(audiences: frozenset[str]) -> list[ColumnElement[bool]]:
 
 
 @dataclass(frozen=True)
+class _Strength:
+    """A column to rank by (a skill's level, a language's proficiency) and the values it takes
+    among the results, from the filter's minimum to the highest level."""
+
+    column: ColumnElement
+    values: range
+
+
+@dataclass(frozen=True)
 class _Matched:
-    """The search as SQL: what to join and what to check, and the strength columns to rank by."""
+    """The search as SQL: what to join and what to check, and the strengths to rank by."""
 
     joins: list[tuple[object, ColumnElement[bool]]]
     where: list[ColumnElement[bool]]
-    strengths: list[ColumnElement]
+    strengths: list[_Strength]
 
 
 def _match(access: Access, filters: Filters, dialect: str) -> _Matched:
@@ -203,7 +227,7 @@ def _match(access: Access, filters: Filters, dialect: str) -> _Matched:
     index that starts with the filtered code and ends with profile_id."""
     joins: list[tuple[object, ColumnElement[bool]]] = []
     where = listed(access.audiences)
-    strengths: list[ColumnElement] = []
+    strengths: list[_Strength] = []
     if filters.words:
         if dialect == "postgresql":
             where.append(StaffProfile.search_vector.op("@@")(_tsquery(filters)))
@@ -217,7 +241,7 @@ def _match(access: Access, filters: Filters, dialect: str) -> _Matched:
             skill.level >= filters.min_level,
         )
         joins.append((skill, on))
-        strengths.append(skill.level)
+        strengths.append(_Strength(skill.level, _levels(filters.min_level, SKILL_LEVEL_LABELS)))
     if filters.language:
         language = aliased(LanguageSkill)
         on = and_(
@@ -226,7 +250,8 @@ def _match(access: Access, filters: Filters, dialect: str) -> _Matched:
             language.proficiency >= filters.min_proficiency,
         )
         joins.append((language, on))
-        strengths.append(language.proficiency)
+        levels = _levels(filters.min_proficiency, PROFICIENCY_LABELS)
+        strengths.append(_Strength(language.proficiency, levels))
     if filters.profession:
         where.append(StaffProfile.profession == filters.profession)
     if filters.grade:
@@ -259,6 +284,10 @@ def _match(access: Access, filters: Filters, dialect: str) -> _Matched:
     return _Matched(joins, where, strengths)
 
 
+def _levels(minimum: int, labels: dict[int, object]) -> range:
+    return range(max(minimum, min(labels)), max(labels) + 1)
+
+
 def _narrowed(statement: Select, matched: _Matched) -> Select:
     for target, on in matched.joins:
         statement = statement.join(target, on)
@@ -289,12 +318,18 @@ def _ordering(filters: Filters, dialect: str, matched: _Matched) -> list[ColumnE
     order: list[ColumnElement] = []
     if filters.words and dialect == "postgresql":
         order.append(func.ts_rank(StaffProfile.search_vector, _tsquery(filters)))
-    return order + matched.strengths + recency
+    return order + [strength.column for strength in matched.strengths] + recency
 
 
-def count_statement(access: Access, filters: Filters, dialect: str) -> Select:
-    statement = select(func.count()).select_from(StaffProfile)
-    return _narrowed(statement, _match(access, filters, dialect))
+def found_statement(access: Access, filters: Filters, dialect: str, limit: int) -> Select:
+    """At most `limit` results, unordered: each one's id and the keys it is ordered by.
+
+    Without an order it stops at the limit, whichever way the database finds the results: it
+    counts a broad search's results up to the limit cheaply, and gives a narrow search's every
+    result, to order in Python (see search()). Never used for ranked free text."""
+    matched = _match(access, filters, dialect)
+    order = _ordering(filters, dialect, matched)
+    return _narrowed(select(StaffProfile.id, *order), matched).limit(limit)
 
 
 def results_statement(
@@ -305,6 +340,7 @@ def results_statement(
     page: int = 1,
     per_page: int | None = None,
     with_total: bool = False,
+    at_least: tuple | None = None,
 ) -> Select:
     """The results in order (one page of them, given per_page), with what a result shows loaded
     in a fixed number of queries.
@@ -312,7 +348,9 @@ def results_statement(
     In two steps, in one statement: an inner query finds and orders the matching profiles' ids
     (narrow rows: a sort of thousands of them stays in memory, and is a top-N sort when it can
     be), then the page's profiles are fetched by id with their owner's name.
-    with_total adds the number of all results to each row (see search()).
+    with_total adds the number of all results to each row (see search()). at_least, the keys of
+    a result known to be on this page or after it, leaves out every result after that one (see
+    search()): the same page, from fewer rows.
     """
     matched = _match(access, filters, dialect)
     order = _ordering(filters, dialect, matched)
@@ -320,26 +358,80 @@ def results_statement(
     columns = [StaffProfile.id.label("profile_id"), *keys]
     if with_total:
         columns.append(func.count().over().label("total"))
-    ranked = _narrowed(select(*columns), matched).order_by(*(key.desc() for key in keys))
-    if per_page is not None:
-        ranked = ranked.limit(per_page).offset((page - 1) * per_page)
-    ranked = ranked.subquery("ranked")
+    if per_page is not None and _strengths_first(order, matched):
+        ranked = _strongest_first(matched, columns, keys, page, per_page, at_least)
+    else:
+        statement = _narrowed(select(*columns), matched).order_by(*(key.desc() for key in keys))
+        if at_least is not None:
+            statement = statement.where(tuple_(*order) >= at_least)
+        if per_page is not None:
+            statement = statement.limit(per_page).offset((page - 1) * per_page)
+        ranked = statement.subquery("ranked")
     selected = [StaffProfile, ranked.c.total] if with_total else [StaffProfile]
-    return (
-        select(*selected)
-        .join(ranked, ranked.c.profile_id == StaffProfile.id)
-        .join(StaffProfile.user)
-        .order_by(*(ranked.c[key.name].desc() for key in keys))
-        .options(
-            # the owner's name only: no email address or password hash in a result, ever
-            contains_eager(StaffProfile.user)
-            .load_only(User.id, User.display_name)
-            .lazyload(User.roles),
-            selectinload(StaffProfile.ties),
-            selectinload(StaffProfile.languages),
-            selectinload(StaffProfile.skills),
-            selectinload(StaffProfile.windows),
+    statement = select(*selected).join(ranked, ranked.c.profile_id == StaffProfile.id)
+    return _shown(statement).order_by(*(ranked.c[key.name].desc() for key in keys))
+
+
+def _shown(statement: Select) -> Select:
+    """Profiles with their owner's name, and what a result shows loaded in a query each."""
+    return statement.join(StaffProfile.user).options(
+        # the owner's name only: no email address or password hash in a result, ever
+        contains_eager(StaffProfile.user)
+        .load_only(User.id, User.display_name)
+        .lazyload(User.roles),
+        selectinload(StaffProfile.ties),
+        selectinload(StaffProfile.languages),
+        selectinload(StaffProfile.skills),
+        selectinload(StaffProfile.windows),
+    )
+
+
+def _strengths_first(order: list[ColumnElement], matched: _Matched) -> bool:
+    return bool(matched.strengths) and order[0] is matched.strengths[0].column
+
+
+def _strongest_first(
+    matched: _Matched,
+    columns: list,
+    keys: list[Label],
+    page: int,
+    per_page: int,
+    at_least: tuple | None,
+) -> Subquery:
+    """One page of results ranked by strength then recency, without sorting every match.
+
+    Strengths are a few small numbers (levels 1 to 4), so the page is the first of one list per
+    combination of them, strongest first: "level 4, most recent first", then "level 3...". Each
+    list needs only its most recent `page * per_page`, which the recency index
+    (ix_staff_profiles_listed_recent) finds by walking from the newest and checking each
+    profile's skill or language, stopping when it has enough: a broad search (a skill a hundred
+    thousand people have) reads a few thousand index entries, not every match. The same results
+    in the same order as sorting every match by (strengths, recency) would give.
+
+    Given at_least, lists weaker than its strengths are left out, and the list of its strengths
+    stops at its recency."""
+    recency = keys[len(matched.strengths) :]
+    floor = at_least[: len(matched.strengths)] if at_least else ()
+    branches = []
+    for values in product(*(reversed(strength.values) for strength in matched.strengths)):
+        if values < floor:
+            continue
+        pairs = zip(matched.strengths, values, strict=True)
+        branch = _narrowed(select(*columns), matched).where(
+            *(strength.column == value for strength, value in pairs)
         )
+        if at_least and values == floor:
+            recent = tuple_(*(key.element for key in recency))
+            branch = branch.where(recent >= at_least[len(matched.strengths) :])
+        branch = branch.order_by(*(key.desc() for key in recency)).limit(page * per_page)
+        branches.append(select(branch.subquery()))
+    lists = union_all(*branches).subquery("lists")
+    return (
+        select(lists)
+        .order_by(*(lists.c[key.name].desc() for key in keys))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .subquery("ranked")
     )
 
 
@@ -351,14 +443,17 @@ def page_statement(
     per_page: int,
     *,
     with_total: bool = False,
+    at_least: tuple | None = None,
 ) -> Select:
     return results_statement(
-        access, filters, dialect, page=page, per_page=per_page, with_total=with_total
+        access,
+        filters,
+        dialect,
+        page=page,
+        per_page=per_page,
+        with_total=with_total,
+        at_least=at_least,
     )
-
-
-def count(session: Session, access: Access, filters: Filters) -> int:
-    return session.scalar(count_statement(access, filters, _dialect(session))) or 0
 
 
 def counts_while_ranking(filters: Filters, dialect: str) -> bool:
@@ -367,8 +462,8 @@ def counts_while_ranking(filters: Filters, dialect: str) -> bool:
     Ranking free text (PostgreSQL's ts_rank) reads every matching profile before the first
     result is known, so counting them there (count(*) OVER () on the narrow ranked rows) costs
     next to nothing, where a separate count would read every match a second time. Other orders
-    can stop early (the most recent twenty, from an index), so their total is a separate count,
-    which indexes answer without reading the profiles.
+    can stop early (the most recent twenty, from an index), so their total comes from
+    found_statement, which stops counting at its limit.
     """
     return dialect == "postgresql" and bool(filters.words) and filters.sort == Sort.RELEVANCE
 
@@ -378,9 +473,14 @@ def search(
 ) -> ResultPage:
     """One page of results and the total; a page past the end shows the last page.
 
-    Queries: one count and one page query, or the page query alone when it gives the total
-    (counts_while_ranking); then one per loaded collection, and one for the verified badges
-    (the credentials area's rule). Never one per result.
+    The total is exact up to COUNT_LIMIT results or the end of the page asked for, whichever
+    is further; past it the page says "more than" (ResultPage.more), except when ranking free
+    text, where the page query counts every match it reads anyway.
+
+    Queries: one that finds the results (found_statement) and one for the page, or the page
+    query alone when it gives the total (counts_while_ranking); then one per loaded
+    collection, and one for the verified badges (the credentials area's rule). Never one per
+    result.
     """
     dialect = _dialect(session)
     page = max(page, 1)
@@ -392,13 +492,31 @@ def search(
             return ResultPage(
                 _with_badges(session, [row[0] for row in rows]), total, page, per_page
             )
-    total = count(session, access, filters)
-    page = min(page, max(ceil(total / per_page), 1))
-    profiles: list[StaffProfile] = []
-    if total:
-        statement = page_statement(access, filters, dialect, page, per_page)
+    enough = max(COUNT_LIMIT, page * per_page)
+    found = session.execute(found_statement(access, filters, dialect, enough + 1)).all()
+    # in order: every key descending, the id last
+    found.sort(key=lambda row: tuple(row[1:]), reverse=True)
+    if len(found) > enough:
+        # A broad search: its page comes from the indexes, in order. The results found so far
+        # are some of them, so the page's last result is at least as good as the one that
+        # would end this page among them: the page query reads no result after that one.
+        at_least = tuple(found[page * per_page - 1][1:])
+        statement = page_statement(access, filters, dialect, page, per_page, at_least=at_least)
         profiles = list(session.scalars(statement))
-    return ResultPage(_with_badges(session, profiles), total, page, per_page)
+        return ResultPage(_with_badges(session, profiles), enough, page, per_page, more=True)
+    # every result is here: the page is a slice
+    page = min(page, max(ceil(len(found) / per_page), 1))
+    ids = [row.id for row in found[(page - 1) * per_page : page * per_page]]
+    return ResultPage(_with_badges(session, _profiles(session, ids)), len(found), page, per_page)
+
+
+def _profiles(session: Session, ids: list[int]) -> list[StaffProfile]:
+    """These profiles, in this order, as a result shows them."""
+    if not ids:
+        return []
+    statement = _shown(select(StaffProfile).where(StaffProfile.id.in_(ids)))
+    by_id = {profile.id: profile for profile in session.scalars(statement)}
+    return [by_id[profile_id] for profile_id in ids]
 
 
 def _with_badges(session: Session, profiles: list[StaffProfile]) -> list[Result]:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -95,18 +96,53 @@ class StaffProfile(db.Model):
         CheckConstraint("hours_per_month BETWEEN 0 AND 200", name="hours_range"),
         CheckConstraint("years_experience BETWEEN 0 AND 70", name="years_range"),
         Index("ix_staff_profiles_listing", "visibility", "consent_to_contact", "profession"),
-        # The directory's listing rule and its column filters, with the id to join on: result
-        # counts are answered from this index alone, without visiting the (wide) table rows.
+        # The directory (migration 0022). Each holds completed profiles only (the listing
+        # rule's first part) and every column the listing rule, the column filters and the
+        # order read, user_id included (disabled accounts are left out by it): searches are
+        # answered from an index alone, never from the wide table rows. The first finds
+        # profiles by audience, profession and grade; the second gives the listed in order of
+        # recency, so the most recent twenty are the first twenty that pass the filters; the
+        # third checks, by id, the profiles a skill, language or country tie leads to.
         Index(
-            "ix_staff_profiles_directory",
+            "ix_staff_profiles_listed",
             "visibility",
-            "completed_at",
             "profession",
             "grade",
             "modality",
             "hours_per_month",
             "unavailable_until",
+            "user_id",
             "id",
+            sqlite_where=text("completed_at IS NOT NULL"),
+            postgresql_where=text("completed_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_staff_profiles_listed_recent",
+            "last_active_at",
+            "id",
+            "visibility",
+            "user_id",
+            "profession",
+            "grade",
+            "modality",
+            "hours_per_month",
+            "unavailable_until",
+            sqlite_where=text("completed_at IS NOT NULL"),
+            postgresql_where=text("completed_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_staff_profiles_listed_by_id",
+            "id",
+            "visibility",
+            "user_id",
+            "last_active_at",
+            "profession",
+            "grade",
+            "modality",
+            "hours_per_month",
+            "unavailable_until",
+            sqlite_where=text("completed_at IS NOT NULL"),
+            postgresql_where=text("completed_at IS NOT NULL"),
         ),
         # Directory free-text search, PostgreSQL only (SQLite has no tsvector and uses LIKE).
         # Alembic's autogenerate leaves it out elsewhere: diaspora.models.metadata_for.

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from diaspora.cohorts import services
 from diaspora.cohorts.models import Cohort, CohortMessage
 from diaspora.core.time import utcnow
+from diaspora.directory import services as directory
 from diaspora.matching.models import Invitation
 from diaspora.notifications.models import Notification
 from tests.helpers import error_summary, sign_in, submit
@@ -413,6 +414,19 @@ def test_many_people_found_come_in_pages(client, db, signed_in, charity, make, p
     assert f"{url}?q=paged&amp;page=2" in first
     second = _html(client.get(url, query_string={"q": "paged", "page": "2"}))
     assert second.count("Add Paged Person") == 2  # 20 on the first page, 2 on the second
+
+
+def test_past_the_directorys_count_limit_it_says_more_than(
+    client, db, signed_in, charity, make, person, monkeypatch
+):
+    cohort = make.cohort(charity)
+    for n in range(22):
+        person(f"Midwife {n}", profession="midwife")
+    monkeypatch.setattr(directory, "COUNT_LIMIT", 3)  # it counts the first page and one more
+    url = f"/cohorts/{cohort.id}/add"
+    html = _html(client.get(url, query_string={"profession": "midwife"}))
+    assert "More than 20 people found" in html
+    assert html.count("Add Midwife") == 20
 
 
 @pytest.mark.parametrize(

@@ -261,7 +261,6 @@ def test_privacy_in_results_counts_and_exports(db, viewer, kind, person):
     page = services.search(db.session, access, Filters())
     assert {r.profile.user.display_name for r in page.items} == LISTED[kind]
     assert page.total == len(LISTED[kind])
-    assert services.count(db.session, access, Filters()) == len(LISTED[kind])
     exported = {
         r.profile.user.display_name for r in services.all_results(db.session, access, Filters())
     }
@@ -326,3 +325,64 @@ def test_a_disabled_accounts_profile_page_is_for_administrators_only(db, person,
         access = services.access_for(db.session, who)
         result = services.viewable_profile(db.session, access, who, disabled.id)
         assert (result and result.profile) is expected
+
+
+def test_past_the_count_limit_the_total_says_more_and_pages_keep_their_order(
+    db, person, monkeypatch
+):
+    """A broad search stops counting past COUNT_LIMIT or the page asked for: the page says
+    "more than", and every page holds the people it holds when everyone is counted."""
+    now = utcnow()
+    for n in range(7):
+        person(f"P{n}", last_active_at=now - timedelta(minutes=n))
+    monkeypatch.setattr(services, "COUNT_LIMIT", 3)
+
+    def search(page: int):
+        return services.search(db.session, COORDINATOR, Filters(), page=page, per_page=2)
+
+    first = search(1)
+    assert (first.total, first.more, first.pages) == (3, True, 2)
+    assert [r.profile.user.display_name for r in first.items] == ["P0", "P1"]
+    second = search(2)  # counted as far as page 2 and one more
+    assert (second.total, second.more) == (4, True)
+    assert [r.profile.user.display_name for r in second.items] == ["P2", "P3"]
+    last = search(4)  # as far as page 4 is past the end: every result counted
+    assert (last.total, last.more, last.page) == (7, False, 4)
+    assert [r.profile.user.display_name for r in last.items] == ["P6"]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(skill="simulation"),
+        Filters(skill="simulation", min_level=2, language="ben"),
+        Filters(language="ben", min_proficiency=2, profession="doctor"),
+    ],
+    ids=["skill", "skill and language", "language and profession"],
+)
+def test_strongest_first_pages_are_the_fully_sorted_order(db, person, monkeypatch, filters):
+    """A broad search ranked by strength reads one short list per level (the page query's
+    union); page after page, it gives exactly the order of sorting every result (the export)."""
+    now = utcnow()
+    for n in range(24):
+        person(
+            f"P{n:02}",
+            profession="doctor" if n % 3 else "midwife",
+            skills=(("simulation", n % 4 + 1),),
+            languages=(("ben", (n * 7) % 4 + 1),),
+            last_active_at=now - timedelta(hours=(n * 5) % 11, minutes=n),
+        )
+    monkeypatch.setattr(services, "COUNT_LIMIT", 1)
+    paged, counted = [], []
+    for page in range(1, 10):
+        results = services.search(db.session, COORDINATOR, filters, page=page, per_page=4)
+        if results.page < page:  # past the end: the last page again
+            break
+        paged += [r.profile.user.display_name for r in results.items]
+        counted.append(results.more)
+    assert counted[0] and not counted[-1]  # the union first, then the sort in Python
+    everyone = [
+        r.profile.user.display_name for r in services.all_results(db.session, COORDINATOR, filters)
+    ]
+    assert len(everyone) > 4
+    assert paged == everyone

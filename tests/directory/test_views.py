@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from diaspora.audit.models import AuditEvent
 from diaspora.credentials.models import Credential
+from diaspora.directory import services
 from diaspora.registry.models import AvailabilityWindow
 from tests.directory.conftest import VIEWERS
 from tests.helpers import error_summary, sign_in, submit
@@ -319,3 +320,29 @@ def test_a_profile_links_back_to_the_same_search(client, viewer, person):
     assert link in results
     page = _html(client.get(f"/directory/{profile.id}?language=ben&page=1"))
     assert 'href="/directory/?language=ben&amp;page=1"' in page
+
+
+@pytest.mark.parametrize("sort", ["relevance", "recent"])
+def test_past_the_count_limit_the_page_says_more_than_in_as_many_queries(
+    client, viewer, person, queries, monkeypatch, sort
+):
+    """A search with more results than the directory counts says so, in the same number of
+    queries as one that counts every result."""
+    for n in range(services.PER_PAGE + 2):
+        person(f"Person {n}", skills=(("simulation", 4 if n < 2 else 2),))
+    monkeypatch.setattr(services, "COUNT_LIMIT", 3)  # it counts the first page and one more
+    sign_in(client, viewer("coordinator_verified").email)
+
+    def run(query: str) -> tuple[str, str, int]:
+        with queries.count():
+            response = client.get(f"/directory/?{query}&sort={sort}")
+        assert response.status_code == 200
+        return _found(response), _html(response), len(queries)
+
+    broad, broad_page, broad_queries = run("skill=simulation")
+    narrow, narrow_page, narrow_queries = run("skill=simulation&min_level=4")
+    assert (broad, narrow) == ("More than 20 volunteers found", "2 volunteers found")
+    assert "Showing 1 to 20 of more than 20." in broad_page
+    assert "Download them all as a spreadsheet (CSV)" in broad_page
+    assert "Download all 2 as a spreadsheet (CSV)" in narrow_page
+    assert broad_queries == narrow_queries, queries.statements
