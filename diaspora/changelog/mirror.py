@@ -29,6 +29,11 @@ from diaspora.extensions import db
 
 log = logging.getLogger(__name__)
 
+# glibc's mallopt: blocks of this size or more are mapped on their own and unmapped when freed
+# (the default threshold rises with the largest block freed, up to 32 MB).
+M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD = 128 * 1024
+
 # More changed rows than this since the last call: reload everything (one IN list per table).
 RELOAD_ALL_ABOVE = 5_000
 
@@ -51,7 +56,7 @@ class Mirror(ABC):
     def __init__(self) -> None:
         self.lock = threading.Lock()  # held while a call catches up with the log and reads
         self._horizon: int | None = None  # every version below it has been read; None: empty
-        self._read: set[int] = set()  # entries at or above the horizon already read
+        self._entries_read: set[int] = set()  # entries at or above the horizon already read
         self._suspects: dict[str, set[int]] = {key: set() for key in self.KEYS}
         self._reset()
 
@@ -103,7 +108,7 @@ class Mirror(ABC):
                 key: found | uncommitted.get(key, set()) for key, found in self._suspects.items()
             }
             for entry, _version, *named in entries:
-                if entry not in self._read:
+                if entry not in self._entries_read:
                     for key, value in zip(self.KEYS, named, strict=True):
                         if value is not None:
                             ids[key].add(value)
@@ -115,7 +120,7 @@ class Mirror(ABC):
         elif any(ids.values()):
             self._load(session, ids)
         # Entries at or above the new horizon will be read again next time: remember them.
-        self._read = {entry for entry, version, *_named in entries if version >= horizon}
+        self._entries_read = {entry for entry, version, *_named in entries if version >= horizon}
         self._horizon = horizon
 
     def _log(self, session: Session, since: int | None) -> tuple[int, int, list]:
@@ -194,7 +199,9 @@ def before_fork(app: Flask) -> None:
     up to date, then leave the children nothing they could not share. No database connection
     crosses the fork; the master's objects are moved out of the garbage collector's reach, which
     would otherwise write to every one of them in each worker and so copy their pages; memory
-    freed while loading goes back to the system rather than being counted in every worker."""
+    freed while loading goes back to the system rather than being counted in every worker; and
+    large blocks (a search's arrays over the registry) are always given back when freed, so a
+    worker's memory does not grow with the largest it has ever worked on."""
     try:
         warm(app)
     except Exception as error:  # the workers load their own, and are ready once they have
@@ -204,4 +211,6 @@ def before_fork(app: Flask) -> None:
     gc.collect()
     gc.freeze()
     with suppress(OSError, AttributeError):  # glibc only
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim(0)
+        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)

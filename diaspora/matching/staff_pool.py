@@ -140,35 +140,75 @@ class StaffPool(Mirror):
             self._size += count
         return rows
 
-    def _clear(self, rows: np.ndarray) -> None:
+    def _merge(self, fresh: "StaffPool", gone: np.ndarray) -> None:
+        """Take in the profiles `fresh` holds (loaded anew), and clear the rows of profiles
+        `gone`, writing only the values that differ (`_put`)."""
+        count = fresh._size
+        rows = self._rows_for(fresh._scalars["profile_id"][:count])
+        for name in self._SCALARS:
+            _put(self._scalars[name], rows, fresh._scalars[name][:count])
+        for mine, theirs in (
+            (self._ties, fresh._ties),
+            (self._skills, fresh._skills),
+            (self._languages, fresh._languages),
+        ):
+            for code in theirs.keys() - mine.keys():
+                self._column(mine, code)
+            for code, column in mine.items():
+                _put(column, rows, theirs[code][:count] if code in theirs else 0)
+        slots = len(fresh._window_starts)
+        while len(self._window_starts) < slots:
+            self._window_starts.append(np.full(self._capacity(), EVER, dtype=np.int32))
+            self._window_ends.append(np.full(self._capacity(), NO_DAY, dtype=np.int32))
+        for slot, (starts, ends) in enumerate(
+            zip(self._window_starts, self._window_ends, strict=True)
+        ):
+            taken = slot < slots
+            _put(starts, rows, fresh._window_starts[slot][:count] if taken else EVER)
+            _put(ends, rows, fresh._window_ends[slot][:count] if taken else NO_DAY)
+        rows = self._rows_of(gone)
+        rows = rows[rows >= 0]
         for name, (_dtype, fill) in self._SCALARS.items():
             if name != "profile_id":
-                self._scalars[name][rows] = fill
+                _put(self._scalars[name], rows, fill)
         for columns in (self._ties, self._skills, self._languages):
-            for array in columns.values():
-                array[rows] = 0
-        for array in self._window_starts:
-            array[rows] = EVER
-        for array in self._window_ends:
-            array[rows] = NO_DAY
+            for column in columns.values():
+                _put(column, rows, 0)
+        for starts, ends in zip(self._window_starts, self._window_ends, strict=True):
+            _put(starts, rows, EVER)
+            _put(ends, rows, NO_DAY)
 
     # --- Loading ------------------------------------------------------------------------------
 
     def _load(self, session: Session, ids: dict[str, set[int]] | None) -> None:
-        """Load every profile (`ids` None), or these profiles and those of these users: the
-        rows of profiles no longer there are cleared. Rows come in chunks, and the many rows
-        of ties, skills and languages as one list of profile ids per code and level, so that
-        loading a large registry costs little besides the copy itself."""
-        profile_ids = user_ids = None
-        where = []
-        if ids is not None:
-            profile_ids, user_ids = ids["profile_id"], ids["user_id"]
-            where = [
+        """Load every profile (`ids` None), or reload these profiles and those of these users:
+        the rows of profiles no longer there are cleared. A reload reads the profiles into a
+        small copy of their own and then writes into the arrays only the values that changed,
+        so that a worker forked from the master that loaded the copy makes its own only the
+        pages that really change (docs/adr/0019-copies-shared-by-a-node.md)."""
+        if ids is None:
+            self._read_profiles(session, [])
+            return
+        profile_ids = ids["profile_id"]
+        fresh = StaffPool()
+        fresh._codes = self._codes  # one numbering of codes
+        fresh._read_profiles(
+            session,
+            [
                 or_(
-                    StaffProfile.id.in_(sorted(profile_ids or ())),
-                    StaffProfile.user_id.in_(sorted(user_ids or ())),
+                    StaffProfile.id.in_(sorted(profile_ids)),
+                    StaffProfile.user_id.in_(sorted(ids["user_id"])),
                 )
-            ]
+            ],
+        )
+        found = set(fresh._scalars["profile_id"][: fresh._size].tolist())
+        self._merge(fresh, np.array(sorted(profile_ids - found), dtype=np.int64))
+
+    def _read_profiles(self, session: Session, where: list) -> None:
+        """Read the profiles `where` selects into this copy, empty or holding none of them.
+        Rows come in chunks, and the many rows of ties, skills and languages as one list of
+        profile ids per code and level, so that loading a large registry costs little besides
+        the copy itself."""
         sp = StaffProfile
         profiles = (
             select(
@@ -191,7 +231,6 @@ class StaffPool(Mirror):
         for chunk in _chunks(session, profiles):
             found.append(np.array([row[0] for row in chunk], dtype=np.int64))
             rows = self._rows_for(found[-1])
-            self._clear(rows)
             s["profile_id"][rows] = found[-1]
             s["user_id"][rows] = [row[1] for row in chunk]
             s["present"][rows] = [bool(row[2]) for row in chunk]
@@ -201,9 +240,6 @@ class StaffPool(Mirror):
             s["hours"][rows] = [-1 if row[8] is None else row[8] for row in chunk]
             s["unavailable_until"][rows] = [day_number(row[9]) for row in chunk]
         loaded = np.concatenate(found)
-        gone = np.array(sorted(set(profile_ids or ()) - set(loaded.tolist())), dtype=np.int64)
-        rows = self._rows_of(gone)
-        self._clear(rows[rows >= 0])
         if not len(loaded):
             return
         among = None if not where else loaded.tolist()
@@ -254,7 +290,7 @@ class StaffPool(Mirror):
             np.maximum.at(until, rows[held], days[held])
 
     def _add_window(self, row: int, first: int, last: int) -> None:
-        """Into the row's first free slot (the row was cleared before its windows came)."""
+        """Into the row's first free slot."""
         for starts, ends in zip(self._window_starts, self._window_ends, strict=True):
             if starts[row] == EVER and ends[row] == NO_DAY:
                 starts[row], ends[row] = first, last
@@ -376,6 +412,15 @@ class StaffPool(Mirror):
             "safeguards": scoring.safeguards_credit(need.on_safeguards_list),
         }
         return scoring.weighted(fractions, count)[0]
+
+
+def _put(array: np.ndarray, rows: np.ndarray, values) -> None:
+    """array[rows] = values, written only where it differs: writing a page of a copy shared
+    with the process it was forked from makes the page this process's own, even for the value
+    it already held."""
+    differs = array[rows] != values
+    if differs.any():
+        array[rows[differs]] = values[differs] if isinstance(values, np.ndarray) else values
 
 
 def _among(statement, column, ids: list[int] | None):
