@@ -17,9 +17,10 @@ Figures (they name their database, so they are not suffixed; see the bench packa
   matching.candidates_p95_ms.<database>.<size>, matching.candidates_median_ms.<database>.<size>,
   matching.recommendations_p95_ms.<database>.<size>,
   matching.recommendations_median_ms.<database>.<size>
-for <size> 100k and 10k profiles. The second size is loaded into a fresh database of the same
-kind. BENCH_MATCHING_PROFILES (e.g. "2000"), BENCH_MATCHING_OPPORTUNITIES and
-BENCH_MATCHING_RUNS make a quicker run; the figures then name that size.
+for <size> 1m and 100k profiles on PostgreSQL, 100k and 10k on SQLite. The second size is loaded
+into a fresh database of the same kind. BENCH_MATCHING_PROFILES (e.g. "2000"),
+BENCH_MATCHING_OPPORTUNITIES and BENCH_MATCHING_RUNS make a quicker run; the figures then name
+that size.
 On stderr: median pool sizes and statements per call.
 """
 
@@ -61,7 +62,8 @@ from diaspora.reference.catalogue import skills
 from diaspora.registry import privacy
 from diaspora.registry.models import StaffProfile
 
-PROFILES = (100_000, 10_000)
+# The registry's sizes: a million on PostgreSQL, the production database; a tenth on SQLite.
+PROFILES = {"postgresql": (1_000_000, 100_000), "sqlite": (100_000, 10_000)}
 OPPORTUNITIES = 10_000
 RUNS = 200
 WARM_UP = 10
@@ -231,13 +233,15 @@ def load_opportunities(count: int) -> None:
 
 
 def _size_name(profiles: int) -> str:
+    if profiles % 1_000_000 == 0:
+        return f"{profiles // 1_000_000}m"
     return f"{profiles // 1000}k" if profiles % 1000 == 0 else str(profiles)
 
 
-def _sizes() -> tuple[tuple[int, ...], int, int]:
+def _sizes(backend: str) -> tuple[tuple[int, ...], int, int]:
     profiles = os.environ.get("BENCH_MATCHING_PROFILES")
     return (
-        tuple(int(size) for size in profiles.split(",")) if profiles else PROFILES,
+        tuple(int(size) for size in profiles.split(",")) if profiles else PROFILES[backend],
         int(os.environ.get("BENCH_MATCHING_OPPORTUNITIES", OPPORTUNITIES)),
         int(os.environ.get("BENCH_MATCHING_RUNS", RUNS)),
     )
@@ -249,11 +253,11 @@ def run(
     opportunities: int | None = None,
     runs: int | None = None,
 ) -> list[Figure]:
-    default_profiles, default_opportunities, default_runs = _sizes()
+    backend = make_url(database_url).get_backend_name()
+    default_profiles, default_opportunities, default_runs = _sizes(backend)
     profiles = profiles or default_profiles
     opportunities = opportunities or default_opportunities
     runs = runs or default_runs
-    backend = make_url(database_url).get_backend_name()
     figures = _measure(database_url, backend, profiles[0], opportunities, runs)
     for size in profiles[1:]:
         with fresh_database(database_url if backend == "postgresql" else None) as url:
@@ -266,6 +270,15 @@ def _measure(url: str, backend: str, profiles: int, opportunities: int, runs: in
     app = create_app(Config, SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         load_opportunities(opportunities)
+    return measure_loaded(url, backend, profiles, opportunities, runs, coordinator_id)
+
+
+def measure_loaded(
+    url: str, backend: str, profiles: int, opportunities: int, runs: int, coordinator_id: int
+) -> list[Figure]:
+    """Time the calls on a database the registry and the opportunities are loaded in."""
+    app = create_app(Config, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
         audience = frozenset(
             privacy.listable_audiences(db.session, db.session.get(User, coordinator_id))
         )

@@ -21,6 +21,7 @@ def test_the_matching_benchmark_runs_at_a_small_size(tmp_path):
 
 
 def test_sizes_are_named_in_thousands():
+    assert matching._size_name(1_000_000) == "1m"
     assert matching._size_name(100_000) == "100k"
     assert matching._size_name(10_000) == "10k"
     assert matching._size_name(2500) == "2500"
