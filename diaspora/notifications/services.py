@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import Select, delete, func, insert, select, tuple_, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from diaspora.audit.services import record
@@ -45,7 +45,7 @@ from diaspora.phones import services as phones
 from diaspora.phones.services import usable_number
 
 DIGEST_HOUR = time(9, 0)
-QUEUED_CHUNK = 2000  # (recipient, channel, key) rows sought per statement, well within limits
+QUEUED_CHUNK = 1000  # (recipient, dedupe key) pairs sought per statement
 
 
 @dataclass(frozen=True)
@@ -240,35 +240,35 @@ def _numbered(session: Session, user_ids: set[int]) -> dict[str, set[int]]:
 
 def _queued(session: Session, messages: Sequence[Message]) -> set[tuple[int, str, str]]:
     """(recipient id, channel, dedupe key) of these messages' rows already in the outbox."""
-    return _found(
-        session,
-        {
-            (message.recipient.id, channel.value, message.dedupe_key)
-            for message in messages
-            if message.dedupe_key is not None
-            for channel in Channel
-        },
-    )
+    keyed = {(m.recipient.id, m.dedupe_key) for m in messages if m.dedupe_key is not None}
+    return _found(session, keyed)
 
 
 def queued(session: Session, pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
     """Of these (recipient id, dedupe key) pairs, those with a message in the outbox on any
     channel."""
-    found = _found(
-        session,
-        {(recipient, channel.value, key) for recipient, key in pairs for channel in Channel},
-    )
-    return {(recipient, key) for recipient, _channel, key in found}
+    pairs = set(pairs)
+    return {(recipient, key) for recipient, _channel, key in _found(session, pairs)}
 
 
-def _found(session: Session, sought: set[tuple[int, str, str]]) -> set[tuple[int, str, str]]:
-    """Those of these (recipient id, channel, dedupe key) rows in the outbox: one statement per
-    QUEUED_CHUNK rows sought, each a lookup in the unique index."""
-    columns = (Notification.recipient_id, Notification.channel, Notification.dedupe_key)
+def _found(session: Session, pairs: set[tuple[int, str]]) -> set[tuple[int, str, str]]:
+    """(recipient id, channel, dedupe key) of the outbox rows of these (recipient id, dedupe
+    key) pairs: one statement per QUEUED_CHUNK pairs, reading the unique index by recipient
+    (flat lists of recipients and keys, which cost far less to send than a list of pairs)."""
     found: set[tuple[int, str, str]] = set()
-    for chunk in _chunks(sorted(sought), QUEUED_CHUNK):
-        rows = session.execute(select(*columns).where(tuple_(*columns).in_(chunk)))
-        found.update((recipient, channel, key) for recipient, channel, key in rows)
+    for chunk in _chunks(sorted(pairs), QUEUED_CHUNK):
+        rows = session.execute(
+            select(Notification.recipient_id, Notification.channel, Notification.dedupe_key).where(
+                Notification.recipient_id.in_({recipient for recipient, _ in chunk}),
+                Notification.dedupe_key.in_({key for _, key in chunk}),
+            )
+        )
+        wanted = set(chunk)
+        found.update(
+            (recipient, channel, key)
+            for recipient, channel, key in rows
+            if (recipient, key) in wanted
+        )
     return found
 
 
