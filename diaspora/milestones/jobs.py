@@ -1,5 +1,5 @@
 """Reminder jobs: each run writes the reminders whose time has come as outbox rows, through
-`notify()`, and commits. The scheduler runs them every minute; tests call them directly.
+`notify_many()`, and commits. The scheduler runs them every minute; tests call them directly.
 
 Only reminders whose time has come are written, never future ones, so a date that moves needs no
 clean-up: the reminders of the new date are new keys, and the old keys are never due again.
@@ -7,6 +7,11 @@ A run looks back `CATCH_UP` (two days), so a scheduler that was down for a while
 one run; a reminder that fell due longer ago than that is left out, as is one superseded by a
 later reminder about the same thing (after downtime, "due tomorrow" rather than both "due in 7
 days" and "due tomorrow").
+
+The milestone job notes how far each run went (`reminder_runs`), so the next run reads only the
+milestones with a reminder in the time zones whose 09:00 came since, and those changed since
+(docs/adr/0019-reminder-ticks-read-only-the-zones-due.md): most minutes, nothing. Reminders
+are written a batch at a time through `notify_many`, a fixed number of statements a batch.
 
 Every reminder has a dedupe key unique per recipient, so running a job twice, or in several
 processes at once, writes each reminder once. Each batch locks the rows it reminds about
