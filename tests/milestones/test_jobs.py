@@ -10,7 +10,7 @@ from diaspora.core.time import as_utc
 from diaspora.credentials.models import Credential
 from diaspora.milestones import jobs, services
 from diaspora.milestones.models import Milestone
-from diaspora.notifications.models import Notification
+from diaspora.notifications.models import Notification, NotificationPreference
 from diaspora.organisations.models import Membership
 from tests.milestones.conftest import utc
 
@@ -169,6 +169,45 @@ def test_a_former_coordinator_is_not_told(db, plan_for, add_milestone, outbox, c
     _run_days(date(2027, 6, 14), date(2027, 6, 16))
     assert [r.recipient_id for r in outbox(f"milestone:{milestone.id}:")] == [plan.owner_id]
     assert outbox()[-1].dedupe_key.endswith(":overdue:2")
+
+
+def test_each_reminder_goes_in_its_recipients_language_by_the_channel_they_chose(
+    db, plan_for, add_milestone, coordinator
+):
+    """The owner reads French and chose the inbox only; the coordinator reads Bengali and chose
+    WhatsApp, which is not set up here, so theirs goes by email at once."""
+    coordinator.language = "bn"
+    db.session.add(
+        NotificationPreference(
+            user_id=coordinator.id, kind="milestone_overdue", channel="whatsapp", digest=False
+        )
+    )
+    plan = plan_for("Europe/London", coordinator=coordinator)
+    plan.owner.language = "fr"
+    db.session.add(
+        NotificationPreference(user_id=plan.owner_id, kind="milestone_reminder", channel="inbox")
+    )
+    db.session.commit()
+    milestone = add_milestone(plan, date(2027, 6, 8))
+    overdue = add_milestone(plan, date(2027, 5, 18), scheduled_at=utc(2027, 6, 1))
+    assert jobs.milestone_reminders(utc(2027, 6, 1, 8, 30)) == 2  # due in 7 days; 14 days late
+    rows = db.session.scalars(
+        select(Notification).where(Notification.dedupe_key.like("milestone:%"))
+    ).all()
+    by = {(r.dedupe_key.split(":")[1], r.channel): r for r in rows}
+    assert set(by) == {
+        (str(milestone.id), "inbox"),
+        (str(overdue.id), "inbox"),
+        (str(overdue.id), "email"),
+    }
+    assert by[(str(milestone.id), "inbox")].subject == "Échéance dans 7 jours : Own milestone"
+    coordinator_email = by[(str(overdue.id), "email")]
+    assert coordinator_email.recipient_id == coordinator.id
+    assert coordinator_email.subject.startswith("14 দিন পেরিয়ে গেছে: Own milestone")
+    assert (coordinator_email.digest, as_utc(coordinator_email.due_at)) == (
+        False,
+        utc(2027, 6, 1, 8, 0),
+    )
 
 
 # Dates that move, milestones done -----------------------------------------------------------
