@@ -143,10 +143,10 @@ def _outbox_rows(session: Session, messages: Sequence[Message]) -> list[list[dic
             if chosen.get((message.recipient.id, message.kind), (None,))[0] in TO_NUMBERS
         },
     )
-    queued = _queued(session, messages)
+    in_outbox = _queued(session, messages)
     return [
         _message_rows(
-            session, message, chosen.get((message.recipient.id, message.kind)), numbered, queued
+            session, message, chosen.get((message.recipient.id, message.kind)), numbered, in_outbox
         )
         for message in messages
     ]
@@ -157,11 +157,11 @@ def _message_rows(
     message: Message,
     choice: tuple[str, bool] | None,
     numbered: dict[str, set[int]],
-    queued: set[tuple[int, str, str]],
+    in_outbox: set[tuple[int, str, str]],
 ) -> list[dict[str, object]]:
     """One message's rows: in the inbox, and by the channel the person chose for its kind
     (`choice`, None for the default) unless it cannot go that way; none on a channel that
-    already has the message (`queued`, which gains the rows returned)."""
+    already has the message (`in_outbox`, which gains the rows returned)."""
     recipient, key = message.recipient, message.dedupe_key
     with force_locale(language_of(recipient)):
         subject = translated(message.subject)
@@ -176,8 +176,8 @@ def _message_rows(
     if channel in TO_NUMBERS and recipient.id not in numbered.get(channel, ()):
         channel, digest = Channel.EMAIL, False
     charged = None
-    if channel in TO_NUMBERS and (recipient.id, channel, key) not in queued:
-        if (recipient.id, Channel.EMAIL, key) in queued:
+    if channel in TO_NUMBERS and (recipient.id, channel, key) not in in_outbox:
+        if (recipient.id, Channel.EMAIL, key) in in_outbox:
             channel = Channel.EMAIL  # told by email already, when the budget was spent
         else:
             channel, charged = _charge_text(
@@ -200,9 +200,9 @@ def _message_rows(
     rows = []
     for channel, channel_due, in_digest in channels:
         if key is not None:
-            if (recipient.id, channel, key) in queued:
+            if (recipient.id, channel, key) in in_outbox:
                 continue
-            queued.add((recipient.id, channel, key))
+            in_outbox.add((recipient.id, channel, key))
         to_number = channel in TO_NUMBERS
         rows.append(
             {
