@@ -46,6 +46,8 @@ class User(UserMixin, db.Model):
             sqlite_where=text("NOT active"),
             postgresql_where=text("NOT active"),
         ),
+        # The reminder job asks whether anyone lives in the zones whose 09:00 has just come.
+        Index("ix_users_time_zone", "time_zone"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

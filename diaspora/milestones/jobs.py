@@ -1,5 +1,5 @@
 """Reminder jobs: each run writes the reminders whose time has come as outbox rows, through
-`notify()`, and commits. The scheduler runs them every minute; tests call them directly.
+`notify_many()`, and commits. The scheduler runs them every minute; tests call them directly.
 
 Only reminders whose time has come are written, never future ones, so a date that moves needs no
 clean-up: the reminders of the new date are new keys, and the old keys are never due again.
@@ -7,6 +7,11 @@ A run looks back `CATCH_UP` (two days), so a scheduler that was down for a while
 one run; a reminder that fell due longer ago than that is left out, as is one superseded by a
 later reminder about the same thing (after downtime, "due tomorrow" rather than both "due in 7
 days" and "due tomorrow").
+
+The milestone job notes how far each run went (`reminder_runs`), so the next run reads only the
+milestones with a reminder in the time zones whose 09:00 came since, and those changed since
+(docs/adr/0019-reminder-ticks-read-only-the-zones-due.md): most minutes, nothing. Reminders
+are written a batch at a time through `notify_many`, a fixed number of statements a batch.
 
 Every reminder has a dedupe key unique per recipient, so running a job twice, or in several
 processes at once, writes each reminder once. Each batch locks the rows it reminds about
@@ -35,9 +40,13 @@ import time as clock
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from flask_babel import gettext, ngettext
 from sqlalchemy import or_, select, union_all
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, aliased, joinedload
 
@@ -49,8 +58,7 @@ from diaspora.credentials.services import regulator_label
 from diaspora.engagements.models import Engagement, EngagementState
 from diaspora.extensions import db
 from diaspora.languages import force_locale, language_of
-from diaspora.notifications.models import Notification
-from diaspora.notifications.services import notify
+from diaspora.notifications.services import Message, notify_many, queued
 from diaspora.opportunities.models import SessionStatus, TeachingSession
 from diaspora.opportunities.times import both_zones
 from diaspora.reference.places import DEFAULT_TIME_ZONE
@@ -58,7 +66,7 @@ from diaspora.registry.models import StaffProfile
 from diaspora.registry.presenters import long_date
 
 from . import services
-from .models import Milestone, Plan
+from .models import Milestone, Plan, ReminderRun
 from .presenters import days_text
 
 REMIND_AT = time(9, 0)
@@ -69,6 +77,10 @@ SESSION_LEADS = (("24h", timedelta(hours=24)), ("1h", timedelta(hours=1)))
 CREDENTIAL_LEADS = (60, 14)
 BATCH = 500
 RETRIES = 5
+MILESTONES = "milestones"  # the milestone job's name in reminder_runs
+# How far back a run reads changes from the last run's start: a change committed just after that
+# run read (a web request's transaction, a clock a little behind) is read by this one.
+SETTLING = timedelta(minutes=5)
 
 
 # Shared --------------------------------------------------------------------------------------
@@ -99,19 +111,62 @@ def _in_ranges(column, ranges: Sequence[tuple[date, date]]):
     return or_(*(column.between(low, high) for low, high in ranges))
 
 
-def _existing(session: Session, pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
-    """Of these (recipient id, dedupe key) pairs, those with a message already (any channel)."""
-    pairs = set(pairs)
-    if not pairs:
-        return set()
-    recipients = {recipient for recipient, _ in pairs}
-    keys = {key for _, key in pairs}
-    rows = session.execute(
-        select(Notification.recipient_id, Notification.dedupe_key)
-        .where(Notification.recipient_id.in_(recipients), Notification.dedupe_key.in_(keys))
-        .distinct()
+def _ran_until(session: Session, job: str, now: datetime) -> datetime | None:
+    """The time up to which `job` last wrote every reminder, if within the catch-up window
+    (None: read the whole window, as after a long stop or when the clock went back)."""
+    mark = session.scalar(select(ReminderRun.ran_until).where(ReminderRun.job == job))
+    if mark is None or not now - CATCH_UP < as_utc(mark) <= now:
+        return None
+    return as_utc(mark)
+
+
+def _ran(session: Session, job: str, now: datetime) -> None:
+    """Record that `job` wrote every reminder due up to `now` (a later mark is kept: several
+    schedulers may run it at once)."""
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = upsert(ReminderRun).values(job=job, ran_until=now)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[ReminderRun.job],
+            set_={"ran_until": statement.excluded.ran_until},
+            where=ReminderRun.ran_until < statement.excluded.ran_until,
+        )
     )
-    return {(recipient, key) for recipient, key in rows} & pairs
+    session.commit()
+
+
+@cache
+def _all_zones() -> tuple[tuple[str, ZoneInfo], ...]:
+    """Every zone an account may hold, loaded once (zoneinfo keeps only a few strongly)."""
+    return tuple((name, zone_of(name)) for name in sorted(available_timezones()))
+
+
+def nines_between(since: datetime, now: datetime) -> dict[str, list[date]]:
+    """Zone name -> the local dates whose 09:00 came after `since` and by `now`, for every
+    zone where there is one."""
+    found = {}
+    for name, zone in _all_zones():
+        day, last = since.astimezone(zone).date(), now.astimezone(zone).date()
+        days = []
+        while day <= last:
+            if since < datetime.combine(day, REMIND_AT, tzinfo=zone) <= now:
+                days.append(day)
+            day += timedelta(days=1)
+        if days:
+            found[name] = days
+    return found
+
+
+def _lived_in(session: Session, zones: Iterable[str]) -> set[str]:
+    """Of these zones, those someone's account is in (SQLite skips through the index on zones;
+    PostgreSQL reads the entries of the zones asked). The default zone always counts: an
+    account whose zone is unknown lives by it."""
+    zones = set(zones)
+    if not zones:
+        return set()
+    asked = select(User.time_zone).where(User.time_zone.in_(sorted(zones))).distinct()
+    return set(session.scalars(asked)) | ({DEFAULT_TIME_ZONE} & zones)
 
 
 def _is_contention(error: Exception) -> bool:
@@ -135,7 +190,7 @@ def _in_batches(
     total = 0
     for start in range(0, len(items), BATCH):
         batch = list(items[start : start + BATCH])
-        written = _existing(session, map(key_of, batch))
+        written = queued(session, map(key_of, batch))
         missing = [item for item in batch if key_of(item) not in written]
         session.commit()  # end the read
         if not missing:
@@ -230,9 +285,9 @@ def _lead_sets_in_use(session: Session) -> set[int]:
     return leads
 
 
-def _due_ranges(session: Session, now: datetime) -> list[tuple[date, date]]:
-    """The due dates of milestones that could have a reminder due now."""
-    low, high = _date_window(now)
+def _due_ranges(session: Session, low: date, high: date) -> list[tuple[date, date]]:
+    """The due dates of milestones that could have a reminder due on a local date from `low`
+    to `high`."""
     ranges = []
     for lead in _lead_sets_in_use(session):
         ranges.append((low + timedelta(days=lead), high + timedelta(days=lead)))
@@ -244,24 +299,42 @@ def _due_ranges(session: Session, now: datetime) -> list[tuple[date, date]]:
     return _merge(ranges)
 
 
-def _candidates(session: Session, now: datetime) -> list[Candidate]:
-    """Open milestones whose due date puts a reminder in the window. Two steps, so that both
-    databases read the milestones through the partial index on open ones by due date, one range
-    seek per window (joined, or with the windows OR-ed, SQLite's planner walks every plan or the
-    whole index), then their plans and people by id."""
+def _open_due_in(session: Session, ranges: Sequence[tuple[date, date]]) -> list[tuple]:
+    """(id, plan id, due on, scheduled at) of the open milestones due in these ranges: one
+    range seek per range in the partial index on open ones by due date (joined, or with the
+    ranges OR-ed, SQLite's planner walks every plan or the whole index)."""
     columns = (Milestone.id, Milestone.plan_id, Milestone.due_on, Milestone.scheduled_at)
-    found = session.execute(
+    return session.execute(
         union_all(
             *(
                 select(*columns).where(
                     Milestone.done_at.is_(None), Milestone.due_on.between(low, high)
                 )
-                for low, high in _due_ranges(session, now)
+                for low, high in ranges
             )
         )
     ).all()
+
+
+def _changed_since(session: Session, after: datetime) -> list[tuple]:
+    """(id, plan id, due on, scheduled at) of the open milestones set, moved or opened after
+    `after`, and of those whose plan changed after it (lead times, coordinator)."""
+    columns = (Milestone.id, Milestone.plan_id, Milestone.due_on, Milestone.scheduled_at)
+    return session.execute(
+        union_all(
+            select(*columns).where(Milestone.done_at.is_(None), Milestone.scheduled_at > after),
+            select(*columns)
+            .join(Plan, Plan.id == Milestone.plan_id)
+            .where(Plan.updated_at > after, Milestone.done_at.is_(None)),
+        )
+    ).all()
+
+
+def _candidates(session: Session, found: Iterable[tuple]) -> list[Candidate]:
+    """These milestones with their plans and people, read by plan id (owners still active)."""
     owner = aliased(User)
     coordinator = aliased(User)
+    found = list(found)
     plans: dict[int, tuple] = {}
     plan_ids = sorted({plan_id for _, plan_id, _, _ in found})
     for start in range(0, len(plan_ids), 1000):
@@ -300,22 +373,59 @@ def _candidates(session: Session, now: datetime) -> list[Candidate]:
     return candidates
 
 
+def milestones_due(session: Session, now: datetime, since: datetime | None) -> list[Due]:
+    """The milestone reminders that came after `since` and by `now` (None: within the
+    catch-up window), and those of milestones and plans changed since then, already written or
+    not.
+
+    A run after another reads the milestones whose due dates give a reminder on a local date
+    whose 09:00 came since in a zone someone lives in (most minutes there is none), and those
+    changed since the other run began, less `SETTLING`: a change committed after the other
+    run read is read by this one."""
+    if since is None:
+        found = _open_due_in(session, _due_ranges(session, *_date_window(now)))
+        return [due for c in _candidates(session, found) for due in reminders_due(c, now)]
+    changed = {row[0]: row for row in _changed_since(session, since - SETTLING)}
+    nines = nines_between(since, now)
+    days = [day for zone in _lived_in(session, nines) for day in nines[zone]]
+    found = {}
+    if days:
+        found = {
+            row[0]: row for row in _open_due_in(session, _due_ranges(session, min(days), max(days)))
+        }
+    found.update(changed)
+    return [
+        due
+        for candidate in _candidates(session, found.values())
+        for due in reminders_due(candidate, now)
+        if due.due_at > since or candidate.milestone_id in changed
+    ]
+
+
 def milestone_reminders(now: datetime | None = None) -> int:
     """Write the milestone reminders whose time has come; return how many were written."""
     now = as_utc(now or utcnow())
     session = db.session
-    dues = [due for c in _candidates(session, now) for due in reminders_due(c, now)]
+    dues = milestones_due(session, now, _ran_until(session, MILESTONES, now))
     session.commit()  # end the read; each batch is a transaction of its own
     dues.sort(key=lambda due: due.milestone_id)
-    return _in_batches(
+    coordinating: dict[int, bool] = {}
+    written = _in_batches(
         session,
         dues,
         lambda due: (due.recipient_id, due.key),
-        lambda s, batch: _write_milestone_batch(s, batch, now),
+        lambda s, batch: _write_milestone_batch(s, batch, now, coordinating),
     )
+    _ran(session, MILESTONES, now)
+    return written
 
 
-def _write_milestone_batch(session: Session, batch: list[Due], now: datetime) -> int:
+def _write_milestone_batch(
+    session: Session, batch: list[Due], now: datetime, coordinating: dict[int, bool]
+) -> int:
+    """Lock the batch's milestones, and write the reminders still due about them: one
+    statement each for the milestones, the preferences, the numbers and the rows already
+    written, one insert, and one per coordinator not asked about yet in this run."""
     ids = sorted({due.milestone_id for due in batch})
     milestones = {
         m.id: m
@@ -330,55 +440,30 @@ def _write_milestone_batch(session: Session, batch: list[Due], now: datetime) ->
             .with_for_update(of=Milestone)
         ).unique()
     }
-    existing = _existing(session, ((due.recipient_id, due.key) for due in batch))
-    coordinating: dict[int, bool] = {}
-    written = 0
-    with session.no_autoflush:  # one flush at the commit, not one per query notify() makes
-        for due in batch:
-            written += _write_one(session, milestones, existing, coordinating, due, now)
-    return written
+    messages = []
+    for due in batch:
+        milestone = milestones.get(due.milestone_id)
+        if milestone is None or milestone.due_on != due.due_on:
+            continue  # done, deleted or moved since the candidates were read
+        plan = milestone.plan
+        person = plan.owner
+        if due.what == "coordinator":
+            person = plan.coordinator
+            if person is None or person.id != due.recipient_id:
+                continue
+            if person.id not in coordinating:
+                coordinating[person.id] = services.is_current_coordinator(session, person)
+            if not coordinating[person.id]:
+                continue
+        days = (milestone.due_on - services.local_today(plan.owner, now)).days
+        with force_locale(language_of(person)):  # the message is in its recipient's language
+            messages.append(_milestone_message(milestone, plan, person, due, days))
+    return notify_many(session, messages)
 
 
-def _write_one(
-    session: Session,
-    milestones: dict[int, Milestone],
-    existing: set[tuple[int, str]],
-    coordinating: dict[int, bool],
-    due: Due,
-    now: datetime,
-) -> int:
-    """Write one reminder unless it is no longer due or already written; returns 0 or 1."""
-    milestone = milestones.get(due.milestone_id)
-    if milestone is None or milestone.due_on != due.due_on:
-        return 0  # done, deleted or moved since the candidates were read
-    if (due.recipient_id, due.key) in existing:
-        return 0
-    plan = milestone.plan
-    person = plan.owner
-    if due.what == "coordinator":
-        person = plan.coordinator
-        if person is None or person.id != due.recipient_id:
-            return 0
-        if person.id not in coordinating:
-            coordinating[person.id] = services.is_current_coordinator(session, person)
-        if not coordinating[person.id]:
-            return 0
-    _send_milestone(session, milestone, plan, person, due, now)
-    return 1
-
-
-def _send_milestone(
-    session: Session, milestone: Milestone, plan: Plan, person: User, due: Due, now: datetime
-) -> None:
-    owner_today = services.local_today(plan.owner, now)
-    days = (milestone.due_on - owner_today).days
-    with force_locale(language_of(person)):  # the message is in its recipient's language
-        _notify_milestone(session, milestone, plan, person, due, days)
-
-
-def _notify_milestone(
-    session: Session, milestone: Milestone, plan: Plan, person: User, due: Due, days: int
-) -> None:
+def _milestone_message(
+    milestone: Milestone, plan: Plan, person: User, due: Due, days: int
+) -> Message:
     title = milestone.title
     if due.what == "lead":
         kind = "milestone_reminder"
@@ -405,22 +490,23 @@ def _notify_milestone(
             name=plan.owner.display_name,
         )
         template = "milestones_overdue_coordinator"
-    notify(
-        session,
+    return Message(
         person,
         kind,
-        subject=subject[:200],
-        template=template,
+        subject[:200],
+        template,
         link=service_path("milestones.plan", plan_id=plan.id),
         dedupe_key=due.key,
         due_at=due.due_at,
         about=plan.owner,
-        milestone=milestone,
-        plan=plan,
-        owner=plan.owner,
-        due=long_date(milestone.due_on),
-        days=days,
-        days_text=days_text(abs(days)),
+        context={
+            "milestone": milestone,
+            "plan": plan,
+            "owner": plan.owner,
+            "due": long_date(milestone.due_on),
+            "days": days,
+            "days_text": days_text(abs(days)),
+        },
     )
 
 
@@ -480,11 +566,10 @@ def _write_session_batch(session: Session, batch: list[tuple], now: datetime) ->
             .with_for_update(of=Engagement)
         ).unique()
     }
-    existing = _existing(session, ((item[1], item[2]) for item in batch))
-    written = 0
-    for engagement_id, user_id, key, due_at, starts_at, sequence in batch:
+    messages = []
+    for engagement_id, _user_id, key, due_at, starts_at, sequence in batch:
         engagement = engagements.get(engagement_id)
-        if engagement is None or (user_id, key) in existing:
+        if engagement is None:
             continue
         occurrence = engagement.session
         if (
@@ -504,9 +589,8 @@ def _write_session_batch(session: Session, batch: list[tuple], now: datetime) ->
         if key.endswith(":24h") and starts_at - now < timedelta(hours=20):
             soon = "today" if (starts_at - now) < timedelta(hours=12) else "soon"
         with force_locale(language_of(person)):  # the message is in its recipient's language
-            _notify_session(session, person, key, due_at, occurrence, at, starts_at, soon)
-        written += 1
-    return written
+            messages.append(_session_message(person, key, due_at, occurrence, at, starts_at, soon))
+    return notify_many(session, messages)
 
 
 def _session_subject(soon: str, title: str) -> str:
@@ -519,8 +603,7 @@ def _session_subject(soon: str, title: str) -> str:
     return gettext("Starting soon: %(title)s", title=title)
 
 
-def _notify_session(
-    session: Session,
+def _session_message(
     person: User,
     key: str,
     due_at: datetime,
@@ -528,23 +611,24 @@ def _notify_session(
     at: str,
     starts_at: datetime,
     soon: str,
-) -> None:
+) -> Message:
     opportunity = occurrence.opportunity
-    notify(
-        session,
+    return Message(
         person,
         "booking_reminder",
-        subject=_session_subject(soon, opportunity.title)[:200],
-        template="milestones_session_reminder",
+        _session_subject(soon, opportunity.title)[:200],
+        "milestones_session_reminder",
         link=service_path("opportunities.detail", opportunity_id=opportunity.id),
         dedupe_key=key,
         organisation_id=opportunity.organisation_id,
         due_at=due_at,
-        opportunity=opportunity,
-        occurrence=occurrence,
-        starts=at,
-        day=long_date(as_utc(starts_at).astimezone(zone_of(person.time_zone)).date()),
-        join_link=opportunity.join_link,
+        context={
+            "opportunity": opportunity,
+            "occurrence": occurrence,
+            "starts": at,
+            "day": long_date(as_utc(starts_at).astimezone(zone_of(person.time_zone)).date()),
+            "join_link": opportunity.join_link,
+        },
     )
 
 
@@ -609,49 +693,46 @@ def _write_credential_batch(session: Session, batch: list[tuple], now: datetime)
             .with_for_update(of=Credential)
         ).unique()
     }
-    existing = _existing(session, ((item[1], item[2]) for item in batch))
-    written = 0
-    for credential_id, user_id, key, due_at, expires_on in batch:
+    messages = []
+    for credential_id, _user_id, key, due_at, expires_on in batch:
         credential = credentials.get(credential_id)
         if (
             credential is None
             or credential.expires_on != expires_on
             or credential.status == CredentialStatus.REJECTED
-            or (user_id, key) in existing
         ):
             continue
         person = credential.profile.user
         days = (expires_on - services.local_today(person, now)).days
         with force_locale(language_of(person)):  # the message is in its recipient's language
-            _notify_expiry(session, person, key, due_at, credential, expires_on, days)
-        written += 1
-    return written
+            messages.append(_expiry_message(person, key, due_at, credential, expires_on, days))
+    return notify_many(session, messages)
 
 
-def _notify_expiry(
-    session: Session,
+def _expiry_message(
     person: User,
     key: str,
     due_at: datetime,
     credential: Credential,
     expires_on: date,
     days: int,
-) -> None:
-    notify(
-        session,
+) -> Message:
+    return Message(
         person,
         "credential_expiry",
-        subject=ngettext(
+        ngettext(
             "Your registration expires in %(num)d day",
             "Your registration expires in %(num)d days",
             days,
         ),
-        template="milestones_credential_expiry",
+        "milestones_credential_expiry",
         link=service_path("credentials.index"),
         dedupe_key=key,
         due_at=due_at,
-        credential=credential,
-        regulator=regulator_label(credential.regulator, credential.regulator_name),
-        expires=long_date(expires_on),
-        days_text=days_text(days),
+        context={
+            "credential": credential,
+            "regulator": regulator_label(credential.regulator, credential.regulator_name),
+            "expires": long_date(expires_on),
+            "days_text": days_text(days),
+        },
     )

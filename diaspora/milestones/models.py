@@ -96,6 +96,8 @@ class Plan(db.Model):
     __tablename__ = "plans"
     __table_args__ = (
         # The reminder job asks which lead times are in use; most plans keep the default (NULL).
+        # The reminder job reads the plans changed since its last run.
+        Index("ix_plans_updated", "updated_at"),
         Index(
             "ix_plans_custom_lead_days",
             "lead_days",
@@ -148,6 +150,13 @@ class Milestone(db.Model):
             postgresql_where=text("done_at IS NULL"),
         ),
         Index("ix_milestones_plan_due", "plan_id", "due_on"),
+        # The reminder job reads the open milestones set, moved or opened since its last run.
+        Index(
+            "ix_milestones_open_scheduled",
+            "scheduled_at",
+            sqlite_where=text("done_at IS NULL"),
+            postgresql_where=text("done_at IS NULL"),
+        ),
         CheckConstraint("anchor IN ('start', 'end', 'fixed')", name="anchor_known"),
     )
 
@@ -174,3 +183,17 @@ class Milestone(db.Model):
 
     def __repr__(self) -> str:
         return f"<Milestone {self.id} of {self.plan_id}>"
+
+
+class ReminderRun(db.Model):
+    """How far a reminder job has run: every reminder due at or before `ran_until` was written
+    (or was not due to anyone), so the next run reads only the time zones whose 09:00 came
+    after it, and what changed since (see jobs.py)."""
+
+    __tablename__ = "reminder_runs"
+
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)
+    ran_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"<ReminderRun {self.job}>"

@@ -7,11 +7,11 @@ the outbox.
 """
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from diaspora.audit.services import record
@@ -45,6 +45,25 @@ from diaspora.phones import services as phones
 from diaspora.phones.services import usable_number
 
 DIGEST_HOUR = time(9, 0)
+QUEUED_CHUNK = 1000  # (recipient, dedupe key) pairs sought per statement
+
+
+@dataclass(frozen=True)
+class Message:
+    """One thing to tell one person, as `notify()` takes it (see there); `notify_many` takes a
+    list of them."""
+
+    recipient: User
+    kind: str
+    subject: str
+    template: str
+    link: str | None = None
+    dedupe_key: str | None = None
+    due_at: datetime | None = None
+    attachment: tuple[str, str] | None = None
+    about: User | None = None
+    organisation_id: int | None = None
+    context: dict[str, object] = field(default_factory=dict)
 
 
 def notify(
@@ -80,59 +99,182 @@ def notify(
     The subject (a `Words` is translated) and body are written in the recipient's language.
     Returns the rows added.
     """
-    with force_locale(language_of(recipient)):
-        subject = translated(subject)
-        body = render_text(
-            f"notifications/{template}.txt", recipient=recipient, link=link, **context
+    message = Message(
+        recipient,
+        kind,
+        subject,
+        template,
+        link=link,
+        dedupe_key=dedupe_key,
+        due_at=due_at,
+        attachment=attachment,
+        about=about,
+        organisation_id=organisation_id,
+        context=context,
+    )
+    added = [Notification(**row) for row in _outbox_rows(session, [message])[0]]
+    session.add_all(added)
+    return added
+
+
+def notify_many(session: Session, messages: Sequence[Message]) -> int:
+    """`notify()` for many messages at once, for the jobs that write reminders by the thousand:
+    the same rows, found with one statement each for the preferences, the numbers and the
+    messages already queued, and inserted with one statement (no ORM objects; a text charged
+    to an organisation's budget still costs a statement of its own). Returns how many messages
+    were queued (on one channel at least: a message whose key is queued on every channel it
+    would go by is not)."""
+    by_message = _outbox_rows(session, messages)
+    rows = [row for each in by_message for row in each]
+    if rows:
+        session.execute(insert(Notification), rows)
+    return sum(1 for each in by_message if each)
+
+
+def _outbox_rows(session: Session, messages: Sequence[Message]) -> list[list[dict[str, object]]]:
+    """The outbox rows `notify()` writes for each of these messages, as column values."""
+    recipients = {message.recipient.id for message in messages}
+    chosen = _preferences_of(session, recipients, {message.kind for message in messages})
+    numbered = _numbered(
+        session,
+        {
+            message.recipient.id
+            for message in messages
+            if chosen.get((message.recipient.id, message.kind), (None,))[0] in TO_NUMBERS
+        },
+    )
+    in_outbox = _queued(session, messages)
+    return [
+        _message_rows(
+            session, message, chosen.get((message.recipient.id, message.kind)), numbered, in_outbox
         )
-    due = as_utc(due_at) if due_at is not None else utcnow()
-    channel, digest = preference_for(session, recipient.id, kind)
-    if channel == Channel.SMS and not sms_available(session, recipient.id):
-        channel, digest = Channel.EMAIL, False
-    if channel == Channel.WHATSAPP and not whatsapp_available(session, recipient.id):
+        for message in messages
+    ]
+
+
+def _message_rows(
+    session: Session,
+    message: Message,
+    choice: tuple[str, bool] | None,
+    numbered: dict[str, set[int]],
+    in_outbox: set[tuple[int, str, str]],
+) -> list[dict[str, object]]:
+    """One message's rows: in the inbox, and by the channel the person chose for its kind
+    (`choice`, None for the default) unless it cannot go that way; none on a channel that
+    already has the message (`in_outbox`, which gains the rows returned)."""
+    recipient, key = message.recipient, message.dedupe_key
+    with force_locale(language_of(recipient)):
+        subject = translated(message.subject)
+        body = render_text(
+            f"notifications/{message.template}.txt",
+            recipient=recipient,
+            link=message.link,
+            **message.context,
+        )
+    due = as_utc(message.due_at) if message.due_at is not None else utcnow()
+    channel, digest = choice or _default_preference(message.kind)
+    if channel in TO_NUMBERS and recipient.id not in numbered.get(channel, ()):
         channel, digest = Channel.EMAIL, False
     charged = None
-    if channel in TO_NUMBERS and not (
-        dedupe_key and _exists(session, recipient.id, channel, dedupe_key)
-    ):
-        if dedupe_key and _exists(session, recipient.id, Channel.EMAIL, dedupe_key):
+    if channel in TO_NUMBERS and (recipient.id, channel, key) not in in_outbox:
+        if (recipient.id, Channel.EMAIL, key) in in_outbox:
             channel = Channel.EMAIL  # told by email already, when the budget was spent
         else:
             channel, charged = _charge_text(
-                session, organisation_id, channel, kind, subject, body, link
+                session,
+                message.organisation_id,
+                channel,
+                message.kind,
+                subject,
+                body,
+                message.link,
             )
     channels: list[tuple[str, datetime, bool]] = [(Channel.INBOX, due, False)]
     if channel == Channel.EMAIL:
-        channels.append(
-            (Channel.EMAIL, next_digest_time(due, recipient.time_zone) if digest else due, digest)
-        )
-    elif channel in (Channel.SMS, Channel.WHATSAPP):
+        later = next_digest_time(due, recipient.time_zone) if digest else due
+        channels.append((Channel.EMAIL, later, digest))
+    elif channel in TO_NUMBERS:
         channels.append((channel, after_quiet_hours(due, recipient.time_zone), False))
-    added = []
+    about = message.about
+    attachment = message.attachment or (None, None)
+    rows = []
     for channel, channel_due, in_digest in channels:
-        if dedupe_key and _exists(session, recipient.id, channel, dedupe_key):
-            continue
-        row = Notification(
-            recipient_id=recipient.id,
-            about_user_id=about.id if about is not None and about.id != recipient.id else None,
-            kind=kind,
-            channel=channel,
-            subject=subject,
-            body=body,
-            link=link,
-            dedupe_key=dedupe_key,
-            due_at=channel_due,
-            digest=in_digest,
-            state=DeliveryState.PENDING,
-            attempts=0,
-            attachment_name=attachment[0] if attachment else None,
-            attachment=attachment[1] if attachment else None,
-            organisation_id=organisation_id if channel in TO_NUMBERS else None,
-            segments=charged if channel in TO_NUMBERS else None,
+        if key is not None:
+            if (recipient.id, channel, key) in in_outbox:
+                continue
+            in_outbox.add((recipient.id, channel, key))
+        to_number = channel in TO_NUMBERS
+        rows.append(
+            {
+                "recipient_id": recipient.id,
+                "about_user_id": about.id if about and about.id != recipient.id else None,
+                "kind": message.kind,
+                "channel": channel,
+                "subject": subject,
+                "body": body,
+                "link": message.link,
+                "dedupe_key": key,
+                "due_at": channel_due,
+                "digest": in_digest,
+                "state": DeliveryState.PENDING,
+                "attempts": 0,
+                "attachment_name": attachment[0],
+                "attachment": attachment[1],
+                "organisation_id": message.organisation_id if to_number else None,
+                "segments": charged if to_number else None,
+            }
         )
-        session.add(row)
-        added.append(row)
-    return added
+    return rows
+
+
+def _numbered(session: Session, user_ids: set[int]) -> dict[str, set[int]]:
+    """Of these people, those texts (`sms`) and WhatsApp messages can go to now, by channel."""
+    if not user_ids:
+        return {}
+    usable = phones.usable_numbers(session, user_ids)
+    return {
+        Channel.SMS: usable if texts_configured() else set(),
+        Channel.WHATSAPP: usable if whatsapp_on() else set(),
+    }
+
+
+def _queued(session: Session, messages: Sequence[Message]) -> set[tuple[int, str, str]]:
+    """(recipient id, channel, dedupe key) of these messages' rows already in the outbox."""
+    keyed = {(m.recipient.id, m.dedupe_key) for m in messages if m.dedupe_key is not None}
+    return _found(session, keyed)
+
+
+def queued(session: Session, pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Of these (recipient id, dedupe key) pairs, those with a message in the outbox on any
+    channel."""
+    pairs = set(pairs)
+    return {(recipient, key) for recipient, _channel, key in _found(session, pairs)}
+
+
+def _found(session: Session, pairs: set[tuple[int, str]]) -> set[tuple[int, str, str]]:
+    """(recipient id, channel, dedupe key) of the outbox rows of these (recipient id, dedupe
+    key) pairs: one statement per QUEUED_CHUNK pairs, reading the unique index by recipient
+    (flat lists of recipients and keys, which cost far less to send than a list of pairs)."""
+    found: set[tuple[int, str, str]] = set()
+    for chunk in _chunks(sorted(pairs), QUEUED_CHUNK):
+        rows = session.execute(
+            select(Notification.recipient_id, Notification.channel, Notification.dedupe_key).where(
+                Notification.recipient_id.in_({recipient for recipient, _ in chunk}),
+                Notification.dedupe_key.in_({key for _, key in chunk}),
+            )
+        )
+        wanted = set(chunk)
+        found.update(
+            (recipient, channel, key)
+            for recipient, channel, key in rows
+            if (recipient, key) in wanted
+        )
+    return found
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _charge_text(
@@ -289,15 +431,6 @@ def number_stopped(session: Session, number: str, now: datetime) -> int:
     return len(stopped)
 
 
-def _exists(session: Session, recipient_id: int, channel: str, dedupe_key: str) -> bool:
-    query = select(Notification.id).where(
-        Notification.recipient_id == recipient_id,
-        Notification.channel == channel,
-        Notification.dedupe_key == dedupe_key,
-    )
-    return session.scalar(query) is not None
-
-
 # Time ---------------------------------------------------------------------------------------
 
 
@@ -385,15 +518,40 @@ def open_channels(session: Session, user: User) -> set[str]:
 
 def preference_for(session: Session, user_id: int, kind: str) -> tuple[str, bool]:
     """(channel, in the daily summary) for one kind: the person's choice, else the default."""
+    return _preferences_of(session, {user_id}, {kind}).get(
+        (user_id, kind), _default_preference(kind)
+    )
+
+
+def _default_preference(kind: str) -> tuple[str, bool]:
     spec = kind_of(kind)
-    row = session.execute(
-        select(NotificationPreference.channel, NotificationPreference.digest).where(
-            NotificationPreference.user_id == user_id, NotificationPreference.kind == kind
+    return Channel.EMAIL.value, spec.digest and spec.can_digest
+
+
+def _preferences_of(
+    session: Session, user_ids: set[int], kinds: set[str]
+) -> dict[tuple[int, str], tuple[str, bool]]:
+    """(user id, kind) -> (channel, in the daily summary) for the choices these people made
+    about these kinds, in one statement (a kind with no choice keeps its default)."""
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        select(
+            NotificationPreference.user_id,
+            NotificationPreference.kind,
+            NotificationPreference.channel,
+            NotificationPreference.digest,
+        ).where(
+            NotificationPreference.user_id.in_(user_ids), NotificationPreference.kind.in_(kinds)
         )
-    ).first()
-    if row is None:
-        return Channel.EMAIL.value, spec.digest and spec.can_digest
-    return row.channel, bool(row.digest) and spec.can_digest and row.channel == Channel.EMAIL
+    )
+    return {
+        (user_id, kind): (
+            channel,
+            bool(digest) and kind_of(kind).can_digest and channel == Channel.EMAIL,
+        )
+        for user_id, kind, channel, digest in rows
+    }
 
 
 def preferences(session: Session, user: User) -> list[Preference]:

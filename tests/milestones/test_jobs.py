@@ -10,7 +10,7 @@ from diaspora.core.time import as_utc
 from diaspora.credentials.models import Credential
 from diaspora.milestones import jobs, services
 from diaspora.milestones.models import Milestone
-from diaspora.notifications.models import Notification
+from diaspora.notifications.models import Notification, NotificationPreference
 from diaspora.organisations.models import Membership
 from tests.milestones.conftest import utc
 
@@ -169,6 +169,45 @@ def test_a_former_coordinator_is_not_told(db, plan_for, add_milestone, outbox, c
     _run_days(date(2027, 6, 14), date(2027, 6, 16))
     assert [r.recipient_id for r in outbox(f"milestone:{milestone.id}:")] == [plan.owner_id]
     assert outbox()[-1].dedupe_key.endswith(":overdue:2")
+
+
+def test_each_reminder_goes_in_its_recipients_language_by_the_channel_they_chose(
+    db, plan_for, add_milestone, coordinator
+):
+    """The owner reads French and chose the inbox only; the coordinator reads Bengali and chose
+    WhatsApp, which is not set up here, so theirs goes by email at once."""
+    coordinator.language = "bn"
+    db.session.add(
+        NotificationPreference(
+            user_id=coordinator.id, kind="milestone_overdue", channel="whatsapp", digest=False
+        )
+    )
+    plan = plan_for("Europe/London", coordinator=coordinator)
+    plan.owner.language = "fr"
+    db.session.add(
+        NotificationPreference(user_id=plan.owner_id, kind="milestone_reminder", channel="inbox")
+    )
+    db.session.commit()
+    milestone = add_milestone(plan, date(2027, 6, 8))
+    overdue = add_milestone(plan, date(2027, 5, 18), scheduled_at=utc(2027, 6, 1))
+    assert jobs.milestone_reminders(utc(2027, 6, 1, 8, 30)) == 2  # due in 7 days; 14 days late
+    rows = db.session.scalars(
+        select(Notification).where(Notification.dedupe_key.like("milestone:%"))
+    ).all()
+    by = {(r.dedupe_key.split(":")[1], r.channel): r for r in rows}
+    assert set(by) == {
+        (str(milestone.id), "inbox"),
+        (str(overdue.id), "inbox"),
+        (str(overdue.id), "email"),
+    }
+    assert by[(str(milestone.id), "inbox")].subject == "Échéance dans 7 jours : Own milestone"
+    coordinator_email = by[(str(overdue.id), "email")]
+    assert coordinator_email.recipient_id == coordinator.id
+    assert coordinator_email.subject.startswith("14 দিন পেরিয়ে গেছে: Own milestone")
+    assert (coordinator_email.digest, as_utc(coordinator_email.due_at)) == (
+        False,
+        utc(2027, 6, 1, 8, 0),
+    )
 
 
 # Dates that move, milestones done -----------------------------------------------------------
@@ -333,6 +372,88 @@ def test_after_two_hours_down_one_run_writes_all_500_due_reminders_once(
     done_ids = {m.id for m in milestones[:20]}
     assert not [r for r in rows if int(r.dedupe_key.split(":")[1]) in done_ids]
     assert {as_utc(r.due_at).hour for r in rows} == {7, 8}
+
+
+# Runs after runs ----------------------------------------------------------------------------
+
+
+def test_nines_between_names_the_zones_whose_nine_oclock_came():
+    nines = jobs.nines_between(utc(2027, 6, 1, 7, 59), utc(2027, 6, 1, 8, 0))  # 09:00 BST
+    assert nines["Europe/London"] == [date(2027, 6, 1)]
+    assert nines["Africa/Lagos"] == [date(2027, 6, 1)]  # UTC+1 all year
+    assert "Asia/Dhaka" not in nines and "Europe/Paris" not in nines
+    assert jobs.nines_between(utc(2027, 6, 1, 8, 0), utc(2027, 6, 1, 8, 0)) == {}
+    # One instant is 09:00 on 2 June in Kiritimati (UTC+14) and on 1 June in Honolulu (UTC-10).
+    nines = jobs.nines_between(utc(2027, 6, 1, 18, 59), utc(2027, 6, 1, 19, 0))
+    assert nines["Pacific/Kiritimati"] == [date(2027, 6, 2)]
+    assert nines["Pacific/Honolulu"] == [date(2027, 6, 1)]
+    assert "Europe/London" not in nines
+
+
+def test_a_run_reads_the_milestones_only_of_the_zones_whose_nine_oclock_came(
+    plan_for, add_milestone, outbox, queries
+):
+    london = add_milestone(plan_for("Europe/London"), date(2027, 6, 8))
+    dhaka = add_milestone(plan_for("Asia/Dhaka"), date(2027, 6, 8))
+    assert jobs.milestone_reminders(utc(2027, 6, 1, 2, 0)) == 0
+    with queries.count():
+        assert jobs.milestone_reminders(utc(2027, 6, 1, 2, 1)) == 0  # no zone's 09:00
+    assert not [s for s in queries.statements if "milestones.due_on BETWEEN" in s]
+    assert len(queries) <= 4, queries.statements  # the last run, changes, zones, this run
+    with queries.count():
+        assert jobs.milestone_reminders(utc(2027, 6, 1, 2, 59)) == 0  # 09:00 in Kabul: nobody
+    assert not [s for s in queries.statements if "milestones.due_on BETWEEN" in s]
+    assert jobs.milestone_reminders(utc(2027, 6, 1, 3, 0)) == 1  # 09:00 in Dhaka
+    assert [r.dedupe_key for r in outbox("milestone:")] == [
+        f"milestone:{dhaka.id}:due:2027-06-08:lead:7"
+    ]
+    assert jobs.milestone_reminders(utc(2027, 6, 1, 8, 0)) == 1  # 09:00 in London
+    assert outbox("milestone:")[-1].dedupe_key.startswith(f"milestone:{london.id}:")
+
+
+def test_a_change_after_a_run_is_read_by_the_next_one_after_nine_oclock(
+    db, plan_for, add_milestone, outbox
+):
+    plan = plan_for("Europe/London")
+    assert jobs.milestone_reminders(utc(2027, 6, 1, 8, 30)) == 0
+    with at(utc(2027, 6, 1, 12)):  # due tomorrow: its 1 day reminder's 09:00 has gone
+        added = add_milestone(plan, date(2027, 6, 2), scheduled_at=utc(2027, 6, 1, 12))
+    assert jobs.milestone_reminders(utc(2027, 6, 1, 12, 1)) == 1
+    # Set a little before the last run, committed after it read: the next run reads it.
+    late = add_milestone(plan, date(2027, 6, 2), scheduled_at=utc(2027, 6, 1, 11, 58))
+    assert jobs.milestone_reminders(utc(2027, 6, 1, 12, 2)) == 1
+    assert jobs.milestone_reminders(utc(2027, 6, 1, 12, 3)) == 0
+    assert _keys(outbox, added) == [f"milestone:{added.id}:due:2027-06-02:lead:1"]
+    assert _keys(outbox, late) == [f"milestone:{late.id}:due:2027-06-02:lead:1"]
+
+
+def test_a_plan_changed_after_a_run_is_read_by_the_next_one(db, plan_for, add_milestone, outbox):
+    plan = plan_for("Europe/London")
+    milestone = add_milestone(plan, date(2027, 6, 15))
+    assert jobs.milestone_reminders(utc(2027, 6, 1, 8, 30)) == 0
+    with at(utc(2027, 6, 1, 12)):  # 14 days before: that reminder's 09:00 was this morning
+        services.set_lead_days(db.session, plan, plan.owner, (14, 1))
+        db.session.commit()
+    assert jobs.milestone_reminders(utc(2027, 6, 1, 12, 1)) == 1
+    assert _keys(outbox, milestone) == [f"milestone:{milestone.id}:due:2027-06-15:lead:14"]
+
+
+def test_a_runs_statements_do_not_grow_with_its_reminders(
+    db, plan_for, add_milestone, outbox, queries
+):
+    plan = plan_for("Europe/London")
+    for n in range(3):
+        add_milestone(plan, date(2027, 6, 8), title=f"Small {n}")
+    for n in range(60):
+        add_milestone(plan, date(2027, 6, 9), title=f"Large {n}")
+    jobs.milestone_reminders(utc(2027, 5, 31, 8, 30))
+    counts = []
+    for day, written in ((1, 3), (2, 60)):
+        with queries.count():
+            assert jobs.milestone_reminders(utc(2027, 6, day, 8, 30)) == written
+        counts.append(len(queries))
+    assert counts[0] == counts[1], queries.statements
+    assert len(outbox("milestone:")) == 63
 
 
 # Tele-teaching sessions ----------------------------------------------------------------------

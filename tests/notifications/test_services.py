@@ -111,6 +111,67 @@ def test_every_area_kind_is_registered():
     assert KINDS["opportunity_alert"].can_digest is False  # weekly digests are matching's own
 
 
+# Many at once ----------------------------------------------------------------------------------
+
+
+def _reminder(user, key: str | None) -> services.Message:
+    return services.Message(
+        user,
+        "milestone_reminder",
+        "Due in 7 days: Report",
+        "notifications_message",
+        link="/plans/1",
+        dedupe_key=key,
+        due_at=datetime(2027, 6, 1, 8, 0, tzinfo=UTC),
+        context={"message": "Your report is due."},
+    )
+
+
+def test_notify_many_writes_the_rows_notify_would(db, make, person):
+    """Each person's choice holds (the default summary, the inbox only, email at once), a key
+    already queued is not queued again, and a message without a key always is."""
+    summary, inbox_only, at_once = person("Asia/Dhaka"), person(), person()
+    _prefer(db, inbox_only, "milestone_reminder", email_on=False)
+    _prefer(db, at_once, "milestone_reminder", digest=False)
+    services.notify(
+        db.session, at_once, "milestone_reminder", subject="x", template="notifications_message",
+        dedupe_key="milestone:1:lead:7",
+    )  # fmt: skip
+    db.session.commit()
+    messages = [
+        _reminder(summary, "milestone:1:lead:7"),
+        _reminder(inbox_only, "milestone:1:lead:7"),
+        _reminder(at_once, "milestone:1:lead:7"),  # queued already
+        _reminder(at_once, None),
+    ]
+    assert services.notify_many(db.session, messages) == 3
+    db.session.commit()
+    rows = db.session.scalars(db.select(Notification).order_by(Notification.id)).all()[2:]
+    assert [(r.recipient_id, r.channel, r.digest) for r in rows] == [
+        (summary.id, "inbox", False),
+        (summary.id, "email", True),
+        (inbox_only.id, "inbox", False),
+        (at_once.id, "inbox", False),
+        (at_once.id, "email", False),
+    ]
+    assert as_utc(rows[1].due_at) == datetime(2027, 6, 2, 3, 0, tzinfo=UTC)  # 09:00 in Dhaka
+    assert rows[0].subject == "Due in 7 days: Report"
+    assert "Your report is due." in rows[0].body
+    assert services.notify_many(db.session, messages[:3]) == 0
+
+
+def test_notify_many_takes_the_same_statements_for_3_messages_as_for_30(db, person, queries):
+    counts = []
+    for size in (3, 30):
+        people = [person() for _ in range(size)]
+        for someone in people:
+            db.session.refresh(someone)
+        with queries.count():
+            services.notify_many(db.session, [_reminder(p, f"k:{size}") for p in people])
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 3, queries.statements  # preferences, queued, insert
+
+
 # The daily summary at 09:00 local ------------------------------------------------------------
 
 
