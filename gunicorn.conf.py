@@ -25,7 +25,7 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4))
 # The application is created once, in the master, before the workers are forked from it, and
 # so are its copies in memory of the registry, the open opportunities and the impact work: the
 # workers share those pages instead of each loading its own, and none starts cold
-# (docs/adr/0019-copies-shared-by-a-node.md). No database connection crosses the fork.
+# (docs/adr/0020-copies-shared-by-a-node.md). No database connection crosses the fork.
 preload_app = True
 
 

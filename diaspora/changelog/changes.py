@@ -1,5 +1,5 @@
 """When what a copy kept in memory reads changes (docs/adr/0010-matching-at-scale.md,
-docs/adr/0013-impact-figures-from-a-copy-in-memory.md, docs/adr/0019-copies-shared-by-a-node.md).
+docs/adr/0013-impact-figures-from-a-copy-in-memory.md, docs/adr/0020-copies-shared-by-a-node.md).
 
 Each copy declares the rows it reads (`Tracked`, on its `mirror.Mirror` class) and `init_app`
 follows them. Every transaction that inserts or deletes such a row, or changes a column a copy

@@ -185,7 +185,7 @@ class StaffPool(Mirror):
         the rows of profiles no longer there are cleared. A reload reads the profiles into a
         small copy of their own and then writes into the arrays only the values that changed,
         so that a worker forked from the master that loaded the copy makes its own only the
-        pages that really change (docs/adr/0019-copies-shared-by-a-node.md)."""
+        pages that really change (docs/adr/0020-copies-shared-by-a-node.md)."""
         if ids is None:
             self._read_profiles(session, [])
             return

@@ -1,7 +1,7 @@
 """reminder runs: how far each reminder job has run, and the indexes its next run reads
 
-Revision ID: 0022_reminder_runs
-Revises: 0021_import_problem_messages
+Revision ID: 0023_reminder_runs
+Revises: 0022_directory_listed_indexes
 Create Date: 2026-12-23 00:00:00
 
 - `reminder_runs`: per job, the time up to which every due reminder was written; a run then
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0022_reminder_runs"
-down_revision = "0021_import_problem_messages"
+revision = "0023_reminder_runs"
+down_revision = "0022_directory_listed_indexes"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """change versions from transactions: on PostgreSQL a change's version is the id of the
 transaction that wrote it, so writers no longer queue on the counter row
 
-Revision ID: 0023_change_versions
-Revises: 0022_directory_listed_indexes
+Revision ID: 0024_change_versions
+Revises: 0023_reminder_runs
 Create Date: 2026-12-23 00:00:00
 
 `change_counter.pruned_through` says how far pruning has deleted the log. The log is emptied:
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0023_change_versions"
-down_revision = "0022_directory_listed_indexes"
+revision = "0024_change_versions"
+down_revision = "0023_reminder_runs"
 branch_labels = None
 depends_on = None
 
