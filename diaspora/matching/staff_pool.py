@@ -335,8 +335,12 @@ class StaffPool(Mirror):
             return self._scalars["profile_id"][rows[scores >= floor]].tolist()
 
     def _isin(self, name: str, values: Iterable[str]) -> np.ndarray:
-        codes = [self._codes[name][value] for value in values if value in self._codes[name]]
-        return np.isin(self._scalars[name][: self._size], codes)
+        """Which rows hold one of `values` in column `name`: a lookup in a table of the codes,
+        several times faster than np.isin over a million rows."""
+        codes = self._codes[name]
+        wanted = np.zeros(len(codes), dtype=bool)
+        wanted[[codes[value] for value in values if value in codes]] = True
+        return wanted[self._scalars[name][: self._size]]
 
     def _pool(self, need, for_candidate, engaged, only_users) -> np.ndarray:
         size, s = self._size, self._scalars
