@@ -11,6 +11,7 @@ from sqlalchemy import make_url
 
 from bench import (
     app_throughput,
+    copies_memory,
     i18n_render,
     impact_dashboard,
     matching,
@@ -35,6 +36,7 @@ SCENARIOS = [
     notify_sms.run,
     reminders_tick.run,
     matching.run,
+    copies_memory.run,
     impact_dashboard.run,
     web_bandwidth.run,
     i18n_render.run,

@@ -61,6 +61,7 @@ def run(database_url: str, *, loaded: bool = False) -> list[Figure]:
         if not loaded:
             load_opportunities(OPPORTUNITIES)
         work = _work(app, coordinator=profiles + 1)  # as bench.registry_data numbers them
+        db.session.remove()
         db.engine.dispose()
 
     bare = _node(app, lambda: None)
@@ -68,6 +69,7 @@ def run(database_url: str, *, loaded: bool = False) -> list[Figure]:
     mirror.before_fork(app)
     with app.app_context():
         _change_profiles(profiles)
+        db.session.remove()
         db.engine.dispose()
     shared = _node(app, lambda: mirror.warm(app))  # caught up with the changes
     working = _node(app, work)
@@ -116,8 +118,8 @@ def _work(app, coordinator: int) -> Callable[[], None]:
 
 
 def _change_profiles(profiles: int) -> None:
-    """CHANGED profiles change their hours, through the app: the log names them."""
-    chosen = random.Random(SEED).sample(range(1, profiles + 1), CHANGED)  # ids from 1
+    """CHANGED profiles (at most all) change their hours, through the app: the log names them."""
+    chosen = random.Random(SEED).sample(range(1, profiles + 1), min(CHANGED, profiles))
     for profile in db.session.scalars(select(StaffProfile).where(StaffProfile.id.in_(chosen))):
         profile.hours_per_month = (profile.hours_per_month or 0) % 40 + 1
     db.session.commit()
