@@ -100,17 +100,23 @@ class NotBooked(LookupError):
 
 def begin_change(session: Session) -> None:
     """Start the transaction a booking change runs in; edges call it before `book`, `cancel`
-    and `record_attendance`.
+    and `record_attendance`, having written nothing yet.
 
     On SQLite a transaction that has read and then writes cannot wait for another writer (the
     wait could deadlock, so SQLite answers "database is locked" at once); one that takes the
     write lock when it begins (BEGIN IMMEDIATE) simply queues. So whatever the request read
     so far (the signed-in user) is let go, and the change starts afresh with the lock.
-    PostgreSQL needs nothing here: the change locks the session's row itself.
+    PostgreSQL needs no new transaction: the change locks the session's row itself, and each
+    statement of the request's transaction sees what is committed when it runs (READ
+    COMMITTED). Ending that transaction would cost a round trip, and checking the connection
+    out again another; instead what the request loaded is expired, so the change reads it
+    all afresh, as it would after a rollback.
     """
-    session.rollback()  # nothing is pending at the start of a change
     if _dialect(session) == "sqlite":
+        session.rollback()  # nothing is pending at the start of a change
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    else:
+        session.expire_all()
 
 
 def _dialect(session: Session) -> str:
