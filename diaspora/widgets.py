@@ -10,12 +10,14 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from babel import support
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import Field, Form, IntegerField, SelectChoice, SelectField, validators, widgets
+from wtforms.i18n import messages_path
 from wtforms.utils import unset_value
 
 from diaspora.core.csrf import MaskedFormCSRF
@@ -336,6 +338,14 @@ class WholeNumberField(IntegerField):
 class NhsukMeta(FlaskForm.Meta):
     csrf_class = MaskedFormCSRF
 
+    def get_translations(self, form: Form):
+        """WTForms' own words in the reader's language, as Flask-WTF gives them, but read from
+        disk once per language rather than once per request that makes a form."""
+        locale = get_locale()
+        if locale is None:  # no request: WTForms' English
+            return super().get_translations(form)
+        return _wtforms_translations(str(locale))
+
     def render_field(self, field: Field, render_kw: dict[str, Any]) -> Markup:
         renderer = _renderer_for(field)
         if renderer is None:
@@ -351,6 +361,11 @@ class Name:
 
     def __call__(self, form: Form, field: Field) -> None:
         """The check itself is the input filter's, in `NhsukForm.process`."""
+
+
+@cache
+def _wtforms_translations(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 def _length_limit(field: Field) -> int | None:

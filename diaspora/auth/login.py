@@ -3,6 +3,7 @@ and sends anyone who must sign in first to the sign-in page."""
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from diaspora.auth.models import Role, User
 from diaspora.extensions import db, login_manager
@@ -26,7 +27,11 @@ def admins_only() -> None:
 
 
 def _load_user(session_token: str) -> User | None:
-    user = db.session.scalar(db.select(User).where(User.session_token == session_token))
+    """The account whose session token the cookie carries, with its roles (one statement: every
+    signed-in request asks it)."""
+    user = db.session.scalar(
+        db.select(User).where(User.session_token == session_token).options(joinedload(User.roles))
+    )
     return user if user is not None and user.active else None
 
 

@@ -100,17 +100,23 @@ class NotBooked(LookupError):
 
 def begin_change(session: Session) -> None:
     """Start the transaction a booking change runs in; edges call it before `book`, `cancel`
-    and `record_attendance`.
+    and `record_attendance`, having written nothing yet.
 
     On SQLite a transaction that has read and then writes cannot wait for another writer (the
     wait could deadlock, so SQLite answers "database is locked" at once); one that takes the
     write lock when it begins (BEGIN IMMEDIATE) simply queues. So whatever the request read
     so far (the signed-in user) is let go, and the change starts afresh with the lock.
-    PostgreSQL needs nothing here: the change locks the session's row itself.
+    PostgreSQL needs no new transaction: the change locks the session's row itself, and each
+    statement of the request's transaction sees what is committed when it runs (READ
+    COMMITTED). Ending that transaction would cost a round trip, and checking the connection
+    out again another; instead what the request loaded is expired, so the change reads it
+    all afresh, as it would after a rollback.
     """
-    session.rollback()  # nothing is pending at the start of a change
     if _dialect(session) == "sqlite":
+        session.rollback()  # nothing is pending at the start of a change
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    else:
+        session.expire_all()
 
 
 def _dialect(session: Session) -> str:
@@ -136,19 +142,27 @@ def _locked(session: Session, session_id: int) -> TeachingSession | None:
     return session.scalar(query.execution_options(populate_existing=True))
 
 
-def _person(session: Session, user_id: int) -> tuple[User, bool] | None:
-    """The user with their roles, and whether their profile is complete. One statement."""
+def _person(
+    session: Session, user_id: int, session_id: int
+) -> tuple[User, bool, Engagement | None] | None:
+    """The user with their roles, whether their profile is complete, and their booking of the
+    session in any state (read afresh, after the session's lock). One statement."""
     row = (
         session.execute(
-            select(User, StaffProfile.completed_at)
+            select(User, StaffProfile.completed_at, Engagement)
             .outerjoin(StaffProfile, StaffProfile.user_id == User.id)
+            .outerjoin(
+                Engagement,
+                and_(Engagement.user_id == User.id, Engagement.session_id == session_id),
+            )
             .where(User.id == user_id)
             .options(joinedload(User.roles))
+            .execution_options(populate_existing=True)
         )
         .unique()
         .first()
     )
-    return None if row is None else (row[0], row[1] is not None)
+    return None if row is None else (row[0], row[1] is not None, row[2])
 
 
 def _lock_row(session: Session, teaching_session: TeachingSession) -> None:
@@ -205,14 +219,13 @@ def book(
     now = now or utcnow()
     if teaching_session is None or teaching_session.opportunity.status == OpportunityStatus.DRAFT:
         raise LookupError(session_id)  # a draft's sessions are not known outside its organisation
-    person = _person(session, user_id)
+    person = _person(session, user_id, session_id)
     if person is None:
         raise LookupError(user_id)
-    user, complete = person
+    user, complete, engagement = person
     problem = bookable_problem(teaching_session, user, now, profile_complete=complete)
     if problem:
         raise BookingError(problem)
-    engagement = _booking_of(session, user_id, session_id)
     if engagement is not None and engagement.state != S.WITHDRAWN:
         raise AlreadyBooked(_already_message(engagement))
 
@@ -255,14 +268,6 @@ def _already_message(engagement: Engagement) -> str:
     if engagement.state in HOLDS_PLACE:
         return N_("You have already booked this session.")
     return N_("You cannot book this session again.")
-
-
-def _booking_of(session: Session, user_id: int, session_id: int) -> Engagement | None:
-    return session.scalar(
-        select(Engagement)
-        .where(Engagement.session_id == session_id, Engagement.user_id == user_id)
-        .execution_options(populate_existing=True)
-    )
 
 
 def _take_place(session: Session, session_id: int) -> bool:

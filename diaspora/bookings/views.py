@@ -82,10 +82,15 @@ def book(session_id: int):
             db.session, user_id, session_id, join_waiting_list=form.join_waiting_list
         )
         position = services.waiting_position(db.session, booking)
-        return position, services.when(booking.session, zone)
+        # Read while the session is loaded: after the commit it would be read again.
+        return (
+            position,
+            services.when(booking.session, zone),
+            services.session_path(booking.session),
+        )
 
     try:
-        position, when = run_change(db.session, change)
+        position, when, path = run_change(db.session, change)
     except services.BookingError as error:
         flash(refusal(error), "error")
         return _back_to(session_id)
@@ -103,7 +108,7 @@ def book(session_id: int):
             ),
             "success",
         )
-    return _back_to(session_id)
+    return redirect(path)
 
 
 @bp.route("/sessions/<int:session_id>/cancel", methods=["GET", "POST"])

@@ -95,7 +95,10 @@ def _set_headers(response: Response) -> Response:
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if current_app.config["HSTS"]:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if current_user and current_user.is_authenticated:
+    if "_user_id" in session:  # signed in (Flask-Login's key)
+        # Asked of the session rather than the account, which a commit in the view has expired
+        # and which would be read again only to answer this; a session whose account has since
+        # been disabled still gets no-store, which is only more careful.
         headers["Cache-Control"] = "no-store"
     return response
 

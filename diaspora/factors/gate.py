@@ -58,10 +58,7 @@ def register_gate(app: Flask) -> None:
             or not current_user.is_authenticated
         ):
             return None
-        user = current_user._get_current_object()
-        if services.has_factor(db.session, user):
-            return None
-        if not services.must_use_second_factor(db.session, user):
+        if not services.lacks_required_factor(db.session, current_user._get_current_object()):
             return None
         return redirect(url_for("factors.set_up"))
 

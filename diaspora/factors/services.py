@@ -18,7 +18,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from markupsafe import Markup
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import and_, delete, exists, func, not_, or_, select, true
 from sqlalchemy.orm import Session
 from webauthn import (
     generate_authentication_options,
@@ -67,6 +67,20 @@ def must_use_second_factor(session: Session, user: User) -> bool:
     if user.has_role(Role.ADMIN):
         return True
     return bool(session.scalar(select(active_memberships(Membership.id, user_id=user.id).exists())))
+
+
+def lacks_required_factor(session: Session, user: User) -> bool:
+    """`must_use_second_factor` and not `has_factor`, in one statement: the gate asks it on
+    every signed-in request."""
+    factor = or_(
+        exists().where(TotpFactor.user_id == user.id), exists().where(Passkey.user_id == user.id)
+    )
+    required = (
+        true()
+        if user.has_role(Role.ADMIN)
+        else active_memberships(Membership.id, user_id=user.id).exists()
+    )
+    return bool(session.scalar(select(and_(required, not_(factor)))))
 
 
 def has_factor(session: Session, user: User) -> bool:

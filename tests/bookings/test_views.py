@@ -15,7 +15,7 @@ from diaspora.core.time import utcnow
 from diaspora.engagements.models import Engagement
 from diaspora.notifications.models import Notification
 from diaspora.opportunities.models import TeachingSession
-from tests.helpers import sign_in, submit
+from tests.helpers import session_csrf_token, sign_in, submit
 
 JOIN = "secret-room-42"
 
@@ -500,6 +500,38 @@ def test_no_secret_is_stored(client, db, staff):
 
 
 # Queries ----------------------------------------------------------------------------------------
+
+
+# A booking's statements: the signed-in account (with its roles), the second-factor gate, the
+# locked session (with its opportunity), the person with their profile and earlier booking,
+# the place taken (or not), the booking; with a place, the opportunity's sessions (for the
+# page to go back to), the person's preference and the messages (one statement on PostgreSQL,
+# one per message on SQLite); on the waiting list, the position and the sessions; then the
+# change log's counter and entry. Nothing after the commit.
+BOOKING_STATEMENTS = {
+    ("postgresql", "place"): 11,
+    ("postgresql", "waiting list"): 10,
+    ("sqlite", "place"): 12,
+    ("sqlite", "waiting list"): 10,
+}
+
+
+@pytest.mark.parametrize("outcome", ["place", "waiting list"])
+def test_a_booking_runs_a_fixed_number_of_statements(client, db, teaching, staff, queries, outcome):
+    opportunity = teaching(capacity=1)
+    teaching_session = opportunity.sessions[0]
+    if outcome == "waiting list":
+        sign_in(client, staff().email)
+        _book(client, opportunity, teaching_session)
+    person = staff()
+    sign_in(client, person.email)
+    path, token = f"/sessions/{teaching_session.id}/book", session_csrf_token(client)
+    with queries.count():
+        response = client.post(path, data={"csrf_token": token, "waiting": "yes"})
+    assert response.status_code == 302
+    assert _state(db, person) == ("waiting" if outcome == "waiting list" else "accepted")
+    limit = BOOKING_STATEMENTS[db.engine.dialect.name, outcome]
+    assert len(queries) <= limit, "\n".join(s.split("\n")[0] for s in queries.statements)
 
 
 def _partial_queries(app, db, queries, user, opportunity) -> tuple[int, str]:
