@@ -280,6 +280,12 @@ class Browser:
         finally:
             connection.close()
 
+    def book(self, session_id: int, token: str):
+        """Book a place, or the waiting list once the session is full, as its button does."""
+        return self.request(
+            "POST", f"/sessions/{session_id}/book", {"csrf_token": token, "waiting": "yes"}
+        )
+
     def csrf(self, path: str) -> str:
         status, _, content = self.request("GET", path)
         match = CSRF.search(content.decode())
@@ -301,11 +307,7 @@ def _client(port: int, plan, started: threading.Barrier, results: Results) -> No
         for session_id in session_ids:
             clock = time.perf_counter()
             try:
-                status, location, _ = browser.request(
-                    "POST",
-                    f"/sessions/{session_id}/book",
-                    {"csrf_token": token, "waiting": "yes"},
-                )
+                status, location, _ = browser.book(session_id, token)
             except OSError as error:
                 results.fail(f"booking {session_id}: {error}")
                 continue

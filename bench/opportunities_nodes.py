@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from sqlalchemy import make_url
 
 from bench.figures import Figure
-from bench.opportunities_booking import PASSWORD, Browser, Size, _check, _load
+from bench.opportunities_booking import Browser, Size, _check, _load, _sign_in
 from bench.server import nginx, web_nodes
 
 CLIENTS = 16
@@ -100,7 +100,7 @@ def _bookings(
     """(bookings made, seconds) by one client a plan, through nginx in front of `nodes`."""
     errors: list[str] = []
     with web_nodes(database_url, nodes) as started, nginx([n.port for n in started]) as balancer:
-        clients = [[_signed_in(balancer.port, email) for email in people] for people, _ in plans]
+        clients = [[_sign_in(balancer.port, email) for email in people] for people, _ in plans]
         start = threading.Barrier(len(plans) + 1)
 
         def client(people: list[tuple[Browser, str]], session_ids: list[int]) -> None:
@@ -108,11 +108,7 @@ def _bookings(
             for browser, token in people:
                 for session_id in session_ids:
                     try:
-                        status, location, _ = browser.request(
-                            "POST",
-                            f"/sessions/{session_id}/book",
-                            {"csrf_token": token, "waiting": "yes"},
-                        )
+                        status, location, _ = browser.book(session_id, token)
                     except OSError as error:
                         errors.append(f"booking {session_id}: {error}")
                         continue
@@ -134,15 +130,3 @@ def _bookings(
         raise RuntimeError(f"{len(errors)} bookings failed, e.g. {errors[0]}")
     made = sum(len(people) * len(session_ids) for people, session_ids in plans)
     return made, seconds
-
-
-def _signed_in(port: int, email: str) -> tuple[Browser, str]:
-    """A browser signed in through the sign-in form, and its session's CSRF token."""
-    browser = Browser(port)
-    token = browser.csrf("/account/sign-in")
-    status, _, _ = browser.request(
-        "POST", "/account/sign-in", {"email": email, "password": PASSWORD, "csrf_token": token}
-    )
-    if status != 302:
-        raise RuntimeError(f"sign-in of {email} answered {status}")
-    return browser, browser.csrf("/calendar")

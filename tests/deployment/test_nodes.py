@@ -251,11 +251,7 @@ def _a_node_killed_mid_load_loses_nothing(deployed, balancer: Balancer, a, b, lo
             for session_id in plan:
                 started = time.monotonic()
                 try:
-                    status, _, _ = browser.request(
-                        "POST",
-                        f"/sessions/{session_id}/book",
-                        {"csrf_token": token, "waiting": "yes"},
-                    )
+                    status, _, _ = browser.book(session_id, token)
                 except OSError:
                     status = None
                 done = status == 302 and _last_flash(deployed, browser) == "success"
