@@ -150,6 +150,7 @@ class SharedApp:
 
     def restore(self) -> None:
         app = self.app
+        copies_loaded(app)
         if dict(app.config) != self.config:
             app.config.clear()
             app.config.update(copy.deepcopy(self.config))
@@ -192,7 +193,16 @@ def app(request, database_url):
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url, **overrides)
     with app.app_context():
         yield app
+        copies_loaded(app)
         _db.engine.dispose()
+
+
+def copies_loaded(app) -> None:
+    """Wait for the copies a readiness check started loading in the background, if any: its
+    connection must be back in the pool before the test's database goes."""
+    loading = app.extensions.get("changelog.warming")
+    if loading is not None:
+        loading.join(60)
 
 
 @contextmanager
