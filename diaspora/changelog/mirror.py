@@ -155,16 +155,14 @@ def init_app(app: Flask, copies: Iterable[type[Mirror]]) -> None:
 
 
 def warm(app: Flask) -> None:
-    """Load every copy of the application, or catch it up, in a session of its own."""
-    with app.app_context():
-        try:
-            for copy in app.extensions["changelog"]:
-                held = copy.of_app()
-                with held.lock:
-                    held.refresh(db.session)
-                db.session.commit()
-        finally:
-            db.session.remove()
+    """Load every copy of the application, or catch it up, through a session and connection of
+    its own (never one a request in this process may be using)."""
+    with app.app_context(), Session(db.engine) as session:
+        for copy in app.extensions["changelog"]:
+            held = copy.of_app()
+            with held.lock:
+                held.refresh(session)
+            session.commit()
 
 
 def ready() -> bool:
